@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * The Xen 32-bit PAE PV guest ABI as pvmx implements it: numbers, errno
+ * values and the guest-visible layouts shared by the module, the launcher,
+ * the test guests and the host unit tests.  Source of truth:
+ * ../shared/reference/xen-pv32-abi.md; guest view in Documentation/guest-abi.rst.
+ *
+ * Only fixed-size types, so the same header serves the 64-bit kernel and
+ * launcher and the 32-bit guests.  Layouts are pinned at the end.
+ */
+#ifndef _PVMX_XEN_ABI_H
+#define _PVMX_XEN_ABI_H
+
+#include <linux/types.h>
+
+/* Hypercall numbers (xen.h). */
+#define __HYPERVISOR_set_trap_table		0
+#define __HYPERVISOR_mmu_update			1
+#define __HYPERVISOR_set_gdt			2
+#define __HYPERVISOR_stack_switch		3
+#define __HYPERVISOR_set_callbacks		4
+#define __HYPERVISOR_fpu_taskswitch		5
+#define __HYPERVISOR_sched_op_compat		6
+#define __HYPERVISOR_platform_op		7
+#define __HYPERVISOR_set_debugreg		8
+#define __HYPERVISOR_get_debugreg		9
+#define __HYPERVISOR_update_descriptor		10
+#define __HYPERVISOR_memory_op			12
+#define __HYPERVISOR_multicall			13
+#define __HYPERVISOR_update_va_mapping		14
+#define __HYPERVISOR_set_timer_op		15
+#define __HYPERVISOR_event_channel_op_compat	16
+#define __HYPERVISOR_xen_version		17
+#define __HYPERVISOR_console_io			18
+#define __HYPERVISOR_physdev_op_compat		19
+#define __HYPERVISOR_grant_table_op		20
+#define __HYPERVISOR_vm_assist			21
+#define __HYPERVISOR_update_va_mapping_otherdomain 22
+#define __HYPERVISOR_iret			23
+#define __HYPERVISOR_vcpu_op			24
+#define __HYPERVISOR_set_segment_base		25
+#define __HYPERVISOR_mmuext_op			26
+#define __HYPERVISOR_xsm_op			27
+#define __HYPERVISOR_nmi_op			28
+#define __HYPERVISOR_sched_op			29
+#define __HYPERVISOR_callback_op		30
+#define __HYPERVISOR_xenoprof_op		31
+#define __HYPERVISOR_event_channel_op		32
+#define __HYPERVISOR_physdev_op			33
+#define __HYPERVISOR_hvm_op			34
+#define __HYPERVISOR_sysctl			35
+#define __HYPERVISOR_domctl			36
+/* Slots in the hypercall page (and the dispatch table size). */
+#define XEN_NR_HYPERCALL_SLOTS			128
+
+/* Xen errno values (errno.h); hypercalls return them negated. */
+#define XEN_EPERM		1
+#define XEN_ENOENT		2
+#define XEN_ESRCH		3
+#define XEN_EINTR		4
+#define XEN_EIO			5
+#define XEN_E2BIG		7
+#define XEN_EBADF		9
+#define XEN_EAGAIN		11
+#define XEN_ENOMEM		12
+#define XEN_EACCES		13
+#define XEN_EFAULT		14
+#define XEN_EBUSY		16
+#define XEN_EEXIST		17
+#define XEN_ENODEV		19
+#define XEN_EINVAL		22
+#define XEN_ENOSPC		28
+#define XEN_ERANGE		34
+#define XEN_ENOSYS		38
+#define XEN_ENODATA		61
+#define XEN_EOPNOTSUPP		95
+
+/* Guest virtual layout. */
+#define XEN_HYPERVISOR_VIRT_START	0xF5800000u
+#define XEN_MACH2PHYS_VIRT_START	0xF5800000u
+#define XEN_MACH2PHYS_VIRT_END		0xFFE00000u
+/* First L2 slot (of the L2 under L3 slot 3) that belongs to the hypervisor. */
+#define XEN_L2_FIRST_HYPERVISOR_SLOT	428
+
+/* Flat selectors in the hypervisor's reserved GDT page (entries 7171..7174). */
+#define XEN_FIRST_RESERVED_GDT_ENTRY	7168
+#define FLAT_RING1_CS		0xE019
+#define FLAT_RING1_DS		0xE021
+#define FLAT_RING1_SS		0xE021
+#define FLAT_RING3_CS		0xE02B
+#define FLAT_RING3_DS		0xE033
+#define FLAT_RING3_SS		0xE033
+#define FLAT_KERNEL_CS		FLAT_RING1_CS
+#define FLAT_KERNEL_DS		FLAT_RING1_DS
+#define FLAT_KERNEL_SS		FLAT_RING1_SS
+#define FLAT_USER_CS		FLAT_RING3_CS
+#define FLAT_USER_DS		FLAT_RING3_DS
+#define FLAT_USER_SS		FLAT_RING3_SS
+
+/* console_io */
+#define CONSOLEIO_write		0
+#define CONSOLEIO_read		1
+
+/* sched_op */
+#define SCHEDOP_yield		0
+#define SCHEDOP_block		1
+#define SCHEDOP_shutdown	2
+#define SCHEDOP_poll		3
+#define SCHEDOP_remote_shutdown	4
+#define SCHEDOP_shutdown_code	5
+#define SCHEDOP_watchdog	6
+
+#define SHUTDOWN_poweroff	0
+#define SHUTDOWN_reboot		1
+#define SHUTDOWN_suspend	2
+#define SHUTDOWN_crash		3
+#define SHUTDOWN_watchdog	4
+#define SHUTDOWN_soft_reset	5
+
+/* xen_version */
+#define XENVER_version		0
+#define XENVER_extraversion	1
+#define XENVER_compile_info	2
+#define XENVER_capabilities	3
+#define XENVER_changeset	4
+#define XENVER_platform_parameters 5
+#define XENVER_get_features	6
+#define XENVER_pagesize		7
+#define XENVER_guest_handle	8
+#define XENVER_commandline	9
+
+#define XEN_EXTRAVERSION_LEN	16
+#define XEN_CAPABILITIES_LEN	1024
+#define XEN_CHANGESET_LEN	64
+#define XEN_COMMANDLINE_LEN	1024
+#define XEN_GUEST_HANDLE_LEN	16
+
+struct xen_compile_info {
+	char compiler[64];
+	char compile_by[16];
+	char compile_domain[32];
+	char compile_date[32];
+};
+
+struct xen_feature_info {
+	__u32 submap_idx;
+	__u32 submap;
+};
+
+#define XENFEAT_writable_page_tables		0
+#define XENFEAT_writable_descriptor_tables	1
+#define XENFEAT_auto_translated_physmap		2
+#define XENFEAT_supervisor_mode_kernel		3
+#define XENFEAT_pae_pgdir_above_4gb		4
+#define XENFEAT_mmu_pt_update_preserve_ad	5
+#define XENFEAT_highmem_assist			6
+#define XENFEAT_gnttab_map_avail_bits		7
+#define XENFEAT_hvm_callback_vector		8
+#define XENFEAT_dom0				11
+
+/* start_info (i386 layout, 1112 bytes). */
+#define XEN_START_INFO_MAGIC	"xen-3.0-x86_32p"
+#define XEN_MAX_GUEST_CMDLINE	1024
+#define SIF_PRIVILEGED		(1u << 0)
+#define SIF_INITDOMAIN		(1u << 1)
+
+struct xen_start_info {
+	char magic[32];
+	__u32 nr_pages;
+	__u32 shared_info;		/* machine address */
+	__u32 flags;
+	__u32 store_mfn;
+	__u32 store_evtchn;
+	__u32 console_mfn;
+	__u32 console_evtchn;
+	__u32 pt_base;			/* VA of the L3 */
+	__u32 nr_pt_frames;
+	__u32 mfn_list;			/* VA of the P2M */
+	__u32 mod_start;
+	__u32 mod_len;
+	char cmd_line[XEN_MAX_GUEST_CMDLINE];
+	__u32 first_p2m_pfn;
+	__u32 nr_p2m_frames;
+};
+
+/* vcpu_info and shared_info (i386 layouts). */
+struct xen_vcpu_time_info {
+	__u32 version;
+	__u32 pad0;
+	__u64 tsc_timestamp __attribute__((aligned(4)));
+	__u64 system_time __attribute__((aligned(4)));
+	__u32 tsc_to_system_mul;
+	__s8 tsc_shift;
+	__u8 flags;
+	__u8 pad1[2];
+} __attribute__((packed, aligned(4)));
+
+struct xen_vcpu_info {
+	__u8 evtchn_upcall_pending;
+	__u8 evtchn_upcall_mask;
+	__u8 pad[2];
+	__u32 evtchn_pending_sel;
+	__u32 cr2;
+	__u32 arch_pad[5];
+	struct xen_vcpu_time_info time;
+};
+
+#define XEN_LEGACY_MAX_VCPUS	32
+#define XEN_NR_EVTCHN_WORDS	32
+
+struct xen_shared_info {
+	struct xen_vcpu_info vcpu_info[XEN_LEGACY_MAX_VCPUS];
+	__u32 evtchn_pending[XEN_NR_EVTCHN_WORDS];
+	__u32 evtchn_mask[XEN_NR_EVTCHN_WORDS];
+	__u32 wc_version;
+	__u32 wc_sec;
+	__u32 wc_nsec;
+	__u32 max_pfn;
+	__u32 pfn_to_mfn_frame_list_list;
+	__u32 nmi_reason;
+	__u32 p2m_cr3;
+	__u32 p2m_vaddr;
+	__u32 p2m_generation;
+	__u32 wc_sec_hi;
+};
+
+/* PV console ring (io/console.h). */
+struct xen_console_ring {
+	char in[1024];
+	char out[2048];
+	__u32 in_cons, in_prod;
+	__u32 out_cons, out_prod;
+};
+
+/* ELF notes (elfnote.h). */
+#define XEN_ELFNOTE_INFO		0
+#define XEN_ELFNOTE_ENTRY		1
+#define XEN_ELFNOTE_HYPERCALL_PAGE	2
+#define XEN_ELFNOTE_VIRT_BASE		3
+#define XEN_ELFNOTE_PADDR_OFFSET	4
+#define XEN_ELFNOTE_XEN_VERSION		5
+#define XEN_ELFNOTE_GUEST_OS		6
+#define XEN_ELFNOTE_GUEST_VERSION	7
+#define XEN_ELFNOTE_LOADER		8
+#define XEN_ELFNOTE_PAE_MODE		9
+#define XEN_ELFNOTE_FEATURES		10
+#define XEN_ELFNOTE_BSD_SYMTAB		11
+
+/* Layout pins: the same numbers the reference gives for a 32-bit guest. */
+#ifdef __cplusplus
+#define XEN_ABI_ASSERT(c, m) static_assert(c, m)
+#else
+#define XEN_ABI_ASSERT(c, m) _Static_assert(c, m)
+#endif
+XEN_ABI_ASSERT(sizeof(struct xen_start_info) == 1112, "start_info size");
+XEN_ABI_ASSERT(__builtin_offsetof(struct xen_start_info, cmd_line) == 80, "cmd_line");
+XEN_ABI_ASSERT(__builtin_offsetof(struct xen_start_info, pt_base) == 60, "pt_base");
+XEN_ABI_ASSERT(sizeof(struct xen_vcpu_time_info) == 32, "vcpu_time_info size");
+XEN_ABI_ASSERT(sizeof(struct xen_vcpu_info) == 64, "vcpu_info size");
+XEN_ABI_ASSERT(__builtin_offsetof(struct xen_vcpu_info, cr2) == 8, "arch.cr2");
+XEN_ABI_ASSERT(__builtin_offsetof(struct xen_shared_info, evtchn_pending) == 2048, "pending");
+XEN_ABI_ASSERT(__builtin_offsetof(struct xen_shared_info, evtchn_mask) == 2176, "mask");
+XEN_ABI_ASSERT(__builtin_offsetof(struct xen_shared_info, wc_version) == 2304, "wc_version");
+XEN_ABI_ASSERT(__builtin_offsetof(struct xen_shared_info, wc_sec_hi) == 2340, "wc_sec_hi");
+XEN_ABI_ASSERT(sizeof(struct xen_compile_info) == 144, "compile_info");
+XEN_ABI_ASSERT(__builtin_offsetof(struct xen_console_ring, out_prod) == 3084, "console ring");
+
+#endif /* _PVMX_XEN_ABI_H */

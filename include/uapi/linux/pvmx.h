@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * pvmx: run 32-bit Xen-style paravirtualized (PAE, ring-1) guests on VMX.
+ *
+ * Userspace API, version 1.  Documented in Documentation/uapi.rst.
+ *
+ * Every structure is made of fixed-size fields with explicit padding; every
+ * "flags", "pad" and "reserved" field must be zero on input (-EINVAL
+ * otherwise) and is zero on output.  Layouts are pinned with build-time
+ * asserts on both sides (module and userspace).
+ */
+#ifndef _UAPI_LINUX_PVMX_H
+#define _UAPI_LINUX_PVMX_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define PVMX_API_VERSION	1
+
+/* Unique ioctl magic (free in Documentation/userspace-api/ioctl/ioctl-number.rst). */
+#define PVMXIO			0xB8
+
+/* Guest-physical layout constants shared by the launcher and the module. */
+#define PVMX_PAGE_SIZE		4096ULL
+/* Largest guest RAM one VM may have (also PVMX_CAP_MAX_MEMORY). */
+#define PVMX_MAX_MEMORY		(2048ULL << 20)
+/* Smallest guest RAM one VM may have. */
+#define PVMX_MIN_MEMORY		(4ULL << 20)
+#define PVMX_MAX_VCPUS		32
+/* Bytes of console output carried by one PVMX_EXIT_CONSOLE. */
+#define PVMX_CONSOLE_MAX	2048
+#define PVMX_CRASH_REASON_MAX	256
+/* Size of the run structure mapped at offset 0 of a vCPU fd. */
+#define PVMX_RUN_MMAP_SIZE	4096
+
+/* ---------------------------------------------------------------------- */
+/* ioctls on /dev/pvmx                                                      */
+/* ---------------------------------------------------------------------- */
+
+/* Returns PVMX_API_VERSION. */
+#define PVMX_GET_API_VERSION	_IO(PVMXIO, 0x00)
+/* Argument: a PVMX_CAP_* number.  Returns its value, 0 when unknown. */
+#define PVMX_CHECK_CAP		_IO(PVMXIO, 0x01)
+/* Argument: flags, must be 0.  Returns a new VM file descriptor. */
+#define PVMX_CREATE_VM		_IO(PVMXIO, 0x02)
+/* Fills struct pvmx_vmx_info: what the module found on this machine. */
+#define PVMX_GET_VMX_INFO	_IOR(PVMXIO, 0x03, struct pvmx_vmx_info)
+
+#define PVMX_CAP_API_VERSION	0	/* = PVMX_API_VERSION */
+#define PVMX_CAP_MAX_VCPUS	1	/* vCPUs per VM */
+#define PVMX_CAP_MAX_MEMORY_MB	2	/* largest PVMX_SET_MEMORY size, MiB */
+#define PVMX_CAP_RUN_MMAP_SIZE	3	/* bytes to mmap on a vCPU fd */
+#define PVMX_CAP_CONSOLE_MAX	4	/* bytes per PVMX_EXIT_CONSOLE */
+#define PVMX_CAP_VPID		5	/* 1 when VPID tags the guest TLB */
+#define PVMX_CAP_NR		6
+
+struct pvmx_vmx_info {
+	__u64 vmx_basic;		/* IA32_VMX_BASIC */
+	__u64 ept_vpid_cap;		/* IA32_VMX_EPT_VPID_CAP */
+	__u32 pinbased;			/* controls pvmx runs with */
+	__u32 procbased;
+	__u32 procbased2;
+	__u32 exit_ctls;
+	__u32 entry_ctls;
+	__u32 vmcs_revision;
+	__u32 nr_cpus_vmx_on;		/* CPUs currently in VMX operation */
+	__u32 nr_vms;			/* live VMs */
+	__u64 reserved[4];
+};
+
+/* ---------------------------------------------------------------------- */
+/* ioctls on a VM fd                                                        */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Give the VM its RAM: size bytes of zeroed kernel memory, mapped by EPT at
+ * guest-physical 0 and mmap()able (MAP_SHARED) at offset 0 of the VM fd.
+ * Once per VM.  On return shared_info_gpa holds the guest-physical address of
+ * the shared_info page the hypervisor owns (the frame right after RAM).
+ */
+struct pvmx_memory {
+	__u64 size;			/* in: bytes, PVMX_PAGE_SIZE multiple */
+	__u64 flags;			/* in: must be 0 */
+	__u64 shared_info_gpa;		/* out */
+	__u64 reserved[5];
+};
+#define PVMX_SET_MEMORY		_IOWR(PVMXIO, 0x10, struct pvmx_memory)
+
+#define PVMX_NO_PAGE		(~0ULL)
+
+/*
+ * What the hypervisor needs to know about the image the launcher built.
+ * Once per VM, after PVMX_SET_MEMORY and before the first PVMX_RUN.
+ */
+struct pvmx_boot_info {
+	__u64 flags;			/* must be 0 */
+	__u64 hypercall_page_gpa;	/* page to fill with stubs, or PVMX_NO_PAGE */
+	__u64 start_info_gpa;		/* the guest's start_info page */
+	__u64 console_gpa;		/* PV console ring page, or PVMX_NO_PAGE */
+	__u64 store_gpa;		/* xenstore ring page, or PVMX_NO_PAGE */
+	__u64 p2m;			/* user pointer to __u32[nr_pfns]: pfn -> mfn */
+	__u64 nr_pfns;			/* must equal RAM size / PVMX_PAGE_SIZE */
+	__u32 console_evtchn;
+	__u32 store_evtchn;
+	__u32 domid;			/* < 0x7FF0 */
+	__u32 pad;
+	__u64 reserved[6];
+};
+#define PVMX_SET_BOOT_INFO	_IOW(PVMXIO, 0x11, struct pvmx_boot_info)
+
+/* Argument: vCPU id, 0 .. PVMX_MAX_VCPUS-1.  Returns a vCPU file descriptor. */
+#define PVMX_CREATE_VCPU	_IO(PVMXIO, 0x12)
+
+/* ---------------------------------------------------------------------- */
+/* ioctls on a vCPU fd                                                      */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * The guest's user-visible state.  Segment selectors must name the flat
+ * selectors (FLAT_RING1_CS/DS, FLAT_RING3_CS/DS) or be null (data only).
+ * cr3 is the guest-physical address of the PAE L3 (32-byte aligned, in RAM);
+ * its slot 3 must point at an L2 in RAM, whose entries 428..511 the
+ * hypervisor owns.  eflags: IF and bit 1 are forced on; IOPL, NT, RF, VM and
+ * reserved bits are refused.
+ */
+struct pvmx_regs {
+	__u32 eax, ebx, ecx, edx;
+	__u32 esi, edi, ebp, esp;
+	__u32 eip, eflags;
+	__u32 cs, ss, ds, es, fs, gs;
+	__u64 cr3;
+	__u32 kernel_ss, kernel_sp;	/* stack_switch state */
+	__u64 flags;			/* must be 0 */
+	__u64 reserved[4];
+};
+#define PVMX_GET_REGS		_IOR(PVMXIO, 0x20, struct pvmx_regs)
+#define PVMX_SET_REGS		_IOW(PVMXIO, 0x21, struct pvmx_regs)
+/* Run the vCPU until something needs userspace; see struct pvmx_run. */
+#define PVMX_RUN		_IO(PVMXIO, 0x22)
+
+/* Exit reasons in pvmx_run.exit_reason. */
+#define PVMX_EXIT_NONE		0
+#define PVMX_EXIT_CONSOLE	1	/* console.data[0..len) to print; PVMX_RUN again */
+#define PVMX_EXIT_SHUTDOWN	2	/* guest shut down: shutdown.reason (SHUTDOWN_*) */
+#define PVMX_EXIT_CRASH		3	/* hypervisor crashed the guest: crash.* */
+#define PVMX_EXIT_INTR		4	/* a signal is pending; PVMX_RUN again to go on */
+#define PVMX_EXIT_INTERNAL	5	/* pvmx could not run the guest: internal.* */
+
+/* Xen's shutdown reasons (sched.h). */
+#define PVMX_SHUTDOWN_POWEROFF	0
+#define PVMX_SHUTDOWN_REBOOT	1
+#define PVMX_SHUTDOWN_SUSPEND	2
+#define PVMX_SHUTDOWN_CRASH	3
+#define PVMX_SHUTDOWN_WATCHDOG	4
+#define PVMX_SHUTDOWN_SOFT_RESET	5
+
+/* crash.kind: why the hypervisor crashed the guest. */
+#define PVMX_CRASH_UNHANDLED_TRAP	1	/* fault with nowhere to deliver it */
+#define PVMX_CRASH_TRIPLE_FAULT		2
+#define PVMX_CRASH_BAD_MEMORY		3	/* access outside the guest's memory */
+#define PVMX_CRASH_BAD_STATE		4	/* guest state VMX refused */
+#define PVMX_CRASH_UNSUPPORTED		5	/* instruction or exit pvmx does not handle */
+
+/* internal.suberror */
+#define PVMX_INTERNAL_VMENTRY_FAIL	1	/* data[0] = VM-instruction error */
+#define PVMX_INTERNAL_VMX_OFF		2	/* VMX could not be turned on here */
+
+struct pvmx_run {
+	__u32 exit_reason;		/* PVMX_EXIT_* */
+	__u32 flags;			/* 0 */
+	__u64 exits;			/* VM exits since the vCPU was created */
+	__u64 reserved[6];
+	union {
+		struct {
+			__u32 len;
+			__u32 pad;
+			char data[PVMX_CONSOLE_MAX];
+		} console;
+		struct {
+			__u32 reason;
+			__u32 pad;
+		} shutdown;
+		struct {
+			__u32 kind;		/* PVMX_CRASH_* */
+			__u32 vector;		/* exception vector, or ~0 */
+			__u32 error_code;
+			__u32 eip;
+			__u32 cs;
+			__u32 pad;
+			__u64 address;		/* faulting linear/physical address */
+			char reason[PVMX_CRASH_REASON_MAX];	/* NUL-terminated */
+		} crash;
+		struct {
+			__u32 suberror;
+			__u32 pad;
+			__u64 data[4];
+		} internal;
+		char padding[PVMX_RUN_MMAP_SIZE - 64];
+	};
+};
+
+#endif /* _UAPI_LINUX_PVMX_H */
