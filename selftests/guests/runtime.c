@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The pvmx test-guest runtime: start-up, string helpers, printf, KTAP.
+ */
+#include "runtime.h"
+
+struct xen_start_info *start_info;
+unsigned test_failed;
+static unsigned test_nr, test_planned, test_passed;
+
+u32 va_to_pfn(const void *va)
+{
+	return ((u32)va - (u32)__virt_base) >> 12;
+}
+
+u32 va_to_mfn(const void *va)
+{
+	return ((const u32 *)start_info->mfn_list)[va_to_pfn(va)];
+}
+
+size_t strlen(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n])
+		n++;
+	return n;
+}
+
+int strcmp(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return (unsigned char)*a - (unsigned char)*b;
+}
+
+int strncmp(const char *a, const char *b, size_t n)
+{
+	for (; n; n--, a++, b++) {
+		if (*a != *b)
+			return (unsigned char)*a - (unsigned char)*b;
+		if (!*a)
+			break;
+	}
+	return 0;
+}
+
+const char *strstr(const char *h, const char *n)
+{
+	size_t ln = strlen(n);
+
+	for (; *h; h++)
+		if (!strncmp(h, n, ln))
+			return h;
+	return ln ? NULL : h;
+}
+
+/* GCC may emit calls to these four even with -ffreestanding. */
+void *memset(void *d, int c, size_t n)
+{
+	u8 *p = d;
+
+	while (n--)
+		*p++ = (u8)c;
+	return d;
+}
+
+void *memcpy(void *d, const void *s, size_t n)
+{
+	u8 *p = d;
+	const u8 *q = s;
+
+	while (n--)
+		*p++ = *q++;
+	return d;
+}
+
+void *memmove(void *d, const void *s, size_t n);
+void *memmove(void *d, const void *s, size_t n)
+{
+	u8 *p = d;
+	const u8 *q = s;
+
+	if (p < q)
+		return memcpy(d, s, n);
+	while (n--)
+		p[n] = q[n];
+	return d;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+	const u8 *p = a, *q = b;
+
+	for (; n; n--, p++, q++)
+		if (*p != *q)
+			return *p - *q;
+	return 0;
+}
+
+u32 cmdline_uint(const char *s, const char *key, u32 dflt)
+{
+	size_t lk = strlen(key);
+	const char *p;
+
+	for (p = s; *p; p++) {
+		u32 v = 0, base = 10;
+
+		if ((p != s && p[-1] != ' ') || strncmp(p, key, lk) || p[lk] != '=')
+			continue;
+		p += lk + 1;
+		if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+			base = 16, p += 2;
+		for (;; p++) {
+			u32 d;
+
+			if (*p >= '0' && *p <= '9')
+				d = *p - '0';
+			else if (base == 16 && *p >= 'a' && *p <= 'f')
+				d = *p - 'a' + 10;
+			else if (base == 16 && *p >= 'A' && *p <= 'F')
+				d = *p - 'A' + 10;
+			else
+				break;
+			v = v * base + d;
+		}
+		return v;
+	}
+	return dflt;
+}
+
+/* ---- printf ------------------------------------------------------------ */
+
+struct out {
+	char *buf;
+	size_t size, len;
+};
+
+static void out_c(struct out *o, char c)
+{
+	if (o->len + 1 < o->size)
+		o->buf[o->len] = c;
+	o->len++;
+}
+
+static void out_num(struct out *o, u32 v, unsigned base, int neg, int width, char pad)
+{
+	char tmp[12];
+	int n = 0;
+
+	do {
+		tmp[n++] = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v);
+	if (neg)
+		tmp[n++] = '-';
+	for (; width > n; width--)
+		out_c(o, pad);
+	while (n)
+		out_c(o, tmp[--n]);
+}
+
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	struct out o = { buf, size, 0 };
+
+	for (; *fmt; fmt++) {
+		int width = 0;
+		char pad = ' ';
+
+		if (*fmt != '%') {
+			out_c(&o, *fmt);
+			continue;
+		}
+		fmt++;
+		if (*fmt == '0')
+			pad = '0', fmt++;
+		while (*fmt >= '0' && *fmt <= '9')
+			width = width * 10 + (*fmt++ - '0');
+		switch (*fmt) {
+		case 'd': {
+			int v = va_arg(ap, int);
+
+			out_num(&o, v < 0 ? -(u32)v : (u32)v, 10, v < 0, width, pad);
+			break;
+		}
+		case 'u':
+			out_num(&o, va_arg(ap, u32), 10, 0, width, pad);
+			break;
+		case 'x':
+			out_num(&o, va_arg(ap, u32), 16, 0, width, pad);
+			break;
+		case 'p':
+			out_c(&o, '0');
+			out_c(&o, 'x');
+			out_num(&o, (u32)va_arg(ap, void *), 16, 0, 8, '0');
+			break;
+		case 'c':
+			out_c(&o, (char)va_arg(ap, int));
+			break;
+		case 's': {
+			const char *s = va_arg(ap, const char *);
+			int l;
+
+			if (!s)
+				s = "(null)";
+			l = strlen(s);
+			for (; width > l; width--)
+				out_c(&o, ' ');
+			while (*s)
+				out_c(&o, *s++);
+			break;
+		}
+		case '%':
+			out_c(&o, '%');
+			break;
+		default:
+			out_c(&o, '%');
+			out_c(&o, *fmt);
+			if (!*fmt)
+				fmt--;
+		}
+	}
+	if (size)
+		buf[o.len < size ? o.len : size - 1] = 0;
+	return o.len;
+}
+
+int snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+void puts_n(const char *s, size_t n)
+{
+	console_io(CONSOLEIO_write, n, s);
+}
+
+void printf(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(buf) - 1)
+		n = sizeof(buf) - 1;
+	puts_n(buf, n);
+}
+
+/* ---- shutdown and tests ----------------------------------------------- */
+
+noreturn void shutdown(u32 reason)
+{
+	struct { u32 reason; } arg = { reason };
+
+	for (;;) {
+		/* For SHUTDOWN_suspend Xen wants the start_info MFN in EDX. */
+		u32 si_mfn = va_to_mfn(start_info);
+
+		hypercall(__HYPERVISOR_sched_op, SCHEDOP_shutdown, &arg, si_mfn, 0, 0);
+		/* Only suspend may return; anything else is a hypervisor bug. */
+		printf("# shutdown(%u) returned\n", reason);
+		if (reason != SHUTDOWN_suspend)
+			arg.reason = SHUTDOWN_crash;
+	}
+}
+
+void test_plan(unsigned n)
+{
+	test_planned = n;
+	printf("KTAP version 1\n1..%u\n", n);
+}
+
+int test_check(int pass, const char *name)
+{
+	test_nr++;
+	if (pass)
+		test_passed++;
+	else
+		test_failed++;
+	printf("%sok %u %s\n", pass ? "" : "not ", test_nr, name);
+	return pass;
+}
+
+void test_diag(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	printf("#%s%s\n", buf[0] == ' ' ? "" : " ", buf);
+	(void)n;
+}
+
+noreturn void test_done(void)
+{
+	if (test_nr != test_planned) {
+		printf("# planned %u tests, ran %u\n", test_planned, test_nr);
+		test_failed++;
+	}
+	printf("# Totals: pass:%u fail:%u skip:0\n", test_passed, test_failed);
+	shutdown(test_failed ? SHUTDOWN_crash : SHUTDOWN_poweroff);
+}
+
+/* Called by head.S with ESI (the start_info VA) as argument. */
+noreturn void guest_start(struct xen_start_info *si);
+noreturn void guest_start(struct xen_start_info *si)
+{
+	static const char bad[] = "pvmx-test: hypercall page not initialised\n";
+
+	start_info = si;
+	/* Slot 0 must start with `mov $0,%eax` (B8); the image ships 0xC3. */
+	if (hypercall_page[0] != 0xB8) {
+		struct { u32 reason; } arg = { SHUTDOWN_crash };
+
+		raw_hypercall(__HYPERVISOR_console_io, CONSOLEIO_write,
+			      sizeof(bad) - 1, bad, 0, 0);
+		for (;;)
+			raw_hypercall(__HYPERVISOR_sched_op, SCHEDOP_shutdown,
+				      &arg, 0, 0, 0);
+	}
+	test_main();
+	test_done();
+}
