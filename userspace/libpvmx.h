@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libpvmx: the userspace side of pvmx, shared by the `pvmx` launcher and the
+ * selftests.
+ *
+ * Two halves:
+ *
+ *  1. The image loader (loader.c).  Pure functions over buffers, no ioctls:
+ *     pvmx_parse_image() reads a 32-bit Xen PV ELF image the way Xen's domain
+ *     builder (libelf + libxenguest) does, and pvmx_build_image() writes the
+ *     whole start-of-day image (kernel, P2M, start_info, xenstore and console
+ *     rings, bootstrap PAE page tables, boot stack) into a caller-provided
+ *     guest-RAM buffer and describes it in struct pvmx_layout, including the
+ *     initial registers and the struct pvmx_boot_info to hand to the module.
+ *
+ *  2. Thin wrappers around /dev/pvmx, VM and vCPU fds (dev.c).
+ *
+ * Conventions: functions return 0 (or a non-negative value) on success and
+ * -errno on failure.  Functions taking `char *err` write a one-line,
+ * human-readable reason there on failure (at most PVMX_ERR_MAX bytes,
+ * NUL-terminated, no trailing newline); err may be NULL.
+ */
+#ifndef LIBPVMX_H
+#define LIBPVMX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#include <linux/pvmx.h>
+#include <pvmx/xen_abi.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PVMX_ERR_MAX		256
+#define PVMX_DEVICE_PATH	"/dev/pvmx"
+/* Environment variable overriding PVMX_DEVICE_PATH (used by tests). */
+#define PVMX_DEVICE_ENV		"PVMX_DEVICE"
+
+/* Default event channels and domain id the launcher gives a guest. */
+#define PVMX_CONSOLE_EVTCHN	1
+#define PVMX_STORE_EVTCHN	2
+#define PVMX_DOMID		1
+
+/* ====================================================================== */
+/* Image loader                                                           */
+/* ====================================================================== */
+
+/* Where the Xen notes came from. */
+enum pvmx_note_source {
+	PVMX_NOTES_NONE = 0,
+	PVMX_NOTES_PHDR,	/* PT_NOTE segments */
+	PVMX_NOTES_SHDR,	/* SHT_NOTE sections */
+	PVMX_NOTES_XEN_GUEST,	/* legacy __xen_guest section string */
+};
+
+#define PVMX_STR_MAX	128	/* note strings are truncated to 127 chars */
+#define PVMX_UNSET	(~0ULL)
+
+/* What pvmx_parse_image() learnt from the ELF headers and the Xen notes. */
+struct pvmx_image_info {
+	enum pvmx_note_source source;
+	unsigned nr_notes;		/* Xen notes (or __xen_guest keys) seen */
+
+	/* Strings, "" when absent. */
+	char guest_os[PVMX_STR_MAX];
+	char guest_version[PVMX_STR_MAX];
+	char xen_version[PVMX_STR_MAX];
+	char loader[PVMX_STR_MAX];
+	char pae_mode[PVMX_STR_MAX];
+	char features[PVMX_STR_MAX];
+
+	/* Raw note values, PVMX_UNSET when absent. */
+	uint64_t note_entry;
+	uint64_t note_virt_base;
+	uint64_t note_paddr_offset;
+	uint64_t note_hypercall_page;	/* a VA (already converted for __xen_guest) */
+
+	/* Features, as bit masks of XENFEAT_* numbers. */
+	uint32_t features_wanted;	/* named (with or without '!') */
+	uint32_t features_required;	/* named with '!' */
+	bool bsd_symtab;		/* requested; pvmx does not load symbols */
+
+	/* Resolved values (all fit in 32 bits once parsing succeeded). */
+	uint64_t virt_base;		/* VA of pseudo-physical 0 */
+	uint64_t paddr_offset;
+	uint64_t virt_offset;		/* virt_base - paddr_offset (mod 2^64) */
+	uint64_t entry;			/* VA */
+	uint64_t hypercall_page;	/* VA of the page (page aligned), or PVMX_UNSET */
+	uint64_t virt_kstart;		/* VA of the lowest p_paddr */
+	uint64_t virt_kend;		/* VA just past the highest p_paddr + p_memsz */
+	uint64_t pstart, pend;		/* lowest p_paddr, highest p_paddr + p_memsz */
+	uint16_t e_machine;
+	unsigned nr_load;		/* PT_LOAD segments with p_memsz != 0 */
+};
+
+/* Options of pvmx_build_image(). Zero-initialise, then set what you need. */
+struct pvmx_load_opts {
+	const char *cmdline;		/* NULL = "" ; at most 1023 chars */
+	uint64_t shared_info_gpa;	/* from PVMX_SET_MEMORY (start_info.shared_info) */
+	/*
+	 * pfn -> mfn map of nr_pages entries, a permutation of 0..nr_pages-1,
+	 * or NULL for the identity.  Page contents are placed at mfn * 4096 in
+	 * the RAM buffer and page tables hold mfns.  Not copied: the pointer is
+	 * stored in layout->boot.p2m, so it must outlive PVMX_SET_BOOT_INFO.
+	 */
+	const uint32_t *p2m;
+};
+
+/* One start-of-day element: pfns [pfn, pfn + nr), VA virt_base + pfn*4096. */
+struct pvmx_region {
+	uint64_t pfn;
+	uint64_t nr;
+	uint64_t va;
+};
+
+/* Everything pvmx_build_image() built, plus what the module needs. */
+struct pvmx_layout {
+	struct pvmx_image_info image;
+	uint64_t nr_pages;		/* RAM pages */
+
+	struct pvmx_region kernel;	/* pages holding [virt_kstart, virt_kend) */
+	struct pvmx_region p2m;		/* mfn_list */
+	struct pvmx_region start_info;
+	struct pvmx_region store;	/* xenstore ring */
+	struct pvmx_region console;	/* console ring */
+	struct pvmx_region pgtables;	/* L3, then the L2s, then the L1s */
+	struct pvmx_region stack;	/* boot stack page */
+	unsigned nr_l2, nr_l1;
+	uint64_t l3_gpa;		/* = cr3 */
+	uint64_t virt_mapped_end;	/* the bootstrap mapping covers [virt_base, this) */
+	uint64_t mapped_pages;
+
+	struct pvmx_regs regs;		/* initial vCPU 0 state for PVMX_SET_REGS */
+	struct pvmx_boot_info boot;	/* for PVMX_SET_BOOT_INFO (p2m = opts->p2m) */
+};
+
+/*
+ * Parse and check an ELF32 Xen PV image held in elf[0..len).  Does not touch
+ * guest memory.  Returns 0, or -ENOEXEC (not a usable image) with a message.
+ */
+int pvmx_parse_image(const void *elf, size_t len, struct pvmx_image_info *info,
+		     char *err);
+
+/*
+ * Parse elf[0..len) and build the start-of-day image in ram[0..ram_size)
+ * (ram_size a page multiple; the buffer is overwritten: every page the
+ * layout uses is written, everything else is left alone, so pass zeroed
+ * memory).  Fills *layout.  Returns 0; -ENOEXEC for a bad image; -ENOMEM
+ * when ram_size is too small; -EINVAL for bad options (cmdline too long,
+ * bad p2m).
+ */
+int pvmx_build_image(const void *elf, size_t len, void *ram, uint64_t ram_size,
+		     const struct pvmx_load_opts *opts, struct pvmx_layout *layout,
+		     char *err);
+
+/* Name of a XENFEAT_* number ("writable_page_tables"), NULL if unknown. */
+const char *pvmx_xenfeat_name(unsigned feat);
+/* Bit mask of XENFEAT_* the pvmx launcher accepts as required. */
+uint32_t pvmx_xenfeat_supported(void);
+
+/* ====================================================================== */
+/* Device, VM and vCPU wrappers                                           */
+/* ====================================================================== */
+
+struct pvmx_dev {
+	int fd;
+	int api_version;
+};
+
+struct pvmx_vm {
+	int fd;
+	void *ram;			/* mmap of the guest RAM, or NULL */
+	uint64_t mem_size;
+	uint64_t shared_info_gpa;	/* PVMX_SET_MEMORY output */
+	uint32_t *p2m;			/* owned by pvmx_vm_load_image(), or NULL */
+};
+
+struct pvmx_vcpu {
+	int fd;
+	unsigned id;
+	struct pvmx_run *run;		/* mmap of PVMX_RUN_MMAP_SIZE bytes */
+};
+
+/*
+ * Open /dev/pvmx (or $PVMX_DEVICE) and check the API version.  Missing
+ * device: -ENOENT, "pvmx: /dev/pvmx not found: is the module loaded?
+ * (modprobe pvmx)".  Version mismatch: -EPROTO.
+ */
+int pvmx_open(struct pvmx_dev *dev, char *err);
+void pvmx_close(struct pvmx_dev *dev);
+/* PVMX_CHECK_CAP: the capability's value (>= 0), or -errno. */
+long pvmx_check_cap(struct pvmx_dev *dev, unsigned cap);
+/* PVMX_GET_VMX_INFO. */
+int pvmx_get_vmx_info(struct pvmx_dev *dev, struct pvmx_vmx_info *info, char *err);
+
+/* PVMX_CREATE_VM. */
+int pvmx_vm_create(struct pvmx_dev *dev, struct pvmx_vm *vm, char *err);
+/* PVMX_SET_MEMORY of size bytes, then mmap it (MAP_SHARED) into vm->ram. */
+int pvmx_vm_set_memory(struct pvmx_vm *vm, uint64_t size, char *err);
+/* PVMX_SET_BOOT_INFO. */
+int pvmx_vm_set_boot_info(struct pvmx_vm *vm, const struct pvmx_boot_info *bi,
+			  char *err);
+/*
+ * Build the image into vm->ram (after pvmx_vm_set_memory), with an identity
+ * P2M owned by vm, and issue PVMX_SET_BOOT_INFO.  opts may be NULL; its
+ * shared_info_gpa and p2m are ignored (vm's are used).
+ */
+int pvmx_vm_load_image(struct pvmx_vm *vm, const void *elf, size_t len,
+		       const struct pvmx_load_opts *opts,
+		       struct pvmx_layout *layout, char *err);
+/* Unmap, close, free.  Safe on a zeroed or partially set-up vm. */
+void pvmx_vm_destroy(struct pvmx_vm *vm);
+
+/* PVMX_CREATE_VCPU, then mmap its struct pvmx_run. */
+int pvmx_vcpu_create(struct pvmx_vm *vm, unsigned id, struct pvmx_vcpu *vcpu,
+		     char *err);
+int pvmx_vcpu_get_regs(struct pvmx_vcpu *vcpu, struct pvmx_regs *regs);
+int pvmx_vcpu_set_regs(struct pvmx_vcpu *vcpu, const struct pvmx_regs *regs);
+/* PVMX_RUN: 0 with vcpu->run->exit_reason set, or -errno (-EINTR possible). */
+int pvmx_vcpu_run(struct pvmx_vcpu *vcpu);
+void pvmx_vcpu_destroy(struct pvmx_vcpu *vcpu);
+
+/* ====================================================================== */
+/* Utilities                                                              */
+/* ====================================================================== */
+
+/*
+ * Read a whole file into a malloc'd buffer (*buf, *len).  Message in err is
+ * "<path>: <strerror>".
+ */
+int pvmx_read_file(const char *path, void **buf, size_t *len, char *err);
+/*
+ * Parse a size: "32M", "1G", "512K", "4096" (K/M/G, optional "iB"/"B",
+ * case-insensitive).  Returns 0 or -EINVAL (garbage, zero, overflow).
+ */
+int pvmx_parse_size(const char *s, uint64_t *out);
+
+const char *pvmx_exit_name(unsigned exit_reason);	/* "console", ... */
+const char *pvmx_shutdown_name(unsigned reason);	/* "poweroff", ... */
+const char *pvmx_crash_kind_name(unsigned kind);	/* "unhandled trap", ... */
+const char *pvmx_cap_name(unsigned cap);		/* "max_vcpus", ... */
+
+/* Launcher exit statuses. */
+#define PVMX_STATUS_POWEROFF	0
+#define PVMX_STATUS_ERROR	1
+#define PVMX_STATUS_SHUTDOWN	10	/* + reason; unknown reasons: 19 */
+#define PVMX_STATUS_CRASHED	20
+#define PVMX_STATUS_INTERNAL	21
+#define PVMX_STATUS_TIMEOUT	124
+#define PVMX_STATUS_INTERRUPTED	130
+/* Exit status for a guest shutdown with this SHUTDOWN_* reason. */
+int pvmx_shutdown_status(unsigned reason);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBPVMX_H */

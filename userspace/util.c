@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/* libpvmx: file reading, size parsing, names for uapi numbers. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "libpvmx.h"
+
+#define MAX_IMAGE_SIZE	(1ULL << 30)
+
+int pvmx_read_file(const char *path, void **buf, size_t *len, char *err)
+{
+	struct stat st;
+	size_t cap, n = 0;
+	char *b = NULL, *nb;
+	int fd, rc;
+
+	*buf = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		goto fail;
+	}
+	cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 65536;
+	if (cap > MAX_IMAGE_SIZE) {
+		errno = EFBIG;
+		goto fail;
+	}
+	b = malloc(cap);
+	if (!b)
+		goto fail;
+	for (;;) {
+		ssize_t r;
+
+		if (n == cap) {
+			if (cap >= MAX_IMAGE_SIZE) {
+				errno = EFBIG;
+				goto fail;
+			}
+			nb = realloc(b, cap * 2);
+			if (!nb)
+				goto fail;
+			b = nb;
+			cap *= 2;
+		}
+		r = read(fd, b + n, cap - n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (!r)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	*buf = b;
+	*len = n;
+	return 0;
+fail:
+	rc = -errno;
+	if (fd >= 0)
+		close(fd);
+	free(b);
+	if (err)
+		snprintf(err, PVMX_ERR_MAX, "%s: %s", path, strerror(-rc));
+	return rc;
+}
+
+int pvmx_parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned shift = 0;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	default: break;
+	}
+	if (shift && (!strcasecmp(end, "iB") || !strcasecmp(end, "B")))
+		end += strlen(end);
+	if (*end || !v)
+		return -EINVAL;
+	if (v > (~0ULL >> shift))
+		return -EINVAL;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+const char *pvmx_exit_name(unsigned r)
+{
+	switch (r) {
+	case PVMX_EXIT_NONE:		return "none";
+	case PVMX_EXIT_CONSOLE:		return "console";
+	case PVMX_EXIT_SHUTDOWN:	return "shutdown";
+	case PVMX_EXIT_CRASH:		return "crash";
+	case PVMX_EXIT_INTR:		return "intr";
+	case PVMX_EXIT_INTERNAL:	return "internal";
+	}
+	return "unknown";
+}
+
+const char *pvmx_shutdown_name(unsigned r)
+{
+	switch (r) {
+	case PVMX_SHUTDOWN_POWEROFF:	return "poweroff";
+	case PVMX_SHUTDOWN_REBOOT:	return "reboot";
+	case PVMX_SHUTDOWN_SUSPEND:	return "suspend";
+	case PVMX_SHUTDOWN_CRASH:	return "crash";
+	case PVMX_SHUTDOWN_WATCHDOG:	return "watchdog";
+	case PVMX_SHUTDOWN_SOFT_RESET:	return "soft_reset";
+	}
+	return "unknown";
+}
+
+const char *pvmx_crash_kind_name(unsigned k)
+{
+	switch (k) {
+	case PVMX_CRASH_UNHANDLED_TRAP:	return "unhandled trap";
+	case PVMX_CRASH_TRIPLE_FAULT:	return "triple fault";
+	case PVMX_CRASH_BAD_MEMORY:	return "bad memory access";
+	case PVMX_CRASH_BAD_STATE:	return "bad guest state";
+	case PVMX_CRASH_UNSUPPORTED:	return "unsupported";
+	}
+	return "unknown";
+}
+
+const char *pvmx_cap_name(unsigned cap)
+{
+	switch (cap) {
+	case PVMX_CAP_API_VERSION:	return "api_version";
+	case PVMX_CAP_MAX_VCPUS:	return "max_vcpus";
+	case PVMX_CAP_MAX_MEMORY_MB:	return "max_memory_mb";
+	case PVMX_CAP_RUN_MMAP_SIZE:	return "run_mmap_size";
+	case PVMX_CAP_CONSOLE_MAX:	return "console_max";
+	case PVMX_CAP_VPID:		return "vpid";
+	}
+	return NULL;
+}
+
+int pvmx_shutdown_status(unsigned reason)
+{
+	if (reason == PVMX_SHUTDOWN_POWEROFF)
+		return PVMX_STATUS_POWEROFF;
+	if (reason <= PVMX_SHUTDOWN_SOFT_RESET)
+		return PVMX_STATUS_SHUTDOWN + (int)reason;
+	return PVMX_STATUS_SHUTDOWN + 9;
+}
