@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+/* End-to-end checks of the pvmx CLI (no /dev/pvmx needed). */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define OUT_MAX 65536
+
+static char out[OUT_MAX], errout[OUT_MAX];
+
+static void slurp(int fd, char *buf)
+{
+	size_t n = 0;
+	ssize_t r;
+
+	lseek(fd, 0, SEEK_SET);
+	while (n < OUT_MAX - 1 && (r = read(fd, buf + n, OUT_MAX - 1 - n)) > 0)
+		n += (size_t)r;
+	buf[n] = '\0';
+	close(fd);
+}
+
+static int tmpfd(void)
+{
+	char path[] = "/tmp/pvmx-cli-XXXXXX";
+	int fd = mkstemp(path);
+
+	unlink(path);
+	return fd;
+}
+
+/* Run pvmx with args (NULL-terminated), device env dev (NULL: leave alone). */
+static int run(const char *dev, const char *a0, ...)
+{
+	const char *argv[32];
+	int n = 0, fo = tmpfd(), fe = tmpfd(), status;
+	va_list ap;
+	pid_t pid;
+
+	argv[n++] = t_pvmx;
+	va_start(ap, a0);
+	for (const char *a = a0; a && n < 31; a = va_arg(ap, const char *))
+		argv[n++] = a;
+	va_end(ap);
+	argv[n] = NULL;
+	pid = fork();
+	if (!pid) {
+		dup2(fo, 1);
+		dup2(fe, 2);
+		setenv("ASAN_OPTIONS", "exitcode=99:detect_leaks=0", 1);
+		setenv("UBSAN_OPTIONS", "exitcode=98:print_stacktrace=1", 1);
+		if (dev)
+			setenv("PVMX_DEVICE", dev, 1);
+		execv(t_pvmx, (char *const *)argv);
+		_exit(127);
+	}
+	waitpid(pid, &status, 0);
+	slurp(fo, out);
+	slurp(fe, errout);
+	if (strstr(errout, "Sanitizer") || strstr(errout, "runtime error")) {
+		t_failures++;
+		fprintf(stderr, "  FAIL: sanitizer report:\n%s\n", errout);
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static char *img(const char *name)
+{
+	static char buf[4][4096];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", t_images, name);
+	return buf[i];
+}
+
+/* errout is exactly one line starting with prefix. */
+static void one_line(const char *prefix, int line)
+{
+	size_t n = strlen(errout);
+
+	if (strncmp(errout, prefix, strlen(prefix)) || !n || errout[n - 1] != '\n' ||
+	    strchr(errout, '\n') != errout + n - 1) {
+		t_failures++;
+		fprintf(stderr, "  FAIL line %d: want one line \"%s...\", got \"%s\"\n", line,
+			prefix, errout);
+	}
+}
+#define ONE_LINE(p) one_line(p, __LINE__)
+
+static void test_help(void)
+{
+	CHECK_EQ(run(NULL, "--help", NULL), 0);
+	CHECK_HAS(out, "pvmx run [--memory SIZE] [--cmdline STR] [--timeout S] [--quiet] IMAGE");
+	CHECK_HAS(out, "pvmx info");
+	CHECK_HAS(out, "load --dry-run");
+	CHECK_HAS(out, "  124   --timeout expired");
+	CHECK_HAS(out, "  130   interrupted");
+	CHECK_HAS(out, "   20   the hypervisor crashed the guest");
+	CHECK_HAS(out, "    0   guest powered off");
+	CHECK_EQ(run(NULL, "run", "--help", NULL), 0);
+	CHECK_EQ(run(NULL, NULL), 1);
+	CHECK_EQ(run(NULL, "frob", NULL), 1);
+	CHECK_HAS(errout, "unknown command 'frob'");
+	CHECK_EQ(run(NULL, "--version", NULL), 0);
+}
+
+static void test_dry_run(void)
+{
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--memory", "128M", img("xtf.elf"), NULL), 0);
+	CHECK_HAS(out, "notes from         PT_NOTE segments (7)");
+	CHECK_HAS(out, "GUEST_OS           \"XTF\"");
+	CHECK_HAS(out, "virt_base          0x00000000 (unset, using 0)");
+	CHECK_HAS(out, "entry              0x00100000 (e_entry)");
+	CHECK_HAS(out, "hypercall page     0x00105000");
+	CHECK_HAS(out, "p2m (mfn_list)     pfn 0x00110-0x0012f");
+	CHECK_HAS(out, "start_info         pfn 0x00130");
+	CHECK_HAS(out, "page tables        pfn 0x00133-0x00139");
+	CHECK_HAS(out, "1 L3 + 4 L2 + 2 L1");
+	CHECK_HAS(out, "boot stack         pfn 0x0013a");
+	CHECK_HAS(out, "esp 0x0013b000 esi 0x00130000");
+	CHECK_HAS(out, "cs 0xe019 ss/ds/es/fs/gs 0xe021 cr3 0x133000");
+	CHECK_EQ(errout[0], 0);
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--cmdline", "a b c", img("linux.elf"), NULL), 0);
+	CHECK_HAS(out, "virt_base          0xc0000000\n");
+	CHECK_HAS(out, "boot stack         pfn 0x00491          va 0xc0491000");
+	/* Too little memory for the image. */
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--memory", "4M", img("linux.elf"), NULL), 1);
+	ONE_LINE("pvmx: ");
+	CHECK_HAS(errout, "linux.elf: guest memory too small");
+	CHECK_EQ(run(NULL, "load", img("xtf.elf"), NULL), 1);
+	CHECK_HAS(errout, "needs --dry-run");
+}
+
+static void test_bad_images(void)
+{
+	char want[4200];
+
+	snprintf(want, sizeof(want), "pvmx: %s: 64-bit image: pvmx runs 32-bit PAE guests\n",
+		 img("x86_64.elf"));
+	CHECK_EQ(run(NULL, "load", "--dry-run", img("x86_64.elf"), NULL), 1);
+	CHECK_STR(errout, want);
+	CHECK_EQ(run("/nonexistent/pvmx", "run", img("x86_64.elf"), NULL), 1);
+	CHECK_STR(errout, want);
+	CHECK_EQ(run(NULL, "load", "--dry-run", img("truncated.elf"), NULL), 1);
+	snprintf(want, sizeof(want), "pvmx: %s: ", img("truncated.elf"));
+	ONE_LINE(want);
+	CHECK_EQ(run("/nonexistent/pvmx", "run", img("nopae.elf"), NULL), 1);
+	snprintf(want, sizeof(want),
+		 "pvmx: %s: image is not PAE (xen-3.0-x86_32); pvmx runs xen-3.0-x86_32p guests\n",
+		 img("nopae.elf"));
+	CHECK_STR(errout, want);
+	CHECK_EQ(run(NULL, "run", img("missing.elf"), NULL), 1);
+	snprintf(want, sizeof(want), "pvmx: %s: No such file or directory\n", img("missing.elf"));
+	CHECK_STR(errout, want);
+	/* A directory, /dev/null (empty). */
+	CHECK_EQ(run(NULL, "load", "--dry-run", t_images, NULL), 1);
+	ONE_LINE("pvmx: ");
+	CHECK_EQ(run(NULL, "load", "--dry-run", "/dev/null", NULL), 1);
+	CHECK_STR(errout, "pvmx: /dev/null: not an ELF file (bad magic)\n");
+}
+
+static void test_usage_errors(void)
+{
+	char longcmd[1100];
+
+	CHECK_EQ(run(NULL, "run", "--memory", "3M", img("xtf.elf"), NULL), 1);
+	CHECK_HAS(errout, "out of range");
+	CHECK_EQ(run(NULL, "run", "--memory", "4097M", img("xtf.elf"), NULL), 1);
+	CHECK_EQ(run(NULL, "run", "--memory", "32769K", img("xtf.elf"), NULL), 1);
+	CHECK_HAS(errout, "not a multiple of 4 KiB");
+	CHECK_EQ(run(NULL, "run", "--memory", "lots", img("xtf.elf"), NULL), 1);
+	CHECK_HAS(errout, "bad --memory 'lots'");
+	CHECK_EQ(run(NULL, "run", "--timeout", "-1", img("xtf.elf"), NULL), 1);
+	CHECK_HAS(errout, "bad --timeout");
+	memset(longcmd, 'c', sizeof(longcmd));
+	longcmd[1024] = '\0';
+	CHECK_EQ(run(NULL, "run", "--cmdline", longcmd, img("xtf.elf"), NULL), 1);
+	CHECK_HAS(errout, "--cmdline too long");
+	CHECK_EQ(run(NULL, "run", NULL), 1);
+	CHECK_HAS(errout, "missing IMAGE");
+	CHECK_EQ(run(NULL, "run", img("xtf.elf"), "extra", NULL), 1);
+	CHECK_EQ(run(NULL, "run", "--bogus", img("xtf.elf"), NULL), 1);
+	CHECK_EQ(run(NULL, "info", "extra", NULL), 1);
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--timeout", "5", img("xtf.elf"), NULL), 1);
+}
+
+static void test_no_device(void)
+{
+	CHECK_EQ(run("/nonexistent/pvmx", "info", NULL), 1);
+	CHECK_STR(errout, "pvmx: /nonexistent/pvmx not found: is the module loaded? (modprobe pvmx)\n");
+	CHECK_EQ(run("/nonexistent/pvmx", "run", img("xtf.elf"), NULL), 1);
+	CHECK_STR(errout, "pvmx: /nonexistent/pvmx not found: is the module loaded? (modprobe pvmx)\n");
+	CHECK_EQ(run("/dev/null", "info", NULL), 1);
+	ONE_LINE("pvmx: /dev/null: PVMX_GET_API_VERSION: ");
+	if (access("/dev/pvmx", F_OK)) {
+		CHECK_EQ(run("", "info", NULL), 1);
+		CHECK_STR(errout, "pvmx: /dev/pvmx not found: is the module loaded? (modprobe pvmx)\n");
+	}
+}
+
+const struct test cli_tests[] = {
+	{ "cli: --help and commands", test_help },
+	{ "cli: load --dry-run", test_dry_run },
+	{ "cli: malformed images", test_bad_images },
+	{ "cli: usage errors", test_usage_errors },
+	{ "cli: no /dev/pvmx", test_no_device },
+	{ NULL, NULL },
+};
