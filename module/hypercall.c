@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The hypercall dispatcher: one table indexed by hypercall number, shared by
+ * `int $0x82` and (later) multicall entries.  Handlers take the five 32-bit
+ * arguments and return what the guest sees in EAX: a value or a negated Xen
+ * errno.  A handler that cannot finish (console output larger than one exit
+ * can carry) rewrites its arguments and marks the call preempted: the guest
+ * then re-executes `int $0x82`, exactly like a Xen continuation.
+ */
+#include "core.h"
+
+#define PVMX_XEN_MAJOR		4
+#define PVMX_XEN_MINOR		19
+#define PVMX_XEN_EXTRAVERSION	".0-pvmx"
+#define PVMX_XEN_CAPABILITIES	"xen-3.0-x86_32p"
+
+typedef long (*pvmx_hypercall_fn)(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+
+enum pvmx_action pvmx_crash(struct pvmx_vcpu_core *v, u32 kind, u32 vector,
+			    u32 error_code, u64 address, const char *fmt, ...)
+{
+	struct pvmx_run *run = v->run;
+	va_list ap;
+
+	memset(&run->crash, 0, sizeof(run->crash));
+	run->crash.kind = kind;
+	run->crash.vector = vector;
+	run->crash.error_code = error_code;
+	run->crash.eip = v->cpu.eip;
+	run->crash.cs = v->cpu.cs;
+	run->crash.address = address;
+	va_start(ap, fmt);
+	vsnprintf(run->crash.reason, sizeof(run->crash.reason), fmt, ap);
+	va_end(ap);
+	run->exit_reason = PVMX_EXIT_CRASH;
+	v->state = PVMX_VCPU_CRASHED;
+	return PVMX_EXIT_TO_USER;
+}
+
+static void shutdown_guest(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc, u32 reason)
+{
+	/* Xen keeps the reason as a u8 (domain_shutdown()). */
+	v->run->shutdown.reason = (u8)reason;
+	v->run->shutdown.pad = 0;
+	v->run->exit_reason = PVMX_EXIT_SHUTDOWN;
+	v->state = PVMX_VCPU_SHUTDOWN;
+	hc->action = PVMX_EXIT_TO_USER;
+}
+
+/* ---- console_io (18) ---------------------------------------------------- */
+
+static long do_console_io(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+{
+	u32 cmd = hc->arg[0], count = hc->arg[1], buf = hc->arg[2];
+	u32 chunk;
+
+	switch (cmd) {
+	case CONSOLEIO_write:
+		if (!count)
+			return 0;
+		chunk = min_t(u32, count, PVMX_CONSOLE_MAX);
+		if (pvmx_copy_from_guest(v, v->run->console.data, buf, chunk))
+			return -XEN_EFAULT;
+		v->run->console.len = chunk;
+		v->run->console.pad = 0;
+		v->run->exit_reason = PVMX_EXIT_CONSOLE;
+		hc->action = PVMX_EXIT_TO_USER;
+		if (chunk < count) {
+			hc->arg[1] = count - chunk;
+			hc->arg[2] = buf + chunk;
+			hc->preempted = true;
+		}
+		return 0;
+	case CONSOLEIO_read:
+		/* No console input yet: zero bytes, as Xen with an empty ring. */
+		if (count > 0x7FFFFFFF)
+			return -XEN_E2BIG;
+		return 0;
+	default:
+		return -XEN_ENOSYS;
+	}
+}
+
+/* ---- sched_op (29) and sched_op_compat (6) ------------------------------ */
+
+static long sched_yield(struct pvmx_hcall *hc)
+{
+	hc->action = PVMX_YIELD;
+	return 0;
+}
+
+static long do_sched_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+{
+	u32 reason;
+
+	switch (hc->arg[0]) {
+	case SCHEDOP_yield:
+		return sched_yield(hc);
+	case SCHEDOP_shutdown:
+		if (pvmx_copy_from_guest(v, &reason, hc->arg[1], sizeof(reason)))
+			return -XEN_EFAULT;
+		shutdown_guest(v, hc, reason);
+		return 0;
+	default:
+		return -XEN_ENOSYS;
+	}
+}
+
+static long do_sched_op_compat(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+{
+	switch (hc->arg[0]) {
+	case SCHEDOP_yield:
+		return sched_yield(hc);
+	case SCHEDOP_shutdown:
+		shutdown_guest(v, hc, hc->arg[1]);
+		return 0;
+	default:
+		return -XEN_ENOSYS;
+	}
+}
+
+/* ---- xen_version (17) --------------------------------------------------- */
+
+/* Xen copies whole fixed-size buffers, zero padded after the string. */
+static long copy_string_out(struct pvmx_vcpu_core *v, u32 gva, const char *s, u32 size)
+{
+	u32 len = strlen(s);
+
+	if (pvmx_copy_to_guest(v, gva, s, len) || pvmx_clear_guest(v, gva + len, size - len))
+		return -XEN_EFAULT;
+	return 0;
+}
+
+static long do_xen_version(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+{
+	u32 arg = hc->arg[1];
+
+	switch (hc->arg[0]) {
+	case XENVER_version:
+		return (PVMX_XEN_MAJOR << 16) | PVMX_XEN_MINOR;
+	case XENVER_extraversion:
+		return copy_string_out(v, arg, PVMX_XEN_EXTRAVERSION, XEN_EXTRAVERSION_LEN);
+	case XENVER_compile_info: {
+		struct xen_compile_info info = {
+			.compiler = "gcc",
+			.compile_by = "pvmx",
+			.compile_domain = "pvmx",
+		};
+
+		if (pvmx_copy_to_guest(v, arg, &info, sizeof(info)))
+			return -XEN_EFAULT;
+		return 0;
+	}
+	case XENVER_capabilities:
+		return copy_string_out(v, arg, PVMX_XEN_CAPABILITIES, XEN_CAPABILITIES_LEN);
+	case XENVER_changeset:
+		return copy_string_out(v, arg, "pvmx", XEN_CHANGESET_LEN);
+	case XENVER_platform_parameters: {
+		u32 virt_start = XEN_HYPERVISOR_VIRT_START;
+
+		if (pvmx_copy_to_guest(v, arg, &virt_start, sizeof(virt_start)))
+			return -XEN_EFAULT;
+		return 0;
+	}
+	case XENVER_get_features: {
+		struct xen_feature_info fi;
+
+		if (pvmx_copy_from_guest(v, &fi, arg, sizeof(fi)))
+			return -XEN_EFAULT;
+		if (fi.submap_idx != 0)
+			return -XEN_EINVAL;
+		fi.submap = 1u << XENFEAT_pae_pgdir_above_4gb;
+		if (pvmx_copy_to_guest(v, arg, &fi, sizeof(fi)))
+			return -XEN_EFAULT;
+		return 0;
+	}
+	case XENVER_pagesize:
+		return arg ? -XEN_EINVAL : PVMX_PAGE_BYTES;
+	case XENVER_guest_handle:
+		return pvmx_clear_guest(v, arg, XEN_GUEST_HANDLE_LEN) ? -XEN_EFAULT : 0;
+	case XENVER_commandline:
+		return copy_string_out(v, arg, "", XEN_COMMANDLINE_LEN);
+	default:
+		return -XEN_ENOSYS;
+	}
+}
+
+/* ---- update_va_mapping (14) --------------------------------------------- */
+
+#define UVMF_FLUSHTYPE_MASK	3u
+#define UVMF_TLB_FLUSH		1u
+#define UVMF_INVLPG		2u
+#define UVMF_ALL		4u
+
+/*
+ * Writes the L1 entry mapping va in the current tables.  The new entry may
+ * only name the guest's own frames.  Page-table typing (refusing writable
+ * mappings of page-table pages) is not done yet: see Documentation/guest-abi.rst.
+ */
+static long do_update_va_mapping(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+{
+	u32 va = hc->arg[0], flags = hc->arg[3];
+	u64 pte = ((u64)hc->arg[2] << 32) | hc->arg[1];
+	u64 l1e_gpa;
+	u64 *host;
+
+	if (pte & PVMX_PTE_P) {
+		if (pte & ~PVMX_L1_ALLOWED)
+			return -XEN_EINVAL;
+		if (!pvmx_gfn_to_host(&v->vm->mem, (pte & PVMX_PTE_ADDR) >> PVMX_PAGE_SHIFT))
+			return -XEN_EINVAL;
+	}
+	if (flags & ~UVMF_FLUSHTYPE_MASK & ~UVMF_ALL) {
+		u32 vcpumask;
+
+		/* Any other value above bit 1 is a pointer to a vCPU mask. */
+		if (pvmx_copy_from_guest(v, &vcpumask, flags & ~UVMF_FLUSHTYPE_MASK,
+					 sizeof(vcpumask)))
+			return -XEN_EFAULT;
+	}
+	if (pvmx_l1e_gpa(v, va, &l1e_gpa))
+		return -XEN_EINVAL;
+	host = pvmx_gfn_to_host(&v->vm->mem, l1e_gpa >> PVMX_PAGE_SHIFT);
+	WRITE_ONCE(host[(l1e_gpa & PVMX_PAGE_OFFSET_MASK) / 8], pte);
+
+	switch (flags & UVMF_FLUSHTYPE_MASK) {
+	case UVMF_TLB_FLUSH:
+		pvmx_arch_flush_guest_tlb(v, 0, false);
+		break;
+	case UVMF_INVLPG:
+		pvmx_arch_flush_guest_tlb(v, va, true);
+		break;
+	}
+	return 0;
+}
+
+/* ---- the table ---------------------------------------------------------- */
+
+static const pvmx_hypercall_fn hypercall_table[XEN_NR_HYPERCALL_SLOTS] = {
+	[__HYPERVISOR_sched_op_compat]		= do_sched_op_compat,
+	[__HYPERVISOR_update_va_mapping]	= do_update_va_mapping,
+	[__HYPERVISOR_xen_version]		= do_xen_version,
+	[__HYPERVISOR_console_io]		= do_console_io,
+	[__HYPERVISOR_sched_op]			= do_sched_op,
+};
+
+long pvmx_dispatch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+{
+	pvmx_hypercall_fn fn;
+
+	hc->action = PVMX_RESUME;
+	hc->preempted = false;
+	if (hc->op >= ARRAY_SIZE(hypercall_table))
+		return -XEN_ENOSYS;
+	fn = hypercall_table[hc->op];
+	if (!fn)
+		return -XEN_ENOSYS;
+	return fn(v, hc);
+}
+
+enum pvmx_action pvmx_hypercall(struct pvmx_vcpu_core *v, u32 insn_len)
+{
+	unsigned long *gpr = v->cpu.gpr;
+	struct pvmx_hcall hc = {
+		.op = gpr[PVMX_EAX],
+		.arg = { gpr[PVMX_EBX], gpr[PVMX_ECX], gpr[PVMX_EDX],
+			 gpr[PVMX_ESI], gpr[PVMX_EDI] },
+	};
+	long ret = pvmx_dispatch(v, &hc);
+
+	if (hc.preempted) {
+		/* Leave EIP on the `int $0x82`: the guest re-issues the rest. */
+		gpr[PVMX_EBX] = hc.arg[0];
+		gpr[PVMX_ECX] = hc.arg[1];
+		gpr[PVMX_EDX] = hc.arg[2];
+		gpr[PVMX_ESI] = hc.arg[3];
+		gpr[PVMX_EDI] = hc.arg[4];
+	} else {
+		gpr[PVMX_EAX] = (u32)ret;
+		v->cpu.eip += insn_len;
+	}
+	return hc.action;
+}
+
+/* Xen's byte layout: `mov $i,%eax; int $0x82; ret`, and the iret slot. */
+void pvmx_fill_hypercall_page(u8 *page)
+{
+	u32 i;
+
+	memset(page, 0xCC, PVMX_PAGE_BYTES);
+	for (i = 0; i < XEN_NR_HYPERCALL_SLOTS; i++) {
+		u8 *p = page + i * 32;
+
+		if (i == __HYPERVISOR_iret) {
+			*p++ = 0x50;			/* push %eax */
+			*p++ = 0xB8;			/* mov $23,%eax */
+			memcpy(p, &i, 4);
+			p += 4;
+			*p++ = 0xCD;			/* int $0x82 */
+			*p++ = 0x82;
+			continue;
+		}
+		*p++ = 0xB8;
+		memcpy(p, &i, 4);
+		p += 4;
+		*p++ = 0xCD;
+		*p++ = 0x82;
+		*p++ = 0xC3;			/* ret */
+	}
+}

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvmx: run 32-bit Xen-style paravirtualized guests on VMX.
+ *
+ * Module entry points and /dev/pvmx.  The module refuses to load where VMX
+ * cannot work (pvmx_arch_init() says why in one line).  VMX is switched on
+ * when the first VM is created and off when the last one goes, so pvmx and
+ * KVM (with kvm.enable_virt_at_load=0) can take turns on one machine.
+ */
+#include <linux/module.h>
+#include <linux/miscdevice.h>
+#include <linux/fs.h>
+#include <linux/uaccess.h>
+#include "pvmx.h"
+
+static long pvmx_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
+{
+	switch (ioctl) {
+	case PVMX_GET_API_VERSION:
+		return arg ? -EINVAL : PVMX_API_VERSION;
+	case PVMX_CHECK_CAP:
+		return pvmx_arch_check_cap(arg);
+	case PVMX_CREATE_VM:
+		return pvmx_create_vm(arg);
+	case PVMX_GET_VMX_INFO: {
+		struct pvmx_vmx_info info;
+
+		pvmx_arch_get_info(&info);
+		if (copy_to_user((void __user *)arg, &info, sizeof(info)))
+			return -EFAULT;
+		return 0;
+	}
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations pvmx_dev_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= pvmx_dev_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static struct miscdevice pvmx_dev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= PVMX_DEV_NAME,
+	.fops	= &pvmx_dev_fops,
+	.mode	= 0600,
+};
+
+static int __init pvmx_init(void)
+{
+	int ret;
+
+	BUILD_BUG_ON(sizeof(struct pvmx_run) != PVMX_RUN_MMAP_SIZE);
+	BUILD_BUG_ON(offsetof(struct pvmx_run, console) != 64);
+	BUILD_BUG_ON(sizeof(struct pvmx_regs) != 120);
+	BUILD_BUG_ON(sizeof(struct pvmx_memory) != 64);
+	BUILD_BUG_ON(sizeof(struct pvmx_boot_info) != 120);
+	BUILD_BUG_ON(sizeof(struct pvmx_vmx_info) != 80);
+
+	ret = pvmx_arch_init();
+	if (ret)
+		return ret;
+	ret = misc_register(&pvmx_dev);
+	if (ret) {
+		pr_err("pvmx: cannot register /dev/%s: %d\n", PVMX_DEV_NAME, ret);
+		pvmx_arch_exit();
+		return ret;
+	}
+	pr_info("pvmx: ready, /dev/%s (API %d)\n", PVMX_DEV_NAME, PVMX_API_VERSION);
+	return 0;
+}
+
+static void __exit pvmx_exit(void)
+{
+	misc_deregister(&pvmx_dev);
+	pvmx_arch_exit();
+}
+
+module_init(pvmx_init);
+module_exit(pvmx_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Run 32-bit Xen PV guests on VMX");
+MODULE_AUTHOR("pvmx developers");

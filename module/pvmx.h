@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pvmx kernel objects: VMs and vCPUs behind their file descriptors, and the
+ * small interface the arch back end (module/x86/) implements for them.
+ */
+#ifndef _PVMX_H
+#define _PVMX_H
+
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/mm.h>
+#include <linux/version.h>
+#include "core.h"
+#include "x86/vmx.h"
+
+#define PVMX_DEV_NAME	"pvmx"
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+static inline void pvmx_vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+#else
+#define pvmx_vm_flags_set vm_flags_set
+#endif
+
+struct pvmx_vm {
+	struct pvmx_vm_core core;
+	struct kref kref;
+	struct mutex lock;		/* memory, boot info, vCPU creation */
+	struct page **ram_pages;	/* nr_ram_frames pages of RAM */
+	struct page *shared_info_page;
+	struct xen_shared_info *shared_info;
+	u32 *p2m;			/* launcher's pfn -> mfn list */
+	bool boot_info_set;
+	struct pvmx_boot_info boot;
+	struct pvmx_vcpu *vcpus[PVMX_MAX_VCPUS];
+	struct pvmx_vm_arch arch;
+};
+
+struct pvmx_vcpu {
+	struct pvmx_vcpu_core core;
+	struct pvmx_vm *vm;
+	struct mutex run_lock;		/* one PVMX_RUN/regs ioctl at a time */
+	struct page *run_page;
+	bool regs_set;
+	u64 exits;
+	struct pvmx_vcpu_arch arch;
+};
+
+/* vm.c / vcpu.c */
+int pvmx_create_vm(unsigned long flags);
+void pvmx_vm_put(struct pvmx_vm *vm);
+int pvmx_create_vcpu(struct pvmx_vm *vm, unsigned long id);
+void pvmx_vcpu_free(struct pvmx_vcpu *vcpu);
+
+/* Implemented by the arch back end. */
+int pvmx_arch_init(void);
+void pvmx_arch_exit(void);
+int pvmx_arch_enable(void);		/* VMX on for the first VM */
+void pvmx_arch_disable(void);		/* ... off after the last */
+void pvmx_arch_get_info(struct pvmx_vmx_info *info);
+int pvmx_arch_check_cap(unsigned long cap);
+int pvmx_arch_vm_init(struct pvmx_vm *vm);
+void pvmx_arch_vm_destroy(struct pvmx_vm *vm);
+int pvmx_arch_map_memory(struct pvmx_vm *vm);
+int pvmx_arch_vcpu_create(struct pvmx_vcpu *vcpu);
+void pvmx_arch_vcpu_destroy(struct pvmx_vcpu *vcpu);
+int pvmx_arch_set_regs(struct pvmx_vcpu *vcpu, const struct pvmx_regs *regs);
+void pvmx_arch_get_regs(struct pvmx_vcpu *vcpu, struct pvmx_regs *regs);
+int pvmx_arch_run(struct pvmx_vcpu *vcpu);
+
+#endif /* _PVMX_H */

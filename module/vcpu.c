@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The vCPU file descriptor: registers, the mmap'd run structure, PVMX_RUN.
+ * A vCPU lives as long as its VM; its fd holds a VM reference.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include "pvmx.h"
+
+void pvmx_vcpu_free(struct pvmx_vcpu *vcpu)
+{
+	pvmx_arch_vcpu_destroy(vcpu);
+	if (vcpu->run_page)
+		__free_page(vcpu->run_page);
+	kfree(vcpu);
+}
+
+static int pvmx_vcpu_set_regs(struct pvmx_vcpu *vcpu, const void __user *argp)
+{
+	struct pvmx_regs regs;
+	int ret;
+
+	if (copy_from_user(&regs, argp, sizeof(regs)))
+		return -EFAULT;
+	if (regs.flags || memchr_inv(regs.reserved, 0, sizeof(regs.reserved)))
+		return -EINVAL;
+	mutex_lock(&vcpu->run_lock);
+	ret = pvmx_arch_set_regs(vcpu, &regs);
+	if (!ret)
+		vcpu->regs_set = true;
+	mutex_unlock(&vcpu->run_lock);
+	return ret;
+}
+
+static int pvmx_vcpu_get_regs(struct pvmx_vcpu *vcpu, void __user *argp)
+{
+	struct pvmx_regs regs;
+
+	memset(&regs, 0, sizeof(regs));
+	mutex_lock(&vcpu->run_lock);
+	pvmx_arch_get_regs(vcpu, &regs);
+	mutex_unlock(&vcpu->run_lock);
+	if (copy_to_user(argp, &regs, sizeof(regs)))
+		return -EFAULT;
+	return 0;
+}
+
+static int pvmx_vcpu_run(struct pvmx_vcpu *vcpu, unsigned long arg)
+{
+	int ret;
+
+	if (arg)
+		return -EINVAL;
+	if (mutex_lock_killable(&vcpu->run_lock))
+		return -EINTR;
+	ret = -EINVAL;
+	if (vcpu->regs_set) {
+		ret = 0;
+		/* A guest that shut down or crashed reports the same end again. */
+		if (vcpu->core.state == PVMX_VCPU_RUNNABLE)
+			ret = pvmx_arch_run(vcpu);
+		vcpu->core.run->exits = vcpu->exits;
+	}
+	mutex_unlock(&vcpu->run_lock);
+	return ret;
+}
+
+static long pvmx_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
+{
+	struct pvmx_vcpu *vcpu = filp->private_data;
+	void __user *argp = (void __user *)arg;
+
+	switch (ioctl) {
+	case PVMX_RUN:
+		return pvmx_vcpu_run(vcpu, arg);
+	case PVMX_GET_REGS:
+		return pvmx_vcpu_get_regs(vcpu, argp);
+	case PVMX_SET_REGS:
+		return pvmx_vcpu_set_regs(vcpu, argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static vm_fault_t pvmx_vcpu_fault(struct vm_fault *vmf)
+{
+	struct pvmx_vcpu *vcpu = vmf->vma->vm_file->private_data;
+
+	if (vmf->pgoff != 0)
+		return VM_FAULT_SIGBUS;
+	vmf->page = vcpu->run_page;
+	get_page(vmf->page);
+	return 0;
+}
+
+static const struct vm_operations_struct pvmx_vcpu_vm_ops = {
+	.fault = pvmx_vcpu_fault,
+};
+
+static int pvmx_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	if (vma->vm_pgoff != 0 || vma_pages(vma) != 1 || !(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	pvmx_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &pvmx_vcpu_vm_ops;
+	return 0;
+}
+
+static int pvmx_vcpu_release(struct inode *inode, struct file *filp)
+{
+	struct pvmx_vcpu *vcpu = filp->private_data;
+
+	pvmx_vm_put(vcpu->vm);
+	return 0;
+}
+
+static const struct file_operations pvmx_vcpu_fops = {
+	.owner		= THIS_MODULE,
+	.release	= pvmx_vcpu_release,
+	.unlocked_ioctl	= pvmx_vcpu_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= pvmx_vcpu_mmap,
+	.llseek		= noop_llseek,
+};
+
+int pvmx_create_vcpu(struct pvmx_vm *vm, unsigned long id)
+{
+	struct pvmx_vcpu *vcpu;
+	int ret;
+
+	if (id >= PVMX_MAX_VCPUS)
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	ret = -EINVAL;
+	if (!vm->boot_info_set)
+		goto out;
+	ret = -EEXIST;
+	if (vm->vcpus[id])
+		goto out;
+	ret = -ENOMEM;
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		goto out;
+	vcpu->vm = vm;
+	vcpu->core.vm = &vm->core;
+	vcpu->core.id = id;
+	mutex_init(&vcpu->run_lock);
+	vcpu->run_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!vcpu->run_page) {
+		pvmx_vcpu_free(vcpu);
+		goto out;
+	}
+	vcpu->core.run = page_address(vcpu->run_page);
+	ret = pvmx_arch_vcpu_create(vcpu);
+	if (ret) {
+		pvmx_vcpu_free(vcpu);
+		goto out;
+	}
+	kref_get(&vm->kref);
+	ret = anon_inode_getfd("pvmx-vcpu", &pvmx_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
+	if (ret < 0) {
+		pvmx_vm_put(vm);	/* not the last: the caller's VM fd holds one */
+		pvmx_vcpu_free(vcpu);
+		goto out;
+	}
+	vm->vcpus[id] = vcpu;
+out:
+	mutex_unlock(&vm->lock);
+	return ret;
+}

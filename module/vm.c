@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VM file descriptor: guest RAM (kernel pages the launcher mmaps, mapped
+ * by EPT), the boot information the hypervisor needs, vCPU creation.
+ *
+ * Lifetime: the VM fd and every vCPU fd hold a reference; the VM goes when
+ * the last of them is closed.  Each fd also pins the module (fops owner).
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include "pvmx.h"
+
+static void pvmx_vm_free_memory(struct pvmx_vm *vm)
+{
+	u32 i;
+
+	if (vm->ram_pages) {
+		for (i = 0; i < vm->core.mem.nr_ram_frames; i++)
+			if (vm->ram_pages[i])
+				__free_page(vm->ram_pages[i]);
+		kvfree(vm->ram_pages);
+	}
+	kvfree(vm->core.mem.frames);
+	if (vm->shared_info_page)
+		__free_page(vm->shared_info_page);
+	kvfree(vm->p2m);
+}
+
+static void pvmx_vm_release(struct kref *kref)
+{
+	struct pvmx_vm *vm = container_of(kref, struct pvmx_vm, kref);
+	int i;
+
+	for (i = 0; i < PVMX_MAX_VCPUS; i++)
+		if (vm->vcpus[i])
+			pvmx_vcpu_free(vm->vcpus[i]);
+	pvmx_arch_vm_destroy(vm);
+	pvmx_vm_free_memory(vm);
+	kfree(vm);
+	pvmx_arch_disable();
+}
+
+void pvmx_vm_put(struct pvmx_vm *vm)
+{
+	kref_put(&vm->kref, pvmx_vm_release);
+}
+
+static int all_zero(const void *p, size_t len)
+{
+	return !memchr_inv(p, 0, len);
+}
+
+static int pvmx_vm_set_memory(struct pvmx_vm *vm, struct pvmx_memory __user *argp)
+{
+	struct pvmx_memory m;
+	struct pvmx_gmem *mem = &vm->core.mem;
+	u32 nr, i;
+	int ret;
+
+	if (copy_from_user(&m, argp, sizeof(m)))
+		return -EFAULT;
+	if (m.flags || !all_zero(m.reserved, sizeof(m.reserved)))
+		return -EINVAL;
+	if (m.size < PVMX_MIN_MEMORY || m.size > PVMX_MAX_MEMORY ||
+	    m.size % PVMX_PAGE_SIZE)
+		return -EINVAL;
+
+	mutex_lock(&vm->lock);
+	ret = -EEXIST;
+	if (vm->ram_pages)
+		goto out;
+
+	nr = m.size / PVMX_PAGE_SIZE;
+	ret = -ENOMEM;
+	vm->ram_pages = kvcalloc(nr, sizeof(*vm->ram_pages), GFP_KERNEL_ACCOUNT);
+	mem->frames = kvcalloc(nr + 1, sizeof(*mem->frames), GFP_KERNEL_ACCOUNT);
+	vm->shared_info_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!vm->ram_pages || !mem->frames || !vm->shared_info_page)
+		goto fail;
+	mem->nr_ram_frames = nr;
+	for (i = 0; i < nr; i++) {
+		vm->ram_pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
+					      __GFP_NOWARN);
+		if (!vm->ram_pages[i])
+			goto fail;
+		mem->frames[i] = page_address(vm->ram_pages[i]);
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto fail;
+		}
+		cond_resched();
+	}
+	/* The shared_info frame sits right after RAM, as a machine frame. */
+	vm->core.shared_info_gfn = nr;
+	mem->frames[nr] = page_address(vm->shared_info_page);
+	mem->nr_frames = nr + 1;
+	vm->shared_info = page_address(vm->shared_info_page);
+	for (i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
+		vm->shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
+
+	ret = pvmx_arch_map_memory(vm);
+	if (ret)
+		goto fail;
+
+	m.shared_info_gpa = (u64)nr * PVMX_PAGE_SIZE;
+	mutex_unlock(&vm->lock);
+	if (copy_to_user(argp, &m, sizeof(m)))
+		return -EFAULT;
+	return 0;
+
+fail:
+	pvmx_vm_free_memory(vm);
+	vm->ram_pages = NULL;
+	vm->shared_info_page = NULL;
+	vm->shared_info = NULL;
+	vm->p2m = NULL;
+	memset(mem, 0, sizeof(*mem));
+out:
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
+static bool ram_page_ok(const struct pvmx_vm *vm, u64 gpa)
+{
+	return !(gpa % PVMX_PAGE_SIZE) &&
+	       gpa / PVMX_PAGE_SIZE < vm->core.mem.nr_ram_frames;
+}
+
+/* Checks the launcher's P2M: RAM frames only, each at most once. */
+static int check_p2m(const u32 *p2m, u32 nr)
+{
+	unsigned long *seen = bitmap_zalloc(nr, GFP_KERNEL);
+	int ret = 0;
+	u32 i;
+
+	if (!seen)
+		return -ENOMEM;
+	for (i = 0; i < nr && !ret; i++) {
+		if (p2m[i] == ~0u)
+			continue;
+		if (p2m[i] >= nr || test_and_set_bit(p2m[i], seen))
+			ret = -EINVAL;
+	}
+	bitmap_free(seen);
+	return ret;
+}
+
+static int pvmx_vm_set_boot_info(struct pvmx_vm *vm, const void __user *argp)
+{
+	struct pvmx_boot_info b;
+	u64 pages[4];
+	u32 *p2m = NULL;
+	int ret, i, j;
+
+	if (copy_from_user(&b, argp, sizeof(b)))
+		return -EFAULT;
+	if (b.flags || b.pad || !all_zero(b.reserved, sizeof(b.reserved)))
+		return -EINVAL;
+	if (b.domid >= 0x7FF0)
+		return -EINVAL;
+
+	mutex_lock(&vm->lock);
+	ret = -EINVAL;
+	if (!vm->ram_pages)
+		goto out;
+	ret = -EEXIST;
+	if (vm->boot_info_set)
+		goto out;
+	ret = -EINVAL;
+	if (b.nr_pfns != vm->core.mem.nr_ram_frames)
+		goto out;
+	if (!ram_page_ok(vm, b.start_info_gpa))
+		goto out;
+	pages[0] = b.start_info_gpa;
+	pages[1] = b.hypercall_page_gpa;
+	pages[2] = b.console_gpa;
+	pages[3] = b.store_gpa;
+	for (i = 1; i < 4; i++)
+		if (pages[i] != PVMX_NO_PAGE && !ram_page_ok(vm, pages[i]))
+			goto out;
+	for (i = 0; i < 4; i++)
+		for (j = i + 1; j < 4; j++)
+			if (pages[i] != PVMX_NO_PAGE && pages[i] == pages[j])
+				goto out;
+
+	p2m = vmemdup_array_user(u64_to_user_ptr(b.p2m), b.nr_pfns, sizeof(u32));
+	if (IS_ERR(p2m)) {
+		ret = PTR_ERR(p2m);
+		goto out;
+	}
+	ret = check_p2m(p2m, b.nr_pfns);
+	if (ret) {
+		kvfree(p2m);
+		goto out;
+	}
+
+	vm->p2m = p2m;
+	vm->boot = b;
+	vm->core.domid = b.domid;
+	if (b.hypercall_page_gpa != PVMX_NO_PAGE)
+		pvmx_fill_hypercall_page(vm->core.mem.frames[b.hypercall_page_gpa /
+							     PVMX_PAGE_SIZE]);
+	vm->boot_info_set = true;
+	ret = 0;
+out:
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
+static long pvmx_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
+{
+	struct pvmx_vm *vm = filp->private_data;
+	void __user *argp = (void __user *)arg;
+
+	switch (ioctl) {
+	case PVMX_SET_MEMORY:
+		return pvmx_vm_set_memory(vm, argp);
+	case PVMX_SET_BOOT_INFO:
+		return pvmx_vm_set_boot_info(vm, argp);
+	case PVMX_CREATE_VCPU:
+		return pvmx_create_vcpu(vm, arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static vm_fault_t pvmx_vm_fault(struct vm_fault *vmf)
+{
+	struct pvmx_vm *vm = vmf->vma->vm_file->private_data;
+
+	/* ram_pages never changes once set, and mmap checked it was set. */
+	if (vmf->pgoff >= vm->core.mem.nr_ram_frames)
+		return VM_FAULT_SIGBUS;
+	vmf->page = vm->ram_pages[vmf->pgoff];
+	get_page(vmf->page);
+	return 0;
+}
+
+static const struct vm_operations_struct pvmx_vm_vm_ops = {
+	.fault = pvmx_vm_fault,
+};
+
+static int pvmx_vm_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	struct pvmx_vm *vm = filp->private_data;
+	unsigned long pages = vma_pages(vma);
+	int ret = -EINVAL;
+
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	if (vm->ram_pages && vma->vm_pgoff < vm->core.mem.nr_ram_frames &&
+	    pages <= vm->core.mem.nr_ram_frames - vma->vm_pgoff) {
+		pvmx_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+		vma->vm_ops = &pvmx_vm_vm_ops;
+		ret = 0;
+	}
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
+static int pvmx_vm_release_file(struct inode *inode, struct file *filp)
+{
+	pvmx_vm_put(filp->private_data);
+	return 0;
+}
+
+static const struct file_operations pvmx_vm_fops = {
+	.owner		= THIS_MODULE,
+	.release	= pvmx_vm_release_file,
+	.unlocked_ioctl	= pvmx_vm_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= pvmx_vm_mmap,
+	.llseek		= noop_llseek,
+};
+
+int pvmx_create_vm(unsigned long flags)
+{
+	struct pvmx_vm *vm;
+	int ret;
+
+	if (flags)
+		return -EINVAL;
+	ret = pvmx_arch_enable();
+	if (ret)
+		return ret;
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm) {
+		pvmx_arch_disable();
+		return -ENOMEM;
+	}
+	kref_init(&vm->kref);
+	mutex_init(&vm->lock);
+	ret = pvmx_arch_vm_init(vm);
+	if (ret) {
+		pvmx_vm_put(vm);
+		return ret;
+	}
+	ret = anon_inode_getfd("pvmx-vm", &pvmx_vm_fops, vm, O_RDWR | O_CLOEXEC);
+	if (ret < 0)
+		pvmx_vm_put(vm);
+	return ret;
+}

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VM exit handlers, one per basic exit reason, KVM-style.  Each returns what
+ * the run loop does next.  Exits a well-behaved PV guest causes are
+ * `int $0x82` (as #GP) and CPUID; anything the hypervisor cannot reflect to
+ * the guest yet crashes the guest with a reason the launcher prints, and the
+ * host carries on.
+ */
+#include <linux/kernel.h>
+#include <asm/processor.h>
+#include <asm/trapnr.h>
+#include <asm/vmx.h>
+#include "vmx_ops.h"
+
+#define INT82_ERROR_CODE	((0x82 << 3) | 2)
+#define X86_MAX_INSN_LEN	15
+
+static const char * const exception_names[32] = {
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+	"#BR bound range", "#UD invalid opcode", "#NM device not available",
+	"#DF double fault", "coprocessor overrun", "#TS invalid TSS",
+	"#NP segment not present", "#SS stack fault", "#GP general protection",
+	"#PF page fault", "reserved 15", "#MF x87 error", "#AC alignment check",
+	"#MC machine check", "#XM SIMD error", "#VE virtualization", "#CP control protection",
+};
+
+static const char *exception_name(u32 vector)
+{
+	if (vector < ARRAY_SIZE(exception_names) && exception_names[vector])
+		return exception_names[vector];
+	return "reserved exception";
+}
+
+static u32 guest_cpl(const struct pvmx_vcpu *vcpu)
+{
+	return vcpu->core.cpu.cs & 3;
+}
+
+/* Length of `[prefixes] int $0x82` at CS:EIP, or 0 if that is not what is there. */
+static u32 int82_length(struct pvmx_vcpu *vcpu)
+{
+	u32 linear = vmcs_read(GUEST_CS_BASE) + vcpu->core.cpu.eip;
+	u32 len;
+	u8 b[2];
+
+	for (len = 0; len < X86_MAX_INSN_LEN - 1; len++) {
+		if (pvmx_copy_from_guest(&vcpu->core, b, linear + len, 1))
+			return 0;
+		switch (b[0]) {
+		case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
+		case 0x66: case 0x67: case 0xf0: case 0xf2: case 0xf3:
+			continue;
+		case 0xcd:
+			if (pvmx_copy_from_guest(&vcpu->core, b + 1, linear + len + 1, 1))
+				return 0;
+			return b[1] == 0x82 ? len + 2 : 0;
+		default:
+			return 0;
+		}
+	}
+	return 0;
+}
+
+static enum pvmx_action unhandled_trap(struct pvmx_vcpu *vcpu, u32 vector,
+				       bool has_error, u32 error, u64 address)
+{
+	char detail[48] = "";
+
+	if (vector == X86_TRAP_PF)
+		snprintf(detail, sizeof(detail), " at address 0x%llx", address);
+	else if (has_error)
+		snprintf(detail, sizeof(detail), " (error code 0x%x)", error);
+	return pvmx_crash(&vcpu->core, PVMX_CRASH_UNHANDLED_TRAP, vector,
+			  has_error ? error : 0, address,
+			  "unhandled %s%s in ring %u at %04x:%08x; no trap handler registered",
+			  exception_name(vector), detail, guest_cpl(vcpu),
+			  vcpu->core.cpu.cs, vcpu->core.cpu.eip);
+}
+
+static enum pvmx_action handle_exception(struct pvmx_vcpu *vcpu)
+{
+	u32 info = vcpu->arch.exit_intr_info;
+	u32 vector = info & INTR_INFO_VECTOR_MASK;
+	u32 type = info & INTR_INFO_INTR_TYPE_MASK;
+	bool has_error = info & INTR_INFO_DELIVER_CODE_MASK;
+	u32 error = has_error ? vmcs_read(VM_EXIT_INTR_ERROR_CODE) : 0;
+	u64 address = 0;
+	u32 len;
+
+	if (type == INTR_TYPE_NMI_INTR)
+		return PVMX_RESUME;		/* the host's, handled at exit */
+	if (vector == X86_TRAP_MC)
+		pr_warn_ratelimited("pvmx: machine check while a guest ran\n");
+
+	if (vector == X86_TRAP_GP && error == INT82_ERROR_CODE && guest_cpl(vcpu) == 1) {
+		len = int82_length(vcpu);
+		if (len)
+			return pvmx_hypercall(&vcpu->core, len);
+	}
+	if (vector == X86_TRAP_PF)
+		address = vmcs_read(EXIT_QUALIFICATION);
+	return unhandled_trap(vcpu, vector, has_error, error, address);
+}
+
+static enum pvmx_action handle_external_interrupt(struct pvmx_vcpu *vcpu)
+{
+	/* Taken by the host when the run loop re-enabled interrupts. */
+	return PVMX_RESUME;
+}
+
+static enum pvmx_action handle_triple_fault(struct pvmx_vcpu *vcpu)
+{
+	return pvmx_crash(&vcpu->core, PVMX_CRASH_TRIPLE_FAULT, ~0u, 0, 0,
+			  "triple fault at %04x:%08x", vcpu->core.cpu.cs, vcpu->core.cpu.eip);
+}
+
+/*
+ * The CPUID policy (Documentation/guest-abi.rst): the host's leaves, minus
+ * what a PV guest cannot use (VMX, SMX, MONITOR, XSAVE/AVX with
+ * CR4.OSXSAVE clear), with the hypervisor bit and Xen's leaves at 0x40000000.
+ */
+static void pvmx_cpuid(u32 leaf, u32 subleaf, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	if (leaf >= 0x40000000 && leaf <= 0x4000FFFF) {
+		*a = *b = *c = *d = 0;
+		switch (leaf) {
+		case 0x40000000:
+			*a = 0x40000002;
+			*b = 0x566e6558;	/* "XenVMMXenVMM" */
+			*c = 0x65584d4d;
+			*d = 0x4d4d566e;
+			break;
+		case 0x40000001:
+			*a = (4 << 16) | 19;
+			break;
+		case 0x40000002:
+			*a = 1;			/* hypercall pages */
+			*b = 0x40000000;	/* hypercall page MSR */
+			break;
+		}
+		return;
+	}
+	cpuid_count(leaf, subleaf, a, b, c, d);
+	if (leaf == 1) {
+		*c &= ~(BIT(3) | BIT(5) | BIT(6) | BIT(26) | BIT(27) | BIT(28));
+		*c |= BIT(31);
+	}
+}
+
+static enum pvmx_action handle_cpuid(struct pvmx_vcpu *vcpu)
+{
+	unsigned long *gpr = vcpu->core.cpu.gpr;
+	u32 a, b, c, d;
+
+	pvmx_cpuid(gpr[PVMX_EAX], gpr[PVMX_ECX], &a, &b, &c, &d);
+	gpr[PVMX_EAX] = a;
+	gpr[PVMX_EBX] = b;
+	gpr[PVMX_ECX] = c;
+	gpr[PVMX_EDX] = d;
+	vcpu->core.cpu.eip += vmcs_read(VM_EXIT_INSTRUCTION_LEN);
+	return PVMX_RESUME;
+}
+
+static enum pvmx_action handle_ept_violation(struct pvmx_vcpu *vcpu)
+{
+	u64 gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
+	unsigned long qual = vmcs_read(EXIT_QUALIFICATION);
+	const char *what = qual & 2 ? "write" : qual & 4 ? "instruction fetch" : "read";
+
+	if (gpa >= PVMX_HV_GPA_BASE)
+		return pvmx_crash(&vcpu->core, PVMX_CRASH_BAD_MEMORY, ~0u, 0, gpa,
+				  "%s of hypervisor page 0x%llx (read-only to the guest) at %04x:%08x",
+				  what, gpa, vcpu->core.cpu.cs, vcpu->core.cpu.eip);
+	return pvmx_crash(&vcpu->core, PVMX_CRASH_BAD_MEMORY, ~0u, 0, gpa,
+			  "%s of guest-physical 0x%llx outside the guest's memory at %04x:%08x",
+			  what, gpa, vcpu->core.cpu.cs, vcpu->core.cpu.eip);
+}
+
+static enum pvmx_action handle_ept_misconfig(struct pvmx_vcpu *vcpu)
+{
+	u64 gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
+
+	pr_err_ratelimited("pvmx: EPT misconfiguration at gpa 0x%llx\n", gpa);
+	return pvmx_crash(&vcpu->core, PVMX_CRASH_BAD_STATE, ~0u, 0, gpa,
+			  "hypervisor error: EPT misconfiguration at guest-physical 0x%llx", gpa);
+}
+
+static enum pvmx_action handle_failed_entry(struct pvmx_vcpu *vcpu, u32 reason)
+{
+	unsigned long qual = vmcs_read(EXIT_QUALIFICATION);
+
+	pr_warn_ratelimited("pvmx: VM entry failed: exit reason %u, qualification 0x%lx\n",
+			    reason, qual);
+	return pvmx_crash(&vcpu->core, PVMX_CRASH_BAD_STATE, ~0u, 0, qual,
+			  "VM entry refused the guest state (exit reason %u%s, qualification 0x%lx)",
+			  reason, reason == EXIT_REASON_INVALID_STATE ? ": invalid guest state" : "",
+			  qual);
+}
+
+static enum pvmx_action handle_unsupported(struct pvmx_vcpu *vcpu)
+{
+	u32 reason = vcpu->arch.exit_reason & 0xFFFF;
+
+	return pvmx_crash(&vcpu->core, PVMX_CRASH_UNSUPPORTED, ~0u, 0, 0,
+			  "unsupported VM exit %u (%s) at %04x:%08x", reason,
+			  reason == EXIT_REASON_VMCALL ? "VMCALL" :
+			  reason == EXIT_REASON_IO_INSTRUCTION ? "I/O instruction" :
+			  reason == EXIT_REASON_HLT ? "HLT" : "unexpected",
+			  vcpu->core.cpu.cs, vcpu->core.cpu.eip);
+}
+
+typedef enum pvmx_action (*pvmx_exit_handler)(struct pvmx_vcpu *vcpu);
+
+static const pvmx_exit_handler exit_handlers[] = {
+	[EXIT_REASON_EXCEPTION_NMI]		= handle_exception,
+	[EXIT_REASON_EXTERNAL_INTERRUPT]	= handle_external_interrupt,
+	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
+	[EXIT_REASON_CPUID]			= handle_cpuid,
+	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
+	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,
+};
+
+enum pvmx_action pvmx_handle_exit(struct pvmx_vcpu *vcpu)
+{
+	u32 reason = vcpu->arch.exit_reason;
+
+	if (reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
+		return handle_failed_entry(vcpu, reason & 0xFFFF);
+	reason &= 0xFFFF;
+	if (reason < ARRAY_SIZE(exit_handlers) && exit_handlers[reason])
+		return exit_handlers[reason](vcpu);
+	return handle_unsupported(vcpu);
+}

@@ -1,0 +1,1022 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VMX back end: capability checks, VMX on/off across CPUs and hotplug,
+ * EPT, the VMCS of each vCPU, and the run loop.
+ *
+ * VMX is turned on on every online CPU when the first VM is created and off
+ * when the last VM is released (and on CPUs that come online meanwhile), so
+ * another hypervisor can use VMX whenever pvmx has no VM.
+ *
+ * A vCPU runs in "stretches": with preemption disabled the VMCS is current
+ * on this CPU, the guest's FPU state is in the registers, and the loop enters
+ * the guest, takes the exit with interrupts enabled (host interrupts are
+ * serviced there) and handles it, until the host needs the CPU, a signal is
+ * pending, or userspace must see an exit.  Between stretches the vCPU's
+ * thread may sleep or move to another CPU; the VMCS follows it (VMCLEAR on
+ * the old CPU by IPI, VMPTRLD on the new one, TLB tags flushed), KVM-style.
+ */
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/idr.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/percpu.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <asm/cpu_entry_area.h>
+#include <asm/debugreg.h>
+#include <asm/desc.h>
+#include <asm/fpu/api.h>
+#include <asm/io.h>
+#include <asm/mmu_context.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/special_insns.h>
+#include <asm/tlbflush.h>
+#include "vmx_ops.h"
+
+/* Capability MSR bits pvmx relies on (SDM Vol. 3 App. A). */
+#define VMX_BASIC_REVISION(b)		((u32)(b) & 0x7FFFFFFF)
+#define VMX_BASIC_SIZE(b)		(((b) >> 32) & 0x1FFF)
+#define VMX_BASIC_MEMTYPE(b)		(((b) >> 50) & 0xF)
+#define VMX_BASIC_HAS_TRUE_CTLS		(1ULL << 55)
+#define VMX_MEMTYPE_WB			6
+#define EPTCAP_WALK4			(1ULL << 6)
+#define EPTCAP_WB			(1ULL << 14)
+#define EPTCAP_INVEPT			(1ULL << 20)
+#define EPTCAP_INVEPT_SINGLE		(1ULL << 25)
+#define EPTCAP_INVEPT_ALL		(1ULL << 26)
+#define VPIDCAP_INVVPID			(1ULL << 32)
+#define VPIDCAP_INVVPID_ADDR		(1ULL << 40)
+#define VPIDCAP_INVVPID_SINGLE		(1ULL << 41)
+#define VPIDCAP_INVVPID_ALL		(1ULL << 42)
+
+#define INVEPT_SINGLE	1
+#define INVEPT_ALL	2
+#define INVVPID_ADDR	0
+#define INVVPID_SINGLE	1
+#define INVVPID_ALL	2
+
+#define PVMX_REMEDY_KVM	"unload kvm_intel, or load kvm with enable_virt_at_load=0"
+
+static struct {
+	u64 basic;
+	u64 ept_vpid;
+	u32 pin, proc, proc2, exit, entry;
+	bool vpid;
+	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+} caps;
+
+struct pvmx_percpu {
+	struct pvmx_vmcs *vmxon_region;
+	bool vmx_on;
+	struct list_head loaded_vcpus;	/* vCPUs whose VMCS is active here */
+	struct pvmx_vmcs *current_vmcs;
+};
+
+static DEFINE_PER_CPU(struct pvmx_percpu, pvmx_pcpu);
+static DEFINE_MUTEX(pvmx_enable_lock);
+static unsigned int pvmx_users;		/* VMs alive; VMX is on while > 0 */
+static unsigned int pvmx_nr_vms;
+static enum cpuhp_state pvmx_hp_state;
+static DEFINE_IDA(pvmx_vpids);
+
+void pvmx_vmwrite_error(unsigned long field, unsigned long value)
+{
+	pr_err_ratelimited("pvmx: vmwrite(0x%lx, 0x%lx) failed: error %lu\n",
+			   field, value, vmcs_read(VM_INSTRUCTION_ERROR));
+}
+
+static void vmcs_clear_insn(struct pvmx_vmcs *vmcs)
+{
+	u64 pa = __pa(vmcs);
+
+	asm volatile("vmclear %0" : : "m" (pa) : "cc", "memory");
+}
+
+static void vmcs_load_insn(struct pvmx_vmcs *vmcs)
+{
+	u64 pa = __pa(vmcs);
+
+	asm volatile("vmptrld %0" : : "m" (pa) : "cc", "memory");
+}
+
+static void invept(unsigned long type, u64 eptp)
+{
+	struct { u64 eptp, gpa; } desc = { eptp, 0 };
+
+	asm volatile("invept %0, %1" : : "m" (desc), "r" (type) : "cc", "memory");
+}
+
+static void invvpid(unsigned long type, u16 vpid, u64 gva)
+{
+	struct { u64 vpid; u64 gva; } desc = { vpid, gva };
+
+	asm volatile("invvpid %0, %1" : : "m" (desc), "r" (type) : "cc", "memory");
+}
+
+/* ---- capabilities --------------------------------------------------------- */
+
+static int adjust_controls(u32 min, u32 opt, u32 msr, u32 *result, const char *what)
+{
+	u32 must, may, ctl;
+
+	rdmsr(msr, must, may);
+	ctl = ((min | opt) & may) | must;
+	if (min & ~ctl) {
+		pr_err("pvmx: cannot load: the CPU lacks VMX %s controls 0x%x (allowed 0x%x); pvmx needs them\n",
+		       what, min & ~ctl, may);
+		return -ENODEV;
+	}
+	*result = ctl;
+	return 0;
+}
+
+static void check_vmxe(void *busy)
+{
+	if (__read_cr4() & X86_CR4_VMXE)
+		atomic_inc(busy);
+}
+
+static int read_capabilities(void)
+{
+	bool true_ctls;
+	u64 feature_control;
+	atomic_t busy = ATOMIC_INIT(0);
+	int ret;
+
+	if (boot_cpu_data.x86_vendor != X86_VENDOR_INTEL || !(cpuid_ecx(1) & BIT(5))) {
+		pr_err("pvmx: cannot load: no VMX on this CPU (CPUID.1:ECX.VMX=0); use an Intel CPU with VT-x, or a VM with nested VMX\n");
+		return -ENODEV;
+	}
+	if (rdmsrl_safe(MSR_IA32_FEAT_CTL, &feature_control) ||
+	    !(feature_control & FEAT_CTL_LOCKED) ||
+	    !(feature_control & FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX)) {
+		pr_err("pvmx: cannot load: VMX is disabled by the firmware (IA32_FEATURE_CONTROL=0x%llx); enable VT-x in the BIOS setup\n",
+		       feature_control);
+		return -ENODEV;
+	}
+	on_each_cpu(check_vmxe, &busy, 1);
+	if (atomic_read(&busy)) {
+		pr_err("pvmx: cannot load: VMX is already in use by another hypervisor (CR4.VMXE set on %d CPUs); %s\n",
+		       atomic_read(&busy), PVMX_REMEDY_KVM);
+		return -EBUSY;
+	}
+
+	rdmsrl(MSR_IA32_VMX_BASIC, caps.basic);
+	if (VMX_BASIC_SIZE(caps.basic) > PAGE_SIZE ||
+	    VMX_BASIC_MEMTYPE(caps.basic) != VMX_MEMTYPE_WB) {
+		pr_err("pvmx: cannot load: unsupported VMCS region (IA32_VMX_BASIC=0x%llx): need size <= 4096 and write-back memory\n",
+		       caps.basic);
+		return -ENODEV;
+	}
+	true_ctls = caps.basic & VMX_BASIC_HAS_TRUE_CTLS;
+
+	ret = adjust_controls(PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING, 0,
+			      true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
+					  MSR_IA32_VMX_PINBASED_CTLS,
+			      &caps.pin, "pin-based");
+	if (ret)
+		return ret;
+	ret = adjust_controls(CPU_BASED_UNCOND_IO_EXITING |
+			      CPU_BASED_ACTIVATE_SECONDARY_CONTROLS,
+			      CPU_BASED_MWAIT_EXITING | CPU_BASED_MONITOR_EXITING,
+			      true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+					  MSR_IA32_VMX_PROCBASED_CTLS,
+			      &caps.proc, "processor-based");
+	if (ret)
+		return ret;
+	if (caps.proc & (CPU_BASED_CR3_LOAD_EXITING | CPU_BASED_CR3_STORE_EXITING)) {
+		pr_err("pvmx: cannot load: the CPU forces CR3 exiting (no TRUE VMX controls)\n");
+		return -ENODEV;
+	}
+	ret = adjust_controls(SECONDARY_EXEC_ENABLE_EPT, SECONDARY_EXEC_ENABLE_VPID,
+			      MSR_IA32_VMX_PROCBASED_CTLS2, &caps.proc2, "secondary");
+	if (ret)
+		return ret;
+	ret = adjust_controls(VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_LOAD_IA32_EFER, 0,
+			      true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
+			      &caps.exit, "VM-exit");
+	if (ret)
+		return ret;
+	ret = adjust_controls(VM_ENTRY_LOAD_IA32_EFER, 0,
+			      true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS,
+			      &caps.entry, "VM-entry");
+	if (ret)
+		return ret;
+	if (caps.entry & VM_ENTRY_IA32E_MODE) {
+		pr_err("pvmx: cannot load: the CPU cannot enter 32-bit guests\n");
+		return -ENODEV;
+	}
+
+	rdmsrl(MSR_IA32_VMX_EPT_VPID_CAP, caps.ept_vpid);
+	if (!(caps.ept_vpid & EPTCAP_WALK4) || !(caps.ept_vpid & EPTCAP_WB) ||
+	    !(caps.ept_vpid & EPTCAP_INVEPT) ||
+	    !(caps.ept_vpid & (EPTCAP_INVEPT_SINGLE | EPTCAP_INVEPT_ALL))) {
+		pr_err("pvmx: cannot load: EPT lacks a 4-level walk, write-back memory or INVEPT (IA32_VMX_EPT_VPID_CAP=0x%llx)\n",
+		       caps.ept_vpid);
+		return -ENODEV;
+	}
+	caps.vpid = (caps.proc2 & SECONDARY_EXEC_ENABLE_VPID) &&
+		    (caps.ept_vpid & VPIDCAP_INVVPID) &&
+		    (caps.ept_vpid & (VPIDCAP_INVVPID_SINGLE | VPIDCAP_INVVPID_ALL));
+	if (!caps.vpid)
+		caps.proc2 &= ~SECONDARY_EXEC_ENABLE_VPID;
+
+	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, caps.cr0_fixed0);
+	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, caps.cr0_fixed1);
+	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, caps.cr4_fixed0);
+	rdmsrl(MSR_IA32_VMX_CR4_FIXED1, caps.cr4_fixed1);
+	return 0;
+}
+
+int pvmx_arch_check_cap(unsigned long cap)
+{
+	switch (cap) {
+	case PVMX_CAP_API_VERSION:
+		return PVMX_API_VERSION;
+	case PVMX_CAP_MAX_VCPUS:
+		return PVMX_MAX_VCPUS;
+	case PVMX_CAP_MAX_MEMORY_MB:
+		return PVMX_MAX_MEMORY >> 20;
+	case PVMX_CAP_RUN_MMAP_SIZE:
+		return PVMX_RUN_MMAP_SIZE;
+	case PVMX_CAP_CONSOLE_MAX:
+		return PVMX_CONSOLE_MAX;
+	case PVMX_CAP_VPID:
+		return caps.vpid;
+	default:
+		return 0;
+	}
+}
+
+void pvmx_arch_get_info(struct pvmx_vmx_info *info)
+{
+	int cpu;
+
+	memset(info, 0, sizeof(*info));
+	info->vmx_basic = caps.basic;
+	info->ept_vpid_cap = caps.ept_vpid;
+	info->pinbased = caps.pin;
+	info->procbased = caps.proc;
+	info->procbased2 = caps.proc2;
+	info->exit_ctls = caps.exit;
+	info->entry_ctls = caps.entry;
+	info->vmcs_revision = VMX_BASIC_REVISION(caps.basic);
+	mutex_lock(&pvmx_enable_lock);
+	for_each_online_cpu(cpu)
+		info->nr_cpus_vmx_on += per_cpu(pvmx_pcpu, cpu).vmx_on;
+	info->nr_vms = pvmx_nr_vms;
+	mutex_unlock(&pvmx_enable_lock);
+}
+
+/* ---- VMX on/off ----------------------------------------------------------- */
+
+/* Runs where the vCPU's VMCS is active; interrupts off. */
+static void vmcs_clear_here(struct pvmx_vcpu *vcpu)
+{
+	struct pvmx_percpu *pc = this_cpu_ptr(&pvmx_pcpu);
+
+	if (vcpu->arch.cpu != smp_processor_id())
+		return;
+	vmcs_clear_insn(vcpu->arch.vmcs);
+	if (pc->current_vmcs == vcpu->arch.vmcs)
+		pc->current_vmcs = NULL;
+	list_del(&vcpu->arch.loaded_link);
+	vcpu->arch.launched = false;
+	/* Publish the list removal before the vCPU looks free to another CPU. */
+	smp_wmb();
+	WRITE_ONCE(vcpu->arch.cpu, -1);
+}
+
+static void vmcs_clear_ipi(void *vcpu)
+{
+	vmcs_clear_here(vcpu);
+}
+
+static void vmcs_clear_anywhere(struct pvmx_vcpu *vcpu)
+{
+	int cpu = READ_ONCE(vcpu->arch.cpu);
+
+	if (cpu >= 0)
+		smp_call_function_single(cpu, vmcs_clear_ipi, vcpu, 1);
+}
+
+/* Preemption off. */
+static int vmx_on_here(void)
+{
+	struct pvmx_percpu *pc = this_cpu_ptr(&pvmx_pcpu);
+	u64 pa = __pa(pc->vmxon_region);
+
+	if (pc->vmx_on)
+		return 0;
+	if (__read_cr4() & X86_CR4_VMXE)
+		return -EBUSY;
+	cr4_set_bits(X86_CR4_VMXE);
+	asm goto("1: vmxon %[pa]\n\t"
+		 "jna %l[failed]\n\t"
+		 _ASM_EXTABLE(1b, %l[failed])
+		 : : [pa] "m" (pa) : "memory", "cc" : failed);
+	pc->vmx_on = true;
+	return 0;
+failed:
+	cr4_clear_bits(X86_CR4_VMXE);
+	return -EIO;
+}
+
+static void vmx_off_here(void)
+{
+	struct pvmx_percpu *pc = this_cpu_ptr(&pvmx_pcpu);
+	struct pvmx_vcpu *vcpu, *tmp;
+	unsigned long flags;
+
+	if (!pc->vmx_on)
+		return;
+	local_irq_save(flags);
+	list_for_each_entry_safe(vcpu, tmp, &pc->loaded_vcpus, arch.loaded_link)
+		vmcs_clear_here(vcpu);
+	local_irq_restore(flags);
+	asm volatile("vmxoff" : : : "cc", "memory");
+	cr4_clear_bits(X86_CR4_VMXE);
+	pc->vmx_on = false;
+}
+
+static void vmx_on_ipi(void *failed)
+{
+	if (vmx_on_here())
+		atomic_inc(failed);
+}
+
+static void vmx_off_ipi(void *unused)
+{
+	vmx_off_here();
+}
+
+int pvmx_arch_enable(void)
+{
+	atomic_t failed = ATOMIC_INIT(0);
+	int ret = 0;
+
+	cpus_read_lock();
+	mutex_lock(&pvmx_enable_lock);
+	if (pvmx_users++ == 0) {
+		on_each_cpu(vmx_on_ipi, &failed, 1);
+		if (atomic_read(&failed)) {
+			pr_err_ratelimited("pvmx: cannot turn VMX on (%d CPUs refused); another hypervisor may be using VMX: %s\n",
+					   atomic_read(&failed), PVMX_REMEDY_KVM);
+			on_each_cpu(vmx_off_ipi, NULL, 1);
+			pvmx_users = 0;
+			ret = -EBUSY;
+		}
+	}
+	if (!ret)
+		pvmx_nr_vms++;
+	mutex_unlock(&pvmx_enable_lock);
+	cpus_read_unlock();
+	return ret;
+}
+
+void pvmx_arch_disable(void)
+{
+	cpus_read_lock();
+	mutex_lock(&pvmx_enable_lock);
+	pvmx_nr_vms--;
+	if (--pvmx_users == 0)
+		on_each_cpu(vmx_off_ipi, NULL, 1);
+	mutex_unlock(&pvmx_enable_lock);
+	cpus_read_unlock();
+}
+
+/* Hotplug callbacks run on the CPU concerned, with hotplug locked out. */
+static int pvmx_cpu_online(unsigned int cpu)
+{
+	int ret = 0;
+
+	preempt_disable();
+	if (pvmx_users)
+		ret = vmx_on_here();
+	preempt_enable();
+	if (ret)
+		pr_err("pvmx: cannot turn VMX on for CPU %u: %d\n", cpu, ret);
+	return ret;
+}
+
+static int pvmx_cpu_offline(unsigned int cpu)
+{
+	preempt_disable();
+	vmx_off_here();
+	preempt_enable();
+	return 0;
+}
+
+int pvmx_arch_init(void)
+{
+	int cpu, ret;
+
+	BUILD_BUG_ON(HOST_RSP != 0x6c14);
+	BUILD_BUG_ON(PVMX_EAX != 0 || PVMX_ECX != 1 || PVMX_EDX != 2 || PVMX_EBX != 3 ||
+		     PVMX_EBP != 5 || PVMX_ESI != 6 || PVMX_EDI != 7);
+
+	ret = read_capabilities();
+	if (ret)
+		return ret;
+	for_each_possible_cpu(cpu) {
+		struct pvmx_percpu *pc = per_cpu_ptr(&pvmx_pcpu, cpu);
+
+		INIT_LIST_HEAD(&pc->loaded_vcpus);
+		pc->vmxon_region = (void *)get_zeroed_page(GFP_KERNEL);
+		if (!pc->vmxon_region) {
+			ret = -ENOMEM;
+			goto fail;
+		}
+		pc->vmxon_region->revision_id = VMX_BASIC_REVISION(caps.basic);
+	}
+	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "pvmx:online",
+				pvmx_cpu_online, pvmx_cpu_offline);
+	if (ret < 0)
+		goto fail;
+	pvmx_hp_state = ret;
+	return 0;
+fail:
+	for_each_possible_cpu(cpu)
+		free_page((unsigned long)per_cpu(pvmx_pcpu, cpu).vmxon_region);
+	return ret;
+}
+
+void pvmx_arch_exit(void)
+{
+	int cpu;
+
+	cpuhp_remove_state(pvmx_hp_state);
+	for_each_possible_cpu(cpu)
+		free_page((unsigned long)per_cpu(pvmx_pcpu, cpu).vmxon_region);
+	ida_destroy(&pvmx_vpids);
+}
+
+/* ---- EPT ------------------------------------------------------------------ */
+
+#define EPT_MT_WB	(6ULL << 3)
+#define EPT_LEVELS	4
+
+int pvmx_ept_map(struct pvmx_vm *vm, u64 gpa, phys_addr_t hpa, u64 perms)
+{
+	u64 *table = vm->arch.ept_pml4;
+	int level;
+
+	for (level = EPT_LEVELS - 1; level > 0; level--) {
+		u64 *entry = &table[(gpa >> (12 + 9 * level)) & 511];
+
+		if (!(*entry & (PVMX_EPT_R | PVMX_EPT_W | PVMX_EPT_X))) {
+			u64 *next = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+
+			if (!next)
+				return -ENOMEM;
+			*entry = __pa(next) | PVMX_EPT_R | PVMX_EPT_W | PVMX_EPT_X;
+		}
+		table = __va(*entry & PVMX_PTE_ADDR);
+	}
+	table[(gpa >> 12) & 511] = hpa | perms | EPT_MT_WB;
+	return 0;
+}
+
+static void ept_free(u64 *table, int level)
+{
+	int i;
+
+	if (!table)
+		return;
+	if (level > 0)
+		for (i = 0; i < 512; i++)
+			if (table[i] & (PVMX_EPT_R | PVMX_EPT_W | PVMX_EPT_X))
+				ept_free(__va(table[i] & PVMX_PTE_ADDR), level - 1);
+	free_page((unsigned long)table);
+}
+
+int pvmx_arch_map_memory(struct pvmx_vm *vm)
+{
+	struct pvmx_gmem *mem = &vm->core.mem;
+	u32 i;
+	int ret;
+
+	for (i = 0; i < mem->nr_ram_frames; i++) {
+		ret = pvmx_ept_map(vm, (u64)i << PAGE_SHIFT, page_to_phys(vm->ram_pages[i]),
+				   PVMX_EPT_R | PVMX_EPT_W | PVMX_EPT_X);
+		if (ret)
+			return ret;
+	}
+	return pvmx_ept_map(vm, (u64)vm->core.shared_info_gfn << PAGE_SHIFT,
+			    page_to_phys(vm->shared_info_page), PVMX_EPT_R | PVMX_EPT_W);
+}
+
+int pvmx_arch_vm_init(struct pvmx_vm *vm)
+{
+	struct pvmx_vm_arch *arch = &vm->arch;
+	int ret;
+
+	arch->ept_pml4 = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	arch->hv_l1 = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	arch->hv_zero = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!arch->ept_pml4 || !arch->hv_l1 || !arch->hv_zero)
+		return -ENOMEM;
+	arch->eptp = __pa(arch->ept_pml4) | ((EPT_LEVELS - 1) << 3) | VMX_MEMTYPE_WB;
+	/* The hypervisor's frames are read-only to the guest, in EPT too. */
+	ret = pvmx_ept_map(vm, PVMX_HV_GPA(PVMX_HV_FRAME_L1), page_to_phys(arch->hv_l1),
+			   PVMX_EPT_R);
+	if (!ret)
+		ret = pvmx_ept_map(vm, PVMX_HV_GPA(PVMX_HV_FRAME_ZERO),
+				   page_to_phys(arch->hv_zero), PVMX_EPT_R);
+	return ret;
+}
+
+void pvmx_arch_vm_destroy(struct pvmx_vm *vm)
+{
+	ept_free(vm->arch.ept_pml4, EPT_LEVELS - 1);
+	if (vm->arch.hv_l1)
+		__free_page(vm->arch.hv_l1);
+	if (vm->arch.hv_zero)
+		__free_page(vm->arch.hv_zero);
+}
+
+/* ---- the VMCS ------------------------------------------------------------- */
+
+static unsigned long guest_cr0(void)
+{
+	return (X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP |
+		X86_CR0_PG | caps.cr0_fixed0) & caps.cr0_fixed1;
+}
+
+#define GUEST_CR4_VISIBLE	(X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
+
+static unsigned long guest_cr4(void)
+{
+	return (GUEST_CR4_VISIBLE | X86_CR4_VMXE | caps.cr4_fixed0) & caps.cr4_fixed1;
+}
+
+/* Host state that is the same on every CPU and for the vCPU's lifetime. */
+static void vmcs_setup(struct pvmx_vcpu *vcpu)
+{
+	u32 area = pvmx_vcpu_area_va(vcpu);
+	struct desc_ptr idt;
+	struct pvmx_seg seg;
+	u64 msr;
+
+	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, caps.pin);
+	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, caps.proc);
+	vmcs_write(SECONDARY_VM_EXEC_CONTROL, caps.proc2);
+	vmcs_write(VM_EXIT_CONTROLS, caps.exit);
+	vmcs_write(VM_ENTRY_CONTROLS, caps.entry);
+	/* Every exception exits: the guest's IDT is the hypervisor's business. */
+	vmcs_write(EXCEPTION_BITMAP, ~0u);
+	vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
+	vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
+	vmcs_write(CR3_TARGET_COUNT, 0);
+	vmcs_write(VM_EXIT_MSR_STORE_COUNT, 0);
+	vmcs_write(VM_EXIT_MSR_LOAD_COUNT, 0);
+	vmcs_write(VM_ENTRY_MSR_LOAD_COUNT, 0);
+	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
+	vmcs_write(CR0_GUEST_HOST_MASK, ~0UL);
+	vmcs_write(CR4_GUEST_HOST_MASK, ~0UL);
+	vmcs_write(CR0_READ_SHADOW, guest_cr0() & ~X86_CR0_NE);
+	vmcs_write(CR4_READ_SHADOW, GUEST_CR4_VISIBLE);
+	vmcs_write(EPT_POINTER, vcpu->vm->arch.eptp);
+	if (vcpu->arch.vpid)
+		vmcs_write(VIRTUAL_PROCESSOR_ID, vcpu->arch.vpid);
+	vmcs_write(VMCS_LINK_POINTER, ~0ULL);
+
+	vmcs_write(HOST_CR0, read_cr0());
+	vmcs_write(HOST_CS_SELECTOR, __KERNEL_CS);
+	vmcs_write(HOST_SS_SELECTOR, __KERNEL_DS);
+	vmcs_write(HOST_DS_SELECTOR, 0);
+	vmcs_write(HOST_ES_SELECTOR, 0);
+	vmcs_write(HOST_FS_SELECTOR, 0);
+	vmcs_write(HOST_GS_SELECTOR, 0);
+	vmcs_write(HOST_TR_SELECTOR, GDT_ENTRY_TSS * 8);
+	store_idt(&idt);
+	vmcs_write(HOST_IDTR_BASE, idt.address);
+	vmcs_write(HOST_RIP, (unsigned long)pvmx_vmx_exit);
+	rdmsrl(MSR_EFER, msr);
+	vmcs_write(HOST_IA32_EFER, msr);
+	rdmsrl(MSR_IA32_SYSENTER_CS, msr);
+	vmcs_write(HOST_IA32_SYSENTER_CS, msr);
+	rdmsrl(MSR_IA32_SYSENTER_EIP, msr);
+	vmcs_write(HOST_IA32_SYSENTER_EIP, msr);
+	vcpu->arch.host_rsp = 0;
+	vcpu->arch.host_cr3 = 0;
+	vcpu->arch.host_cr4 = 0;
+	vcpu->arch.vmcs_ready = true;
+
+	/* Guest state that never changes: it is all the hypervisor's. */
+	vmcs_write(GUEST_CR0, guest_cr0());
+	vmcs_write(GUEST_CR4, guest_cr4());
+	vmcs_write(GUEST_IA32_EFER, EFER_NX);
+	vmcs_write(GUEST_GDTR_BASE, area);
+	vmcs_write(GUEST_GDTR_LIMIT, PVMX_GDT_LIMIT);
+	vmcs_write(GUEST_IDTR_BASE, area + PVMX_TSS_PAGE * PAGE_SIZE + PVMX_IDT_OFFSET);
+	vmcs_write(GUEST_IDTR_LIMIT, PVMX_IDT_LIMIT);
+	seg = (struct pvmx_seg){ .selector = PVMX_TSS_SELECTOR,
+		.base = area + PVMX_TSS_PAGE * PAGE_SIZE, .limit = 0x67, .ar = 0x8B };
+	pvmx_write_guest_segment(PVMX_SREG_TR, &seg);
+	seg = (struct pvmx_seg){ .ar = PVMX_AR_UNUSABLE };
+	pvmx_write_guest_segment(PVMX_SREG_LDTR, &seg);
+	vmcs_write(GUEST_DR7, 0x400);	/* DR7 reset value */
+	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
+	vmcs_write(GUEST_SYSENTER_CS, 0);	/* sysenter #GPs, as on Xen */
+	vmcs_write(GUEST_SYSENTER_ESP, 0);
+	vmcs_write(GUEST_SYSENTER_EIP, 0);
+	vmcs_write(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+}
+
+/* Host state that differs per CPU (SDM 27.2.4: per-CPU GDT and TSS). */
+static void vmcs_set_host_percpu(int cpu)
+{
+	u64 msr;
+
+	vmcs_write(HOST_TR_BASE, (unsigned long)&get_cpu_entry_area(cpu)->tss.x86_tss);
+	vmcs_write(HOST_GDTR_BASE, (unsigned long)get_current_gdt_ro());
+	rdmsrl(MSR_GS_BASE, msr);
+	vmcs_write(HOST_GS_BASE, msr);
+	rdmsrl(MSR_IA32_SYSENTER_ESP, msr);
+	vmcs_write(HOST_IA32_SYSENTER_ESP, msr);
+}
+
+/* Make the vCPU's VMCS current on this CPU.  Preemption off. */
+static void vcpu_load(struct pvmx_vcpu *vcpu)
+{
+	struct pvmx_percpu *pc = this_cpu_ptr(&pvmx_pcpu);
+	int cpu = smp_processor_id();
+
+	if (vcpu->arch.cpu != cpu) {
+		vmcs_clear_anywhere(vcpu);
+		/* Pairs with the smp_wmb() in vmcs_clear_here(). */
+		smp_rmb();
+		local_irq_disable();
+		list_add(&vcpu->arch.loaded_link, &pc->loaded_vcpus);
+		local_irq_enable();
+		vmcs_load_insn(vcpu->arch.vmcs);
+		pc->current_vmcs = vcpu->arch.vmcs;
+		WRITE_ONCE(vcpu->arch.cpu, cpu);
+		if (!vcpu->arch.vmcs_ready)
+			vmcs_setup(vcpu);
+		vmcs_set_host_percpu(cpu);
+		/* Cached translations on this CPU may predate the vCPU's last stay. */
+		invept(caps.ept_vpid & EPTCAP_INVEPT_SINGLE ? INVEPT_SINGLE : INVEPT_ALL,
+		       vcpu->vm->arch.eptp);
+		if (vcpu->arch.vpid)
+			invvpid(caps.ept_vpid & VPIDCAP_INVVPID_SINGLE ? INVVPID_SINGLE :
+				INVVPID_ALL, vcpu->arch.vpid, 0);
+	} else if (pc->current_vmcs != vcpu->arch.vmcs) {
+		vmcs_load_insn(vcpu->arch.vmcs);
+		pc->current_vmcs = vcpu->arch.vmcs;
+	}
+}
+
+void pvmx_arch_flush_guest_tlb(struct pvmx_vcpu_core *core, u32 gva, bool one)
+{
+	struct pvmx_vcpu *vcpu = container_of(core, struct pvmx_vcpu, core);
+
+	/* Without a VPID every VM entry flushes the guest's translations. */
+	if (!vcpu->arch.vpid)
+		return;
+	if (one && (caps.ept_vpid & VPIDCAP_INVVPID_ADDR))
+		invvpid(INVVPID_ADDR, vcpu->arch.vpid, gva);
+	else
+		invvpid(caps.ept_vpid & VPIDCAP_INVVPID_SINGLE ? INVVPID_SINGLE : INVVPID_ALL,
+			vcpu->arch.vpid, 0);
+}
+
+int pvmx_arch_vcpu_create(struct pvmx_vcpu *vcpu)
+{
+	struct pvmx_vcpu_arch *arch = &vcpu->arch;
+	int ret;
+
+	arch->cpu = -1;
+	INIT_LIST_HEAD(&arch->loaded_link);
+	arch->vmcs = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	arch->gdt_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	arch->tss_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	arch->fpu = kzalloc(sizeof(*arch->fpu), GFP_KERNEL_ACCOUNT);
+	if (!arch->vmcs || !arch->gdt_page || !arch->tss_page || !arch->fpu)
+		return -ENOMEM;
+	arch->vmcs->revision_id = VMX_BASIC_REVISION(caps.basic);
+	arch->fpu->cwd = 0x37F;
+	arch->fpu->mxcsr = 0x1F80;
+	if (caps.vpid) {
+		ret = ida_alloc_range(&pvmx_vpids, 1, 0xFFFF, GFP_KERNEL);
+		if (ret < 0)
+			return ret;
+		arch->vpid = ret;
+	}
+	pvmx_build_vcpu_tables(vcpu);
+	ret = pvmx_ept_map(vcpu->vm, PVMX_HV_GPA(PVMX_HV_FRAME_GDT(vcpu->core.id)),
+			   page_to_phys(arch->gdt_page), PVMX_EPT_R);
+	if (!ret)
+		ret = pvmx_ept_map(vcpu->vm, PVMX_HV_GPA(PVMX_HV_FRAME_TSS(vcpu->core.id)),
+				   page_to_phys(arch->tss_page), PVMX_EPT_R);
+	if (ret)
+		return ret;
+	/* VMCLEAR once to initialise the launch state; VMX is on (a VM exists). */
+	preempt_disable();
+	vmcs_clear_insn(arch->vmcs);
+	preempt_enable();
+	return 0;
+}
+
+void pvmx_arch_vcpu_destroy(struct pvmx_vcpu *vcpu)
+{
+	struct pvmx_vcpu_arch *arch = &vcpu->arch;
+
+	if (arch->vmcs) {
+		vmcs_clear_anywhere(vcpu);
+		free_page((unsigned long)arch->vmcs);
+	}
+	if (arch->vpid)
+		ida_free(&pvmx_vpids, arch->vpid);
+	if (arch->gdt_page)
+		__free_page(arch->gdt_page);
+	if (arch->tss_page)
+		__free_page(arch->tss_page);
+	kfree(arch->fpu);
+}
+
+/* ---- registers ------------------------------------------------------------ */
+
+#define EFLAGS_REFUSED	(X86_EFLAGS_IOPL | X86_EFLAGS_NT | X86_EFLAGS_RF | \
+			 X86_EFLAGS_VM | X86_EFLAGS_VIF | X86_EFLAGS_VIP | 0xFFC08028UL)
+
+static bool valid_data_selector(u16 sel)
+{
+	return sel == 0 || sel == FLAT_RING1_DS || sel == FLAT_RING3_DS;
+}
+
+int pvmx_arch_set_regs(struct pvmx_vcpu *vcpu, const struct pvmx_regs *regs)
+{
+	struct pvmx_cpu *cpu = &vcpu->core.cpu;
+	struct pvmx_gmem *mem = &vcpu->vm->core.mem;
+	u64 l3[4];
+	int i, ret;
+
+	if ((regs->cs != FLAT_RING1_CS && regs->cs != FLAT_RING3_CS) ||
+	    regs->ss != (regs->cs == FLAT_RING1_CS ? FLAT_RING1_SS : FLAT_RING3_SS) ||
+	    !valid_data_selector(regs->ds) || !valid_data_selector(regs->es) ||
+	    !valid_data_selector(regs->fs) || !valid_data_selector(regs->gs))
+		return -EINVAL;
+	if (regs->eflags & EFLAGS_REFUSED)
+		return -EINVAL;
+	if (regs->cr3 % 32 || regs->cr3 + 32 > (u64)mem->nr_ram_frames << PAGE_SHIFT)
+		return -EINVAL;
+	if (regs->kernel_ss && regs->kernel_ss != FLAT_RING1_SS)
+		return -EINVAL;
+	if (pvmx_gpa_read(mem, regs->cr3, l3, sizeof(l3)))
+		return -EINVAL;
+	for (i = 0; i < 4; i++) {
+		/* Real PAE PDPTEs take only P, PWT and PCD: mask what compat Xen allows. */
+		cpu->pdpte[i] = l3[i] & (PVMX_PTE_ADDR | PVMX_PTE_P | PVMX_PTE_PWT | PVMX_PTE_PCD);
+		if (!(l3[i] & PVMX_PTE_P)) {
+			cpu->pdpte[i] = 0;
+			continue;
+		}
+		if (((l3[i] & PVMX_PTE_ADDR) >> PAGE_SHIFT) >= mem->nr_ram_frames)
+			return -EINVAL;
+	}
+	if (!(cpu->pdpte[3] & PVMX_PTE_P))
+		return -EINVAL;
+	ret = pvmx_install_hv_slots(vcpu, cpu->pdpte[3] & PVMX_PTE_ADDR);
+	if (ret)
+		return ret;
+
+	cpu->gpr[PVMX_EAX] = regs->eax;
+	cpu->gpr[PVMX_EBX] = regs->ebx;
+	cpu->gpr[PVMX_ECX] = regs->ecx;
+	cpu->gpr[PVMX_EDX] = regs->edx;
+	cpu->gpr[PVMX_ESI] = regs->esi;
+	cpu->gpr[PVMX_EDI] = regs->edi;
+	cpu->gpr[PVMX_EBP] = regs->ebp;
+	cpu->gpr[PVMX_ESP] = regs->esp;
+	cpu->eip = regs->eip;
+	cpu->eflags = regs->eflags | X86_EFLAGS_IF | X86_EFLAGS_FIXED;
+	cpu->cs = regs->cs;
+	cpu->ss = regs->ss;
+	cpu->cr3 = regs->cr3;
+	cpu->kernel_ss = regs->kernel_ss;
+	cpu->kernel_sp = regs->kernel_sp;
+	vcpu->arch.sregs[PVMX_SREG_ES] = regs->es;
+	vcpu->arch.sregs[PVMX_SREG_CS] = regs->cs;
+	vcpu->arch.sregs[PVMX_SREG_SS] = regs->ss;
+	vcpu->arch.sregs[PVMX_SREG_DS] = regs->ds;
+	vcpu->arch.sregs[PVMX_SREG_FS] = regs->fs;
+	vcpu->arch.sregs[PVMX_SREG_GS] = regs->gs;
+	vcpu->arch.state_dirty = true;
+	pvmx_build_vcpu_tables(vcpu);
+	return 0;
+}
+
+void pvmx_arch_get_regs(struct pvmx_vcpu *vcpu, struct pvmx_regs *regs)
+{
+	const struct pvmx_cpu *cpu = &vcpu->core.cpu;
+
+	regs->eax = cpu->gpr[PVMX_EAX];
+	regs->ebx = cpu->gpr[PVMX_EBX];
+	regs->ecx = cpu->gpr[PVMX_ECX];
+	regs->edx = cpu->gpr[PVMX_EDX];
+	regs->esi = cpu->gpr[PVMX_ESI];
+	regs->edi = cpu->gpr[PVMX_EDI];
+	regs->ebp = cpu->gpr[PVMX_EBP];
+	regs->esp = cpu->gpr[PVMX_ESP];
+	regs->eip = cpu->eip;
+	regs->eflags = cpu->eflags;
+	regs->cs = vcpu->arch.sregs[PVMX_SREG_CS];
+	regs->ss = vcpu->arch.sregs[PVMX_SREG_SS];
+	regs->ds = vcpu->arch.sregs[PVMX_SREG_DS];
+	regs->es = vcpu->arch.sregs[PVMX_SREG_ES];
+	regs->fs = vcpu->arch.sregs[PVMX_SREG_FS];
+	regs->gs = vcpu->arch.sregs[PVMX_SREG_GS];
+	regs->cr3 = cpu->cr3;
+	regs->kernel_ss = cpu->kernel_ss;
+	regs->kernel_sp = cpu->kernel_sp;
+}
+
+/*
+ * SET_REGS keeps the state in software (the VMCS may be active on another
+ * CPU while the ioctl runs); the next stretch writes it.  VMCS current.
+ */
+static void vmcs_write_guest_state(struct pvmx_vcpu *vcpu)
+{
+	const struct pvmx_cpu *cpu = &vcpu->core.cpu;
+	struct pvmx_seg seg;
+	int i;
+
+	for (i = PVMX_SREG_ES; i <= PVMX_SREG_GS; i++) {
+		pvmx_flat_segment(vcpu->arch.sregs[i], &seg);
+		pvmx_write_guest_segment(i, &seg);
+	}
+	vmcs_write(GUEST_CR3, cpu->cr3);
+	vmcs_write(GUEST_PDPTR0, cpu->pdpte[0]);
+	vmcs_write(GUEST_PDPTR1, cpu->pdpte[1]);
+	vmcs_write(GUEST_PDPTR2, cpu->pdpte[2]);
+	vmcs_write(GUEST_PDPTR3, cpu->pdpte[3]);
+	vcpu->arch.state_dirty = false;
+}
+
+/* Reads back the selectors the guest may have loaded itself.  VMCS current. */
+static void vmcs_read_guest_selectors(struct pvmx_vcpu *vcpu)
+{
+	int i;
+
+	for (i = PVMX_SREG_ES; i <= PVMX_SREG_GS; i++)
+		vcpu->arch.sregs[i] = vmcs_read(GUEST_ES_SELECTOR + 2 * i);
+}
+
+/* ---- running -------------------------------------------------------------- */
+
+struct pvmx_host_segments {
+	u16 ds, es, fs, gs;
+	unsigned long fs_base, kernel_gs_base;
+	unsigned long debugctl;
+};
+
+static void save_host_segments(struct pvmx_vcpu *vcpu, struct pvmx_host_segments *h)
+{
+	savesegment(ds, h->ds);
+	savesegment(es, h->es);
+	savesegment(fs, h->fs);
+	savesegment(gs, h->gs);
+	rdmsrl(MSR_FS_BASE, h->fs_base);
+	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+	h->debugctl = get_debugctlmsr();
+	vmcs_write(HOST_FS_BASE, h->fs_base);
+}
+
+/* VM exits load null DS/ES/FS/GS, limit GDTR/TR, clear DR7 and DEBUGCTL. */
+static void restore_host_segments(const struct pvmx_host_segments *h)
+{
+	if (h->ds)
+		loadsegment(ds, h->ds);
+	if (h->es)
+		loadsegment(es, h->es);
+	if (h->fs) {
+		loadsegment(fs, h->fs);
+		wrmsrl(MSR_FS_BASE, h->fs_base);
+	}
+	if (h->gs) {
+		load_gs_index(h->gs);
+		wrmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+	}
+	invalidate_tss_limit();
+	load_fixmap_gdt(raw_smp_processor_id());
+	if (h->debugctl)
+		update_debugctlmsr(h->debugctl);
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
+}
+
+static void sync_host_control_regs(struct pvmx_vcpu *vcpu)
+{
+	unsigned long cr3 = __get_current_cr3_fast();
+	unsigned long cr4 = cr4_read_shadow();
+
+	if (unlikely(cr3 != vcpu->arch.host_cr3)) {
+		vmcs_write(HOST_CR3, cr3);
+		vcpu->arch.host_cr3 = cr3;
+	}
+	if (unlikely(cr4 != vcpu->arch.host_cr4)) {
+		vmcs_write(HOST_CR4, cr4);
+		vcpu->arch.host_cr4 = cr4;
+	}
+}
+
+static enum pvmx_action vmentry_failed(struct pvmx_vcpu *vcpu)
+{
+	struct pvmx_run *run = vcpu->core.run;
+	u32 error = vmcs_read(VM_INSTRUCTION_ERROR);
+
+	pr_warn_ratelimited("pvmx: VM entry failed: VM-instruction error %u\n", error);
+	memset(&run->internal, 0, sizeof(run->internal));
+	run->internal.suberror = PVMX_INTERNAL_VMENTRY_FAIL;
+	run->internal.data[0] = error;
+	run->exit_reason = PVMX_EXIT_INTERNAL;
+	vcpu->core.state = PVMX_VCPU_CRASHED;
+	return PVMX_EXIT_TO_USER;
+}
+
+/* One stretch of guest execution on this CPU; see the comment at the top. */
+static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
+{
+	struct pvmx_cpu *cpu = &vcpu->core.cpu;
+	struct pvmx_host_segments host;
+	enum pvmx_action act;
+
+	preempt_disable();
+	vcpu_load(vcpu);
+	if (vcpu->arch.state_dirty)
+		vmcs_write_guest_state(vcpu);
+	save_host_segments(vcpu, &host);
+	kernel_fpu_begin();
+	asm volatile("fxrstor %0" : : "m" (*vcpu->arch.fpu));
+
+	for (;;) {
+		local_irq_disable();
+		if (need_resched() || signal_pending(current)) {
+			local_irq_enable();
+			act = PVMX_RESUME;
+			break;
+		}
+		sync_host_control_regs(vcpu);
+		vmcs_write(GUEST_RIP, cpu->eip);
+		vmcs_write(GUEST_RSP, (u32)cpu->gpr[PVMX_ESP]);
+		vmcs_write(GUEST_RFLAGS, cpu->eflags);
+		if (pvmx_vmx_enter(cpu->gpr, &vcpu->arch.host_rsp, vcpu->arch.launched)) {
+			local_irq_enable();
+			act = vmentry_failed(vcpu);
+			break;
+		}
+		vcpu->arch.launched = true;
+		vcpu->exits++;
+		vcpu->arch.exit_reason = vmcs_read(VM_EXIT_REASON);
+		vcpu->arch.exit_intr_info = vmcs_read(VM_EXIT_INTR_INFO);
+		/* An NMI that exited is the host's: hand it over before anything else. */
+		if ((vcpu->arch.exit_reason & 0xFFFF) == EXIT_REASON_EXCEPTION_NMI &&
+		    (vcpu->arch.exit_intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
+			asm volatile("int $2");
+		local_irq_enable();
+
+		cpu->eip = vmcs_read(GUEST_RIP);
+		cpu->gpr[PVMX_ESP] = (u32)vmcs_read(GUEST_RSP);
+		cpu->eflags = vmcs_read(GUEST_RFLAGS);
+		cpu->cs = vmcs_read(GUEST_CS_SELECTOR);
+		act = pvmx_handle_exit(vcpu);
+		if (act != PVMX_RESUME)
+			break;
+	}
+
+	/* The guest may have moved on since the last entry: keep what GET_REGS shows. */
+	vmcs_read_guest_selectors(vcpu);
+	asm volatile("fxsave %0" : "=m" (*vcpu->arch.fpu));
+	kernel_fpu_end();
+	restore_host_segments(&host);
+	preempt_enable();
+	return act;
+}
+
+int pvmx_arch_run(struct pvmx_vcpu *vcpu)
+{
+	struct pvmx_run *run = vcpu->core.run;
+	enum pvmx_action act;
+
+	run->exit_reason = PVMX_EXIT_NONE;
+	for (;;) {
+		if (signal_pending(current)) {
+			run->exit_reason = PVMX_EXIT_INTR;
+			return 0;
+		}
+		act = run_stretch(vcpu);
+		if (act == PVMX_EXIT_TO_USER)
+			return 0;
+		if (act == PVMX_YIELD)
+			yield();
+		else
+			cond_resched();
+	}
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* VMX instructions and the back end's internal interfaces. */
+#ifndef _PVMX_X86_VMX_OPS_H
+#define _PVMX_X86_VMX_OPS_H
+
+#include <linux/types.h>
+#include <asm/vmx.h>
+#include "../pvmx.h"
+
+void pvmx_vmwrite_error(unsigned long field, unsigned long value);
+
+static __always_inline unsigned long vmcs_read(unsigned long field)
+{
+	unsigned long value;
+
+	asm volatile("vmread %[field], %[value]"
+		     : [value] "=r" (value) : [field] "r" (field) : "cc");
+	return value;
+}
+
+static __always_inline void vmcs_write(unsigned long field, unsigned long value)
+{
+	bool failed;
+
+	asm volatile("vmwrite %[value], %[field]\n\t"
+		     "setna %[failed]"
+		     : [failed] "=qm" (failed)
+		     : [field] "r" (field), [value] "rm" (value)
+		     : "cc", "memory");
+	if (unlikely(failed))
+		pvmx_vmwrite_error(field, value);
+}
+
+/* A segment register as VMX keeps it: selector plus descriptor cache. */
+struct pvmx_seg {
+	u16 selector;
+	u32 base;
+	u32 limit;
+	u32 ar;			/* VMX access-rights format; bit 16 = unusable */
+};
+
+#define PVMX_AR_UNUSABLE	(1u << 16)
+
+/* entry asm (vmenter.S): 0 after a VM exit, 1 when VMLAUNCH/VMRESUME failed */
+int pvmx_vmx_enter(unsigned long *gprs, unsigned long *host_rsp, bool launched);
+extern const char pvmx_vmx_exit[];
+
+/* segments.c */
+bool pvmx_flat_segment(u16 selector, struct pvmx_seg *seg);
+void pvmx_build_vcpu_tables(struct pvmx_vcpu *vcpu);
+void pvmx_write_guest_segment(int seg_index, const struct pvmx_seg *seg);
+u32 pvmx_vcpu_area_va(const struct pvmx_vcpu *vcpu);
+int pvmx_install_hv_slots(struct pvmx_vcpu *vcpu, u64 l2_gpa);
+
+/* vmx.c */
+int pvmx_ept_map(struct pvmx_vm *vm, u64 gpa, phys_addr_t hpa, u64 perms);
+#define PVMX_EPT_R	1ULL
+#define PVMX_EPT_W	2ULL
+#define PVMX_EPT_X	4ULL
+
+/* exits.c */
+enum pvmx_action pvmx_handle_exit(struct pvmx_vcpu *vcpu);
+
+#endif /* _PVMX_X86_VMX_OPS_H */
