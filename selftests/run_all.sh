@@ -1,0 +1,498 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# run_all.sh: the pvmx in-VM selftest suite (busybox sh compatible).
+#
+# Loads pvmx.ko, checks the device node and `pvmx info`, runs uapi_test (each
+# of its subtests counts as a test here), runs every test guest through the
+# launcher checking exit status and output, the timeout and signal paths,
+# malformed images, module unload refused while a VM is open, an unload/load
+# cycle, and finally that the kernel log has no BUG/WARNING/Oops.
+#
+# KTAP on stdout; exit 0 when nothing failed, 1 otherwise, 4 when the CPU has
+# no VMX (everything skipped).
+#
+# Environment:
+#   PVMX_KO        module to insmod                (/pvmx/pvmx.ko)
+#   PVMX           launcher                        (pvmx in PATH, /pvmx/pvmx, ...)
+#   PVMX_GUESTS    directory of the test guests    (<this dir>/guests)
+#   PVMX_RUN_TIMEOUT  --timeout for guests that stop by themselves (120)
+#   PVMX_SELFTESTS    only run tests whose name matches this grep -E pattern
+#                     (the others are reported as skipped)
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+PVMX_KO=${PVMX_KO:-/pvmx/pvmx.ko}
+GUESTS=${PVMX_GUESTS:-$HERE/guests}
+UAPI=$HERE/uapi_test
+RUN_TIMEOUT=${PVMX_RUN_TIMEOUT:-120}
+SPIN_TIMEOUT=10
+TMP=$(mktemp -d /tmp/pvmx-selftest.XXXXXX 2>/dev/null || echo /tmp/pvmx-selftest.$$)
+mkdir -p "$TMP"
+
+if [ -z "$PVMX" ]; then
+	for p in "$(command -v pvmx 2>/dev/null)" /pvmx/pvmx "$HERE/../pvmx" \
+		 "$HERE/../userspace/pvmx" /usr/local/bin/pvmx /usr/bin/pvmx; do
+		if [ -n "$p" ] && [ -x "$p" ]; then PVMX=$p; break; fi
+	done
+fi
+PVMX=${PVMX:-pvmx}
+
+# Outer guard for launcher runs whose own --timeout might not work.
+if command -v timeout >/dev/null 2>&1; then
+	GUARD="timeout -s KILL"
+else
+	GUARD=""
+fi
+
+nr=0; pass=0; fail=0; skip=0
+
+diag() { echo "# $*"; }
+diag_file() { [ -s "$1" ] && sed -e 's/^/#   /' "$1" | tail -n "${2:-25}"; }
+
+result() {	# pass|fail|skip NAME [REASON]
+	nr=$((nr + 1))
+	case $1 in
+	pass) pass=$((pass + 1)); echo "ok $nr $2" ;;
+	fail) fail=$((fail + 1)); echo "not ok $nr $2" ;;
+	skip) skip=$((skip + 1)); echo "ok $nr $2 # SKIP $3" ;;
+	esac
+}
+
+# ---- helpers for guest runs -------------------------------------------------
+
+# run_pvmx NAME ARGS...: run the launcher, output in $TMP/NAME.{out,err}, status in $rc.
+run_pvmx() {
+	name=$1; shift
+	out=$TMP/$name.out; err=$TMP/$name.err
+	if [ -n "$GUARD" ]; then
+		$GUARD $((RUN_TIMEOUT * 3 + 60)) "$PVMX" "$@" >"$out" 2>"$err"
+	else
+		"$PVMX" "$@" >"$out" 2>"$err"
+	fi
+	rc=$?
+}
+
+show() {
+	diag "command status $rc; stdout:"
+	diag_file "$out"
+	diag "stderr:"
+	diag_file "$err"
+}
+
+expect_rc() {
+	if [ "$rc" != "$1" ]; then
+		diag "exit status $rc, want $1"
+		show
+		return 1
+	fi
+}
+
+# expect_out PATTERN: stdout has a line matching the fixed string.
+expect_out() {
+	if ! grep -qF -- "$1" "$out"; then
+		diag "stdout lacks '$1'"
+		show
+		return 1
+	fi
+}
+
+# expect_err_re ERE: stderr matches the extended regex (case-insensitive).
+expect_err_re() {
+	if ! grep -qiE -- "$1" "$err"; then
+		diag "stderr does not match /$1/"
+		show
+		return 1
+	fi
+}
+
+# expect_ktap_pass: the guest's own KTAP checks all passed.
+expect_ktap_pass() {
+	if grep -q '^not ok' "$out" || ! grep -q '^# Totals: pass:[0-9]* fail:0' "$out"; then
+		diag "guest checks failed:"
+		grep -E '^(not ok|#)' "$out" | sed -e 's/^/#   /' | head -n 40
+		return 1
+	fi
+}
+
+run_guest() {	# NAME GUEST.elf [launcher options...]
+	g=$1; img=$2; shift 2
+	run_pvmx "$g" run --timeout "$RUN_TIMEOUT" "$@" "$GUESTS/$img"
+}
+
+module_loaded() { [ -d /sys/module/pvmx ]; }
+
+# ---- tests ------------------------------------------------------------------
+
+t_module_load() {
+	if module_loaded; then
+		diag "pvmx already loaded; unloading it first"
+		rmmod pvmx || return 1
+	fi
+	if [ ! -f "$PVMX_KO" ]; then
+		diag "$PVMX_KO does not exist (set PVMX_KO)"
+		return 1
+	fi
+	if ! insmod "$PVMX_KO" 2>"$TMP/insmod.err"; then
+		diag "insmod $PVMX_KO failed:"
+		diag_file "$TMP/insmod.err"
+		dmesg | tail -n 10 | sed -e 's/^/#   /'
+		return 1
+	fi
+	module_loaded
+}
+
+t_dev_node() {
+	if [ ! -c /dev/pvmx ]; then
+		diag "/dev/pvmx is not a character device"
+		ls -l /dev/pvmx 2>&1 | sed -e 's/^/#   /'
+		return 1
+	fi
+	mode=$(ls -l /dev/pvmx | cut -c1-10)
+	if [ "$mode" != "crw-------" ]; then
+		diag "/dev/pvmx mode $mode, want crw-------"
+		return 1
+	fi
+}
+
+t_pvmx_info() {
+	run_pvmx info info
+	diag_file "$out" 40
+	expect_rc 0 || return 1
+	if [ ! -s "$out" ]; then
+		diag "pvmx info printed nothing"
+		return 1
+	fi
+}
+
+t_guest_hello() {
+	run_guest hello hello.elf --cmdline "pvmx selftest"
+	expect_rc 0 && expect_out "Hello from pvmx-test" && expect_out "(CPL 1)" &&
+		expect_out "xen-3.0-x86_32p" && expect_out 'cmdline "pvmx selftest"' &&
+		expect_out "Bye."
+}
+
+t_guest_hello_memory() {
+	run_guest hello_memory hello.elf --memory 32M
+	expect_rc 0 && expect_out " 8192 pages" && expect_out "Bye."
+}
+
+t_guest_xen_version() {
+	run_guest xen_version xen_version.elf
+	expect_rc 0 && expect_ktap_pass
+}
+
+# The 5000-byte write: 100 lines CONnnn:<42 letters>, letter j of line i is
+# 'a' + (i + j) % 26, complete and in order, and the guest's sum/len.
+t_guest_console() {
+	run_guest console console.elf
+	expect_rc 0 && expect_ktap_pass || return 1
+	expect_out "hello" || return 1
+	check=$(awk '
+		BEGIN { for (c = 32; c < 127; c++) ord[sprintf("%c", c)] = c; n = 0; sum = 0; bad = "" }
+		/^CON[0-9][0-9][0-9]:/ {
+			want = sprintf("CON%03d:", n)
+			for (j = 0; j < 42; j++) want = want sprintf("%c", 97 + (n + j) % 26)
+			if ($0 != want && bad == "") bad = "line " n ": got \"" $0 "\""
+			for (k = 1; k <= length($0); k++) sum += ord[substr($0, k, 1)]
+			sum += 10; n++
+		}
+		/^console-check: / { split($2, a, "="); gsum = a[2]; split($3, b, "="); glen = b[2] }
+		END {
+			if (bad != "") print "mismatch at " bad
+			else if (n != 100) print "got " n " pattern lines, want 100"
+			else if (gsum == "" || sum != gsum + 0 || n * 50 != glen + 0)
+				print "sum " sum " len " n * 50 ", guest says sum " gsum " len " glen
+			else print "ok"
+		}' "$out")
+	if [ "$check" != ok ]; then
+		diag "console pattern: $check"
+		return 1
+	fi
+}
+
+t_guest_hypercall() {
+	run_guest hypercall hypercall.elf
+	expect_rc 0 && expect_ktap_pass
+}
+
+guest_shutdown() {	# REASON WANT_STATUS
+	run_guest "shutdown_$1" shutdown.elf --cmdline "reason=$1"
+	expect_rc "$2" && expect_out "shutting down with reason $1"
+}
+t_guest_shutdown_poweroff() { guest_shutdown 0 0; }
+t_guest_shutdown_reboot() { guest_shutdown 1 11; }
+t_guest_shutdown_suspend() { guest_shutdown 2 12; }
+t_guest_shutdown_crash() { guest_shutdown 3 13; }
+t_guest_shutdown_watchdog() { guest_shutdown 4 14; }
+t_guest_shutdown_soft_reset() { guest_shutdown 5 15; }
+
+# The hex digits of the first 0x... after WORD in stdout, without leading zeros.
+hex_after() {
+	sed -n "s/.*$1 0x\\([0-9a-fA-F]*\\).*/\\1/p" "$out" | head -n 1 | sed -e 's/^0*//'
+}
+
+t_guest_crash_ud2() {
+	run_guest crash crash.elf
+	expect_rc 20 && expect_err_re "pvmx: guest crashed: " &&
+		expect_err_re "invalid opcode|#UD|vector 6([^0-9]|$)|vec 6([^0-9]|$)|\\(6\\)" || return 1
+	eip=$(hex_after eip)
+	if [ -z "$eip" ]; then
+		diag "the guest did not print its ud2 eip"
+		show
+		return 1
+	fi
+	expect_err_re "0x0*$eip" || return 1
+	if grep -q FAIL "$out"; then show; return 1; fi
+}
+
+t_guest_crash_pf() {
+	run_guest crash_pf crash_pf.elf
+	expect_rc 20 && expect_err_re "pvmx: guest crashed: " &&
+		expect_err_re "page fault|#PF|vector 14|vec 14|\\(14\\)" &&
+		expect_err_re "0x0*40000000" || return 1
+	if grep -q FAIL "$out"; then show; return 1; fi
+}
+
+t_guest_ring3() {
+	run_guest ring3 ring3.elf
+	expect_rc 20 && expect_err_re "pvmx: guest crashed: " &&
+		expect_err_re "general protection|#GP|vector 13|vec 13|\\(13\\)" &&
+		expect_err_re "0x0*412([^0-9a-f]|$)" || return 1
+	if grep -q FAIL "$out" || grep -q '^not ok' "$out"; then
+		diag "guest output:"
+		diag_file "$out"
+		return 1
+	fi
+	expect_out "iret to ring 3"
+}
+
+t_guest_notes_legacy() {
+	run_guest notes_legacy notes_legacy.elf
+	expect_rc 0 && expect_out "(CPL 1)" && expect_out "Bye."
+}
+
+t_guest_notes_section() {
+	run_guest notes_section notes_section.elf
+	expect_rc 0 && expect_out "(CPL 1)" && expect_out "Bye."
+}
+
+t_guest_highbase() {
+	run_guest highbase highbase.elf
+	expect_rc 0 && expect_out "image at 0xc0100000" && expect_out "Bye."
+}
+
+t_spin_timeout() {
+	run_pvmx spin_timeout run --timeout "$SPIN_TIMEOUT" "$GUESTS/spin.elf"
+	expect_rc 124 && expect_out "spinning"
+}
+
+spin_signal() {	# SIGNAL
+	out=$TMP/spin_$1.out; err=$TMP/spin_$1.err
+	# A non-interactive sh starts background jobs with SIGINT ignored:
+	# uapi_test --exec-sigdfl resets it before exec'ing the launcher.
+	"$UAPI" --exec-sigdfl "$PVMX" run --timeout 600 "$GUESTS/spin.elf" >"$out" 2>"$err" &
+	pid=$!
+	i=0
+	while [ $i -lt 60 ] && ! grep -q spinning "$out"; do
+		kill -0 $pid 2>/dev/null || break
+		sleep 1
+		i=$((i + 1))
+	done
+	grep -q spinning "$out" ||
+		diag "no 'spinning' on stdout yet (console output not flushed?); signalling anyway"
+	sleep 1
+	kill -"$1" $pid 2>/dev/null
+	i=0
+	while [ $i -lt 60 ] && kill -0 $pid 2>/dev/null; do
+		sleep 1
+		i=$((i + 1))
+	done
+	if kill -0 $pid 2>/dev/null; then
+		diag "launcher still running 60 s after SIG$1; killing it"
+		kill -KILL $pid
+		wait $pid
+		return 1
+	fi
+	wait $pid
+	rc=$?
+	expect_rc 130 && expect_out "spinning"
+}
+t_spin_sigint() { spin_signal INT; }
+t_spin_sigterm() { spin_signal TERM; }
+
+# Malformed images: exit 1 and "pvmx: IMAGE: reason", no guest run.
+bad_image() {	# NAME PATH
+	run_pvmx "bad_$1" run --timeout 30 "$2"
+	expect_rc 1 && expect_err_re "pvmx: $2: ." || return 1
+	if grep -qi "guest crashed" "$err"; then show; return 1; fi
+}
+t_image_missing() { bad_image missing "$GUESTS/does-not-exist.elf"; }
+t_image_truncated_header() { bad_image truncated_header "$GUESTS/bad/truncated_header.elf"; }
+t_image_truncated_segment() { bad_image truncated_segment "$GUESTS/bad/truncated_segment.elf"; }
+t_image_empty() { bad_image empty "$GUESTS/bad/empty.elf"; }
+t_image_bad_magic() { bad_image bad_magic "$GUESTS/bad/bad_magic.elf"; }
+t_image_class64() { bad_image class64 "$GUESTS/bad/class64.elf"; }
+t_image_no_pae() { bad_image no_pae "$GUESTS/bad/no_pae.elf"; }
+t_image_xen_version_2() { bad_image xen_version_2 "$GUESTS/bad/xen_version_2.elf"; }
+t_image_overlap() { bad_image overlap "$GUESTS/bad/overlap.elf"; }
+t_image_bad_loader() { bad_image bad_loader "$GUESTS/bad/bad_loader.elf"; }
+t_image_entry_outside() { bad_image entry_outside "$GUESTS/bad/entry_outside.elf"; }
+
+t_usage_errors() {
+	run_pvmx usage1 run
+	expect_rc 1 || return 1
+	run_pvmx usage2 no-such-command
+	expect_rc 1 || return 1
+	run_pvmx usage3 run --timeout "$RUN_TIMEOUT" --no-such-option "$GUESTS/hello.elf"
+	expect_rc 1 || return 1
+	if grep -q "Hello from" "$out"; then show; return 1; fi
+}
+
+t_rmmod_refused_while_vm_open() {
+	module_loaded || { diag "pvmx is not loaded"; return 1; }
+	"$UAPI" --hold-vm 600 >"$TMP/hold.out" 2>&1 &
+	hp=$!
+	i=0
+	while [ $i -lt 60 ] && ! grep -q "holding vm" "$TMP/hold.out"; do
+		kill -0 $hp 2>/dev/null || break
+		sleep 1
+		i=$((i + 1))
+	done
+	ret=0
+	if ! grep -q "holding vm" "$TMP/hold.out"; then
+		diag "uapi_test --hold-vm did not get a VM:"
+		diag_file "$TMP/hold.out"
+		ret=1
+	elif rmmod pvmx 2>"$TMP/rmmod.err"; then
+		diag "rmmod pvmx succeeded while a VM fd was open"
+		ret=1
+	elif ! module_loaded; then
+		diag "rmmod failed but the module is gone"
+		ret=1
+	else
+		diag "rmmod refused: $(cat "$TMP/rmmod.err")"
+	fi
+	kill $hp 2>/dev/null
+	wait $hp
+	return $ret
+}
+
+t_rmmod() {
+	module_loaded || { diag "pvmx is not loaded"; return 1; }
+	if ! rmmod pvmx 2>"$TMP/rmmod2.err"; then
+		diag "rmmod pvmx failed with no VM open:"
+		diag_file "$TMP/rmmod2.err"
+		return 1
+	fi
+	if module_loaded || [ -e /dev/pvmx ]; then
+		diag "module or /dev/pvmx still present after rmmod"
+		return 1
+	fi
+}
+
+t_insmod_again() {
+	module_loaded && rmmod pvmx
+	if ! insmod "$PVMX_KO" 2>"$TMP/insmod2.err"; then
+		diag "second insmod failed:"
+		diag_file "$TMP/insmod2.err"
+		return 1
+	fi
+	[ -c /dev/pvmx ] || { diag "no /dev/pvmx after reload"; return 1; }
+	run_guest hello_again hello.elf
+	expect_rc 0 && expect_out "Bye."
+}
+
+t_dmesg_clean() {
+	if [ -n "$MARK" ]; then
+		dmesg | sed -n "/$MARK/,\$p" >"$TMP/dmesg"
+	else
+		dmesg >"$TMP/dmesg"
+	fi
+	# Guest crashes are logged by pvmx itself; they are not kernel problems.
+	grep -E 'BUG:|WARNING:|Oops|general protection|Call Trace:|UBSAN:|kernel BUG|refcount_t:' \
+		"$TMP/dmesg" | grep -vE 'pvmx.*guest' >"$TMP/dmesg.bad"
+	if [ -s "$TMP/dmesg.bad" ]; then
+		diag "kernel log problems:"
+		diag_file "$TMP/dmesg.bad" 40
+		return 1
+	fi
+}
+
+# ---- the plan -----------------------------------------------------------------
+
+TESTS_PRE="module_load dev_node pvmx_info"
+TESTS_POST="guest_hello guest_hello_memory guest_xen_version guest_console
+guest_hypercall guest_shutdown_poweroff guest_shutdown_reboot guest_shutdown_suspend
+guest_shutdown_crash guest_shutdown_watchdog guest_shutdown_soft_reset
+guest_crash_ud2 guest_crash_pf guest_ring3 guest_notes_legacy guest_notes_section
+guest_highbase spin_timeout spin_sigint spin_sigterm image_missing
+image_truncated_header image_truncated_segment image_empty image_bad_magic
+image_class64 image_no_pae image_xen_version_2 image_overlap image_bad_loader
+image_entry_outside usage_errors rmmod_refused_while_vm_open rmmod insmod_again
+dmesg_clean"
+
+UAPI_TESTS=$("$UAPI" --list 2>/dev/null)
+count() { echo $# ; }
+# shellcheck disable=SC2086
+total=$(( $(count $TESTS_PRE) + $(count $UAPI_TESTS) + $(count $TESTS_POST) ))
+
+echo "KTAP version 1"
+echo "1..$total"
+diag "pvmx selftests: launcher $PVMX, module $PVMX_KO, guests $GUESTS"
+
+selected() { [ -z "$PVMX_SELFTESTS" ] || echo "$1" | grep -qE -- "$PVMX_SELFTESTS"; }
+
+if ! grep -qw vmx /proc/cpuinfo; then
+	for t in $TESTS_PRE; do result skip "$t" "CPU has no VMX (no vmx flag in /proc/cpuinfo)"; done
+	for t in $UAPI_TESTS; do result skip "uapi_$t" "CPU has no VMX (no vmx flag in /proc/cpuinfo)"; done
+	for t in $TESTS_POST; do result skip "$t" "CPU has no VMX (no vmx flag in /proc/cpuinfo)"; done
+	echo "# Totals: pass:$pass fail:$fail skip:$skip"
+	rm -rf "$TMP"
+	exit 4
+fi
+
+MARK=""
+if [ -w /dev/kmsg ]; then
+	MARK="pvmx-selftest-start-$$"
+	echo "$MARK" >/dev/kmsg
+fi
+
+run_tests() {
+	for t in "$@"; do
+		if ! selected "$t"; then
+			result skip "$t" "not selected by PVMX_SELFTESTS"
+			continue
+		fi
+		if "t_$t"; then result pass "$t"; else result fail "$t"; fi
+	done
+}
+
+run_tests $TESTS_PRE
+
+# uapi_test: each subtest is a test of this suite.
+if [ -n "$UAPI_TESTS" ] && selected uapi_; then
+	"$UAPI" >"$TMP/uapi.out" 2>&1
+	urc=$?
+	grep '^#' "$TMP/uapi.out" | grep -v '^# Totals' | sed -e 's/^# /# uapi_test: /'
+	for t in $UAPI_TESTS; do
+		line=$(grep -E "^(not )?ok [0-9]+ $t( |\$)" "$TMP/uapi.out" | head -n 1)
+		case $line in
+		"ok "*"# SKIP"*) result skip "uapi_$t" "${line#*# SKIP }" ;;
+		"ok "*) result pass "uapi_$t" ;;
+		"not ok "*) result fail "uapi_$t" ;;
+		*) diag "uapi_test (status $urc) reported nothing for $t"; result fail "uapi_$t" ;;
+		esac
+	done
+else
+	for t in $UAPI_TESTS; do result skip "uapi_$t" "not selected by PVMX_SELFTESTS"; done
+fi
+
+run_tests $TESTS_POST
+
+if [ "$nr" != "$total" ]; then
+	diag "ran $nr tests, planned $total"
+	fail=$((fail + 1))
+fi
+echo "# Totals: pass:$pass fail:$fail skip:$skip"
+rm -rf "$TMP"
+[ "$fail" = 0 ]
