@@ -172,8 +172,8 @@ t_guest_hello() {
 }
 
 t_guest_hello_memory() {
-	run_guest hello_memory hello.elf --memory 32M
-	expect_rc 0 && expect_out " 8192 pages" && expect_out "Bye."
+	run_guest hello_memory hello.elf --memory 64M
+	expect_rc 0 && expect_out " 16384 pages" && expect_out "Bye."
 }
 
 t_guest_xen_version() {

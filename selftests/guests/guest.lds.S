@@ -51,7 +51,8 @@ SECTIONS
 	_end = .;
 
 #ifdef NOTES_SHT
-	.note.Xen 0 (INFO) : { *(.note.Xen) }
+	/* Non-allocated input (notes.c -DNOTES_SHT): stays SHT_NOTE, no segment. */
+	.note.Xen 0 : { *(.note.Xen) }
 #endif
 #ifdef NOTES_LEGACY
 	__xen_guest 0 (INFO) : { *(__xen_guest) }

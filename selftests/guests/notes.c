@@ -5,8 +5,10 @@
  * Default: notes GUEST_OS "pvmx-test", XEN_VERSION "xen-3.0", LOADER
  * "generic", PAE_MODE "yes", HYPERCALL_PAGE, VIRT_BASE and ENTRY in the
  * allocated .note.Xen section, which the linker script also puts in a
- * PT_NOTE segment (notes_section.elf: in a non-allocated SHT_NOTE section
- * and no PT_NOTE; chosen by the linker script alone).
+ * PT_NOTE segment.
+ *
+ * -DNOTES_SHT           notes in a non-allocated SHT_NOTE section, for an
+ *                       image without PT_NOTE (notes_section.elf)
  *
  * -DGUEST_VIRT_BASE=x   VIRT_BASE note value (default 0)
  * -DGUEST_PADDR_OFFSET=x  also emit a PADDR_OFFSET note
@@ -25,12 +27,22 @@ extern u8 _start[];
 
 #ifndef NOTES_LEGACY
 
+#ifdef NOTES_SHT
+/*
+ * A non-allocated SHT_NOTE section: the flags GCC appends after the name are
+ * commented out ('#' starts a comment in x86 gas).
+ */
+#define NOTE_SECTION	".note.Xen,\"\",@note #"
+#else
+#define NOTE_SECTION	".note.Xen"
+#endif
+
 #define NOTE_STR(var, type, str)					\
 	static const struct {						\
 		u32 namesz, descsz, ntype;				\
 		char name[4];						\
 		char desc[(sizeof(str) + 3) & ~3u];			\
-	} var __attribute__((section(".note.Xen"), used, aligned(4))) = \
+	} var __attribute__((section(NOTE_SECTION), used, aligned(4))) = \
 		{ 4, sizeof(str), type, "Xen", str }
 
 #define NOTE_NUM(var, type, val)					\
@@ -38,7 +50,7 @@ extern u8 _start[];
 		u32 namesz, descsz, ntype;				\
 		char name[4];						\
 		u32 desc;						\
-	} var __attribute__((section(".note.Xen"), used, aligned(4))) = \
+	} var __attribute__((section(NOTE_SECTION), used, aligned(4))) = \
 		{ 4, 4, type, "Xen", (u32)(val) }
 
 NOTE_STR(note_guest_os, XEN_ELFNOTE_GUEST_OS, "pvmx-test");
