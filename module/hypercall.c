@@ -175,7 +175,7 @@ static long do_xen_version(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 		return 0;
 	}
 	case XENVER_pagesize:
-		return arg ? -XEN_EINVAL : PVMX_PAGE_BYTES;
+		return arg ? -XEN_EINVAL : (long)PVMX_PAGE_BYTES;
 	case XENVER_guest_handle:
 		return pvmx_clear_guest(v, arg, XEN_GUEST_HANDLE_LEN) ? -XEN_EFAULT : 0;
 	case XENVER_commandline:

@@ -908,8 +908,10 @@ static void restore_host_segments(const struct pvmx_host_segments *h)
 	load_fixmap_gdt(raw_smp_processor_id());
 	if (h->debugctl)
 		update_debugctlmsr(h->debugctl);
+#ifdef CONFIG_HAVE_HW_BREAKPOINT
 	if (hw_breakpoint_active())
 		hw_breakpoint_restore();
+#endif
 }
 
 static void sync_host_control_regs(struct pvmx_vcpu *vcpu)

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The host flavour of the kernel environment the core (module/ without
+ * x86/) uses, so the same sources build into unit tests and fuzzers.
+ */
+#ifndef _PVMX_CORE_ENV_HOST_H
+#define _PVMX_CORE_ENV_HOST_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/types.h>
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int8_t s8;
+typedef int16_t s16;
+typedef int32_t s32;
+typedef int64_t s64;
+
+#define READ_ONCE(x)		(*(const volatile __typeof__(x) *)&(x))
+#define WRITE_ONCE(x, v)	(*(volatile __typeof__(x) *)&(x) = (v))
+#define min_t(type, a, b)	((type)(a) < (type)(b) ? (type)(a) : (type)(b))
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#define likely(x)		__builtin_expect(!!(x), 1)
+#define unlikely(x)		__builtin_expect(!!(x), 0)
+#define __printf(a, b)		__attribute__((format(printf, a, b)))
+
+#endif /* _PVMX_CORE_ENV_HOST_H */

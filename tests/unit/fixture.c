@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdlib.h>
+#include "fixture.h"
+
+struct fixture fx;
+
+u8 *fx_gpa(u64 gpa)
+{
+	return fx.ram + gpa;
+}
+
+static void set_pte(u64 table_gpa, unsigned int index, u64 value)
+{
+	memcpy(fx_gpa(table_gpa + index * 8), &value, 8);
+}
+
+void fixture_setup(void)
+{
+	u64 l2 = FX_L3_GPA + 0x1000, l1 = FX_L3_GPA + 0x5000;
+	unsigned int i;
+
+	memset(&fx, 0, sizeof(fx));
+	fx.ram = aligned_alloc(4096, (FX_RAM_FRAMES + 1) * 4096ul);
+	memset(fx.ram, 0, (FX_RAM_FRAMES + 1) * 4096ul);
+	for (i = 0; i <= FX_RAM_FRAMES; i++)
+		fx.frames[i] = fx.ram + i * 4096ul;
+	fx.vm.mem.frames = fx.frames;
+	fx.vm.mem.nr_ram_frames = FX_RAM_FRAMES;
+	fx.vm.mem.nr_frames = FX_RAM_FRAMES + 1;
+	fx.vm.shared_info_gfn = FX_RAM_FRAMES;
+	fx.vm.domid = 1;
+
+	/* L3 -> four L2s; L2[0] entries 0,1 -> two L1s mapping 0..4 MiB. */
+	for (i = 0; i < 4; i++) {
+		set_pte(FX_L3_GPA, i, (l2 + i * 0x1000) | PVMX_PTE_P);
+		fx.v.cpu.pdpte[i] = (l2 + i * 0x1000) | PVMX_PTE_P;
+	}
+	for (i = 0; i < 2; i++)
+		set_pte(l2, i, (l1 + i * 0x1000) | 0x67);
+	for (i = 0; i < 1024; i++)
+		set_pte(l1, i, ((u64)i << 12) | 0x23);
+	set_pte(l1, FX_RO_VA >> 12, FX_RO_VA | 0x21);
+	set_pte(l2, FX_BIGPAGE_VA >> 21, FX_BIGPAGE_VA | 0xE7);
+
+	fx.v.vm = &fx.vm;
+	fx.v.run = &fx.run;
+	fx.v.cpu.cr3 = FX_L3_GPA;
+	fx.v.cpu.eip = 0x1000;
+	fx.v.state = PVMX_VCPU_RUNNABLE;
+}
+
+void fixture_teardown(void)
+{
+	free(fx.ram);
+}
+
+enum pvmx_action fx_hypercall(u32 op, u32 a1, u32 a2, u32 a3, u32 a4, u32 a5)
+{
+	unsigned long *gpr = fx.v.cpu.gpr;
+
+	gpr[PVMX_EAX] = op;
+	gpr[PVMX_EBX] = a1;
+	gpr[PVMX_ECX] = a2;
+	gpr[PVMX_EDX] = a3;
+	gpr[PVMX_ESI] = a4;
+	gpr[PVMX_EDI] = a5;
+	fx.v.cpu.eip = 0x1000;
+	fx.run.exit_reason = PVMX_EXIT_NONE;
+	return pvmx_hypercall(&fx.v, 2);
+}
+
+u32 fx_eax(void)
+{
+	return fx.v.cpu.gpr[PVMX_EAX];
+}
+
+/* The arch hook the core calls. */
+void pvmx_arch_flush_guest_tlb(struct pvmx_vcpu_core *v, u32 gva, bool one)
+{
+	(void)v;
+	fx.flushes++;
+	fx.last_flush_va = gva;
+	fx.last_flush_one = one;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A fake guest for the core: RAM frames in host memory, PAE tables mapping
+ * the first 4 MiB 1:1 (one page read-only, one 2 MiB page above), a vCPU.
+ */
+#ifndef PVMX_UNIT_FIXTURE_H
+#define PVMX_UNIT_FIXTURE_H
+
+#include "core.h"
+
+#define FX_RAM_FRAMES	2048u		/* 8 MiB */
+#define FX_L3_GPA	0x100000u
+#define FX_RO_VA	0x300000u	/* mapped read-only */
+#define FX_BIGPAGE_VA	0x400000u	/* a 2 MiB page mapping gpa 0x400000 */
+#define FX_UNMAPPED_VA	0x40000000u
+
+struct fixture {
+	struct pvmx_vm_core vm;
+	struct pvmx_vcpu_core v;
+	struct pvmx_run run;
+	void *frames[FX_RAM_FRAMES + 1];
+	unsigned char *ram;
+	int flushes;
+	u32 last_flush_va;
+	bool last_flush_one;
+};
+
+extern struct fixture fx;
+
+void fixture_setup(void);
+void fixture_teardown(void);
+u8 *fx_gpa(u64 gpa);
+/* Issue a hypercall as `int $0x82` (2 bytes) at EIP 0x1000 with these registers. */
+enum pvmx_action fx_hypercall(u32 op, u32 a1, u32 a2, u32 a3, u32 a4, u32 a5);
+u32 fx_eax(void);
+
+#endif
