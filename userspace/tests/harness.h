@@ -9,6 +9,8 @@
 extern int t_failures;		/* failures in the current test */
 extern const char *t_pvmx;	/* path of the pvmx binary, or NULL */
 extern const char *t_images;	/* directory for sample images, or NULL */
+extern const char *t_fake_pvmx;	/* unsanitized pvmx for the fake device */
+extern const char *t_fake_so;	/* tests/fakedev.c shim */
 
 #define CHECK(cond) do {						\
 	if (!(cond)) {							\

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* End-to-end checks of the pvmx CLI (no /dev/pvmx needed). */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,10 @@
 #define OUT_MAX 65536
 
 static char out[OUT_MAX], errout[OUT_MAX];
+/* For the fake-device tests: binary, extra environment, a SIGINT delay. */
+static const char *run_bin;
+static const char *run_env[8];
+static unsigned kill_after_ms;
 
 static void slurp(int fd, char *buf)
 {
@@ -42,7 +47,7 @@ static int run(const char *dev, const char *a0, ...)
 	va_list ap;
 	pid_t pid;
 
-	argv[n++] = t_pvmx;
+	argv[n++] = run_bin ? run_bin : t_pvmx;
 	va_start(ap, a0);
 	for (const char *a = a0; a && n < 31; a = va_arg(ap, const char *))
 		argv[n++] = a;
@@ -56,8 +61,14 @@ static int run(const char *dev, const char *a0, ...)
 		setenv("UBSAN_OPTIONS", "exitcode=98:print_stacktrace=1", 1);
 		if (dev)
 			setenv("PVMX_DEVICE", dev, 1);
-		execv(t_pvmx, (char *const *)argv);
+		for (int i = 0; run_env[i]; i++)
+			putenv((char *)run_env[i]);
+		execv(argv[0], (char *const *)argv);
 		_exit(127);
+	}
+	if (kill_after_ms) {
+		usleep(kill_after_ms * 1000);
+		kill(pid, SIGINT);
 	}
 	waitpid(pid, &status, 0);
 	slurp(fo, out);
@@ -204,7 +215,83 @@ static void test_no_device(void)
 	}
 }
 
+static void test_fake_run(void)
+{
+	char preload[4200], logenv[] = "FAKE_PVMX_LOG=/tmp/pvmx-fake-XXXXXX", log[8192];
+	const char *logpath = logenv + strlen("FAKE_PVMX_LOG=");
+	int fd;
+
+	if (!t_fake_pvmx) {
+		printf("  (skipped: no --fake)\n");
+		return;
+	}
+	fd = mkstemp(logenv + strlen("FAKE_PVMX_LOG="));
+	close(fd);
+	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", t_fake_so);
+	run_bin = t_fake_pvmx;
+	run_env[0] = preload;
+	run_env[1] = logenv;
+
+	/* Console output, then poweroff. */
+	run_env[2] = "FAKE_PVMX_SCRIPT=console:hello ,intr,console:world,shutdown:0";
+	CHECK_EQ(run("fake:dev", "run", "--memory", "128M", "--cmdline", "x", img("xtf.elf"), NULL), 0);
+	CHECK_STR(out, "hello world");
+	CHECK_STR(errout, "");
+	fd = open(logpath, O_RDONLY);
+	slurp(fd, log);
+	CHECK_HAS(log, "memory 134217728\n");
+	CHECK_HAS(log, "boot hc 0x105000 si 0x130000 con 0x132000 store 0x131000 nr 32768 p2m[last] 32767 evtchn 1 2 domid 1\n");
+	CHECK_HAS(log, "regs eip 0x100000 esp 0x13b000 esi 0x130000 cr3 0x133000 cs 0xe019 ss 0xe021 eflags 0x200\n");
+	/* Shutdown reasons. */
+	run_env[2] = "FAKE_PVMX_SCRIPT=shutdown:1";
+	CHECK_EQ(run("fake:dev", "run", img("xtf.elf"), NULL), 11);
+	CHECK_STR(errout, "pvmx: guest shut down: reboot (reason 1)\n");
+	CHECK_EQ(run("fake:dev", "run", "--quiet", img("xtf.elf"), NULL), 11);
+	CHECK_STR(errout, "");
+	run_env[2] = "FAKE_PVMX_SCRIPT=shutdown:3";
+	CHECK_EQ(run("fake:dev", "run", img("xtf.elf"), NULL), 13);
+	run_env[2] = "FAKE_PVMX_SCRIPT=shutdown:5";
+	CHECK_EQ(run("fake:dev", "run", img("xtf.elf"), NULL), 15);
+	run_env[2] = "FAKE_PVMX_SCRIPT=shutdown:42";
+	CHECK_EQ(run("fake:dev", "run", img("xtf.elf"), NULL), 19);
+	/* Hypervisor crash, internal error. */
+	run_env[2] = "FAKE_PVMX_SCRIPT=console:x,crash";
+	CHECK_EQ(run("fake:dev", "run", img("xtf.elf"), NULL), 20);
+	CHECK_HAS(errout, "pvmx: guest crashed: page fault with no handler\n");
+	CHECK_HAS(errout, "vector 14, error code 0x2, eip 0xe019:0x00100123");
+	run_env[2] = "FAKE_PVMX_SCRIPT=internal";
+	CHECK_EQ(run("fake:dev", "run", img("xtf.elf"), NULL), 21);
+	CHECK_HAS(errout, "pvmx: internal error: suberror 1 (VM entry failed)");
+	/* Timeout and interruption of a blocked PVMX_RUN. */
+	run_env[2] = "FAKE_PVMX_SCRIPT=console:a,block";
+	CHECK_EQ(run("fake:dev", "run", "--timeout", "0.3", img("xtf.elf"), NULL), 124);
+	CHECK_STR(out, "a");
+	CHECK_STR(errout, "pvmx: timeout after 0.3 s\n");
+	kill_after_ms = 300;
+	CHECK_EQ(run("fake:dev", "run", "--timeout", "30", img("xtf.elf"), NULL), 130);
+	kill_after_ms = 0;
+	CHECK_STR(errout, "pvmx: interrupted\n");
+	/* Image too big for the memory: named after the image. */
+	run_env[2] = "FAKE_PVMX_SCRIPT=";
+	CHECK_EQ(run("fake:dev", "run", "--memory", "4M", img("linux.elf"), NULL), 1);
+	ONE_LINE("pvmx: ");
+	CHECK_HAS(errout, "linux.elf: guest memory too small");
+	/* info */
+	CHECK_EQ(run("fake:dev", "info", NULL), 0);
+	CHECK_HAS(out, "API version 1");
+	CHECK_HAS(out, "max_vcpus        32");
+	CHECK_HAS(out, "VMCS revision      0x12");
+	CHECK_HAS(out, "4-level WB INVVPID");
+	CHECK_HAS(out, "EPT VPID");
+	CHECK_HAS(out, "live VMs           3");
+
+	run_bin = NULL;
+	memset(run_env, 0, sizeof(run_env));
+	unlink(logpath);
+}
+
 const struct test cli_tests[] = {
+	{ "cli: run and info against a fake /dev/pvmx", test_fake_run },
 	{ "cli: --help and commands", test_help },
 	{ "cli: load --dry-run", test_dry_run },
 	{ "cli: malformed images", test_bad_images },

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pvmx userspace unit tests.
- *   unit [--pvmx PATH] [--images DIR] [FILTER]
- * --pvmx enables the CLI tests (PATH = a pvmx binary); --images is where
+ *   unit [--pvmx PATH] [--fake PVMX SO] [--images DIR] [FILTER]
+ * --pvmx enables the CLI tests (PATH = a pvmx binary); --fake PVMX SO runs
+ * `pvmx run` against the fake device of fakedev.c; --images is where
  * sample images are written (default: a temporary directory).
  * Prints "N passed, M failed" last; exits 1 on any failure.
  */
@@ -18,6 +19,8 @@
 int t_failures;
 const char *t_pvmx;
 const char *t_images;
+const char *t_fake_pvmx;
+const char *t_fake_so;
 
 static int write_image(const char *name, const struct eb_image *im, size_t cut)
 {
@@ -69,7 +72,10 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--pvmx") && i + 1 < argc)
 			t_pvmx = argv[++i];
-		else if (!strcmp(argv[i], "--images") && i + 1 < argc)
+		else if (!strcmp(argv[i], "--fake") && i + 2 < argc) {
+			t_fake_pvmx = argv[++i];
+			t_fake_so = argv[++i];
+		} else if (!strcmp(argv[i], "--images") && i + 1 < argc)
 			t_images = argv[++i];
 		else
 			filter = argv[i];
