@@ -40,7 +40,7 @@ enum pvmx_gpr {
 #define PVMX_PTE_A		0x020ULL
 #define PVMX_PTE_D		0x040ULL
 #define PVMX_PTE_PS		0x080ULL
-#define PVMX_PTE_NX		(1ULL << 63)
+#define PVMX_PTE_NX		BIT_ULL(63)
 #define PVMX_PTE_ADDR		0x000FFFFFFFFFF000ULL
 /* Bits of an L1 entry a PV guest may set (no reserved bits 52..62). */
 #define PVMX_L1_ALLOWED		(PVMX_PTE_ADDR | PVMX_PTE_NX | 0xFFFULL)

@@ -193,8 +193,8 @@ static enum pvmx_action handle_failed_entry(struct pvmx_vcpu *vcpu, u32 reason)
 			    reason, qual);
 	return pvmx_crash(&vcpu->core, PVMX_CRASH_BAD_STATE, ~0u, 0, qual,
 			  "VM entry refused the guest state (exit reason %u%s, qualification 0x%lx)",
-			  reason, reason == EXIT_REASON_INVALID_STATE ? ": invalid guest state" : "",
-			  qual);
+			  reason,
+			  reason == EXIT_REASON_INVALID_STATE ? ": invalid guest state" : "", qual);
 }
 
 static enum pvmx_action handle_unsupported(struct pvmx_vcpu *vcpu)

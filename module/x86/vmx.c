@@ -3,9 +3,9 @@
  * The VMX back end: capability checks, VMX on/off across CPUs and hotplug,
  * EPT, the VMCS of each vCPU, and the run loop.
  *
- * VMX is turned on on every online CPU when the first VM is created and off
- * when the last VM is released (and on CPUs that come online meanwhile), so
- * another hypervisor can use VMX whenever pvmx has no VM.
+ * VMX is switched on for every online CPU when the first VM is created and
+ * off when the last VM is released (and for CPUs that come online meanwhile),
+ * so another hypervisor can use VMX whenever pvmx has no VM.
  *
  * A vCPU runs in "stretches": with preemption disabled the VMCS is current
  * on this CPU, the guest's FPU state is in the registers, and the loop enters
@@ -40,17 +40,17 @@
 #define VMX_BASIC_REVISION(b)		((u32)(b) & 0x7FFFFFFF)
 #define VMX_BASIC_SIZE(b)		(((b) >> 32) & 0x1FFF)
 #define VMX_BASIC_MEMTYPE(b)		(((b) >> 50) & 0xF)
-#define VMX_BASIC_HAS_TRUE_CTLS		(1ULL << 55)
+#define VMX_BASIC_HAS_TRUE_CTLS		BIT_ULL(55)
 #define VMX_MEMTYPE_WB			6
-#define EPTCAP_WALK4			(1ULL << 6)
-#define EPTCAP_WB			(1ULL << 14)
-#define EPTCAP_INVEPT			(1ULL << 20)
-#define EPTCAP_INVEPT_SINGLE		(1ULL << 25)
-#define EPTCAP_INVEPT_ALL		(1ULL << 26)
-#define VPIDCAP_INVVPID			(1ULL << 32)
-#define VPIDCAP_INVVPID_ADDR		(1ULL << 40)
-#define VPIDCAP_INVVPID_SINGLE		(1ULL << 41)
-#define VPIDCAP_INVVPID_ALL		(1ULL << 42)
+#define EPTCAP_WALK4			BIT_ULL(6)
+#define EPTCAP_WB			BIT_ULL(14)
+#define EPTCAP_INVEPT			BIT_ULL(20)
+#define EPTCAP_INVEPT_SINGLE		BIT_ULL(25)
+#define EPTCAP_INVEPT_ALL		BIT_ULL(26)
+#define VPIDCAP_INVVPID			BIT_ULL(32)
+#define VPIDCAP_INVVPID_ADDR		BIT_ULL(40)
+#define VPIDCAP_INVVPID_SINGLE		BIT_ULL(41)
+#define VPIDCAP_INVVPID_ALL		BIT_ULL(42)
 
 #define INVEPT_SINGLE	1
 #define INVEPT_ALL	2
@@ -746,7 +746,7 @@ void pvmx_arch_vcpu_destroy(struct pvmx_vcpu *vcpu)
 #define EFLAGS_REFUSED	(X86_EFLAGS_IOPL | X86_EFLAGS_NT | X86_EFLAGS_RF | \
 			 X86_EFLAGS_VM | X86_EFLAGS_VIF | X86_EFLAGS_VIP | 0xFFC08028UL)
 
-static bool valid_data_selector(u16 sel)
+static bool valid_data_selector(u32 sel)
 {
 	return sel == 0 || sel == FLAT_RING1_DS || sel == FLAT_RING3_DS;
 }
@@ -1016,6 +1016,7 @@ int pvmx_arch_run(struct pvmx_vcpu *vcpu)
 		act = run_stretch(vcpu);
 		if (act == PVMX_EXIT_TO_USER)
 			return 0;
+		/* SCHEDOP_yield: what sched_yield() does for a thread. */
 		if (act == PVMX_YIELD)
 			yield();
 		else

@@ -31,7 +31,7 @@
 #define PVMX_TSS_SELECTOR	(PVMX_GDT_TSS_INDEX << 3)
 
 /* Guest-physical frames of the hypervisor's pages, above 4 GiB. */
-#define PVMX_HV_GPA_BASE	(1ULL << 32)
+#define PVMX_HV_GPA_BASE	BIT_ULL(32)
 #define PVMX_HV_FRAME_L1	0
 #define PVMX_HV_FRAME_ZERO	1
 #define PVMX_HV_FRAME_GDT(i)	(2 + 2 * (i))

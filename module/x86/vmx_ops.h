@@ -39,7 +39,7 @@ struct pvmx_seg {
 	u32 ar;			/* VMX access-rights format; bit 16 = unusable */
 };
 
-#define PVMX_AR_UNUSABLE	(1u << 16)
+#define PVMX_AR_UNUSABLE	BIT(16)
 
 /* entry asm (vmenter.S): 0 after a VM exit, 1 when VMLAUNCH/VMRESUME failed */
 int pvmx_vmx_enter(unsigned long *gprs, unsigned long *host_rsp, bool launched);
