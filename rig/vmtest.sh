@@ -1,0 +1,631 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# rig/vmtest.sh - the pvmx emulated-VMX test rig.
+#
+# Builds the minimal test kernel (cached), pvmx.ko against it, the static
+# launcher, the guest images and the selftests; packs them into an
+# initramfs; boots it in Bochs (which emulates VMX + EPT) and runs one of:
+#
+#   rig/vmtest.sh                 the in-VM selftest suite (make vmtest),
+#                                 preceded by a QEMU check that the module
+#                                 refuses to load without VMX
+#   rig/vmtest.sh --demo          insmod + `pvmx run /guests/hello.elf`
+#   rig/vmtest.sh [--guests DIR] --cmd 'CMD'
+#                                 insmod, then CMD (make vmrun)
+#
+# The run is judged only by the sentinel line PVMX-RIG-EXIT=<n> on the
+# serial console.  See Documentation/rig.rst.
+set -euo pipefail
+
+RIG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=${PVMX_REPO:-$(dirname "$RIG_DIR")}
+
+usage() {
+	cat <<'EOF'
+usage: rig/vmtest.sh [MODE] [OPTIONS]
+modes:
+  (none)            run the in-VM selftest suite (/selftests/run_all.sh)
+  --demo            insmod pvmx.ko, then pvmx run /guests/hello.elf
+  --cmd 'CMD'       insmod pvmx.ko, then run CMD (busybox sh)
+options:
+  --guests DIR      put DIR's files in /guests (default: selftests/guests/*.elf)
+  --cpus N          Bochs CPU count (default 2 for the suite, 1 otherwise)
+  --mem MB          guest memory (default 256)
+  --timeout S       wall-clock limit of the Bochs run (default 600 suite, 300 otherwise)
+  --keep            keep the work dir (always kept on failure)
+  -v, --verbose     stream the whole serial log (kernel boot included, no 'quiet')
+  --append ARGS     extra kernel command-line arguments
+  --no-refuse       skip the QEMU refuse-to-load check in suite mode
+  --no-insmod       (--cmd) do not insmod pvmx.ko before CMD
+  --no-deps         do not run rig/deps.sh
+  --module FILE     use this pvmx.ko instead of building it
+  --launcher FILE   use this static launcher instead of building it
+  --selftests DIR   use DIR (containing run_all.sh) instead of `make install`
+  --repo DIR        project checkout to build from (default: this rig's)
+  -h, --help        this text
+environment: PVMX_CACHE (kernel cache, default ~/.cache/pvmx),
+  PVMX_RIG_SUMMARY (file to write "passed failed skipped" counts to)
+EOF
+}
+
+MODE=suite
+CMD=
+GUESTS_SRC=
+CPUS=
+MEM=256
+TIMEOUT=
+KEEP=0
+VERBOSE=0
+REFUSE=1
+INSMOD=1
+DEPS=1
+PRE_MODULE=
+PRE_LAUNCHER=
+PRE_SELFTESTS=
+APPEND=
+
+need_arg() { [ "$#" -ge 2 ] || { echo "vmtest: $1 needs an argument" >&2; exit 2; }; }
+while [ "$#" -gt 0 ]; do
+	case "$1" in
+	--demo) MODE=demo ;;
+	--cmd) need_arg "$@"; MODE=cmd; CMD=$2; shift ;;
+	--guests) need_arg "$@"; GUESTS_SRC=$2; shift ;;
+	--cpus) need_arg "$@"; CPUS=$2; shift ;;
+	--mem) need_arg "$@"; MEM=$2; shift ;;
+	--timeout) need_arg "$@"; TIMEOUT=$2; shift ;;
+	--keep) KEEP=1 ;;
+	-v|--verbose) VERBOSE=1 ;;
+	--no-refuse) REFUSE=0 ;;
+	--append) need_arg "$@"; APPEND=$2; shift ;;
+	--no-insmod) INSMOD=0 ;;
+	--no-deps) DEPS=0 ;;
+	--module) need_arg "$@"; PRE_MODULE=$(realpath "$2"); shift ;;
+	--launcher) need_arg "$@"; PRE_LAUNCHER=$(realpath "$2"); shift ;;
+	--selftests) need_arg "$@"; PRE_SELFTESTS=$(realpath "$2"); shift ;;
+	--repo) need_arg "$@"; REPO=$(realpath "$2"); shift ;;
+	-h|--help) usage; exit 0 ;;
+	*) echo "vmtest: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+	esac
+	shift
+done
+
+if [ "$MODE" = cmd ] && [ -z "$CMD" ]; then
+	echo "vmtest: --cmd needs a command (make vmrun GUESTS=dir CMD='pvmx run /guests/x.elf')" >&2
+	exit 2
+fi
+if [ -n "$GUESTS_SRC" ] && [ ! -d "$GUESTS_SRC" ]; then
+	echo "vmtest: --guests '$GUESTS_SRC' is not a directory" >&2
+	exit 2
+fi
+[ -n "$CPUS" ] || { [ "$MODE" = suite ] && CPUS=2 || CPUS=1; }
+[ -n "$TIMEOUT" ] || { [ "$MODE" = suite ] && TIMEOUT=600 || TIMEOUT=300; }
+case "$CPUS$MEM$TIMEOUT" in *[!0-9]*) echo "vmtest: --cpus/--mem/--timeout take numbers" >&2; exit 2 ;; esac
+if [ "$CPUS" -lt 1 ] || [ "$CPUS" -gt 4 ]; then
+	echo "vmtest: --cpus must be 1..4 (NR_CPUS=4)" >&2
+	exit 2
+fi
+
+T_START=$(date +%s)
+say() { echo "rig: $*" >&2; }
+die() { echo "rig: error: $*" >&2; exit 1; }
+now() { date +%s; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pvmx-rig.XXXXXX")
+RESULT=1
+declare -a KILL_PIDS=()
+# shellcheck disable=SC2317  # invoked by the EXIT trap
+cleanup() {
+	local p
+	for p in "${KILL_PIDS[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	if [ "$KEEP" = 1 ] || [ "$RESULT" != 0 ]; then
+		say "work dir kept: $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+declare -A TIMES=()
+
+# ---------------------------------------------------------------- deps
+if [ "$DEPS" = 1 ]; then
+	"$RIG_DIR/deps.sh" || die "rig/deps.sh failed"
+fi
+
+# ---------------------------------------------------------------- kernel
+t=$(now)
+KOUT=$("$RIG_DIR/kernel.sh" --print)
+if [ -f "$KOUT/.done" ]; then
+	TIMES[kernel]=cached
+	KOUT=$("$RIG_DIR/kernel.sh" 2>/dev/null)
+else
+	say "building the test kernel (first time: ~5 min on 2 cores)"
+	KOUT=$("$RIG_DIR/kernel.sh")
+	TIMES[kernel]="$(($(now) - t))s"
+fi
+KDIR=$KOUT/src
+BZIMAGE=$KOUT/bzImage
+KREL=$(cat "$KDIR/include/config/kernel.release")
+say "kernel $KREL (${TIMES[kernel]}): $KOUT"
+
+# ---------------------------------------------------------------- builds
+t=$(now)
+ROOT=$WORK/root
+mkdir -p "$ROOT"/{bin,dev,proc,sys,tmp,pvmx,guests,rig,etc,root}
+BUILDLOG=$WORK/build.log
+: >"$BUILDLOG"
+
+build() { # build WHAT make-args...
+	local what=$1
+	shift
+	say "building $what: make $*"
+	if ! make "$@" >>"$BUILDLOG" 2>&1; then
+		tail -n 30 "$BUILDLOG" >&2
+		die "building $what failed (make $*); full log: $BUILDLOG"
+	fi
+}
+
+# pvmx.ko, against the test kernel.
+if [ -n "$PRE_MODULE" ]; then
+	KO=$PRE_MODULE
+else
+	[ -f "$REPO/Kbuild" ] || die "$REPO/Kbuild missing: nothing to build pvmx.ko from"
+	build pvmx.ko -C "$REPO" module KDIR="$KDIR"
+	KO=$REPO/pvmx.ko
+fi
+[ -f "$KO" ] || die "pvmx.ko not produced ($KO): 'make -C $REPO module KDIR=...' must build it"
+vermagic=$(modinfo -F vermagic "$KO" 2>/dev/null || true)
+case "$vermagic" in
+"$KREL "*) ;;
+*) die "$KO was built for '${vermagic:-?}', not the test kernel $KREL" ;;
+esac
+cp "$KO" "$ROOT/pvmx/pvmx.ko"
+
+# The launcher, statically linked.
+if [ -n "$PRE_LAUNCHER" ]; then
+	LAUNCHER=$PRE_LAUNCHER
+else
+	[ -f "$REPO/userspace/Makefile" ] || die "userspace/Makefile missing: the launcher is built by 'make -C userspace STATIC=1'"
+	build launcher -C "$REPO/userspace" STATIC=1
+	LAUNCHER=$REPO/userspace/pvmx
+fi
+[ -x "$LAUNCHER" ] || die "launcher $LAUNCHER not produced by 'make -C userspace STATIC=1'"
+if readelf -l "$LAUNCHER" 2>/dev/null | grep -q 'program interpreter'; then
+	die "$LAUNCHER is dynamically linked; 'make -C userspace STATIC=1' must link it statically"
+fi
+cp "$LAUNCHER" "$ROOT/bin/pvmx"
+
+# Guest images.
+if [ -n "$GUESTS_SRC" ]; then
+	cp -a "$GUESTS_SRC"/. "$ROOT/guests/"
+else
+	[ -f "$REPO/selftests/guests/Makefile" ] || die "selftests/guests/Makefile missing: guest images come from 'make -C selftests/guests'"
+	build guests -C "$REPO/selftests/guests"
+	shopt -s nullglob
+	elfs=("$REPO"/selftests/guests/*.elf)
+	shopt -u nullglob
+	[ "${#elfs[@]}" -gt 0 ] || die "'make -C selftests/guests' produced no *.elf"
+	cp "${elfs[@]}" "$ROOT/guests/"
+fi
+if [ "$MODE" = demo ] && [ ! -f "$ROOT/guests/hello.elf" ]; then
+	die "demo guest hello.elf missing (expected selftests/guests/hello.elf or in --guests DIR)"
+fi
+
+# Selftests (suite mode only).
+if [ "$MODE" = suite ]; then
+	if [ -n "$PRE_SELFTESTS" ]; then
+		mkdir -p "$ROOT/selftests"
+		cp -a "$PRE_SELFTESTS"/. "$ROOT/selftests/"
+	else
+		[ -f "$REPO/selftests/Makefile" ] || die "selftests/Makefile missing: the suite is installed by 'make -C selftests install DESTDIR=...'"
+		build selftests -C "$REPO/selftests" install DESTDIR="$ROOT"
+	fi
+	[ -f "$ROOT/selftests/run_all.sh" ] || die "selftests install put no run_all.sh in <DESTDIR>/selftests/"
+fi
+
+# The rig's own helper: load a module with a single finit_module() call.
+gcc -static -O2 -Wall -o "$ROOT/bin/insmod-once" "$RIG_DIR/insmod-once.c" >>"$BUILDLOG" 2>&1 ||
+	die "building rig/insmod-once.c failed (gcc -static; see $BUILDLOG)"
+TIMES[build]="$(($(now) - t))s"
+
+# ---------------------------------------------------------------- initramfs
+t=$(now)
+BB=$(command -v busybox) || die "busybox missing (apt-get install busybox-static)"
+if readelf -l "$BB" 2>/dev/null | grep -q 'program interpreter'; then
+	die "$BB is not static (apt-get install busybox-static)"
+fi
+cp "$BB" "$ROOT/bin/busybox"
+for applet in $("$BB" --list); do
+	[ -e "$ROOT/bin/$applet" ] || ln -s busybox "$ROOT/bin/$applet"
+done
+ln -s bin "$ROOT/sbin"
+mkdir -p "$ROOT/usr"
+ln -s ../bin "$ROOT/usr/bin"
+ln -s ../bin "$ROOT/usr/sbin"
+echo 'root:x:0:0:root:/root:/bin/sh' >"$ROOT/etc/passwd"
+echo 'root:x:0:' >"$ROOT/etc/group"
+
+cat >"$ROOT/init" <<'EOF'
+#!/bin/sh
+# pvmx rig /init: mount, run /rig/mode.sh, report PVMX-RIG-EXIT=<n>, power off.
+export PATH=/bin HOME=/root TERM=dumb
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t tmpfs tmpfs /tmp
+# Every printk (pvmx's too) reaches the serial console.
+echo 8 >/proc/sys/kernel/printk
+stty -F /dev/ttyS0 115200 -echo 2>/dev/null
+# ttyS1 (second serial port) gets a clean copy of the suite's output,
+# free of interleaved kernel messages, for the host to count KTAP results.
+CLEAN=/dev/null
+if [ -c /dev/ttyS1 ] && stty -F /dev/ttyS1 115200 raw -echo 2>/dev/null; then
+	CLEAN=/dev/ttyS1
+fi
+read -r up _ </proc/uptime
+echo "PVMX-RIG-BEGIN uptime=$up cpus=$(grep -c ^processor /proc/cpuinfo)"
+cd /
+if [ -f /rig/clean ]; then
+	{ sh /rig/mode.sh </dev/null 2>&1; echo $? >/tmp/.rc; } | tee "$CLEAN"
+else
+	sh /rig/mode.sh </dev/null; echo $? >/tmp/.rc
+fi
+rc=$(cat /tmp/.rc 2>/dev/null || echo 255)
+# Drain the console's output queue (stty uses TCSADRAIN), then report
+# through the kernel log, which is written synchronously to the UART.
+stty -F /dev/ttyS0 115200 2>/dev/null
+[ "$CLEAN" = /dev/ttyS1 ] && stty -F /dev/ttyS1 115200 2>/dev/null
+sync
+echo "PVMX-RIG-EXIT=$rc" >/dev/kmsg
+echo "PVMX-RIG-EXIT=$rc"
+sleep 1
+poweroff -f
+EOF
+chmod 755 "$ROOT/init"
+
+mk_cpio() { # DIR OUT
+	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$2"
+}
+mk_cpio "$ROOT" "$WORK/base.cpio"
+
+# The mode: a script in a second, concatenated cpio archive (no cmdline quoting).
+mk_mode() { # NAME CLEAN(0/1) ; script on stdin
+	local d=$WORK/mode-$1
+	mkdir -p "$d/rig"
+	cat >"$d/rig/mode.sh"
+	[ "$2" = 1 ] && : >"$d/rig/clean"
+	mk_cpio "$d" "$WORK/mode-$1.cpio"
+	cat "$WORK/base.cpio" "$WORK/mode-$1.cpio" >"$WORK/initramfs-$1.cpio"
+}
+
+case "$MODE" in
+suite)
+	mk_mode run 1 <<'EOF'
+export PVMX_KO=/pvmx/pvmx.ko
+cd /selftests && sh ./run_all.sh
+EOF
+	;;
+demo)
+	mk_mode run 0 <<'EOF'
+insmod /pvmx/pvmx.ko || exit $?
+pvmx run /guests/hello.elf
+EOF
+	;;
+cmd)
+	{
+		echo 'export PVMX_KO=/pvmx/pvmx.ko'
+		[ "$INSMOD" = 1 ] && echo 'insmod /pvmx/pvmx.ko || exit $?'
+		echo 'cd /guests'
+		printf '%s\n' "$CMD"
+	} | mk_mode run 0
+	;;
+esac
+mk_mode refuse 0 <<'EOF'
+echo "PVMX-RIG-CPUINFO-VMX=$(grep -cw vmx /proc/cpuinfo)"
+dmesg -c >/dev/null
+insmod-once /pvmx/pvmx.ko
+echo "PVMX-RIG-INSMOD=$?"
+# The kernel's own one-time taint notice also starts with "pvmx:"; it is
+# not the module's message, so leave it out.
+dmesg | sed 's/^\[[^]]*\] //' | grep '^pvmx:' | grep -v 'loading out-of-tree module taints kernel' |
+	sed 's/^/PVMX-RIG-KLOG: /'
+rmmod pvmx 2>/dev/null
+exit 0
+EOF
+
+# idle=halt: with 2+ Bochs CPUs, an idle CPU in MWAIT is not woken by a
+# write to the monitored line (the kernel then sends no IPI), so with
+# NO_HZ_IDLE the boot hangs in the first stop_machine() (clocksource
+# switch).  HLT idle is woken by IPIs.  tsc=reliable: no TSC watchdog or
+# late clocksource switch under emulation.
+CMDLINE=${PVMX_RIG_CMDLINE:-"console=ttyS0,115200 nokaslr mitigations=off panic=-1 printk.devkmsg=on idle=halt tsc=reliable"}
+[ "$VERBOSE" = 1 ] || CMDLINE="$CMDLINE quiet"
+[ -z "$APPEND" ] || CMDLINE="$CMDLINE $APPEND"
+ISO=$WORK/iso
+mkdir -p "$ISO/isolinux"
+cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$ISO/isolinux/" ||
+	die "isolinux files missing (apt-get install isolinux syslinux-common)"
+cp "$BZIMAGE" "$ISO/bzimage"
+cp "$WORK/initramfs-run.cpio" "$ISO/initrd"
+cat >"$ISO/isolinux/isolinux.cfg" <<EOF
+SERIAL 0 115200
+PROMPT 0
+TIMEOUT 0
+DEFAULT pvmx
+LABEL pvmx
+  KERNEL /bzimage
+  APPEND initrd=/initrd $CMDLINE
+EOF
+xorriso -as mkisofs -quiet -o "$WORK/boot.iso" -b isolinux/isolinux.bin -c isolinux/boot.cat \
+	-no-emul-boot -boot-load-size 4 -boot-info-table -R -J "$ISO" >>"$BUILDLOG" 2>&1 ||
+	die "xorriso failed (see $BUILDLOG)"
+TIMES[initramfs]="$(($(now) - t))s"
+
+# ---------------------------------------------------------------- KTAP helpers
+PASS=0
+FAIL=0
+SKIP=0
+count_ktap() { # FILE: add its top-level KTAP/TAP results to the counters
+	local line
+	while IFS= read -r line || [ -n "$line" ]; do
+		line=${line%$'\r'}
+		case "$line" in
+		"ok "[0-9]*)
+			shopt -s nocasematch
+			if [[ "$line" == *"# skip"* ]]; then
+				SKIP=$((SKIP + 1))
+			else
+				PASS=$((PASS + 1))
+			fi
+			shopt -u nocasematch
+			;;
+		"not ok "[0-9]*) FAIL=$((FAIL + 1)) ;;
+		esac
+	done <"$1"
+}
+
+# ---------------------------------------------------------------- QEMU: refuse without VMX
+RIG_KTAP=()
+if [ "$MODE" = suite ] && [ "$REFUSE" = 1 ]; then
+	t=$(now)
+	QLOG=$WORK/qemu-serial.log
+	timeout 120 qemu-system-x86_64 -cpu qemu64 -m "$MEM" -smp 1 -nographic -no-reboot \
+		-kernel "$BZIMAGE" -initrd "$WORK/initramfs-refuse.cpio" -append "$CMDLINE" \
+		</dev/null >"$QLOG" 2>&1 || true
+	tr -d '\r' <"$QLOG" >"$QLOG.txt"
+	why=
+	ins=$(sed -n 's/.*PVMX-RIG-INSMOD=\([0-9]*\).*/\1/p' "$QLOG.txt" | head -n1)
+	cpuvmx=$(sed -n 's/.*PVMX-RIG-CPUINFO-VMX=\([0-9]*\).*/\1/p' "$QLOG.txt" | head -n1)
+	klines=$(grep -c '^PVMX-RIG-KLOG: ' "$QLOG.txt" || true)
+	if ! grep -q 'PVMX-RIG-EXIT=' "$QLOG.txt"; then
+		why="QEMU run did not complete (see $QLOG)"
+	elif [ "$cpuvmx" != 0 ]; then
+		why="QEMU guest CPU unexpectedly has vmx"
+	elif [ -z "$ins" ] || [ "$ins" = 0 ]; then
+		why="insmod succeeded without VMX (status ${ins:-?})"
+	elif [ "$klines" != 1 ]; then
+		why="expected exactly one 'pvmx:' kernel log line, got $klines"
+	elif ! grep '^PVMX-RIG-KLOG: ' "$QLOG.txt" | grep -qi 'vmx'; then
+		why="the 'pvmx:' line does not mention VMX"
+	fi
+	grep '^PVMX-RIG-KLOG: ' "$QLOG.txt" | sed 's/^PVMX-RIG-KLOG: /# /' >"$WORK/refuse.diag" || true
+	if [ -z "$why" ]; then
+		RIG_KTAP+=("ok 1 refuse to load without VMX")
+	else
+		RIG_KTAP+=("not ok 1 refuse to load without VMX # $why")
+	fi
+	TIMES[refuse]="$(($(now) - t))s"
+	{
+		echo "KTAP version 1"
+		echo "1..1"
+		echo "# insmod without VMX (QEMU TCG, -cpu qemu64): status ${ins:-?}"
+		cat "$WORK/refuse.diag"
+		printf '%s\n' "${RIG_KTAP[@]}"
+	} | tee "$WORK/rig.ktap"
+	count_ktap "$WORK/rig.ktap"
+fi
+
+# ---------------------------------------------------------------- Bochs
+SERIAL=$WORK/serial.log
+CLEAN=$WORK/clean.log
+: >"$SERIAL"
+: >"$CLEAN"
+cat >"$WORK/bochsrc" <<EOF
+megs: $MEM
+cpu: model=corei7_haswell_4770, count=$CPUS, ips=100000000, reset_on_triple_fault=0, ignore_bad_msrs=1
+romimage: file=/usr/share/bochs/BIOS-bochs-latest, options=fastboot
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+pci: enabled=1, chipset=i440fx
+ata0: enabled=1, ioaddr1=0x1f0, ioaddr2=0x3f0, irq=14
+ata0-master: type=cdrom, path="$WORK/boot.iso", status=inserted
+boot: cdrom
+com1: enabled=1, mode=file, dev="$SERIAL"
+com2: enabled=1, mode=file, dev="$CLEAN"
+display_library: term
+clock: sync=none, time0=local
+log: $WORK/bochs.log
+panic: action=fatal
+error: action=ignore
+info: action=ignore
+debug: action=ignore
+speaker: enabled=0
+mouse: enabled=0
+EOF
+printf 'c\nquit\n' >"$WORK/bochs.rc"
+
+say "booting Bochs: $CPUS CPU(s), ${MEM} MB, timeout ${TIMEOUT} s"
+t_boot=$(now)
+setsid script -qfec "bochs-bin -q -f '$WORK/bochsrc' -rc '$WORK/bochs.rc'" /dev/null \
+	</dev/null >"$WORK/bochs-term.out" 2>&1 &
+SCRIPT_PID=$!
+KILL_PIDS+=("$SCRIPT_PID")
+
+# Stream the console: everything with -v, else what follows PVMX-RIG-BEGIN.
+stream_console() {
+	local line on=$VERBOSE
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		case "$line" in
+		*PVMX-RIG-EXIT=*)
+			[ "$VERBOSE" = 0 ] || printf '%s\n' "$line"
+			return 0
+			;;
+		*PVMX-RIG-BEGIN*)
+			[ "$VERBOSE" = 0 ] || printf '%s\n' "$line"
+			on=1
+			;;
+		*) [ "$on" = 0 ] || printf '%s\n' "$line" ;;
+		esac
+	done
+}
+tail -n +1 -F --pid=$$ "$SERIAL" 2>/dev/null | stream_console &
+STREAM_PID=$!
+KILL_PIDS+=("$STREAM_PID")
+
+bochs_pids() { # the Bochs processes under our script(1)
+	cat "/proc/$SCRIPT_PID/task/"*/children 2>/dev/null | tr ' ' '\n' | grep . || true
+}
+kill_vm() {
+	local p
+	for p in $(bochs_pids); do
+		kill "$p" 2>/dev/null || true
+	done
+	kill "$SCRIPT_PID" 2>/dev/null || true
+	sleep 0.5
+	for p in $(bochs_pids); do
+		kill -9 "$p" 2>/dev/null || true
+	done
+	kill -9 "$SCRIPT_PID" 2>/dev/null || true
+	wait "$SCRIPT_PID" 2>/dev/null || true
+}
+
+STATUS=
+OUTCOME=
+t_init=
+deadline=$((t_boot + TIMEOUT))
+while :; do
+	if [ -z "$t_init" ] && grep -q 'PVMX-RIG-BEGIN' "$SERIAL"; then
+		t_init=$(now)
+	fi
+	if grep -q 'PVMX-RIG-EXIT=' "$SERIAL"; then
+		STATUS=$(sed -n 's/.*PVMX-RIG-EXIT=\([0-9]*\).*/\1/p' "$SERIAL" | head -n1)
+		OUTCOME=finished
+		break
+	fi
+	if grep -q 'Kernel panic' "$SERIAL"; then
+		sleep 1
+		OUTCOME=panic
+		break
+	fi
+	if ! kill -0 "$SCRIPT_PID" 2>/dev/null; then
+		sleep 0.5
+		grep -q 'PVMX-RIG-EXIT=' "$SERIAL" && continue
+		OUTCOME=exited
+		break
+	fi
+	if [ "$(now)" -ge "$deadline" ]; then
+		OUTCOME=timeout
+		break
+	fi
+	sleep 0.5
+done
+t_end=$(now)
+
+# Let the VM power off by itself (a few s), then make sure it is gone.
+if [ "$OUTCOME" = finished ]; then
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		kill -0 "$SCRIPT_PID" 2>/dev/null || break
+		sleep 0.5
+	done
+fi
+kill_vm
+if [ "$OUTCOME" = finished ]; then
+	# The streamer stops by itself at the sentinel.
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		kill -0 "$STREAM_PID" 2>/dev/null || break
+		sleep 0.2
+	done
+fi
+kill "$STREAM_PID" 2>/dev/null || true
+wait "$STREAM_PID" 2>/dev/null || true
+
+if [ -n "$t_init" ]; then
+	TIMES[boot]="$((t_init - t_boot))s"
+	TIMES[run]="$((t_end - t_init))s"
+else
+	TIMES[boot]="-"
+	TIMES[run]="-"
+fi
+
+rc=0
+case "$OUTCOME" in
+finished)
+	say "VM finished: exit status $STATUS"
+	[ "$STATUS" = 0 ] || rc=1
+	;;
+panic)
+	say "error: kernel panic in the VM; serial log tail:"
+	tail -n 40 "$SERIAL" | tr -d '\r' >&2
+	rc=1
+	;;
+exited)
+	say "error: Bochs exited without the PVMX-RIG-EXIT sentinel; Bochs log tail:"
+	grep -iE 'panic|error|fatal' "$WORK/bochs.log" | tail -n 15 >&2 || true
+	say "serial log tail:"
+	tail -n 20 "$SERIAL" | tr -d '\r' >&2
+	rc=1
+	;;
+timeout)
+	say "error: TIMEOUT after ${TIMEOUT} s: the VM was killed; serial log tail:"
+	tail -n 40 "$SERIAL" | tr -d '\r' >&2
+	rc=1
+	;;
+esac
+
+# ---------------------------------------------------------------- results
+if [ "$MODE" = suite ]; then
+	tr -d '\r' <"$CLEAN" >"$WORK/suite.ktap"
+	if [ ! -s "$WORK/suite.ktap" ]; then
+		# No clean copy (no ttyS1?): fall back to the console log.
+		tr -d '\r' <"$SERIAL" | sed -n '/PVMX-RIG-BEGIN/,/PVMX-RIG-EXIT=/p' >"$WORK/suite.ktap"
+	fi
+	before=$((PASS + FAIL + SKIP))
+	count_ktap "$WORK/suite.ktap"
+	if [ "$OUTCOME" != finished ]; then
+		FAIL=$((FAIL + 1))
+		echo "not ok - in-VM suite did not complete ($OUTCOME)"
+	elif [ "$((PASS + FAIL + SKIP))" = "$before" ]; then
+		FAIL=$((FAIL + 1))
+		rc=1
+		echo "not ok - in-VM suite printed no KTAP results"
+	elif [ "$STATUS" != 0 ] && [ "$FAIL" = 0 ]; then
+		FAIL=$((FAIL + 1))
+		echo "not ok - run_all.sh exited with status $STATUS"
+	fi
+	[ "$FAIL" = 0 ] || rc=1
+fi
+if [ "${#RIG_KTAP[@]}" -gt 0 ] && [[ "${RIG_KTAP[0]}" == "not ok"* ]]; then
+	rc=1
+fi
+
+T_TOTAL=$(($(now) - T_START))
+say "timings: kernel=${TIMES[kernel]} build=${TIMES[build]} initramfs+iso=${TIMES[initramfs]}" \
+	"refuse(qemu)=${TIMES[refuse]:--} boot-to-init=${TIMES[boot]} run=${TIMES[run]} total=${T_TOTAL}s"
+if [ "$MODE" = suite ]; then
+	echo "vmtest: $PASS passed, $FAIL failed, $SKIP skipped"
+	if [ -n "${PVMX_RIG_SUMMARY:-}" ]; then
+		echo "$PASS $FAIL $SKIP" >"$PVMX_RIG_SUMMARY"
+	fi
+fi
+
+if [ "$MODE" = suite ] || [ "$OUTCOME" != finished ]; then
+	RESULT=$rc
+	exit "$rc"
+fi
+# demo / cmd: the command's own status.
+RESULT=$STATUS
+exit "$STATUS"
