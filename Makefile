@@ -48,6 +48,76 @@ vmrun:
 
 check: unit vmtest
 
+# ---- installation (Documentation/install.rst) ------------------------------
+#   make install            install-module + install-userspace
+#   make install-module     pvmx.ko into /lib/modules/<KDIR's release>/extra, depmod
+#   make install-userspace  launcher, libpvmx, headers to $(PREFIX); udev rule
+#   make dkms-install       source to /usr/src/pvmx-0.1; dkms add/build/install
+#                           (DKMS_KERNEL=<release> to build for another kernel)
+#   make dkms-remove        dkms remove --all; remove /usr/src/pvmx-0.1
+#   make uninstall          undo install-module and install-userspace
+# DESTDIR= stages everything under a directory (no depmod -a on the live
+# system, no udev reload then).
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+UDEV_RULES_DIR ?= /etc/udev/rules.d
+PVMX_VERSION := 0.1
+DKMS_SRC := /usr/src/pvmx-$(PVMX_VERSION)
+DKMS_KERNEL ?=
+# Release of the kernel KDIR builds for (not necessarily the running one).
+KRELEASE = $(or $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+		$(KDIR)/include/generated/utsrelease.h 2>/dev/null),$(shell uname -r))
+
+.PHONY: dkms-remove uninstall
+
+install: install-module install-userspace
+
+install-module: module
+	@[ -f pvmx.ko ] || { echo "pvmx: pvmx.ko was not built (KDIR=$(KDIR));" \
+		"install linux-headers-$$(uname -r) or pass KDIR=..." >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(PWD_ABS) INSTALL_MOD_DIR=extra \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) -a $(KRELEASE)
+	@echo "pvmx: installed pvmx.ko for $(KRELEASE); load it with: modprobe pvmx"
+
+install-userspace:
+	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	install -D -m 0644 udev/60-pvmx.rules $(DESTDIR)$(UDEV_RULES_DIR)/60-pvmx.rules
+	@if [ -z "$(DESTDIR)" ]; then \
+		command -v udevadm >/dev/null 2>&1 && udevadm control --reload-rules 2>/dev/null; \
+		getent group pvmx >/dev/null 2>&1 || \
+		echo "pvmx: no 'pvmx' group yet: /dev/pvmx stays root-only until" \
+		     "'groupadd --system pvmx' (see Documentation/install.rst)"; \
+	fi; true
+
+dkms-install:
+	@command -v dkms >/dev/null 2>&1 || { echo "pvmx: dkms not found (apt-get install dkms)" >&2; exit 1; }
+	@if dkms status pvmx/$(PVMX_VERSION) 2>/dev/null | grep -q .; then \
+		echo "dkms remove pvmx/$(PVMX_VERSION) --all"; dkms remove pvmx/$(PVMX_VERSION) --all; fi
+	rm -rf $(DKMS_SRC)
+	install -d $(DKMS_SRC)
+	tar -cf - Kbuild Makefile dkms.conf $$(find module include -name '*.[chS]' | sort) | \
+		tar -xf - -C $(DKMS_SRC)
+	dkms add pvmx/$(PVMX_VERSION)
+	dkms build pvmx/$(PVMX_VERSION) $(if $(DKMS_KERNEL),-k $(DKMS_KERNEL))
+	dkms install pvmx/$(PVMX_VERSION) $(if $(DKMS_KERNEL),-k $(DKMS_KERNEL))
+
+dkms-remove:
+	@command -v dkms >/dev/null 2>&1 || { echo "pvmx: dkms not found" >&2; exit 1; }
+	@if dkms status pvmx/$(PVMX_VERSION) 2>/dev/null | grep -q .; then \
+		echo "dkms remove pvmx/$(PVMX_VERSION) --all"; dkms remove pvmx/$(PVMX_VERSION) --all; fi
+	rm -rf $(DKMS_SRC)
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)/lib/modules/$(KRELEASE)/extra/,pvmx.ko pvmx.ko.xz pvmx.ko.zst pvmx.ko.gz)
+	-depmod $(if $(DESTDIR),-b $(DESTDIR)) -a $(KRELEASE)
+	rm -f $(DESTDIR)$(PREFIX)/bin/pvmx $(DESTDIR)$(PREFIX)/lib/libpvmx.a \
+		$(DESTDIR)$(PREFIX)/include/libpvmx.h $(DESTDIR)$(PREFIX)/include/linux/pvmx.h \
+		$(DESTDIR)$(PREFIX)/include/pvmx/xen_abi.h
+	-rmdir $(DESTDIR)$(PREFIX)/include/pvmx 2>/dev/null
+	rm -f $(DESTDIR)$(UDEV_RULES_DIR)/60-pvmx.rules
+
 clean:
 	-@[ -d "$(KDIR)" ] && $(MAKE) -C $(KDIR) M=$(PWD_ABS) clean
 	$(MAKE) -C userspace clean
