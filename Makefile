@@ -74,6 +74,8 @@ KRELEASE = $(or $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
 install: install-module install-userspace
 
 install-module: module
+	@[ -d "$(KDIR)" ] || { echo "pvmx: no kernel build tree at KDIR=$(KDIR);" \
+		"install linux-headers-$$(uname -r) or pass KDIR=..." >&2; exit 1; }
 	@[ -f pvmx.ko ] || { echo "pvmx: pvmx.ko was not built (KDIR=$(KDIR));" \
 		"install linux-headers-$$(uname -r) or pass KDIR=..." >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(PWD_ABS) INSTALL_MOD_DIR=extra \
