@@ -95,6 +95,7 @@ enum pvmx_action {
 	PVMX_RESUME,		/* re-enter the guest */
 	PVMX_EXIT_TO_USER,	/* run->exit_reason says why */
 	PVMX_YIELD,		/* give up the host CPU, then re-enter */
+	PVMX_RESCHED,		/* let the host schedule if it wants, then re-enter */
 };
 
 /* One hypercall in flight: from registers or from a multicall entry. */

@@ -63,7 +63,8 @@ void pvmx_arch_get_info(struct pvmx_vmx_info *info);
 int pvmx_arch_check_cap(unsigned long cap);
 int pvmx_arch_vm_init(struct pvmx_vm *vm);
 void pvmx_arch_vm_destroy(struct pvmx_vm *vm);
-int pvmx_arch_map_memory(struct pvmx_vm *vm);
+int pvmx_arch_map_memory(struct pvmx_vm *vm);	/* unmaps all on failure */
+void pvmx_arch_unmap_memory(struct pvmx_vm *vm);
 int pvmx_arch_vcpu_create(struct pvmx_vcpu *vcpu);
 void pvmx_arch_vcpu_destroy(struct pvmx_vcpu *vcpu);
 int pvmx_arch_set_regs(struct pvmx_vcpu *vcpu, const struct pvmx_regs *regs);

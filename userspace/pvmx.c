@@ -505,9 +505,7 @@ static int run_loop(struct pvmx_vcpu *vcpu, const struct args *a)
 			fprintf(stderr, "pvmx: internal error: suberror %u (%s), data 0x%llx 0x%llx 0x%llx 0x%llx\n",
 				run->internal.suberror,
 				run->internal.suberror == PVMX_INTERNAL_VMENTRY_FAIL ?
-					"VM entry failed" :
-				run->internal.suberror == PVMX_INTERNAL_VMX_OFF ?
-					"VMX could not be turned on" : "unknown",
+					"VM entry failed" : "unknown",
 				(unsigned long long)run->internal.data[0],
 				(unsigned long long)run->internal.data[1],
 				(unsigned long long)run->internal.data[2],

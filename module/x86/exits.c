@@ -104,8 +104,12 @@ static enum pvmx_action handle_exception(struct pvmx_vcpu *vcpu)
 
 static enum pvmx_action handle_external_interrupt(struct pvmx_vcpu *vcpu)
 {
-	/* Taken by the host when the run loop re-enabled interrupts. */
-	return PVMX_RESUME;
+	/*
+	 * Taken by the host when the run loop re-enabled interrupts.  End the
+	 * stretch too, so a guest that never exits otherwise still lets the
+	 * host pass through quiescent states (RCU) at every host tick.
+	 */
+	return PVMX_RESCHED;
 }
 
 static enum pvmx_action handle_triple_fault(struct pvmx_vcpu *vcpu)
@@ -116,9 +120,16 @@ static enum pvmx_action handle_triple_fault(struct pvmx_vcpu *vcpu)
 
 /*
  * The CPUID policy (Documentation/guest-abi.rst): the host's leaves, minus
- * what a PV guest cannot use (VMX, SMX, MONITOR, XSAVE/AVX with
- * CR4.OSXSAVE clear), with the hypervisor bit and Xen's leaves at 0x40000000.
+ * what a PV guest cannot use (VMX, SMX, MONITOR, and everything XSAVE
+ * manages, since the guest runs with CR4.OSXSAVE and CR4.PKE clear), with
+ * the hypervisor bit and Xen's leaves at 0x40000000.
  */
+#define LEAF7_EBX_HIDDEN	(BIT(5) | BIT(16) | BIT(17) | BIT(21) | BIT(26) | BIT(27) | \
+				 BIT(28) | BIT(30) | BIT(31))	/* AVX2, AVX-512 */
+#define LEAF7_ECX_HIDDEN	(BIT(1) | BIT(3) | BIT(4) | BIT(6) | BIT(9) | BIT(10) | \
+				 BIT(11) | BIT(12) | BIT(14))	/* AVX-512, PKU, VAES */
+#define LEAF7_EDX_HIDDEN	(BIT(2) | BIT(3) | BIT(8) | BIT(22) | BIT(23) | BIT(24) | \
+				 BIT(25))			/* AVX-512, AMX */
 static void pvmx_cpuid(u32 leaf, u32 subleaf, u32 *a, u32 *b, u32 *c, u32 *d)
 {
 	if (leaf >= 0x40000000 && leaf <= 0x4000FFFF) {
@@ -140,10 +151,20 @@ static void pvmx_cpuid(u32 leaf, u32 subleaf, u32 *a, u32 *b, u32 *c, u32 *d)
 		}
 		return;
 	}
+	if (leaf == 0xD) {
+		*a = *b = *c = *d = 0;
+		return;
+	}
 	cpuid_count(leaf, subleaf, a, b, c, d);
 	if (leaf == 1) {
-		*c &= ~(BIT(3) | BIT(5) | BIT(6) | BIT(26) | BIT(27) | BIT(28));
+		/* MONITOR, VMX, SMX, XSAVE, OSXSAVE, AVX, F16C, FMA off; hypervisor on */
+		*c &= ~(BIT(3) | BIT(5) | BIT(6) | BIT(12) | BIT(26) | BIT(27) | BIT(28) |
+			BIT(29));
 		*c |= BIT(31);
+	} else if (leaf == 7 && subleaf == 0) {
+		*b &= ~LEAF7_EBX_HIDDEN;
+		*c &= ~LEAF7_ECX_HIDDEN;
+		*d &= ~LEAF7_EDX_HIDDEN;
 	}
 }
 

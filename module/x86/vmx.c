@@ -480,6 +480,35 @@ int pvmx_ept_map(struct pvmx_vm *vm, u64 gpa, phys_addr_t hpa, u64 perms)
 	return 0;
 }
 
+/* Clears the leaf for gpa, if its tables exist. */
+static void ept_unmap(struct pvmx_vm *vm, u64 gpa)
+{
+	u64 *table = vm->arch.ept_pml4;
+	int level;
+
+	for (level = EPT_LEVELS - 1; level > 0; level--) {
+		u64 entry = table[(gpa >> (12 + 9 * level)) & 511];
+
+		if (!(entry & (PVMX_EPT_R | PVMX_EPT_W | PVMX_EPT_X)))
+			return;
+		table = __va(entry & PVMX_PTE_ADDR);
+	}
+	table[(gpa >> 12) & 511] = 0;
+}
+
+static void ept_flush_ipi(void *vm)
+{
+	u64 eptp = ((struct pvmx_vm *)vm)->arch.eptp;
+
+	invept(caps.ept_vpid & EPTCAP_INVEPT_SINGLE ? INVEPT_SINGLE : INVEPT_ALL, eptp);
+}
+
+/* After removing mappings: no CPU may keep a translation (VMX is on: a VM exists). */
+static void ept_flush_everywhere(struct pvmx_vm *vm)
+{
+	on_each_cpu(ept_flush_ipi, vm, 1);
+}
+
 static void ept_free(u64 *table, int level)
 {
 	int i;
@@ -493,6 +522,15 @@ static void ept_free(u64 *table, int level)
 	free_page((unsigned long)table);
 }
 
+void pvmx_arch_unmap_memory(struct pvmx_vm *vm)
+{
+	u64 gfn;
+
+	for (gfn = 0; gfn <= vm->core.mem.nr_ram_frames; gfn++)
+		ept_unmap(vm, gfn << PAGE_SHIFT);
+	ept_flush_everywhere(vm);
+}
+
 int pvmx_arch_map_memory(struct pvmx_vm *vm)
 {
 	struct pvmx_gmem *mem = &vm->core.mem;
@@ -503,10 +541,15 @@ int pvmx_arch_map_memory(struct pvmx_vm *vm)
 		ret = pvmx_ept_map(vm, (u64)i << PAGE_SHIFT, page_to_phys(vm->ram_pages[i]),
 				   PVMX_EPT_R | PVMX_EPT_W | PVMX_EPT_X);
 		if (ret)
-			return ret;
+			goto fail;
 	}
-	return pvmx_ept_map(vm, (u64)vm->core.shared_info_gfn << PAGE_SHIFT,
-			    page_to_phys(vm->shared_info_page), PVMX_EPT_R | PVMX_EPT_W);
+	ret = pvmx_ept_map(vm, (u64)vm->core.shared_info_gfn << PAGE_SHIFT,
+			   page_to_phys(vm->shared_info_page), PVMX_EPT_R | PVMX_EPT_W);
+	if (!ret)
+		return 0;
+fail:
+	pvmx_arch_unmap_memory(vm);
+	return ret;
 }
 
 int pvmx_arch_vm_init(struct pvmx_vm *vm)
@@ -727,7 +770,12 @@ int pvmx_arch_vcpu_create(struct pvmx_vcpu *vcpu)
 void pvmx_arch_vcpu_destroy(struct pvmx_vcpu *vcpu)
 {
 	struct pvmx_vcpu_arch *arch = &vcpu->arch;
+	u32 id = vcpu->core.id;
 
+	/* No mapping may outlive the pages (a vCPU can fail after this point). */
+	ept_unmap(vcpu->vm, PVMX_HV_GPA(PVMX_HV_FRAME_GDT(id)));
+	ept_unmap(vcpu->vm, PVMX_HV_GPA(PVMX_HV_FRAME_TSS(id)));
+	ept_flush_everywhere(vcpu->vm);
 	if (arch->vmcs) {
 		vmcs_clear_anywhere(vcpu);
 		free_page((unsigned long)arch->vmcs);
@@ -755,7 +803,7 @@ int pvmx_arch_set_regs(struct pvmx_vcpu *vcpu, const struct pvmx_regs *regs)
 {
 	struct pvmx_cpu *cpu = &vcpu->core.cpu;
 	struct pvmx_gmem *mem = &vcpu->vm->core.mem;
-	u64 l3[4];
+	u64 l3[4], pdpte[4];
 	int i, ret;
 
 	if ((regs->cs != FLAT_RING1_CS && regs->cs != FLAT_RING3_CS) ||
@@ -773,20 +821,20 @@ int pvmx_arch_set_regs(struct pvmx_vcpu *vcpu, const struct pvmx_regs *regs)
 		return -EINVAL;
 	for (i = 0; i < 4; i++) {
 		/* Real PAE PDPTEs take only P, PWT and PCD: mask what compat Xen allows. */
-		cpu->pdpte[i] = l3[i] & (PVMX_PTE_ADDR | PVMX_PTE_P | PVMX_PTE_PWT | PVMX_PTE_PCD);
-		if (!(l3[i] & PVMX_PTE_P)) {
-			cpu->pdpte[i] = 0;
+		pdpte[i] = 0;
+		if (!(l3[i] & PVMX_PTE_P))
 			continue;
-		}
 		if (((l3[i] & PVMX_PTE_ADDR) >> PAGE_SHIFT) >= mem->nr_ram_frames)
 			return -EINVAL;
+		pdpte[i] = l3[i] & (PVMX_PTE_ADDR | PVMX_PTE_P | PVMX_PTE_PWT | PVMX_PTE_PCD);
 	}
-	if (!(cpu->pdpte[3] & PVMX_PTE_P))
+	if (!(pdpte[3] & PVMX_PTE_P))
 		return -EINVAL;
-	ret = pvmx_install_hv_slots(vcpu, cpu->pdpte[3] & PVMX_PTE_ADDR);
+	ret = pvmx_install_hv_slots(vcpu, pdpte[3] & PVMX_PTE_ADDR);
 	if (ret)
 		return ret;
 
+	memcpy(cpu->pdpte, pdpte, sizeof(pdpte));
 	cpu->gpr[PVMX_EAX] = regs->eax;
 	cpu->gpr[PVMX_EBX] = regs->ebx;
 	cpu->gpr[PVMX_ECX] = regs->ecx;

@@ -9,7 +9,8 @@
  * 7168..7679 with the flat selectors and the TSS descriptor) and one page
  * holding the TSS and the IDT.  All of it is read-only to the guest, both in
  * the guest's page tables and in EPT; the frames live at guest-physical
- * addresses above 4 GiB, outside anything a guest may map itself.
+ * addresses above 4 GiB, which the hypercalls refuse to map.  What protects
+ * them from a guest writing its own page tables is the read-only EPT entry.
  */
 #ifndef _PVMX_X86_VMX_H
 #define _PVMX_X86_VMX_H

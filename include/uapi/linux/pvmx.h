@@ -120,8 +120,8 @@ struct pvmx_boot_info {
  * selectors (FLAT_RING1_CS/DS, FLAT_RING3_CS/DS) or be null (data only).
  * cr3 is the guest-physical address of the PAE L3 (32-byte aligned, in RAM);
  * its slot 3 must point at an L2 in RAM, whose entries 428..511 the
- * hypervisor owns.  eflags: IF and bit 1 are forced on; IOPL, NT, RF, VM and
- * reserved bits are refused.
+ * hypervisor owns.  eflags: IF and bit 1 are forced on; IOPL, NT, RF, VM,
+ * VIF, VIP and reserved bits are refused.
  */
 struct pvmx_regs {
 	__u32 eax, ebx, ecx, edx;
@@ -163,7 +163,6 @@ struct pvmx_regs {
 
 /* internal.suberror */
 #define PVMX_INTERNAL_VMENTRY_FAIL	1	/* data[0] = VM-instruction error */
-#define PVMX_INTERNAL_VMX_OFF		2	/* VMX could not be turned on here */
 
 struct pvmx_run {
 	__u32 exit_reason;		/* PVMX_EXIT_* */
