@@ -491,16 +491,32 @@ bochs_pids() { # the Bochs processes under our script(1)
 }
 kill_vm() {
 	local p
+	# Bochs first: script(1) then reaps it and exits by itself.
 	for p in $(bochs_pids); do
 		kill "$p" 2>/dev/null || true
 	done
-	kill "$SCRIPT_PID" 2>/dev/null || true
-	sleep 0.5
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		kill -0 "$SCRIPT_PID" 2>/dev/null || break
+		sleep 0.2
+	done
 	for p in $(bochs_pids); do
 		kill -9 "$p" 2>/dev/null || true
 	done
-	kill -9 "$SCRIPT_PID" 2>/dev/null || true
+	sleep 0.2
+	kill "$SCRIPT_PID" 2>/dev/null || true
 	wait "$SCRIPT_PID" 2>/dev/null || true
+}
+
+serial_tail() { # shown on failures, when the streamed output lacks it
+	if [ "$VERBOSE" = 1 ]; then
+		return 0
+	fi
+	if [ -n "$t_init" ]; then
+		say "(the VM's output since /init is above; full serial log: $SERIAL)"
+	else
+		say "serial log tail (boot did not reach /init):"
+		tail -n 40 "$SERIAL" | tr -d '\r' >&2
+	fi
 }
 
 STATUS=
@@ -569,19 +585,18 @@ finished)
 	;;
 panic)
 	say "error: kernel panic in the VM; serial log tail:"
-	tail -n 40 "$SERIAL" | tr -d '\r' >&2
+	tail -n 60 "$SERIAL" | tr -d '\r' >&2
 	rc=1
 	;;
 exited)
 	say "error: Bochs exited without the PVMX-RIG-EXIT sentinel; Bochs log tail:"
 	grep -iE 'panic|error|fatal' "$WORK/bochs.log" | tail -n 15 >&2 || true
-	say "serial log tail:"
-	tail -n 20 "$SERIAL" | tr -d '\r' >&2
+	serial_tail
 	rc=1
 	;;
 timeout)
-	say "error: TIMEOUT after ${TIMEOUT} s: the VM was killed; serial log tail:"
-	tail -n 40 "$SERIAL" | tr -d '\r' >&2
+	say "error: TIMEOUT after ${TIMEOUT} s: the VM was killed"
+	serial_tail
 	rc=1
 	;;
 esac
