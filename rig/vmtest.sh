@@ -215,7 +215,8 @@ if [ "$MODE" = demo ] && [ ! -f "$ROOT/guests/hello.elf" ]; then
 	die "demo guest hello.elf missing (expected selftests/guests/hello.elf or in --guests DIR)"
 fi
 
-# Selftests (suite mode only).
+# Selftests: required by the suite; also installed for --cmd (so CMD can run
+# single tests), where a failure is reported but does not stop the run.
 if [ "$MODE" = suite ]; then
 	if [ -n "$PRE_SELFTESTS" ]; then
 		mkdir -p "$ROOT/selftests"
@@ -225,6 +226,16 @@ if [ "$MODE" = suite ]; then
 		build selftests -C "$REPO/selftests" install DESTDIR="$ROOT"
 	fi
 	[ -f "$ROOT/selftests/run_all.sh" ] || die "selftests install put no run_all.sh in <DESTDIR>/selftests/"
+elif [ "$MODE" = cmd ]; then
+	if [ -n "$PRE_SELFTESTS" ]; then
+		mkdir -p "$ROOT/selftests"
+		cp -a "$PRE_SELFTESTS"/. "$ROOT/selftests/"
+	elif [ -f "$REPO/selftests/Makefile" ] &&
+		make -C "$REPO/selftests" install DESTDIR="$ROOT" >>"$BUILDLOG" 2>&1; then
+		:
+	else
+		say "WARNING: 'make -C selftests install' failed: /selftests is not in this VM (see $BUILDLOG)"
+	fi
 fi
 
 # The rig's own helper: load a module with a single finit_module() call.
