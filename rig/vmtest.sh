@@ -113,10 +113,14 @@ now() { date +%s; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pvmx-rig.XXXXXX")
 RESULT=1
+SCRIPT_PID=
 declare -a KILL_PIDS=()
 # shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
 	local p
+	if [ -n "${SCRIPT_PID:-}" ] && kill -0 "$SCRIPT_PID" 2>/dev/null; then
+		kill_vm
+	fi
 	for p in "${KILL_PIDS[@]}"; do
 		kill "$p" 2>/dev/null || true
 	done
