@@ -20,7 +20,7 @@ set -euo pipefail
 RIG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 FRAG="$RIG_DIR/kernel.config"
 SRC_TAR=${PVMX_KERNEL_SRC:-/usr/src/linux-source-6.1.tar.xz}
-CACHE=${PVMX_CACHE:-$HOME/.cache/pvmx}
+CACHE=${PVMX_CACHE:-${HOME:-/root}/.cache/pvmx}
 JOBS=$(nproc)
 
 log() { echo "kernel: $*" >&2; }
