@@ -15,9 +15,14 @@ if [ ! -x "$PVMX" ]; then
 	exit 1
 fi
 
+# Every guest run_all.sh uses must have been built (a missing one would
+# otherwise just not be checked here).
+REQUIRED="hello xen_version console hypercall shutdown crash crash_pf spin ring3
+cpuid bad_memory privileged busy notes_legacy notes_section highbase"
+
 good=$(ls "$DIR"/*.elf)
 bad=$(ls "$DIR"/bad/*.elf)
-set -- $good $bad
+set -- $good $bad $REQUIRED
 echo "KTAP version 1"
 echo "1..$(( $# + 1 ))"
 n=0; pass=0; fail=0
@@ -32,6 +37,12 @@ res() {
 	fi
 }
 
+for g in $REQUIRED; do
+	: >"$TMP/out"; : >"$TMP/err"
+	ok=0
+	[ -f "$DIR/$g.elf" ] || { echo "# $DIR/$g.elf was not built"; ok=1; }
+	res $ok "built_$g"
+done
 for img in $good; do
 	"$PVMX" load --dry-run "$img" >"$TMP/out" 2>"$TMP/err"
 	rc=$?

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bad_memory: a guest writing its own page tables to reach memory it does
+ * not own.  pvmx does no page-table typing yet, so update_va_mapping lets the
+ * guest map its L1 writable; what must stop it is EPT (module/x86/exits.c,
+ * handle_ept_violation) and, for the hypervisor area, the read-only guest
+ * PTEs.  The mode comes from the command line:
+ *
+ *   mode=outside  map guest-physical 0x80000000 (far beyond RAM) and read it:
+ *                 the hypervisor crashes the guest ("... outside the guest's
+ *                 memory", launcher exit 20);
+ *   mode=hvwrite  map vCPU 0's reserved-GDT frame (guest-physical
+ *                 0x100000000 + 2 * 4096) writable, read Xen's flat ring-1 CS
+ *                 descriptor through it, then write: crash ("write of
+ *                 hypervisor page ...");
+ *   mode=hvread   read that descriptor at its place in the hypervisor area
+ *                 (0xffe0e018, GDT entry 7171 of vCPU 0), then write it: the
+ *                 read-only guest PTE makes that a #PF, which with no trap
+ *                 table crashes the guest ("#PF page fault at address
+ *                 0xffe0e018").
+ *
+ * Prints "bad_memory: FAIL: ..." when something that must not happen does.
+ */
+#include "runtime.h"
+
+#define PTE_P		0x001ull
+#define PTE_RW		0x002ull
+#define PTE_PS		0x080ull
+#define PTE_ADDR	0x000ffffffffff000ull
+#define PTE_KERNEL_RW	0x63ull		/* P | RW | A | D */
+#define PTE_USER_RW	0x67ull		/* P | RW | US | A | D */
+
+#define OUTSIDE_GPA	0x80000000ull
+#define HV_GPA_BASE	0x100000000ull
+#define HV_FRAME_GDT0	2		/* PVMX_HV_FRAME_GDT(0) */
+#define HV_AREA_VA	0xFFE00000u
+#define FLAT_CS_VA	(HV_AREA_VA + 14 * PAGE_SIZE + 3 * 8)	/* entry 7171 */
+#define FLAT_CS_DESC	0x00cfbb000000ffffull
+
+/* Never touched before its PTE is rewritten. */
+static u8 victim[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+
+static noreturn void fail(const char *what)
+{
+	printf("bad_memory: FAIL: %s\n", what);
+	shutdown(SHUTDOWN_crash);
+}
+
+/* VA of a machine frame, through the P2M (identity on pvmx, but look it up). */
+static void *mfn_to_va(u64 mfn)
+{
+	const u32 *p2m = (const u32 *)start_info->mfn_list;
+	u32 pfn;
+
+	for (pfn = 0; pfn < start_info->nr_pages; pfn++)
+		if (p2m[pfn] == mfn)
+			return (void *)((u32)__virt_base + (pfn << 12));
+	printf("bad_memory: FAIL: mfn 0x%x is not in the P2M\n", (u32)mfn);
+	shutdown(SHUTDOWN_crash);
+}
+
+/* The L1 page mapping va, found from start_info->pt_base (the L3). */
+static volatile u64 *l1_of(u32 va, u32 *l1_mfn)
+{
+	const u64 *l3 = (const u64 *)start_info->pt_base;
+	const u64 *l2;
+	u64 l3e, l2e;
+
+	l3e = l3[va >> 30];
+	if (!(l3e & PTE_P))
+		fail("L3 entry not present");
+	l2 = mfn_to_va((l3e & PTE_ADDR) >> 12);
+	l2e = l2[(va >> 21) & 511];
+	if (!(l2e & PTE_P) || (l2e & PTE_PS))
+		fail("L2 entry not present or a superpage");
+	*l1_mfn = (u32)((l2e & PTE_ADDR) >> 12);
+	return mfn_to_va(*l1_mfn);
+}
+
+/*
+ * Point victim's L1 entry at gpa with flags: unmap it with update_va_mapping
+ * (which also flushes its TLB entry), make the L1 page writable, then write
+ * the entry directly, high half first.
+ */
+static void map_victim(u64 gpa, u64 flags)
+{
+	u32 va = (u32)victim, l1_mfn, l1_va;
+	volatile u64 *l1 = l1_of(va, &l1_mfn);
+	volatile u32 *pte;
+	long r;
+
+	l1_va = (u32)l1;
+	printf("bad_memory: victim va 0x%08x, its L1: mfn 0x%x at va 0x%08x, pt_base 0x%08x\n",
+	       va, l1_mfn, l1_va, start_info->pt_base);
+	r = update_va_mapping(va, 0, UVMF_INVLPG);
+	if (r)
+		fail("update_va_mapping(victim, 0) refused");
+	r = update_va_mapping(l1_va, ((u64)l1_mfn << 12) | PTE_USER_RW, UVMF_INVLPG);
+	printf("bad_memory: update_va_mapping(0x%08x, L1 writable) = %d\n", l1_va, (int)r);
+	if (r)
+		fail("could not make the L1 writable");
+	pte = (volatile u32 *)&l1[(va >> 12) & 511];
+	pte[1] = (u32)(gpa >> 32);
+	pte[0] = (u32)gpa | (u32)flags;
+	printf("bad_memory: PTE of 0x%08x now 0x%08x%08x\n", va, pte[1], pte[0]);
+}
+
+static void mode_outside(void)
+{
+	u32 v;
+
+	/* The hypercall itself refuses this frame. */
+	if (update_va_mapping((u32)victim, OUTSIDE_GPA | PTE_KERNEL_RW, UVMF_INVLPG) !=
+	    -XEN_EINVAL)
+		fail("update_va_mapping accepted a frame beyond RAM");
+	map_victim(OUTSIDE_GPA, PTE_KERNEL_RW);
+	printf("bad_memory: reading guest-physical 0x%x through va 0x%08x\n",
+	       (u32)OUTSIDE_GPA, (u32)victim);
+	v = *(volatile u32 *)victim;
+	printf("bad_memory: FAIL: read 0x%x from outside the guest's memory\n", v);
+}
+
+static void mode_hvwrite(void)
+{
+	u64 gpa = HV_GPA_BASE + HV_FRAME_GDT0 * PAGE_SIZE;
+	u64 desc;
+
+	map_victim(gpa, PTE_KERNEL_RW);
+	desc = *(volatile u64 *)(victim + 3 * 8);
+	printf("bad_memory: read 0x%08x%08x through the writable mapping\n",
+	       (u32)(desc >> 32), (u32)desc);
+	if (desc != FLAT_CS_DESC)
+		fail("the mapped frame does not hold the flat ring-1 CS descriptor");
+	printf("bad_memory: writing hypervisor page 0x%x%08x\n", (u32)(gpa >> 32), (u32)gpa);
+	*(volatile u32 *)(victim + 3 * 8) = 0;
+	printf("bad_memory: FAIL: wrote a hypervisor page (now 0x%08x%08x)\n",
+	       ((volatile u32 *)victim)[7], ((volatile u32 *)victim)[6]);
+}
+
+/* The faulting store, at a known address. */
+void hv_store(void);
+extern u8 hv_store_insn[];
+asm(".text\n"
+    ".globl hv_store, hv_store_insn\n"
+    "hv_store:\n"
+    "hv_store_insn:\n"
+    "	movl $0, " "0xffe0e018" "\n"
+    "	ret\n");
+
+static void mode_hvread(void)
+{
+	u64 desc = *(volatile u64 *)FLAT_CS_VA;
+
+	printf("bad_memory: GDT entry 7171 at 0x%08x = 0x%08x%08x\n", FLAT_CS_VA,
+	       (u32)(desc >> 32), (u32)desc);
+	if (desc != FLAT_CS_DESC)
+		fail("GDT entry 7171 is not the flat ring-1 CS descriptor 0x00cfbb000000ffff");
+	printf("bad_memory: descriptor ok\n");
+	printf("bad_memory: writing 0x%08x at eip 0x%08x\n", FLAT_CS_VA, (u32)hv_store_insn);
+	hv_store();
+	printf("bad_memory: FAIL: wrote the read-only hypervisor area (now 0x%08x)\n",
+	       *(volatile u32 *)FLAT_CS_VA);
+}
+
+void test_main(void)
+{
+	const char *cmd = start_info->cmd_line;
+
+	printf("bad_memory: cmdline \"%s\"\n", cmd);
+	if (strstr(cmd, "mode=outside"))
+		mode_outside();
+	else if (strstr(cmd, "mode=hvwrite"))
+		mode_hvwrite();
+	else if (strstr(cmd, "mode=hvread"))
+		mode_hvread();
+	else
+		fail("no mode=outside|hvwrite|hvread on the command line");
+	shutdown(SHUTDOWN_crash);
+}

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * privileged: one instruction a ring-1 PV guest may not execute, chosen by
+ * mode=hlt|out|cli|int80|int3 on the command line.  With no trap table
+ * registered each one crashes the guest (launcher exit 20) with a reason
+ * naming the exception and the instruction's address, which the guest prints
+ * first ("... at eip 0x%08x"):
+ *
+ *   hlt, outb %al,$0x80, cli   #GP, error code 0 (CPL 1 > IOPL 0; the
+ *                              privilege checks come before any VM exit)
+ *   int $0x80                  #GP, error code 0x402 (the hypervisor's IDT
+ *                              has no gate the guest may use)
+ *   int3                       #BP (intercepted before IDT delivery)
+ */
+#include "runtime.h"
+
+#define INSN(name, text)				\
+	asm(".text\n"					\
+	    ".globl priv_" #name ", priv_" #name "_insn\n"	\
+	    "priv_" #name ":\n"				\
+	    "	mov $0x80, %al\n"			\
+	    "priv_" #name "_insn:\n"			\
+	    "	" text "\n"				\
+	    "	ret\n")
+
+INSN(hlt, "hlt");
+INSN(out, "outb %al, $0x80");
+INSN(cli, "cli");
+INSN(int80, "int $0x80");
+INSN(int3, "int3");
+
+void priv_hlt(void), priv_out(void), priv_cli(void), priv_int80(void), priv_int3(void);
+extern u8 priv_hlt_insn[], priv_out_insn[], priv_cli_insn[], priv_int80_insn[],
+	priv_int3_insn[];
+
+static const struct {
+	const char *mode, *insn;
+	void (*fn)(void);
+	const u8 *eip;
+} modes[] = {
+	{ "hlt", "hlt", priv_hlt, priv_hlt_insn },
+	{ "out", "outb %al,$0x80", priv_out, priv_out_insn },
+	{ "cli", "cli", priv_cli, priv_cli_insn },
+	{ "int80", "int $0x80", priv_int80, priv_int80_insn },
+	{ "int3", "int3", priv_int3, priv_int3_insn },
+};
+
+void test_main(void)
+{
+	const char *cmd = start_info->cmd_line;
+	unsigned i;
+
+	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+		char key[16];
+		const char *p;
+
+		snprintf(key, sizeof(key), "mode=%s", modes[i].mode);
+		p = strstr(cmd, key);
+		if (!p || (p[strlen(key)] && p[strlen(key)] != ' '))
+			continue;
+		printf("privileged: executing %s in ring %u at eip 0x%08x\n",
+		       modes[i].insn, read_cs() & 3, (u32)modes[i].eip);
+		modes[i].fn();
+		printf("privileged: FAIL: %s in ring 1 returned\n", modes[i].insn);
+		shutdown(SHUTDOWN_crash);
+	}
+	printf("privileged: FAIL: no mode=hlt|out|cli|int80|int3 in \"%s\"\n", cmd);
+	shutdown(SHUTDOWN_crash);
+}
