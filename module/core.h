@@ -78,8 +78,26 @@ struct pvmx_cpu {
 
 struct pvmx_vm_core {
 	struct pvmx_gmem mem;
+	struct xen_shared_info *shared_info;	/* host mapping of the frame */
 	u32 domid;
 	u32 shared_info_gfn;
+};
+
+/* One virtual IDT entry (set_trap_table). */
+struct pvmx_trap_entry {
+	u32 address;
+	u16 cs;
+	u8 flags;		/* bits 0-1 DPL for `int n`; bit 2 masks events */
+};
+
+#define PVMX_TRAP_DPL_MASK	3
+#define PVMX_TRAP_MASK_EVENTS	4
+
+/* A registered callback: where, and whether entering it masks events. */
+struct pvmx_callback {
+	u32 eip;
+	u16 cs;
+	bool mask_events;
 };
 
 struct pvmx_vcpu_core {
@@ -88,6 +106,10 @@ struct pvmx_vcpu_core {
 	struct pvmx_run *run;
 	u32 id;
 	enum pvmx_vcpu_state state;
+	struct pvmx_trap_entry trap_ctxt[256];
+	struct pvmx_callback event_cb, failsafe_cb, syscall32_cb, sysenter_cb;
+	bool fpu_ts;		/* virtual CR0.TS (fpu_taskswitch) */
+	bool in_multicall;
 };
 
 /* What the arch back end does after a core call. */
@@ -103,8 +125,26 @@ struct pvmx_hcall {
 	u32 op;
 	u32 arg[5];
 	bool preempted;		/* continuation: re-issue with the rewritten arg[] */
+	bool regs_replaced;	/* iret or a bounce loaded a new context: keep EIP */
 	enum pvmx_action action;
 };
+
+/* How a selector is about to be used, for pvmx_arch_selector_usable(). */
+enum pvmx_seg_use {
+	PVMX_SEG_CODE,		/* CS at privilege level = selector RPL */
+	PVMX_SEG_STACK,		/* SS at privilege level = selector RPL */
+	PVMX_SEG_USER_DATA,	/* DS..GS that stay loaded at CPL 3 (null counts) */
+};
+
+#define PVMX_EFLAGS_IF		0x00000200u
+#define PVMX_EFLAGS_IOPL	0x00003000u
+#define PVMX_EFLAGS_TF		0x00000100u
+#define PVMX_EFLAGS_NT		0x00004000u
+#define PVMX_EFLAGS_RF		0x00010000u
+#define PVMX_EFLAGS_VM		0x00020000u
+#define PVMX_EFLAGS_FIXED	0x00000002u
+/* Bits a guest may hold in EFLAGS (the rest are reserved). */
+#define PVMX_EFLAGS_LEGAL	0x003F7FD7u
 
 /* ---- gmem.c: the one checked path to guest memory ---------------------- */
 void *pvmx_gfn_to_host(const struct pvmx_gmem *mem, u64 gfn);
@@ -127,8 +167,34 @@ enum pvmx_action pvmx_crash(struct pvmx_vcpu_core *v, u32 kind, u32 vector,
 			    u32 error_code, u64 address, const char *fmt, ...)
 	__printf(6, 7);
 
+/* ---- traps.c: trap table, callbacks and bounce frames ------------------- */
+long pvmx_do_set_trap_table(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long pvmx_do_stack_switch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long pvmx_do_set_callbacks(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long pvmx_do_fpu_taskswitch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long pvmx_do_callback_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long pvmx_do_iret(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+/* A CPU exception in the guest; EIP is where the guest resumes after the handler. */
+enum pvmx_action pvmx_deliver_exception(struct pvmx_vcpu_core *v, u32 vector,
+					bool has_error, u32 error);
+/* `int n` (n = vector) that the hardware refused; EIP is on the instruction. */
+enum pvmx_action pvmx_software_interrupt(struct pvmx_vcpu_core *v, u32 vector, u32 insn_len);
+struct xen_vcpu_info *pvmx_vcpu_info(struct pvmx_vcpu_core *v);
+
+/* ---- multicall.c -------------------------------------------------------- */
+long pvmx_do_multicall(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+
 /* ---- provided by the arch back end (or the unit-test harness) ---------- */
 /* Drop cached translations of the guest's linear address (all if !one). */
 void pvmx_arch_flush_guest_tlb(struct pvmx_vcpu_core *v, u32 gva, bool one);
+/* The host wants the CPU back or a signal is pending: time for a continuation. */
+bool pvmx_arch_preempt_pending(struct pvmx_vcpu_core *v);
+/* Could the CPU load this selector for that use (descriptor present, right DPL)? */
+bool pvmx_arch_selector_usable(struct pvmx_vcpu_core *v, u16 sel, enum pvmx_seg_use use);
+/* DS, ES, FS, GS as the guest has them now / load new ones. */
+void pvmx_arch_get_data_segs(struct pvmx_vcpu_core *v, u16 segs[4]);
+void pvmx_arch_set_data_segs(struct pvmx_vcpu_core *v, const u16 segs[4]);
+/* Virtual CR0.TS changed: make the next FPU use trap (#NM) or not. */
+void pvmx_arch_set_fpu_ts(struct pvmx_vcpu_core *v, bool ts);
 
 #endif /* _PVMX_CORE_H */

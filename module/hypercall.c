@@ -237,7 +237,14 @@ static long do_update_va_mapping(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc
 /* ---- the table ---------------------------------------------------------- */
 
 static const pvmx_hypercall_fn hypercall_table[XEN_NR_HYPERCALL_SLOTS] = {
+	[__HYPERVISOR_set_trap_table]		= pvmx_do_set_trap_table,
+	[__HYPERVISOR_stack_switch]		= pvmx_do_stack_switch,
+	[__HYPERVISOR_set_callbacks]		= pvmx_do_set_callbacks,
+	[__HYPERVISOR_fpu_taskswitch]		= pvmx_do_fpu_taskswitch,
 	[__HYPERVISOR_sched_op_compat]		= do_sched_op_compat,
+	[__HYPERVISOR_multicall]		= pvmx_do_multicall,
+	[__HYPERVISOR_iret]			= pvmx_do_iret,
+	[__HYPERVISOR_callback_op]		= pvmx_do_callback_op,
 	[__HYPERVISOR_update_va_mapping]	= do_update_va_mapping,
 	[__HYPERVISOR_xen_version]		= do_xen_version,
 	[__HYPERVISOR_console_io]		= do_console_io,
@@ -250,6 +257,7 @@ long pvmx_dispatch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 
 	hc->action = PVMX_RESUME;
 	hc->preempted = false;
+	hc->regs_replaced = false;
 	if (hc->op >= ARRAY_SIZE(hypercall_table))
 		return -XEN_ENOSYS;
 	fn = hypercall_table[hc->op];
@@ -268,7 +276,10 @@ enum pvmx_action pvmx_hypercall(struct pvmx_vcpu_core *v, u32 insn_len)
 	};
 	long ret = pvmx_dispatch(v, &hc);
 
-	if (hc.preempted) {
+	if (hc.regs_replaced) {
+		/* iret (possibly ending a multicall) loaded a whole new context. */
+		gpr[PVMX_EAX] = (u32)ret;
+	} else if (hc.preempted) {
 		/* Leave EIP on the `int $0x82`: the guest re-issues the rest. */
 		gpr[PVMX_EBX] = hc.arg[0];
 		gpr[PVMX_ECX] = hc.arg[1];

@@ -30,7 +30,6 @@ struct pvmx_vm {
 	struct mutex lock;		/* memory, boot info, vCPU creation */
 	struct page **ram_pages;	/* nr_ram_frames pages of RAM */
 	struct page *shared_info_page;
-	struct xen_shared_info *shared_info;
 	u32 *p2m;			/* launcher's pfn -> mfn list */
 	bool boot_info_set;
 	struct pvmx_boot_info boot;

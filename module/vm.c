@@ -100,9 +100,9 @@ static int pvmx_vm_set_memory(struct pvmx_vm *vm, struct pvmx_memory __user *arg
 	vm->core.shared_info_gfn = nr;
 	mem->frames[nr] = page_address(vm->shared_info_page);
 	mem->nr_frames = nr + 1;
-	vm->shared_info = page_address(vm->shared_info_page);
+	vm->core.shared_info = page_address(vm->shared_info_page);
 	for (i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
-		vm->shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
+		vm->core.shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
 
 	ret = pvmx_arch_map_memory(vm);
 	if (ret)
@@ -118,7 +118,7 @@ fail:
 	pvmx_vm_free_memory(vm);
 	vm->ram_pages = NULL;
 	vm->shared_info_page = NULL;
-	vm->shared_info = NULL;
+	vm->core.shared_info = NULL;
 	vm->p2m = NULL;
 	memset(mem, 0, sizeof(*mem));
 out:

@@ -15,29 +15,13 @@
 #define INT82_ERROR_CODE	((0x82 << 3) | 2)
 #define X86_MAX_INSN_LEN	15
 
-static const char * const exception_names[32] = {
-	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
-	"#BR bound range", "#UD invalid opcode", "#NM device not available",
-	"#DF double fault", "coprocessor overrun", "#TS invalid TSS",
-	"#NP segment not present", "#SS stack fault", "#GP general protection",
-	"#PF page fault", "reserved 15", "#MF x87 error", "#AC alignment check",
-	"#MC machine check", "#XM SIMD error", "#VE virtualization", "#CP control protection",
-};
-
-static const char *exception_name(u32 vector)
-{
-	if (vector < ARRAY_SIZE(exception_names) && exception_names[vector])
-		return exception_names[vector];
-	return "reserved exception";
-}
-
 static u32 guest_cpl(const struct pvmx_vcpu *vcpu)
 {
 	return vcpu->core.cpu.cs & 3;
 }
 
-/* Length of `[prefixes] int $0x82` at CS:EIP, or 0 if that is not what is there. */
-static u32 int82_length(struct pvmx_vcpu *vcpu)
+/* Length of `[prefixes] int $n` at CS:EIP, or 0 if that is not what is there. */
+static u32 int_n_length(struct pvmx_vcpu *vcpu, u32 n)
 {
 	u32 linear = vmcs_read(GUEST_CS_BASE) + vcpu->core.cpu.eip;
 	u32 len;
@@ -53,7 +37,7 @@ static u32 int82_length(struct pvmx_vcpu *vcpu)
 		case 0xcd:
 			if (pvmx_copy_from_guest(&vcpu->core, b + 1, linear + len + 1, 1))
 				return 0;
-			return b[1] == 0x82 ? len + 2 : 0;
+			return b[1] == n ? len + 2 : 0;
 		default:
 			return 0;
 		}
@@ -61,45 +45,68 @@ static u32 int82_length(struct pvmx_vcpu *vcpu)
 	return 0;
 }
 
-static enum pvmx_action unhandled_trap(struct pvmx_vcpu *vcpu, u32 vector,
-				       bool has_error, u32 error, u64 address)
+/* The forced-emulation prefix: `ud2; .ascii "xen"; cpuid`. */
+static bool forced_emulation_cpuid(struct pvmx_vcpu *vcpu)
 {
-	char detail[48] = "";
+	static const u8 prefix[7] = { 0x0f, 0x0b, 'x', 'e', 'n', 0x0f, 0xa2 };
+	u8 insn[7];
 
-	if (vector == X86_TRAP_PF)
-		snprintf(detail, sizeof(detail), " at address 0x%llx", address);
-	else if (has_error)
-		snprintf(detail, sizeof(detail), " (error code 0x%x)", error);
-	return pvmx_crash(&vcpu->core, PVMX_CRASH_UNHANDLED_TRAP, vector,
-			  has_error ? error : 0, address,
-			  "unhandled %s%s in ring %u at %04x:%08x; no trap handler registered",
-			  exception_name(vector), detail, guest_cpl(vcpu),
-			  vcpu->core.cpu.cs, vcpu->core.cpu.eip);
+	return !pvmx_copy_from_guest(&vcpu->core, insn,
+				     vmcs_read(GUEST_CS_BASE) + vcpu->core.cpu.eip,
+				     sizeof(insn)) &&
+	       !memcmp(insn, prefix, sizeof(prefix));
 }
+
+static enum pvmx_action emulate_cpuid(struct pvmx_vcpu *vcpu, u32 insn_len);
 
 static enum pvmx_action handle_exception(struct pvmx_vcpu *vcpu)
 {
+	struct pvmx_vcpu_core *v = &vcpu->core;
 	u32 info = vcpu->arch.exit_intr_info;
 	u32 vector = info & INTR_INFO_VECTOR_MASK;
 	u32 type = info & INTR_INFO_INTR_TYPE_MASK;
 	bool has_error = info & INTR_INFO_DELIVER_CODE_MASK;
 	u32 error = has_error ? vmcs_read(VM_EXIT_INTR_ERROR_CODE) : 0;
-	u64 address = 0;
 	u32 len;
 
-	if (type == INTR_TYPE_NMI_INTR)
+	switch (type) {
+	case INTR_TYPE_NMI_INTR:
 		return PVMX_RESUME;		/* the host's, handled at exit */
-	if (vector == X86_TRAP_MC)
-		pr_warn_ratelimited("pvmx: machine check while a guest ran\n");
-
-	if (vector == X86_TRAP_GP && error == INT82_ERROR_CODE && guest_cpl(vcpu) == 1) {
-		len = int82_length(vcpu);
-		if (len)
-			return pvmx_hypercall(&vcpu->core, len);
+	case INTR_TYPE_SOFT_EXCEPTION:		/* int3, into: no DPL check */
+	case INTR_TYPE_PRIV_SW_EXCEPTION:	/* icebp */
+		v->cpu.eip += vmcs_read(VM_EXIT_INSTRUCTION_LEN);
+		return pvmx_deliver_exception(v, vector, false, 0);
 	}
-	if (vector == X86_TRAP_PF)
-		address = vmcs_read(EXIT_QUALIFICATION);
-	return unhandled_trap(vcpu, vector, has_error, error, address);
+
+	switch (vector) {
+	case X86_TRAP_MC:
+		pr_warn_ratelimited("pvmx: machine check while a guest ran\n");
+		break;
+	case X86_TRAP_GP:
+		/* An `int n` the (empty) IDT refused: error code (n << 3) | 2. */
+		if ((error & 7) == 2) {
+			len = int_n_length(vcpu, error >> 3);
+			if (len && error == INT82_ERROR_CODE && guest_cpl(vcpu) == 1)
+				return pvmx_hypercall(v, len);
+			if (len)
+				return pvmx_software_interrupt(v, error >> 3, len);
+		}
+		break;
+	case X86_TRAP_UD:
+		if (forced_emulation_cpuid(vcpu))
+			return emulate_cpuid(vcpu, 7);
+		break;
+	case X86_TRAP_PF:
+		WRITE_ONCE(pvmx_vcpu_info(v)->cr2, vmcs_read(EXIT_QUALIFICATION));
+		break;
+	}
+	return pvmx_deliver_exception(v, vector, has_error, error);
+}
+
+/* VMX instructions are #UD for a PV guest, as on Xen. */
+static enum pvmx_action handle_vmx_instruction(struct pvmx_vcpu *vcpu)
+{
+	return pvmx_deliver_exception(&vcpu->core, X86_TRAP_UD, false, 0);
 }
 
 static enum pvmx_action handle_external_interrupt(struct pvmx_vcpu *vcpu)
@@ -168,7 +175,7 @@ static void pvmx_cpuid(u32 leaf, u32 subleaf, u32 *a, u32 *b, u32 *c, u32 *d)
 	}
 }
 
-static enum pvmx_action handle_cpuid(struct pvmx_vcpu *vcpu)
+static enum pvmx_action emulate_cpuid(struct pvmx_vcpu *vcpu, u32 insn_len)
 {
 	unsigned long *gpr = vcpu->core.cpu.gpr;
 	u32 a, b, c, d;
@@ -178,8 +185,13 @@ static enum pvmx_action handle_cpuid(struct pvmx_vcpu *vcpu)
 	gpr[PVMX_EBX] = b;
 	gpr[PVMX_ECX] = c;
 	gpr[PVMX_EDX] = d;
-	vcpu->core.cpu.eip += vmcs_read(VM_EXIT_INSTRUCTION_LEN);
+	vcpu->core.cpu.eip += insn_len;
 	return PVMX_RESUME;
+}
+
+static enum pvmx_action handle_cpuid(struct pvmx_vcpu *vcpu)
+{
+	return emulate_cpuid(vcpu, vmcs_read(VM_EXIT_INSTRUCTION_LEN));
 }
 
 static enum pvmx_action handle_ept_violation(struct pvmx_vcpu *vcpu)
@@ -224,7 +236,6 @@ static enum pvmx_action handle_unsupported(struct pvmx_vcpu *vcpu)
 
 	return pvmx_crash(&vcpu->core, PVMX_CRASH_UNSUPPORTED, ~0u, 0, 0,
 			  "unsupported VM exit %u (%s) at %04x:%08x", reason,
-			  reason == EXIT_REASON_VMCALL ? "VMCALL" :
 			  reason == EXIT_REASON_IO_INSTRUCTION ? "I/O instruction" :
 			  reason == EXIT_REASON_HLT ? "HLT" : "unexpected",
 			  vcpu->core.cpu.cs, vcpu->core.cpu.eip);
@@ -237,6 +248,19 @@ static const pvmx_exit_handler exit_handlers[] = {
 	[EXIT_REASON_EXTERNAL_INTERRUPT]	= handle_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
 	[EXIT_REASON_CPUID]			= handle_cpuid,
+	[EXIT_REASON_VMCALL]			= handle_vmx_instruction,
+	[EXIT_REASON_VMCLEAR]			= handle_vmx_instruction,
+	[EXIT_REASON_VMLAUNCH]			= handle_vmx_instruction,
+	[EXIT_REASON_VMPTRLD]			= handle_vmx_instruction,
+	[EXIT_REASON_VMPTRST]			= handle_vmx_instruction,
+	[EXIT_REASON_VMREAD]			= handle_vmx_instruction,
+	[EXIT_REASON_VMRESUME]			= handle_vmx_instruction,
+	[EXIT_REASON_VMWRITE]			= handle_vmx_instruction,
+	[EXIT_REASON_VMOFF]			= handle_vmx_instruction,
+	[EXIT_REASON_VMON]			= handle_vmx_instruction,
+	[EXIT_REASON_INVEPT]			= handle_vmx_instruction,
+	[EXIT_REASON_INVVPID]			= handle_vmx_instruction,
+	[EXIT_REASON_VMFUNC]			= handle_vmx_instruction,
 	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,
 };

@@ -27,9 +27,20 @@ static u32 descriptor_ar(u64 desc)
 	return (desc >> 40) & 0xF0FF;
 }
 
-bool pvmx_flat_segment(u16 selector, struct pvmx_seg *seg)
+/* The descriptor a selector names, or NULL (only Xen's flat ones exist yet). */
+static const u64 *flat_descriptor(u16 selector)
 {
 	int i;
+
+	for (i = 0; i < ARRAY_SIZE(flat_descriptors); i++)
+		if ((flat_descriptors[i][0] >> 3) == (selector >> 3) && !(selector & 4))
+			return &flat_descriptors[i][1];
+	return NULL;
+}
+
+bool pvmx_flat_segment(u16 selector, struct pvmx_seg *seg)
+{
+	const u64 *desc = flat_descriptor(selector);
 
 	memset(seg, 0, sizeof(*seg));
 	seg->selector = selector;
@@ -37,12 +48,32 @@ bool pvmx_flat_segment(u16 selector, struct pvmx_seg *seg)
 		seg->ar = PVMX_AR_UNUSABLE;
 		return true;
 	}
-	for (i = 0; i < ARRAY_SIZE(flat_descriptors); i++) {
-		if (flat_descriptors[i][0] == selector) {
-			seg->limit = 0xFFFFFFFF;
-			seg->ar = descriptor_ar(flat_descriptors[i][1]);
-			return true;
-		}
+	if (!desc)
+		return false;
+	seg->limit = 0xFFFFFFFF;
+	seg->ar = descriptor_ar(*desc);
+	return true;
+}
+
+/* The checks a segment load makes (SDM: MOV to SS/CS via IRET, data at CPL 3). */
+bool pvmx_arch_selector_usable(struct pvmx_vcpu_core *v, u16 sel, enum pvmx_seg_use use)
+{
+	const u64 *desc = flat_descriptor(sel);
+	u32 rpl = sel & 3, dpl, type;
+
+	if (!(sel & ~3))
+		return use == PVMX_SEG_USER_DATA;
+	if (!desc)
+		return false;
+	dpl = (*desc >> 45) & 3;
+	type = (*desc >> 40) & 0xF;
+	switch (use) {
+	case PVMX_SEG_CODE:		/* non-conforming code: DPL == CPL == RPL */
+		return (type & 8) && dpl == rpl;
+	case PVMX_SEG_STACK:		/* writable data: DPL == CPL == RPL */
+		return !(type & 8) && (type & 2) && dpl == rpl;
+	case PVMX_SEG_USER_DATA:	/* data or readable code with DPL 3 */
+		return dpl == 3 && (!(type & 8) || (type & 2));
 	}
 	return false;
 }

@@ -730,6 +730,42 @@ void pvmx_arch_flush_guest_tlb(struct pvmx_vcpu_core *core, u32 gva, bool one)
 			vcpu->arch.vpid, 0);
 }
 
+/* ---- hooks the core calls while handling an exit (VMCS current) ---------- */
+
+bool pvmx_arch_preempt_pending(struct pvmx_vcpu_core *core)
+{
+	return need_resched() || signal_pending(current);
+}
+
+void pvmx_arch_get_data_segs(struct pvmx_vcpu_core *core, u16 segs[4])
+{
+	segs[0] = vmcs_read(GUEST_DS_SELECTOR);
+	segs[1] = vmcs_read(GUEST_ES_SELECTOR);
+	segs[2] = vmcs_read(GUEST_FS_SELECTOR);
+	segs[3] = vmcs_read(GUEST_GS_SELECTOR);
+}
+
+void pvmx_arch_set_data_segs(struct pvmx_vcpu_core *core, const u16 segs[4])
+{
+	static const int sreg[4] = { PVMX_SREG_DS, PVMX_SREG_ES, PVMX_SREG_FS, PVMX_SREG_GS };
+	struct pvmx_seg seg;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (!pvmx_flat_segment(segs[i], &seg))
+			pvmx_flat_segment(0, &seg);
+		pvmx_write_guest_segment(sreg[i], &seg);
+	}
+}
+
+void pvmx_arch_set_fpu_ts(struct pvmx_vcpu_core *core, bool ts)
+{
+	unsigned long cr0 = guest_cr0() | (ts ? X86_CR0_TS : 0);
+
+	vmcs_write(GUEST_CR0, cr0);
+	vmcs_write(CR0_READ_SHADOW, cr0 & ~X86_CR0_NE);
+}
+
 int pvmx_arch_vcpu_create(struct pvmx_vcpu *vcpu)
 {
 	struct pvmx_vcpu_arch *arch = &vcpu->arch;
@@ -991,12 +1027,22 @@ static enum pvmx_action vmentry_failed(struct pvmx_vcpu *vcpu)
 	return PVMX_EXIT_TO_USER;
 }
 
+/* The core only ever hands us selectors it checked with selector_usable(). */
+static void load_guest_segment(int sreg, u16 selector)
+{
+	struct pvmx_seg seg;
+
+	pvmx_flat_segment(selector, &seg);
+	pvmx_write_guest_segment(sreg, &seg);
+}
+
 /* One stretch of guest execution on this CPU; see the comment at the top. */
 static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 {
 	struct pvmx_cpu *cpu = &vcpu->core.cpu;
 	struct pvmx_host_segments host;
 	enum pvmx_action act;
+	u16 exit_cs, exit_ss;
 
 	preempt_disable();
 	vcpu_load(vcpu);
@@ -1036,7 +1082,15 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 		cpu->gpr[PVMX_ESP] = (u32)vmcs_read(GUEST_RSP);
 		cpu->eflags = vmcs_read(GUEST_RFLAGS);
 		cpu->cs = vmcs_read(GUEST_CS_SELECTOR);
+		cpu->ss = vmcs_read(GUEST_SS_SELECTOR);
+		exit_cs = cpu->cs;
+		exit_ss = cpu->ss;
 		act = pvmx_handle_exit(vcpu);
+		/* A bounce frame or iret may have switched rings or stacks. */
+		if (cpu->cs != exit_cs)
+			load_guest_segment(PVMX_SREG_CS, cpu->cs);
+		if (cpu->ss != exit_ss)
+			load_guest_segment(PVMX_SREG_SS, cpu->ss);
 		if (act != PVMX_RESUME)
 			break;
 	}

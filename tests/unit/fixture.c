@@ -28,6 +28,9 @@ void fixture_setup(void)
 	fx.vm.mem.nr_ram_frames = FX_RAM_FRAMES;
 	fx.vm.mem.nr_frames = FX_RAM_FRAMES + 1;
 	fx.vm.shared_info_gfn = FX_RAM_FRAMES;
+	fx.vm.shared_info = fx.frames[FX_RAM_FRAMES];
+	for (i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
+		fx.vm.shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
 	fx.vm.domid = 1;
 
 	/* L3 -> four L2s; L2[0] entries 0,1 -> two L1s mapping 0..4 MiB. */
@@ -46,7 +49,12 @@ void fixture_setup(void)
 	fx.v.run = &fx.run;
 	fx.v.cpu.cr3 = FX_L3_GPA;
 	fx.v.cpu.eip = 0x1000;
+	fx.v.cpu.cs = FLAT_RING1_CS;
+	fx.v.cpu.ss = FLAT_RING1_SS;
+	fx.v.cpu.eflags = 0x202;
 	fx.v.state = PVMX_VCPU_RUNNABLE;
+	for (i = 0; i < 4; i++)
+		fx.data_segs[i] = FLAT_RING1_DS;
 }
 
 void fixture_teardown(void)
@@ -81,4 +89,45 @@ void pvmx_arch_flush_guest_tlb(struct pvmx_vcpu_core *v, u32 gva, bool one)
 	fx.flushes++;
 	fx.last_flush_va = gva;
 	fx.last_flush_one = one;
+}
+
+bool pvmx_arch_preempt_pending(struct pvmx_vcpu_core *v)
+{
+	(void)v;
+	if (fx.preempt_every && ++fx.preempt_calls % fx.preempt_every == 0)
+		return true;
+	return false;
+}
+
+/* Xen's four flat selectors, as the x86 back end knows them. */
+bool pvmx_arch_selector_usable(struct pvmx_vcpu_core *v, u16 sel, enum pvmx_seg_use use)
+{
+	(void)v;
+	switch (use) {
+	case PVMX_SEG_CODE:
+		return sel == FLAT_RING1_CS || sel == FLAT_RING3_CS;
+	case PVMX_SEG_STACK:
+		return sel == FLAT_RING1_SS || sel == FLAT_RING3_SS;
+	case PVMX_SEG_USER_DATA:
+		return !(sel & ~3) || (sel >> 3) == (FLAT_RING3_DS >> 3);
+	}
+	return false;
+}
+
+void pvmx_arch_get_data_segs(struct pvmx_vcpu_core *v, u16 segs[4])
+{
+	(void)v;
+	memcpy(segs, fx.data_segs, sizeof(fx.data_segs));
+}
+
+void pvmx_arch_set_data_segs(struct pvmx_vcpu_core *v, const u16 segs[4])
+{
+	(void)v;
+	memcpy(fx.data_segs, segs, sizeof(fx.data_segs));
+}
+
+void pvmx_arch_set_fpu_ts(struct pvmx_vcpu_core *v, bool ts)
+{
+	(void)v;
+	fx.hw_ts = ts;
 }

@@ -21,6 +21,10 @@ struct fixture {
 	void *frames[FX_RAM_FRAMES + 1];
 	unsigned char *ram;
 	int flushes;
+	unsigned int preempt_every;	/* preempt_pending() true every Nth call */
+	unsigned int preempt_calls;
+	u16 data_segs[4];
+	bool hw_ts;
 	u32 last_flush_va;
 	bool last_flush_one;
 };

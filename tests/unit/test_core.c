@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include "harness.h"
 #include "fixture.h"
+#include "unit_tests.h"
 
 int unit_failures;
 
@@ -292,7 +293,7 @@ static void crash_records_reason(void)
 	CHECK_EQ(fx.v.state, PVMX_VCPU_CRASHED);
 }
 
-static const struct unit_test tests[] = {
+const struct unit_test core_tests[] = {
 	UNIT_TEST(gmem_identity_and_page_crossing),
 	UNIT_TEST(gmem_refuses_bad_addresses),
 	UNIT_TEST(gmem_large_page),
@@ -306,23 +307,31 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(update_va_mapping_checks),
 	UNIT_TEST(hypercall_page_layout),
 	UNIT_TEST(crash_records_reason),
+	{ NULL, NULL },
 };
 
 int main(void)
 {
-	unsigned int i, passed = 0, failed = 0;
+	const struct unit_test *const suites[] = { core_tests, trap_tests };
+	unsigned int s, i, n = 0, passed = 0, failed = 0;
 
-	printf("TAP version 13\n1..%zu\n", ARRAY_SIZE(tests));
-	for (i = 0; i < ARRAY_SIZE(tests); i++) {
-		fixture_setup();
-		unit_failures = 0;
-		tests[i].fn();
-		fixture_teardown();
-		printf("%sok %u %s\n", unit_failures ? "not " : "", i + 1, tests[i].name);
-		if (unit_failures)
-			failed++;
-		else
-			passed++;
+	for (s = 0; s < ARRAY_SIZE(suites); s++)
+		for (i = 0; suites[s][i].fn; i++)
+			n++;
+	printf("TAP version 13\n1..%u\n", n);
+	n = 0;
+	for (s = 0; s < ARRAY_SIZE(suites); s++) {
+		for (i = 0; suites[s][i].fn; i++) {
+			fixture_setup();
+			unit_failures = 0;
+			suites[s][i].fn();
+			fixture_teardown();
+			printf("%sok %u %s\n", unit_failures ? "not " : "", ++n, suites[s][i].name);
+			if (unit_failures)
+				failed++;
+			else
+				passed++;
+		}
 	}
 	printf("%u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * multicall (13): a batch of hypercalls in one trap.  Entries run in order
+ * through the same dispatch table; only each entry's result is written back;
+ * the multicall itself returns 0 unless the list cannot be read or written.
+ * Between entries the batch is preemptible: a continuation re-issues the
+ * multicall for the entries left (EBX advanced, ECX reduced), so every entry
+ * runs exactly once.  An entry that needs userspace (console output) or the
+ * host CPU (yield) ends the trap the same way.  An iret entry ends the batch
+ * and the multicall returns its value (XSA-213 semantics).
+ */
+#include "core.h"
+
+struct xen_multicall_entry {
+	u32 op;
+	u32 result;
+	u32 args[6];
+};
+
+#define MC_ENTRY_BYTES	sizeof(struct xen_multicall_entry)
+
+static void mc_continue(struct pvmx_hcall *hc, u32 list, u32 left)
+{
+	hc->arg[0] = list;
+	hc->arg[1] = left;
+	hc->preempted = true;
+}
+
+long pvmx_do_multicall(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+{
+	u32 list = hc->arg[0], nr = hc->arg[1], i;
+	struct xen_multicall_entry e;
+	struct pvmx_hcall call;
+	long ret;
+
+	if (v->in_multicall)
+		return -XEN_EINVAL;		/* "Multicall reentry is disallowed" */
+	for (i = 0; i < nr; i++, list += MC_ENTRY_BYTES) {
+		if (i && pvmx_arch_preempt_pending(v)) {
+			mc_continue(hc, list, nr - i);
+			return 0;
+		}
+		if (pvmx_copy_from_guest(v, &e, list, sizeof(e)))
+			return -XEN_EFAULT;
+		call = (struct pvmx_hcall){ .op = e.op };
+		memcpy(call.arg, e.args, sizeof(call.arg));
+
+		v->in_multicall = true;
+		ret = pvmx_dispatch(v, &call);
+		v->in_multicall = false;
+
+		if (call.regs_replaced) {
+			/* iret: the batch ends with the context it restored. */
+			hc->regs_replaced = true;
+			hc->action = call.action;
+			if (v->state == PVMX_VCPU_RUNNABLE &&
+			    pvmx_copy_to_guest(v, list + 4, &(u32){ ret }, 4))
+				return -XEN_EFAULT;
+			return ret;
+		}
+		if (call.preempted) {
+			/* The entry itself continues: store its rewritten form. */
+			e.op = call.op;
+			memcpy(e.args, call.arg, sizeof(call.arg));
+			if (pvmx_copy_to_guest(v, list, &e, sizeof(e)))
+				return -XEN_EFAULT;
+			hc->action = call.action;
+			mc_continue(hc, list, nr - i);
+			return 0;
+		}
+		if (pvmx_copy_to_guest(v, list + 4, &(u32){ ret }, 4))
+			return -XEN_EFAULT;
+		if (call.action != PVMX_RESUME) {
+			hc->action = call.action;
+			if (v->state == PVMX_VCPU_RUNNABLE && i + 1 < nr)
+				mc_continue(hc, list + MC_ENTRY_BYTES, nr - i - 1);
+			return 0;
+		}
+	}
+	return 0;
+}

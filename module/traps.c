@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Traps and callbacks: the guest's virtual IDT (set_trap_table), its
+ * callbacks (set_callbacks, callback_op), stack_switch, fpu_taskswitch, and
+ * the bounce frames through which exceptions, software interrupts and the
+ * failsafe callback reach the guest, built exactly as Xen builds them
+ * (reference section 5), plus the iret hypercall that unwinds them.
+ */
+#include "core.h"
+
+#define CALLBACKTYPE_event		0
+#define CALLBACKTYPE_failsafe		1
+#define CALLBACKTYPE_syscall		2
+#define CALLBACKTYPE_sysenter_deprecated 3
+#define CALLBACKTYPE_nmi		4
+#define CALLBACKTYPE_sysenter		5
+#define CALLBACKTYPE_syscall32		7
+#define CALLBACKF_mask_events		1
+#define CALLBACKOP_register		0
+#define CALLBACKOP_unregister		1
+
+#define TRAP_NMI	2
+#define TRAP_NM		7
+#define TRAP_GP		13
+#define TRAP_PF		14
+
+/* Entries handled per set_trap_table call before a continuation. */
+#define TRAP_TABLE_BATCH	64
+
+struct xen_trap_info {
+	u8 vector;
+	u8 flags;
+	u16 cs;
+	u32 address;
+};
+
+struct xen_callback_register {
+	u16 type;
+	u16 flags;
+	u32 cs;
+	u32 eip;
+};
+
+struct xen_vcpu_info *pvmx_vcpu_info(struct pvmx_vcpu_core *v)
+{
+	return &v->vm->shared_info->vcpu_info[v->id];
+}
+
+/* Xen's fixup_guest_{code,stack}_selector(): RPL at least the kernel's (1). */
+static u16 fixup_selector(u32 sel)
+{
+	return (sel & 3) >= 1 ? (u16)sel : (u16)((sel & ~3u) | 1);
+}
+
+/* ---- registration hypercalls -------------------------------------------- */
+
+long pvmx_do_set_trap_table(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+{
+	u32 table = hc->arg[0];
+	struct xen_trap_info ti;
+	int i;
+
+	if (!table) {
+		memset(v->trap_ctxt, 0, sizeof(v->trap_ctxt));
+		return 0;
+	}
+	for (i = 0; ; i++) {
+		if (i == TRAP_TABLE_BATCH && pvmx_arch_preempt_pending(v)) {
+			hc->arg[0] = table;
+			hc->preempted = true;
+			return 0;
+		}
+		if (pvmx_copy_from_guest(v, &ti, table, sizeof(ti)))
+			return -XEN_EFAULT;
+		if (!ti.address)
+			return 0;
+		v->trap_ctxt[ti.vector].address = ti.address;
+		v->trap_ctxt[ti.vector].cs = fixup_selector(ti.cs);
+		v->trap_ctxt[ti.vector].flags = ti.flags;
+		table += sizeof(ti);
+		if (i == TRAP_TABLE_BATCH)
+			i = 0;
+	}
+}
+
+long pvmx_do_stack_switch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+{
+	v->cpu.kernel_ss = fixup_selector(hc->arg[0]);
+	v->cpu.kernel_sp = hc->arg[1];
+	return 0;
+}
+
+long pvmx_do_fpu_taskswitch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+{
+	v->fpu_ts = hc->arg[0] != 0;
+	pvmx_arch_set_fpu_ts(v, v->fpu_ts);
+	return 0;
+}
+
+static long register_callback(struct pvmx_vcpu_core *v, const struct xen_callback_register *r)
+{
+	struct pvmx_callback cb = {
+		.cs = fixup_selector(r->cs),
+		.eip = r->eip,
+		.mask_events = r->flags & CALLBACKF_mask_events,
+	};
+
+	switch (r->type) {
+	case CALLBACKTYPE_event:
+		cb.mask_events = true;		/* always, flags ignored */
+		v->event_cb = cb;
+		return 0;
+	case CALLBACKTYPE_failsafe:
+		v->failsafe_cb = cb;
+		return 0;
+	case CALLBACKTYPE_syscall32:
+		v->syscall32_cb = cb;
+		return 0;
+	case CALLBACKTYPE_sysenter:
+		v->sysenter_cb = cb;
+		return 0;
+	case CALLBACKTYPE_nmi:
+		/* The NMI trap entry: flat kernel CS, masks events. */
+		v->trap_ctxt[TRAP_NMI].cs = FLAT_RING1_CS;
+		v->trap_ctxt[TRAP_NMI].address = r->eip;
+		v->trap_ctxt[TRAP_NMI].flags = PVMX_TRAP_MASK_EVENTS;
+		return 0;
+	default:
+		return -XEN_ENOSYS;
+	}
+}
+
+long pvmx_do_set_callbacks(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+{
+	struct xen_callback_register event = {
+		.type = CALLBACKTYPE_event, .cs = hc->arg[0], .eip = hc->arg[1],
+	};
+	struct xen_callback_register failsafe = {
+		.type = CALLBACKTYPE_failsafe, .cs = hc->arg[2], .eip = hc->arg[3],
+	};
+
+	register_callback(v, &event);
+	register_callback(v, &failsafe);
+	return 0;
+}
+
+long pvmx_do_callback_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+{
+	struct xen_callback_register reg;
+	u16 type;
+
+	switch (hc->arg[0]) {
+	case CALLBACKOP_register:
+		if (pvmx_copy_from_guest(v, &reg, hc->arg[1], sizeof(reg)))
+			return -XEN_EFAULT;
+		return register_callback(v, &reg);
+	case CALLBACKOP_unregister:
+		if (pvmx_copy_from_guest(v, &type, hc->arg[1], sizeof(type)))
+			return -XEN_EFAULT;
+		switch (type) {
+		case CALLBACKTYPE_event:
+		case CALLBACKTYPE_failsafe:
+		case CALLBACKTYPE_syscall32:
+		case CALLBACKTYPE_sysenter:
+			return -XEN_EINVAL;
+		case CALLBACKTYPE_nmi:
+			memset(&v->trap_ctxt[TRAP_NMI], 0, sizeof(v->trap_ctxt[TRAP_NMI]));
+			return 0;
+		default:
+			return -XEN_ENOSYS;
+		}
+	default:
+		return -XEN_EINVAL;
+	}
+}
+
+/* ---- bounce frames -------------------------------------------------------- */
+
+struct bounce {
+	const char *what;	/* for crash reasons */
+	u64 address;		/* for crash reasons: #PF address */
+	u16 cs;
+	u32 eip;
+	bool mask_events;
+	bool has_error;
+	u32 error;
+	bool failsafe;		/* push DS, ES, FS, GS below EIP */
+};
+
+/*
+ * Pushes the frame for the interrupted context in v->cpu and enters the
+ * handler.  Returns 0, or -XEN_EFAULT when the stack cannot take the frame
+ * (nothing changed then).
+ */
+static int push_frame(struct pvmx_vcpu_core *v, const struct bounce *b)
+{
+	struct pvmx_cpu *cpu = &v->cpu;
+	struct xen_vcpu_info *vi = pvmx_vcpu_info(v);
+	u8 saved_mask = READ_ONCE(vi->evtchn_upcall_mask);
+	u32 frame[10], *p = frame + ARRAY_SIZE(frame);
+	u32 esp = cpu->gpr[PVMX_ESP], bytes;
+	u16 ss = cpu->ss;
+	u16 segs[4];
+	int i;
+
+	if (cpu->cs & 2) {
+		/* From ring 2/3: onto the stack_switch stack, saving SS:ESP. */
+		*--p = cpu->ss;
+		*--p = esp;
+		ss = v->cpu.kernel_ss;
+		esp = v->cpu.kernel_sp;
+		if (!pvmx_arch_selector_usable(v, ss, PVMX_SEG_STACK))
+			return -XEN_EFAULT;
+	}
+	*--p = ((cpu->eflags & ~(PVMX_EFLAGS_IF | PVMX_EFLAGS_IOPL)) |
+		(saved_mask ? 0 : PVMX_EFLAGS_IF));
+	*--p = cpu->cs | ((u32)saved_mask << 16);
+	*--p = cpu->eip;
+	if (b->failsafe) {
+		pvmx_arch_get_data_segs(v, segs);
+		for (i = 3; i >= 0; i--)
+			*--p = segs[i];
+	}
+	if (b->has_error)
+		*--p = b->error;
+
+	bytes = (frame + ARRAY_SIZE(frame) - p) * sizeof(u32);
+	if (esp < bytes || pvmx_copy_to_guest(v, esp - bytes, p, bytes))
+		return -XEN_EFAULT;
+
+	cpu->gpr[PVMX_ESP] = esp - bytes;
+	cpu->ss = ss;
+	cpu->cs = b->cs;
+	cpu->eip = b->eip;
+	cpu->eflags &= ~(PVMX_EFLAGS_TF | PVMX_EFLAGS_VM | PVMX_EFLAGS_RF | PVMX_EFLAGS_NT);
+	if (b->mask_events)
+		WRITE_ONCE(vi->evtchn_upcall_mask, 1);
+	return 0;
+}
+
+static bool callback_usable(struct pvmx_vcpu_core *v, u16 cs)
+{
+	return (cs & ~3u) && pvmx_arch_selector_usable(v, cs, PVMX_SEG_CODE);
+}
+
+/*
+ * The failsafe callback: entered when the normal frame cannot be built (or,
+ * from iret, the context cannot be loaded).  When that fails as well, or
+ * there is no failsafe callback, the guest is crashed with both reasons.
+ */
+static enum pvmx_action deliver_failsafe(struct pvmx_vcpu_core *v, const char *why)
+{
+	struct bounce b = {
+		.what = "failsafe callback",
+		.cs = v->failsafe_cb.cs,
+		.eip = v->failsafe_cb.eip,
+		.mask_events = v->failsafe_cb.mask_events,
+		.failsafe = true,
+	};
+
+	if (!callback_usable(v, b.cs))
+		return pvmx_crash(v, PVMX_CRASH_UNHANDLED_TRAP, ~0u, 0, v->cpu.gpr[PVMX_ESP],
+				  "%s, and no usable failsafe callback (cs %04x)", why, b.cs);
+	if (push_frame(v, &b))
+		return pvmx_crash(v, PVMX_CRASH_UNHANDLED_TRAP, ~0u, 0, v->cpu.gpr[PVMX_ESP],
+				  "%s, and the failsafe frame did not fit either", why);
+	return PVMX_RESUME;
+}
+
+static enum pvmx_action bounce(struct pvmx_vcpu_core *v, const struct bounce *b, u32 vector)
+{
+	char why[112];
+
+	if (!callback_usable(v, b->cs))
+		return pvmx_crash(v, PVMX_CRASH_UNHANDLED_TRAP, vector,
+				  b->has_error ? b->error : 0, b->address,
+				  "unhandled %s in ring %u at %04x:%08x; no trap handler registered%s",
+				  b->what, v->cpu.cs & 3, v->cpu.cs, v->cpu.eip,
+				  b->cs ? " (unusable cs)" : "");
+	if (!push_frame(v, b))
+		return PVMX_RESUME;
+	snprintf(why, sizeof(why), "cannot write the frame for %s at %04x:%08x",
+		 b->what, (v->cpu.cs & 2) ? v->cpu.kernel_ss : v->cpu.ss,
+		 (v->cpu.cs & 2) ? v->cpu.kernel_sp : (u32)v->cpu.gpr[PVMX_ESP]);
+	return deliver_failsafe(v, why);
+}
+
+static const char *const vector_names[32] = {
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+	"#BR bound range", "#UD invalid opcode", "#NM device not available",
+	"#DF double fault", "coprocessor overrun", "#TS invalid TSS",
+	"#NP segment not present", "#SS stack fault", "#GP general protection",
+	"#PF page fault", "reserved 15", "#MF x87 error", "#AC alignment check",
+	"#MC machine check", "#XM SIMD error", "#VE virtualization", "#CP control protection",
+};
+
+enum pvmx_action pvmx_deliver_exception(struct pvmx_vcpu_core *v, u32 vector,
+					bool has_error, u32 error)
+{
+	const struct pvmx_trap_entry *t = &v->trap_ctxt[vector & 0xFF];
+	struct bounce b = {
+		.cs = t->cs,
+		.eip = t->address,
+		.mask_events = t->flags & PVMX_TRAP_MASK_EVENTS,
+		.has_error = has_error,
+		.error = error,
+	};
+	char what[80];
+	int n;
+
+	if (vector < ARRAY_SIZE(vector_names) && vector_names[vector])
+		n = snprintf(what, sizeof(what), "%s", vector_names[vector]);
+	else
+		n = snprintf(what, sizeof(what), "vector %u", vector);
+	if (vector == TRAP_PF) {
+		b.address = READ_ONCE(pvmx_vcpu_info(v)->cr2);
+		snprintf(what + n, sizeof(what) - n, " at address 0x%llx (error code 0x%x)",
+			 b.address, error);
+	} else if (has_error) {
+		snprintf(what + n, sizeof(what) - n, " (error code 0x%x)", error);
+	}
+	b.what = what;
+	/* #NM reaches the guest only with its virtual TS set, which it clears. */
+	if (vector == TRAP_NM && v->fpu_ts) {
+		v->fpu_ts = false;
+		pvmx_arch_set_fpu_ts(v, false);
+	}
+	return bounce(v, &b, vector);
+}
+
+enum pvmx_action pvmx_software_interrupt(struct pvmx_vcpu_core *v, u32 vector, u32 insn_len)
+{
+	const struct pvmx_trap_entry *t = &v->trap_ctxt[vector & 0xFF];
+	u32 cpl = v->cpu.cs & 3;
+	char what[32];
+	bool allowed;
+
+	/* Xen's int $0x80 fast path ignores the DPL when a handler exists. */
+	if (vector == 0x80 && (t->cs & ~3u))
+		allowed = true;
+	else
+		allowed = t->address && (t->flags & PVMX_TRAP_DPL_MASK) >= cpl;
+	if (!allowed)
+		return pvmx_deliver_exception(v, TRAP_GP, true, (vector << 3) | 2);
+
+	v->cpu.eip += insn_len;
+	snprintf(what, sizeof(what), "int $0x%x", vector);
+	return bounce(v, &(struct bounce){ .what = what, .cs = t->cs, .eip = t->address,
+			.mask_events = t->flags & PVMX_TRAP_MASK_EVENTS }, vector);
+}
+
+/* ---- iret (23) ------------------------------------------------------------ */
+
+long pvmx_do_iret(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+{
+	struct pvmx_cpu *cpu = &v->cpu;
+	u32 esp = cpu->gpr[PVMX_ESP];
+	u32 f[6];	/* eax, eip, cs, eflags, esp, ss */
+	u16 cs, ss = cpu->ss, segs[4];
+	u32 new_esp, i;
+
+	hc->regs_replaced = true;
+	if (pvmx_copy_from_guest(v, f, esp, 16)) {
+		hc->action = pvmx_crash(v, PVMX_CRASH_BAD_STATE, ~0u, 0, esp,
+					"iret: cannot read the frame at %08x", esp);
+		return 0;
+	}
+	cs = f[2] & 0xFFFF;
+	if (!(cs & 3)) {
+		hc->action = pvmx_crash(v, PVMX_CRASH_BAD_STATE, ~0u, 0, esp,
+					"iret to ring 0 (cs %04x)", cs);
+		return 0;
+	}
+	if (f[3] & PVMX_EFLAGS_VM) {
+		/* Compat Xen refuses VM86 with #GP. */
+		hc->action = pvmx_deliver_exception(v, TRAP_GP, true, 0);
+		return cpu->gpr[PVMX_EAX];
+	}
+	new_esp = esp + 16;
+	if (cs & 2) {
+		if (pvmx_copy_from_guest(v, f + 4, esp + 16, 8)) {
+			hc->action = pvmx_crash(v, PVMX_CRASH_BAD_STATE, ~0u, 0, esp,
+						"iret: cannot read the frame at %08x", esp);
+			return 0;
+		}
+		new_esp = f[4];
+		ss = f[5] & 0xFFFF;
+	}
+
+	/* The upcall mask follows the popped IF; the real IF stays on. */
+	WRITE_ONCE(pvmx_vcpu_info(v)->evtchn_upcall_mask, !(f[3] & PVMX_EFLAGS_IF));
+	cpu->gpr[PVMX_EAX] = f[0];
+	cpu->eip = f[1];
+	cpu->cs = cs;
+	cpu->eflags = (f[3] & PVMX_EFLAGS_LEGAL & ~PVMX_EFLAGS_IOPL) |
+		      PVMX_EFLAGS_IF | PVMX_EFLAGS_FIXED;
+	cpu->gpr[PVMX_ESP] = new_esp;
+	cpu->ss = ss;
+
+	if (!pvmx_arch_selector_usable(v, cs, PVMX_SEG_CODE) ||
+	    !pvmx_arch_selector_usable(v, ss, PVMX_SEG_STACK)) {
+		char why[64];
+
+		snprintf(why, sizeof(why), "iret: cannot load cs %04x / ss %04x", cs, ss);
+		hc->action = deliver_failsafe(v, why);
+		return cpu->gpr[PVMX_EAX];
+	}
+	if (cs & 2) {
+		/* Like a hardware iret to an outer ring: drop more privileged data segments. */
+		pvmx_arch_get_data_segs(v, segs);
+		for (i = 0; i < 4; i++)
+			if (!pvmx_arch_selector_usable(v, segs[i], PVMX_SEG_USER_DATA))
+				segs[i] = 0;
+		pvmx_arch_set_data_segs(v, segs);
+	}
+	return f[0];
+}

@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef PVMX_UNIT_TESTS_H
+#define PVMX_UNIT_TESTS_H
+#include "harness.h"
+extern const struct unit_test core_tests[];
+extern const struct unit_test trap_tests[];
+#endif
