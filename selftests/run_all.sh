@@ -5,9 +5,12 @@
 #
 # Loads pvmx.ko, checks the device node and `pvmx info`, runs uapi_test (each
 # of its subtests counts as a test here), runs every test guest through the
-# launcher checking exit status and output, the timeout and signal paths,
-# malformed images, module unload refused while a VM is open, an unload/load
-# cycle, and finally that the kernel log has no BUG/WARNING/Oops.
+# launcher checking exit status and output (CPUID policy, memory the guest
+# does not own, privileged instructions in ring 1), the timeout and signal
+# paths, the vCPU thread moved between host CPUs by affinity changes and by
+# CPU hotplug while a guest runs (2+ CPUs), malformed images, module unload
+# refused while a VM is open, unload/load cycles, and finally that the kernel
+# log has no BUG/WARNING/Oops.
 #
 # KTAP on stdout; exit 0 when nothing failed, 1 otherwise, 4 when the CPU has
 # no VMX (everything skipped).
@@ -19,6 +22,8 @@
 #   PVMX_RUN_TIMEOUT  --timeout for guests that stop by themselves (120)
 #   PVMX_SELFTESTS    only run tests whose name matches this grep -E pattern
 #                     (the others are reported as skipped)
+#   PVMX_MIGRATE_N, PVMX_HOTPLUG_N  busy.elf iterations for the affinity and
+#                     the hotplug tests (120000, 50000)
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 PVMX_KO=${PVMX_KO:-/pvmx/pvmx.ko}
@@ -402,6 +407,211 @@ t_insmod_again() {
 	expect_rc 0 && expect_out "Bye."
 }
 
+# ---- CPUID, memory the guest does not own, privileged instructions -------------
+
+t_guest_cpuid() {
+	run_guest cpuid cpuid.elf
+	expect_rc 0 && expect_ktap_pass
+}
+
+# bad_memory MODE: the guest rewrites its own page tables (mode= on its
+# command line); exit 20 and a reason matching each ERE given.
+bad_memory() {	# MODE ERE...
+	m=$1; shift
+	run_guest "bad_memory_$m" bad_memory.elf --cmdline "mode=$m"
+	expect_rc 20 && expect_err_re "pvmx: guest crashed: " || return 1
+	for re in "$@"; do
+		expect_err_re "$re" || return 1
+	done
+	if grep -q FAIL "$out"; then show; return 1; fi
+}
+t_guest_bad_memory_outside() {
+	bad_memory outside "read of guest-physical 0x0*80000000 outside the guest's memory"
+}
+t_guest_bad_memory_hvwrite() {
+	bad_memory hvwrite "write of hypervisor page 0x0*100002018 " &&
+		expect_out "read 0x00cfbb000000ffff through the writable mapping"
+}
+t_guest_bad_memory_hvread() {
+	bad_memory hvread "#PF page fault at address 0x0*ffe0e018 " || return 1
+	expect_out "descriptor ok" || return 1
+	eip=$(hex_after "at eip")
+	[ -n "$eip" ] || { diag "the guest did not print its store's eip"; show; return 1; }
+	expect_err_re "in ring 1 at e019:0*$eip;"
+}
+
+# privileged MODE ERE [trap]: exit 20, reason matching ERE at CS:EIP of the
+# instruction (the guest prints its address, and the next instruction's,
+# first).  With "trap" the EIP may also be the next instruction's: #BP is a
+# trap, and Xen's #BP frame holds the address after int3.
+privileged() {
+	run_guest "privileged_$1" privileged.elf --cmdline "mode=$1"
+	expect_rc 20 && expect_err_re "pvmx: guest crashed: unhandled $2 in ring 1 at " || return 1
+	eip=$(hex_after "at eip")
+	next=$(hex_after "next")
+	[ -n "$eip" ] && [ -n "$next" ] ||
+		{ diag "the guest did not print the instruction's eip"; show; return 1; }
+	if [ "$3" = trap ]; then
+		expect_err_re "in ring 1 at e019:0*($eip|$next);" || return 1
+		grep -qiE "in ring 1 at e019:0*$next;" "$err" &&
+			diag "reported eip 0x$next: the instruction after int3 (trap semantics)"
+	else
+		expect_err_re "in ring 1 at e019:0*$eip;" || return 1
+	fi
+	if grep -q FAIL "$out"; then show; return 1; fi
+}
+t_guest_privileged_hlt() { privileged hlt "#GP general protection \\(error code 0x0\\)"; }
+t_guest_privileged_out() { privileged out "#GP general protection \\(error code 0x0\\)"; }
+t_guest_privileged_cli() { privileged cli "#GP general protection \\(error code 0x0\\)"; }
+t_guest_privileged_int80() { privileged int80 "#GP general protection \\(error code 0x402\\)"; }
+t_guest_privileged_int3() { privileged int3 "#BP breakpoint" trap; }
+
+# ---- the vCPU thread moving between host CPUs --------------------------------
+
+# busy.elf iterations: the affinity test needs the guest to outlive at
+# least 10 flips of ~0.2 s (plus a fork or two each, slow under Bochs).
+MIGRATE_N=${PVMX_MIGRATE_N:-120000}
+HOTPLUG_N=${PVMX_HOTPLUG_N:-50000}
+CPU1=/sys/devices/system/cpu/cpu1/online
+
+nr_cpus_online() { grep -c '^processor' /proc/cpuinfo; }
+
+# Field 39 of /proc/PID/stat: the CPU the task last ran on (no fork: the
+# comm "(pvmx)" has no spaces).
+task_cpu() {
+	read -r stat <"/proc/$1/stat" 2>/dev/null || return
+	# shellcheck disable=SC2086
+	set -- $stat
+	echo "${39}"
+}
+
+# start_busy NAME N: busy.elf (n=N) in the background, launcher PID in $bpid.
+start_busy() {
+	out=$TMP/$1.out; err=$TMP/$1.err; busy_n=$2
+	"$PVMX" run --timeout "$((RUN_TIMEOUT * 3))" --cmdline "n=$busy_n" \
+		"$GUESTS/busy.elf" >"$out" 2>"$err" &
+	bpid=$!
+}
+
+# finish_busy: wait for it, then check exit 0, every guest check, "done".
+finish_busy() {
+	wait $bpid
+	rc=$?
+	expect_rc 0 && expect_ktap_pass && expect_out "busy: done $busy_n iterations"
+}
+
+SKIP_REASON=""
+need_two_cpus() {
+	if [ "$(nr_cpus_online)" -lt 2 ]; then
+		SKIP_REASON="needs 2 online CPUs, the VM has $(nr_cpus_online)"
+		return 1
+	fi
+	if ! command -v taskset >/dev/null 2>&1; then
+		SKIP_REASON="no taskset command"
+		return 1
+	fi
+}
+
+t_vcpu_migrates_between_cpus() {
+	need_two_cpus || return 4
+	start_busy migrate "$MIGRATE_N"
+	flips=0; seen0=0; seen1=0; ret=0
+	while kill -0 $bpid 2>/dev/null; do
+		mask=$((flips % 2 + 1))		# CPU 0, CPU 1, CPU 0, ...
+		if ! taskset -p $mask $bpid >/dev/null 2>"$TMP/taskset.err"; then
+			kill -0 $bpid 2>/dev/null || break	# it just finished
+			diag "taskset -p $mask $bpid failed: $(cat "$TMP/taskset.err")"
+			ret=1
+			break
+		fi
+		flips=$((flips + 1))
+		usleep 200000
+		case $(task_cpu $bpid) in
+		0) seen0=$((seen0 + 1)) ;;
+		1) seen1=$((seen1 + 1)) ;;
+		esac
+	done
+	finish_busy || ret=1
+	diag "$flips affinity flips; samples on CPU 0: $seen0, on CPU 1: $seen1"
+	if [ $flips -lt 10 ]; then
+		diag "only $flips flips before the guest finished, want at least 10"
+		ret=1
+	fi
+	if [ $seen0 = 0 ] || [ $seen1 = 0 ]; then
+		diag "the launcher was not seen running on both CPUs"
+		ret=1
+	fi
+	return $ret
+}
+
+cpu1_online() {	# 0|1
+	echo "$1" >"$CPU1" 2>"$TMP/hotplug.err" && [ "$(cat "$CPU1")" = "$1" ]
+}
+
+t_cpu_hotplug_with_vm() {
+	need_two_cpus || return 4
+	if [ ! -w "$CPU1" ]; then
+		SKIP_REASON="$CPU1 is not writable (no CPU hotplug)"
+		return 4
+	fi
+	start_busy hotplug "$HOTPLUG_N"
+	ret=0; cycles=0; during=0
+	while [ $cycles -lt 2 ]; do
+		cycles=$((cycles + 1))
+		taskset -p 2 $bpid >/dev/null 2>&1
+		usleep 100000
+		diag "cycle $cycles: launcher on CPU $(task_cpu $bpid), taking CPU 1 offline"
+		if ! cpu1_online 0; then
+			diag "cycle $cycles: could not take CPU 1 offline: $(cat "$TMP/hotplug.err")"
+			ret=1
+			break
+		fi
+		kill -0 $bpid 2>/dev/null && during=$((during + 1))
+		diag "cycle $cycles: CPU 1 offline, launcher on CPU $(task_cpu $bpid)"
+		usleep 200000
+		if ! cpu1_online 1; then
+			diag "cycle $cycles: could not bring CPU 1 back: $(cat "$TMP/hotplug.err")"
+			ret=1
+			break
+		fi
+		# Back onto the CPU that was just re-onlined.
+		taskset -p 2 $bpid >/dev/null 2>&1
+		usleep 200000
+		diag "cycle $cycles: CPU 1 online again, launcher on CPU $(task_cpu $bpid)"
+	done
+	[ "$(cat "$CPU1")" = 1 ] || cpu1_online 1 || { diag "CPU 1 left offline"; ret=1; }
+	finish_busy || ret=1
+	if [ $during -lt $cycles ]; then
+		diag "the guest was running for only $during of $cycles offline steps"
+		ret=1
+	fi
+	run_guest hotplug_hello hello.elf
+	expect_rc 0 && expect_out "Bye." || ret=1
+	return $ret
+}
+
+t_module_reload_cycles() {
+	i=0
+	while [ $i -lt 3 ]; do
+		i=$((i + 1))
+		if module_loaded && ! rmmod pvmx 2>"$TMP/rmmod3.err"; then
+			diag "cycle $i: rmmod failed: $(cat "$TMP/rmmod3.err")"
+			return 1
+		fi
+		if module_loaded || [ -e /dev/pvmx ]; then
+			diag "cycle $i: module or /dev/pvmx still present after rmmod"
+			return 1
+		fi
+		if ! insmod "$PVMX_KO" 2>"$TMP/insmod3.err"; then
+			diag "cycle $i: insmod failed: $(cat "$TMP/insmod3.err")"
+			return 1
+		fi
+		[ -c /dev/pvmx ] || { diag "cycle $i: no /dev/pvmx after insmod"; return 1; }
+		run_guest "reload_hello_$i" hello.elf
+		expect_rc 0 && expect_out "Bye." || { diag "cycle $i: hello failed"; return 1; }
+	done
+}
+
 t_dmesg_clean() {
 	if [ -n "$MARK" ]; then
 		dmesg | sed -n "/$MARK/,\$p" >"$TMP/dmesg"
@@ -425,11 +635,14 @@ TESTS_POST="guest_hello guest_hello_memory guest_xen_version guest_console
 guest_hypercall guest_shutdown_poweroff guest_shutdown_reboot guest_shutdown_suspend
 guest_shutdown_crash guest_shutdown_watchdog guest_shutdown_soft_reset
 guest_crash_ud2 guest_crash_pf guest_ring3 guest_notes_legacy guest_notes_section
-guest_highbase spin_timeout spin_sigint spin_sigterm image_missing
-image_truncated_header image_truncated_segment image_empty image_bad_magic
-image_class64 image_no_pae image_xen_version_2 image_overlap image_bad_loader
-image_entry_outside usage_errors rmmod_refused_while_vm_open rmmod insmod_again
-dmesg_clean"
+guest_highbase guest_cpuid guest_bad_memory_outside guest_bad_memory_hvwrite
+guest_bad_memory_hvread guest_privileged_hlt guest_privileged_out
+guest_privileged_cli guest_privileged_int80 guest_privileged_int3 spin_timeout
+spin_sigint spin_sigterm vcpu_migrates_between_cpus cpu_hotplug_with_vm
+image_missing image_truncated_header image_truncated_segment image_empty
+image_bad_magic image_class64 image_no_pae image_xen_version_2 image_overlap
+image_bad_loader image_entry_outside usage_errors rmmod_refused_while_vm_open
+rmmod insmod_again module_reload_cycles dmesg_clean"
 
 UAPI_TESTS=$("$UAPI" --list 2>/dev/null)
 count() { echo $# ; }
@@ -463,7 +676,13 @@ run_tests() {
 			result skip "$t" "not selected by PVMX_SELFTESTS"
 			continue
 		fi
-		if "t_$t"; then result pass "$t"; else result fail "$t"; fi
+		SKIP_REASON=""
+		"t_$t"
+		case $? in
+		0) result pass "$t" ;;
+		4) result skip "$t" "$SKIP_REASON" ;;
+		*) result fail "$t" ;;
+		esac
 	done
 }
 
