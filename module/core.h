@@ -76,11 +76,27 @@ struct pvmx_cpu {
 	u32 kernel_sp;
 };
 
+/* One event channel (2-level ABI). */
+struct pvmx_evtchn {
+	u8 state;		/* EVTCHNSTAT_* */
+	u8 vcpu;		/* vCPU notified */
+	u8 virq;		/* EVTCHNSTAT_virq */
+	u8 to_launcher;		/* interdomain with the launcher (console, store) */
+	u16 remote_dom;		/* unbound: who may bind; interdomain: the peer */
+	u16 remote_port;	/* interdomain with ourselves */
+};
+
+struct pvmx_vcpu_core;
+
 struct pvmx_vm_core {
 	struct pvmx_gmem mem;
 	struct xen_shared_info *shared_info;	/* host mapping of the frame */
 	u32 domid;
 	u32 shared_info_gfn;
+	struct pvmx_vcpu_core *vcpus[PVMX_MAX_VCPUS];
+	struct pvmx_evtchn evtchn[XEN_NR_EVTCHN_PORTS];
+	/* Ports raised from outside (launcher), applied by vCPU 0: atomic. */
+	u32 raised_ports[XEN_NR_EVTCHN_PORTS / 32];
 };
 
 /* One virtual IDT entry (set_trap_table). */
@@ -110,6 +126,18 @@ struct pvmx_vcpu_core {
 	struct pvmx_callback event_cb, failsafe_cb, syscall32_cb, sysenter_cb;
 	bool fpu_ts;		/* virtual CR0.TS (fpu_taskswitch) */
 	bool in_multicall;
+	u16 virq_port[XEN_NR_VIRQS];
+	u32 async_virqs;	/* VIRQs raised from timers/launcher: atomic */
+	struct {		/* SCHEDOP_block / SCHEDOP_poll in progress */
+		bool polling;
+		u32 nr_ports;
+		u16 ports[128];
+		u64 deadline;	/* 0: none */
+	} wait;
+	u64 periodic_ns;	/* 0: stopped */
+	u32 runstate_va;	/* register_runstate_memory_area, 0: none */
+	struct xen_vcpu_runstate_info runstate;
+	bool up;
 };
 
 /* What the arch back end does after a core call. */
@@ -118,6 +146,7 @@ enum pvmx_action {
 	PVMX_EXIT_TO_USER,	/* run->exit_reason says why */
 	PVMX_YIELD,		/* give up the host CPU, then re-enter */
 	PVMX_RESCHED,		/* let the host schedule if it wants, then re-enter */
+	PVMX_BLOCK,		/* sleep until an event (v->wait), then re-enter */
 };
 
 /* One hypercall in flight: from registers or from a multicall entry. */
@@ -179,7 +208,32 @@ enum pvmx_action pvmx_deliver_exception(struct pvmx_vcpu_core *v, u32 vector,
 					bool has_error, u32 error);
 /* `int n` (n = vector) that the hardware refused; EIP is on the instruction. */
 enum pvmx_action pvmx_software_interrupt(struct pvmx_vcpu_core *v, u32 vector, u32 insn_len);
+/* The event callback, for a pending unmasked upcall. */
+enum pvmx_action pvmx_deliver_upcall(struct pvmx_vcpu_core *v);
 struct xen_vcpu_info *pvmx_vcpu_info(struct pvmx_vcpu_core *v);
+
+/* ---- events.c: event channels, upcalls, timers, block/poll, vcpu_op ---- */
+long pvmx_do_event_channel_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long pvmx_do_event_channel_op_compat(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long pvmx_do_set_timer_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long pvmx_do_vcpu_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long pvmx_sched_block(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long pvmx_sched_poll(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+/* Boot: the launcher's console/xenstore ports; wall clock. */
+int pvmx_events_init(struct pvmx_vm_core *vm, u32 console_port, u32 store_port);
+void pvmx_vcpu_events_init(struct pvmx_vcpu_core *v);
+/* From any context: queue an event for the vCPU and wake it. */
+void pvmx_raise_virq_async(struct pvmx_vcpu_core *v, u32 virq);
+int pvmx_raise_port_async(struct pvmx_vm_core *vm, u32 port);
+/* vCPU thread, before entering the guest: apply queued events, time, upcall. */
+enum pvmx_action pvmx_prepare_entry(struct pvmx_vcpu_core *v);
+/* Whether a blocked or polling vCPU has something to do (vCPU thread). */
+bool pvmx_vcpu_should_wake(struct pvmx_vcpu_core *v);
+/* vcpu_time_info from the host clock; wall clock at system time 0. */
+void pvmx_update_time_info(struct pvmx_vcpu_core *v);
+void pvmx_set_wallclock(struct pvmx_vm_core *vm, u64 real_ns_at_zero);
+/* Runstate bookkeeping around host-side waits. */
+void pvmx_runstate_change(struct pvmx_vcpu_core *v, int state);
 
 /* ---- multicall.c -------------------------------------------------------- */
 long pvmx_do_multicall(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
@@ -196,5 +250,41 @@ void pvmx_arch_get_data_segs(struct pvmx_vcpu_core *v, u16 segs[4]);
 void pvmx_arch_set_data_segs(struct pvmx_vcpu_core *v, const u16 segs[4]);
 /* Virtual CR0.TS changed: make the next FPU use trap (#NM) or not. */
 void pvmx_arch_set_fpu_ts(struct pvmx_vcpu_core *v, bool ts);
+
+/* ---- provided by the host kernel layer (host.c) or the test harness ---- */
+struct pvmx_time_sample {
+	u64 tsc;
+	u64 ns;			/* system time: host monotonic ns */
+	u32 tsc_to_system_mul;
+	s8 tsc_shift;
+};
+void pvmx_host_time(struct pvmx_time_sample *t);
+u64 pvmx_host_now_ns(void);
+/* One-shot VIRQ_TIMER deadline in system ns (0 cancels); periodic (0 stops). */
+void pvmx_host_set_timer(struct pvmx_vcpu_core *v, u64 deadline_ns);
+void pvmx_host_set_periodic(struct pvmx_vcpu_core *v, u64 period_ns);
+/* Wake the vCPU's thread, or make it leave the guest to look at events. */
+void pvmx_host_kick(struct pvmx_vcpu_core *v);
+
+/* 32-bit atomics on guest-shared words (the guest updates them concurrently). */
+static inline bool pvmx_test_and_set_bit32(u32 *word, u32 bit)
+{
+	return __atomic_fetch_or(word, 1u << bit, __ATOMIC_SEQ_CST) & (1u << bit);
+}
+
+static inline bool pvmx_test_and_clear_bit32(u32 *word, u32 bit)
+{
+	return __atomic_fetch_and(word, ~(1u << bit), __ATOMIC_SEQ_CST) & (1u << bit);
+}
+
+static inline bool pvmx_test_bit32(const u32 *word, u32 bit)
+{
+	return __atomic_load_n(word, __ATOMIC_SEQ_CST) & (1u << bit);
+}
+
+static inline u32 pvmx_xchg32(u32 *word, u32 value)
+{
+	return __atomic_exchange_n(word, value, __ATOMIC_SEQ_CST);
+}
 
 #endif /* _PVMX_CORE_H */

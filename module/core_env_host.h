@@ -29,6 +29,7 @@ typedef long long s64;
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define likely(x)		__builtin_expect(!!(x), 1)
 #define unlikely(x)		__builtin_expect(!!(x), 0)
+#define fallthrough		__attribute__((__fallthrough__))
 #define BIT_ULL(n)		(1ULL << (n))
 #define __printf(a, b)		__attribute__((format(printf, a, b)))
 

@@ -96,10 +96,19 @@ static long do_sched_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	switch (hc->arg[0]) {
 	case SCHEDOP_yield:
 		return sched_yield(hc);
+	case SCHEDOP_block:
+		return pvmx_sched_block(v, hc);
 	case SCHEDOP_shutdown:
 		if (pvmx_copy_from_guest(v, &reason, hc->arg[1], sizeof(reason)))
 			return -XEN_EFAULT;
 		shutdown_guest(v, hc, reason);
+		return 0;
+	case SCHEDOP_poll:
+		return pvmx_sched_poll(v, hc);
+	case SCHEDOP_shutdown_code:
+		/* Recorded by Xen for a later shutdown; pvmx reports reasons as they come. */
+		if (pvmx_copy_from_guest(v, &reason, hc->arg[1], sizeof(reason)))
+			return -XEN_EFAULT;
 		return 0;
 	default:
 		return -XEN_ENOSYS;
@@ -111,6 +120,8 @@ static long do_sched_op_compat(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	switch (hc->arg[0]) {
 	case SCHEDOP_yield:
 		return sched_yield(hc);
+	case SCHEDOP_block:
+		return pvmx_sched_block(v, hc);
 	case SCHEDOP_shutdown:
 		shutdown_guest(v, hc, hc->arg[1]);
 		return 0;
@@ -243,8 +254,12 @@ static const pvmx_hypercall_fn hypercall_table[XEN_NR_HYPERCALL_SLOTS] = {
 	[__HYPERVISOR_fpu_taskswitch]		= pvmx_do_fpu_taskswitch,
 	[__HYPERVISOR_sched_op_compat]		= do_sched_op_compat,
 	[__HYPERVISOR_multicall]		= pvmx_do_multicall,
+	[__HYPERVISOR_set_timer_op]		= pvmx_do_set_timer_op,
+	[__HYPERVISOR_event_channel_op_compat]	= pvmx_do_event_channel_op_compat,
 	[__HYPERVISOR_iret]			= pvmx_do_iret,
+	[__HYPERVISOR_vcpu_op]			= pvmx_do_vcpu_op,
 	[__HYPERVISOR_callback_op]		= pvmx_do_callback_op,
+	[__HYPERVISOR_event_channel_op]		= pvmx_do_event_channel_op,
 	[__HYPERVISOR_update_va_mapping]	= do_update_va_mapping,
 	[__HYPERVISOR_xen_version]		= do_xen_version,
 	[__HYPERVISOR_console_io]		= do_console_io,

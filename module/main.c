@@ -59,10 +59,12 @@ static int __init pvmx_init(void)
 	BUILD_BUG_ON(sizeof(struct pvmx_memory) != 64);
 	BUILD_BUG_ON(sizeof(struct pvmx_boot_info) != 120);
 	BUILD_BUG_ON(sizeof(struct pvmx_vmx_info) != 80);
+	BUILD_BUG_ON(sizeof(struct pvmx_event) != 32);
 
 	ret = pvmx_arch_init();
 	if (ret)
 		return ret;
+	pvmx_host_init_clock();
 	ret = misc_register(&pvmx_dev);
 	if (ret) {
 		pr_err("pvmx: cannot register /dev/%s: %d\n", PVMX_DEV_NAME, ret);

@@ -6,7 +6,9 @@
 #ifndef _PVMX_H
 #define _PVMX_H
 
+#include <linux/hrtimer.h>
 #include <linux/kref.h>
+#include <linux/wait.h>
 #include <linux/mutex.h>
 #include <linux/mm.h>
 #include <linux/version.h>
@@ -44,6 +46,10 @@ struct pvmx_vcpu {
 	struct page *run_page;
 	bool regs_set;
 	u64 exits;
+	struct task_struct *run_task;	/* thread inside PVMX_RUN, for kicks */
+	wait_queue_head_t wq;		/* SCHEDOP_block/poll sleep here */
+	struct hrtimer singleshot;	/* set_timer_op, VCPUOP_set_singleshot_timer */
+	struct hrtimer periodic;	/* VCPUOP_set_periodic_timer (10 ms default) */
 	struct pvmx_vcpu_arch arch;
 };
 
@@ -52,6 +58,12 @@ int pvmx_create_vm(unsigned long flags);
 void pvmx_vm_put(struct pvmx_vm *vm);
 int pvmx_create_vcpu(struct pvmx_vm *vm, unsigned long id);
 void pvmx_vcpu_free(struct pvmx_vcpu *vcpu);
+
+/* host.c */
+void pvmx_host_init_clock(void);
+void pvmx_host_vcpu_init(struct pvmx_vcpu *vcpu);
+void pvmx_host_vcpu_destroy(struct pvmx_vcpu *vcpu);
+int pvmx_host_vcpu_wait(struct pvmx_vcpu *vcpu);
 
 /* Implemented by the arch back end. */
 int pvmx_arch_init(void);

@@ -274,8 +274,9 @@ static enum pvmx_action bounce(struct pvmx_vcpu_core *v, const struct bounce *b,
 	if (!callback_usable(v, b->cs))
 		return pvmx_crash(v, PVMX_CRASH_UNHANDLED_TRAP, vector,
 				  b->has_error ? b->error : 0, b->address,
-				  "unhandled %s in ring %u at %04x:%08x; no trap handler registered%s",
+				  "unhandled %s in ring %u at %04x:%08x; no %s registered%s",
 				  b->what, v->cpu.cs & 3, v->cpu.cs, v->cpu.eip,
+				  vector == ~0u ? "event callback" : "trap handler",
 				  b->cs ? " (unusable cs)" : "");
 	if (!push_frame(v, b))
 		return PVMX_RESUME;
@@ -347,6 +348,18 @@ enum pvmx_action pvmx_software_interrupt(struct pvmx_vcpu_core *v, u32 vector, u
 	snprintf(what, sizeof(what), "int $0x%x", vector);
 	return bounce(v, &(struct bounce){ .what = what, .cs = t->cs, .eip = t->address,
 			.mask_events = t->flags & PVMX_TRAP_MASK_EVENTS }, vector);
+}
+
+enum pvmx_action pvmx_deliver_upcall(struct pvmx_vcpu_core *v)
+{
+	struct bounce b = {
+		.what = "event upcall",
+		.cs = v->event_cb.cs,
+		.eip = v->event_cb.eip,
+		.mask_events = true,
+	};
+
+	return bounce(v, &b, ~0u);
 }
 
 /* ---- iret (23) ------------------------------------------------------------ */

@@ -14,6 +14,7 @@
 
 void pvmx_vcpu_free(struct pvmx_vcpu *vcpu)
 {
+	pvmx_host_vcpu_destroy(vcpu);
 	pvmx_arch_vcpu_destroy(vcpu);
 	if (vcpu->run_page)
 		__free_page(vcpu->run_page);
@@ -62,8 +63,13 @@ static int pvmx_vcpu_run(struct pvmx_vcpu *vcpu, unsigned long arg)
 	if (vcpu->regs_set) {
 		ret = 0;
 		/* A guest that shut down or crashed reports the same end again. */
-		if (vcpu->core.state == PVMX_VCPU_RUNNABLE)
+		if (vcpu->core.state == PVMX_VCPU_RUNNABLE) {
+			WRITE_ONCE(vcpu->run_task, current);
+			pvmx_runstate_change(&vcpu->core, RUNSTATE_running);
 			ret = pvmx_arch_run(vcpu);
+			pvmx_runstate_change(&vcpu->core, RUNSTATE_runnable);
+			WRITE_ONCE(vcpu->run_task, NULL);
+		}
 		vcpu->core.run->exits = vcpu->exits;
 	}
 	mutex_unlock(&vcpu->run_lock);
@@ -150,6 +156,8 @@ int pvmx_create_vcpu(struct pvmx_vm *vm, unsigned long id)
 	vcpu->core.vm = &vm->core;
 	vcpu->core.id = id;
 	mutex_init(&vcpu->run_lock);
+	pvmx_host_vcpu_init(vcpu);
+	pvmx_vcpu_events_init(&vcpu->core);
 	vcpu->run_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!vcpu->run_page) {
 		pvmx_vcpu_free(vcpu);
@@ -169,6 +177,7 @@ int pvmx_create_vcpu(struct pvmx_vm *vm, unsigned long id)
 		goto out;
 	}
 	vm->vcpus[id] = vcpu;
+	WRITE_ONCE(vm->core.vcpus[id], &vcpu->core);
 out:
 	mutex_unlock(&vm->lock);
 	return ret;

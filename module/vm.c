@@ -9,6 +9,7 @@
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -103,6 +104,7 @@ static int pvmx_vm_set_memory(struct pvmx_vm *vm, struct pvmx_memory __user *arg
 	vm->core.shared_info = page_address(vm->shared_info_page);
 	for (i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
 		vm->core.shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
+	pvmx_set_wallclock(&vm->core, ktime_get_real_ns() - ktime_get_ns());
 
 	ret = pvmx_arch_map_memory(vm);
 	if (ret)
@@ -200,6 +202,11 @@ static int pvmx_vm_set_boot_info(struct pvmx_vm *vm, const void __user *argp)
 		goto out;
 	}
 
+	if (pvmx_events_init(&vm->core, b.console_evtchn, b.store_evtchn)) {
+		kvfree(p2m);
+		ret = -EINVAL;
+		goto out;
+	}
 	vm->p2m = p2m;
 	vm->boot = b;
 	vm->core.domid = b.domid;
@@ -211,6 +218,26 @@ static int pvmx_vm_set_boot_info(struct pvmx_vm *vm, const void __user *argp)
 out:
 	mutex_unlock(&vm->lock);
 	return ret;
+}
+
+static int pvmx_vm_raise_event(struct pvmx_vm *vm, const void __user *argp)
+{
+	struct pvmx_event ev;
+	struct pvmx_vcpu_core *v0;
+
+	if (copy_from_user(&ev, argp, sizeof(ev)))
+		return -EFAULT;
+	if ((ev.flags & ~PVMX_EVENT_VIRQ) || ev.pad || memchr_inv(ev.reserved, 0, sizeof(ev.reserved)))
+		return -EINVAL;
+	if (!vm->boot_info_set)
+		return -EINVAL;
+	if (!(ev.flags & PVMX_EVENT_VIRQ))
+		return pvmx_raise_port_async(&vm->core, ev.port) ? -EINVAL : 0;
+	v0 = READ_ONCE(vm->core.vcpus[0]);
+	if (ev.virq >= XEN_NR_VIRQS || !v0)
+		return -EINVAL;
+	pvmx_raise_virq_async(v0, ev.virq);
+	return 0;
 }
 
 static long pvmx_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
@@ -225,6 +252,8 @@ static long pvmx_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 		return pvmx_vm_set_boot_info(vm, argp);
 	case PVMX_CREATE_VCPU:
 		return pvmx_create_vcpu(vm, arg);
+	case PVMX_RAISE_EVENT:
+		return pvmx_vm_raise_event(vm, argp);
 	default:
 		return -ENOTTY;
 	}

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "libpvmx.h"
+#include <pvmx/xen_abi.h>
 
 /* The uapi layouts libpvmx was built against (the module pins the same). */
 _Static_assert(sizeof(struct pvmx_run) == PVMX_RUN_MMAP_SIZE, "pvmx_run size");
@@ -222,6 +223,39 @@ int pvmx_vcpu_get_regs(struct pvmx_vcpu *vcpu, struct pvmx_regs *regs)
 int pvmx_vcpu_set_regs(struct pvmx_vcpu *vcpu, const struct pvmx_regs *regs)
 {
 	return ioctl(vcpu->fd, PVMX_SET_REGS, regs) < 0 ? -errno : 0;
+}
+
+int pvmx_vm_raise_event(struct pvmx_vm *vm, uint32_t port_or_virq, bool virq)
+{
+	struct pvmx_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	if (virq) {
+		ev.virq = port_or_virq;
+		ev.flags = PVMX_EVENT_VIRQ;
+	} else {
+		ev.port = port_or_virq;
+	}
+	return ioctl(vm->fd, PVMX_RAISE_EVENT, &ev) < 0 ? -errno : 0;
+}
+
+size_t pvmx_console_ring_drain(void *ring_page, char *buf, size_t max, bool *bad)
+{
+	struct xen_console_ring *ring = ring_page;
+	uint32_t cons = __atomic_load_n(&ring->out_cons, __ATOMIC_ACQUIRE);
+	uint32_t prod = __atomic_load_n(&ring->out_prod, __ATOMIC_ACQUIRE);
+	size_t n = 0;
+
+	*bad = false;
+	if (prod - cons > sizeof(ring->out)) {
+		*bad = true;
+		__atomic_store_n(&ring->out_cons, prod, __ATOMIC_RELEASE);
+		return 0;
+	}
+	while (cons != prod && n < max)
+		buf[n++] = ring->out[cons++ % sizeof(ring->out)];
+	__atomic_store_n(&ring->out_cons, cons, __ATOMIC_RELEASE);
+	return n;
 }
 
 int pvmx_vcpu_run(struct pvmx_vcpu *vcpu)

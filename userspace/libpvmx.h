@@ -219,6 +219,18 @@ int pvmx_vcpu_create(struct pvmx_vm *vm, unsigned id, struct pvmx_vcpu *vcpu,
 		     char *err);
 int pvmx_vcpu_get_regs(struct pvmx_vcpu *vcpu, struct pvmx_regs *regs);
 int pvmx_vcpu_set_regs(struct pvmx_vcpu *vcpu, const struct pvmx_regs *regs);
+/* PVMX_RAISE_EVENT on a launcher port, or (virq true) on vCPU 0's VIRQ binding. */
+int pvmx_vm_raise_event(struct pvmx_vm *vm, uint32_t port_or_virq, bool virq);
+
+/*
+ * Consume the output half of a PV console ring (struct xen_console_ring in
+ * guest memory): copy out[out_cons..out_prod) into buf (at most max bytes)
+ * and advance out_cons.  A ring whose indices are more than its size apart
+ * is hostile or corrupt: it is resynchronised (cons = prod) and *bad set.
+ * Returns the number of bytes copied.
+ */
+size_t pvmx_console_ring_drain(void *ring, char *buf, size_t max, bool *bad);
+
 /* PVMX_RUN: 0 with vcpu->run->exit_reason set, or -errno (-EINTR possible). */
 int pvmx_vcpu_run(struct pvmx_vcpu *vcpu);
 void pvmx_vcpu_destroy(struct pvmx_vcpu *vcpu);

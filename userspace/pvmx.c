@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "libpvmx.h"
+#include <pvmx/xen_abi.h>
 
 #define DEFAULT_MEMORY	(32ULL << 20)
 
@@ -451,7 +452,33 @@ static int check_signals(const struct args *a)
 	return -1;
 }
 
-static int run_loop(struct pvmx_vcpu *vcpu, const struct args *a)
+/*
+ * The guest signalled a port the launcher owns.  The console port means new
+ * output in the PV console ring: print it and signal back (space freed), as
+ * xenconsoled does.  The xenstore port has no backend here: ignored.
+ */
+static int handle_notify(struct pvmx_vm *vm, const struct pvmx_layout *L, uint32_t port)
+{
+	char buf[sizeof(((struct xen_console_ring *)0)->out)];
+	bool bad;
+	size_t n;
+	int rc;
+
+	if (port != L->boot.console_evtchn || L->boot.console_gpa == PVMX_NO_PAGE)
+		return 0;
+	n = pvmx_console_ring_drain((char *)vm->ram + L->boot.console_gpa, buf, sizeof(buf),
+				    &bad);
+	if (bad)
+		fprintf(stderr, "pvmx: console ring indices out of range: resynchronised\n");
+	write_all(STDOUT_FILENO, buf, n);
+	rc = pvmx_vm_raise_event(vm, port, false);
+	if (rc)
+		fprintf(stderr, "pvmx: PVMX_RAISE_EVENT: %s\n", strerror(-rc));
+	return rc;
+}
+
+static int run_loop(struct pvmx_vcpu *vcpu, struct pvmx_vm *vm,
+		    const struct pvmx_layout *L, const struct args *a)
 {
 	struct pvmx_run *run = vcpu->run;
 	int rc, st;
@@ -513,6 +540,10 @@ static int run_loop(struct pvmx_vcpu *vcpu, const struct args *a)
 			return PVMX_STATUS_INTERNAL;
 		case PVMX_EXIT_INTR:
 			break;	/* check_signals() at the top of the loop */
+		case PVMX_EXIT_NOTIFY:
+			if (handle_notify(vm, L, run->notify.port))
+				return PVMX_STATUS_ERROR;
+			break;
 		default:
 			fprintf(stderr, "pvmx: internal error: unknown exit reason %u\n",
 				run->exit_reason);
@@ -568,7 +599,7 @@ static int cmd_run(int argc, char **argv)
 		return PVMX_STATUS_ERROR;
 	}
 	install_signals(a.timeout);
-	st = run_loop(&vcpu, &a);
+	st = run_loop(&vcpu, &vm, &L, &a);
 	pvmx_vcpu_destroy(&vcpu);
 	pvmx_vm_destroy(&vm);
 	pvmx_close(&dev);

@@ -114,6 +114,7 @@ const char *pvmx_exit_name(unsigned r)
 	case PVMX_EXIT_CRASH:		return "crash";
 	case PVMX_EXIT_INTR:		return "intr";
 	case PVMX_EXIT_INTERNAL:	return "internal";
+	case PVMX_EXIT_NOTIFY:	return "notify";
 	}
 	return "unknown";
 }
@@ -152,6 +153,7 @@ const char *pvmx_cap_name(unsigned cap)
 	case PVMX_CAP_RUN_MMAP_SIZE:	return "run_mmap_size";
 	case PVMX_CAP_CONSOLE_MAX:	return "console_max";
 	case PVMX_CAP_VPID:		return "vpid";
+	case PVMX_CAP_EVENTS:		return "events";
 	}
 	return NULL;
 }

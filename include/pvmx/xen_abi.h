@@ -224,6 +224,66 @@ struct xen_shared_info {
 	__u32 wc_sec_hi;
 };
 
+/* Event channels (event_channel.h), 2-level ABI on 32-bit: 1024 ports. */
+#define XEN_NR_EVTCHN_PORTS	1024
+#define EVTCHNOP_bind_interdomain	0
+#define EVTCHNOP_bind_virq		1
+#define EVTCHNOP_bind_pirq		2
+#define EVTCHNOP_close			3
+#define EVTCHNOP_send			4
+#define EVTCHNOP_status			5
+#define EVTCHNOP_alloc_unbound		6
+#define EVTCHNOP_bind_ipi		7
+#define EVTCHNOP_bind_vcpu		8
+#define EVTCHNOP_unmask			9
+#define EVTCHNOP_reset			10
+#define EVTCHNOP_init_control		11
+#define EVTCHNOP_expand_array		12
+#define EVTCHNOP_set_priority		13
+
+#define EVTCHNSTAT_closed	0
+#define EVTCHNSTAT_unbound	1
+#define EVTCHNSTAT_interdomain	2
+#define EVTCHNSTAT_pirq		3
+#define EVTCHNSTAT_virq		4
+#define EVTCHNSTAT_ipi		5
+
+#define VIRQ_TIMER	0
+#define VIRQ_DEBUG	1
+#define VIRQ_CONSOLE	2
+#define XEN_NR_VIRQS	24
+
+#define DOMID_SELF	0x7FF0
+
+/* vcpu_op (vcpu.h) */
+#define VCPUOP_initialise		0
+#define VCPUOP_up			1
+#define VCPUOP_down			2
+#define VCPUOP_is_up			3
+#define VCPUOP_get_runstate_info	4
+#define VCPUOP_register_runstate_memory_area 5
+#define VCPUOP_set_periodic_timer	6
+#define VCPUOP_stop_periodic_timer	7
+#define VCPUOP_set_singleshot_timer	8
+#define VCPUOP_stop_singleshot_timer	9
+
+#define RUNSTATE_running	0
+#define RUNSTATE_runnable	1
+#define RUNSTATE_blocked	2
+#define RUNSTATE_offline	3
+
+struct xen_vcpu_runstate_info {
+	__s32 state;
+	__u64 state_entry_time __attribute__((aligned(4)));
+	__u64 time[4] __attribute__((aligned(4)));
+} __attribute__((packed, aligned(4)));
+
+struct xen_sched_poll {
+	__u32 ports;		/* guest pointer to u32[] */
+	__u32 nr_ports;
+	__u64 timeout __attribute__((aligned(4)));
+} __attribute__((packed, aligned(4)));
+
 /* PV console ring (io/console.h). */
 struct xen_console_ring {
 	char in[1024];
@@ -264,5 +324,7 @@ XEN_ABI_ASSERT(__builtin_offsetof(struct xen_shared_info, wc_version) == 2304, "
 XEN_ABI_ASSERT(__builtin_offsetof(struct xen_shared_info, wc_sec_hi) == 2340, "wc_sec_hi");
 XEN_ABI_ASSERT(sizeof(struct xen_compile_info) == 144, "compile_info");
 XEN_ABI_ASSERT(__builtin_offsetof(struct xen_console_ring, out_prod) == 3084, "console ring");
+XEN_ABI_ASSERT(sizeof(struct xen_vcpu_runstate_info) == 44, "runstate info");
+XEN_ABI_ASSERT(sizeof(struct xen_sched_poll) == 16, "sched_poll");
 
 #endif /* _PVMX_XEN_ABI_H */

@@ -246,6 +246,8 @@ int pvmx_arch_check_cap(unsigned long cap)
 		return PVMX_CONSOLE_MAX;
 	case PVMX_CAP_VPID:
 		return caps.vpid;
+	case PVMX_CAP_EVENTS:
+		return 1;
 	default:
 		return 0;
 	}
@@ -941,6 +943,8 @@ static void vmcs_write_guest_state(struct pvmx_vcpu *vcpu)
 	vmcs_write(GUEST_PDPTR1, cpu->pdpte[1]);
 	vmcs_write(GUEST_PDPTR2, cpu->pdpte[2]);
 	vmcs_write(GUEST_PDPTR3, cpu->pdpte[3]);
+	vcpu->arch.vmcs_cs = cpu->cs;
+	vcpu->arch.vmcs_ss = cpu->ss;
 	vcpu->arch.state_dirty = false;
 }
 
@@ -1036,23 +1040,44 @@ static void load_guest_segment(int sreg, u16 selector)
 	pvmx_write_guest_segment(sreg, &seg);
 }
 
+/* A bounce frame or iret may have switched rings or stacks. */
+static void sync_cs_ss(struct pvmx_vcpu *vcpu)
+{
+	struct pvmx_cpu *cpu = &vcpu->core.cpu;
+
+	if (cpu->cs != vcpu->arch.vmcs_cs) {
+		load_guest_segment(PVMX_SREG_CS, cpu->cs);
+		vcpu->arch.vmcs_cs = cpu->cs;
+	}
+	if (cpu->ss != vcpu->arch.vmcs_ss) {
+		load_guest_segment(PVMX_SREG_SS, cpu->ss);
+		vcpu->arch.vmcs_ss = cpu->ss;
+	}
+}
+
 /* One stretch of guest execution on this CPU; see the comment at the top. */
 static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 {
 	struct pvmx_cpu *cpu = &vcpu->core.cpu;
 	struct pvmx_host_segments host;
 	enum pvmx_action act;
-	u16 exit_cs, exit_ss;
 
 	preempt_disable();
 	vcpu_load(vcpu);
 	if (vcpu->arch.state_dirty)
 		vmcs_write_guest_state(vcpu);
 	save_host_segments(vcpu, &host);
+	pvmx_update_time_info(&vcpu->core);
 	kernel_fpu_begin();
 	asm volatile("fxrstor %0" : : "m" (*vcpu->arch.fpu));
 
 	for (;;) {
+		/* Queued events, and the upcall if one is deliverable now. */
+		act = pvmx_prepare_entry(&vcpu->core);
+		sync_cs_ss(vcpu);
+		if (act != PVMX_RESUME)
+			break;
+
 		local_irq_disable();
 		if (need_resched() || signal_pending(current)) {
 			local_irq_enable();
@@ -1081,16 +1106,10 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 		cpu->eip = vmcs_read(GUEST_RIP);
 		cpu->gpr[PVMX_ESP] = (u32)vmcs_read(GUEST_RSP);
 		cpu->eflags = vmcs_read(GUEST_RFLAGS);
-		cpu->cs = vmcs_read(GUEST_CS_SELECTOR);
-		cpu->ss = vmcs_read(GUEST_SS_SELECTOR);
-		exit_cs = cpu->cs;
-		exit_ss = cpu->ss;
+		cpu->cs = vcpu->arch.vmcs_cs = vmcs_read(GUEST_CS_SELECTOR);
+		cpu->ss = vcpu->arch.vmcs_ss = vmcs_read(GUEST_SS_SELECTOR);
 		act = pvmx_handle_exit(vcpu);
-		/* A bounce frame or iret may have switched rings or stacks. */
-		if (cpu->cs != exit_cs)
-			load_guest_segment(PVMX_SREG_CS, cpu->cs);
-		if (cpu->ss != exit_ss)
-			load_guest_segment(PVMX_SREG_SS, cpu->ss);
+		sync_cs_ss(vcpu);
 		if (act != PVMX_RESUME)
 			break;
 	}
@@ -1116,12 +1135,18 @@ int pvmx_arch_run(struct pvmx_vcpu *vcpu)
 			return 0;
 		}
 		act = run_stretch(vcpu);
-		if (act == PVMX_EXIT_TO_USER)
+		switch (act) {
+		case PVMX_EXIT_TO_USER:
 			return 0;
-		/* SCHEDOP_yield: what sched_yield() does for a thread. */
-		if (act == PVMX_YIELD)
+		case PVMX_YIELD:
+			/* SCHEDOP_yield: what sched_yield() does for a thread. */
 			yield();
-		else
+			break;
+		case PVMX_BLOCK:
+			pvmx_host_vcpu_wait(vcpu);	/* a signal is seen above */
+			break;
+		default:
 			cond_resched();
+		}
 	}
 }

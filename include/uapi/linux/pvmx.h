@@ -52,7 +52,8 @@
 #define PVMX_CAP_RUN_MMAP_SIZE	3	/* bytes to mmap on a vCPU fd */
 #define PVMX_CAP_CONSOLE_MAX	4	/* bytes per PVMX_EXIT_CONSOLE */
 #define PVMX_CAP_VPID		5	/* 1 when VPID tags the guest TLB */
-#define PVMX_CAP_NR		6
+#define PVMX_CAP_EVENTS		6	/* PVMX_RAISE_EVENT and PVMX_EXIT_NOTIFY */
+#define PVMX_CAP_NR		7
 
 struct pvmx_vmx_info {
 	__u64 vmx_basic;		/* IA32_VMX_BASIC */
@@ -111,6 +112,23 @@ struct pvmx_boot_info {
 /* Argument: vCPU id, 0 .. PVMX_MAX_VCPUS-1.  Returns a vCPU file descriptor. */
 #define PVMX_CREATE_VCPU	_IO(PVMXIO, 0x12)
 
+/*
+ * Raise an event from outside the guest, as a backend in another domain
+ * would: on a port the launcher owns (the console or xenstore port of
+ * struct pvmx_boot_info), or with PVMX_EVENT_VIRQ on vCPU 0's binding of a
+ * global or per-vCPU VIRQ.  Returns 0 also when the VIRQ is not bound (the
+ * event is dropped, as Xen drops it).
+ */
+struct pvmx_event {
+	__u32 port;			/* without PVMX_EVENT_VIRQ */
+	__u32 virq;			/* with PVMX_EVENT_VIRQ, < 24 */
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved[2];
+};
+#define PVMX_EVENT_VIRQ		(1u << 0)
+#define PVMX_RAISE_EVENT	_IOW(PVMXIO, 0x13, struct pvmx_event)
+
 /* ---------------------------------------------------------------------- */
 /* ioctls on a vCPU fd                                                      */
 /* ---------------------------------------------------------------------- */
@@ -145,6 +163,7 @@ struct pvmx_regs {
 #define PVMX_EXIT_CRASH		3	/* hypervisor crashed the guest: crash.* */
 #define PVMX_EXIT_INTR		4	/* a signal is pending; PVMX_RUN again to go on */
 #define PVMX_EXIT_INTERNAL	5	/* pvmx could not run the guest: internal.* */
+#define PVMX_EXIT_NOTIFY	6	/* guest signalled a launcher port: notify.port */
 
 /* Xen's shutdown reasons (sched.h). */
 #define PVMX_SHUTDOWN_POWEROFF	0
@@ -194,6 +213,10 @@ struct pvmx_run {
 			__u32 pad;
 			__u64 data[4];
 		} internal;
+		struct {
+			__u32 port;
+			__u32 pad;
+		} notify;
 		char padding[PVMX_RUN_MMAP_SIZE - 64];
 	};
 };

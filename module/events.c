@@ -1,0 +1,663 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Events and time: 2-level event channels with Xen's exact semantics
+ * (reference section 9.4), VIRQs, the event upcall, set_timer_op and the
+ * vcpu_op timers, SCHEDOP_block/poll, runstate and the time fields of
+ * shared_info.
+ *
+ * Everything here runs on the vCPU's own thread except the *_async entry
+ * points, which only set atomic bits and kick the vCPU: timers (hard IRQ)
+ * and the launcher queue events; the vCPU applies them before it enters
+ * the guest.  The guest changes the pending/mask/selector words itself
+ * concurrently, so every access to them is atomic.
+ */
+#include "core.h"
+
+#define DOMID_LAUNCHER		0	/* the launcher plays dom0's backends */
+#define POLL_MAX_PORTS		128
+/* set_timer_op: deadlines this far away are replaced by now + 100 ms. */
+#define TIMER_MAX_DELTA_NS	(1ULL << 50)
+#define TIMER_FALLBACK_NS	100000000ULL
+#define PERIODIC_DEFAULT_NS	10000000ULL	/* Xen's 10 ms for PV vCPUs */
+#define PERIODIC_MIN_NS		1000000ULL
+
+static bool virq_is_per_vcpu(u32 virq)
+{
+	return virq == VIRQ_TIMER || virq == VIRQ_DEBUG || virq == 7 /* XENOPROF */ ||
+	       virq == 13 /* XENPMU */;
+}
+
+static struct pvmx_vcpu_core *vcpu_of(struct pvmx_vm_core *vm, u32 id)
+{
+	return id < PVMX_MAX_VCPUS ? vm->vcpus[id] : NULL;
+}
+
+/* ---- pending, mask, upcall ------------------------------------------------ */
+
+/* Xen's evtchn_2l_set_pending(): pending, then selector and upcall if unmasked. */
+static void set_pending(struct pvmx_vm_core *vm, u32 port)
+{
+	struct xen_shared_info *si = vm->shared_info;
+	struct pvmx_vcpu_core *target = vcpu_of(vm, vm->evtchn[port].vcpu);
+	struct xen_vcpu_info *vi;
+
+	if (pvmx_test_and_set_bit32(&si->evtchn_pending[port / 32], port % 32))
+		return;
+	if (pvmx_test_bit32(&si->evtchn_mask[port / 32], port % 32) || !target)
+		return;
+	vi = pvmx_vcpu_info(target);
+	if (!pvmx_test_and_set_bit32(&vi->evtchn_pending_sel, port / 32)) {
+		WRITE_ONCE(vi->evtchn_upcall_pending, 1);
+		if (target->up)
+			pvmx_host_kick(target);
+	}
+}
+
+static void send_virq(struct pvmx_vcpu_core *v, u32 virq)
+{
+	u32 port = v->virq_port[virq];
+
+	if (port)
+		set_pending(v->vm, port);
+}
+
+void pvmx_raise_virq_async(struct pvmx_vcpu_core *v, u32 virq)
+{
+	__atomic_fetch_or(&v->async_virqs, 1u << virq, __ATOMIC_SEQ_CST);
+	pvmx_host_kick(v);
+}
+
+int pvmx_raise_port_async(struct pvmx_vm_core *vm, u32 port)
+{
+	if (port >= XEN_NR_EVTCHN_PORTS || !vm->evtchn[port].to_launcher)
+		return -XEN_EINVAL;
+	pvmx_test_and_set_bit32(&vm->raised_ports[port / 32], port % 32);
+	if (vm->vcpus[0])
+		pvmx_host_kick(vm->vcpus[0]);
+	return 0;
+}
+
+static void apply_async_events(struct pvmx_vcpu_core *v)
+{
+	u32 virqs, word, bits, i;
+
+	if (__atomic_load_n(&v->async_virqs, __ATOMIC_RELAXED)) {
+		virqs = pvmx_xchg32(&v->async_virqs, 0);
+		for (i = 0; i < XEN_NR_VIRQS; i++)
+			if (virqs & (1u << i))
+				send_virq(v, i);
+	}
+	if (v->id != 0)
+		return;
+	for (word = 0; word < ARRAY_SIZE(v->vm->raised_ports); word++) {
+		if (!__atomic_load_n(&v->vm->raised_ports[word], __ATOMIC_RELAXED))
+			continue;
+		bits = pvmx_xchg32(&v->vm->raised_ports[word], 0);
+		for (i = 0; i < 32; i++)
+			if (bits & (1u << i))
+				set_pending(v->vm, word * 32 + i);
+	}
+}
+
+/* Xen's time scale: ns = ((tsc << shift) * mul) >> 32, shift applied first. */
+void pvmx_update_time_info(struct pvmx_vcpu_core *v)
+{
+	struct xen_vcpu_time_info *t = &pvmx_vcpu_info(v)->time;
+	struct pvmx_time_sample now;
+
+	pvmx_host_time(&now);
+	WRITE_ONCE(t->version, t->version | 1);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	t->tsc_timestamp = now.tsc;
+	t->system_time = now.ns;
+	t->tsc_to_system_mul = now.tsc_to_system_mul;
+	t->tsc_shift = now.tsc_shift;
+	t->flags = 1;		/* XEN_PVCLOCK_TSC_STABLE_BIT */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	WRITE_ONCE(t->version, (t->version | 1) + 1);
+}
+
+enum pvmx_action pvmx_prepare_entry(struct pvmx_vcpu_core *v)
+{
+	struct xen_vcpu_info *vi = pvmx_vcpu_info(v);
+
+	apply_async_events(v);
+	if (!READ_ONCE(vi->evtchn_upcall_pending) || READ_ONCE(vi->evtchn_upcall_mask))
+		return PVMX_RESUME;
+	return pvmx_deliver_upcall(v);
+}
+
+/* vCPU thread only: applies queued events, then answers for block or poll. */
+bool pvmx_vcpu_should_wake(struct pvmx_vcpu_core *v)
+{
+	struct xen_shared_info *si = v->vm->shared_info;
+	struct xen_vcpu_info *vi = pvmx_vcpu_info(v);
+	u32 i, port;
+
+	apply_async_events(v);
+	if (READ_ONCE(vi->evtchn_upcall_pending) &&
+	    (!v->wait.polling || !READ_ONCE(vi->evtchn_upcall_mask)))
+		return true;
+	if (v->wait.polling)
+		for (i = 0; i < v->wait.nr_ports; i++) {
+			port = v->wait.ports[i];
+			if (pvmx_test_bit32(&si->evtchn_pending[port / 32], port % 32))
+				return true;
+		}
+	return false;
+}
+
+void pvmx_set_wallclock(struct pvmx_vm_core *vm, u64 real_ns_at_zero)
+{
+	struct xen_shared_info *si = vm->shared_info;
+	u64 sec = real_ns_at_zero / 1000000000ULL;
+
+	WRITE_ONCE(si->wc_version, si->wc_version | 1);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	si->wc_sec = (u32)sec;
+	si->wc_sec_hi = (u32)(sec >> 32);
+	si->wc_nsec = real_ns_at_zero % 1000000000ULL;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	WRITE_ONCE(si->wc_version, (si->wc_version | 1) + 1);
+}
+
+/* ---- event_channel_op ------------------------------------------------------ */
+
+struct evtchn_alloc_unbound { u16 dom, remote_dom; u32 port; };
+struct evtchn_bind_interdomain { u16 remote_dom, pad; u32 remote_port, local_port; };
+struct evtchn_bind_virq { u32 virq, vcpu, port; };
+struct evtchn_bind_ipi { u32 vcpu, port; };
+struct evtchn_port { u32 port; };
+struct evtchn_bind_vcpu { u32 port, vcpu; };
+struct evtchn_status {
+	u16 dom, pad;
+	u32 port, status, vcpu;
+	union {
+		u16 unbound_dom;
+		struct { u16 dom, pad; u32 port; } interdomain;
+		u32 virq;
+	} u;
+};
+
+static bool is_self(const struct pvmx_vm_core *vm, u32 dom)
+{
+	return dom == DOMID_SELF || dom == vm->domid;
+}
+
+static int alloc_port(struct pvmx_vm_core *vm)
+{
+	u32 port;
+
+	for (port = 1; port < XEN_NR_EVTCHN_PORTS; port++)
+		if (vm->evtchn[port].state == EVTCHNSTAT_closed)
+			return port;
+	return -XEN_ENOSPC;
+}
+
+static void close_port(struct pvmx_vm_core *vm, u32 port)
+{
+	struct pvmx_evtchn *chn = &vm->evtchn[port];
+
+	if (chn->state == EVTCHNSTAT_virq && vcpu_of(vm, chn->vcpu))
+		vm->vcpus[chn->vcpu]->virq_port[chn->virq] = 0;
+	if (chn->state == EVTCHNSTAT_interdomain && !chn->to_launcher) {
+		/* The peer (ourselves) goes back to waiting for a bind. */
+		struct pvmx_evtchn *peer = &vm->evtchn[chn->remote_port];
+
+		peer->state = EVTCHNSTAT_unbound;
+		peer->remote_dom = vm->domid;
+	}
+	pvmx_test_and_clear_bit32(&vm->shared_info->evtchn_pending[port / 32], port % 32);
+	memset(chn, 0, sizeof(*chn));
+}
+
+static long evtchn_alloc_unbound(struct pvmx_vcpu_core *v, u32 arg)
+{
+	struct pvmx_vm_core *vm = v->vm;
+	struct evtchn_alloc_unbound a;
+	int port;
+
+	if (pvmx_copy_from_guest(v, &a, arg, sizeof(a)))
+		return -XEN_EFAULT;
+	if (!is_self(vm, a.dom))
+		return -XEN_EPERM;
+	port = alloc_port(vm);
+	if (port < 0)
+		return port;
+	vm->evtchn[port] = (struct pvmx_evtchn){
+		.state = EVTCHNSTAT_unbound,
+		.remote_dom = is_self(vm, a.remote_dom) ? vm->domid : a.remote_dom,
+	};
+	a.port = port;
+	if (pvmx_copy_to_guest(v, arg, &a, sizeof(a))) {
+		close_port(vm, port);
+		return -XEN_EFAULT;
+	}
+	return 0;
+}
+
+static long evtchn_bind_interdomain(struct pvmx_vcpu_core *v, u32 arg)
+{
+	struct pvmx_vm_core *vm = v->vm;
+	struct evtchn_bind_interdomain b;
+	struct pvmx_evtchn *remote;
+	int port;
+
+	if (pvmx_copy_from_guest(v, &b, arg, sizeof(b)))
+		return -XEN_EFAULT;
+	if (!is_self(vm, b.remote_dom))
+		return -XEN_ESRCH;	/* pvmx guests see no other domain */
+	if (b.remote_port == 0 || b.remote_port >= XEN_NR_EVTCHN_PORTS)
+		return -XEN_EINVAL;
+	remote = &vm->evtchn[b.remote_port];
+	if (remote->state != EVTCHNSTAT_unbound || remote->remote_dom != vm->domid)
+		return -XEN_EINVAL;
+	port = alloc_port(vm);
+	if (port < 0)
+		return port;
+	vm->evtchn[port] = (struct pvmx_evtchn){
+		.state = EVTCHNSTAT_interdomain, .vcpu = v->id,
+		.remote_dom = vm->domid, .remote_port = b.remote_port,
+	};
+	remote->state = EVTCHNSTAT_interdomain;
+	remote->remote_dom = vm->domid;
+	remote->remote_port = port;
+	b.local_port = port;
+	if (pvmx_copy_to_guest(v, arg + 8, &b.local_port, 4)) {
+		close_port(vm, port);
+		return -XEN_EFAULT;
+	}
+	/* Xen marks the new local port pending so no notification is lost. */
+	set_pending(vm, port);
+	return 0;
+}
+
+static long evtchn_bind_virq(struct pvmx_vcpu_core *v, u32 arg)
+{
+	struct pvmx_vm_core *vm = v->vm;
+	struct evtchn_bind_virq b;
+	struct pvmx_vcpu_core *target;
+	int port;
+
+	if (pvmx_copy_from_guest(v, &b, arg, sizeof(b)))
+		return -XEN_EFAULT;
+	if (b.virq >= XEN_NR_VIRQS || (!virq_is_per_vcpu(b.virq) && b.vcpu != 0))
+		return -XEN_EINVAL;
+	target = vcpu_of(vm, b.vcpu);
+	if (!target)
+		return -XEN_ENOENT;
+	if (target->virq_port[b.virq])
+		return -XEN_EEXIST;
+	port = alloc_port(vm);
+	if (port < 0)
+		return port;
+	vm->evtchn[port] = (struct pvmx_evtchn){
+		.state = EVTCHNSTAT_virq, .vcpu = b.vcpu, .virq = b.virq,
+	};
+	target->virq_port[b.virq] = port;
+	b.port = port;
+	if (pvmx_copy_to_guest(v, arg + 8, &b.port, 4)) {
+		close_port(vm, port);
+		return -XEN_EFAULT;
+	}
+	if (b.virq == VIRQ_TIMER)
+		pvmx_host_set_periodic(target, target->periodic_ns);
+	return 0;
+}
+
+static long evtchn_bind_ipi(struct pvmx_vcpu_core *v, u32 arg)
+{
+	struct pvmx_vm_core *vm = v->vm;
+	struct evtchn_bind_ipi b;
+	int port;
+
+	if (pvmx_copy_from_guest(v, &b, arg, sizeof(b)))
+		return -XEN_EFAULT;
+	if (!vcpu_of(vm, b.vcpu))
+		return -XEN_ENOENT;
+	port = alloc_port(vm);
+	if (port < 0)
+		return port;
+	vm->evtchn[port] = (struct pvmx_evtchn){ .state = EVTCHNSTAT_ipi, .vcpu = b.vcpu };
+	b.port = port;
+	if (pvmx_copy_to_guest(v, arg + 4, &b.port, 4)) {
+		close_port(vm, port);
+		return -XEN_EFAULT;
+	}
+	return 0;
+}
+
+static long evtchn_close(struct pvmx_vcpu_core *v, u32 port)
+{
+	struct pvmx_vm_core *vm = v->vm;
+
+	if (port >= XEN_NR_EVTCHN_PORTS || vm->evtchn[port].state == EVTCHNSTAT_closed)
+		return -XEN_EINVAL;
+	if (vm->evtchn[port].state == EVTCHNSTAT_virq &&
+	    vm->evtchn[port].virq == VIRQ_TIMER && vcpu_of(vm, vm->evtchn[port].vcpu))
+		pvmx_host_set_periodic(vm->vcpus[vm->evtchn[port].vcpu], 0);
+	close_port(vm, port);
+	return 0;
+}
+
+static long evtchn_send(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc, u32 port)
+{
+	struct pvmx_vm_core *vm = v->vm;
+	struct pvmx_evtchn *chn;
+
+	if (port >= XEN_NR_EVTCHN_PORTS)
+		return -XEN_EINVAL;
+	chn = &vm->evtchn[port];
+	switch (chn->state) {
+	case EVTCHNSTAT_interdomain:
+		if (chn->to_launcher) {
+			v->run->notify.port = port;
+			v->run->notify.pad = 0;
+			v->run->exit_reason = PVMX_EXIT_NOTIFY;
+			hc->action = PVMX_EXIT_TO_USER;
+		} else {
+			set_pending(vm, chn->remote_port);
+		}
+		return 0;
+	case EVTCHNSTAT_ipi:
+		set_pending(vm, port);
+		return 0;
+	case EVTCHNSTAT_unbound:
+		return 0;		/* dropped silently, as Xen does */
+	default:
+		return -XEN_EINVAL;
+	}
+}
+
+static long evtchn_status(struct pvmx_vcpu_core *v, u32 arg)
+{
+	struct pvmx_vm_core *vm = v->vm;
+	struct evtchn_status st;
+	struct pvmx_evtchn *chn;
+
+	if (pvmx_copy_from_guest(v, &st, arg, 8))
+		return -XEN_EFAULT;
+	if (!is_self(vm, st.dom))
+		return -XEN_ESRCH;
+	if (st.port >= XEN_NR_EVTCHN_PORTS)
+		return -XEN_EINVAL;
+	chn = &vm->evtchn[st.port];
+	memset(&st.u, 0, sizeof(st.u));
+	st.status = chn->state;
+	st.vcpu = chn->vcpu;
+	switch (chn->state) {
+	case EVTCHNSTAT_unbound:
+		st.u.unbound_dom = chn->remote_dom;
+		break;
+	case EVTCHNSTAT_interdomain:
+		st.u.interdomain.dom = chn->to_launcher ? DOMID_LAUNCHER : vm->domid;
+		st.u.interdomain.port = chn->remote_port;
+		break;
+	case EVTCHNSTAT_virq:
+		st.u.virq = chn->virq;
+		break;
+	}
+	if (pvmx_copy_to_guest(v, arg + 8, &st.status, sizeof(st) - 8))
+		return -XEN_EFAULT;
+	return 0;
+}
+
+static long evtchn_unmask(struct pvmx_vcpu_core *v, u32 port)
+{
+	struct pvmx_vm_core *vm = v->vm;
+	struct xen_shared_info *si = vm->shared_info;
+	struct pvmx_vcpu_core *target;
+	struct xen_vcpu_info *vi;
+
+	if (port >= XEN_NR_EVTCHN_PORTS)
+		return -XEN_EINVAL;
+	target = vcpu_of(vm, vm->evtchn[port].vcpu);
+	if (pvmx_test_and_clear_bit32(&si->evtchn_mask[port / 32], port % 32) &&
+	    pvmx_test_bit32(&si->evtchn_pending[port / 32], port % 32) && target) {
+		vi = pvmx_vcpu_info(target);
+		if (!pvmx_test_and_set_bit32(&vi->evtchn_pending_sel, port / 32)) {
+			WRITE_ONCE(vi->evtchn_upcall_pending, 1);
+			if (target != v)
+				pvmx_host_kick(target);
+		}
+	}
+	return 0;
+}
+
+static long evtchn_bind_vcpu(struct pvmx_vcpu_core *v, u32 arg)
+{
+	struct pvmx_vm_core *vm = v->vm;
+	struct evtchn_bind_vcpu b;
+	struct pvmx_evtchn *chn;
+
+	if (pvmx_copy_from_guest(v, &b, arg, sizeof(b)))
+		return -XEN_EFAULT;
+	if (b.port >= XEN_NR_EVTCHN_PORTS)
+		return -XEN_EINVAL;
+	if (!vcpu_of(vm, b.vcpu))
+		return -XEN_ENOENT;
+	chn = &vm->evtchn[b.port];
+	switch (chn->state) {
+	case EVTCHNSTAT_virq:
+		if (virq_is_per_vcpu(chn->virq))
+			return -XEN_EINVAL;
+		fallthrough;
+	case EVTCHNSTAT_unbound:
+	case EVTCHNSTAT_interdomain:
+		chn->vcpu = b.vcpu;
+		return 0;
+	default:
+		return -XEN_EINVAL;
+	}
+}
+
+static long evtchn_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc, u32 cmd, u32 arg)
+{
+	u32 port;
+
+	switch (cmd) {
+	case EVTCHNOP_alloc_unbound:
+		return evtchn_alloc_unbound(v, arg);
+	case EVTCHNOP_bind_interdomain:
+		return evtchn_bind_interdomain(v, arg);
+	case EVTCHNOP_bind_virq:
+		return evtchn_bind_virq(v, arg);
+	case EVTCHNOP_bind_ipi:
+		return evtchn_bind_ipi(v, arg);
+	case EVTCHNOP_status:
+		return evtchn_status(v, arg);
+	case EVTCHNOP_bind_vcpu:
+		return evtchn_bind_vcpu(v, arg);
+	case EVTCHNOP_close:
+	case EVTCHNOP_send:
+	case EVTCHNOP_unmask:
+		if (pvmx_copy_from_guest(v, &port, arg, sizeof(port)))
+			return -XEN_EFAULT;
+		if (cmd == EVTCHNOP_close)
+			return evtchn_close(v, port);
+		if (cmd == EVTCHNOP_send)
+			return evtchn_send(v, hc, port);
+		return evtchn_unmask(v, port);
+	default:
+		/* bind_pirq, reset, and the FIFO ABI are not offered. */
+		return -XEN_ENOSYS;
+	}
+}
+
+long pvmx_do_event_channel_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+{
+	return evtchn_op(v, hc, hc->arg[0], hc->arg[1]);
+}
+
+/* event_channel_op_compat (16): {u32 cmd; union} behind one pointer. */
+long pvmx_do_event_channel_op_compat(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+{
+	u32 cmd;
+
+	if (pvmx_copy_from_guest(v, &cmd, hc->arg[0], sizeof(cmd)))
+		return -XEN_EFAULT;
+	return evtchn_op(v, hc, cmd, hc->arg[0] + 4);
+}
+
+int pvmx_events_init(struct pvmx_vm_core *vm, u32 console_port, u32 store_port)
+{
+	u32 ports[2] = { console_port, store_port };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (!ports[i])
+			continue;
+		if (ports[i] >= XEN_NR_EVTCHN_PORTS || vm->evtchn[ports[i]].state)
+			return -XEN_EINVAL;
+		vm->evtchn[ports[i]] = (struct pvmx_evtchn){
+			.state = EVTCHNSTAT_interdomain, .to_launcher = 1,
+			.remote_dom = DOMID_LAUNCHER,
+		};
+	}
+	return 0;
+}
+
+void pvmx_vcpu_events_init(struct pvmx_vcpu_core *v)
+{
+	v->periodic_ns = PERIODIC_DEFAULT_NS;
+	v->up = v->id == 0;
+	v->runstate.state = v->up ? RUNSTATE_runnable : RUNSTATE_offline;
+	v->runstate.state_entry_time = pvmx_host_now_ns();
+}
+
+/* ---- timers, block, poll --------------------------------------------------- */
+
+long pvmx_do_set_timer_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+{
+	u64 deadline = ((u64)hc->arg[1] << 32) | hc->arg[0];
+	u64 now = pvmx_host_now_ns();
+
+	if (deadline && ((s64)deadline < 0 || deadline > now + TIMER_MAX_DELTA_NS))
+		deadline = now + TIMER_FALLBACK_NS;
+	pvmx_host_set_timer(v, deadline);
+	return 0;
+}
+
+long pvmx_sched_block(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+{
+	struct xen_vcpu_info *vi = pvmx_vcpu_info(v);
+
+	/* Unmask first, then block unless something is already pending. */
+	WRITE_ONCE(vi->evtchn_upcall_mask, 0);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	apply_async_events(v);
+	if (!READ_ONCE(vi->evtchn_upcall_pending)) {
+		v->wait.polling = false;
+		v->wait.deadline = 0;
+		hc->action = PVMX_BLOCK;
+	}
+	return 0;
+}
+
+long pvmx_sched_poll(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+{
+	struct xen_shared_info *si = v->vm->shared_info;
+	struct xen_vcpu_info *vi = pvmx_vcpu_info(v);
+	struct xen_sched_poll p;
+	u32 ports[POLL_MAX_PORTS], i;
+
+	if (pvmx_copy_from_guest(v, &p, hc->arg[1], sizeof(p)))
+		return -XEN_EFAULT;
+	if (p.nr_ports > POLL_MAX_PORTS)
+		return -XEN_EINVAL;
+	if (pvmx_copy_from_guest(v, ports, p.ports, p.nr_ports * sizeof(u32)))
+		return -XEN_EFAULT;
+	for (i = 0; i < p.nr_ports; i++)
+		if (ports[i] >= XEN_NR_EVTCHN_PORTS)
+			return -XEN_EINVAL;
+	apply_async_events(v);
+	if (READ_ONCE(vi->evtchn_upcall_pending) && !READ_ONCE(vi->evtchn_upcall_mask))
+		return 0;
+	for (i = 0; i < p.nr_ports; i++) {
+		if (pvmx_test_bit32(&si->evtchn_pending[ports[i] / 32], ports[i] % 32))
+			return 0;
+		v->wait.ports[i] = ports[i];
+	}
+	if (p.timeout && p.timeout <= pvmx_host_now_ns())
+		return 0;
+	v->wait.polling = true;
+	v->wait.nr_ports = p.nr_ports;
+	v->wait.deadline = p.timeout;
+	hc->action = PVMX_BLOCK;
+	return 0;
+}
+
+/* ---- vcpu_op ----------------------------------------------------------------- */
+
+void pvmx_runstate_change(struct pvmx_vcpu_core *v, int state)
+{
+	u64 now = pvmx_host_now_ns();
+	struct xen_vcpu_runstate_info *rs = &v->runstate;
+
+	if (rs->state >= 0 && rs->state < 4 && now > rs->state_entry_time)
+		rs->time[rs->state] += now - rs->state_entry_time;
+	rs->state = state;
+	rs->state_entry_time = now;
+	if (v->runstate_va && state == RUNSTATE_running)
+		pvmx_copy_to_guest(v, v->runstate_va, rs, sizeof(*rs));
+}
+
+long pvmx_do_vcpu_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+{
+	struct pvmx_vcpu_core *target = vcpu_of(v->vm, hc->arg[1]);
+	u32 arg = hc->arg[2];
+	u64 period;
+	struct { u64 timeout_abs_ns; u32 flags; } __attribute__((packed)) sshot;
+	struct xen_vcpu_runstate_info rs;
+
+	if (!target)
+		return -XEN_ENOENT;
+	switch (hc->arg[0]) {
+	case VCPUOP_is_up:
+		return target->up;
+	case VCPUOP_get_runstate_info:
+		rs = target->runstate;
+		if (target == v) {
+			/* Account the time up to now to the running state. */
+			rs.time[RUNSTATE_running] += pvmx_host_now_ns() - rs.state_entry_time;
+			rs.state_entry_time = pvmx_host_now_ns();
+		}
+		return pvmx_copy_to_guest(v, arg, &rs, sizeof(rs)) ? -XEN_EFAULT : 0;
+	case VCPUOP_register_runstate_memory_area:
+		if (pvmx_copy_from_guest(v, &target->runstate_va, arg, 4))
+			return -XEN_EFAULT;
+		if (target->runstate_va && pvmx_copy_to_guest(v, target->runstate_va,
+							      &target->runstate,
+							      sizeof(target->runstate)))
+			return -XEN_EFAULT;
+		return 0;
+	case VCPUOP_set_periodic_timer:
+		if (pvmx_copy_from_guest(v, &period, arg, sizeof(period)))
+			return -XEN_EFAULT;
+		if (period < PERIODIC_MIN_NS || period > TIMER_MAX_DELTA_NS)
+			return -XEN_EINVAL;
+		target->periodic_ns = period;
+		if (target->virq_port[VIRQ_TIMER])
+			pvmx_host_set_periodic(target, period);
+		return 0;
+	case VCPUOP_stop_periodic_timer:
+		target->periodic_ns = 0;
+		pvmx_host_set_periodic(target, 0);
+		return 0;
+	case VCPUOP_set_singleshot_timer:
+		if (target != v)
+			return -XEN_EINVAL;
+		if (pvmx_copy_from_guest(v, &sshot, arg, sizeof(sshot)))
+			return -XEN_EFAULT;
+		/* Current Xen ignores VCPU_SSHOTTMR_future: a past deadline fires at once. */
+		pvmx_host_set_timer(v, sshot.timeout_abs_ns ? sshot.timeout_abs_ns : 1);
+		return 0;
+	case VCPUOP_stop_singleshot_timer:
+		if (target != v)
+			return -XEN_EINVAL;
+		pvmx_host_set_timer(v, 0);
+		return 0;
+	default:
+		return -XEN_ENOSYS;
+	}
+}
