@@ -53,6 +53,9 @@ void fixture_setup(void)
 	fx.v.cpu.ss = FLAT_RING1_SS;
 	fx.v.cpu.eflags = 0x202;
 	fx.v.state = PVMX_VCPU_RUNNABLE;
+	fx.now_ns = 1000000000ULL;
+	fx.vm.vcpus[0] = &fx.v;
+	pvmx_vcpu_events_init(&fx.v);
 	for (i = 0; i < 4; i++)
 		fx.data_segs[i] = FLAT_RING1_DS;
 }
@@ -130,4 +133,35 @@ void pvmx_arch_set_fpu_ts(struct pvmx_vcpu_core *v, bool ts)
 {
 	(void)v;
 	fx.hw_ts = ts;
+}
+
+void pvmx_host_time(struct pvmx_time_sample *t)
+{
+	t->tsc = fx.now_ns * 3;		/* a 3 GHz TSC */
+	t->ns = fx.now_ns;
+	t->tsc_to_system_mul = 0x55555555;
+	t->tsc_shift = 0;
+}
+
+u64 pvmx_host_now_ns(void)
+{
+	return fx.now_ns;
+}
+
+void pvmx_host_set_timer(struct pvmx_vcpu_core *v, u64 deadline_ns)
+{
+	(void)v;
+	fx.timer_deadline = deadline_ns;
+}
+
+void pvmx_host_set_periodic(struct pvmx_vcpu_core *v, u64 period_ns)
+{
+	(void)v;
+	fx.periodic_ns = period_ns;
+}
+
+void pvmx_host_kick(struct pvmx_vcpu_core *v)
+{
+	(void)v;
+	fx.kicks++;
 }

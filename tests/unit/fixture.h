@@ -25,6 +25,10 @@ struct fixture {
 	unsigned int preempt_calls;
 	u16 data_segs[4];
 	bool hw_ts;
+	u64 now_ns;
+	u64 timer_deadline;
+	u64 periodic_ns;
+	int kicks;
 	u32 last_flush_va;
 	bool last_flush_one;
 };

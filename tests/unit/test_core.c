@@ -223,7 +223,9 @@ static void sched_op_compat_by_value(void)
 	CHECK_EQ(fx_hypercall(__HYPERVISOR_sched_op_compat, SCHEDOP_shutdown, 0x103, 0, 0, 0),
 		 PVMX_EXIT_TO_USER);
 	CHECK_EQ(fx.run.shutdown.reason, 3);	/* kept as a u8, like Xen */
-	CHECK_EQ(fx_hypercall(__HYPERVISOR_sched_op_compat, SCHEDOP_block, 0, 0, 0, 0), PVMX_RESUME);
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_sched_op_compat, SCHEDOP_block, 0, 0, 0, 0), PVMX_BLOCK);
+	CHECK_EQ(fx_eax(), 0);
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_sched_op_compat, SCHEDOP_poll, 0, 0, 0, 0), PVMX_RESUME);
 	CHECK_EQ(fx_eax(), XEN_ERR(XEN_ENOSYS));
 }
 
@@ -312,7 +314,7 @@ const struct unit_test core_tests[] = {
 
 int main(void)
 {
-	const struct unit_test *const suites[] = { core_tests, trap_tests };
+	const struct unit_test *const suites[] = { core_tests, trap_tests, event_tests };
 	unsigned int s, i, n = 0, passed = 0, failed = 0;
 
 	for (s = 0; s < ARRAY_SIZE(suites); s++)

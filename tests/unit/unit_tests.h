@@ -4,4 +4,5 @@
 #include "harness.h"
 extern const struct unit_test core_tests[];
 extern const struct unit_test trap_tests[];
+extern const struct unit_test event_tests[];
 #endif
