@@ -58,18 +58,13 @@ long pvmx_do_set_trap_table(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
 	u32 table = hc->arg[0];
 	struct xen_trap_info ti;
-	int i;
+	u32 i;
 
 	if (!table) {
 		memset(v->trap_ctxt, 0, sizeof(v->trap_ctxt));
 		return 0;
 	}
-	for (i = 0; ; i++) {
-		if (i == TRAP_TABLE_BATCH && pvmx_arch_preempt_pending(v)) {
-			hc->arg[0] = table;
-			hc->preempted = true;
-			return 0;
-		}
+	for (i = 1; ; i++, table += sizeof(ti)) {
 		if (pvmx_copy_from_guest(v, &ti, table, sizeof(ti)))
 			return -XEN_EFAULT;
 		if (!ti.address)
@@ -77,9 +72,12 @@ long pvmx_do_set_trap_table(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 		v->trap_ctxt[ti.vector].address = ti.address;
 		v->trap_ctxt[ti.vector].cs = fixup_selector(ti.cs);
 		v->trap_ctxt[ti.vector].flags = ti.flags;
-		table += sizeof(ti);
-		if (i == TRAP_TABLE_BATCH)
-			i = 0;
+		/* A table without an end must not hold the CPU: continue later. */
+		if (!(i % TRAP_TABLE_BATCH) && pvmx_arch_preempt_pending(v)) {
+			hc->arg[0] = table + sizeof(ti);
+			hc->preempted = true;
+			return 0;
+		}
 	}
 }
 
