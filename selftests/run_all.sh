@@ -628,6 +628,140 @@ t_dmesg_clean() {
 	fi
 }
 
+# ---- PV ABI: traps, callbacks, multicall, events, timers, console ring --------
+
+t_guest_traps() { run_guest traps traps.elf; expect_rc 0 && expect_ktap_pass; }
+t_guest_ring3_traps() { run_guest ring3_traps ring3_traps.elf; expect_rc 0 && expect_ktap_pass; }
+t_guest_callbacks() { run_guest callbacks callbacks.elf; expect_rc 0 && expect_ktap_pass; }
+t_guest_failsafe() { run_guest failsafe failsafe.elf; expect_rc 0 && expect_ktap_pass; }
+
+# No failsafe callback: the iret to an unloadable CS crashes the guest.
+t_guest_failsafe_nofailsafe() {
+	run_guest failsafe_nofailsafe failsafe.elf --cmdline "mode=nofailsafe"
+	expect_rc 20 && expect_err_re "pvmx: guest crashed: .*iret" &&
+		expect_err_re "pvmx: guest crashed: .*failsafe" || return 1
+	if grep -q FAIL "$out"; then show; return 1; fi
+}
+
+# A bounce frame that cannot be written is fatal (reference 5.1 step 4).
+t_guest_failsafe_badstack() {
+	run_guest failsafe_badstack failsafe.elf --cmdline "mode=badstack"
+	expect_rc 20 && expect_err_re "pvmx: guest crashed: .*cannot write the frame" || return 1
+	if grep -q FAIL "$out"; then show; return 1; fi
+}
+
+# PREFIX: the line PREFIX + N chars (char k = chr(BASE + (k + OFF) % MOD)) must
+# appear exactly once in stdout.
+expect_pattern_line() {	# PREFIX N BASE MOD OFF
+	check=$(awk -v pre="$1" -v n="$2" -v base="$3" -v mod="$4" -v off="$5" '
+		BEGIN { want = pre; for (k = 0; k < n; k++) want = want sprintf("%c", base + (k + off) % mod); c = 0 }
+		index($0, pre) == 1 { if ($0 == want) c++; else bad = length($0) }
+		END { if (c == 1 && bad == "") print "ok"; else print c " exact lines, other line of length " bad }' "$out")
+	if [ "$check" != ok ]; then
+		diag "pattern $1: $check"
+		return 1
+	fi
+}
+
+t_guest_multicall() {
+	run_guest multicall multicall.elf
+	expect_rc 0 && expect_ktap_pass &&
+		expect_pattern_line MCPAT: 3000 97 26 0 &&
+		expect_pattern_line MCBIG: 4993 65 26 0
+}
+
+# Multicalls of 2000 entries (1000 one-char console writes) while the
+# launcher is stopped and continued every few ms: every entry runs once.
+t_multicall_signals() {
+	out=$TMP/mcsig.out; err=$TMP/mcsig.err
+	"$PVMX" run --timeout "$RUN_TIMEOUT" --cmdline "mode=storm batches=10" \
+		"$GUESTS/multicall.elf" >"$out" 2>"$err" &
+	pid=$!
+	sigs=0
+	while kill -0 $pid 2>/dev/null; do
+		kill -STOP $pid 2>/dev/null
+		usleep 2000
+		kill -CONT $pid 2>/dev/null
+		sigs=$((sigs + 1))
+		usleep 3000
+	done
+	wait $pid
+	rc=$?
+	diag "$sigs SIGSTOP/SIGCONT pairs"
+	expect_rc 0 && expect_ktap_pass || return 1
+	b=0
+	while [ $b -lt 10 ]; do
+		expect_pattern_line "MCSIG$b:" 1000 97 26 $b || { show; return 1; }
+		b=$((b + 1))
+	done
+	if [ $sigs -lt 5 ]; then
+		diag "only $sigs signal pairs were sent while the guest ran"
+		return 1
+	fi
+}
+
+t_guest_events() { run_guest events events.elf; expect_rc 0 && expect_ktap_pass; }
+t_guest_timers() { run_guest timers timers.elf; expect_rc 0 && expect_ktap_pass; }
+
+t_guest_console_ring() {
+	run_guest console_ring console_ring.elf
+	expect_rc 0 && expect_ktap_pass || return 1
+	expect_out "RING: hello from the console ring" && expect_out "RING: after resync" &&
+		expect_pattern_line RINGLONG: 5000 48 10 0 &&
+		expect_err_re "console ring indices out of range" || return 1
+	if [ "$(grep -c '^RING: hello from the console ring$' "$out")" != 1 ]; then
+		diag "the short message is not there exactly once"
+		show
+		return 1
+	fi
+}
+
+# VIRQ_DEBUG raised from the host (PVMX_RAISE_EVENT) wakes a blocked guest.
+t_guest_wait_virq() {
+	out=$TMP/wait_virq.out; err=$TMP/wait_virq.err
+	if [ -n "$GUARD" ]; then
+		$GUARD 120 "$HERE/raise_virq" "$GUESTS/wait_virq.elf" 300 >"$out" 2>"$err"
+	else
+		"$HERE/raise_virq" "$GUESTS/wait_virq.elf" 300 >"$out" 2>"$err"
+	fi
+	rc=$?
+	expect_rc 0 && expect_ktap_pass && expect_out "wait_virq: upcall arrived"
+}
+
+# A guest blocked with nothing bound still ends on --timeout and on SIGINT.
+t_block_timeout() {
+	run_pvmx block_timeout run --timeout 5 "$GUESTS/block.elf"
+	expect_rc 124 && expect_out "blocking"
+}
+
+t_block_sigint() {
+	out=$TMP/block_int.out; err=$TMP/block_int.err
+	"$UAPI" --exec-sigdfl "$PVMX" run --timeout 600 "$GUESTS/block.elf" >"$out" 2>"$err" &
+	pid=$!
+	i=0
+	while [ $i -lt 60 ] && ! grep -q blocking "$out"; do
+		kill -0 $pid 2>/dev/null || break
+		sleep 1
+		i=$((i + 1))
+	done
+	sleep 1
+	kill -INT $pid 2>/dev/null
+	i=0
+	while [ $i -lt 60 ] && kill -0 $pid 2>/dev/null; do
+		sleep 1
+		i=$((i + 1))
+	done
+	if kill -0 $pid 2>/dev/null; then
+		diag "launcher still running 60 s after SIGINT; killing it"
+		kill -KILL $pid
+		wait $pid
+		return 1
+	fi
+	wait $pid
+	rc=$?
+	expect_rc 130 && expect_out "blocking"
+}
+
 # ---- the plan -----------------------------------------------------------------
 
 TESTS_PRE="module_load dev_node pvmx_info"
@@ -637,8 +771,11 @@ guest_shutdown_crash guest_shutdown_watchdog guest_shutdown_soft_reset
 guest_crash_ud2 guest_crash_pf guest_ring3 guest_notes_legacy guest_notes_section
 guest_highbase guest_cpuid guest_bad_memory_outside guest_bad_memory_hvwrite
 guest_bad_memory_hvread guest_privileged_hlt guest_privileged_out
-guest_privileged_cli guest_privileged_int80 guest_privileged_int3 spin_timeout
-spin_sigint spin_sigterm vcpu_migrates_between_cpus cpu_hotplug_with_vm
+guest_privileged_cli guest_privileged_int80 guest_privileged_int3 guest_traps
+guest_ring3_traps guest_callbacks guest_failsafe guest_failsafe_nofailsafe
+guest_failsafe_badstack guest_multicall multicall_signals guest_events guest_timers
+guest_console_ring guest_wait_virq spin_timeout spin_sigint spin_sigterm block_timeout
+block_sigint vcpu_migrates_between_cpus cpu_hotplug_with_vm
 image_missing image_truncated_header image_truncated_segment image_empty
 image_bad_magic image_class64 image_no_pae image_xen_version_2 image_overlap
 image_bad_loader image_entry_outside usage_errors rmmod_refused_while_vm_open

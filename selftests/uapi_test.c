@@ -1274,6 +1274,48 @@ static void t_close_any_order(void)
 		     before - after);
 }
 
+/* ---- PVMX_RAISE_EVENT ---------------------------------------------------- */
+
+static int raise_ev(struct ctx *c, uint32_t port, uint32_t virq, uint32_t flags)
+{
+	struct pvmx_event ev = { .port = port, .virq = virq, .flags = flags };
+
+	return ioctl(c->vm, PVMX_RAISE_EVENT, &ev);
+}
+
+static void t_raise_event(void)
+{
+	struct pvmx_event ev;
+	struct ctx c;
+
+	EXPECT_EQ(ioctl(open_dev(), PVMX_CHECK_CAP, PVMX_CAP_EVENTS), 1);
+	setup(&c, ST_MEM);
+	EXPECT_ERRNO(raise_ev(&c, 1, 0, 0), EINVAL);		/* before SET_BOOT_INFO */
+	ASSERT(ioctl(c.vm, PVMX_SET_BOOT_INFO, &c.bi) == 0);
+	EXPECT_ERRNO(raise_ev(&c, 1, 0, 2), EINVAL);		/* unknown flag */
+	memset(&ev, 0, sizeof(ev));
+	ev.port = 1;
+	ev.pad = 1;
+	EXPECT_ERRNO(ioctl(c.vm, PVMX_RAISE_EVENT, &ev), EINVAL);
+	ev.pad = 0;
+	ev.reserved[1] = 1;
+	EXPECT_ERRNO(ioctl(c.vm, PVMX_RAISE_EVENT, &ev), EINVAL);
+	EXPECT_ERRNO(raise_ev(&c, 5, 0, 0), EINVAL);		/* not a launcher port */
+	EXPECT_ERRNO(raise_ev(&c, 0, 0, 0), EINVAL);
+	EXPECT_ERRNO(raise_ev(&c, 5000, 0, 0), EINVAL);
+	EXPECT_OK(raise_ev(&c, 1, 0, 0));			/* the console port */
+	EXPECT_OK(raise_ev(&c, 2, 0, 0));			/* the store port */
+	EXPECT_ERRNO(raise_ev(&c, 0, 24, PVMX_EVENT_VIRQ), EINVAL);
+	EXPECT_ERRNO(raise_ev(&c, 0, 1, PVMX_EVENT_VIRQ), EINVAL);	/* no vCPU 0 yet */
+	EXPECT_ERRNO(ioctl(c.vm, PVMX_RAISE_EVENT, bad_ptr()), EFAULT);
+	c.vcpu = ioctl(c.vm, PVMX_CREATE_VCPU, 0);
+	ASSERT(c.vcpu >= 0);
+	EXPECT_OK(raise_ev(&c, 0, 1, PVMX_EVENT_VIRQ));		/* VIRQ_DEBUG, unbound */
+	EXPECT_OK(raise_ev(&c, 0, 0, PVMX_EVENT_VIRQ));
+	EXPECT_ERRNO(raise_ev(&c, 0, 24, PVMX_EVENT_VIRQ), EINVAL);
+	EXPECT_ERRNO(raise_ev(&c, 0, 0xFFFFFFFF, PVMX_EVENT_VIRQ), EINVAL);
+}
+
 /* ---- table and main ---------------------------------------------------- */
 
 struct test {
@@ -1336,6 +1378,7 @@ static const struct test tests[] = {
 	T(run_ud2_crash),
 	T(run_pf_crash),
 	T(close_any_order),
+	T(raise_event),
 };
 #define NR_TESTS (sizeof(tests) / sizeof(tests[0]))
 

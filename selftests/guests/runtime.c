@@ -334,3 +334,187 @@ noreturn void guest_start(struct xen_start_info *si)
 	test_main();
 	test_done();
 }
+
+/* ---- PV ABI helpers ----------------------------------------------------- */
+
+struct xen_shared_info *shared_info;
+static u8 shared_info_va[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+
+struct xen_shared_info *map_shared_info(void)
+{
+	u64 pte = (u64)start_info->shared_info | 0x63;	/* P|RW|A|D */
+	long r;
+
+	if (shared_info)
+		return shared_info;
+	r = update_va_mapping((u32)shared_info_va, pte, UVMF_INVLPG);
+	if (r) {
+		printf("# map_shared_info: update_va_mapping = %d\n", (int)r);
+		return NULL;
+	}
+	shared_info = (struct xen_shared_info *)shared_info_va;
+	return shared_info;
+}
+
+struct xen_console_ring *console_ring(void)
+{
+	const u32 *p2m = (const u32 *)start_info->mfn_list;
+	u32 pfn;
+
+	for (pfn = 0; pfn < start_info->nr_pages; pfn++)
+		if (p2m[pfn] == start_info->console_mfn)
+			return (struct xen_console_ring *)((u32)__virt_base + (pfn << 12));
+	return NULL;
+}
+
+u64 now_ns(void)
+{
+	volatile struct xen_vcpu_time_info *t = &shared_info->vcpu_info[0].time;
+	u32 ver, mul;
+	u64 sys, ts, delta;
+	s32 shift;
+
+	do {
+		ver = t->version;
+		barrier();
+		ts = t->tsc_timestamp;
+		sys = t->system_time;
+		mul = t->tsc_to_system_mul;
+		shift = (__s8)t->tsc_shift;
+		barrier();
+	} while ((ver & 1) || ver != t->version);
+	delta = rdtsc() - ts;
+	if (shift >= 0)
+		delta <<= shift;
+	else
+		delta >>= -shift;
+	/* (delta * mul) >> 32 without 128-bit arithmetic. */
+	return sys + (((delta & 0xffffffffu) * mul) >> 32) + (delta >> 32) * mul;
+}
+
+long evtchn_simple(int cmd, u32 port)
+{
+	u32 p = port;
+
+	return evtchn_op(cmd, &p);
+}
+
+long evtchn_bind_virq(u32 virq, u32 vcpu, u32 *port)
+{
+	struct evtchn_bind_virq b = { virq, vcpu, 0xdeadbeef };
+	long r = evtchn_op(EVTCHNOP_bind_virq, &b);
+
+	if (port)
+		*port = b.port;
+	return r;
+}
+
+long evtchn_status_of(u32 port, struct evtchn_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->dom = DOMID_SELF;
+	st->port = port;
+	return evtchn_op(EVTCHNOP_status, st);
+}
+
+volatile struct trap_record trap_log[TRAP_LOG];
+volatile u32 trap_count, trap_hw_iret, trap_resume_any;
+volatile u32 trap_resume[256];
+void (*volatile trap_hook)(u32 vec, u32 *frame);
+void (*volatile event_hook)(u32 *frame);
+static volatile u32 trap_eax;
+
+const volatile struct trap_record *last_trap(void)
+{
+	static const struct trap_record none;
+
+	return trap_count ? &trap_log[(trap_count - 1) % TRAP_LOG] : &none;
+}
+
+int check_word(const char *what, u32 got, u32 want)
+{
+	if (got != want)
+		test_diag("  %s: got 0x%x, want 0x%x", what, got, want);
+	return got == want;
+}
+
+void trap_record_c(u32 vec, u32 ec, u32 *frame);
+void trap_record_c(u32 vec, u32 ec, u32 *frame)
+{
+	volatile struct trap_record *r = &trap_log[trap_count % TRAP_LOG];
+	u32 i, resume;
+
+	r->vector = vec;
+	r->has_ec = ec;
+	r->esp = (u32)frame;
+	r->handler_cs = read_cs();
+	r->mask = shared_info ? shared_info->vcpu_info[0].evtchn_upcall_mask : 0xff;
+	r->cr2 = shared_info ? shared_info->vcpu_info[0].cr2 : 0;
+	r->eax = trap_eax;
+	for (i = 0; i < 8; i++)
+		r->w[i] = frame[i];
+	trap_count++;
+	resume = vec < 256 && trap_resume[vec] ? trap_resume[vec] : trap_resume_any;
+	if (resume && vec != 0x100)
+		frame[ec] = resume;
+	if (vec == 0x100) {
+		if (event_hook)
+			event_hook(frame);
+	} else if (trap_hook) {
+		trap_hook(vec, frame);
+	}
+}
+
+#define TRAP_STUB(name, vec, ec)					\
+	".globl trap_stub_" #name "\n"					\
+	"trap_stub_" #name ":\n"					\
+	"	mov %eax, trap_eax\n"					\
+	"	push %eax\n	push %ecx\n	push %edx\n"		\
+	"	lea 12(%esp), %eax\n"					\
+	"	push %eax\n	push $" #ec "\n	push $" #vec "\n"	\
+	"	cld\n	call trap_record_c\n	add $12, %esp\n"	\
+	"	pop %edx\n	pop %ecx\n	pop %eax\n"		\
+	"	.if " #ec "\n	add $4, %esp\n	.endif\n"		\
+	"	jmp trap_return\n"
+
+asm(".text\n"
+    "trap_return:\n"
+    "	cmpl $0, trap_hw_iret\n"
+    "	jne 1f\n"
+    "	jmp hypercall_page + 23 * 32\n"
+    "1:	iret\n"
+    TRAP_STUB(0, 0, 0)
+    TRAP_STUB(3, 3, 0)
+    TRAP_STUB(6, 6, 0)
+    TRAP_STUB(7, 7, 0)
+    TRAP_STUB(13, 13, 1)
+    TRAP_STUB(14, 14, 1)
+    TRAP_STUB(64, 0x40, 0)
+    TRAP_STUB(65, 0x41, 0)
+    TRAP_STUB(128, 0x80, 0)
+    TRAP_STUB(130, 0x82, 0)
+    TRAP_STUB(alt, 0x106, 0)
+    ".globl event_stub\n"
+    "event_stub:\n"
+    "	mov %eax, trap_eax\n"
+    "	push %eax\n	push %ecx\n	push %edx\n"
+    "	lea 12(%esp), %eax\n"
+    "	push %eax\n	push $0\n	push $0x100\n"
+    "	cld\n	call trap_record_c\n	add $12, %esp\n"
+    "	pop %edx\n	pop %ecx\n	pop %eax\n"
+    "	jmp hypercall_page + 23 * 32\n");
+
+u64 div64(u64 n, u32 d)
+{
+	u64 q = 0, r = 0;
+	int i;
+
+	for (i = 63; i >= 0; i--) {
+		r = (r << 1) | ((n >> i) & 1);
+		if (r >= d) {
+			r -= d;
+			q |= 1ull << i;
+		}
+	}
+	return q;
+}

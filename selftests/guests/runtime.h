@@ -145,4 +145,136 @@ extern unsigned test_failed;
 /* Each guest provides this; it returns into test_done() (or shuts down itself). */
 void test_main(void);
 
+
+/* ---- PV ABI helpers (traps, events, time): runtime.c ------------------- */
+
+struct trap_info {
+	u8 vector;
+	u8 flags;	/* bits 0-1 DPL, bit 2 mask events on entry */
+	u16 cs;
+	u32 address;
+};
+#define TI_MASK_EVENTS	4u
+
+struct multicall_entry {
+	u32 op, result, args[6];
+};
+
+struct callback_register {
+	u16 type, flags;
+	u32 cs, eip;
+};
+#define CALLBACKTYPE_event		0
+#define CALLBACKTYPE_failsafe		1
+#define CALLBACKTYPE_syscall		2
+#define CALLBACKTYPE_sysenter_deprecated 3
+#define CALLBACKTYPE_nmi		4
+#define CALLBACKTYPE_sysenter		5
+#define CALLBACKTYPE_syscall32		7
+#define CALLBACKF_mask_events		1
+#define CALLBACKOP_register		0
+#define CALLBACKOP_unregister		1
+
+static inline long set_trap_table(const void *t)
+{
+	return hypercall(__HYPERVISOR_set_trap_table, t, 0, 0, 0, 0);
+}
+static inline long stack_switch(u32 ss, u32 esp)
+{
+	return hypercall(__HYPERVISOR_stack_switch, ss, esp, 0, 0, 0);
+}
+static inline long set_callbacks(u32 ecs, void *eip, u32 fcs, void *feip)
+{
+	return hypercall(__HYPERVISOR_set_callbacks, ecs, eip, fcs, feip, 0);
+}
+static inline long callback_op(int cmd, void *arg)
+{
+	return hypercall(__HYPERVISOR_callback_op, cmd, arg, 0, 0, 0);
+}
+static inline long evtchn_op(int cmd, void *arg)
+{
+	return hypercall(__HYPERVISOR_event_channel_op, cmd, arg, 0, 0, 0);
+}
+static inline long vcpu_op(int cmd, u32 vcpu, void *arg)
+{
+	return hypercall(__HYPERVISOR_vcpu_op, cmd, vcpu, arg, 0, 0);
+}
+static inline long multicall(void *list, u32 nr)
+{
+	return hypercall(__HYPERVISOR_multicall, list, nr, 0, 0, 0);
+}
+static inline long set_timer_op(u64 t)
+{
+	return hypercall(__HYPERVISOR_set_timer_op, (u32)t, (u32)(t >> 32), 0, 0, 0);
+}
+static inline long fpu_taskswitch(int set)
+{
+	return hypercall(__HYPERVISOR_fpu_taskswitch, set, 0, 0, 0, 0);
+}
+
+/* Event-channel argument structs (32-bit layouts, reference 9.4). */
+struct evtchn_alloc_unbound { u16 dom, remote_dom; u32 port; };
+struct evtchn_bind_interdomain { u16 remote_dom, pad; u32 remote_port, local_port; };
+struct evtchn_bind_virq { u32 virq, vcpu, port; };
+struct evtchn_bind_ipi { u32 vcpu, port; };
+struct evtchn_bind_vcpu { u32 port, vcpu; };
+struct evtchn_status {
+	u16 dom, pad;
+	u32 port, status, vcpu;
+	union {
+		u16 unbound_dom;
+		struct { u16 dom, pad; u32 port; } interdomain;
+		u32 virq;
+	} u;
+};
+long evtchn_simple(int cmd, u32 port);	/* close, send, unmask */
+long evtchn_bind_virq(u32 virq, u32 vcpu, u32 *port);
+long evtchn_status_of(u32 port, struct evtchn_status *st);
+
+/* shared_info, mapped by map_shared_info() (update_va_mapping). */
+extern struct xen_shared_info *shared_info;
+struct xen_shared_info *map_shared_info(void);
+#define vcpu0 (&shared_info->vcpu_info[0])
+static inline void barrier(void) { asm volatile("" ::: "memory"); }
+static inline void mb(void) { asm volatile("lock; addl $0,0(%%esp)" ::: "memory"); }
+static inline int test_bit(const volatile u32 *w, u32 b) { return (w[b / 32] >> (b % 32)) & 1; }
+static inline void set_bit(volatile u32 *w, u32 b) { asm volatile("lock; btsl %1,%0" : "+m"(w[b / 32]) : "Ir"(b % 32) : "memory"); }
+static inline void clear_bit(volatile u32 *w, u32 b) { asm volatile("lock; btrl %1,%0" : "+m"(w[b / 32]) : "Ir"(b % 32) : "memory"); }
+static inline u8 upcall_mask(void) { return *(volatile u8 *)&vcpu0->evtchn_upcall_mask; }
+static inline void set_upcall_mask(u8 m) { *(volatile u8 *)&vcpu0->evtchn_upcall_mask = m; barrier(); }
+static inline u8 upcall_pending(void) { return *(volatile u8 *)&vcpu0->evtchn_upcall_pending; }
+/* The PV console ring (start_info->console_mfn), or NULL. */
+struct xen_console_ring *console_ring(void);
+/* System time in ns from vcpu_info[0].time (needs shared_info). */
+u64 now_ns(void);
+u64 div64(u64 n, u32 d);
+static inline u64 rdtsc(void) { u32 lo, hi; asm volatile("rdtsc" : "=a"(lo), "=d"(hi)); return ((u64)hi << 32) | lo; }
+
+/*
+ * Trap capture.  trap_stub_<vec> (vectors 0 3 6 7 13 14 0x40 0x41 0x80 0x82,
+ * and trap_stub_alt which records vector 0x106) log the frame into
+ * trap_log[], replace the frame's EIP by trap_resume[vec] (or trap_resume_any)
+ * when nonzero, call trap_hook, then return with the iret hypercall, or with
+ * a hardware iret when trap_hw_iret is set.  Event upcalls: event_stub logs
+ * vector 0x100 and calls event_hook (which should clear pending bits).
+ */
+struct trap_record {
+	u32 vector, has_ec, esp, handler_cs, mask, cr2, eax;
+	u32 w[8];
+};
+#define TRAP_LOG	32
+extern volatile struct trap_record trap_log[TRAP_LOG];
+extern volatile u32 trap_count, trap_hw_iret, trap_resume_any;
+extern volatile u32 trap_resume[256];
+extern void (*volatile trap_hook)(u32 vec, u32 *frame);
+extern void (*volatile event_hook)(u32 *frame);
+extern u8 trap_stub_0[], trap_stub_3[], trap_stub_6[], trap_stub_7[], trap_stub_13[],
+	trap_stub_14[], trap_stub_64[], trap_stub_65[], trap_stub_128[], trap_stub_130[],
+	trap_stub_alt[], event_stub[];
+/* The last record (trap_count > 0), or a zeroed one. */
+const volatile struct trap_record *last_trap(void);
+/* Check a frame word; print got/want on failure. */
+int check_word(const char *what, u32 got, u32 want);
+#define EFLAGS_IF	0x200u
+
 #endif
