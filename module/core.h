@@ -138,6 +138,12 @@ struct pvmx_vcpu_core {
 	u32 runstate_va;	/* register_runstate_memory_area, 0: none */
 	struct xen_vcpu_runstate_info runstate;
 	bool up;
+	struct pvmx_stats stats;
+	u32 mc_done;		/* entries run by the multicall in progress */
+	bool mc_continuing;	/* its continuation is pending */
+	u32 trace_flags;	/* PVMX_TRACE_* */
+	u32 trace_nr;		/* records waiting for a PVMX_EXIT_TRACE */
+	struct pvmx_trace_rec trace_buf[PVMX_TRACE_MAX];
 };
 
 /* What the arch back end does after a core call. */
@@ -235,6 +241,16 @@ void pvmx_set_wallclock(struct pvmx_vm_core *vm, u64 real_ns_at_zero);
 /* Runstate bookkeeping around host-side waits. */
 void pvmx_runstate_change(struct pvmx_vcpu_core *v, int state);
 
+/* ---- trace.c: statistics and trace records -------------------------------- */
+void pvmx_trace(struct pvmx_vcpu_core *v, u32 kind, u32 flags, u32 op, u32 result,
+		const u32 args[5], u32 index);
+/* Records waiting: hand them to userspace before the guest runs on. */
+enum pvmx_action pvmx_trace_flush(struct pvmx_vcpu_core *v);
+bool pvmx_trace_room(const struct pvmx_vcpu_core *v, u32 records);
+void pvmx_stats_init(struct pvmx_stats *s);
+void pvmx_stats_add(struct pvmx_stats *sum, const struct pvmx_stats *s);
+void pvmx_stats_batch(struct pvmx_vcpu_core *v, u32 entries, u32 stop);
+
 /* ---- multicall.c -------------------------------------------------------- */
 long pvmx_do_multicall(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
 
@@ -265,6 +281,9 @@ void pvmx_host_set_timer(struct pvmx_vcpu_core *v, u64 deadline_ns);
 void pvmx_host_set_periodic(struct pvmx_vcpu_core *v, u64 period_ns);
 /* Wake the vCPU's thread, or make it leave the guest to look at events. */
 void pvmx_host_kick(struct pvmx_vcpu_core *v);
+/* Cycle counter for the statistics; tracepoint for a trace record. */
+u64 pvmx_host_cycles(void);
+void pvmx_host_tracepoint(struct pvmx_vcpu_core *v, const struct pvmx_trace_rec *r);
 
 /* 32-bit atomics on guest-shared words (the guest updates them concurrently). */
 static inline bool pvmx_test_and_set_bit32(u32 *word, u32 bit)

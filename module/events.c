@@ -121,6 +121,8 @@ enum pvmx_action pvmx_prepare_entry(struct pvmx_vcpu_core *v)
 {
 	struct xen_vcpu_info *vi = pvmx_vcpu_info(v);
 
+	if (v->trace_nr)
+		return pvmx_trace_flush(v);
 	apply_async_events(v);
 	if (!READ_ONCE(vi->evtchn_upcall_pending) || READ_ONCE(vi->evtchn_upcall_mask))
 		return PVMX_RESUME;
@@ -519,6 +521,8 @@ int pvmx_events_init(struct pvmx_vm_core *vm, u32 console_port, u32 store_port)
 
 void pvmx_vcpu_events_init(struct pvmx_vcpu_core *v)
 {
+	pvmx_stats_init(&v->stats);
+	v->stats.nr_vcpus = 1;
 	v->periodic_ns = PERIODIC_DEFAULT_NS;
 	v->up = v->id == 0;
 	v->runstate.state = v->up ? RUNSTATE_runnable : RUNSTATE_offline;

@@ -12,6 +12,9 @@
 #include <asm/tsc.h>
 #include "pvmx.h"
 
+#define CREATE_TRACE_POINTS
+#include "pvmx_trace.h"
+
 static u32 tsc_mul;
 static s8 tsc_shift;
 
@@ -48,6 +51,25 @@ void pvmx_host_time(struct pvmx_time_sample *t)
 u64 pvmx_host_now_ns(void)
 {
 	return ktime_get_ns();
+}
+
+u64 pvmx_host_cycles(void)
+{
+	return rdtsc();
+}
+
+void pvmx_host_tracepoint(struct pvmx_vcpu_core *v, const struct pvmx_trace_rec *r)
+{
+	switch (r->kind) {
+	case PVMX_TRACE_KIND_HYPERCALL:
+		trace_pvmx_hypercall(v->id, r);
+		break;
+	case PVMX_TRACE_KIND_MC_ENTRY:
+		trace_pvmx_multicall_entry(v->id, r);
+		break;
+	default:
+		trace_pvmx_delivery(v->id, r);
+	}
 }
 
 static struct pvmx_vcpu *to_vcpu(struct pvmx_vcpu_core *core)

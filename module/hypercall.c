@@ -268,17 +268,23 @@ static const pvmx_hypercall_fn hypercall_table[XEN_NR_HYPERCALL_SLOTS] = {
 
 long pvmx_dispatch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
-	pvmx_hypercall_fn fn;
+	pvmx_hypercall_fn fn = NULL;
+	u64 start = pvmx_host_cycles();
+	long ret;
 
 	hc->action = PVMX_RESUME;
 	hc->preempted = false;
 	hc->regs_replaced = false;
-	if (hc->op >= ARRAY_SIZE(hypercall_table))
-		return -XEN_ENOSYS;
-	fn = hypercall_table[hc->op];
-	if (!fn)
-		return -XEN_ENOSYS;
-	return fn(v, hc);
+	if (hc->op < ARRAY_SIZE(hypercall_table))
+		fn = hypercall_table[hc->op];
+	ret = fn ? fn(v, hc) : -XEN_ENOSYS;
+	if (hc->op < PVMX_STATS_HYPERCALLS) {
+		v->stats.hypercall_count[hc->op]++;
+		v->stats.hypercall_cycles[hc->op] += pvmx_host_cycles() - start;
+	} else {
+		v->stats.hypercall_other++;
+	}
+	return ret;
 }
 
 enum pvmx_action pvmx_hypercall(struct pvmx_vcpu_core *v, u32 insn_len)
@@ -291,6 +297,11 @@ enum pvmx_action pvmx_hypercall(struct pvmx_vcpu_core *v, u32 insn_len)
 	};
 	long ret = pvmx_dispatch(v, &hc);
 
+	pvmx_trace(v, PVMX_TRACE_KIND_HYPERCALL, hc.preempted ? PVMX_TRACE_F_PREEMPTED : 0,
+		   (u32)gpr[PVMX_EAX], ret, (u32[5]){ gpr[PVMX_EBX], gpr[PVMX_ECX],
+		   gpr[PVMX_EDX], gpr[PVMX_ESI], gpr[PVMX_EDI] }, 0);
+	if (hc.preempted)
+		v->stats.continuations++;
 	if (hc.regs_replaced) {
 		/* iret (possibly ending a multicall) loaded a whole new context. */
 		gpr[PVMX_EAX] = (u32)ret;

@@ -35,22 +35,33 @@ long pvmx_do_multicall(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 
 	if (v->in_multicall)
 		return -XEN_EINVAL;		/* "Multicall reentry is disallowed" */
+	if (!v->mc_continuing)
+		v->mc_done = 0;
+	v->mc_continuing = false;
 	for (i = 0; i < nr; i++, list += MC_ENTRY_BYTES) {
-		if (i && pvmx_arch_preempt_pending(v)) {
+		/* Room for this entry's record and the multicall's own. */
+		if (i && (pvmx_arch_preempt_pending(v) || !pvmx_trace_room(v, 2))) {
+			pvmx_stats_batch(v, i, PVMX_MC_STOP_PREEMPTED);
 			mc_continue(hc, list, nr - i);
 			return 0;
 		}
-		if (pvmx_copy_from_guest(v, &e, list, sizeof(e)))
+		if (pvmx_copy_from_guest(v, &e, list, sizeof(e))) {
+			pvmx_stats_batch(v, i, PVMX_MC_STOP_ERROR);
 			return -XEN_EFAULT;
+		}
 		call = (struct pvmx_hcall){ .op = e.op };
 		memcpy(call.arg, e.args, sizeof(call.arg));
 
 		v->in_multicall = true;
 		ret = pvmx_dispatch(v, &call);
 		v->in_multicall = false;
+		v->stats.multicall_entries++;
+		pvmx_trace(v, PVMX_TRACE_KIND_MC_ENTRY, call.preempted ? PVMX_TRACE_F_PREEMPTED : 0,
+			   e.op, ret, e.args, v->mc_done + i);
 
 		if (call.regs_replaced) {
 			/* iret: the batch ends with the context it restored. */
+			pvmx_stats_batch(v, i + 1, PVMX_MC_STOP_IRET);
 			hc->regs_replaced = true;
 			hc->action = call.action;
 			if (v->state == PVMX_VCPU_RUNNABLE &&
@@ -62,20 +73,30 @@ long pvmx_do_multicall(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 			/* The entry itself continues: store its rewritten form. */
 			e.op = call.op;
 			memcpy(e.args, call.arg, sizeof(call.arg));
-			if (pvmx_copy_to_guest(v, list, &e, sizeof(e)))
+			if (pvmx_copy_to_guest(v, list, &e, sizeof(e))) {
+				pvmx_stats_batch(v, i, PVMX_MC_STOP_ERROR);
 				return -XEN_EFAULT;
+			}
+			pvmx_stats_batch(v, i, PVMX_MC_STOP_PREEMPTED);
 			hc->action = call.action;
 			mc_continue(hc, list, nr - i);
 			return 0;
 		}
-		if (pvmx_copy_to_guest(v, list + 4, &(u32){ ret }, 4))
+		if (pvmx_copy_to_guest(v, list + 4, &(u32){ ret }, 4)) {
+			pvmx_stats_batch(v, i + 1, PVMX_MC_STOP_ERROR);
 			return -XEN_EFAULT;
+		}
 		if (call.action != PVMX_RESUME) {
 			hc->action = call.action;
-			if (v->state == PVMX_VCPU_RUNNABLE && i + 1 < nr)
+			if (v->state == PVMX_VCPU_RUNNABLE && i + 1 < nr) {
+				pvmx_stats_batch(v, i + 1, PVMX_MC_STOP_PREEMPTED);
 				mc_continue(hc, list + MC_ENTRY_BYTES, nr - i - 1);
+				return 0;
+			}
+			pvmx_stats_batch(v, i + 1, PVMX_MC_STOP_END);
 			return 0;
 		}
 	}
+	pvmx_stats_batch(v, nr, PVMX_MC_STOP_END);
 	return 0;
 }

@@ -262,6 +262,8 @@ static enum pvmx_action deliver_failsafe(struct pvmx_vcpu_core *v, const char *w
 	if (push_frame(v, &b))
 		return pvmx_crash(v, PVMX_CRASH_UNHANDLED_TRAP, ~0u, 0, v->cpu.gpr[PVMX_ESP],
 				  "%s, and the failsafe frame did not fit either", why);
+	v->stats.failsafes++;
+	pvmx_trace(v, PVMX_TRACE_KIND_FAILSAFE, 0, 0, 0, NULL, 0);
 	return PVMX_RESUME;
 }
 
@@ -276,8 +278,16 @@ static enum pvmx_action bounce(struct pvmx_vcpu_core *v, const struct bounce *b,
 				  b->what, v->cpu.cs & 3, v->cpu.cs, v->cpu.eip,
 				  vector == ~0u ? "event callback" : "trap handler",
 				  b->cs ? " (unusable cs)" : "");
-	if (!push_frame(v, b))
+	if (!push_frame(v, b)) {
+		if (vector == ~0u) {
+			v->stats.upcalls++;
+			pvmx_trace(v, PVMX_TRACE_KIND_UPCALL, 0, 0, 0, NULL, 0);
+		} else {
+			v->stats.traps++;
+			pvmx_trace(v, PVMX_TRACE_KIND_TRAP, 0, vector, b->error, NULL, 0);
+		}
 		return PVMX_RESUME;
+	}
 	snprintf(why, sizeof(why), "cannot write the frame for %s at %04x:%08x",
 		 b->what, (v->cpu.cs & 2) ? v->cpu.kernel_ss : v->cpu.ss,
 		 (v->cpu.cs & 2) ? v->cpu.kernel_sp : (u32)v->cpu.gpr[PVMX_ESP]);

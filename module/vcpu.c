@@ -11,6 +11,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include "pvmx.h"
+#include "pvmx_trace.h"
 
 void pvmx_vcpu_free(struct pvmx_vcpu *vcpu)
 {
@@ -69,11 +70,33 @@ static int pvmx_vcpu_run(struct pvmx_vcpu *vcpu, unsigned long arg)
 			ret = pvmx_arch_run(vcpu);
 			pvmx_runstate_change(&vcpu->core, RUNSTATE_runnable);
 			WRITE_ONCE(vcpu->run_task, NULL);
+			if (vcpu->core.run->exit_reason == PVMX_EXIT_CRASH)
+				trace_pvmx_crash(vcpu->core.id, vcpu->core.run);
 		}
 		vcpu->core.run->exits = vcpu->exits;
 	}
 	mutex_unlock(&vcpu->run_lock);
 	return ret;
+}
+
+static int pvmx_vcpu_set_trace(struct pvmx_vcpu *vcpu, unsigned long flags)
+{
+	if (flags & ~(unsigned long)(PVMX_TRACE_HYPERCALLS | PVMX_TRACE_DELIVERIES))
+		return -EINVAL;
+	mutex_lock(&vcpu->run_lock);
+	vcpu->core.trace_flags = flags;
+	if (!flags)
+		vcpu->core.trace_nr = 0;
+	mutex_unlock(&vcpu->run_lock);
+	return 0;
+}
+
+/* Counters are only written by the vCPU thread; a racing read is merely stale. */
+static int pvmx_vcpu_get_stats(struct pvmx_vcpu *vcpu, void __user *argp)
+{
+	if (copy_to_user(argp, &vcpu->core.stats, sizeof(vcpu->core.stats)))
+		return -EFAULT;
+	return 0;
 }
 
 static long pvmx_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
@@ -88,6 +111,10 @@ static long pvmx_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long
 		return pvmx_vcpu_get_regs(vcpu, argp);
 	case PVMX_SET_REGS:
 		return pvmx_vcpu_set_regs(vcpu, argp);
+	case PVMX_GET_STATS:
+		return pvmx_vcpu_get_stats(vcpu, argp);
+	case PVMX_SET_TRACE:
+		return pvmx_vcpu_set_trace(vcpu, arg);
 	default:
 		return -ENOTTY;
 	}

@@ -240,6 +240,25 @@ static int pvmx_vm_raise_event(struct pvmx_vm *vm, const void __user *argp)
 	return 0;
 }
 
+static int pvmx_vm_get_stats(struct pvmx_vm *vm, void __user *argp)
+{
+	struct pvmx_stats *sum = kmalloc(sizeof(*sum), GFP_KERNEL);
+	int i, ret = 0;
+
+	if (!sum)
+		return -ENOMEM;
+	pvmx_stats_init(sum);
+	mutex_lock(&vm->lock);
+	for (i = 0; i < PVMX_MAX_VCPUS; i++)
+		if (vm->vcpus[i])
+			pvmx_stats_add(sum, &vm->vcpus[i]->core.stats);
+	mutex_unlock(&vm->lock);
+	if (copy_to_user(argp, sum, sizeof(*sum)))
+		ret = -EFAULT;
+	kfree(sum);
+	return ret;
+}
+
 static long pvmx_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 {
 	struct pvmx_vm *vm = filp->private_data;
@@ -254,6 +273,8 @@ static long pvmx_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 		return pvmx_create_vcpu(vm, arg);
 	case PVMX_RAISE_EVENT:
 		return pvmx_vm_raise_event(vm, argp);
+	case PVMX_GET_VM_STATS:
+		return pvmx_vm_get_stats(vm, argp);
 	default:
 		return -ENOTTY;
 	}

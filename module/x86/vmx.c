@@ -35,6 +35,7 @@
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 #include "vmx_ops.h"
+#include "../pvmx_trace.h"
 
 /* Capability MSR bits pvmx relies on (SDM Vol. 3 App. A). */
 #define VMX_BASIC_REVISION(b)		((u32)(b) & 0x7FFFFFFF)
@@ -247,7 +248,10 @@ int pvmx_arch_check_cap(unsigned long cap)
 	case PVMX_CAP_VPID:
 		return caps.vpid;
 	case PVMX_CAP_EVENTS:
+	case PVMX_CAP_TRACE:
 		return 1;
+	case PVMX_CAP_STATS:
+		return PVMX_STATS_VERSION;
 	default:
 		return 0;
 	}
@@ -1055,12 +1059,25 @@ static void sync_cs_ss(struct pvmx_vcpu *vcpu)
 	}
 }
 
+static void account_exit(struct pvmx_vcpu *vcpu, u64 exit_tsc)
+{
+	struct pvmx_stats *st = &vcpu->core.stats;
+	u32 reason = vcpu->arch.exit_reason & 0xFFFF;
+
+	st->exits++;
+	if (reason < PVMX_STATS_EXIT_REASONS) {
+		st->exit_count[reason]++;
+		st->exit_cycles[reason] += rdtsc() - exit_tsc;
+	}
+}
+
 /* One stretch of guest execution on this CPU; see the comment at the top. */
 static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 {
 	struct pvmx_cpu *cpu = &vcpu->core.cpu;
 	struct pvmx_host_segments host;
 	enum pvmx_action act;
+	u64 exit_tsc;
 
 	preempt_disable();
 	vcpu_load(vcpu);
@@ -1093,6 +1110,7 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 			act = vmentry_failed(vcpu);
 			break;
 		}
+		exit_tsc = rdtsc();
 		vcpu->arch.launched = true;
 		vcpu->exits++;
 		vcpu->arch.exit_reason = vmcs_read(VM_EXIT_REASON);
@@ -1108,8 +1126,11 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 		cpu->eflags = vmcs_read(GUEST_RFLAGS);
 		cpu->cs = vcpu->arch.vmcs_cs = vmcs_read(GUEST_CS_SELECTOR);
 		cpu->ss = vcpu->arch.vmcs_ss = vmcs_read(GUEST_SS_SELECTOR);
+		trace_pvmx_exit(vcpu->core.id, vcpu->arch.exit_reason, cpu->eip,
+				vcpu->arch.exit_intr_info);
 		act = pvmx_handle_exit(vcpu);
 		sync_cs_ss(vcpu);
+		account_exit(vcpu, exit_tsc);
 		if (act != PVMX_RESUME)
 			break;
 	}

@@ -165,3 +165,15 @@ void pvmx_host_kick(struct pvmx_vcpu_core *v)
 	(void)v;
 	fx.kicks++;
 }
+
+u64 pvmx_host_cycles(void)
+{
+	return ++fx.cycles;
+}
+
+void pvmx_host_tracepoint(struct pvmx_vcpu_core *v, const struct pvmx_trace_rec *r)
+{
+	(void)v;
+	(void)r;
+	fx.tracepoints++;
+}

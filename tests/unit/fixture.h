@@ -29,6 +29,8 @@ struct fixture {
 	u64 timer_deadline;
 	u64 periodic_ns;
 	int kicks;
+	u64 cycles;
+	int tracepoints;
 	u32 last_flush_va;
 	bool last_flush_one;
 };

@@ -5,4 +5,5 @@
 extern const struct unit_test core_tests[];
 extern const struct unit_test trap_tests[];
 extern const struct unit_test event_tests[];
+extern const struct unit_test stats_tests[];
 #endif

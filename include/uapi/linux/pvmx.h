@@ -53,7 +53,9 @@
 #define PVMX_CAP_CONSOLE_MAX	4	/* bytes per PVMX_EXIT_CONSOLE */
 #define PVMX_CAP_VPID		5	/* 1 when VPID tags the guest TLB */
 #define PVMX_CAP_EVENTS		6	/* PVMX_RAISE_EVENT and PVMX_EXIT_NOTIFY */
-#define PVMX_CAP_NR		7
+#define PVMX_CAP_STATS		7	/* = PVMX_STATS_VERSION supported */
+#define PVMX_CAP_TRACE		8	/* PVMX_SET_TRACE and PVMX_EXIT_TRACE */
+#define PVMX_CAP_NR		9
 
 struct pvmx_vmx_info {
 	__u64 vmx_basic;		/* IA32_VMX_BASIC */
@@ -129,6 +131,44 @@ struct pvmx_event {
 #define PVMX_EVENT_VIRQ		(1u << 0)
 #define PVMX_RAISE_EVENT	_IOW(PVMXIO, 0x13, struct pvmx_event)
 
+/*
+ * Statistics, cheap enough to leave on.  Version 1.  Counted per vCPU;
+ * PVMX_GET_VM_STATS returns the sum over the VM's vCPUs.  Cycles are host
+ * TSC cycles spent handling (from VM exit to the next entry).
+ */
+#define PVMX_STATS_VERSION		1
+#define PVMX_STATS_EXIT_REASONS		80	/* VMX basic exit reasons */
+#define PVMX_STATS_HYPERCALLS		64	/* ops >= 64 count in hypercall_other */
+#define PVMX_STATS_BATCH_BUCKETS	16	/* [0]: 1 entry, [b]: 2^b..2^(b+1)-1, [15]: more */
+#define PVMX_MC_STOP_END		0	/* ran to the last entry */
+#define PVMX_MC_STOP_IRET		1	/* an iret entry ended it */
+#define PVMX_MC_STOP_PREEMPTED		2	/* continued later (host, exit, full trace) */
+#define PVMX_MC_STOP_ERROR		3	/* the list faulted: -EFAULT */
+#define PVMX_MC_STOP_REASONS		4
+
+struct pvmx_stats {
+	__u32 version;			/* PVMX_STATS_VERSION */
+	__u32 size;			/* sizeof(struct pvmx_stats) */
+	__u32 nr_vcpus;			/* vCPUs summed */
+	__u32 pad;
+	__u64 exits;
+	__u64 exit_count[PVMX_STATS_EXIT_REASONS];
+	__u64 exit_cycles[PVMX_STATS_EXIT_REASONS];
+	__u64 hypercall_count[PVMX_STATS_HYPERCALLS];	/* direct and in multicalls */
+	__u64 hypercall_cycles[PVMX_STATS_HYPERCALLS];
+	__u64 hypercall_other;
+	__u64 multicall_entries;
+	__u64 multicall_batches[PVMX_STATS_BATCH_BUCKETS];	/* by entries run */
+	__u64 multicall_stops[PVMX_MC_STOP_REASONS];
+	__u64 continuations;		/* hypercalls re-issued (EIP rewound) */
+	__u64 upcalls;			/* event callback entries */
+	__u64 traps;			/* exceptions and int n bounced to the guest */
+	__u64 failsafes;		/* failsafe callback entries */
+	__u64 reserved[16];
+};
+/* On a VM fd: the sum over its vCPUs. */
+#define PVMX_GET_VM_STATS	_IOR(PVMXIO, 0x14, struct pvmx_stats)
+
 /* ---------------------------------------------------------------------- */
 /* ioctls on a vCPU fd                                                      */
 /* ---------------------------------------------------------------------- */
@@ -155,6 +195,34 @@ struct pvmx_regs {
 #define PVMX_SET_REGS		_IOW(PVMXIO, 0x21, struct pvmx_regs)
 /* Run the vCPU until something needs userspace; see struct pvmx_run. */
 #define PVMX_RUN		_IO(PVMXIO, 0x22)
+#define PVMX_GET_STATS		_IOR(PVMXIO, 0x23, struct pvmx_stats)
+/*
+ * Argument: PVMX_TRACE_* flags, 0 turns tracing off.  While on, the records
+ * of what the guest did come back as PVMX_EXIT_TRACE exits (lossless: the
+ * guest waits until userspace has taken them).
+ */
+#define PVMX_SET_TRACE		_IO(PVMXIO, 0x24)
+#define PVMX_TRACE_HYPERCALLS	(1u << 0)	/* hypercalls and multicall entries */
+#define PVMX_TRACE_DELIVERIES	(1u << 1)	/* traps, upcalls, failsafe callbacks */
+
+/* One trace record. */
+struct pvmx_trace_rec {
+	__u32 kind;			/* PVMX_TRACE_KIND_* */
+	__u32 flags;			/* PVMX_TRACE_F_* */
+	__u32 op;			/* hypercall number, or vector */
+	__u32 result;			/* EAX the guest sees, or error code */
+	__u32 args[5];			/* hypercall arguments; deliveries: cs, eip */
+	__u32 index;			/* multicall entry index */
+	__u32 eip;			/* guest EIP of the trap */
+	__u32 pad;
+};
+#define PVMX_TRACE_KIND_HYPERCALL	1
+#define PVMX_TRACE_KIND_MC_ENTRY	2	/* inside the multicall recorded next */
+#define PVMX_TRACE_KIND_TRAP		3
+#define PVMX_TRACE_KIND_UPCALL		4
+#define PVMX_TRACE_KIND_FAILSAFE	5
+#define PVMX_TRACE_F_PREEMPTED		(1u << 0)	/* continuation: re-issued */
+#define PVMX_TRACE_MAX			80
 
 /* Exit reasons in pvmx_run.exit_reason. */
 #define PVMX_EXIT_NONE		0
@@ -164,6 +232,7 @@ struct pvmx_regs {
 #define PVMX_EXIT_INTR		4	/* a signal is pending; PVMX_RUN again to go on */
 #define PVMX_EXIT_INTERNAL	5	/* pvmx could not run the guest: internal.* */
 #define PVMX_EXIT_NOTIFY	6	/* guest signalled a launcher port: notify.port */
+#define PVMX_EXIT_TRACE		7	/* trace.rec[0..nr) to consume; PVMX_RUN again */
 
 /* Xen's shutdown reasons (sched.h). */
 #define PVMX_SHUTDOWN_POWEROFF	0
@@ -217,6 +286,11 @@ struct pvmx_run {
 			__u32 port;
 			__u32 pad;
 		} notify;
+		struct {
+			__u32 nr;
+			__u32 pad;
+			struct pvmx_trace_rec rec[PVMX_TRACE_MAX];
+		} trace;
 		char padding[PVMX_RUN_MMAP_SIZE - 64];
 	};
 };
