@@ -11,7 +11,7 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PWD_ABS := $(CURDIR)
 
-.PHONY: all module userspace guests selftests unit demo vmtest vmrun check \
+.PHONY: all module userspace guests selftests unit demo vmtest vmrun check bench \
 	clean install install-module install-userspace dkms-install
 
 all: module userspace guests selftests
@@ -47,6 +47,9 @@ vmrun:
 	rig/vmtest.sh --guests "$(GUESTS)" --cmd "$(CMD)"
 
 check: unit vmtest
+
+bench:
+	bench/run.sh
 
 # ---- installation (Documentation/install.rst) ------------------------------
 #   make install            install-module + install-userspace
