@@ -266,6 +266,8 @@ void pvmx_arch_get_data_segs(struct pvmx_vcpu_core *v, u16 segs[4]);
 void pvmx_arch_set_data_segs(struct pvmx_vcpu_core *v, const u16 segs[4]);
 /* Virtual CR0.TS changed: make the next FPU use trap (#NM) or not. */
 void pvmx_arch_set_fpu_ts(struct pvmx_vcpu_core *v, bool ts);
+/* The trap table or the stack_switch stack changed (hardware fast paths). */
+void pvmx_arch_traps_changed(struct pvmx_vcpu_core *v);
 
 /* ---- provided by the host kernel layer (host.c) or the test harness ---- */
 struct pvmx_time_sample {

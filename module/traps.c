@@ -62,18 +62,22 @@ long pvmx_do_set_trap_table(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 
 	if (!table) {
 		memset(v->trap_ctxt, 0, sizeof(v->trap_ctxt));
+		pvmx_arch_traps_changed(v);
 		return 0;
 	}
 	for (i = 1; ; i++, table += sizeof(ti)) {
 		if (pvmx_copy_from_guest(v, &ti, table, sizeof(ti)))
 			return -XEN_EFAULT;
-		if (!ti.address)
+		if (!ti.address) {
+			pvmx_arch_traps_changed(v);
 			return 0;
+		}
 		v->trap_ctxt[ti.vector].address = ti.address;
 		v->trap_ctxt[ti.vector].cs = fixup_selector(ti.cs);
 		v->trap_ctxt[ti.vector].flags = ti.flags;
 		/* A table without an end must not hold the CPU: continue later. */
 		if (!(i % TRAP_TABLE_BATCH) && pvmx_arch_preempt_pending(v)) {
+			pvmx_arch_traps_changed(v);
 			hc->arg[0] = table + sizeof(ti);
 			hc->preempted = true;
 			return 0;
@@ -85,6 +89,7 @@ long pvmx_do_stack_switch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
 	v->cpu.kernel_ss = fixup_selector(hc->arg[0]);
 	v->cpu.kernel_sp = hc->arg[1];
+	pvmx_arch_traps_changed(v);
 	return 0;
 }
 

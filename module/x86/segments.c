@@ -128,9 +128,8 @@ void pvmx_build_vcpu_tables(struct pvmx_vcpu *vcpu)
 	gdt[PVMX_GDT_TSS_INDEX - XEN_FIRST_RESERVED_GDT_ENTRY] =
 		tss_descriptor(area + PVMX_TSS_PAGE * PAGE_SIZE);
 
-	memcpy(tss + TSS32_ESP1, &vcpu->core.cpu.kernel_sp, 4);
-	memcpy(tss + TSS32_SS1, &vcpu->core.cpu.kernel_ss, 4);
 	memcpy(tss + TSS32_IOMAP_BASE, &iomap, 2);
+	pvmx_arch_traps_changed(&vcpu->core);
 
 	/* The 16 pages of this vCPU's area in the hypervisor's L1. */
 	l1 += (area - PVMX_HV_AREA_VA) >> PAGE_SHIFT;
@@ -138,6 +137,33 @@ void pvmx_build_vcpu_tables(struct pvmx_vcpu *vcpu)
 		l1[i] = hv_pte(PVMX_HV_FRAME_ZERO);
 	l1[PVMX_GDT_PAGES - 1] = hv_pte(PVMX_HV_FRAME_GDT(id));
 	l1[PVMX_TSS_PAGE] = hv_pte(PVMX_HV_FRAME_TSS(id));
+}
+
+/*
+ * The int $0x80 fast path (Xen's own 32-bit hypervisor had it as the fast
+ * trap): while the guest's vector 0x80 has a flat ring-1 handler that does
+ * not mask events and a stack_switch stack, the hardware IDT gets a DPL-3
+ * trap gate to it and the TSS the stack, so a guest system call reaches its
+ * kernel with no VM exit.  The frame is the hardware's, which is Xen's when
+ * the upcall mask is 0 (as it is in user mode): CS bits 16-23 are 0 and
+ * EFLAGS.IF is the real (always set) IF.  Otherwise the IDT entry is empty
+ * and `int $0x80` is reflected through the hypervisor.
+ */
+void pvmx_arch_traps_changed(struct pvmx_vcpu_core *v)
+{
+	struct pvmx_vcpu *vcpu = container_of(v, struct pvmx_vcpu, core);
+	u8 *tss = page_address(vcpu->arch.tss_page);
+	u64 *idt = (u64 *)(tss + PVMX_IDT_OFFSET);
+	const struct pvmx_trap_entry *t = &v->trap_ctxt[0x80];
+	bool fast = t->address && t->cs == FLAT_RING1_CS &&
+		    !(t->flags & PVMX_TRAP_MASK_EVENTS) && v->cpu.kernel_ss == FLAT_RING1_SS;
+
+	memcpy(tss + TSS32_ESP1, &v->cpu.kernel_sp, 4);
+	memcpy(tss + TSS32_SS1, &v->cpu.kernel_ss, 4);
+	/* 32-bit trap gate (keeps IF), present, DPL 3. */
+	WRITE_ONCE(idt[0x80], !fast ? 0 :
+		   (t->address & 0xFFFF) | ((u64)t->cs << 16) | (0xEFULL << 40) |
+		   ((u64)(t->address >> 16) << 48));
 }
 
 /*

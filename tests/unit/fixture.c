@@ -177,3 +177,9 @@ void pvmx_host_tracepoint(struct pvmx_vcpu_core *v, const struct pvmx_trace_rec 
 	(void)r;
 	fx.tracepoints++;
 }
+
+void pvmx_arch_traps_changed(struct pvmx_vcpu_core *v)
+{
+	(void)v;
+	fx.traps_changed++;
+}

@@ -31,6 +31,7 @@ struct fixture {
 	int kicks;
 	u64 cycles;
 	int tracepoints;
+	int traps_changed;
 	u32 last_flush_va;
 	bool last_flush_one;
 };
