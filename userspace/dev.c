@@ -22,6 +22,10 @@ _Static_assert(sizeof(struct pvmx_vmx_info) == 80, "pvmx_vmx_info size");
 _Static_assert(sizeof(struct pvmx_memory) == 64, "pvmx_memory size");
 _Static_assert(sizeof(struct pvmx_boot_info) == 120, "pvmx_boot_info size");
 _Static_assert(sizeof(struct pvmx_regs) == 120, "pvmx_regs size");
+_Static_assert(sizeof(struct pvmx_trace_rec) == 48, "pvmx_trace_rec size");
+_Static_assert(sizeof(struct pvmx_stats) == 16 + 8 * (1 + 2 * PVMX_STATS_EXIT_REASONS +
+	       2 * PVMX_STATS_HYPERCALLS + 2 + PVMX_STATS_BATCH_BUCKETS +
+	       PVMX_MC_STOP_REASONS + 4 + 16), "pvmx_stats size");
 
 static int errf(char *err, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -271,4 +275,32 @@ void pvmx_vcpu_destroy(struct pvmx_vcpu *vcpu)
 	if (vcpu->fd >= 0)
 		close(vcpu->fd);
 	vcpu->fd = -1;
+}
+
+static int check_stats(struct pvmx_stats *s)
+{
+	if (s->version != PVMX_STATS_VERSION || s->size != sizeof(*s))
+		return -EPROTO;
+	return 0;
+}
+
+int pvmx_vcpu_get_stats(struct pvmx_vcpu *vcpu, struct pvmx_stats *stats)
+{
+	memset(stats, 0, sizeof(*stats));
+	if (ioctl(vcpu->fd, PVMX_GET_STATS, stats) < 0)
+		return -errno;
+	return check_stats(stats);
+}
+
+int pvmx_vm_get_stats(struct pvmx_vm *vm, struct pvmx_stats *stats)
+{
+	memset(stats, 0, sizeof(*stats));
+	if (ioctl(vm->fd, PVMX_GET_VM_STATS, stats) < 0)
+		return -errno;
+	return check_stats(stats);
+}
+
+int pvmx_vcpu_set_trace(struct pvmx_vcpu *vcpu, uint32_t flags)
+{
+	return ioctl(vcpu->fd, PVMX_SET_TRACE, (unsigned long)flags) < 0 ? -errno : 0;
 }

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include <linux/pvmx.h>
 #include <pvmx/xen_abi.h>
@@ -234,6 +235,67 @@ size_t pvmx_console_ring_drain(void *ring, char *buf, size_t max, bool *bad);
 /* PVMX_RUN: 0 with vcpu->run->exit_reason set, or -errno (-EINTR possible). */
 int pvmx_vcpu_run(struct pvmx_vcpu *vcpu);
 void pvmx_vcpu_destroy(struct pvmx_vcpu *vcpu);
+
+/*
+ * Statistics: PVMX_GET_STATS (one vCPU) and PVMX_GET_VM_STATS (the sum over
+ * the VM's vCPUs).  0 or -errno; -EPROTO when the module's struct has another
+ * version or size than the one libpvmx was built with.
+ */
+int pvmx_vcpu_get_stats(struct pvmx_vcpu *vcpu, struct pvmx_stats *stats);
+int pvmx_vm_get_stats(struct pvmx_vm *vm, struct pvmx_stats *stats);
+/* PVMX_SET_TRACE: PVMX_TRACE_HYPERCALLS | PVMX_TRACE_DELIVERIES, 0 = off. */
+int pvmx_vcpu_set_trace(struct pvmx_vcpu *vcpu, uint32_t flags);
+
+/* ====================================================================== */
+/* Names, the trace decoder, statistics output                            */
+/* ====================================================================== */
+
+/* Each returns NULL for a number without a name. */
+const char *pvmx_hypercall_name(unsigned op);		/* "xen_version" */
+/*
+ * Symbolic first argument of the hypercalls taking a command: console_io,
+ * sched_op(_compat), xen_version, event_channel_op, vcpu_op, callback_op,
+ * memory_op, grant_table_op, physdev_op, vm_assist, nmi_op
+ * ("XENVER_version", "EVTCHNOP_send", ...).
+ */
+const char *pvmx_subop_name(unsigned op, unsigned cmd);
+const char *pvmx_mmuext_cmd_name(unsigned cmd);	/* "MMUEXT_PIN_L1_TABLE" */
+const char *pvmx_vm_assist_type_name(unsigned type);	/* "VMASST_TYPE_..." */
+const char *pvmx_xen_shutdown_reason_name(unsigned r);	/* "SHUTDOWN_poweroff" */
+const char *pvmx_xen_errno_name(unsigned err);		/* 22: "EINVAL" */
+const char *pvmx_vmx_exit_reason_name(unsigned r);	/* 10: "cpuid" */
+const char *pvmx_vector_name(unsigned vector);		/* 14: "#PF" */
+const char *pvmx_mc_stop_name(unsigned stop);		/* PVMX_MC_STOP_*: "end" */
+/* Histogram bucket b of multicall_batches: "1", "2-3", ..., "32768+". */
+const char *pvmx_batch_bucket_name(unsigned b, char *buf, size_t len);
+
+/*
+ * One trace record as an strace-like line, without a newline:
+ *   xen_version(XENVER_version, 0) = 0x40013
+ *   event_channel_op(EVTCHNOP_send, 0x12ff4) = -EINVAL (-22)
+ *     [3] update_va_mapping(0x7000, 0x42067, 0, UVMF_INVLPG) = 0   (MC_ENTRY)
+ *   multicall(0x220000, 40) = <continued>                        (PREEMPTED)
+ *   --- trap #PF (vector 14) error 0x2, handler 0x00101234 ---
+ * Pure; truncates to len.  Returns the length of the whole line (snprintf).
+ */
+int pvmx_trace_format(const struct pvmx_trace_rec *r, char *buf, size_t len);
+
+/*
+ * Prints a record stream: multicall entries (recorded before their
+ * multicall) are held back and printed under the multicall's line.
+ */
+struct pvmx_trace_decoder {
+	struct pvmx_trace_rec *pending;
+	unsigned nr_pending, cap_pending;
+};
+void pvmx_trace_decoder_init(struct pvmx_trace_decoder *d);
+void pvmx_trace_feed(struct pvmx_trace_decoder *d, const struct pvmx_trace_rec *r, FILE *f);
+/* Prints entries still held back (their multicall never came) and frees. */
+void pvmx_trace_decoder_finish(struct pvmx_trace_decoder *d, FILE *f);
+
+/* Statistics: a table of the non-zero counters, or one JSON object (+ newline). */
+void pvmx_stats_print_table(FILE *f, const struct pvmx_stats *s);
+void pvmx_stats_print_json(FILE *f, const struct pvmx_stats *s);
 
 /* ====================================================================== */
 /* Utilities                                                              */

@@ -3,7 +3,9 @@
  * pvmx: the launcher.  Loads a 32-bit Xen PV (PAE) ELF image into a pvmx VM
  * and runs it, copying its console to stdout.
  *
- *   pvmx run [--memory SIZE] [--cmdline STR] [--timeout S] [--quiet] IMAGE
+ *   pvmx run [--memory SIZE] [--cmdline STR] [--timeout S] [--quiet]
+ *            [--trace[=FILE]] [--stats[=table|json]] IMAGE
+ *   pvmx stats [--memory SIZE] [--cmdline STR] [--timeout S] [--quiet] IMAGE
  *   pvmx info
  *   pvmx load --dry-run [--memory SIZE] [--cmdline STR] IMAGE
  */
@@ -24,7 +26,8 @@
 
 static const char usage_text[] =
 "Usage:\n"
-"  pvmx run [--memory SIZE] [--cmdline STR] [--timeout S] [--quiet] IMAGE\n"
+"  pvmx run [--memory SIZE] [--cmdline STR] [--timeout S] [--quiet]\n"
+"           [--trace[=FILE]] [--stats[=table|json]] IMAGE\n"
 "      Load IMAGE (a 32-bit PAE Xen PV ELF kernel) into a new VM and run it;\n"
 "      the guest console goes to stdout.\n"
 "      --memory SIZE   guest RAM: bytes or with K/M/G suffix (default 32M;\n"
@@ -32,6 +35,43 @@ static const char usage_text[] =
 "      --cmdline STR   guest command line (start_info.cmd_line, < 1024 chars)\n"
 "      --timeout S     stop the guest after S seconds (exit status 124)\n"
 "      --quiet         do not report how the guest stopped on stderr\n"
+"      --trace[=FILE]  print every hypercall, multicall entry and delivery,\n"
+"                      strace-like, to FILE (default stderr):\n"
+"                        xen_version(XENVER_version, 0) = 0x40013\n"
+"                        event_channel_op(EVTCHNOP_send, 0x12ff4) = -EINVAL (-22)\n"
+"                        multicall(0x220000, 40) = 0\n"
+"                          [3] update_va_mapping(0x7000, 0x42067, 0, UVMF_INVLPG) = 0\n"
+"                        --- trap #PF (vector 14) error 0x2, handler 0x00101234 ---\n"
+"                      A multicall's entries are printed under it; a batch\n"
+"                      continued later prints \"= <continued>\" for each part.\n"
+"                      Results: errors as -EXXX (-n), other values in hex.\n"
+"                      The guest waits while records are printed: nothing is\n"
+"                      lost.  Needs a module with the trace capability.\n"
+"      --stats[=table|json]\n"
+"                      when the guest stops (however it stops), print the VM's\n"
+"                      statistics on stderr: VM exits by reason and hypercalls\n"
+"                      by op (count, host TSC cycles handling them, cycles per\n"
+"                      exit/call; hypercalls include multicall entries), the\n"
+"                      multicall batch-size histogram (entries run: 1, 2-3,\n"
+"                      4-7, ...) and stop reasons (end, iret, preempted,\n"
+"                      error), continuations, event upcalls, traps bounced to\n"
+"                      the guest, failsafe callbacks; only non-zero rows.\n"
+"                      json: the object `pvmx stats` prints, instead.\n"
+"  pvmx stats [--memory SIZE] [--cmdline STR] [--timeout S] [--quiet] IMAGE\n"
+"      Run IMAGE like `pvmx run`, with the guest console on stderr, and print\n"
+"      the statistics as one JSON object on stdout when it stops (for scripts;\n"
+"      exit status as for `pvmx run`):\n"
+"        {\"version\":1,\"nr_vcpus\":1,\"exits\":N,\n"
+"         \"exit_reasons\":{\"cpuid\":{\"count\":N,\"cycles\":N},...},\n"
+"         \"hypercalls\":{\"xen_version\":{\"count\":N,\"cycles\":N},...},\n"
+"         \"hypercall_other\":N,\n"
+"         \"multicall\":{\"entries\":N,\"batches\":{\"1\":N,\"2-3\":N,...},\n"
+"                      \"stops\":{\"end\":N,\"iret\":N,\"preempted\":N,\"error\":N}},\n"
+"         \"continuations\":N,\"upcalls\":N,\"traps\":N,\"failsafes\":N}\n"
+"      Maps hold only non-zero entries.  Exit reasons use the names of\n"
+"      `perf kvm stat` (exception_nmi, external_interrupt, cpuid, hlt,\n"
+"      io_instruction, msr_read, ept_violation, ...; exit_N without one),\n"
+"      hypercalls Xen's (hypercall_N without one); cycles are host TSC cycles.\n"
 "  pvmx info\n"
 "      Describe the pvmx module: API version, capabilities, VMX features.\n"
 "  pvmx load --dry-run [--memory SIZE] [--cmdline STR] IMAGE\n"
@@ -39,7 +79,7 @@ static const char usage_text[] =
 "      print the start-of-day layout.\n"
 "  pvmx --help | --version\n"
 "\n"
-"Exit status of `pvmx run`:\n"
+"Exit status of `pvmx run` and `pvmx stats`:\n"
 "    0   guest powered off (SHUTDOWN_poweroff)\n"
 "    1   launcher, usage or image error\n"
 "   11   guest shut down: reboot\n"
@@ -67,27 +107,38 @@ static void die_usage(const char *fmt, ...)
 	exit(PVMX_STATUS_ERROR);
 }
 
+enum stats_mode { STATS_NONE, STATS_TABLE, STATS_JSON };
+enum command { CMD_RUN, CMD_STATS, CMD_LOAD };
+
 struct args {
 	uint64_t memory;
 	const char *cmdline;
 	double timeout;
 	bool quiet;
 	bool dry_run;
+	bool trace;
+	const char *trace_path;		/* NULL: stderr */
+	enum stats_mode stats;
+	FILE *stats_out;
+	int console_fd;
 	const char *image;
 };
 
 enum { OPT_MEMORY = 'm', OPT_CMDLINE = 'c', OPT_TIMEOUT = 't', OPT_QUIET = 'q',
-       OPT_DRY_RUN = 'n', OPT_HELP = 'h' };
+       OPT_DRY_RUN = 'n', OPT_HELP = 'h', OPT_TRACE = 'T', OPT_STATS = 'S' };
 
-static void parse_args(int argc, char **argv, struct args *a, bool allow_run_opts,
-		       bool allow_dry_run)
+static void parse_args(int argc, char **argv, struct args *a, enum command cmd)
 {
+	bool allow_run_opts = cmd == CMD_RUN || cmd == CMD_STATS;
+	bool allow_dry_run = cmd == CMD_LOAD;
 	static const struct option longopts[] = {
 		{ "memory", required_argument, NULL, OPT_MEMORY },
 		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "trace", optional_argument, NULL, OPT_TRACE },
+		{ "stats", optional_argument, NULL, OPT_STATS },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -95,6 +146,7 @@ static void parse_args(int argc, char **argv, struct args *a, bool allow_run_opt
 
 	memset(a, 0, sizeof(*a));
 	a->memory = DEFAULT_MEMORY;
+	a->console_fd = STDOUT_FILENO;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+m:c:t:qnh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -135,12 +187,38 @@ static void parse_args(int argc, char **argv, struct args *a, bool allow_run_opt
 				die_usage("--dry-run only applies to 'pvmx load'");
 			a->dry_run = true;
 			break;
+		case OPT_TRACE:
+			if (cmd != CMD_RUN)
+				die_usage("--trace only applies to 'pvmx run'");
+			if (optarg && !*optarg)
+				die_usage("--trace= needs a file name");
+			a->trace = true;
+			a->trace_path = optarg;
+			break;
+		case OPT_STATS:
+			if (cmd != CMD_RUN)
+				die_usage("--stats only applies to 'pvmx run' (see also 'pvmx stats')");
+			if (!optarg || !strcmp(optarg, "table"))
+				a->stats = STATS_TABLE;
+			else if (!strcmp(optarg, "json"))
+				a->stats = STATS_JSON;
+			else
+				die_usage("bad --stats '%s' (want table or json)", optarg);
+			break;
 		case OPT_HELP:
 			fputs(usage_text, stdout);
 			exit(0);
 		default:
 			die_usage("bad option");
 		}
+	}
+	if (cmd == CMD_STATS) {
+		/* Statistics for scripts on stdout, the guest console on stderr. */
+		a->stats = STATS_JSON;
+		a->stats_out = stdout;
+		a->console_fd = STDERR_FILENO;
+	} else {
+		a->stats_out = stderr;
 	}
 	if (optind >= argc)
 		die_usage("missing IMAGE");
@@ -281,7 +359,7 @@ static int cmd_load(int argc, char **argv)
 	void *img, *ram;
 	int rc;
 
-	parse_args(argc, argv, &a, false, true);
+	parse_args(argc, argv, &a, CMD_LOAD);
 	if (!a.dry_run)
 		die_usage("'pvmx load' needs --dry-run (use 'pvmx run' to run a guest)");
 	img = read_image(a.image, &len, &info);
@@ -459,7 +537,8 @@ static int check_signals(const struct args *a)
  * output in the PV console ring: print it and signal back (space freed), as
  * xenconsoled does.  The xenstore port has no backend here: ignored.
  */
-static int handle_notify(struct pvmx_vm *vm, const struct pvmx_layout *L, uint32_t port)
+static int handle_notify(struct pvmx_vm *vm, const struct pvmx_layout *L, uint32_t port,
+			 int console_fd)
 {
 	char buf[sizeof(((struct xen_console_ring *)0)->out)];
 	bool bad;
@@ -472,16 +551,82 @@ static int handle_notify(struct pvmx_vm *vm, const struct pvmx_layout *L, uint32
 				    &bad);
 	if (bad)
 		fprintf(stderr, "pvmx: console ring indices out of range: resynchronised\n");
-	write_all(STDOUT_FILENO, buf, n);
+	write_all(console_fd, buf, n);
 	rc = pvmx_vm_raise_event(vm, port, false);
 	if (rc)
 		fprintf(stderr, "pvmx: PVMX_RAISE_EVENT: %s\n", strerror(-rc));
 	return rc;
 }
 
-static int run_loop(struct pvmx_vcpu *vcpu, struct pvmx_vm *vm,
-		    const struct pvmx_layout *L, const struct args *a)
+/* Print the records of a PVMX_EXIT_TRACE. */
+static void print_trace(const struct pvmx_run *run, struct pvmx_trace_decoder *tr, FILE *out)
 {
+	uint32_t i, n = run->trace.nr;
+
+	if (n > PVMX_TRACE_MAX)
+		n = PVMX_TRACE_MAX;
+	for (i = 0; i < n; i++)
+		pvmx_trace_feed(tr, &run->trace.rec[i], out);
+	fflush(out);
+}
+
+/*
+ * The guest stopped with records of its last hypercalls possibly still in
+ * the module (the SCHEDOP_shutdown that ended it): a module that hands them
+ * out after the end reports them as PVMX_EXIT_TRACE on the next PVMX_RUNs,
+ * then the same end again.  (One that has nothing more just reports the end
+ * again.)  The caller keeps its own copy of the end.
+ */
+static void drain_trace(struct pvmx_vcpu *vcpu, struct pvmx_trace_decoder *tr, FILE *out)
+{
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < 1000; i++) {
+		rc = pvmx_vcpu_run(vcpu);
+		if (rc == -EINTR || rc == -EAGAIN)
+			continue;
+		if (rc || vcpu->run->exit_reason != PVMX_EXIT_TRACE)
+			return;
+		print_trace(vcpu->run, tr, out);
+	}
+}
+
+/* How the guest ended: shutdown or crash.  Returns the exit status. */
+static int report_end(const struct pvmx_run *run, const struct args *a)
+{
+	if (run->exit_reason == PVMX_EXIT_SHUTDOWN) {
+		unsigned r = run->shutdown.reason;
+
+		if (!a->quiet && r != PVMX_SHUTDOWN_POWEROFF)
+			fprintf(stderr, "pvmx: guest shut down: %s (reason %u)\n",
+				pvmx_shutdown_name(r), r);
+		return pvmx_shutdown_status(r);
+	} else {
+		char reason[PVMX_CRASH_REASON_MAX + 1];
+
+		memcpy(reason, run->crash.reason, PVMX_CRASH_REASON_MAX);
+		reason[PVMX_CRASH_REASON_MAX] = '\0';
+		fprintf(stderr, "pvmx: guest crashed: %s\n", reason[0] ? reason :
+			pvmx_crash_kind_name(run->crash.kind));
+		fprintf(stderr, "pvmx:   kind %u (%s)", run->crash.kind,
+			pvmx_crash_kind_name(run->crash.kind));
+		if (run->crash.vector != ~0u)
+			fprintf(stderr, ", vector %u, error code 0x%x", run->crash.vector,
+				run->crash.error_code);
+		fprintf(stderr, ", eip 0x%04x:0x%08x, address 0x%llx, %llu exits\n",
+			run->crash.cs, run->crash.eip,
+			(unsigned long long)run->crash.address,
+			(unsigned long long)run->exits);
+		return PVMX_STATUS_CRASHED;
+	}
+}
+
+static int run_loop(struct pvmx_vcpu *vcpu, struct pvmx_vm *vm,
+		    const struct pvmx_layout *L, const struct args *a,
+		    struct pvmx_trace_decoder *tr, FILE *trace_out)
+{
+	static struct pvmx_run end;
 	struct pvmx_run *run = vcpu->run;
 	int rc, st;
 
@@ -501,35 +646,16 @@ static int run_loop(struct pvmx_vcpu *vcpu, struct pvmx_vm *vm,
 
 			if (n > PVMX_CONSOLE_MAX)
 				n = PVMX_CONSOLE_MAX;
-			write_all(STDOUT_FILENO, run->console.data, n);
+			write_all(a->console_fd, run->console.data, n);
 			break;
 		}
-		case PVMX_EXIT_SHUTDOWN: {
-			unsigned r = run->shutdown.reason;
-
-			if (!a->quiet && r != PVMX_SHUTDOWN_POWEROFF)
-				fprintf(stderr, "pvmx: guest shut down: %s (reason %u)\n",
-					pvmx_shutdown_name(r), r);
-			return pvmx_shutdown_status(r);
-		}
-		case PVMX_EXIT_CRASH: {
-			char reason[PVMX_CRASH_REASON_MAX + 1];
-
-			memcpy(reason, run->crash.reason, PVMX_CRASH_REASON_MAX);
-			reason[PVMX_CRASH_REASON_MAX] = '\0';
-			fprintf(stderr, "pvmx: guest crashed: %s\n", reason[0] ? reason :
-				pvmx_crash_kind_name(run->crash.kind));
-			fprintf(stderr, "pvmx:   kind %u (%s)", run->crash.kind,
-				pvmx_crash_kind_name(run->crash.kind));
-			if (run->crash.vector != ~0u)
-				fprintf(stderr, ", vector %u, error code 0x%x", run->crash.vector,
-					run->crash.error_code);
-			fprintf(stderr, ", eip 0x%04x:0x%08x, address 0x%llx, %llu exits\n",
-				run->crash.cs, run->crash.eip,
-				(unsigned long long)run->crash.address,
-				(unsigned long long)run->exits);
-			return PVMX_STATUS_CRASHED;
-		}
+		case PVMX_EXIT_SHUTDOWN:
+		case PVMX_EXIT_CRASH:
+			if (!tr)
+				return report_end(run, a);
+			memcpy(&end, run, sizeof(end));
+			drain_trace(vcpu, tr, trace_out);
+			return report_end(&end, a);
 		case PVMX_EXIT_INTERNAL:
 			fprintf(stderr, "pvmx: internal error: suberror %u (%s), data 0x%llx 0x%llx 0x%llx 0x%llx\n",
 				run->internal.suberror,
@@ -543,8 +669,12 @@ static int run_loop(struct pvmx_vcpu *vcpu, struct pvmx_vm *vm,
 		case PVMX_EXIT_INTR:
 			break;	/* check_signals() at the top of the loop */
 		case PVMX_EXIT_NOTIFY:
-			if (handle_notify(vm, L, run->notify.port))
+			if (handle_notify(vm, L, run->notify.port, a->console_fd))
 				return PVMX_STATUS_ERROR;
+			break;
+		case PVMX_EXIT_TRACE:
+			if (tr)
+				print_trace(run, tr, trace_out);
 			break;
 		default:
 			fprintf(stderr, "pvmx: internal error: unknown exit reason %u\n",
@@ -554,8 +684,57 @@ static int run_loop(struct pvmx_vcpu *vcpu, struct pvmx_vm *vm,
 	}
 }
 
-static int cmd_run(int argc, char **argv)
+/* Capabilities --trace and --stats need; exits 1 with a message without them. */
+static void check_caps(struct pvmx_dev *dev, const struct args *a)
 {
+	long v;
+
+	if (a->trace) {
+		v = pvmx_check_cap(dev, PVMX_CAP_TRACE);
+		if (v <= 0) {
+			fprintf(stderr, "pvmx: --trace: this pvmx module cannot trace hypercalls (PVMX_CAP_TRACE is %ld)\n",
+				v);
+			exit(PVMX_STATUS_ERROR);
+		}
+	}
+	if (a->stats) {
+		v = pvmx_check_cap(dev, PVMX_CAP_STATS);
+		if (v < PVMX_STATS_VERSION) {
+			fprintf(stderr, "pvmx: %s: this pvmx module has no statistics version %d (PVMX_CAP_STATS is %ld)\n",
+				a->console_fd == STDERR_FILENO ? "pvmx stats" : "--stats",
+				PVMX_STATS_VERSION, v);
+			exit(PVMX_STATUS_ERROR);
+		}
+	}
+}
+
+/* After the run, however it ended.  Returns st, or 1 when reading failed. */
+static int print_stats(struct pvmx_vm *vm, const struct args *a, int st)
+{
+	struct pvmx_stats s;
+	int rc = pvmx_vm_get_stats(vm, &s);
+
+	if (rc == -EPROTO) {
+		fprintf(stderr, "pvmx: PVMX_GET_VM_STATS: statistics version %u size %u, this pvmx reads version %d size %zu\n",
+			s.version, s.size, PVMX_STATS_VERSION, sizeof(s));
+		return st ? st : PVMX_STATUS_ERROR;
+	}
+	if (rc) {
+		fprintf(stderr, "pvmx: PVMX_GET_VM_STATS: %s\n", strerror(-rc));
+		return st ? st : PVMX_STATUS_ERROR;
+	}
+	if (a->stats == STATS_JSON)
+		pvmx_stats_print_json(a->stats_out, &s);
+	else
+		pvmx_stats_print_table(a->stats_out, &s);
+	fflush(a->stats_out);
+	return st;
+}
+
+static int cmd_run(int argc, char **argv, enum command cmd)
+{
+	struct pvmx_trace_decoder decoder, *tr = NULL;
+	FILE *trace_out = stderr;
 	struct pvmx_image_info info;
 	struct pvmx_load_opts opts;
 	struct pvmx_layout L;
@@ -568,13 +747,14 @@ static int cmd_run(int argc, char **argv)
 	void *img;
 	int rc, st;
 
-	parse_args(argc, argv, &a, true, false);
+	parse_args(argc, argv, &a, cmd);
 	img = read_image(a.image, &len, &info);
 
 	if (pvmx_open(&dev, err)) {
 		fprintf(stderr, "pvmx: %s\n", err);
 		return PVMX_STATUS_ERROR;
 	}
+	check_caps(&dev, &a);
 	if (pvmx_vm_create(&dev, &vm, err) || pvmx_vm_set_memory(&vm, a.memory, err)) {
 		fprintf(stderr, "pvmx: %s\n", err);
 		return PVMX_STATUS_ERROR;
@@ -600,8 +780,35 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "pvmx: PVMX_SET_REGS: %s\n", strerror(-rc));
 		return PVMX_STATUS_ERROR;
 	}
+	if (a.trace) {
+		if (a.trace_path) {
+			trace_out = fopen(a.trace_path, "w");
+			if (!trace_out) {
+				fprintf(stderr, "pvmx: --trace=%s: %s\n", a.trace_path,
+					strerror(errno));
+				return PVMX_STATUS_ERROR;
+			}
+		}
+		rc = pvmx_vcpu_set_trace(&vcpu, PVMX_TRACE_HYPERCALLS | PVMX_TRACE_DELIVERIES);
+		if (rc) {
+			fprintf(stderr, "pvmx: PVMX_SET_TRACE: %s\n", strerror(-rc));
+			return PVMX_STATUS_ERROR;
+		}
+		pvmx_trace_decoder_init(&decoder);
+		tr = &decoder;
+	}
 	install_signals(a.timeout);
-	st = run_loop(&vcpu, &vm, &L, &a);
+	st = run_loop(&vcpu, &vm, &L, &a, tr, trace_out);
+	if (tr) {
+		pvmx_trace_decoder_finish(tr, trace_out);
+		if (trace_out != stderr && fclose(trace_out)) {
+			fprintf(stderr, "pvmx: --trace=%s: %s\n", a.trace_path, strerror(errno));
+			if (!st)
+				st = PVMX_STATUS_ERROR;
+		}
+	}
+	if (a.stats)
+		st = print_stats(&vm, &a, st);
 	pvmx_vcpu_destroy(&vcpu);
 	pvmx_vm_destroy(&vm);
 	pvmx_close(&dev);
@@ -613,7 +820,7 @@ int main(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
 	if (!cmd)
-		die_usage("missing command (run, info, load)");
+		die_usage("missing command (run, stats, info, load)");
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		fputs(usage_text, stdout);
 		return 0;
@@ -623,7 +830,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(cmd, "run"))
-		return cmd_run(argc - 1, argv + 1);
+		return cmd_run(argc - 1, argv + 1, CMD_RUN);
+	if (!strcmp(cmd, "stats"))
+		return cmd_run(argc - 1, argv + 1, CMD_STATS);
 	if (!strcmp(cmd, "info"))
 		return cmd_info(argc - 1, argv + 1);
 	if (!strcmp(cmd, "load"))

@@ -114,7 +114,8 @@ const char *pvmx_exit_name(unsigned r)
 	case PVMX_EXIT_CRASH:		return "crash";
 	case PVMX_EXIT_INTR:		return "intr";
 	case PVMX_EXIT_INTERNAL:	return "internal";
-	case PVMX_EXIT_NOTIFY:	return "notify";
+	case PVMX_EXIT_NOTIFY:		return "notify";
+	case PVMX_EXIT_TRACE:		return "trace";
 	}
 	return "unknown";
 }
@@ -154,6 +155,8 @@ const char *pvmx_cap_name(unsigned cap)
 	case PVMX_CAP_CONSOLE_MAX:	return "console_max";
 	case PVMX_CAP_VPID:		return "vpid";
 	case PVMX_CAP_EVENTS:		return "events";
+	case PVMX_CAP_STATS:		return "stats";
+	case PVMX_CAP_TRACE:		return "trace";
 	}
 	return NULL;
 }

@@ -107,7 +107,7 @@ static void one_line(const char *prefix, int line)
 static void test_help(void)
 {
 	CHECK_EQ(run(NULL, "--help", NULL), 0);
-	CHECK_HAS(out, "pvmx run [--memory SIZE] [--cmdline STR] [--timeout S] [--quiet] IMAGE");
+	CHECK_HAS(out, "pvmx run [--memory SIZE] [--cmdline STR] [--timeout S] [--quiet]\n           [--trace[=FILE]] [--stats[=table|json]] IMAGE");
 	CHECK_HAS(out, "pvmx info");
 	CHECK_HAS(out, "load --dry-run");
 	CHECK_HAS(out, "  124   --timeout expired");
