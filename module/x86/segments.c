@@ -142,18 +142,18 @@ void pvmx_build_vcpu_tables(struct pvmx_vcpu *vcpu)
 /*
  * The int $0x80 fast path (Xen's own 32-bit hypervisor had it as the fast
  * trap): while the guest's vector 0x80 has a flat ring-1 handler that does
- * not mask events and a stack_switch stack, the hardware IDT gets a DPL-3
- * trap gate to it and the TSS the stack, so a guest system call reaches its
- * kernel with no VM exit.  The frame is the hardware's, which is Xen's when
- * the upcall mask is 0 (as it is in user mode): CS bits 16-23 are 0 and
- * EFLAGS.IF is the real (always set) IF.  Otherwise the IDT entry is empty
- * and `int $0x80` is reflected through the hypervisor.
+ * not mask events and a stack_switch stack, the hardware IDT can hold a
+ * DPL-3 trap gate to it, and the TSS the stack, so a guest system call
+ * reaches its kernel with no VM exit.  The frame is then the hardware's,
+ * which equals Xen's only while the upcall mask is 0 (CS bits 16-23 are 0,
+ * EFLAGS.IF is the real, always set, IF): pvmx_sync_fast_trap() installs the
+ * gate at VM entry only when the mask is 0 (user mode runs unmasked), and
+ * removes it otherwise, so `int $0x80` is reflected with Xen's frame.
  */
 void pvmx_arch_traps_changed(struct pvmx_vcpu_core *v)
 {
 	struct pvmx_vcpu *vcpu = container_of(v, struct pvmx_vcpu, core);
 	u8 *tss = page_address(vcpu->arch.tss_page);
-	u64 *idt = (u64 *)(tss + PVMX_IDT_OFFSET);
 	const struct pvmx_trap_entry *t = &v->trap_ctxt[0x80];
 	bool fast = t->address && t->cs == FLAT_RING1_CS &&
 		    !(t->flags & PVMX_TRAP_MASK_EVENTS) && v->cpu.kernel_ss == FLAT_RING1_SS;
@@ -161,9 +161,21 @@ void pvmx_arch_traps_changed(struct pvmx_vcpu_core *v)
 	memcpy(tss + TSS32_ESP1, &v->cpu.kernel_sp, 4);
 	memcpy(tss + TSS32_SS1, &v->cpu.kernel_ss, 4);
 	/* 32-bit trap gate (keeps IF), present, DPL 3. */
-	WRITE_ONCE(idt[0x80], !fast ? 0 :
-		   (t->address & 0xFFFF) | ((u64)t->cs << 16) | (0xEFULL << 40) |
-		   ((u64)(t->address >> 16) << 48));
+	vcpu->arch.fast_int80_gate = !fast ? 0 :
+		(t->address & 0xFFFF) | ((u64)t->cs << 16) | (0xEFULL << 40) |
+		((u64)(t->address >> 16) << 48);
+	pvmx_sync_fast_trap(vcpu);
+}
+
+/* Before each VM entry: the gate only while events are unmasked. */
+void pvmx_sync_fast_trap(struct pvmx_vcpu *vcpu)
+{
+	u64 *idt = (u64 *)((u8 *)page_address(vcpu->arch.tss_page) + PVMX_IDT_OFFSET);
+	u64 gate = READ_ONCE(pvmx_vcpu_info(&vcpu->core)->evtchn_upcall_mask) ? 0 :
+		   vcpu->arch.fast_int80_gate;
+
+	if (idt[0x80] != gate)
+		WRITE_ONCE(idt[0x80], gate);
 }
 
 /*

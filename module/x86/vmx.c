@@ -1094,6 +1094,7 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 		sync_cs_ss(vcpu);
 		if (act != PVMX_RESUME)
 			break;
+		pvmx_sync_fast_trap(vcpu);
 
 		local_irq_disable();
 		if (need_resched() || signal_pending(current)) {

@@ -75,6 +75,7 @@ struct pvmx_vcpu_arch {
 	struct page *gdt_page;		/* reserved GDT entries of this vCPU */
 	struct page *tss_page;		/* TSS and IDT of this vCPU */
 	struct fxregs_state *fpu;	/* guest x87/SSE state between stretches */
+	u64 fast_int80_gate;		/* IDT gate while unmasked, or 0 */
 	u32 exit_reason;
 	u32 exit_intr_info;
 };
