@@ -9,6 +9,14 @@
  *   internal       PVMX_EXIT_INTERNAL (VM entry failed)
  *   intr           PVMX_EXIT_INTR
  *   block          PVMX_RUN sleeps until a signal, then fails with EINTR
+ *   trace          PVMX_EXIT_TRACE with a few records (see trace_records)
+ *   trace:end      PVMX_EXIT_TRACE with the record of a SCHEDOP_shutdown
+ * Like the module, a vCPU that shut down or crashed reports the same end
+ * again on every PVMX_RUN, except that "trace..." items right after the end
+ * are still handed out (records a module flushes after the end).
+ * PVMX_GET_VM_STATS and PVMX_GET_STATS return synthetic counters (see
+ * fake_stats), PVMX_SET_TRACE is logged; $FAKE_PVMX_NOCAP=N makes
+ * PVMX_CHECK_CAP(N) return 0.
  * Checks the launcher's calls (SET_BOOT_INFO, SET_REGS) and writes what it
  * saw to $FAKE_PVMX_LOG.
  */
@@ -30,6 +38,59 @@ enum { FAKE_DEV = 1000, FAKE_VM, FAKE_VCPU };
 static void *run_page;
 static const char *script_pos;
 static uint64_t mem_size;
+static struct pvmx_run end_run;		/* the end reported, once there is one */
+static int ended;
+
+#define REC(k, fl, o, res, a0, a1, a2, a3, a4, idx, ip) \
+	{ .kind = (k), .flags = (fl), .op = (o), .result = (res), \
+	  .args = { (a0), (a1), (a2), (a3), (a4) }, .index = (idx), .eip = (ip) }
+
+static const struct pvmx_trace_rec trace_records[] = {
+	REC(PVMX_TRACE_KIND_HYPERCALL, 0, 17, 0x40013, 0, 0, 0, 0, 0, 0, 0x100100),
+	REC(PVMX_TRACE_KIND_HYPERCALL, 0, 18, 0, 0, 14, 0x103020, 0, 0, 0, 0x100200),
+	REC(PVMX_TRACE_KIND_MC_ENTRY, 0, 14, 0, 0x7000, 0x42067, 0, 2, 0, 0, 0x100300),
+	REC(PVMX_TRACE_KIND_MC_ENTRY, 0, 32, (uint32_t)-22, 4, 0x12ff4, 0, 0, 0, 1, 0x100300),
+	REC(PVMX_TRACE_KIND_HYPERCALL, 0, 13, 0, 0x220000, 2, 0, 0, 0, 0, 0x100300),
+	REC(PVMX_TRACE_KIND_UPCALL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x101000),
+	REC(PVMX_TRACE_KIND_TRAP, 0, 14, 2, 0, 0, 0, 0, 0, 0, 0x101234),
+};
+
+static const struct pvmx_trace_rec trace_end_records[] = {
+	REC(PVMX_TRACE_KIND_HYPERCALL, 0, 29, 0, 2, 0x12ff0, 0, 0, 0, 0, 0x100400),
+};
+
+static void fake_stats(struct pvmx_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->version = PVMX_STATS_VERSION;
+	s->size = sizeof(*s);
+	s->nr_vcpus = 1;
+	s->exits = 4123;
+	s->exit_count[0] = 4100;	/* exception_nmi */
+	s->exit_cycles[0] = 4100000;
+	s->exit_count[1] = 20;		/* external_interrupt */
+	s->exit_cycles[1] = 60000;
+	s->exit_count[10] = 3;		/* cpuid */
+	s->exit_cycles[10] = 3003;
+	s->hypercall_count[17] = 2001;	/* xen_version */
+	s->hypercall_cycles[17] = 400200;
+	s->hypercall_count[29] = 2000;	/* sched_op */
+	s->hypercall_cycles[29] = 3000000;
+	s->hypercall_count[13] = 5;	/* multicall */
+	s->hypercall_cycles[13] = 5000;
+	s->hypercall_count[14] = 40;	/* update_va_mapping */
+	s->hypercall_cycles[14] = 8000;
+	s->hypercall_other = 2;
+	s->multicall_entries = 40;
+	s->multicall_batches[0] = 1;	/* 1 */
+	s->multicall_batches[3] = 3;	/* 8-15 */
+	s->multicall_stops[PVMX_MC_STOP_END] = 3;
+	s->multicall_stops[PVMX_MC_STOP_PREEMPTED] = 2;
+	s->multicall_stops[PVMX_MC_STOP_IRET] = 1;
+	s->continuations = 2;
+	s->upcalls = 7;
+	s->traps = 1;
+}
 
 static void fake_log(const char *fmt, ...)
 {
@@ -92,6 +153,10 @@ static int next_exit(struct pvmx_run *run)
 	char item[256];
 	size_t n;
 
+	if (ended && (!script_pos || strncmp(script_pos, "trace", 5))) {
+		memcpy(run, &end_run, sizeof(end_run));
+		return 0;
+	}
 	if (!script_pos || !*script_pos) {
 		run->exit_reason = PVMX_EXIT_SHUTDOWN;
 		run->shutdown.reason = 0;
@@ -124,11 +189,24 @@ static int next_exit(struct pvmx_run *run)
 		run->internal.data[0] = 7;
 	} else if (!strcmp(item, "intr")) {
 		run->exit_reason = PVMX_EXIT_INTR;
+	} else if (!strcmp(item, "trace") || !strcmp(item, "trace:end")) {
+		const struct pvmx_trace_rec *r = item[5] ? trace_end_records : trace_records;
+		size_t nr = item[5] ? sizeof(trace_end_records) / sizeof(*r) :
+				      sizeof(trace_records) / sizeof(*r);
+
+		run->exit_reason = PVMX_EXIT_TRACE;
+		run->trace.nr = (uint32_t)nr;
+		memcpy(run->trace.rec, r, nr * sizeof(*r));
+		return 0;
 	} else if (!strcmp(item, "block")) {
 		script_pos -= n + 1;	/* stay on "block" */
 		pause();
 		errno = EINTR;
 		return -1;
+	}
+	if (run->exit_reason == PVMX_EXIT_SHUTDOWN || run->exit_reason == PVMX_EXIT_CRASH) {
+		memcpy(&end_run, run, sizeof(end_run));
+		ended = 1;
 	}
 	return 0;
 }
@@ -150,8 +228,21 @@ int ioctl(int fd, unsigned long req, ...)
 	switch (req) {
 	case PVMX_GET_API_VERSION:
 		return PVMX_API_VERSION;
-	case PVMX_CHECK_CAP:
+	case PVMX_CHECK_CAP: {
+		const char *nocap = getenv("FAKE_PVMX_NOCAP");
+
+		if (nocap && *nocap && (uintptr_t)arg == strtoul(nocap, NULL, 0))
+			return 0;
 		return (int)(uintptr_t)arg == PVMX_CAP_MAX_VCPUS ? 32 : 1;
+	}
+	case PVMX_GET_VM_STATS:
+	case PVMX_GET_STATS:
+		fake_log("%s\n", req == PVMX_GET_VM_STATS ? "vm stats" : "vcpu stats");
+		fake_stats(arg);
+		return 0;
+	case PVMX_SET_TRACE:
+		fake_log("trace flags %lu\n", (unsigned long)(uintptr_t)arg);
+		return 0;
 	case PVMX_GET_VMX_INFO: {
 		struct pvmx_vmx_info *vi = arg;
 

@@ -55,5 +55,6 @@ struct test {
 extern const struct test loader_tests[];
 extern const struct test util_tests[];
 extern const struct test cli_tests[];
+extern const struct test trace_tests[];
 
 #endif

@@ -112,6 +112,11 @@ static void test_help(void)
 	CHECK_HAS(out, "load --dry-run");
 	CHECK_HAS(out, "  124   --timeout expired");
 	CHECK_HAS(out, "  130   interrupted");
+	CHECK_HAS(out, "pvmx stats [--memory SIZE] [--cmdline STR] [--timeout S] [--quiet] IMAGE");
+	CHECK_HAS(out, "--trace[=FILE]  print every hypercall");
+	CHECK_HAS(out, "--stats[=table|json]\n");
+	CHECK_HAS(out, "\"multicall\":{\"entries\":N,");
+	CHECK_HAS(out, "Exit status of `pvmx run` and `pvmx stats`:");
 	CHECK_HAS(out, "   20   the hypervisor crashed the guest");
 	CHECK_HAS(out, "    0   guest powered off");
 	CHECK_EQ(run(NULL, "run", "--help", NULL), 0);
@@ -290,8 +295,144 @@ static void test_fake_run(void)
 	unlink(logpath);
 }
 
+/* --trace, --stats and `pvmx stats` against the fake device. */
+static void test_fake_trace_stats(void)
+{
+	char preload[4200], logenv[] = "FAKE_PVMX_LOG=/tmp/pvmx-fake-XXXXXX", log[8192];
+	char tracefile[] = "/tmp/pvmx-trace-XXXXXX", opt[64], tr[8192];
+	const char *logpath = logenv + strlen("FAKE_PVMX_LOG=");
+	const char *want_trace =
+		"xen_version(XENVER_version, 0) = 0x40013\n"
+		"console_io(CONSOLEIO_write, 14, 0x103020) = 0\n"
+		"multicall(0x220000, 2) = 0\n"
+		"  [0] update_va_mapping(0x7000, 0x42067, 0, UVMF_INVLPG) = 0\n"
+		"  [1] event_channel_op(EVTCHNOP_send, 0x12ff4) = -EINVAL (-22)\n"
+		"--- event upcall, handler 0x00101000 ---\n"
+		"--- trap #PF (vector 14) error 0x2, handler 0x00101234 ---\n";
+	int fd;
+
+	if (!t_fake_pvmx) {
+		printf("  (skipped: no --fake)\n");
+		return;
+	}
+	fd = mkstemp(logenv + strlen("FAKE_PVMX_LOG="));
+	close(fd);
+	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", t_fake_so);
+	run_bin = t_fake_pvmx;
+	run_env[0] = preload;
+	run_env[1] = logenv;
+
+	/* --trace: one PVMX_EXIT_TRACE between console output, then poweroff. */
+	run_env[2] = "FAKE_PVMX_SCRIPT=console:hello ,trace,console:world,shutdown:0";
+	CHECK_EQ(run("fake:dev", "run", "--trace", img("xtf.elf"), NULL), 0);
+	CHECK_STR(out, "hello world");
+	CHECK_STR(errout, want_trace);
+	fd = open(logpath, O_RDONLY);
+	slurp(fd, log);
+	CHECK_HAS(log, "trace flags 3\n");
+	/* Records the module hands out after the end are still printed. */
+	run_env[2] = "FAKE_PVMX_SCRIPT=trace,shutdown:1,trace:end";
+	CHECK_EQ(run("fake:dev", "run", "--trace", img("xtf.elf"), NULL), 11);
+	CHECK_HAS(errout, want_trace);
+	CHECK_HAS(errout, "--- trap #PF (vector 14) error 0x2, handler 0x00101234 ---\n"
+		  "sched_op(SCHEDOP_shutdown, 0x12ff0) = 0\n"
+		  "pvmx: guest shut down: reboot (reason 1)\n");
+	run_env[2] = "FAKE_PVMX_SCRIPT=console:x,crash,trace:end";
+	CHECK_EQ(run("fake:dev", "run", "--trace", img("xtf.elf"), NULL), 20);
+	CHECK_HAS(errout, "sched_op(SCHEDOP_shutdown, 0x12ff0) = 0\npvmx: guest crashed: page fault with no handler\n");
+	CHECK_HAS(errout, "vector 14, error code 0x2, eip 0xe019:0x00100123");
+	/* --trace=FILE */
+	fd = mkstemp(tracefile);
+	close(fd);
+	snprintf(opt, sizeof(opt), "--trace=%s", tracefile);
+	run_env[2] = "FAKE_PVMX_SCRIPT=trace,console:done";
+	CHECK_EQ(run("fake:dev", "run", opt, img("xtf.elf"), NULL), 0);
+	CHECK_STR(out, "done");
+	CHECK_STR(errout, "");
+	fd = open(tracefile, O_RDONLY);
+	slurp(fd, tr);
+	CHECK_STR(tr, want_trace);
+	unlink(tracefile);
+	CHECK_EQ(run("fake:dev", "run", "--trace=/nonexistent/dir/trace", img("xtf.elf"), NULL), 1);
+	ONE_LINE("pvmx: --trace=/nonexistent/dir/trace: No such file or directory");
+	/* No trace capability. */
+	run_env[3] = "FAKE_PVMX_NOCAP=8";
+	CHECK_EQ(run("fake:dev", "run", "--trace", img("xtf.elf"), NULL), 1);
+	CHECK_STR(errout, "pvmx: --trace: this pvmx module cannot trace hypercalls (PVMX_CAP_TRACE is 0)\n");
+	run_env[3] = "FAKE_PVMX_NOCAP=7";
+	CHECK_EQ(run("fake:dev", "run", "--stats", img("xtf.elf"), NULL), 1);
+	CHECK_HAS(errout, "--stats: this pvmx module has no statistics");
+	CHECK_EQ(run("fake:dev", "stats", img("xtf.elf"), NULL), 1);
+	CHECK_HAS(errout, "pvmx stats: this pvmx module has no statistics");
+	CHECK_STR(out, "");
+	run_env[3] = NULL;
+
+	/* --stats: a table on stderr, whatever the end. */
+	run_env[2] = "FAKE_PVMX_SCRIPT=console:hi,shutdown:0";
+	CHECK_EQ(run("fake:dev", "run", "--stats", img("xtf.elf"), NULL), 0);
+	CHECK_STR(out, "hi");
+	CHECK_HAS(errout, "pvmx statistics (1 vCPU):\n");
+	CHECK_HAS(errout, "  exception_nmi                          4100          4100000         1000\n");
+	CHECK_HAS(errout, "  external_interrupt                       20            60000         3000\n");
+	CHECK_HAS(errout, "  xen_version                            2001           400200          200\n");
+	CHECK_HAS(errout, "  sched_op                               2000          3000000         1500\n");
+	CHECK_HAS(errout, "  update_va_mapping                        40             8000          200\n");
+	CHECK_HAS(errout, "  8-15                                      3\n");
+	CHECK_HAS(errout, "  preempted                                 2\n");
+	CHECK_HAS(errout, "  event upcalls                             7\n");
+	CHECK(!strstr(errout, "console_io"));
+	CHECK(!strstr(errout, "failsafe"));
+	fd = open(logpath, O_RDONLY);
+	slurp(fd, log);
+	CHECK_HAS(log, "vm stats\n");
+	run_env[2] = "FAKE_PVMX_SCRIPT=console:a,block";
+	CHECK_EQ(run("fake:dev", "run", "--stats=table", "--timeout", "0.2", img("xtf.elf"), NULL), 124);
+	CHECK_HAS(errout, "pvmx: timeout after 0.2 s\npvmx statistics (1 vCPU):\n");
+	run_env[2] = "FAKE_PVMX_SCRIPT=crash";
+	CHECK_EQ(run("fake:dev", "run", "--stats=json", img("xtf.elf"), NULL), 20);
+	CHECK_HAS(errout, "pvmx: guest crashed: page fault with no handler\n");
+	CHECK_HAS(errout, "\n{\"version\":1,\"nr_vcpus\":1,\"exits\":4123,\"exit_reasons\":{\"exception_nmi\":");
+	CHECK_EQ(run("fake:dev", "run", "--stats=xml", img("xtf.elf"), NULL), 1);
+	CHECK_HAS(errout, "bad --stats 'xml'");
+
+	/* pvmx stats: console on stderr, JSON on stdout. */
+	run_env[2] = "FAKE_PVMX_SCRIPT=console:guest says hi\n,shutdown:0";
+	CHECK_EQ(run("fake:dev", "stats", "--cmdline", "n=2000", img("xtf.elf"), NULL), 0);
+	CHECK_STR(errout, "guest says hi\n");
+	CHECK(!strncmp(out, "{\"version\":1,", 13));
+	CHECK(strchr(out, '\n') == out + strlen(out) - 1);
+	CHECK_HAS(out, "\"hypercalls\":{\"multicall\":{\"count\":5,\"cycles\":5000},");
+	CHECK_HAS(out, "\"xen_version\":{\"count\":2001,\"cycles\":400200}");
+	CHECK_HAS(out, "\"batches\":{\"1\":1,\"8-15\":3},\"stops\":{\"end\":3,\"iret\":1,\"preempted\":2}");
+	CHECK_HAS(out, "\"continuations\":2,\"upcalls\":7,\"traps\":1,\"failsafes\":0}");
+	if (!system("python3 -c '' 2>/dev/null")) {
+		char path[] = "/tmp/pvmx-json-XXXXXX", cmd[256];
+
+		fd = mkstemp(path);
+		CHECK_EQ(write(fd, out, strlen(out)), strlen(out));
+		close(fd);
+		snprintf(cmd, sizeof(cmd),
+			 "python3 -c 'import json,sys; d=json.load(sys.stdin); "
+			 "assert d[\"hypercalls\"][\"sched_op\"][\"count\"]==2000' < %s", path);
+		CHECK_EQ(system(cmd), 0);
+		unlink(path);
+	}
+	run_env[2] = "FAKE_PVMX_SCRIPT=shutdown:3";
+	CHECK_EQ(run("fake:dev", "stats", img("xtf.elf"), NULL), 13);
+	CHECK_HAS(out, "\"exits\":4123");
+	CHECK_EQ(run("fake:dev", "stats", "--trace", img("xtf.elf"), NULL), 1);
+	CHECK_HAS(errout, "--trace only applies to 'pvmx run'");
+	CHECK_EQ(run("fake:dev", "stats", "--stats", img("xtf.elf"), NULL), 1);
+	CHECK_EQ(run("fake:dev", "load", "--dry-run", "--trace", img("xtf.elf"), NULL), 1);
+
+	run_bin = NULL;
+	memset(run_env, 0, sizeof(run_env));
+	unlink(logpath);
+}
+
 const struct test cli_tests[] = {
 	{ "cli: run and info against a fake /dev/pvmx", test_fake_run },
+	{ "cli: --trace, --stats and pvmx stats against a fake /dev/pvmx", test_fake_trace_stats },
 	{ "cli: --help and commands", test_help },
 	{ "cli: load --dry-run", test_dry_run },
 	{ "cli: malformed images", test_bad_images },
