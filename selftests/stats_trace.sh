@@ -76,7 +76,7 @@ rc=$?
 [ $rc -ne 0 ] && diag "pvmx stats exited with $rc"
 # One line, one object; the console went to stderr.
 lines=$(wc -l <"$TMP/stats.json")
-{ [ "$lines" -eq 1 ] && grep -q '^{"version":1,"nr_vcpus":1,"exits":[0-9]*,"exit_reasons":{.*}}$' "$TMP/stats.json" &&
+{ [ "$lines" -eq 1 ] && grep -q '^{"version":1,"nr_vcpus":1,"exits":[0-9]*,"exit_reasons":{.*,"failsafes":[0-9]*}$' "$TMP/stats.json" &&
   grep -q 'busy: done 2000 iterations' "$TMP/stats.err" &&
   ! grep -q 'busy:' "$TMP/stats.json"; }
 ok $? "stats_json_on_stdout_console_on_stderr" "$TMP/stats.json"
