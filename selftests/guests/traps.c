@@ -90,7 +90,7 @@ void test_main(void)
 	const volatile struct trap_record *r;
 	int ok;
 
-	test_plan(24);
+	test_plan(25);
 
 	CHECK(map_shared_info(), "map_shared_info");
 	CHECK_EQ(upcall_mask(), 1, "upcall_mask_starts_at_1");
@@ -119,6 +119,10 @@ void test_main(void)
 	CHECK(provoke(do_int41, 13, 1, (0x41 << 3) | 2, (u32)i41_insn, (u32)i41_after, 0, 1),
 	      "int41_dpl0_gp_error_20a_eip_on_int");
 	CHECK(provoke(do_int80, 0x80, 0, 0, (u32)i80_after, 0, 0, 0), "int80_dpl3_delivered_from_ring1");
+	set_upcall_mask(1);
+	CHECK(provoke(do_int80, 0x80, 0, 0, (u32)i80_after, 0, 1, 0) && upcall_mask() == 1,
+	      "int80_frame_saved_mask1_if_clear");
+	set_upcall_mask(0);
 	CHECK_EQ(upcall_mask(), 0, "iret_hypercall_left_mask_0");
 
 	/* Flag bit 2: events masked on entry; the saved mask is the old one (0). */
