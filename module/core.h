@@ -3,7 +3,7 @@
  * The arch-neutral core of pvmx: the hypercall dispatcher, the Xen PV
  * hypercalls themselves and checked guest-memory access.  Nothing here knows
  * about VMX; the same sources build into pvmx.ko and into the host unit tests
- * (tests/unit/), which provide core_env.h's host flavour.
+ * (tests/unit/), with core_env_host.h standing in for the kernel headers.
  *
  * The arch back end (module/x86/) owns the real CPU state.  Before it calls
  * into the core it syncs the registers a hypercall may read into struct

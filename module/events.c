@@ -506,11 +506,14 @@ int pvmx_events_init(struct pvmx_vm_core *vm, u32 console_port, u32 store_port)
 	u32 ports[2] = { console_port, store_port };
 	int i;
 
+	/* Check both before binding either: a refused call changes nothing. */
+	for (i = 0; i < 2; i++)
+		if (ports[i] && (ports[i] >= XEN_NR_EVTCHN_PORTS || vm->evtchn[ports[i]].state ||
+				 (i && ports[1] == ports[0])))
+			return -XEN_EINVAL;
 	for (i = 0; i < 2; i++) {
 		if (!ports[i])
 			continue;
-		if (ports[i] >= XEN_NR_EVTCHN_PORTS || vm->evtchn[ports[i]].state)
-			return -XEN_EINVAL;
 		vm->evtchn[ports[i]] = (struct pvmx_evtchn){
 			.state = EVTCHNSTAT_interdomain, .to_launcher = 1,
 			.remote_dom = DOMID_LAUNCHER,
@@ -536,7 +539,9 @@ long pvmx_do_set_timer_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	u64 deadline = ((u64)hc->arg[1] << 32) | hc->arg[0];
 	u64 now = pvmx_host_now_ns();
 
-	if (deadline && ((s64)deadline < 0 || deadline > now + TIMER_MAX_DELTA_NS))
+	/* Xen: negative, or 2^50 ns or more ahead (a wrapped guest clock). */
+	if (deadline && ((s64)deadline < 0 ||
+			 (deadline > now && (deadline - now) >= TIMER_MAX_DELTA_NS)))
 		deadline = now + TIMER_FALLBACK_NS;
 	pvmx_host_set_timer(v, deadline);
 	return 0;
@@ -630,10 +635,10 @@ long pvmx_do_vcpu_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	case VCPUOP_register_runstate_memory_area:
 		if (pvmx_copy_from_guest(v, &target->runstate_va, arg, 4))
 			return -XEN_EFAULT;
-		if (target->runstate_va && pvmx_copy_to_guest(v, target->runstate_va,
-							      &target->runstate,
-							      sizeof(target->runstate)))
-			return -XEN_EFAULT;
+		/* Like Xen, an area that cannot be written now is kept, not refused. */
+		if (target->runstate_va)
+			pvmx_copy_to_guest(v, target->runstate_va, &target->runstate,
+					   sizeof(target->runstate));
 		return 0;
 	case VCPUOP_set_periodic_timer:
 		if (pvmx_copy_from_guest(v, &period, arg, sizeof(period)))

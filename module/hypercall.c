@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The hypercall dispatcher: one table indexed by hypercall number, shared by
- * `int $0x82` and (later) multicall entries.  Handlers take the five 32-bit
+ * `int $0x82` and multicall entries.  Handlers take the five 32-bit
  * arguments and return what the guest sees in EAX: a value or a negated Xen
- * errno.  A handler that cannot finish (console output larger than one exit
- * can carry) rewrites its arguments and marks the call preempted: the guest
- * then re-executes `int $0x82`, exactly like a Xen continuation.
+ * errno.  A handler that cannot finish now (console output larger than one
+ * exit carries, a long trap table, a preempted multicall) rewrites its
+ * arguments and marks the call preempted: the guest then re-executes
+ * `int $0x82`, exactly like a Xen continuation.
  */
 #include "core.h"
 

@@ -39,8 +39,11 @@ long pvmx_do_multicall(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 		v->mc_done = 0;
 	v->mc_continuing = false;
 	for (i = 0; i < nr; i++, list += MC_ENTRY_BYTES) {
-		/* Room for this entry's record and the multicall's own. */
-		if (i && (pvmx_arch_preempt_pending(v) || !pvmx_trace_room(v, 2))) {
+		/*
+		 * Room for this entry's records (an iret entry may add a delivery)
+		 * and the multicall's own.
+		 */
+		if (i && (pvmx_arch_preempt_pending(v) || !pvmx_trace_room(v, 4))) {
 			pvmx_stats_batch(v, i, PVMX_MC_STOP_PREEMPTED);
 			mc_continue(hc, list, nr - i);
 			return 0;

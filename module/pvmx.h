@@ -50,6 +50,10 @@ struct pvmx_vcpu {
 	wait_queue_head_t wq;		/* SCHEDOP_block/poll sleep here */
 	struct hrtimer singleshot;	/* set_timer_op, VCPUOP_set_singleshot_timer */
 	struct hrtimer periodic;	/* VCPUOP_set_periodic_timer (10 ms default) */
+	/* How the guest ended: the run header and the crash/shutdown/internal exit. */
+	struct {
+		u8 bytes[offsetof(struct pvmx_run, crash) + sizeof_field(struct pvmx_run, crash)];
+	} end;
 	struct pvmx_vcpu_arch arch;
 };
 

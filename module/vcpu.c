@@ -52,8 +52,26 @@ static int pvmx_vcpu_get_regs(struct pvmx_vcpu *vcpu, void __user *argp)
 	return 0;
 }
 
+/*
+ * The end of a guest (shutdown, crash, failed entry) is reported again on
+ * every later PVMX_RUN, but only after any trace records still waiting:
+ * those come first as PVMX_EXIT_TRACE, so the end is kept aside meanwhile.
+ */
+static void report_end(struct pvmx_vcpu *vcpu, bool first)
+{
+	struct pvmx_run *run = vcpu->core.run;
+
+	if (first)
+		memcpy(&vcpu->end, run, sizeof(vcpu->end));
+	if (vcpu->core.trace_nr)
+		pvmx_trace_flush(&vcpu->core);
+	else
+		memcpy(run, &vcpu->end, sizeof(vcpu->end));
+}
+
 static int pvmx_vcpu_run(struct pvmx_vcpu *vcpu, unsigned long arg)
 {
+	struct pvmx_vcpu_core *core = &vcpu->core;
 	int ret;
 
 	if (arg)
@@ -63,17 +81,20 @@ static int pvmx_vcpu_run(struct pvmx_vcpu *vcpu, unsigned long arg)
 	ret = -EINVAL;
 	if (vcpu->regs_set) {
 		ret = 0;
-		/* A guest that shut down or crashed reports the same end again. */
-		if (vcpu->core.state == PVMX_VCPU_RUNNABLE) {
+		if (core->state == PVMX_VCPU_RUNNABLE) {
 			WRITE_ONCE(vcpu->run_task, current);
-			pvmx_runstate_change(&vcpu->core, RUNSTATE_running);
+			pvmx_runstate_change(core, RUNSTATE_running);
 			ret = pvmx_arch_run(vcpu);
-			pvmx_runstate_change(&vcpu->core, RUNSTATE_runnable);
+			pvmx_runstate_change(core, RUNSTATE_runnable);
 			WRITE_ONCE(vcpu->run_task, NULL);
-			if (vcpu->core.run->exit_reason == PVMX_EXIT_CRASH)
-				trace_pvmx_crash(vcpu->core.id, vcpu->core.run);
+			if (core->run->exit_reason == PVMX_EXIT_CRASH)
+				trace_pvmx_crash(core->id, core->run);
+			if (core->state != PVMX_VCPU_RUNNABLE)
+				report_end(vcpu, true);
+		} else {
+			report_end(vcpu, false);
 		}
-		vcpu->core.run->exits = vcpu->exits;
+		core->run->exits = vcpu->exits;
 	}
 	mutex_unlock(&vcpu->run_lock);
 	return ret;

@@ -80,8 +80,10 @@ static enum pvmx_action handle_exception(struct pvmx_vcpu *vcpu)
 
 	switch (vector) {
 	case X86_TRAP_MC:
-		pr_warn_ratelimited("pvmx: machine check while a guest ran\n");
-		break;
+		/* The host's handler ran at exit; the guest cannot go on from it. */
+		return pvmx_crash(v, PVMX_CRASH_UNSUPPORTED, vector, 0, 0,
+				  "machine check (#MC) while the guest ran at %04x:%08x",
+				  v->cpu.cs, v->cpu.eip);
 	case X86_TRAP_GP:
 		/* An `int n` the (empty) IDT refused: error code (n << 3) | 2. */
 		if ((error & 7) == 2) {

@@ -6,9 +6,10 @@
  * Per vCPU (see vmx.h for the layout): Xen's reserved GDT page with the flat
  * ring-1/ring-3 selectors at entries 7171..7174 and our TSS descriptor, and a
  * page with the 32-bit TSS (SS1:ESP1 = the stack_switch stack) and an IDT of
- * empty gates.  With every exception intercepted, an empty IDT means any
- * `int n` in the guest raises #GP with error code (n << 3) | 2, which exits:
- * that is how `int $0x82` reaches the hypervisor.
+ * empty gates, except the int $0x80 fast path below.  With every exception
+ * intercepted, an empty gate means `int n` in the guest raises #GP with error
+ * code (n << 3) | 2, which exits: that is how `int $0x82` reaches the
+ * hypervisor.
  */
 #include <linux/mm.h>
 #include "vmx_ops.h"

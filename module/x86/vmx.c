@@ -29,6 +29,8 @@
 #include <asm/desc.h>
 #include <asm/fpu/api.h>
 #include <asm/io.h>
+#include <asm/mce.h>
+#include <asm/trapnr.h>
 #include <asm/mmu_context.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
@@ -1059,6 +1061,24 @@ static void sync_cs_ss(struct pvmx_vcpu *vcpu)
 	}
 }
 
+static void host_nmi_or_mce(struct pvmx_vcpu *vcpu)
+{
+	u32 reason = vcpu->arch.exit_reason & 0xFFFF, info = vcpu->arch.exit_intr_info;
+	bool exception = reason == EXIT_REASON_EXCEPTION_NMI;
+
+	if (exception && (info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR) {
+		asm volatile("int $2");
+	} else if (reason == EXIT_REASON_MCE_DURING_VMENTRY ||
+		   (exception && (info & INTR_INFO_VECTOR_MASK) == X86_TRAP_MC)) {
+#ifdef CONFIG_X86_MCE
+		/* As KVM does: the host's handler, as if from user mode. */
+		struct pt_regs regs = { .cs = 3, .flags = X86_EFLAGS_IF };
+
+		do_machine_check(&regs);
+#endif
+	}
+}
+
 static void account_exit(struct pvmx_vcpu *vcpu, u64 exit_tsc)
 {
 	struct pvmx_stats *st = &vcpu->core.stats;
@@ -1116,10 +1136,8 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 		vcpu->exits++;
 		vcpu->arch.exit_reason = vmcs_read(VM_EXIT_REASON);
 		vcpu->arch.exit_intr_info = vmcs_read(VM_EXIT_INTR_INFO);
-		/* An NMI that exited is the host's: hand it over before anything else. */
-		if ((vcpu->arch.exit_reason & 0xFFFF) == EXIT_REASON_EXCEPTION_NMI &&
-		    (vcpu->arch.exit_intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
-			asm volatile("int $2");
+		/* NMIs and machine checks that exited are the host's: hand them over. */
+		host_nmi_or_mce(vcpu);
 		local_irq_enable();
 
 		cpu->eip = vmcs_read(GUEST_RIP);
