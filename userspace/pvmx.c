@@ -570,28 +570,6 @@ static void print_trace(const struct pvmx_run *run, struct pvmx_trace_decoder *t
 	fflush(out);
 }
 
-/*
- * The guest stopped with records of its last hypercalls possibly still in
- * the module (the SCHEDOP_shutdown that ended it): a module that hands them
- * out after the end reports them as PVMX_EXIT_TRACE on the next PVMX_RUNs,
- * then the same end again.  (One that has nothing more just reports the end
- * again.)  The caller keeps its own copy of the end.
- */
-static void drain_trace(struct pvmx_vcpu *vcpu, struct pvmx_trace_decoder *tr, FILE *out)
-{
-	unsigned i;
-	int rc;
-
-	for (i = 0; i < 1000; i++) {
-		rc = pvmx_vcpu_run(vcpu);
-		if (rc == -EINTR || rc == -EAGAIN)
-			continue;
-		if (rc || vcpu->run->exit_reason != PVMX_EXIT_TRACE)
-			return;
-		print_trace(vcpu->run, tr, out);
-	}
-}
-
 /* How the guest ended: shutdown or crash.  Returns the exit status. */
 static int report_end(const struct pvmx_run *run, const struct args *a)
 {
@@ -626,7 +604,6 @@ static int run_loop(struct pvmx_vcpu *vcpu, struct pvmx_vm *vm,
 		    const struct pvmx_layout *L, const struct args *a,
 		    struct pvmx_trace_decoder *tr, FILE *trace_out)
 {
-	static struct pvmx_run end;
 	struct pvmx_run *run = vcpu->run;
 	int rc, st;
 
@@ -651,11 +628,8 @@ static int run_loop(struct pvmx_vcpu *vcpu, struct pvmx_vm *vm,
 		}
 		case PVMX_EXIT_SHUTDOWN:
 		case PVMX_EXIT_CRASH:
-			if (!tr)
-				return report_end(run, a);
-			memcpy(&end, run, sizeof(end));
-			drain_trace(vcpu, tr, trace_out);
-			return report_end(&end, a);
+			/* Trace records still waiting came first, as PVMX_EXIT_TRACE. */
+			return report_end(run, a);
 		case PVMX_EXIT_INTERNAL:
 			fprintf(stderr, "pvmx: internal error: suberror %u (%s), data 0x%llx 0x%llx 0x%llx 0x%llx\n",
 				run->internal.suberror,

@@ -296,6 +296,12 @@ static void put_pending(struct pvmx_trace_decoder *d, FILE *f)
 	d->nr_pending = 0;
 }
 
+static void put_orphans(struct pvmx_trace_decoder *d, FILE *f)
+{
+	fprintf(f, "multicall(?) = <unfinished>\n");
+	put_pending(d, f);
+}
+
 void pvmx_trace_feed(struct pvmx_trace_decoder *d, const struct pvmx_trace_rec *r, FILE *f)
 {
 	if (r->kind == PVMX_TRACE_KIND_MC_ENTRY) {
@@ -318,16 +324,21 @@ void pvmx_trace_feed(struct pvmx_trace_decoder *d, const struct pvmx_trace_rec *
 		put_pending(d, f);
 		return;
 	}
+	/*
+	 * Another hypercall: the entries held back cannot belong to a multicall
+	 * recorded later (a batch's record follows its last entry).  Print them
+	 * now rather than under the wrong multicall.
+	 */
+	if (r->kind == PVMX_TRACE_KIND_HYPERCALL && d->nr_pending)
+		put_orphans(d, f);
 	put_line(r, f);
 }
 
 void pvmx_trace_decoder_finish(struct pvmx_trace_decoder *d, FILE *f)
 {
 	/* Entries whose multicall never came (the guest stopped in between). */
-	if (d->nr_pending) {
-		fprintf(f, "multicall(?) = <unfinished>\n");
-		put_pending(d, f);
-	}
+	if (d->nr_pending)
+		put_orphans(d, f);
 	free(d->pending);
 	d->pending = NULL;
 	d->cap_pending = 0;

@@ -12,8 +12,7 @@
  *   trace          PVMX_EXIT_TRACE with a few records (see trace_records)
  *   trace:end      PVMX_EXIT_TRACE with the record of a SCHEDOP_shutdown
  * Like the module, a vCPU that shut down or crashed reports the same end
- * again on every PVMX_RUN, except that "trace..." items right after the end
- * are still handed out (records a module flushes after the end).
+ * again on every PVMX_RUN.
  * PVMX_GET_VM_STATS and PVMX_GET_STATS return synthetic counters (see
  * fake_stats), PVMX_SET_TRACE is logged; $FAKE_PVMX_NOCAP=N makes
  * PVMX_CHECK_CAP(N) return 0.
@@ -153,7 +152,7 @@ static int next_exit(struct pvmx_run *run)
 	char item[256];
 	size_t n;
 
-	if (ended && (!script_pos || strncmp(script_pos, "trace", 5))) {
+	if (ended) {
 		memcpy(run, &end_run, sizeof(end_run));
 		return 0;
 	}

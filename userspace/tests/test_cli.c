@@ -330,14 +330,14 @@ static void test_fake_trace_stats(void)
 	fd = open(logpath, O_RDONLY);
 	slurp(fd, log);
 	CHECK_HAS(log, "trace flags 3\n");
-	/* Records the module hands out after the end are still printed. */
-	run_env[2] = "FAKE_PVMX_SCRIPT=trace,shutdown:1,trace:end";
+	/* The module hands out the records still waiting, then the end. */
+	run_env[2] = "FAKE_PVMX_SCRIPT=trace,trace:end,shutdown:1,trace";
 	CHECK_EQ(run("fake:dev", "run", "--trace", img("xtf.elf"), NULL), 11);
 	CHECK_HAS(errout, want_trace);
 	CHECK_HAS(errout, "--- trap #PF (vector 14) error 0x2, handler 0x00101234 ---\n"
 		  "sched_op(SCHEDOP_shutdown, 0x12ff0) = 0\n"
 		  "pvmx: guest shut down: reboot (reason 1)\n");
-	run_env[2] = "FAKE_PVMX_SCRIPT=console:x,crash,trace:end";
+	run_env[2] = "FAKE_PVMX_SCRIPT=console:x,trace:end,crash";
 	CHECK_EQ(run("fake:dev", "run", "--trace", img("xtf.elf"), NULL), 20);
 	CHECK_HAS(errout, "sched_op(SCHEDOP_shutdown, 0x12ff0) = 0\npvmx: guest crashed: page fault with no handler\n");
 	CHECK_HAS(errout, "vector 14, error code 0x2, eip 0xe019:0x00100123");

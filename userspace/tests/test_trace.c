@@ -278,6 +278,23 @@ static void test_decoder(void)
 	out = decode(r, n);
 	CHECK_STR(out, "multicall(?) = <unfinished>\n  [0] xen_version(XENVER_version, 0) = 0x40013\n");
 	free(out);
+	/* ... nor when another hypercall comes first (they are printed before it). */
+	n = 0;
+	r[n++] = MC(0, 17, 0x40013, 0, 0, 0, 0, 0);
+	r[n++] = MC(1, 23, 0x5eed1234, 0, 0, 0, 0, 0);
+	r[n++] = HC(0x5eed1234, 0x5eed1234, 0x120100, 3, 0, 0, 0);
+	r[n++] = MC(0, 18, 0, 0, 1, 0x1215c0, 0, 0);
+	r[n] = HC(13, 0, 0x122180, 6000, 0, 0, 0);
+	r[n++].flags = PVMX_TRACE_F_PREEMPTED;
+	out = decode(r, n);
+	CHECK_STR(out,
+		"multicall(?) = <unfinished>\n"
+		"  [0] xen_version(XENVER_version, 0) = 0x40013\n"
+		"  [1] iret() = 0x5eed1234\n"
+		"hypercall_1592594996(0x120100, 0x3, 0, 0, 0) = 0x5eed1234\n"
+		"multicall(0x122180, 6000) = <continued>\n"
+		"  [0] console_io(CONSOLEIO_write, 1, 0x1215c0) = 0\n");
+	free(out);
 
 	/* Many entries across feeds (more than one PVMX_EXIT_TRACE worth). */
 	{
