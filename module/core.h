@@ -93,6 +93,7 @@ struct pvmx_vm_core {
 	struct xen_shared_info *shared_info;	/* host mapping of the frame */
 	u32 domid;
 	u32 shared_info_gfn;
+	bool fast_int80;	/* PVMX_BOOT_FAST_INT80 */
 	struct pvmx_vcpu_core *vcpus[PVMX_MAX_VCPUS];
 	struct pvmx_evtchn evtchn[XEN_NR_EVTCHN_PORTS];
 	/* Ports raised from outside (launcher), applied by vCPU 0: atomic. */
@@ -242,8 +243,9 @@ void pvmx_set_wallclock(struct pvmx_vm_core *vm, u64 real_ns_at_zero);
 void pvmx_runstate_change(struct pvmx_vcpu_core *v, int state);
 
 /* ---- trace.c: statistics and trace records -------------------------------- */
+/* eip: where the guest was (the hypercall's `int $0x82`, the trapping insn). */
 void pvmx_trace(struct pvmx_vcpu_core *v, u32 kind, u32 flags, u32 op, u32 result,
-		const u32 args[5], u32 index);
+		const u32 args[5], u32 index, u32 eip);
 /* Records waiting: hand them to userspace before the guest runs on. */
 enum pvmx_action pvmx_trace_flush(struct pvmx_vcpu_core *v);
 bool pvmx_trace_room(const struct pvmx_vcpu_core *v, u32 records);

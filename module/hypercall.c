@@ -296,11 +296,13 @@ enum pvmx_action pvmx_hypercall(struct pvmx_vcpu_core *v, u32 insn_len)
 		.arg = { gpr[PVMX_EBX], gpr[PVMX_ECX], gpr[PVMX_EDX],
 			 gpr[PVMX_ESI], gpr[PVMX_EDI] },
 	};
+	/* For the trace: the call as issued (continuations rewrite hc, iret the registers). */
+	const struct pvmx_hcall issued = hc;
+	u32 eip = v->cpu.eip;
 	long ret = pvmx_dispatch(v, &hc);
 
 	pvmx_trace(v, PVMX_TRACE_KIND_HYPERCALL, hc.preempted ? PVMX_TRACE_F_PREEMPTED : 0,
-		   (u32)gpr[PVMX_EAX], ret, (u32[5]){ gpr[PVMX_EBX], gpr[PVMX_ECX],
-		   gpr[PVMX_EDX], gpr[PVMX_ESI], gpr[PVMX_EDI] }, 0);
+		   issued.op, ret, issued.arg, 0, eip);
 	if (hc.preempted)
 		v->stats.continuations++;
 	if (hc.regs_replaced) {

@@ -28,7 +28,7 @@ static void mc_continue(struct pvmx_hcall *hc, u32 list, u32 left)
 
 long pvmx_do_multicall(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
-	u32 list = hc->arg[0], nr = hc->arg[1], i;
+	u32 list = hc->arg[0], nr = hc->arg[1], eip = v->cpu.eip, i;
 	struct xen_multicall_entry e;
 	struct pvmx_hcall call;
 	long ret;
@@ -60,7 +60,7 @@ long pvmx_do_multicall(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 		v->in_multicall = false;
 		v->stats.multicall_entries++;
 		pvmx_trace(v, PVMX_TRACE_KIND_MC_ENTRY, call.preempted ? PVMX_TRACE_F_PREEMPTED : 0,
-			   e.op, ret, e.args, v->mc_done + i);
+			   e.op, ret, e.args, v->mc_done + i, eip);
 
 		if (call.regs_replaced) {
 			/* iret: the batch ends with the context it restored. */

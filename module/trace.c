@@ -10,11 +10,11 @@
 #include "core.h"
 
 void pvmx_trace(struct pvmx_vcpu_core *v, u32 kind, u32 flags, u32 op, u32 result,
-		const u32 args[5], u32 index)
+		const u32 args[5], u32 index, u32 eip)
 {
 	struct pvmx_trace_rec r = {
 		.kind = kind, .flags = flags, .op = op, .result = result,
-		.index = index, .eip = v->cpu.eip,
+		.index = index, .eip = eip,
 	};
 	u32 wanted = kind <= PVMX_TRACE_KIND_MC_ENTRY ? PVMX_TRACE_HYPERCALLS :
 			PVMX_TRACE_DELIVERIES;

@@ -260,6 +260,7 @@ static enum pvmx_action deliver_failsafe(struct pvmx_vcpu_core *v, const char *w
 		.mask_events = v->failsafe_cb.mask_events,
 		.failsafe = true,
 	};
+	u32 eip = v->cpu.eip;
 
 	if (!callback_usable(v, b.cs))
 		return pvmx_crash(v, PVMX_CRASH_UNHANDLED_TRAP, ~0u, 0, v->cpu.gpr[PVMX_ESP],
@@ -268,12 +269,13 @@ static enum pvmx_action deliver_failsafe(struct pvmx_vcpu_core *v, const char *w
 		return pvmx_crash(v, PVMX_CRASH_UNHANDLED_TRAP, ~0u, 0, v->cpu.gpr[PVMX_ESP],
 				  "%s, and the failsafe frame did not fit either", why);
 	v->stats.failsafes++;
-	pvmx_trace(v, PVMX_TRACE_KIND_FAILSAFE, 0, 0, 0, NULL, 0);
+	pvmx_trace(v, PVMX_TRACE_KIND_FAILSAFE, 0, 0, 0, NULL, 0, eip);
 	return PVMX_RESUME;
 }
 
 static enum pvmx_action bounce(struct pvmx_vcpu_core *v, const struct bounce *b, u32 vector)
 {
+	u32 eip = v->cpu.eip;
 	char why[112];
 
 	if (!callback_usable(v, b->cs))
@@ -286,10 +288,10 @@ static enum pvmx_action bounce(struct pvmx_vcpu_core *v, const struct bounce *b,
 	if (!push_frame(v, b)) {
 		if (vector == ~0u) {
 			v->stats.upcalls++;
-			pvmx_trace(v, PVMX_TRACE_KIND_UPCALL, 0, 0, 0, NULL, 0);
+			pvmx_trace(v, PVMX_TRACE_KIND_UPCALL, 0, 0, 0, NULL, 0, eip);
 		} else {
 			v->stats.traps++;
-			pvmx_trace(v, PVMX_TRACE_KIND_TRAP, 0, vector, b->error, NULL, 0);
+			pvmx_trace(v, PVMX_TRACE_KIND_TRAP, 0, vector, b->error, NULL, 0, eip);
 		}
 		return PVMX_RESUME;
 	}

@@ -162,7 +162,7 @@ static int pvmx_vm_set_boot_info(struct pvmx_vm *vm, const void __user *argp)
 
 	if (copy_from_user(&b, argp, sizeof(b)))
 		return -EFAULT;
-	if (b.flags || b.pad || !all_zero(b.reserved, sizeof(b.reserved)))
+	if ((b.flags & ~PVMX_BOOT_FAST_INT80) || b.pad || !all_zero(b.reserved, sizeof(b.reserved)))
 		return -EINVAL;
 	if (b.domid >= 0x7FF0)
 		return -EINVAL;
@@ -210,6 +210,7 @@ static int pvmx_vm_set_boot_info(struct pvmx_vm *vm, const void __user *argp)
 	vm->p2m = p2m;
 	vm->boot = b;
 	vm->core.domid = b.domid;
+	vm->core.fast_int80 = b.flags & PVMX_BOOT_FAST_INT80;
 	if (b.hypercall_page_gpa != PVMX_NO_PAGE)
 		pvmx_fill_hypercall_page(vm->core.mem.frames[b.hypercall_page_gpa /
 							     PVMX_PAGE_SIZE]);

@@ -108,6 +108,8 @@ struct pvmx_load_opts {
 	 * stored in layout->boot.p2m, so it must outlive PVMX_SET_BOOT_INFO.
 	 */
 	const uint32_t *p2m;
+	/* PVMX_BOOT_* flags for PVMX_SET_BOOT_INFO (e.g. PVMX_BOOT_FAST_INT80). */
+	uint64_t boot_flags;
 };
 
 /* One start-of-day element: pfns [pfn, pfn + nr), VA virt_base + pfn*4096. */

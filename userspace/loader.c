@@ -955,6 +955,7 @@ int pvmx_build_image(const void *elfbuf, size_t len, void *ram, uint64_t ram_siz
 	L->boot.console_evtchn = PVMX_CONSOLE_EVTCHN;
 	L->boot.store_evtchn = PVMX_STORE_EVTCHN;
 	L->boot.domid = PVMX_DOMID;
+	L->boot.flags = opts->boot_flags;
 	rc = 0;
 out:
 	free(e.loads);

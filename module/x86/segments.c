@@ -142,21 +142,24 @@ void pvmx_build_vcpu_tables(struct pvmx_vcpu *vcpu)
 
 /*
  * The int $0x80 fast path (Xen's own 32-bit hypervisor had it as the fast
- * trap): while the guest's vector 0x80 has a flat ring-1 handler that does
- * not mask events and a stack_switch stack, the hardware IDT can hold a
+ * trap), when the launcher asks for it (PVMX_BOOT_FAST_INT80): while the
+ * guest's vector 0x80 has a flat ring-1 handler that does not mask events
+ * and a stack_switch stack, the hardware IDT can hold a
  * DPL-3 trap gate to it, and the TSS the stack, so a guest system call
  * reaches its kernel with no VM exit.  The frame is then the hardware's,
  * which equals Xen's only while the upcall mask is 0 (CS bits 16-23 are 0,
  * EFLAGS.IF is the real, always set, IF): pvmx_sync_fast_trap() installs the
  * gate at VM entry only when the mask is 0 (user mode runs unmasked), and
- * removes it otherwise, so `int $0x80` is reflected with Xen's frame.
+ * removes it otherwise, so `int $0x80` is reflected with Xen's frame.  A
+ * guest that masks events without a hypercall and then executes `int $0x80`
+ * before the next exit still gets the hardware frame: hence opt-in.
  */
 void pvmx_arch_traps_changed(struct pvmx_vcpu_core *v)
 {
 	struct pvmx_vcpu *vcpu = container_of(v, struct pvmx_vcpu, core);
 	u8 *tss = page_address(vcpu->arch.tss_page);
 	const struct pvmx_trap_entry *t = &v->trap_ctxt[0x80];
-	bool fast = t->address && t->cs == FLAT_RING1_CS &&
+	bool fast = v->vm->fast_int80 && t->address && t->cs == FLAT_RING1_CS &&
 		    !(t->flags & PVMX_TRAP_MASK_EVENTS) && v->cpu.kernel_ss == FLAT_RING1_SS;
 
 	memcpy(tss + TSS32_ESP1, &v->cpu.kernel_sp, 4);

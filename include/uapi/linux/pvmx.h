@@ -96,7 +96,7 @@ struct pvmx_memory {
  * Once per VM, after PVMX_SET_MEMORY and before the first PVMX_RUN.
  */
 struct pvmx_boot_info {
-	__u64 flags;			/* must be 0 */
+	__u64 flags;			/* PVMX_BOOT_* */
 	__u64 hypercall_page_gpa;	/* page to fill with stubs, or PVMX_NO_PAGE */
 	__u64 start_info_gpa;		/* the guest's start_info page */
 	__u64 console_gpa;		/* PV console ring page, or PVMX_NO_PAGE */
@@ -110,6 +110,13 @@ struct pvmx_boot_info {
 	__u64 reserved[6];
 };
 #define PVMX_SET_BOOT_INFO	_IOW(PVMXIO, 0x11, struct pvmx_boot_info)
+/*
+ * Let ring-3 `int $0x80` reach the guest's handler through a hardware gate,
+ * with no VM exit, while events are unmasked at VM entry.  The frame is
+ * Xen's except when the guest masks events without a hypercall and then
+ * executes `int $0x80` before the next exit: then it shows mask 0 and IF 1.
+ */
+#define PVMX_BOOT_FAST_INT80	(1ULL << 0)
 
 /* Argument: vCPU id, 0 .. PVMX_MAX_VCPUS-1.  Returns a vCPU file descriptor. */
 #define PVMX_CREATE_VCPU	_IO(PVMXIO, 0x12)
