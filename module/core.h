@@ -98,6 +98,7 @@ struct pvmx_vm_core {
 	struct pvmx_evtchn evtchn[XEN_NR_EVTCHN_PORTS];
 	/* Ports raised from outside (launcher), applied by vCPU 0: atomic. */
 	u32 raised_ports[XEN_NR_EVTCHN_PORTS / 32];
+	u32 raised_words;	/* bit w: raised_ports[w] may be non-zero */
 };
 
 /* One virtual IDT entry (set_trap_table). */
@@ -127,6 +128,7 @@ struct pvmx_vcpu_core {
 	struct pvmx_callback event_cb, failsafe_cb, syscall32_cb, sysenter_cb;
 	bool fpu_ts;		/* virtual CR0.TS (fpu_taskswitch) */
 	bool in_multicall;
+	u32 pt_generation;	/* bumped whenever a hypercall writes page tables */
 	u16 virq_port[XEN_NR_VIRQS];
 	u32 async_virqs;	/* VIRQs raised from timers/launcher: atomic */
 	struct {		/* SCHEDOP_block / SCHEDOP_poll in progress */
@@ -285,8 +287,9 @@ void pvmx_host_set_timer(struct pvmx_vcpu_core *v, u64 deadline_ns);
 void pvmx_host_set_periodic(struct pvmx_vcpu_core *v, u64 period_ns);
 /* Wake the vCPU's thread, or make it leave the guest to look at events. */
 void pvmx_host_kick(struct pvmx_vcpu_core *v);
-/* Cycle counter for the statistics; tracepoint for a trace record. */
+/* Cycle counter for the statistics; tracepoints (and whether any is on). */
 u64 pvmx_host_cycles(void);
+bool pvmx_host_tracing(void);
 void pvmx_host_tracepoint(struct pvmx_vcpu_core *v, const struct pvmx_trace_rec *r);
 
 /* 32-bit atomics on guest-shared words (the guest updates them concurrently). */

@@ -72,6 +72,7 @@ int pvmx_raise_port_async(struct pvmx_vm_core *vm, u32 port)
 	if (port >= XEN_NR_EVTCHN_PORTS || !vm->evtchn[port].to_launcher)
 		return -XEN_EINVAL;
 	pvmx_test_and_set_bit32(&vm->raised_ports[port / 32], port % 32);
+	pvmx_test_and_set_bit32(&vm->raised_words, port / 32);
 	if (vm->vcpus[0])
 		pvmx_host_kick(vm->vcpus[0]);
 	return 0;
@@ -79,7 +80,7 @@ int pvmx_raise_port_async(struct pvmx_vm_core *vm, u32 port)
 
 static void apply_async_events(struct pvmx_vcpu_core *v)
 {
-	u32 virqs, word, bits, i;
+	u32 virqs, words, word, bits, i;
 
 	if (__atomic_load_n(&v->async_virqs, __ATOMIC_RELAXED)) {
 		virqs = pvmx_xchg32(&v->async_virqs, 0);
@@ -87,10 +88,12 @@ static void apply_async_events(struct pvmx_vcpu_core *v)
 			if (virqs & (1u << i))
 				send_virq(v, i);
 	}
-	if (v->id != 0)
+	/* One load on the hot path: which words to look at. */
+	if (v->id != 0 || !__atomic_load_n(&v->vm->raised_words, __ATOMIC_RELAXED))
 		return;
+	words = pvmx_xchg32(&v->vm->raised_words, 0);
 	for (word = 0; word < ARRAY_SIZE(v->vm->raised_ports); word++) {
-		if (!__atomic_load_n(&v->vm->raised_ports[word], __ATOMIC_RELAXED))
+		if (!(words & (1u << word)))
 			continue;
 		bits = pvmx_xchg32(&v->vm->raised_ports[word], 0);
 		for (i = 0; i < 32; i++)

@@ -58,6 +58,12 @@ u64 pvmx_host_cycles(void)
 	return rdtsc();
 }
 
+bool pvmx_host_tracing(void)
+{
+	return trace_pvmx_hypercall_enabled() || trace_pvmx_multicall_entry_enabled() ||
+	       trace_pvmx_delivery_enabled();
+}
+
 void pvmx_host_tracepoint(struct pvmx_vcpu_core *v, const struct pvmx_trace_rec *r)
 {
 	switch (r->kind) {

@@ -234,6 +234,7 @@ static long do_update_va_mapping(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc
 		return -XEN_EINVAL;
 	host = pvmx_gfn_to_host(&v->vm->mem, l1e_gpa >> PVMX_PAGE_SHIFT);
 	WRITE_ONCE(host[(l1e_gpa & PVMX_PAGE_OFFSET_MASK) / 8], pte);
+	v->pt_generation++;
 
 	switch (flags & UVMF_FLUSHTYPE_MASK) {
 	case UVMF_TLB_FLUSH:

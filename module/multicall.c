@@ -19,6 +19,39 @@ struct xen_multicall_entry {
 
 #define MC_ENTRY_BYTES	sizeof(struct xen_multicall_entry)
 
+/*
+ * The list page translated once instead of twice per entry.  Only used for
+ * entries inside one page that the guest can write (results go back there);
+ * anything else takes the checked copy path.  Stale once an entry changes
+ * page tables (v->pt_generation).
+ */
+struct mc_cursor {
+	u32 page;		/* gva >> 12 of the cached page, ~0: none */
+	u32 generation;
+	u8 *host;
+};
+
+static struct xen_multicall_entry *mc_entry(struct pvmx_vcpu_core *v, struct mc_cursor *c,
+					    u32 gva)
+{
+	u64 gpa;
+	u8 *host;
+
+	if ((gva & PVMX_PAGE_OFFSET_MASK) > PVMX_PAGE_BYTES - MC_ENTRY_BYTES)
+		return NULL;
+	if (c->page != gva >> PVMX_PAGE_SHIFT || c->generation != v->pt_generation) {
+		if (gva >= XEN_HYPERVISOR_VIRT_START || pvmx_gva_to_gpa(v, gva, true, &gpa))
+			return NULL;
+		host = pvmx_gfn_to_host(&v->vm->mem, gpa >> PVMX_PAGE_SHIFT);
+		if (!host)
+			return NULL;
+		c->page = gva >> PVMX_PAGE_SHIFT;
+		c->generation = v->pt_generation;
+		c->host = host;
+	}
+	return (void *)(c->host + (gva & PVMX_PAGE_OFFSET_MASK));
+}
+
 static void mc_continue(struct pvmx_hcall *hc, u32 list, u32 left)
 {
 	hc->arg[0] = list;
@@ -29,7 +62,8 @@ static void mc_continue(struct pvmx_hcall *hc, u32 list, u32 left)
 long pvmx_do_multicall(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
 	u32 list = hc->arg[0], nr = hc->arg[1], eip = v->cpu.eip, i;
-	struct xen_multicall_entry e;
+	struct mc_cursor cursor = { .page = ~0u };
+	struct xen_multicall_entry e, *fast;
 	struct pvmx_hcall call;
 	long ret;
 
@@ -48,7 +82,10 @@ long pvmx_do_multicall(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 			mc_continue(hc, list, nr - i);
 			return 0;
 		}
-		if (pvmx_copy_from_guest(v, &e, list, sizeof(e))) {
+		fast = mc_entry(v, &cursor, list);
+		if (fast) {
+			memcpy(&e, fast, sizeof(e));
+		} else if (pvmx_copy_from_guest(v, &e, list, sizeof(e))) {
 			pvmx_stats_batch(v, i, PVMX_MC_STOP_ERROR);
 			return -XEN_EFAULT;
 		}
@@ -85,7 +122,10 @@ long pvmx_do_multicall(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 			mc_continue(hc, list, nr - i);
 			return 0;
 		}
-		if (pvmx_copy_to_guest(v, list + 4, &(u32){ ret }, 4)) {
+		fast = mc_entry(v, &cursor, list);
+		if (fast) {
+			WRITE_ONCE(fast->result, (u32)ret);
+		} else if (pvmx_copy_to_guest(v, list + 4, &(u32){ ret }, 4)) {
 			pvmx_stats_batch(v, i + 1, PVMX_MC_STOP_ERROR);
 			return -XEN_EFAULT;
 		}

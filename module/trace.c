@@ -19,6 +19,8 @@ void pvmx_trace(struct pvmx_vcpu_core *v, u32 kind, u32 flags, u32 op, u32 resul
 	u32 wanted = kind <= PVMX_TRACE_KIND_MC_ENTRY ? PVMX_TRACE_HYPERCALLS :
 			PVMX_TRACE_DELIVERIES;
 
+	if (!(v->trace_flags & wanted) && !pvmx_host_tracing())
+		return;
 	if (args)
 		memcpy(r.args, args, sizeof(r.args));
 	pvmx_host_tracepoint(v, &r);

@@ -27,6 +27,10 @@ static u32 int_n_length(struct pvmx_vcpu *vcpu, u32 n)
 	u32 len;
 	u8 b[2];
 
+	/* The usual case, `int $n` without prefixes, in one guest access. */
+	if (!pvmx_copy_from_guest(&vcpu->core, b, linear, 2) && b[0] == 0xcd)
+		return b[1] == n ? 2 : 0;
+
 	for (len = 0; len < X86_MAX_INSN_LEN - 1; len++) {
 		if (pvmx_copy_from_guest(&vcpu->core, b, linear + len, 1))
 			return 0;

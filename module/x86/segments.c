@@ -175,9 +175,12 @@ void pvmx_arch_traps_changed(struct pvmx_vcpu_core *v)
 void pvmx_sync_fast_trap(struct pvmx_vcpu *vcpu)
 {
 	u64 *idt = (u64 *)((u8 *)page_address(vcpu->arch.tss_page) + PVMX_IDT_OFFSET);
-	u64 gate = READ_ONCE(pvmx_vcpu_info(&vcpu->core)->evtchn_upcall_mask) ? 0 :
-		   vcpu->arch.fast_int80_gate;
+	u64 gate;
 
+	if (!vcpu->arch.fast_int80_gate && !idt[0x80])
+		return;
+	gate = READ_ONCE(pvmx_vcpu_info(&vcpu->core)->evtchn_upcall_mask) ? 0 :
+	       vcpu->arch.fast_int80_gate;
 	if (idt[0x80] != gate)
 		WRITE_ONCE(idt[0x80], gate);
 }

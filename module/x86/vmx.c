@@ -951,6 +951,9 @@ static void vmcs_write_guest_state(struct pvmx_vcpu *vcpu)
 	vmcs_write(GUEST_PDPTR3, cpu->pdpte[3]);
 	vcpu->arch.vmcs_cs = cpu->cs;
 	vcpu->arch.vmcs_ss = cpu->ss;
+	/* Force the first entry to write ESP and EFLAGS. */
+	vcpu->arch.vmcs_esp = ~(u32)cpu->gpr[PVMX_ESP];
+	vcpu->arch.vmcs_eflags = ~cpu->eflags;
 	vcpu->arch.state_dirty = false;
 }
 
@@ -1123,9 +1126,12 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 			break;
 		}
 		sync_host_control_regs(vcpu);
+		/* RIP almost always moved; ESP and EFLAGS only on frames and iret. */
 		vmcs_write(GUEST_RIP, cpu->eip);
-		vmcs_write(GUEST_RSP, (u32)cpu->gpr[PVMX_ESP]);
-		vmcs_write(GUEST_RFLAGS, cpu->eflags);
+		if ((u32)cpu->gpr[PVMX_ESP] != vcpu->arch.vmcs_esp)
+			vmcs_write(GUEST_RSP, (u32)cpu->gpr[PVMX_ESP]);
+		if (cpu->eflags != vcpu->arch.vmcs_eflags)
+			vmcs_write(GUEST_RFLAGS, cpu->eflags);
 		if (pvmx_vmx_enter(cpu->gpr, &vcpu->arch.host_rsp, vcpu->arch.launched)) {
 			local_irq_enable();
 			act = vmentry_failed(vcpu);
@@ -1141,8 +1147,8 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 		local_irq_enable();
 
 		cpu->eip = vmcs_read(GUEST_RIP);
-		cpu->gpr[PVMX_ESP] = (u32)vmcs_read(GUEST_RSP);
-		cpu->eflags = vmcs_read(GUEST_RFLAGS);
+		cpu->gpr[PVMX_ESP] = vcpu->arch.vmcs_esp = vmcs_read(GUEST_RSP);
+		cpu->eflags = vcpu->arch.vmcs_eflags = vmcs_read(GUEST_RFLAGS);
 		cpu->cs = vcpu->arch.vmcs_cs = vmcs_read(GUEST_CS_SELECTOR);
 		cpu->ss = vcpu->arch.vmcs_ss = vmcs_read(GUEST_SS_SELECTOR);
 		trace_pvmx_exit(vcpu->core.id, vcpu->arch.exit_reason, cpu->eip,

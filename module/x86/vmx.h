@@ -68,6 +68,7 @@ struct pvmx_vcpu_arch {
 	bool state_dirty;		/* SET_REGS state not yet in the VMCS */
 	u16 sregs[PVMX_SREG_GS + 1];	/* selectors as of the last stretch */
 	u16 vmcs_cs, vmcs_ss;		/* CS/SS selectors the VMCS holds */
+	u32 vmcs_esp, vmcs_eflags;	/* ESP/EFLAGS the VMCS holds */
 	u16 vpid;			/* 0: no VPID */
 	unsigned long host_rsp;		/* cached HOST_RSP (entry asm) */
 	unsigned long host_cr3;

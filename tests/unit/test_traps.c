@@ -485,7 +485,24 @@ static void multicall_entry_continuation_is_written_back(void)
 	CHECK_EQ(fx_eax(), 0);
 }
 
+/* An entry that remaps the list's own page: later entries come from the new page. */
+static void multicall_sees_its_own_remap(void)
+{
+	u32 other = 0x300;	/* frame 0x300 becomes the list page */
+
+	put_entry(0, __HYPERVISOR_update_va_mapping, LIST_VA, (other << 12) | 0x67, 0);
+	put_entry(1, __HYPERVISOR_xen_version, XENVER_version, 0, 0);
+	/* The same slot in the other frame says something else. */
+	memcpy(fx_gpa((other << 12) + 32), (u32[8]){ __HYPERVISOR_xen_version, 0xFFFFFFFF,
+		XENVER_pagesize, 0, 0, 0, 0, 0 }, 32);
+	fx_hypercall(__HYPERVISOR_multicall, LIST_VA, 2, 0, 0, 0);
+	CHECK_EQ(fx_eax(), 0);
+	CHECK_EQ(rd32((other << 12) + 32 + 4), 4096);	/* ran the new entry 1 */
+	CHECK_EQ(rd32(LIST_VA + 32 + 4), 0xFFFFFFFF);	/* old page untouched */
+}
+
 const struct unit_test trap_tests[] = {
+	UNIT_TEST(multicall_sees_its_own_remap),
 	UNIT_TEST(trap_table_merges_and_clears),
 	UNIT_TEST(trap_table_long_table_continues),
 	UNIT_TEST(ring1_fault_frame),
