@@ -96,6 +96,10 @@ void pvmx_host_kick(struct pvmx_vcpu_core *v) { (void)v; }
 /* rdtsc in the module: one instruction; a counter here. */
 u64 pvmx_host_cycles(void) { return ++fake_cycles; }
 #endif
+#ifdef HAVE_pvmx_host_tracing
+/* No tracepoint consumer attached. */
+bool pvmx_host_tracing(void) { return false; }
+#endif
 #ifdef HAVE_pvmx_host_tracepoint
 void pvmx_host_tracepoint(struct pvmx_vcpu_core *v, const struct pvmx_trace_rec *r) { (void)v; (void)r; }
 #endif
