@@ -179,9 +179,12 @@ long pvmx_do_callback_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 
 /* ---- bounce frames -------------------------------------------------------- */
 
+enum bounce_kind { BOUNCE_EXCEPTION, BOUNCE_SOFT_INT, BOUNCE_UPCALL, BOUNCE_FAILSAFE };
+
 struct bounce {
-	const char *what;	/* for crash reasons */
-	u64 address;		/* for crash reasons: #PF address */
+	enum bounce_kind kind;
+	u32 vector;		/* exception or `int n` */
+	u64 address;		/* #PF address, for crash reasons */
 	u16 cs;
 	u32 eip;
 	bool mask_events;
@@ -189,6 +192,44 @@ struct bounce {
 	u32 error;
 	bool failsafe;		/* push DS, ES, FS, GS below EIP */
 };
+
+static const char *const vector_names[32] = {
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+	"#BR bound range", "#UD invalid opcode", "#NM device not available",
+	"#DF double fault", "coprocessor overrun", "#TS invalid TSS",
+	"#NP segment not present", "#SS stack fault", "#GP general protection",
+	"#PF page fault", "reserved 15", "#MF x87 error", "#AC alignment check",
+	"#MC machine check", "#XM SIMD error", "#VE virtualization", "#CP control protection",
+};
+
+/* What is being delivered, in words: only built when it went wrong. */
+static void describe(const struct bounce *b, char *buf, size_t len)
+{
+	int n;
+
+	switch (b->kind) {
+	case BOUNCE_UPCALL:
+		snprintf(buf, len, "event upcall");
+		return;
+	case BOUNCE_FAILSAFE:
+		snprintf(buf, len, "failsafe callback");
+		return;
+	case BOUNCE_SOFT_INT:
+		snprintf(buf, len, "int $0x%x", b->vector);
+		return;
+	case BOUNCE_EXCEPTION:
+		break;
+	}
+	if (b->vector < ARRAY_SIZE(vector_names) && vector_names[b->vector])
+		n = snprintf(buf, len, "%s", vector_names[b->vector]);
+	else
+		n = snprintf(buf, len, "vector %u", b->vector);
+	if (b->vector == TRAP_PF)
+		snprintf(buf + n, len - n, " at address 0x%llx (error code 0x%x)",
+			 b->address, b->error);
+	else if (b->has_error)
+		snprintf(buf + n, len - n, " (error code 0x%x)", b->error);
+}
 
 /*
  * Pushes the frame for the interrupted context in v->cpu and enters the
@@ -254,7 +295,7 @@ static bool callback_usable(struct pvmx_vcpu_core *v, u16 cs)
 static enum pvmx_action deliver_failsafe(struct pvmx_vcpu_core *v, const char *why)
 {
 	struct bounce b = {
-		.what = "failsafe callback",
+		.kind = BOUNCE_FAILSAFE,
 		.cs = v->failsafe_cb.cs,
 		.eip = v->failsafe_cb.eip,
 		.mask_events = v->failsafe_cb.mask_events,
@@ -273,82 +314,64 @@ static enum pvmx_action deliver_failsafe(struct pvmx_vcpu_core *v, const char *w
 	return PVMX_RESUME;
 }
 
-static enum pvmx_action bounce(struct pvmx_vcpu_core *v, const struct bounce *b, u32 vector)
+static enum pvmx_action bounce(struct pvmx_vcpu_core *v, const struct bounce *b)
 {
 	u32 eip = v->cpu.eip;
-	char why[112];
+	char what[80], why[128];
 
-	if (!callback_usable(v, b->cs))
-		return pvmx_crash(v, PVMX_CRASH_UNHANDLED_TRAP, vector,
-				  b->has_error ? b->error : 0, b->address,
-				  "unhandled %s in ring %u at %04x:%08x; no %s registered%s",
-				  b->what, v->cpu.cs & 3, v->cpu.cs, v->cpu.eip,
-				  vector == ~0u ? "event callback" : "trap handler",
-				  b->cs ? " (unusable cs)" : "");
-	if (!push_frame(v, b)) {
-		if (vector == ~0u) {
+	if (callback_usable(v, b->cs) && !push_frame(v, b)) {
+		if (b->kind == BOUNCE_UPCALL) {
 			v->stats.upcalls++;
 			pvmx_trace(v, PVMX_TRACE_KIND_UPCALL, 0, 0, 0, NULL, 0, eip);
 		} else {
 			v->stats.traps++;
-			pvmx_trace(v, PVMX_TRACE_KIND_TRAP, 0, vector, b->error, NULL, 0, eip);
+			pvmx_trace(v, PVMX_TRACE_KIND_TRAP, 0, b->vector, b->error, NULL, 0, eip);
 		}
 		return PVMX_RESUME;
 	}
+	describe(b, what, sizeof(what));
+	if (!callback_usable(v, b->cs))
+		return pvmx_crash(v, PVMX_CRASH_UNHANDLED_TRAP,
+				  b->kind == BOUNCE_UPCALL ? ~0u : b->vector,
+				  b->has_error ? b->error : 0, b->address,
+				  "unhandled %s in ring %u at %04x:%08x; no %s registered%s",
+				  what, v->cpu.cs & 3, v->cpu.cs, v->cpu.eip,
+				  b->kind == BOUNCE_UPCALL ? "event callback" : "trap handler",
+				  b->cs ? " (unusable cs)" : "");
 	snprintf(why, sizeof(why), "cannot write the frame for %s at %04x:%08x",
-		 b->what, (v->cpu.cs & 2) ? v->cpu.kernel_ss : v->cpu.ss,
+		 what, (v->cpu.cs & 2) ? v->cpu.kernel_ss : v->cpu.ss,
 		 (v->cpu.cs & 2) ? v->cpu.kernel_sp : (u32)v->cpu.gpr[PVMX_ESP]);
 	return deliver_failsafe(v, why);
 }
-
-static const char *const vector_names[32] = {
-	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
-	"#BR bound range", "#UD invalid opcode", "#NM device not available",
-	"#DF double fault", "coprocessor overrun", "#TS invalid TSS",
-	"#NP segment not present", "#SS stack fault", "#GP general protection",
-	"#PF page fault", "reserved 15", "#MF x87 error", "#AC alignment check",
-	"#MC machine check", "#XM SIMD error", "#VE virtualization", "#CP control protection",
-};
 
 enum pvmx_action pvmx_deliver_exception(struct pvmx_vcpu_core *v, u32 vector,
 					bool has_error, u32 error)
 {
 	const struct pvmx_trap_entry *t = &v->trap_ctxt[vector & 0xFF];
 	struct bounce b = {
+		.kind = BOUNCE_EXCEPTION,
+		.vector = vector,
 		.cs = t->cs,
 		.eip = t->address,
 		.mask_events = t->flags & PVMX_TRAP_MASK_EVENTS,
 		.has_error = has_error,
 		.error = error,
 	};
-	char what[80];
-	int n;
 
-	if (vector < ARRAY_SIZE(vector_names) && vector_names[vector])
-		n = snprintf(what, sizeof(what), "%s", vector_names[vector]);
-	else
-		n = snprintf(what, sizeof(what), "vector %u", vector);
-	if (vector == TRAP_PF) {
+	if (vector == TRAP_PF)
 		b.address = READ_ONCE(pvmx_vcpu_info(v)->cr2);
-		snprintf(what + n, sizeof(what) - n, " at address 0x%llx (error code 0x%x)",
-			 b.address, error);
-	} else if (has_error) {
-		snprintf(what + n, sizeof(what) - n, " (error code 0x%x)", error);
-	}
-	b.what = what;
 	/* #NM reaches the guest only with its virtual TS set, which it clears. */
 	if (vector == TRAP_NM && v->fpu_ts) {
 		v->fpu_ts = false;
 		pvmx_arch_set_fpu_ts(v, false);
 	}
-	return bounce(v, &b, vector);
+	return bounce(v, &b);
 }
 
 enum pvmx_action pvmx_software_interrupt(struct pvmx_vcpu_core *v, u32 vector, u32 insn_len)
 {
 	const struct pvmx_trap_entry *t = &v->trap_ctxt[vector & 0xFF];
 	u32 cpl = v->cpu.cs & 3;
-	char what[32];
 	bool allowed;
 
 	/* Xen's int $0x80 fast path ignores the DPL when a handler exists. */
@@ -360,21 +383,21 @@ enum pvmx_action pvmx_software_interrupt(struct pvmx_vcpu_core *v, u32 vector, u
 		return pvmx_deliver_exception(v, TRAP_GP, true, (vector << 3) | 2);
 
 	v->cpu.eip += insn_len;
-	snprintf(what, sizeof(what), "int $0x%x", vector);
-	return bounce(v, &(struct bounce){ .what = what, .cs = t->cs, .eip = t->address,
-			.mask_events = t->flags & PVMX_TRAP_MASK_EVENTS }, vector);
+	return bounce(v, &(struct bounce){ .kind = BOUNCE_SOFT_INT, .vector = vector,
+			.cs = t->cs, .eip = t->address,
+			.mask_events = t->flags & PVMX_TRAP_MASK_EVENTS });
 }
 
 enum pvmx_action pvmx_deliver_upcall(struct pvmx_vcpu_core *v)
 {
 	struct bounce b = {
-		.what = "event upcall",
+		.kind = BOUNCE_UPCALL,
 		.cs = v->event_cb.cs,
 		.eip = v->event_cb.eip,
 		.mask_events = true,
 	};
 
-	return bounce(v, &b, ~0u);
+	return bounce(v, &b);
 }
 
 /* ---- iret (23) ------------------------------------------------------------ */

@@ -49,6 +49,22 @@ static u32 int_n_length(struct pvmx_vcpu *vcpu, u32 n)
 	return 0;
 }
 
+/*
+ * The #GP came while delivering `int n`: VMX then reports the software
+ * interrupt as IDT-vectoring information with the instruction's length
+ * (prefixes included), so the guest's code need not be read.
+ */
+static u32 soft_int_length(struct pvmx_vcpu *vcpu, u32 n)
+{
+	u32 idt_info = vmcs_read(IDT_VECTORING_INFO_FIELD);
+
+	if ((idt_info & VECTORING_INFO_VALID_MASK) &&
+	    (idt_info & VECTORING_INFO_TYPE_MASK) == INTR_TYPE_SOFT_INTR &&
+	    (idt_info & VECTORING_INFO_VECTOR_MASK) == n)
+		return vmcs_read(VM_EXIT_INSTRUCTION_LEN);
+	return int_n_length(vcpu, n);
+}
+
 /* The forced-emulation prefix: `ud2; .ascii "xen"; cpuid`. */
 static bool forced_emulation_cpuid(struct pvmx_vcpu *vcpu)
 {
@@ -91,7 +107,7 @@ static enum pvmx_action handle_exception(struct pvmx_vcpu *vcpu)
 	case X86_TRAP_GP:
 		/* An `int n` the (empty) IDT refused: error code (n << 3) | 2. */
 		if ((error & 7) == 2) {
-			len = int_n_length(vcpu, error >> 3);
+			len = soft_int_length(vcpu, error >> 3);
 			if (len && error == INT82_ERROR_CODE && guest_cpl(vcpu) == 1)
 				return pvmx_hypercall(v, len);
 			if (len)
