@@ -8,7 +8,10 @@
 # launcher checking exit status and output (CPUID policy, memory the guest
 # does not own, privileged instructions in ring 1), the timeout and signal
 # paths, the vCPU thread moved between host CPUs by affinity changes and by
-# CPU hotplug while a guest runs (2+ CPUs), malformed images, module unload
+# CPU hotplug while a guest runs (2+ CPUs), ring-3 `int $0x80` system calls
+# reflected and through the --fast-int80 gate (same frames, no exit per call;
+# traps/ring3_traps also with --fast-int80), stats_trace.sh (pvmx stats JSON,
+# run --trace, run --stats) as one test, malformed images, module unload
 # refused while a VM is open, unload/load cycles, and finally that the kernel
 # log has no BUG/WARNING/Oops.
 #
@@ -110,11 +113,13 @@ expect_err_re() {
 	fi
 }
 
-# expect_ktap_pass: the guest's own KTAP checks all passed.
+# expect_ktap_pass [FILE]: the guest's own KTAP checks all passed (in FILE,
+# default stdout: `pvmx stats` puts the console on stderr).
 expect_ktap_pass() {
-	if grep -q '^not ok' "$out" || ! grep -q '^# Totals: pass:[0-9]* fail:0' "$out"; then
+	f=${1:-$out}
+	if grep -q '^not ok' "$f" || ! grep -q '^# Totals: pass:[0-9]* fail:0' "$f"; then
 		diag "guest checks failed:"
-		grep -E '^(not ok|#)' "$out" | sed -e 's/^/#   /' | head -n 40
+		grep -E '^(not ok|#)' "$f" | sed -e 's/^/#   /' | head -n 40
 		return 1
 	fi
 }
@@ -632,6 +637,90 @@ t_dmesg_clean() {
 
 t_guest_traps() { run_guest traps traps.elf; expect_rc 0 && expect_ktap_pass; }
 t_guest_ring3_traps() { run_guest ring3_traps ring3_traps.elf; expect_rc 0 && expect_ktap_pass; }
+# With the int $0x80 fast path on, frames must stay Xen's: the gate may only
+# be used while events are unmasked.
+t_guest_traps_fast_int80() {
+	run_guest traps_fast traps.elf --fast-int80
+	expect_rc 0 && expect_ktap_pass
+}
+t_guest_ring3_traps_fast_int80() {
+	run_guest ring3_traps_fast ring3_traps.elf --fast-int80
+	expect_rc 0 && expect_ktap_pass
+}
+
+# ---- ring-3 system calls (int $0x80) and the fast path; pvmx stats -----------
+
+# The number after "KEY": in the one-line JSON object of `pvmx stats`.
+json_num() {	# KEY FILE
+	sed -n "s/.*\"$1\":\([0-9][0-9]*\).*/\1/p" "$2" | head -n 1
+}
+
+# syscall_stats NAME [launcher options...]: `pvmx stats` on syscall.elf
+# (n=1000): exit 0, every guest check passed (console on stderr), one JSON
+# object on stdout; its "exits" in $exits.
+SYSCALL_N=1000
+syscall_stats() {
+	n=$1; shift
+	run_pvmx "$n" stats --timeout "$RUN_TIMEOUT" "$@" --cmdline "n=$SYSCALL_N" \
+		"$GUESTS/syscall.elf"
+	expect_rc 0 || return 1
+	grep -E '^#( syscall| first frame|  \(CS word)' "$err" | sed -e 's/^# /#   /'
+	expect_ktap_pass "$err" || return 1
+	exits=$(json_num exits "$out")
+	diag "exits $exits, traps $(json_num traps "$out"), iret hypercalls" \
+		"$(sed -n 's/.*"iret":{"count":\([0-9]*\).*/\1/p' "$out")"
+	if [ -z "$exits" ] || [ "$(wc -l <"$out")" -ne 1 ]; then
+		diag "no one-line JSON object with \"exits\" on stdout"
+		show
+		return 1
+	fi
+}
+
+# Without --fast-int80 every int $0x80 from ring 3 is a VM exit (#GP,
+# reflected with Xen's frame).
+t_syscall_reflected() {
+	syscall_stats syscall_reflected || return 1
+	if [ "$exits" -lt "$SYSCALL_N" ]; then
+		diag "exits $exits, want >= $SYSCALL_N (one per int \$0x80)"
+		return 1
+	fi
+}
+
+# With it, no VM exit per system call, and the very same frames.
+t_syscall_fast_path() {
+	syscall_stats syscall_fast --fast-int80 || return 1
+	if [ "$exits" -ge $((SYSCALL_N / 2)) ]; then
+		diag "exits $exits, want < $((SYSCALL_N / 2)) (no exit per int \$0x80)"
+		return 1
+	fi
+}
+
+# stats_trace.sh (pvmx stats JSON, run --trace, run --stats): all its
+# subtests passed; its lines are shown as diagnostics.
+t_stats_trace() {
+	out=$TMP/stats_trace.out; err=$TMP/stats_trace.err
+	if [ ! -f "$HERE/stats_trace.sh" ]; then
+		diag "$HERE/stats_trace.sh is not installed"
+		return 1
+	fi
+	if [ -n "$GUARD" ]; then
+		PVMX=$PVMX PVMX_GUESTS=$GUESTS PVMX_RUN_TIMEOUT=$RUN_TIMEOUT \
+			$GUARD $((RUN_TIMEOUT * 9 + 60)) sh "$HERE/stats_trace.sh" >"$out" 2>"$err"
+	else
+		PVMX=$PVMX PVMX_GUESTS=$GUESTS PVMX_RUN_TIMEOUT=$RUN_TIMEOUT \
+			sh "$HERE/stats_trace.sh" >"$out" 2>"$err"
+	fi
+	rc=$?
+	sed -e 's/^/#   /' "$out" | head -n 60
+	diag_file "$err" 10
+	summary=$(sed -n 's/^# stats_trace: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$out")
+	oks=$(grep -c '^ok [0-9]' "$out")
+	expect_rc 0 || return 1
+	if [ "$summary" != "$oks 0" ] || [ "$oks" -lt 1 ] || grep -q '^not ok' "$out"; then
+		diag "stats_trace summary '$summary', $oks ok lines"
+		return 1
+	fi
+}
 t_guest_callbacks() { run_guest callbacks callbacks.elf; expect_rc 0 && expect_ktap_pass; }
 t_guest_failsafe() { run_guest failsafe failsafe.elf; expect_rc 0 && expect_ktap_pass; }
 
@@ -772,7 +861,8 @@ guest_crash_ud2 guest_crash_pf guest_ring3 guest_notes_legacy guest_notes_sectio
 guest_highbase guest_cpuid guest_bad_memory_outside guest_bad_memory_hvwrite
 guest_bad_memory_hvread guest_privileged_hlt guest_privileged_out
 guest_privileged_cli guest_privileged_int80 guest_privileged_int3 guest_traps
-guest_ring3_traps guest_callbacks guest_failsafe guest_failsafe_nofailsafe
+guest_ring3_traps guest_traps_fast_int80 guest_ring3_traps_fast_int80 syscall_reflected
+syscall_fast_path stats_trace guest_callbacks guest_failsafe guest_failsafe_nofailsafe
 guest_failsafe_badstack guest_multicall multicall_signals guest_events guest_timers
 guest_console_ring guest_wait_virq spin_timeout spin_sigint spin_sigterm block_timeout
 block_sigint vcpu_migrates_between_cpus cpu_hotplug_with_vm

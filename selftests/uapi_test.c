@@ -540,6 +540,20 @@ static void t_boot_info_flags_pad_reserved(void)
 	EXPECT_EQ(ioctl(c.vm, PVMX_SET_BOOT_INFO, &c.bi), 0);
 }
 
+/* PVMX_BOOT_FAST_INT80 (1) is the one known flag: accepted, alone and once. */
+static void t_boot_info_fast_int80(void)
+{
+	struct ctx c;
+
+	setup(&c, ST_MEM);
+	EXPECT_EQ(PVMX_BOOT_FAST_INT80, 1);
+	c.bi.flags = PVMX_BOOT_FAST_INT80 | 2;
+	boot_info_fails(&c, EINVAL, "flags FAST_INT80|2");
+	c.bi.flags = PVMX_BOOT_FAST_INT80;
+	EXPECT_EQ(ioctl(c.vm, PVMX_SET_BOOT_INFO, &c.bi), 0);
+	EXPECT_ERRNO(ioctl(c.vm, PVMX_SET_BOOT_INFO, &c.bi), EEXIST);
+}
+
 static void t_boot_info_start_info(void)
 {
 	struct ctx c;
@@ -1345,6 +1359,7 @@ static const struct test tests[] = {
 	T(mmap_ram_shared),
 	T(boot_info_before_memory),
 	T(boot_info_flags_pad_reserved),
+	T(boot_info_fast_int80),
 	T(boot_info_start_info),
 	T(boot_info_hypercall_page),
 	T(boot_info_same_gpa),
