@@ -79,7 +79,7 @@ TRACE_EVENT(pvmx_delivery,
 		__entry->error = r->result;
 		__entry->eip = r->eip;
 	),
-	TP_printk("vcpu %u %s vector %u error 0x%x handler 0x%08x", __entry->vcpu,
+	TP_printk("vcpu %u %s vector %u error 0x%x at 0x%08x", __entry->vcpu,
 		  __entry->kind == PVMX_TRACE_KIND_UPCALL ? "upcall" :
 		  __entry->kind == PVMX_TRACE_KIND_FAILSAFE ? "failsafe" : "trap",
 		  __entry->vector, __entry->error, __entry->eip)

@@ -12,15 +12,17 @@
 void pvmx_trace(struct pvmx_vcpu_core *v, u32 kind, u32 flags, u32 op, u32 result,
 		const u32 args[5], u32 index, u32 eip)
 {
-	struct pvmx_trace_rec r = {
+	u32 wanted = kind <= PVMX_TRACE_KIND_MC_ENTRY ? PVMX_TRACE_HYPERCALLS :
+			PVMX_TRACE_DELIVERIES;
+	struct pvmx_trace_rec r;
+
+	/* The common case, nobody listening, costs a test and a branch. */
+	if (!(v->trace_flags & wanted) && !pvmx_host_tracing())
+		return;
+	r = (struct pvmx_trace_rec){
 		.kind = kind, .flags = flags, .op = op, .result = result,
 		.index = index, .eip = eip,
 	};
-	u32 wanted = kind <= PVMX_TRACE_KIND_MC_ENTRY ? PVMX_TRACE_HYPERCALLS :
-			PVMX_TRACE_DELIVERIES;
-
-	if (!(v->trace_flags & wanted) && !pvmx_host_tracing())
-		return;
 	if (args)
 		memcpy(r.args, args, sizeof(r.args));
 	pvmx_host_tracepoint(v, &r);

@@ -403,8 +403,10 @@ extern u8 bn_pf_entry[], bn_ud_entry[], bn_int80_entry[], bn_user_entry[], bn_r3
 
 /*
  * #PF: the faulting instruction is always the 5-byte `mov pf_page, %eax`
- * (A1 imm32): skip it, drop the error code, iret.  int $0x80: iret at once
- * (the frame's EIP is already after the int).  #UD (the ring-3 loop's ud2):
+ * (A1 imm32): skip it, drop the error code, iret.  int $0x80: a hardware
+ * iret at once, as PV kernels return to user mode when events stay
+ * unmasked (the frame's EIP is already after the int; a saved mask in the
+ * CS word's high bits is ignored by iret).  #UD (the ring-3 loop's ud2):
  * return to ring 1 at bn_r3_exit.
  */
 asm(".text\n"
@@ -413,7 +415,7 @@ asm(".text\n"
     "	add $4, %esp\n"
     "	jmp hypercall_page + 23 * 32\n"
     "bn_int80_entry:\n"
-    "	jmp hypercall_page + 23 * 32\n"
+    "	iret\n"
     "bn_ud_entry:\n"
     "	movl $bn_r3_exit, 0(%esp)\n"
     "	movl $0xE019, 4(%esp)\n"

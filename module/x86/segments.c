@@ -137,58 +137,88 @@ void pvmx_build_vcpu_tables(struct pvmx_vcpu *vcpu)
 	for (i = 0; i < PVMX_GDT_PAGES - 1; i++)
 		l1[i] = hv_pte(PVMX_HV_FRAME_ZERO);
 	l1[PVMX_GDT_PAGES - 1] = hv_pte(PVMX_HV_FRAME_GDT(id));
-	l1[PVMX_TSS_PAGE] = hv_pte(PVMX_HV_FRAME_TSS(id));
+	/* Executable: it holds the int $0x80 fast-path stub. */
+	l1[PVMX_TSS_PAGE] = hv_pte(PVMX_HV_FRAME_TSS(id)) & ~PVMX_PTE_NX;
 }
 
 /*
  * The int $0x80 fast path (Xen's own 32-bit hypervisor had it as the fast
  * trap), when the launcher asks for it (PVMX_BOOT_FAST_INT80): while the
  * guest's vector 0x80 has a flat ring-1 handler that does not mask events
- * and a stack_switch stack, the hardware IDT can hold a
- * DPL-3 trap gate to it, and the TSS the stack, so a guest system call
- * reaches its kernel with no VM exit.  The frame is then the hardware's,
- * which equals Xen's only while the upcall mask is 0 (CS bits 16-23 are 0,
- * EFLAGS.IF is the real, always set, IF): pvmx_sync_fast_trap() installs the
- * gate at VM entry only when the mask is 0 (user mode runs unmasked), and
- * removes it otherwise, so `int $0x80` is reflected with Xen's frame.  A
- * guest that masks events without a hypercall and then executes `int $0x80`
- * before the next exit still gets the hardware frame: hence opt-in.
+ * and a stack_switch stack, the hardware IDT holds a DPL-3 trap gate, and
+ * the TSS the stack, so a guest system call reaches its kernel with no VM
+ * exit.  The gate enters a small ring-1 stub in this vCPU's TSS page that
+ * makes the hardware frame Xen's (saved upcall mask in CS bits 16-23,
+ * EFLAGS.IF = !mask, read from shared_info mapped read-only at
+ * PVMX_HV_SHINFO_VA) and jumps to the guest's handler with the interrupted
+ * flags and registers intact.  It uses 8 bytes of stack below the frame.
+ *
+ *	pushf
+ *	push	%eax
+ *	movzbl	%ss:MASK, %eax		; this vCPU's evtchn_upcall_mask
+ *	test	%eax, %eax
+ *	jz	1f
+ *	shl	$16, %eax
+ *	or	%eax, %ss:12(%esp)	; CS word
+ *	andl	$~0x200, %ss:16(%esp)	; EFLAGS.IF
+ * 1:	pop	%eax
+ *	popf
+ *	jmp	handler
  */
+static const u8 fast_int80_stub[] = {
+	0x9c,						/* pushf */
+	0x50,						/* push %eax */
+	0x36, 0x0f, 0xb6, 0x05, 0, 0, 0, 0,		/* movzbl %ss:MASK, %eax */
+	0x85, 0xc0,					/* test %eax, %eax */
+	0x74, 0x11,					/* jz 1f (17 bytes on) */
+	0xc1, 0xe0, 0x10,				/* shl $16, %eax */
+	0x36, 0x09, 0x44, 0x24, 0x0c,			/* or %eax, %ss:12(%esp) */
+	0x36, 0x81, 0x64, 0x24, 0x10, 0xff, 0xfd, 0xff, 0xff, /* andl $~0x200, %ss:16(%esp) */
+	0x58,						/* 1: pop %eax */
+	0x9d,						/* popf */
+	0xe9, 0, 0, 0, 0,				/* jmp handler */
+};
+#define STUB_MASK_DISP	6
+#define STUB_JMP_REL	(sizeof(fast_int80_stub) - 4)
+
 void pvmx_arch_traps_changed(struct pvmx_vcpu_core *v)
 {
 	struct pvmx_vcpu *vcpu = container_of(v, struct pvmx_vcpu, core);
 	u8 *tss = page_address(vcpu->arch.tss_page);
+	u64 *idt = (u64 *)(tss + PVMX_IDT_OFFSET);
 	const struct pvmx_trap_entry *t = &v->trap_ctxt[0x80];
+	u32 stub = pvmx_vcpu_area_va(vcpu) + PVMX_TSS_PAGE * PAGE_SIZE + PVMX_STUB_OFFSET;
+	u32 mask = PVMX_HV_SHINFO_VA + v->id * sizeof(struct xen_vcpu_info) +
+		   offsetof(struct xen_vcpu_info, evtchn_upcall_mask);
+	u32 rel = t->address - (stub + sizeof(fast_int80_stub));
 	bool fast = v->vm->fast_int80 && t->address && t->cs == FLAT_RING1_CS &&
 		    !(t->flags & PVMX_TRAP_MASK_EVENTS) && v->cpu.kernel_ss == FLAT_RING1_SS;
 
+	BUILD_BUG_ON(PVMX_STUB_OFFSET + sizeof(fast_int80_stub) > PVMX_IDT_OFFSET);
 	memcpy(tss + TSS32_ESP1, &v->cpu.kernel_sp, 4);
 	memcpy(tss + TSS32_SS1, &v->cpu.kernel_ss, 4);
-	/* 32-bit trap gate (keeps IF), present, DPL 3. */
-	vcpu->arch.fast_int80_gate = !fast ? 0 :
-		(t->address & 0xFFFF) | ((u64)t->cs << 16) | (0xEFULL << 40) |
-		((u64)(t->address >> 16) << 48);
-	pvmx_sync_fast_trap(vcpu);
+	memcpy(tss + PVMX_STUB_OFFSET, fast_int80_stub, sizeof(fast_int80_stub));
+	memcpy(tss + PVMX_STUB_OFFSET + STUB_MASK_DISP, &mask, 4);
+	memcpy(tss + PVMX_STUB_OFFSET + STUB_JMP_REL, &rel, 4);
+	/* 32-bit trap gate (keeps IF), present, DPL 3, to the stub. */
+	WRITE_ONCE(idt[0x80], !fast ? 0 :
+		   (stub & 0xFFFF) | ((u64)FLAT_RING1_CS << 16) | (0xEFULL << 40) |
+		   ((u64)(stub >> 16) << 48));
 }
 
-/* Before each VM entry: the gate only while events are unmasked. */
-void pvmx_sync_fast_trap(struct pvmx_vcpu *vcpu)
+/* The stub reads upcall masks here; the guest cannot write through it. */
+void pvmx_map_shared_info_ro(struct pvmx_vm *vm)
 {
-	u64 *idt = (u64 *)((u8 *)page_address(vcpu->arch.tss_page) + PVMX_IDT_OFFSET);
-	u64 gate;
+	u64 *l1 = page_address(vm->arch.hv_l1_shinfo);
 
-	if (!vcpu->arch.fast_int80_gate && !idt[0x80])
-		return;
-	gate = READ_ONCE(pvmx_vcpu_info(&vcpu->core)->evtchn_upcall_mask) ? 0 :
-	       vcpu->arch.fast_int80_gate;
-	if (idt[0x80] != gate)
-		WRITE_ONCE(idt[0x80], gate);
+	l1[0] = ((u64)vm->core.shared_info_gfn << PAGE_SHIFT) | PVMX_PTE_P | PVMX_PTE_A |
+		PVMX_PTE_NX;
 }
 
 /*
  * Xen owns L2 entries 428..511 of the L2 under L3 slot 3: it overwrites them
- * with its own mappings.  We map the hypervisor area in slot 511 and leave
- * the M2P range unmapped for now.
+ * with its own mappings.  We map the hypervisor area in slot 511, shared_info
+ * read-only in slot 510, and leave the M2P range unmapped for now.
  */
 int pvmx_install_hv_slots(struct pvmx_vcpu *vcpu, u64 l2_gpa)
 {
@@ -197,8 +227,10 @@ int pvmx_install_hv_slots(struct pvmx_vcpu *vcpu, u64 l2_gpa)
 
 	if (!l2)
 		return -EINVAL;
-	for (i = XEN_L2_FIRST_HYPERVISOR_SLOT; i < PVMX_HV_L2_SLOT; i++)
+	for (i = XEN_L2_FIRST_HYPERVISOR_SLOT; i < PVMX_HV_SHINFO_L2_SLOT; i++)
 		WRITE_ONCE(l2[i], 0);
+	WRITE_ONCE(l2[PVMX_HV_SHINFO_L2_SLOT], PVMX_HV_GPA(PVMX_HV_FRAME_L1_SHINFO) |
+		   PVMX_PTE_P | PVMX_PTE_RW | PVMX_PTE_A);
 	WRITE_ONCE(l2[PVMX_HV_L2_SLOT], PVMX_HV_GPA(PVMX_HV_FRAME_L1) | PVMX_PTE_P |
 		   PVMX_PTE_RW | PVMX_PTE_A);
 	return 0;

@@ -553,8 +553,10 @@ int pvmx_arch_map_memory(struct pvmx_vm *vm)
 	}
 	ret = pvmx_ept_map(vm, (u64)vm->core.shared_info_gfn << PAGE_SHIFT,
 			   page_to_phys(vm->shared_info_page), PVMX_EPT_R | PVMX_EPT_W);
-	if (!ret)
+	if (!ret) {
+		pvmx_map_shared_info_ro(vm);
 		return 0;
+	}
 fail:
 	pvmx_arch_unmap_memory(vm);
 	return ret;
@@ -567,8 +569,9 @@ int pvmx_arch_vm_init(struct pvmx_vm *vm)
 
 	arch->ept_pml4 = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	arch->hv_l1 = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	arch->hv_l1_shinfo = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	arch->hv_zero = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	if (!arch->ept_pml4 || !arch->hv_l1 || !arch->hv_zero)
+	if (!arch->ept_pml4 || !arch->hv_l1 || !arch->hv_l1_shinfo || !arch->hv_zero)
 		return -ENOMEM;
 	arch->eptp = __pa(arch->ept_pml4) | ((EPT_LEVELS - 1) << 3) | VMX_MEMTYPE_WB;
 	/* The hypervisor's frames are read-only to the guest, in EPT too. */
@@ -577,6 +580,9 @@ int pvmx_arch_vm_init(struct pvmx_vm *vm)
 	if (!ret)
 		ret = pvmx_ept_map(vm, PVMX_HV_GPA(PVMX_HV_FRAME_ZERO),
 				   page_to_phys(arch->hv_zero), PVMX_EPT_R);
+	if (!ret)
+		ret = pvmx_ept_map(vm, PVMX_HV_GPA(PVMX_HV_FRAME_L1_SHINFO),
+				   page_to_phys(arch->hv_l1_shinfo), PVMX_EPT_R);
 	return ret;
 }
 
@@ -585,6 +591,8 @@ void pvmx_arch_vm_destroy(struct pvmx_vm *vm)
 	ept_free(vm->arch.ept_pml4, EPT_LEVELS - 1);
 	if (vm->arch.hv_l1)
 		__free_page(vm->arch.hv_l1);
+	if (vm->arch.hv_l1_shinfo)
+		__free_page(vm->arch.hv_l1_shinfo);
 	if (vm->arch.hv_zero)
 		__free_page(vm->arch.hv_zero);
 }
@@ -801,7 +809,7 @@ int pvmx_arch_vcpu_create(struct pvmx_vcpu *vcpu)
 			   page_to_phys(arch->gdt_page), PVMX_EPT_R);
 	if (!ret)
 		ret = pvmx_ept_map(vcpu->vm, PVMX_HV_GPA(PVMX_HV_FRAME_TSS(vcpu->core.id)),
-				   page_to_phys(arch->tss_page), PVMX_EPT_R);
+				   page_to_phys(arch->tss_page), PVMX_EPT_R | PVMX_EPT_X);
 	if (ret)
 		return ret;
 	/* VMCLEAR once to initialise the launch state; VMX is on (a VM exists). */
@@ -1117,7 +1125,6 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 		sync_cs_ss(vcpu);
 		if (act != PVMX_RESUME)
 			break;
-		pvmx_sync_fast_trap(vcpu);
 
 		local_irq_disable();
 		if (need_resched() || signal_pending(current)) {

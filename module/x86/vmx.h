@@ -25,7 +25,11 @@
 #define PVMX_GDT_PAGES		15
 #define PVMX_GDT_LIMIT		(PVMX_GDT_PAGES * 4096 - 1)
 #define PVMX_TSS_PAGE		15		/* page index inside a vCPU's area */
+#define PVMX_STUB_OFFSET	512		/* int $0x80 fast-path stub, TSS page */
 #define PVMX_IDT_OFFSET		2048		/* inside the TSS page */
+/* shared_info, read-only, for the stub: L2 slot 510 (unused M2P range). */
+#define PVMX_HV_SHINFO_VA	0xFFC00000u
+#define PVMX_HV_SHINFO_L2_SLOT	510
 #define PVMX_IDT_LIMIT		(256 * 8 - 1)
 /* Our entries in the reserved GDT page (index - 7168). */
 #define PVMX_GDT_TSS_INDEX	(XEN_FIRST_RESERVED_GDT_ENTRY + 8)
@@ -37,6 +41,7 @@
 #define PVMX_HV_FRAME_ZERO	1
 #define PVMX_HV_FRAME_GDT(i)	(2 + 2 * (i))
 #define PVMX_HV_FRAME_TSS(i)	(3 + 2 * (i))
+#define PVMX_HV_FRAME_L1_SHINFO	(PVMX_HV_FRAME_TSS(PVMX_MAX_VCPUS))
 #define PVMX_HV_GPA(frame)	(PVMX_HV_GPA_BASE + (u64)(frame) * 4096)
 
 /* Segment registers in VMCS field order. */
@@ -56,6 +61,7 @@ struct pvmx_vm_arch {
 	u64 *ept_pml4;
 	u64 eptp;
 	struct page *hv_l1;		/* maps the hypervisor area */
+	struct page *hv_l1_shinfo;	/* maps shared_info read-only for the stub */
 	struct page *hv_zero;		/* stands in for absent guest GDT frames */
 };
 
@@ -76,7 +82,6 @@ struct pvmx_vcpu_arch {
 	struct page *gdt_page;		/* reserved GDT entries of this vCPU */
 	struct page *tss_page;		/* TSS and IDT of this vCPU */
 	struct fxregs_state *fpu;	/* guest x87/SSE state between stretches */
-	u64 fast_int80_gate;		/* IDT gate while unmasked, or 0 */
 	u32 exit_reason;
 	u32 exit_intr_info;
 };

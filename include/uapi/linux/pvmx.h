@@ -111,10 +111,10 @@ struct pvmx_boot_info {
 };
 #define PVMX_SET_BOOT_INFO	_IOW(PVMXIO, 0x11, struct pvmx_boot_info)
 /*
- * Let ring-3 `int $0x80` reach the guest's handler through a hardware gate,
- * with no VM exit, while events are unmasked at VM entry.  The frame is
- * Xen's except when the guest masks events without a hypercall and then
- * executes `int $0x80` before the next exit: then it shows mask 0 and IF 1.
+ * Let `int $0x80` reach the guest's handler through a hardware gate and a
+ * small hypervisor stub, with no VM exit, when vector 0x80 has a flat ring-1
+ * handler that does not mask events.  The frame is Xen's (the stub adds the
+ * saved upcall mask and EFLAGS.IF); the stub uses 8 bytes below it.
  */
 #define PVMX_BOOT_FAST_INT80	(1ULL << 0)
 
@@ -218,9 +218,9 @@ struct pvmx_trace_rec {
 	__u32 flags;			/* PVMX_TRACE_F_* */
 	__u32 op;			/* hypercall number, or vector */
 	__u32 result;			/* EAX the guest sees, or error code */
-	__u32 args[5];			/* hypercall arguments; deliveries: cs, eip */
+	__u32 args[5];			/* hypercall arguments; 0 for deliveries */
 	__u32 index;			/* multicall entry index */
-	__u32 eip;			/* guest EIP of the trap */
+	__u32 eip;			/* where the guest was: its int $0x82, the trap */
 	__u32 pad;
 };
 #define PVMX_TRACE_KIND_HYPERCALL	1
