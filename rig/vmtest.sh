@@ -178,8 +178,14 @@ if [ -n "$PRE_MODULE" ]; then
 	KO=$PRE_MODULE
 else
 	[ -f "$REPO/Kbuild" ] || die "$REPO/Kbuild missing: nothing to build pvmx.ko from"
-	build pvmx.ko -C "$REPO" module KDIR="$KDIR"
-	KO=$REPO/pvmx.ko
+	# In a private copy of the module sources: other builds of the checkout
+	# (for another kernel, another rig run) must not mix objects with ours.
+	MODSRC=$WORK/modsrc
+	mkdir -p "$MODSRC"
+	cp -a "$REPO/Kbuild" "$REPO/module" "$REPO/include" "$MODSRC/"
+	find "$MODSRC" \( -name '*.o' -o -name '.*.cmd' -o -name '*.d' \) -delete
+	build pvmx.ko -C "$KDIR" M="$MODSRC" modules
+	KO=$MODSRC/pvmx.ko
 fi
 [ -f "$KO" ] || die "pvmx.ko not produced ($KO): 'make -C $REPO module KDIR=...' must build it"
 vermagic=$(modinfo -F vermagic "$KO" 2>/dev/null || true)

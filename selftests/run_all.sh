@@ -721,6 +721,35 @@ t_stats_trace() {
 		return 1
 	fi
 }
+# The kernel tracepoints through tracefs, the interface perf trace and
+# trace-cmd use: every event of the pvmx system fires for a small guest.
+t_tracepoints() {
+	tr=/sys/kernel/tracing
+	[ -d "$tr/events" ] || mount -t tracefs nodev "$tr" 2>/dev/null
+	if [ ! -d "$tr/events/pvmx" ]; then
+		SKIP_REASON="no tracefs with pvmx events (kernel without CONFIG_EVENT_TRACING?)"
+		return 4
+	fi
+	echo 0 >"$tr/tracing_on"
+	echo >"$tr/trace"
+	echo 1 >"$tr/events/pvmx/enable"
+	echo 1 >"$tr/tracing_on"
+	run_guest tracepoints_crash crash.elf
+	run_guest tracepoints multicall.elf
+	echo 0 >"$tr/tracing_on"
+	echo 0 >"$tr/events/pvmx/enable"
+	cat "$tr/trace" >"$TMP/trace.txt"
+	expect_rc 0 || return 1
+	ret=0
+	for ev in pvmx_exit pvmx_hypercall pvmx_multicall_entry pvmx_crash; do
+		n=$(grep -c " $ev: " "$TMP/trace.txt")
+		diag "$ev: $n events"
+		[ "$n" -gt 0 ] || ret=1
+	done
+	grep -q ' pvmx_crash: .*#UD' "$TMP/trace.txt" || { diag "no #UD crash event"; ret=1; }
+	grep -m 3 ' pvmx_hypercall: ' "$TMP/trace.txt" | sed 's/^/#   /'
+	return $ret
+}
 t_guest_callbacks() { run_guest callbacks callbacks.elf; expect_rc 0 && expect_ktap_pass; }
 t_guest_failsafe() { run_guest failsafe failsafe.elf; expect_rc 0 && expect_ktap_pass; }
 
@@ -862,7 +891,7 @@ guest_highbase guest_cpuid guest_bad_memory_outside guest_bad_memory_hvwrite
 guest_bad_memory_hvread guest_privileged_hlt guest_privileged_out
 guest_privileged_cli guest_privileged_int80 guest_privileged_int3 guest_traps
 guest_ring3_traps guest_traps_fast_int80 guest_ring3_traps_fast_int80 syscall_reflected
-syscall_fast_path stats_trace guest_callbacks guest_failsafe guest_failsafe_nofailsafe
+syscall_fast_path stats_trace tracepoints guest_callbacks guest_failsafe guest_failsafe_nofailsafe
 guest_failsafe_badstack guest_multicall multicall_signals guest_events guest_timers
 guest_console_ring guest_wait_virq spin_timeout spin_sigint spin_sigterm block_timeout
 block_sigint vcpu_migrates_between_cpus cpu_hotplug_with_vm
