@@ -277,7 +277,7 @@ const char *pvmx_batch_bucket_name(unsigned b, char *buf, size_t len);
  *   event_channel_op(EVTCHNOP_send, 0x12ff4) = -EINVAL (-22)
  *     [3] update_va_mapping(0x7000, 0x42067, 0, UVMF_INVLPG) = 0   (MC_ENTRY)
  *   multicall(0x220000, 40) = <continued>                        (PREEMPTED)
- *   --- trap #PF (vector 14) error 0x2, handler 0x00101234 ---
+ *   --- trap #PF (vector 14) error 0x2, at 0x00101234 ---
  * Pure; truncates to len.  Returns the length of the whole line (snprintf).
  */
 int pvmx_trace_format(const struct pvmx_trace_rec *r, char *buf, size_t len);

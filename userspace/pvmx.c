@@ -44,7 +44,7 @@ static const char usage_text[] =
 "                        event_channel_op(EVTCHNOP_send, 0x12ff4) = -EINVAL (-22)\n"
 "                        multicall(0x220000, 40) = 0\n"
 "                          [3] update_va_mapping(0x7000, 0x42067, 0, UVMF_INVLPG) = 0\n"
-"                        --- trap #PF (vector 14) error 0x2, handler 0x00101234 ---\n"
+"                        --- trap #PF (vector 14) error 0x2, at 0x00101234 ---\n"
 "                      A multicall's entries are printed under it; a batch\n"
 "                      continued later prints \"= <continued>\" for each part.\n"
 "                      Results: errors as -EXXX (-n), other values in hex.\n"

@@ -6,7 +6,7 @@
  *   event_channel_op(EVTCHNOP_send, 0x12ff4) = -EINVAL (-22)
  *   multicall(0x220000, 40) = 0
  *     [3] update_va_mapping(0x7000, 0x42067, 0, UVMF_INVLPG) = 0
- *   --- trap #PF (vector 14) error 0x2, handler 0x00101234 ---
+ *   --- trap #PF (vector 14) error 0x2, at 0x00101234 ---
  *
  * The module records a multicall's entries before the multicall itself;
  * struct pvmx_trace_decoder holds them back and prints them under it.
@@ -241,7 +241,7 @@ static void format_trap(struct sbuf *b, const struct pvmx_trace_rec *r)
 		sb_printf(b, "--- trap vector %u", v);
 	if (has_error)
 		sb_printf(b, " error %#x", r->result);
-	sb_printf(b, ", handler 0x%08x ---", r->eip);
+	sb_printf(b, ", at 0x%08x ---", r->eip);
 }
 
 int pvmx_trace_format(const struct pvmx_trace_rec *r, char *buf, size_t len)
@@ -262,10 +262,10 @@ int pvmx_trace_format(const struct pvmx_trace_rec *r, char *buf, size_t len)
 		format_trap(&b, r);
 		break;
 	case PVMX_TRACE_KIND_UPCALL:
-		sb_printf(&b, "--- event upcall, handler 0x%08x ---", r->eip);
+		sb_printf(&b, "--- event upcall, at 0x%08x ---", r->eip);
 		break;
 	case PVMX_TRACE_KIND_FAILSAFE:
-		sb_printf(&b, "--- failsafe callback, handler 0x%08x ---", r->eip);
+		sb_printf(&b, "--- failsafe callback, at 0x%08x ---", r->eip);
 		break;
 	default:
 		sb_printf(&b, "--- unknown trace record kind %u (op %u, result %#x) ---",

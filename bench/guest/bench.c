@@ -524,13 +524,9 @@ static void bench_traps(void)
 		return;
 	}
 	/*
-	 * User mode normally runs with events unmasked, which is also when
-	 * pvmx may use its int $0x80 fast path (a hardware gate, no exit):
-	 * measure there, and int $0x80 once more masked (reflected by pvmx).
-	 */
-	/*
-	 * pvmx picks the int $0x80 path from the mask at VM entry: after each
-	 * change of the mask, a null hypercall so the next entry sees it.
+	 * User mode normally runs with events unmasked: measure there, and
+	 * int $0x80 once more with events masked (with --fast-int80 the stub
+	 * then writes mask 1 into the frame; without it pvmx reflects both).
 	 */
 	if (shinfo) {
 		*(volatile u8 *)&shinfo->vcpu_info[0].evtchn_upcall_mask = 0;

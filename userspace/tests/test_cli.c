@@ -307,8 +307,8 @@ static void test_fake_trace_stats(void)
 		"multicall(0x220000, 2) = 0\n"
 		"  [0] update_va_mapping(0x7000, 0x42067, 0, UVMF_INVLPG) = 0\n"
 		"  [1] event_channel_op(EVTCHNOP_send, 0x12ff4) = -EINVAL (-22)\n"
-		"--- event upcall, handler 0x00101000 ---\n"
-		"--- trap #PF (vector 14) error 0x2, handler 0x00101234 ---\n";
+		"--- event upcall, at 0x00101000 ---\n"
+		"--- trap #PF (vector 14) error 0x2, at 0x00101234 ---\n";
 	int fd;
 
 	if (!t_fake_pvmx) {
@@ -334,7 +334,7 @@ static void test_fake_trace_stats(void)
 	run_env[2] = "FAKE_PVMX_SCRIPT=trace,trace:end,shutdown:1,trace";
 	CHECK_EQ(run("fake:dev", "run", "--trace", img("xtf.elf"), NULL), 11);
 	CHECK_HAS(errout, want_trace);
-	CHECK_HAS(errout, "--- trap #PF (vector 14) error 0x2, handler 0x00101234 ---\n"
+	CHECK_HAS(errout, "--- trap #PF (vector 14) error 0x2, at 0x00101234 ---\n"
 		  "sched_op(SCHEDOP_shutdown, 0x12ff0) = 0\n"
 		  "pvmx: guest shut down: reboot (reason 1)\n");
 	run_env[2] = "FAKE_PVMX_SCRIPT=console:x,trace:end,crash";

@@ -192,21 +192,21 @@ static void test_format(void)
 	/* Deliveries. */
 	r = rec(PVMX_TRACE_KIND_TRAP, 0, 14, 2, 0, 0, 0, 0, 0, 0);
 	r.eip = 0x101234;
-	GOLDEN(r, "--- trap #PF (vector 14) error 0x2, handler 0x00101234 ---");
+	GOLDEN(r, "--- trap #PF (vector 14) error 0x2, at 0x00101234 ---");
 	r = rec(PVMX_TRACE_KIND_TRAP, 0, 13, 0, 0, 0, 0, 0, 0, 0);
-	GOLDEN(r, "--- trap #GP (vector 13) error 0, handler 0x00100100 ---");
+	GOLDEN(r, "--- trap #GP (vector 13) error 0, at 0x00100100 ---");
 	r = rec(PVMX_TRACE_KIND_TRAP, 0, 6, 0, 0, 0, 0, 0, 0, 0);
-	GOLDEN(r, "--- trap #UD (vector 6), handler 0x00100100 ---");
+	GOLDEN(r, "--- trap #UD (vector 6), at 0x00100100 ---");
 	r = rec(PVMX_TRACE_KIND_TRAP, 0, 0x80, 0, 0, 0, 0, 0, 0, 0);
-	GOLDEN(r, "--- trap int 0x80 (vector 128), handler 0x00100100 ---");
+	GOLDEN(r, "--- trap int 0x80 (vector 128), at 0x00100100 ---");
 	r = rec(PVMX_TRACE_KIND_TRAP, 0, 15, 0, 0, 0, 0, 0, 0, 0);
-	GOLDEN(r, "--- trap vector 15, handler 0x00100100 ---");
+	GOLDEN(r, "--- trap vector 15, at 0x00100100 ---");
 	r = rec(PVMX_TRACE_KIND_UPCALL, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 	r.eip = 0x101000;
-	GOLDEN(r, "--- event upcall, handler 0x00101000 ---");
+	GOLDEN(r, "--- event upcall, at 0x00101000 ---");
 	r = rec(PVMX_TRACE_KIND_FAILSAFE, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 	r.eip = 0x101100;
-	GOLDEN(r, "--- failsafe callback, handler 0x00101100 ---");
+	GOLDEN(r, "--- failsafe callback, at 0x00101100 ---");
 	r = rec(9, 0, 1, 2, 0, 0, 0, 0, 0, 0);
 	GOLDEN(r, "--- unknown trace record kind 9 (op 1, result 0x2) ---");
 	/* Truncation: NUL-terminated, full length returned. */
@@ -265,7 +265,7 @@ static void test_decoder(void)
 		"multicall(0x230000, 4) = <continued>\n"
 		"  [0] xen_version(XENVER_version, 0) = 0x40013\n"
 		"  [1] console_io(CONSOLEIO_write, 3, 0x103000) = 0\n"
-		"--- event upcall, handler 0x00101000 ---\n"
+		"--- event upcall, at 0x00101000 ---\n"
 		"multicall(0x230040, 2) = 0\n"
 		"  [2] update_va_mapping(0x8000, 0x43067, 0, UVMF_TLB_FLUSH) = 0\n"
 		"  [3] iret() = 0\n"
