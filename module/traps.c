@@ -8,17 +8,6 @@
  */
 #include "core.h"
 
-#define CALLBACKTYPE_event		0
-#define CALLBACKTYPE_failsafe		1
-#define CALLBACKTYPE_syscall		2
-#define CALLBACKTYPE_sysenter_deprecated 3
-#define CALLBACKTYPE_nmi		4
-#define CALLBACKTYPE_sysenter		5
-#define CALLBACKTYPE_syscall32		7
-#define CALLBACKF_mask_events		1
-#define CALLBACKOP_register		0
-#define CALLBACKOP_unregister		1
-
 #define TRAP_NMI	2
 #define TRAP_NM		7
 #define TRAP_GP		13

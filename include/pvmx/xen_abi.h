@@ -224,6 +224,18 @@ struct xen_shared_info {
 	__u32 wc_sec_hi;
 };
 
+/* callback_op (callback.h) */
+#define CALLBACKOP_register		0
+#define CALLBACKOP_unregister		1
+#define CALLBACKTYPE_event		0
+#define CALLBACKTYPE_failsafe		1
+#define CALLBACKTYPE_syscall		2
+#define CALLBACKTYPE_sysenter_deprecated 3
+#define CALLBACKTYPE_nmi		4
+#define CALLBACKTYPE_sysenter		5
+#define CALLBACKTYPE_syscall32		7
+#define CALLBACKF_mask_events		1
+
 /* Event channels (event_channel.h), 2-level ABI on 32-bit: 1024 ports. */
 #define XEN_NR_EVTCHN_PORTS	1024
 #define EVTCHNOP_bind_interdomain	0

@@ -25,6 +25,18 @@ static struct regs cpuid(u32 leaf, u32 subleaf)
 	return r;
 }
 
+/* Xen's forced-emulation prefix, `ud2; .ascii "xen"; cpuid`: the hypervisor's CPUID. */
+static struct regs forced_cpuid(u32 leaf, u32 subleaf)
+{
+	struct regs r;
+
+	asm volatile(".byte 0x0f, 0x0b, 0x78, 0x65, 0x6e, 0x0f, 0xa2"
+		     : "=a"(r.a), "=b"(r.b), "=c"(r.c), "=d"(r.d)
+		     : "a"(leaf), "c"(subleaf)
+		     : "memory");
+	return r;
+}
+
 static int expect(const char *what, struct regs got, struct regs want)
 {
 	if (got.a == want.a && got.b == want.b && got.c == want.c && got.d == want.d)
@@ -74,7 +86,7 @@ void test_main(void)
 	long ver;
 	int ok;
 
-	test_plan(12);
+	test_plan(13);
 
 	r = cpuid(0x40000000, 0);
 	expect("leaf 0x40000000", r,
@@ -146,4 +158,9 @@ void test_main(void)
 		test_diag("  the instruction after cpuid ran %u times, marker 0x%x",
 			  cpuid_counter, cpuid_after_marker);
 	CHECK(cpuid_counter == 1 && cpuid_after_marker == 0xC0FFEE, "cpuid_eip_advances_once");
+
+	/* Emulated (not a #UD), the same policy, and execution goes on after it. */
+	CHECK(expect("forced 0x40000000", forced_cpuid(0x40000000, 0), cpuid(0x40000000, 0)) &
+	      expect("forced leaf 1", forced_cpuid(1, 0), cpuid(1, 0)),
+	      "forced_emulation_prefix_cpuid");
 }
