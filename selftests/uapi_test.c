@@ -1330,6 +1330,34 @@ static void t_raise_event(void)
 	EXPECT_ERRNO(raise_ev(&c, 0, 0xFFFFFFFF, PVMX_EVENT_VIRQ), EINVAL);
 }
 
+/* Statistics and trace controls: versions, bad flags, bad pointers. */
+static void t_stats_and_trace(void)
+{
+	struct pvmx_stats st;
+	struct ctx c;
+
+	EXPECT_EQ(ioctl(open_dev(), PVMX_CHECK_CAP, PVMX_CAP_STATS), PVMX_STATS_VERSION);
+	EXPECT_EQ(ioctl(open_dev(), PVMX_CHECK_CAP, PVMX_CAP_TRACE), 1);
+	setup(&c, ST_VCPU);
+	memset(&st, 0xAA, sizeof(st));
+	EXPECT_OK(ioctl(c.vcpu, PVMX_GET_STATS, &st));
+	EXPECT_EQ(st.version, PVMX_STATS_VERSION);
+	EXPECT_EQ(st.size, sizeof(st));
+	EXPECT_EQ(st.nr_vcpus, 1);
+	EXPECT_EQ(st.exits, 0);
+	EXPECT_EQ(st.reserved[15], 0);
+	memset(&st, 0xAA, sizeof(st));
+	EXPECT_OK(ioctl(c.vm, PVMX_GET_VM_STATS, &st));
+	EXPECT_EQ(st.nr_vcpus, 1);
+	EXPECT_EQ(st.hypercall_other, 0);
+	EXPECT_ERRNO(ioctl(c.vcpu, PVMX_GET_STATS, bad_ptr()), EFAULT);
+	EXPECT_ERRNO(ioctl(c.vm, PVMX_GET_VM_STATS, bad_ptr()), EFAULT);
+	EXPECT_OK(ioctl(c.vcpu, PVMX_SET_TRACE, PVMX_TRACE_HYPERCALLS | PVMX_TRACE_DELIVERIES));
+	EXPECT_OK(ioctl(c.vcpu, PVMX_SET_TRACE, 0));
+	EXPECT_ERRNO(ioctl(c.vcpu, PVMX_SET_TRACE, 4), EINVAL);
+	EXPECT_ERRNO(ioctl(c.vcpu, PVMX_SET_TRACE, ~0UL), EINVAL);
+}
+
 /* ---- table and main ---------------------------------------------------- */
 
 struct test {
@@ -1394,6 +1422,7 @@ static const struct test tests[] = {
 	T(run_pf_crash),
 	T(close_any_order),
 	T(raise_event),
+	T(stats_and_trace),
 };
 #define NR_TESTS (sizeof(tests) / sizeof(tests[0]))
 
