@@ -280,6 +280,7 @@ struct pvmx_time_sample {
 	u32 tsc_to_system_mul;
 	s8 tsc_shift;
 };
+
 void pvmx_host_time(struct pvmx_time_sample *t);
 u64 pvmx_host_now_ns(void);
 /* One-shot VIRQ_TIMER deadline in system ns (0 cancels); periodic (0 stops). */

@@ -31,6 +31,7 @@ typedef long long s64;
 #define unlikely(x)		__builtin_expect(!!(x), 0)
 #define fallthrough		__attribute__((__fallthrough__))
 #define BIT_ULL(n)		(1ULL << (n))
+#define __packed		__attribute__((__packed__))
 #define __printf(a, b)		__attribute__((format(printf, a, b)))
 
 #endif /* _PVMX_CORE_ENV_HOST_H */

@@ -16,7 +16,7 @@
 #define DOMID_LAUNCHER		0	/* the launcher plays dom0's backends */
 #define POLL_MAX_PORTS		128
 /* set_timer_op: deadlines this far away are replaced by now + 100 ms. */
-#define TIMER_MAX_DELTA_NS	(1ULL << 50)
+#define TIMER_MAX_DELTA_NS	BIT_ULL(50)
 #define TIMER_FALLBACK_NS	100000000ULL
 #define PERIODIC_DEFAULT_NS	10000000ULL	/* Xen's 10 ms for PV vCPUs */
 #define PERIODIC_MIN_NS		1000000ULL
@@ -619,7 +619,7 @@ long pvmx_do_vcpu_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	struct pvmx_vcpu_core *target = vcpu_of(v->vm, hc->arg[1]);
 	u32 arg = hc->arg[2];
 	u64 period;
-	struct { u64 timeout_abs_ns; u32 flags; } __attribute__((packed)) sshot;
+	struct { u64 timeout_abs_ns; u32 flags; } __packed sshot;
 	struct xen_vcpu_runstate_info rs;
 
 	if (!target)

@@ -228,7 +228,8 @@ static int pvmx_vm_raise_event(struct pvmx_vm *vm, const void __user *argp)
 
 	if (copy_from_user(&ev, argp, sizeof(ev)))
 		return -EFAULT;
-	if ((ev.flags & ~PVMX_EVENT_VIRQ) || ev.pad || memchr_inv(ev.reserved, 0, sizeof(ev.reserved)))
+	if ((ev.flags & ~PVMX_EVENT_VIRQ) || ev.pad ||
+	    memchr_inv(ev.reserved, 0, sizeof(ev.reserved)))
 		return -EINVAL;
 	if (!vm->boot_info_set)
 		return -EINVAL;

@@ -178,6 +178,7 @@ static const u8 fast_int80_stub[] = {
 	0x9d,						/* popf */
 	0xe9, 0, 0, 0, 0,				/* jmp handler */
 };
+
 #define STUB_MASK_DISP	6
 #define STUB_JMP_REL	(sizeof(fast_int80_stub) - 4)
 

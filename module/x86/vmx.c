@@ -1153,11 +1153,16 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 		host_nmi_or_mce(vcpu);
 		local_irq_enable();
 
+		/* What the VMCS holds now, and the core's copy of it. */
+		vcpu->arch.vmcs_esp = vmcs_read(GUEST_RSP);
+		vcpu->arch.vmcs_eflags = vmcs_read(GUEST_RFLAGS);
+		vcpu->arch.vmcs_cs = vmcs_read(GUEST_CS_SELECTOR);
+		vcpu->arch.vmcs_ss = vmcs_read(GUEST_SS_SELECTOR);
 		cpu->eip = vmcs_read(GUEST_RIP);
-		cpu->gpr[PVMX_ESP] = vcpu->arch.vmcs_esp = vmcs_read(GUEST_RSP);
-		cpu->eflags = vcpu->arch.vmcs_eflags = vmcs_read(GUEST_RFLAGS);
-		cpu->cs = vcpu->arch.vmcs_cs = vmcs_read(GUEST_CS_SELECTOR);
-		cpu->ss = vcpu->arch.vmcs_ss = vmcs_read(GUEST_SS_SELECTOR);
+		cpu->gpr[PVMX_ESP] = vcpu->arch.vmcs_esp;
+		cpu->eflags = vcpu->arch.vmcs_eflags;
+		cpu->cs = vcpu->arch.vmcs_cs;
+		cpu->ss = vcpu->arch.vmcs_ss;
 		trace_pvmx_exit(vcpu->core.id, vcpu->arch.exit_reason, cpu->eip,
 				vcpu->arch.exit_intr_info);
 		act = pvmx_handle_exit(vcpu);
