@@ -187,7 +187,6 @@ enum pvmx_seg_use {
 /* ---- gmem.c: the one checked path to guest memory ---------------------- */
 void *pvmx_gfn_to_host(const struct pvmx_gmem *mem, u64 gfn);
 int pvmx_gpa_read(const struct pvmx_gmem *mem, u64 gpa, void *dst, u32 len);
-int pvmx_gpa_write(const struct pvmx_gmem *mem, u64 gpa, const void *src, u32 len);
 int pvmx_gva_to_gpa(const struct pvmx_vcpu_core *v, u32 gva, bool write, u64 *gpa);
 int pvmx_copy_from_guest(const struct pvmx_vcpu_core *v, void *dst, u32 gva, u32 len);
 int pvmx_copy_to_guest(const struct pvmx_vcpu_core *v, u32 gva, const void *src, u32 len);

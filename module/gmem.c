@@ -17,11 +17,10 @@ void *pvmx_gfn_to_host(const struct pvmx_gmem *mem, u64 gfn)
 	return mem->frames[gfn];
 }
 
-/* Reads or writes [gpa, gpa+len) frame by frame; -XEN_EFAULT if any is absent. */
-static int gpa_access(const struct pvmx_gmem *mem, u64 gpa, void *buf,
-		      u32 len, bool write)
+/* Reads [gpa, gpa+len) frame by frame; -XEN_EFAULT if any frame is absent. */
+int pvmx_gpa_read(const struct pvmx_gmem *mem, u64 gpa, void *dst, u32 len)
 {
-	u8 *p = buf;
+	u8 *p = dst;
 
 	while (len) {
 		u32 off = gpa & PVMX_PAGE_OFFSET_MASK;
@@ -30,25 +29,12 @@ static int gpa_access(const struct pvmx_gmem *mem, u64 gpa, void *buf,
 
 		if (!host)
 			return -XEN_EFAULT;
-		if (write)
-			memcpy(host + off, p, chunk);
-		else
-			memcpy(p, host + off, chunk);
+		memcpy(p, host + off, chunk);
 		p += chunk;
 		gpa += chunk;
 		len -= chunk;
 	}
 	return 0;
-}
-
-int pvmx_gpa_read(const struct pvmx_gmem *mem, u64 gpa, void *dst, u32 len)
-{
-	return gpa_access(mem, gpa, dst, len, false);
-}
-
-int pvmx_gpa_write(const struct pvmx_gmem *mem, u64 gpa, const void *src, u32 len)
-{
-	return gpa_access(mem, gpa, (void *)src, len, true);
 }
 
 /* One aligned 8-byte page-table entry, read once. */

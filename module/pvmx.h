@@ -32,9 +32,7 @@ struct pvmx_vm {
 	struct mutex lock;		/* memory, boot info, vCPU creation */
 	struct page **ram_pages;	/* nr_ram_frames pages of RAM */
 	struct page *shared_info_page;
-	u32 *p2m;			/* launcher's pfn -> mfn list */
 	bool boot_info_set;
-	struct pvmx_boot_info boot;
 	struct pvmx_vcpu *vcpus[PVMX_MAX_VCPUS];
 	struct pvmx_vm_arch arch;
 };

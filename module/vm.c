@@ -30,7 +30,6 @@ static void pvmx_vm_free_memory(struct pvmx_vm *vm)
 	kvfree(vm->core.mem.frames);
 	if (vm->shared_info_page)
 		__free_page(vm->shared_info_page);
-	kvfree(vm->p2m);
 }
 
 static void pvmx_vm_release(struct kref *kref)
@@ -121,7 +120,6 @@ fail:
 	vm->ram_pages = NULL;
 	vm->shared_info_page = NULL;
 	vm->core.shared_info = NULL;
-	vm->p2m = NULL;
 	memset(mem, 0, sizeof(*mem));
 out:
 	mutex_unlock(&vm->lock);
@@ -196,19 +194,14 @@ static int pvmx_vm_set_boot_info(struct pvmx_vm *vm, const void __user *argp)
 		ret = PTR_ERR(p2m);
 		goto out;
 	}
+	/* Checked now; the M2P built from it comes with the memory hypercalls. */
 	ret = check_p2m(p2m, b.nr_pfns);
-	if (ret) {
-		kvfree(p2m);
+	kvfree(p2m);
+	if (ret)
 		goto out;
-	}
-
-	if (pvmx_events_init(&vm->core, b.console_evtchn, b.store_evtchn)) {
-		kvfree(p2m);
-		ret = -EINVAL;
+	ret = -EINVAL;
+	if (pvmx_events_init(&vm->core, b.console_evtchn, b.store_evtchn))
 		goto out;
-	}
-	vm->p2m = p2m;
-	vm->boot = b;
 	vm->core.domid = b.domid;
 	vm->core.fast_int80 = b.flags & PVMX_BOOT_FAST_INT80;
 	if (b.hypercall_page_gpa != PVMX_NO_PAGE)
