@@ -93,6 +93,7 @@ struct pvmx_vm_core {
 	struct xen_shared_info *shared_info;	/* host mapping of the frame */
 	u32 domid;
 	u32 shared_info_gfn;
+	u32 vm_assist;		/* BIT(VMASST_TYPE_*) enabled by vm_assist */
 	bool fast_int80;	/* PVMX_BOOT_FAST_INT80 */
 	struct pvmx_vcpu_core *vcpus[PVMX_MAX_VCPUS];
 	struct pvmx_evtchn evtchn[XEN_NR_EVTCHN_PORTS];
@@ -253,6 +254,33 @@ bool pvmx_trace_room(const struct pvmx_vcpu_core *v, u32 records);
 void pvmx_stats_init(struct pvmx_stats *s);
 void pvmx_stats_add(struct pvmx_stats *sum, const struct pvmx_stats *s);
 void pvmx_stats_batch(struct pvmx_vcpu_core *v, u32 entries, u32 stop);
+
+/* ---- mm.c: page types and the PV page-table hypercalls ------------------ */
+/* Xen's page types: a frame has one type at a time while references hold it. */
+enum pvmx_page_type {
+	PVMX_PGT_NONE,
+	PVMX_PGT_WRITABLE,	/* mapped writable somewhere */
+	PVMX_PGT_L1,
+	PVMX_PGT_L2,
+	PVMX_PGT_L3,
+	PVMX_PGT_SEG_DESC,	/* GDT/LDT frame */
+};
+
+/*
+ * Take a typed reference on one of the VM's RAM frames (Xen's
+ * get_page_type): 0, or a negated Xen errno if the frame is not the VM's
+ * RAM or holds another type that is still referenced.
+ */
+int pvmx_get_page_type(struct pvmx_vm_core *vm, u32 mfn, enum pvmx_page_type type);
+void pvmx_put_page_type(struct pvmx_vm_core *vm, u32 mfn);
+/* Load the L3 at mfn as the vCPU's base (NEW_BASEPTR, mov to cr3, initialise). */
+long pvmx_new_baseptr(struct pvmx_vcpu_core *v, u32 mfn);
+
+/* ---- desc.c: guest GDT and LDT ------------------------------------------ */
+/* set_gdt with frames already copied in (the hypercall and VCPUOP_initialise). */
+long pvmx_set_gdt(struct pvmx_vcpu_core *v, const u32 *frames, u32 entries);
+/* The LDT at linear address va (MMUEXT_SET_LDT, VCPUOP_initialise). */
+long pvmx_set_ldt(struct pvmx_vcpu_core *v, u32 va, u32 entries);
 
 /* ---- multicall.c -------------------------------------------------------- */
 long pvmx_do_multicall(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
