@@ -94,6 +94,8 @@ struct pvmx_vm_core {
 	u32 domid;
 	u32 shared_info_gfn;
 	u32 vm_assist;		/* BIT(VMASST_TYPE_*) enabled by vm_assist */
+	u32 *m2p;		/* machine-to-physical table, one entry per frame */
+	u32 nr_m2p;		/* its entries */
 	bool fast_int80;	/* PVMX_BOOT_FAST_INT80 */
 	struct pvmx_vcpu_core *vcpus[PVMX_MAX_VCPUS];
 	struct pvmx_evtchn evtchn[XEN_NR_EVTCHN_PORTS];
@@ -299,6 +301,8 @@ void pvmx_arch_set_data_segs(struct pvmx_vcpu_core *v, const u16 segs[4]);
 void pvmx_arch_set_fpu_ts(struct pvmx_vcpu_core *v, bool ts);
 /* The trap table or the stack_switch stack changed (hardware fast paths). */
 void pvmx_arch_traps_changed(struct pvmx_vcpu_core *v);
+/* Write Xen's entries 428..511 into the L2 that L3 slot 3 points at. */
+void pvmx_arch_fill_hv_l2(struct pvmx_vm_core *vm, u64 *l2);
 
 /* ---- provided by the host kernel layer (host.c) or the test harness ---- */
 struct pvmx_time_sample {

@@ -221,18 +221,24 @@ void pvmx_map_shared_info_ro(struct pvmx_vm *vm)
  * with its own mappings.  We map the hypervisor area in slot 511, shared_info
  * read-only in slot 510, and leave the M2P range unmapped for now.
  */
-int pvmx_install_hv_slots(struct pvmx_vcpu *vcpu, u64 l2_gpa)
+void pvmx_arch_fill_hv_l2(struct pvmx_vm_core *vm, u64 *l2)
 {
-	u64 *l2 = pvmx_gfn_to_host(&vcpu->vm->core.mem, l2_gpa >> PAGE_SHIFT);
 	int i;
 
-	if (!l2)
-		return -EINVAL;
 	for (i = XEN_L2_FIRST_HYPERVISOR_SLOT; i < PVMX_HV_SHINFO_L2_SLOT; i++)
 		WRITE_ONCE(l2[i], 0);
 	WRITE_ONCE(l2[PVMX_HV_SHINFO_L2_SLOT], PVMX_HV_GPA(PVMX_HV_FRAME_L1_SHINFO) |
 		   PVMX_PTE_P | PVMX_PTE_RW | PVMX_PTE_A);
 	WRITE_ONCE(l2[PVMX_HV_L2_SLOT], PVMX_HV_GPA(PVMX_HV_FRAME_L1) | PVMX_PTE_P |
 		   PVMX_PTE_RW | PVMX_PTE_A);
+}
+
+int pvmx_install_hv_slots(struct pvmx_vcpu *vcpu, u64 l2_gpa)
+{
+	u64 *l2 = pvmx_gfn_to_host(&vcpu->vm->core.mem, l2_gpa >> PAGE_SHIFT);
+
+	if (!l2)
+		return -EINVAL;
+	pvmx_arch_fill_hv_l2(&vcpu->vm->core, l2);
 	return 0;
 }

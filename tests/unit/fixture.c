@@ -188,3 +188,14 @@ void pvmx_arch_traps_changed(struct pvmx_vcpu_core *v)
 	(void)v;
 	fx.traps_changed++;
 }
+
+/* Xen's slots as the fixture has them: empty, except a marker in slot 511. */
+void pvmx_arch_fill_hv_l2(struct pvmx_vm_core *vm, u64 *l2)
+{
+	unsigned int i;
+
+	(void)vm;
+	for (i = XEN_L2_FIRST_HYPERVISOR_SLOT; i < 512; i++)
+		l2[i] = 0;
+	l2[511] = FX_HV_L2_MARKER;
+}

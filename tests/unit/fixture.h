@@ -12,6 +12,8 @@
 #define FX_L3_GPA	0x100000u
 #define FX_RO_VA	0x300000u	/* mapped read-only */
 #define FX_BIGPAGE_VA	0x400000u	/* a 2 MiB page mapping gpa 0x400000 */
+/* What pvmx_arch_fill_hv_l2() writes into L2 slot 511 in the fixture. */
+#define FX_HV_L2_MARKER	0x100000063ULL
 #define FX_UNMAPPED_VA	0x40000000u
 
 struct fixture {
