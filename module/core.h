@@ -94,6 +94,8 @@ struct pvmx_vm_core {
 	u32 domid;
 	u32 shared_info_gfn;
 	u32 vm_assist;		/* BIT(VMASST_TYPE_*) enabled by vm_assist */
+	bool pirq_eoi_mapped;	/* PHYSDEVOP_pirq_eoi_gmfn done (typed ref held) */
+	u32 pirq_eoi_gfn;
 	u32 *m2p;		/* machine-to-physical table, one entry per frame */
 	u32 nr_m2p;		/* its entries */
 	bool fast_int80;	/* PVMX_BOOT_FAST_INT80 */
@@ -130,6 +132,10 @@ struct pvmx_vcpu_core {
 	struct pvmx_trap_entry trap_ctxt[256];
 	struct pvmx_callback event_cb, failsafe_cb, syscall32_cb, sysenter_cb;
 	bool fpu_ts;		/* virtual CR0.TS (fpu_taskswitch) */
+	u8 iopl;		/* virtual IOPL 0..3 (PHYSDEVOP_set_iopl, iret) */
+	u32 iobmp;		/* PHYSDEVOP_set_iobitmap: guest VA of the bitmap */
+	u32 iobmp_limit;	/* ports covered by it (0: none) */
+	u32 dr[8];		/* virtual DR0-3, DR6, DR7 (DR6/7 without fixed-1 bits) */
 	bool in_multicall;
 	u32 pt_generation;	/* bumped whenever a hypercall writes page tables */
 	u16 virq_port[XEN_NR_VIRQS];
@@ -196,6 +202,9 @@ int pvmx_copy_to_guest(const struct pvmx_vcpu_core *v, u32 gva, const void *src,
 int pvmx_clear_guest(const struct pvmx_vcpu_core *v, u32 gva, u32 len);
 /* Guest-physical address of the L1 entry mapping gva, or -XEN_EINVAL. */
 int pvmx_l1e_gpa(const struct pvmx_vcpu_core *v, u32 gva, u64 *gpa);
+
+/* Fails unless ring 3 may access [gva, gva+len) (U/S set at every level). */
+int pvmx_check_user_access(const struct pvmx_vcpu_core *v, u32 gva, u32 len, bool write);
 
 /* ---- hypercall.c ------------------------------------------------------- */
 /* Handle the hypercall in the registers; insn_len is the `int $0x82` size. */
@@ -284,6 +293,36 @@ long pvmx_set_gdt(struct pvmx_vcpu_core *v, const u32 *frames, u32 entries);
 /* The LDT at linear address va (MMUEXT_SET_LDT, VCPUOP_initialise). */
 long pvmx_set_ldt(struct pvmx_vcpu_core *v, u32 va, u32 entries);
 
+/* ---- emulate.c: the privileged instructions Xen emulates for a PV guest - */
+/* One decoded instruction (only the forms emulate.c knows are decoded). */
+struct pvmx_insn {
+	u32 len;		/* prefixes included */
+	u8 opcode;		/* after 0x0f when twobyte */
+	bool twobyte;
+	u8 modrm;		/* 0f 01, 0f 20..23 */
+	u8 imm8;		/* in/out imm8 */
+	u8 op_bytes;		/* 4, or 2 with 0x66 */
+	u8 ad_bytes;		/* 4, or 2 with 0x67 */
+	u8 rep;			/* 0, 0xf2 or 0xf3 (the last one) */
+	u8 seg;			/* segment override prefix byte, 0: none */
+	bool lock;
+};
+
+/* 0, or -XEN_EFAULT (needs more than avail bytes), -XEN_EINVAL (not emulated). */
+int pvmx_decode_insn(const u8 *buf, u32 avail, struct pvmx_insn *insn);
+/*
+ * A #GP with error code 0 at CS:EIP (cs_base: the code segment's base):
+ * emulate the instruction as Xen's emul-priv-op.c does, or reflect the #GP.
+ */
+enum pvmx_action pvmx_emulate_privileged(struct pvmx_vcpu_core *v, u32 cs_base);
+/* Xen's iopl_ok(): may the current context run cli/sti and reach every port? */
+bool pvmx_iopl_ok(const struct pvmx_vcpu_core *v);
+
+/* ---- physdev.c: vm_assist, physdev_op ---------------------------------- */
+long pvmx_do_vm_assist(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long pvmx_do_physdev_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long pvmx_do_physdev_op_compat(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+
 /* ---- multicall.c -------------------------------------------------------- */
 long pvmx_do_multicall(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
 
@@ -301,6 +340,8 @@ void pvmx_arch_set_data_segs(struct pvmx_vcpu_core *v, const u16 segs[4]);
 void pvmx_arch_set_fpu_ts(struct pvmx_vcpu_core *v, bool ts);
 /* The trap table or the stack_switch stack changed (hardware fast paths). */
 void pvmx_arch_traps_changed(struct pvmx_vcpu_core *v);
+/* rdmsr on the host CPU (only for MSRs emulate.c forwards): 0 or -XEN_EINVAL. */
+int pvmx_arch_read_host_msr(u32 msr, u64 *val);
 /* Write Xen's entries 428..511 into the L2 that L3 slot 3 points at. */
 void pvmx_arch_fill_hv_l2(struct pvmx_vm_core *vm, u64 *l2);
 

@@ -30,6 +30,7 @@ typedef long long s64;
 #define likely(x)		__builtin_expect(!!(x), 1)
 #define unlikely(x)		__builtin_expect(!!(x), 0)
 #define fallthrough		__attribute__((__fallthrough__))
+#define BIT(n)			(1UL << (n))
 #define BIT_ULL(n)		(1ULL << (n))
 #define __packed		__attribute__((__packed__))
 #define __printf(a, b)		__attribute__((format(printf, a, b)))

@@ -601,6 +601,32 @@ long pvmx_sched_poll(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 
 /* ---- vcpu_op ----------------------------------------------------------------- */
 
+#define XEN_RUNSTATE_UPDATE	BIT_ULL(63)
+
+/*
+ * With VMASST_TYPE_runstate_update_flag, Xen marks state_entry_time with
+ * XEN_RUNSTATE_UPDATE while it rewrites the area, so other vCPUs reading it
+ * can tell a torn copy.
+ */
+static void write_runstate_area(struct pvmx_vcpu_core *v)
+{
+	struct xen_vcpu_runstate_info rs = v->runstate;
+	u32 time_va = v->runstate_va + offsetof(struct xen_vcpu_runstate_info, state_entry_time);
+
+	if (!(v->vm->vm_assist & BIT(VMASST_TYPE_runstate_update_flag))) {
+		pvmx_copy_to_guest(v, v->runstate_va, &rs, sizeof(rs));
+		return;
+	}
+	rs.state_entry_time |= XEN_RUNSTATE_UPDATE;
+	if (pvmx_copy_to_guest(v, time_va, &rs.state_entry_time, 8))
+		return;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	pvmx_copy_to_guest(v, v->runstate_va, &rs, sizeof(rs));
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	rs.state_entry_time &= ~XEN_RUNSTATE_UPDATE;
+	pvmx_copy_to_guest(v, time_va, &rs.state_entry_time, 8);
+}
+
 void pvmx_runstate_change(struct pvmx_vcpu_core *v, int state)
 {
 	u64 now = pvmx_host_now_ns();
@@ -611,7 +637,7 @@ void pvmx_runstate_change(struct pvmx_vcpu_core *v, int state)
 	rs->state = state;
 	rs->state_entry_time = now;
 	if (v->runstate_va && state == RUNSTATE_running)
-		pvmx_copy_to_guest(v, v->runstate_va, rs, sizeof(*rs));
+		write_runstate_area(v);
 }
 
 long pvmx_do_vcpu_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)

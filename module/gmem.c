@@ -104,6 +104,37 @@ int pvmx_l1e_gpa(const struct pvmx_vcpu_core *v, u32 gva, u64 *gpa)
 	return 0;
 }
 
+/* One page's translation as ring 3 would use it: U/S (and R/W) at both levels. */
+static int user_page_ok(const struct pvmx_vcpu_core *v, u32 gva, bool write)
+{
+	u64 l2e_gpa, l2e, l1e;
+
+	if (gva >= XEN_HYPERVISOR_VIRT_START || walk_l2(v, gva, &l2e_gpa, &l2e))
+		return -XEN_EFAULT;
+	if (!(l2e & PVMX_PTE_US) || (write && !(l2e & PVMX_PTE_RW)))
+		return -XEN_EFAULT;
+	if (l2e & PVMX_PTE_PS)
+		return 0;
+	if (read_pte(&v->vm->mem, (l2e & PVMX_PTE_ADDR) + ((gva >> 12) & 511) * 8, &l1e))
+		return -XEN_EFAULT;
+	if (!(l1e & PVMX_PTE_P) || !(l1e & PVMX_PTE_US) || (write && !(l1e & PVMX_PTE_RW)))
+		return -XEN_EFAULT;
+	return 0;
+}
+
+int pvmx_check_user_access(const struct pvmx_vcpu_core *v, u32 gva, u32 len, bool write)
+{
+	u64 end = (u64)gva + len;
+	u64 page;
+
+	if (!len)
+		return 0;
+	for (page = gva & ~(u64)PVMX_PAGE_OFFSET_MASK; page < end; page += PVMX_PAGE_BYTES)
+		if (page > 0xFFFFFFFFull || user_page_ok(v, (u32)page, write))
+			return -XEN_EFAULT;
+	return 0;
+}
+
 /* Copies page by page through the guest's translation; buf NULL clears. */
 static int guest_access(const struct pvmx_vcpu_core *v, u32 gva, void *buf,
 			u32 len, bool write)

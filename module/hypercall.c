@@ -265,6 +265,9 @@ static const pvmx_hypercall_fn hypercall_table[XEN_NR_HYPERCALL_SLOTS] = {
 	[__HYPERVISOR_update_va_mapping]	= do_update_va_mapping,
 	[__HYPERVISOR_xen_version]		= do_xen_version,
 	[__HYPERVISOR_console_io]		= do_console_io,
+	[__HYPERVISOR_physdev_op_compat]	= pvmx_do_physdev_op_compat,
+	[__HYPERVISOR_vm_assist]		= pvmx_do_vm_assist,
+	[__HYPERVISOR_physdev_op]		= pvmx_do_physdev_op,
 	[__HYPERVISOR_sched_op]			= do_sched_op,
 };
 

@@ -220,6 +220,14 @@ static void describe(const struct bounce *b, char *buf, size_t len)
 		snprintf(buf + n, len - n, " (error code 0x%x)", b->error);
 }
 
+/* The frame's EFLAGS.IOPL: the virtual IOPL with architectural_iopl, else 0. */
+static u32 frame_iopl(const struct pvmx_vcpu_core *v)
+{
+	if (!(v->vm->vm_assist & BIT(VMASST_TYPE_architectural_iopl)))
+		return 0;
+	return (u32)v->iopl << 12;
+}
+
 /*
  * Pushes the frame for the interrupted context in v->cpu and enters the
  * handler.  Returns 0, or -XEN_EFAULT when the stack cannot take the frame
@@ -246,7 +254,7 @@ static int push_frame(struct pvmx_vcpu_core *v, const struct bounce *b)
 			return -XEN_EFAULT;
 	}
 	*--p = ((cpu->eflags & ~(PVMX_EFLAGS_IF | PVMX_EFLAGS_IOPL)) |
-		(saved_mask ? 0 : PVMX_EFLAGS_IF));
+		(saved_mask ? 0 : PVMX_EFLAGS_IF) | frame_iopl(v));
 	*--p = cpu->cs | ((u32)saved_mask << 16);
 	*--p = cpu->eip;
 	if (b->failsafe) {
@@ -427,6 +435,9 @@ long pvmx_do_iret(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 		ss = f[5] & 0xFFFF;
 	}
 
+	/* With architectural_iopl the popped IOPL becomes the virtual one. */
+	if (v->vm->vm_assist & BIT(VMASST_TYPE_architectural_iopl))
+		v->iopl = (f[3] & PVMX_EFLAGS_IOPL) >> 12;
 	/* The upcall mask follows the popped IF; the real IF stays on. */
 	WRITE_ONCE(pvmx_vcpu_info(v)->evtchn_upcall_mask, !(f[3] & PVMX_EFLAGS_IF));
 	cpu->gpr[PVMX_EAX] = f[0];

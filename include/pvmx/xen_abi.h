@@ -236,6 +236,45 @@ struct xen_shared_info {
 #define CALLBACKTYPE_syscall32		7
 #define CALLBACKF_mask_events		1
 
+/* vm_assist (xen.h): commands and the types valid for a 32-bit PV guest. */
+#define VMASST_CMD_enable			0
+#define VMASST_CMD_disable			1
+#define VMASST_TYPE_4gb_segments		0
+#define VMASST_TYPE_4gb_segments_notify		1
+#define VMASST_TYPE_writable_pagetables		2
+#define VMASST_TYPE_pae_extended_cr3		3
+#define VMASST_TYPE_architectural_iopl		4
+#define VMASST_TYPE_runstate_update_flag	5
+
+/* physdev_op (physdev.h); the compat form uses the upper-case aliases. */
+#define PHYSDEVOP_IRQ_UNMASK_NOTIFY	4
+#define PHYSDEVOP_irq_status_query	5
+#define PHYSDEVOP_set_iopl		6
+#define PHYSDEVOP_set_iobitmap		7
+#define PHYSDEVOP_apic_read		8
+#define PHYSDEVOP_apic_write		9
+#define PHYSDEVOP_alloc_irq_vector	10
+#define PHYSDEVOP_free_irq_vector	11
+#define PHYSDEVOP_eoi			12
+#define PHYSDEVOP_map_pirq		13
+#define PHYSDEVOP_unmap_pirq		14
+#define PHYSDEVOP_manage_pci_add	15
+#define PHYSDEVOP_manage_pci_remove	16
+#define PHYSDEVOP_pirq_eoi_gmfn_v1	17
+#define PHYSDEVOP_restore_msi		19
+#define PHYSDEVOP_manage_pci_add_ext	20
+#define PHYSDEVOP_setup_gsi		21
+#define PHYSDEVOP_get_free_pirq		23
+#define PHYSDEVOP_pci_mmcfg_reserved	24
+#define PHYSDEVOP_pci_device_add	25
+#define PHYSDEVOP_pci_device_remove	26
+#define PHYSDEVOP_restore_msi_ext	27
+#define PHYSDEVOP_pirq_eoi_gmfn_v2	28
+#define PHYSDEVOP_dbgp_op		29
+#define PHYSDEVOP_prepare_msix		30
+#define PHYSDEVOP_release_msix		31
+#define PHYSDEVOP_pci_device_reset	32
+
 /* Event channels (event_channel.h), 2-level ABI on 32-bit: 1024 ports. */
 #define XEN_NR_EVTCHN_PORTS	1024
 #define EVTCHNOP_bind_interdomain	0

@@ -113,6 +113,9 @@ static enum pvmx_action handle_exception(struct pvmx_vcpu *vcpu)
 			if (len)
 				return pvmx_software_interrupt(v, error >> 3, len);
 		}
+		/* in/out, cli/sti, mov cr/dr, rdmsr/wrmsr...: Xen emulates some. */
+		if (!error)
+			return pvmx_emulate_privileged(v, vmcs_read(GUEST_CS_BASE));
 		break;
 	case X86_TRAP_UD:
 		if (forced_emulation_cpuid(vcpu))
@@ -261,6 +264,12 @@ static enum pvmx_action handle_unsupported(struct pvmx_vcpu *vcpu)
 			  reason == EXIT_REASON_IO_INSTRUCTION ? "I/O instruction" :
 			  reason == EXIT_REASON_HLT ? "HLT" : "unexpected",
 			  vcpu->core.cpu.cs, vcpu->core.cpu.eip);
+}
+
+/* For emulate.c: the MSRs whose host values a PV guest sees (masked there). */
+int pvmx_arch_read_host_msr(u32 msr, u64 *val)
+{
+	return rdmsrl_safe(msr, val) ? -XEN_EINVAL : 0;
 }
 
 typedef enum pvmx_action (*pvmx_exit_handler)(struct pvmx_vcpu *vcpu);

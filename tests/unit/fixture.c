@@ -199,3 +199,24 @@ void pvmx_arch_fill_hv_l2(struct pvmx_vm_core *vm, u64 *l2)
 		l2[i] = 0;
 	l2[511] = FX_HV_L2_MARKER;
 }
+
+/* Host MSRs as a typical Intel host has them; anything else faults. */
+int pvmx_arch_read_host_msr(u32 msr, u64 *val)
+{
+	switch (msr) {
+	case 0xC0000080:		/* EFER: SCE, LME, LMA, NXE */
+		*val = FX_HOST_EFER;
+		return 0;
+	case 0x1A0:			/* MISC_ENABLE: fast strings, perfmon, monitor... */
+		*val = FX_HOST_MISC_ENABLE;
+		return 0;
+	case 0x17:
+		*val = FX_HOST_PLATFORM_ID;
+		return 0;
+	case 0x8B:
+		*val = FX_HOST_UCODE_REV;
+		return 0;
+	default:
+		return -XEN_EINVAL;
+	}
+}

@@ -15,6 +15,11 @@
 /* What pvmx_arch_fill_hv_l2() writes into L2 slot 511 in the fixture. */
 #define FX_HV_L2_MARKER	0x100000063ULL
 #define FX_UNMAPPED_VA	0x40000000u
+/* Host MSR values pvmx_arch_read_host_msr() returns in the fixture. */
+#define FX_HOST_EFER		0xD01ULL
+#define FX_HOST_MISC_ENABLE	0x00850089ULL
+#define FX_HOST_PLATFORM_ID	0x0004000000000000ULL
+#define FX_HOST_UCODE_REV	0x000000F000000000ULL
 
 struct fixture {
 	struct pvmx_vm_core vm;
