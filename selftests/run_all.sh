@@ -471,6 +471,14 @@ t_guest_privileged_cli() { privileged cli "#GP general protection \\(error code 
 t_guest_privileged_int80() { privileged int80 "#GP general protection \\(error code 0x402\\)"; }
 t_guest_privileged_int3() { privileged int3 "#BP breakpoint" trap; }
 
+# The instructions Xen emulates (in/out/ins/outs, cli/sti, mov cr/dr, clts,
+# wbinvd, rdmsr/wrmsr), vm_assist and physdev_op: privop.elf checks each
+# result and each refusal itself.
+t_guest_privop() {
+	run_guest privop privop.elf
+	expect_rc 0 && expect_ktap_pass
+}
+
 # ---- the vCPU thread moving between host CPUs --------------------------------
 
 # busy.elf iterations: the affinity test needs the guest to outlive at
@@ -889,7 +897,7 @@ guest_shutdown_crash guest_shutdown_watchdog guest_shutdown_soft_reset
 guest_crash_ud2 guest_crash_pf guest_ring3 guest_notes_legacy guest_notes_section
 guest_highbase guest_cpuid guest_bad_memory_outside guest_bad_memory_hvwrite
 guest_bad_memory_hvread guest_privileged_hlt guest_privileged_out
-guest_privileged_cli guest_privileged_int80 guest_privileged_int3 guest_traps
+guest_privileged_cli guest_privileged_int80 guest_privileged_int3 guest_privop guest_traps
 guest_ring3_traps guest_traps_fast_int80 guest_ring3_traps_fast_int80 syscall_reflected
 syscall_fast_path stats_trace tracepoints guest_callbacks guest_failsafe guest_failsafe_nofailsafe
 guest_failsafe_badstack guest_multicall multicall_signals guest_events guest_timers
