@@ -166,7 +166,7 @@ static void io_refused(void)
 	CHECK_GP(out_al_imm, 0, 0, 0, "out_iopl0_gp");
 	CHECK_GP(out_ax_dx, 0, 0x3f8, 0, "out_dx_iopl0_gp");
 	r = RUN(rep_insb, (u32)buf, 0x80, 4);
-	CHECK(gp(r, rep_insb_insn) && r.ret == (u32)buf && buf[0] == 0, "rep_insb_iopl0_gp");
+	CHECK(gp(r, rep_insb_insn) && (u32)r.ret == (u32)buf && buf[0] == 0, "rep_insb_iopl0_gp");
 	CHECK_GP(rep_outsb, (u32)buf, 0x80, 4, "rep_outsb_iopl0_gp");
 	set_upcall_mask(0);
 	CHECK_GP(cli_insn, 0, 0, 0, "cli_iopl0_gp");
@@ -204,24 +204,24 @@ static void io_allowed(void)
 
 	memset(buf, 0, sizeof(buf));
 	r = RUN(rep_insb, (u32)buf, 0x80, 5);
-	CHECK(RAN(r) && r.ret == (u32)buf + 5 && buf[4] == 0xff && buf[5] == 0,
+	CHECK(RAN(r) && (u32)r.ret == (u32)buf + 5 && buf[4] == 0xff && buf[5] == 0,
 	      "rep_insb_fills_ones");
 	r = RUN(rep_insw, (u32)buf + 8, 0x80, 3);
-	CHECK(RAN(r) && r.ret == (u32)buf + 14 && buf[13] == 0xff && buf[14] == 0,
+	CHECK(RAN(r) && (u32)r.ret == (u32)buf + 14 && buf[13] == 0xff && buf[14] == 0,
 	      "rep_insw_fills_ones");
 	r = RUN(insl, (u32)buf + 16, 0x80, 0);
-	CHECK(RAN(r) && r.ret == (u32)buf + 20 && buf[19] == 0xff && buf[20] == 0,
+	CHECK(RAN(r) && (u32)r.ret == (u32)buf + 20 && buf[19] == 0xff && buf[20] == 0,
 	      "insl_fills_ones");
 	r = RUN(rep_outsb, (u32)buf, 0x80, 7);
-	CHECK(RAN(r) && r.ret == (u32)buf + 7, "rep_outsb_dropped");
+	CHECK(RAN(r) && (u32)r.ret == (u32)buf + 7, "rep_outsb_dropped");
 	r = RUN(outsw, (u32)buf, 0x80, 0);
-	CHECK(RAN(r) && r.ret == (u32)buf + 2, "outsw_dropped");
+	CHECK(RAN(r) && (u32)r.ret == (u32)buf + 2, "outsw_dropped");
 	/* A long rep continues across exits. */
 	memset(hcall_page, 0, sizeof(hcall_page));
 	r = RUN(rep_insb, (u32)hcall_page, 0x80, 1000);
 	for (i = 0; i < 1000 && hcall_page[i] == 0xff; i++)
 		;
-	CHECK(RAN(r) && r.ret == (u32)hcall_page + 1000 && i == 1000 && hcall_page[1000] == 0,
+	CHECK(RAN(r) && (u32)r.ret == (u32)hcall_page + 1000 && i == 1000 && hcall_page[1000] == 0,
 	      "rep_insb_1000_bytes");
 	/* ins into memory it cannot write: #PF, not #GP. */
 	r = RUN(rep_insb, 0x40000000, 0x80, 4);
