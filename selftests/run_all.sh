@@ -448,7 +448,9 @@ t_guest_bad_memory_hvread() {
 # privileged MODE ERE [trap]: exit 20, reason matching ERE at CS:EIP of the
 # instruction (the guest prints its address, and the next instruction's,
 # first).  With "trap" the EIP may also be the next instruction's: #BP is a
-# trap, and Xen's #BP frame holds the address after int3.
+# trap, and Xen's #BP frame holds the address after int3.  out and cli go
+# through the privileged-instruction emulator and are refused there (virtual
+# IOPL 0), hlt is never emulated: all three stay #GP(0), as on Xen.
 privileged() {
 	run_guest "privileged_$1" privileged.elf --cmdline "mode=$1"
 	expect_rc 20 && expect_err_re "pvmx: guest crashed: unhandled $2 in ring 1 at " || return 1

@@ -7,7 +7,9 @@
  * first ("... at eip 0x%08x"):
  *
  *   hlt, outb %al,$0x80, cli   #GP, error code 0 (CPL 1 > IOPL 0; the
- *                              privilege checks come before any VM exit)
+ *                              privilege checks come before any VM exit,
+ *                              and the emulator refuses them as Xen does:
+ *                              virtual IOPL 0, hlt never emulated)
  *   int $0x80                  #GP, error code 0x402 (the hypervisor's IDT
  *                              has no gate the guest may use)
  *   int3                       #BP (intercepted before IDT delivery); a
