@@ -93,9 +93,13 @@ static struct result run(priv_fn fn, const u8 *after, u32 eax, u32 edx, u32 ecx)
 	struct result r = { 0 };
 	const volatile struct trap_record *t;
 
-	trap_resume[6] = trap_resume[13] = trap_resume[14] = (u32)after;
+	trap_resume[6] = (u32)after;
+	trap_resume[13] = (u32)after;
+	trap_resume[14] = (u32)after;
 	r.ret = fn(eax, edx, ecx);
-	trap_resume[6] = trap_resume[13] = trap_resume[14] = 0;
+	trap_resume[6] = 0;
+	trap_resume[13] = 0;
+	trap_resume[14] = 0;
 	r.traps = trap_count - before;
 	if (r.traps) {
 		t = last_trap();
@@ -271,7 +275,8 @@ static void control_registers(void)
 	CHECK(r.traps == 1 && r.vector == 14 &&
 	      (u32)RUN(read_cr2, 0, 0, 0).ret == 0x40000000, "cr2_reads_fault_address");
 	r = RUN(read_cr3, 0, 0, 0);
-	if (!CHECK(RAN(r) && (u32)r.ret == ((mfn << 12) | (mfn >> 20)), "cr3_reads_rotated_l3_frame"))
+	if (!CHECK(RAN(r) && (u32)r.ret == ((mfn << 12) | (mfn >> 20)),
+		   "cr3_reads_rotated_l3_frame"))
 		test_diag("  cr3 0x%x, L3 mfn 0x%x", (u32)r.ret, mfn);
 	r = RUN(read_cr4, 0, 0, 0);
 	CHECK(RAN(r) && (u32)r.ret == 0x660, "cr4_reads_pae_mce_osfxsr_osxmmexcpt");
@@ -376,9 +381,161 @@ static void physdev_ops(void)
 	set_iopl(0);
 }
 
+
+/* ---- ring 3: IOPL 3 needed for I/O and cli, never the kernel-only ones ---- */
+
+#define PTE_USER_RW	0x67u	/* P | RW | US | A | D */
+
+static u8 user_stack[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+volatile u32 user_data[PAGE_SIZE / 4] __attribute__((aligned(PAGE_SIZE)));
+static u8 kstack[2 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+u32 r3_saved_esp;
+#define KSTACK_TOP	((u32)kstack + sizeof(kstack))
+
+/*
+ * Ring-3 code: in, cli, mov %cr0, rdmsr, insb to a user page and to a
+ * kernel page, then ud2 (back to ring 1).  user_data[0] gets EAX after the in.
+ */
+extern u8 user_text_start[], user_text_end[];
+extern u8 user_entry[], u_in[], u_in_after[], u_cli[], u_cli_after[], u_cr0[],
+	u_cr0_after[], u_rdmsr[], u_rdmsr_after[], u_ins[], u_ins_after[], u_insk[],
+	u_insk_after[], u_ud[];
+asm(".pushsection .user_text, \"ax\"\n"
+    ".globl user_entry\n"
+    "user_entry:\n"
+    "	xor %eax, %eax\n	mov $0x80, %edx\n"
+    "u_in:	inb $0x80, %al\n"
+    "u_in_after:\n"
+    "	mov %eax, user_data\n"
+    "u_cli:	cli\n"
+    "u_cli_after:\n"
+    "u_cr0:	mov %cr0, %eax\n"
+    "u_cr0_after:\n"
+    "	mov $0xc0000080, %ecx\n"
+    "u_rdmsr:	rdmsr\n"
+    "u_rdmsr_after:\n"
+    "	mov $user_data + 64, %edi\n"
+    "u_ins:	insb\n"
+    "u_ins_after:\n"
+    "	mov $buf, %edi\n"
+    "u_insk:	insb\n"
+    "u_insk_after:\n"
+    "u_ud:	ud2\n"
+    ".popsection\n");
+
+/* enter_ring3(): hardware iret to user_entry; returns via r3_exit. */
+void enter_ring3(void);
+extern u8 r3_exit[];
+asm(".text\n"
+    "enter_ring3:\n"
+    "	push %ebp\n	push %ebx\n	push %esi\n	push %edi\n"
+    "	mov %esp, r3_saved_esp\n"
+    "	mov $0xE033, %eax\n	mov %eax, %ds\n	mov %eax, %es\n"
+    "	push $0xE033\n	push $user_stack + 4096\n	push $0x202\n"
+    "	push $0xE02B\n	push $user_entry\n"
+    "	iret\n"
+    "r3_exit:\n"
+    "	mov r3_saved_esp, %esp\n"
+    "	mov $0xE021, %eax\n	mov %eax, %ds\n	mov %eax, %es\n"
+    "	pop %edi\n	pop %esi\n	pop %ebx\n	pop %ebp\n"
+    "	ret\n");
+
+static const struct {
+	const u8 *insn, *after;
+} r3_sites[] = {
+	{ u_in, u_in_after }, { u_cli, u_cli_after }, { u_cr0, u_cr0_after },
+	{ u_rdmsr, u_rdmsr_after }, { u_ins, u_ins_after }, { u_insk, u_insk_after },
+};
+
+/* Record where each trap came from; resume after it; ud2 ends ring 3. */
+static u32 r3_trapped[8], r3_vector[8], r3_ec[8];
+
+static void r3_hook(u32 vec, u32 *frame)
+{
+	u32 o = (vec == 13 || vec == 14) ? 1 : 0, i;
+
+	frame[o + 2] &= ~EFLAGS_IF;
+	if (vec == 6) {
+		frame[0] = (u32)r3_exit;
+		frame[1] = FLAT_RING1_CS;
+		return;
+	}
+	for (i = 0; i < ARRAY_SIZE(r3_sites); i++) {
+		if (frame[o] == (u32)r3_sites[i].insn) {
+			r3_trapped[i]++;
+			r3_vector[i] = vec;
+			r3_ec[i] = o ? frame[0] : 0;
+			frame[o] = (u32)r3_sites[i].after;
+			return;
+		}
+	}
+}
+
+static int map_user(u32 va)
+{
+	u64 pte = ((u64)va_to_mfn((void *)va) << 12) | PTE_USER_RW;
+
+	return update_va_mapping(va, pte, UVMF_INVLPG) == 0;
+}
+
+static void run_ring3(void)
+{
+	memset(r3_trapped, 0, sizeof(r3_trapped));
+	memset(r3_vector, 0, sizeof(r3_vector));
+	memset(r3_ec, 0, sizeof(r3_ec));
+	user_data[0] = 0x12345678;
+	user_data[16] = 0;
+	buf[0] = 0;
+	trap_hook = r3_hook;
+	enter_ring3();
+	trap_hook = NULL;
+}
+
+static int r3_gp(u32 i)
+{
+	if (r3_trapped[i] == 1 && r3_vector[i] == 13 && r3_ec[i] == 0)
+		return 1;
+	test_diag("  site %u: %u traps, vector %u, error code 0x%x", i, r3_trapped[i],
+		  r3_vector[i], r3_ec[i]);
+	return 0;
+}
+
+static void ring3(void)
+{
+	u32 va;
+	int ok;
+
+	for (ok = 1, va = (u32)user_text_start; va < (u32)user_text_end; va += PAGE_SIZE)
+		ok &= map_user(va);
+	ok &= map_user((u32)user_stack) && map_user((u32)user_data);
+	CHECK(ok, "ring3_map_user_pages");
+	CHECK_EQ(stack_switch(FLAT_RING1_SS, KSTACK_TOP), 0, "ring3_stack_switch");
+
+	/* IOPL 1 is the kernel's: ring 3 gets #GP(0) for everything. */
+	CHECK_EQ(set_iopl(1), 0, "ring3_set_iopl_1");
+	run_ring3();
+	CHECK(r3_gp(0) && user_data[0] == 0, "ring3_in_iopl1_gp");
+	CHECK(r3_gp(1), "ring3_cli_iopl1_gp");
+	CHECK(r3_gp(2) && r3_gp(3), "ring3_mov_cr0_rdmsr_gp");
+	CHECK(r3_gp(4) && r3_gp(5) && user_data[16] == 0, "ring3_ins_iopl1_gp");
+
+	/* IOPL 3: I/O and cli are allowed, the kernel-only ones still #GP. */
+	CHECK_EQ(set_iopl(3), 0, "ring3_set_iopl_3");
+	set_upcall_mask(1);
+	run_ring3();
+	CHECK(!r3_trapped[0] && user_data[0] == 0xff, "ring3_in_iopl3_reads_ff");
+	CHECK(!r3_trapped[1] && upcall_mask() == 1, "ring3_cli_iopl3_noop");
+	CHECK(r3_gp(2) && r3_gp(3), "ring3_iopl3_mov_cr0_rdmsr_still_gp");
+	CHECK(!r3_trapped[4] && (user_data[16] & 0xff) == 0xff, "ring3_insb_user_page");
+	CHECK(r3_trapped[5] == 1 && r3_vector[5] == 14 && r3_ec[5] == 7 && buf[0] == 0,
+	      "ring3_insb_kernel_page_pf_uwp");
+	CHECK_EQ(read_cs(), FLAT_RING1_CS, "ring3_back_in_ring1");
+	CHECK_EQ(set_iopl(0), 0, "ring3_set_iopl_0");
+}
+
 void test_main(void)
 {
-	test_plan(87);
+	test_plan(102);
 	CHECK(map_shared_info(), "map_shared_info");
 	CHECK_EQ(set_trap_table(table), 0, "set_trap_table");
 	io_refused();
@@ -389,4 +546,5 @@ void test_main(void)
 	msrs();
 	assists();
 	physdev_ops();
+	ring3();
 }
