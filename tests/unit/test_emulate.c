@@ -748,6 +748,67 @@ static void physdev_op_compat(void)
 	CHECK_EQ(fx_eax(), XEN_ERR(XEN_EFAULT));
 }
 
+/* ---- random input ---------------------------------------------------------------- */
+
+static u32 xorshift(u32 *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+/*
+ * Random instruction bytes (biased towards the prefixes and opcodes the
+ * emulator knows), registers and IOPL, in ring 1 and ring 3: the guest is
+ * never crashed, ASan/UBSan see nothing, and the vCPU ends either past an
+ * instruction of at most 15 bytes, on it (a rep continuation), or in a
+ * handler.
+ */
+static void emulate_random_input(void)
+{
+	static const u8 likely_bytes[] = {
+		0x66, 0x67, 0xf0, 0xf2, 0xf3, 0x2e, 0x26, 0x0f, 0x0f, 0x6c, 0x6d, 0x6e, 0x6f,
+		0xe4, 0xe5, 0xe6, 0xe7, 0xec, 0xed, 0xee, 0xef, 0xfa, 0xfb, 0xf4, 0x06, 0x08,
+		0x09, 0x20, 0x21, 0x22, 0x23, 0x30, 0x31, 0x32, 0x01, 0xf9,
+	};
+	u32 seed = 0x9e3779b9, i, j, eip;
+	u8 bytes[15];
+	struct pvmx_insn insn;
+
+	user_page(USER_VA);
+	for (i = 0; i < 20000; i++) {
+		handlers();
+		for (j = 0; j < sizeof(bytes); j++) {
+			u32 r = xorshift(&seed);
+
+			bytes[j] = (r & 3) ? likely_bytes[(r >> 8) % sizeof(likely_bytes)] : r >> 16;
+		}
+		if (!pvmx_decode_insn(bytes, sizeof(bytes), &insn))
+			CHECK(insn.len >= 1 && insn.len <= 15);
+		for (j = 0; j < PVMX_NR_GPRS; j++)
+			if (j != PVMX_ESP)
+				fx.v.cpu.gpr[j] = (xorshift(&seed) & 1) ? xorshift(&seed) :
+						  BUF_VA + (xorshift(&seed) & 0xfff);
+		fx.v.iopl = xorshift(&seed) & 3;
+		fx.v.cpu.eflags = 0x202 | (xorshift(&seed) & 0x400);
+		if (xorshift(&seed) & 1)
+			ring3();
+		else
+			fx.v.cpu.cs = FLAT_RING1_CS;
+		eip = (xorshift(&seed) & 1) ? USER_VA : CODE_VA;
+		emul_at(eip, (const char *)bytes, sizeof(bytes));
+		CHECK_EQ(fx.v.state, PVMX_VCPU_RUNNABLE);
+		CHECK((fx.v.cpu.eip > eip && fx.v.cpu.eip <= eip + 15) || fx.v.cpu.eip == eip ||
+		      fx.v.cpu.eip == GP_HANDLER || fx.v.cpu.eip == UD_HANDLER ||
+		      fx.v.cpu.eip == PF_HANDLER || fx.v.cpu.eip == DB_HANDLER);
+		if (unit_failures)
+			break;
+		fx.v.cpu.cs = FLAT_RING1_CS;
+		fx.v.cpu.ss = FLAT_RING1_SS;
+	}
+}
+
 const struct unit_test emulate_tests[] = {
 	UNIT_TEST(decode_lengths_and_prefixes),
 	UNIT_TEST(port_io_refused_at_iopl0),
@@ -772,5 +833,6 @@ const struct unit_test emulate_tests[] = {
 	UNIT_TEST(physdev_set_iopl),
 	UNIT_TEST(physdev_domu_answers),
 	UNIT_TEST(physdev_op_compat),
+	UNIT_TEST(emulate_random_input),
 	{ NULL, NULL },
 };
