@@ -140,7 +140,11 @@ long pvmx_do_physdev_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	}
 }
 
-/* physdev_op_compat(struct physdev_op *): {cmd, union} in one guest struct. */
+/*
+ * physdev_op_compat(struct physdev_op *): {u32 cmd; union} in one guest
+ * struct (16 bytes for a 32-bit guest), read whole; then Xen's compat.c
+ * forwards every cmd to physdev_op with the union as its argument.
+ */
 long pvmx_do_physdev_op_compat(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
 	struct pvmx_hcall sub = *hc;
@@ -148,17 +152,7 @@ long pvmx_do_physdev_op_compat(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 
 	if (pvmx_copy_from_guest(v, op, hc->arg[0], sizeof(op)))
 		return -XEN_EFAULT;
-	switch (op[0]) {
-	case PHYSDEVOP_irq_status_query:
-	case PHYSDEVOP_set_iopl:
-	case PHYSDEVOP_set_iobitmap:
-	case PHYSDEVOP_apic_read:
-	case PHYSDEVOP_apic_write:
-	case PHYSDEVOP_alloc_irq_vector:	/* PHYSDEVOP_ASSIGN_VECTOR */
-		sub.arg[0] = op[0];
-		sub.arg[1] = hc->arg[0] + 4;
-		return pvmx_do_physdev_op(v, &sub);
-	default:
-		return -XEN_ENOSYS;
-	}
+	sub.arg[0] = op[0];
+	sub.arg[1] = hc->arg[0] + 4;
+	return pvmx_do_physdev_op(v, &sub);
 }

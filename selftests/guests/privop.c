@@ -376,8 +376,11 @@ static void physdev_ops(void)
 		 "physdev_op_compat_set_iopl");
 	CHECK(RAN(RUN(in_al_imm, 0, 0, 0)), "compat_set_iopl_took_effect");
 	compat[0] = PHYSDEVOP_eoi;
+	CHECK_EQ(hypercall(__HYPERVISOR_physdev_op_compat, compat, 0, 0, 0, 0), -XEN_EINVAL,
+		 "physdev_op_compat_forwards_eoi");
+	compat[0] = PHYSDEVOP_IRQ_UNMASK_NOTIFY;
 	CHECK_EQ(hypercall(__HYPERVISOR_physdev_op_compat, compat, 0, 0, 0, 0), -XEN_ENOSYS,
-		 "physdev_op_compat_eoi_enosys");
+		 "physdev_op_compat_irq_unmask_notify_enosys");
 	set_iopl(0);
 }
 
@@ -535,7 +538,7 @@ static void ring3(void)
 
 void test_main(void)
 {
-	test_plan(102);
+	test_plan(103);
 	CHECK(map_shared_info(), "map_shared_info");
 	CHECK_EQ(set_trap_table(table), 0, "set_trap_table");
 	io_refused();

@@ -737,10 +737,18 @@ static void physdev_op_compat(void)
 	wr32(ARG_VA, PHYSDEVOP_irq_status_query);
 	fx_hypercall(__HYPERVISOR_physdev_op_compat, ARG_VA, 0, 0, 0, 0);
 	CHECK_EQ(fx_eax(), XEN_ERR(XEN_EINVAL));
-	/* Sub-ops the compat form never had. */
+	/* Every cmd is forwarded, the newer ones too. */
 	wr32(ARG_VA, PHYSDEVOP_eoi);
 	fx_hypercall(__HYPERVISOR_physdev_op_compat, ARG_VA, 0, 0, 0, 0);
-	CHECK_EQ(fx_eax(), XEN_ERR(XEN_ENOSYS));
+	CHECK_EQ(fx_eax(), XEN_ERR(XEN_EINVAL));
+	wr32(ARG_VA, PHYSDEVOP_get_free_pirq);
+	fx_hypercall(__HYPERVISOR_physdev_op_compat, ARG_VA, 0, 0, 0, 0);
+	CHECK_EQ(fx_eax(), XEN_ERR(XEN_ENOSPC));
+	/* The union's 12 bytes must be readable even for a 4-byte sub-op. */
+	wr32(0x5ffff4, PHYSDEVOP_set_iopl);
+	wr32(0x5ffff8, 1);
+	fx_hypercall(__HYPERVISOR_physdev_op_compat, 0x5ffff4, 0, 0, 0, 0);
+	CHECK_EQ(fx_eax(), XEN_ERR(XEN_EFAULT));
 	wr32(ARG_VA, PHYSDEVOP_IRQ_UNMASK_NOTIFY);
 	fx_hypercall(__HYPERVISOR_physdev_op_compat, ARG_VA, 0, 0, 0, 0);
 	CHECK_EQ(fx_eax(), XEN_ERR(XEN_ENOSYS));
