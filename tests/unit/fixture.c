@@ -189,6 +189,12 @@ void pvmx_arch_traps_changed(struct pvmx_vcpu_core *v)
 	fx.traps_changed++;
 }
 
+void pvmx_arch_desc_changed(struct pvmx_vcpu_core *v)
+{
+	(void)v;
+	fx.desc_changed++;
+}
+
 /* Xen's slots as the fixture has them: empty, except a marker in slot 511. */
 void pvmx_arch_fill_hv_l2(struct pvmx_vm_core *vm, u64 *l2)
 {
