@@ -322,7 +322,7 @@ int pvmx_read_descriptor(struct pvmx_vcpu_core *v, u16 sel, u64 *desc)
 	if (sel & 4) {
 		if (index >= t->ldt_ents || map_ldt_page(v, index * 8))
 			return -XEN_EINVAL;
-		descs = pvmx_gfn_to_host(&v->vm->mem, t->ldt_frames[(index * 8) >> PVMX_PAGE_SHIFT]);
+		descs = pvmx_gfn_to_host(&v->vm->mem, t->ldt_frames[index / PVMX_DESCS_PER_FRAME]);
 		if (!descs)
 			return -XEN_EINVAL;
 		*desc = READ_ONCE(descs[index % PVMX_DESCS_PER_FRAME]);

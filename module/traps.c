@@ -220,6 +220,16 @@ static void describe(const struct bounce *b, char *buf, size_t len)
 		snprintf(buf + n, len - n, " (error code 0x%x)", b->error);
 }
 
+/* Linear address of ss:offset: a stack segment from the guest's GDT may have a base. */
+static u32 stack_linear(struct pvmx_vcpu_core *v, u16 ss, u32 offset)
+{
+	u64 desc;
+
+	if (pvmx_read_descriptor(v, ss, &desc))
+		return offset;
+	return pvmx_desc_base(desc) + offset;
+}
+
 /*
  * Pushes the frame for the interrupted context in v->cpu and enters the
  * handler.  Returns 0, or -XEN_EFAULT when the stack cannot take the frame
@@ -258,7 +268,7 @@ static int push_frame(struct pvmx_vcpu_core *v, const struct bounce *b)
 		*--p = b->error;
 
 	bytes = (frame + ARRAY_SIZE(frame) - p) * sizeof(u32);
-	if (esp < bytes || pvmx_copy_to_guest(v, esp - bytes, p, bytes))
+	if (esp < bytes || pvmx_copy_to_guest(v, stack_linear(v, ss, esp - bytes), p, bytes))
 		return -XEN_EFAULT;
 
 	cpu->gpr[PVMX_ESP] = esp - bytes;
@@ -400,7 +410,7 @@ long pvmx_do_iret(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	u32 new_esp, i;
 
 	hc->regs_replaced = true;
-	if (pvmx_copy_from_guest(v, f, esp, 16)) {
+	if (pvmx_copy_from_guest(v, f, stack_linear(v, ss, esp), 16)) {
 		hc->action = pvmx_crash(v, PVMX_CRASH_BAD_STATE, ~0u, 0, esp,
 					"iret: cannot read the frame at %08x", esp);
 		return 0;
@@ -418,7 +428,7 @@ long pvmx_do_iret(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	}
 	new_esp = esp + 16;
 	if (cs & 2) {
-		if (pvmx_copy_from_guest(v, f + 4, esp + 16, 8)) {
+		if (pvmx_copy_from_guest(v, f + 4, stack_linear(v, ss, esp + 16), 8)) {
 			hc->action = pvmx_crash(v, PVMX_CRASH_BAD_STATE, ~0u, 0, esp,
 						"iret: cannot read the frame at %08x", esp);
 			return 0;
