@@ -156,11 +156,11 @@ static bool desc_frame_held(const struct pvmx_vcpu_core *v, u32 mfn)
  * a frame this vCPU already holds stays typed, so it is not checked again
  * (a second check would move call-gate DPLs a first one stored).
  */
-static int get_desc_frame(struct pvmx_vcpu_core *v, u32 mfn)
+static int get_desc_frame(struct pvmx_vcpu_core *v, u32 mfn, bool held)
 {
 	int ret;
 
-	if (!desc_frame_held(v, mfn)) {
+	if (!held && !desc_frame_held(v, mfn)) {
 		ret = pvmx_validate_desc_frame(v->vm, mfn);
 		if (ret)
 			return ret;
@@ -186,12 +186,15 @@ static bool destroy_ldt_mappings(struct pvmx_vcpu_core *v)
 long pvmx_set_gdt(struct pvmx_vcpu_core *v, const u32 *frames, u32 entries)
 {
 	struct pvmx_desc_tables *t = &v->desc;
-	u32 i, nr = gdt_nr_frames(entries), old_nr = gdt_nr_frames(t->gdt_ents);
+	u32 i, j, nr = gdt_nr_frames(entries), old_nr = gdt_nr_frames(t->gdt_ents);
 
 	if (entries > XEN_FIRST_RESERVED_GDT_ENTRY)
 		return -XEN_EINVAL;
 	for (i = 0; i < nr; i++) {
-		if (get_desc_frame(v, frames[i]))
+		/* A frame listed twice is typed by its first reference already. */
+		for (j = 0; j < i && frames[j] != frames[i]; j++)
+			;
+		if (get_desc_frame(v, frames[i], j < i))
 			goto fail;
 	}
 	/* The new references are taken: drop the old ones, install the new. */
@@ -278,7 +281,7 @@ static int map_ldt_page(struct pvmx_vcpu_core *v, u32 offset)
 		return 0;
 	if (pvmx_gva_to_gpa(v, (u32)(t->ldt_base + (page << PVMX_PAGE_SHIFT)), false, &gpa) ||
 	    (gpa >> PVMX_PAGE_SHIFT) > 0xFFFFFFFFULL ||
-	    get_desc_frame(v, gpa >> PVMX_PAGE_SHIFT))
+	    get_desc_frame(v, gpa >> PVMX_PAGE_SHIFT, false))
 		return -XEN_EFAULT;
 	t->ldt_frames[page] = gpa >> PVMX_PAGE_SHIFT;
 	t->ldt_mapped |= 1u << page;

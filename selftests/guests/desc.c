@@ -235,7 +235,7 @@ static void ldt_part(int have_mm)
 	if (!have_mm) {
 		test_check(1, "ldt_set_ldt_errors # SKIP needs mmuext_op (mm branch)");
 		test_check(1, "ldt_segment_loads_in_ring1 # SKIP needs mmuext_op (mm branch)");
-		test_check(1, "gdt_frame_writable_mapping_refused # SKIP needs page typing (mm branch)");
+		test_check(1, "gdt_frame_writable_mapping_refused # SKIP needs page typing (mm)");
 		return;
 	}
 	ldt[1] = mkdesc((u32)data_c, 0xFFF, DATA_DPL1, BYTE_D);

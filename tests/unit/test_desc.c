@@ -195,6 +195,25 @@ static void set_gdt_installs_checked_frames(void)
 	CHECK(pvmx_selector_usable(&fx.v, FLAT_RING1_DS, PVMX_SEG_STACK));
 }
 
+/* A call gate's DPL, kept in its selector's RPL, survives re-use of its frame. */
+static void set_gdt_checks_a_frame_once(void)
+{
+	setup_gdt_frames();
+	desc_at(GDT0_GPA)[9] = mkgate(0x0008, 0x100, 3, 0);
+	wr32(LIST_VA + 4, GDT0_GPA >> 12);		/* the same frame twice */
+	fx_hypercall(__HYPERVISOR_set_gdt, LIST_VA, 600, 0, 0, 0);
+	CHECK_EQ(fx_eax(), 0);
+	CHECK_EQ(desc_at(GDT0_GPA)[9], mkgate(0x000B, 0x100, 0, 0));
+	/* Installing it again while this vCPU holds it: not checked again. */
+	fx_hypercall(__HYPERVISOR_set_gdt, LIST_VA, 16, 0, 0, 0);
+	CHECK_EQ(fx_eax(), 0);
+	CHECK_EQ(desc_at(GDT0_GPA)[9], mkgate(0x000B, 0x100, 0, 0));
+	/* A gate whose DPL became 0: a fresh check raises it to 1, as Xen's would. */
+	fx_hypercall(__HYPERVISOR_set_gdt, 0, 0, 0, 0, 0);
+	fx_hypercall(__HYPERVISOR_set_gdt, LIST_VA, 16, 0, 0, 0);
+	CHECK_EQ(desc_at(GDT0_GPA)[9], mkgate(0x0009, 0x100, 0, 0));
+}
+
 static void set_gdt_refusals(void)
 {
 	u32 bad = FX_RAM_FRAMES;
@@ -340,6 +359,7 @@ const struct unit_test desc_tests[] = {
 	UNIT_TEST(check_descriptor_widens_limits_into_the_hole),
 	UNIT_TEST(check_descriptor_system_descriptors),
 	UNIT_TEST(set_gdt_installs_checked_frames),
+	UNIT_TEST(set_gdt_checks_a_frame_once),
 	UNIT_TEST(set_gdt_refusals),
 	UNIT_TEST(update_descriptor_checks_and_writes),
 	UNIT_TEST(set_ldt_records_and_maps_on_use),
