@@ -855,7 +855,9 @@ void pvmx_arch_vcpu_destroy(struct pvmx_vcpu *vcpu)
 
 /*
  * SET_REGS selectors: Xen's flat ones or the guest's GDT (the LDT is found
- * through the guest's page tables, which SET_REGS may be replacing).
+ * through the guest's page tables, which SET_REGS may be replacing), used
+ * as the CPU would let the guest: CS and SS at their RPL = CPL, DS..GS data
+ * segments only.
  */
 static bool set_regs_selector_ok(struct pvmx_vcpu *vcpu, u32 sel, enum pvmx_seg_use use,
 				 u32 cpl)
@@ -869,14 +871,11 @@ static bool set_regs_selector_ok(struct pvmx_vcpu *vcpu, u32 sel, enum pvmx_seg_
 	case PVMX_SEG_STACK:
 		return (sel & 3) == cpl && pvmx_arch_selector_usable(&vcpu->core, sel, use);
 	default:
-		/* Data: null, or a data or readable code segment the CPL may load. */
+		/* 0, or a data segment loadable with an RPL no more privileged than CPL. */
 		if (!(sel & ~3))
-			return true;
-		if (cpl == 3)
-			return pvmx_arch_selector_usable(&vcpu->core, sel, PVMX_SEG_USER_DATA);
-		return pvmx_guest_segment(&vcpu->core, sel, &seg) &&
-		       (!(seg.ar & 8) || (seg.ar & 2)) &&
-		       ((seg.ar & 0xC) == 0xC || ((seg.ar >> 5) & 3) >= max(cpl, sel & 3));
+			return sel == 0;
+		return (sel & 3) >= cpl && pvmx_guest_segment(&vcpu->core, sel, &seg) &&
+		       !(seg.ar & 8) && ((seg.ar >> 5) & 3) >= (sel & 3);
 	}
 }
 
