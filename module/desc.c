@@ -34,6 +34,7 @@
 #define DESC_CALL_GATE	(0xCULL << 40)	/* 32-bit call gate */
 #define GUEST_KERNEL_RPL	1
 #define TRAP_PF		14
+#define PF_PRESENT	1u	/* #PF error code: the page was present */
 
 /* Compat Xen's boot GDT entries the guest sees at 7171..7174 (reference 8.2). */
 static const u64 xen_reserved_descriptors[][2] = {
@@ -293,10 +294,13 @@ enum pvmx_action pvmx_ldt_fault(struct pvmx_vcpu_core *v, u32 offset, u32 error)
 {
 	struct pvmx_desc_tables *t = &v->desc;
 
-	if (offset / 8 >= t->ldt_ents) {
-		/* Not an LDT access: a fault on the hypervisor's address as it is. */
+	/*
+	 * Past the LDT, or a protection fault on a page already mapped (the
+	 * CPU writing an accessed bit the guest cleared behind the page type's
+	 * back): not a missing mapping, so the #PF at the address it hit.
+	 */
+	if (offset / 8 >= t->ldt_ents || (error & PF_PRESENT))
 		return pvmx_deliver_exception(v, TRAP_PF, true, error);
-	}
 	if (!map_ldt_page(v, offset))
 		return PVMX_RESUME;	/* the CPU retries the access */
 	/* As Xen: the #PF, at the guest's own LDT address. */

@@ -352,6 +352,16 @@ static void ldt_fault_maps_or_reflects(void)
 	memcpy(frame, fx_gpa(STACK_TOP - 16), 16);
 	CHECK_EQ(frame[0], 0);		/* error code */
 	CHECK_EQ(frame[1], 0x1000);
+	/* A write fault on a mapped page, and a fault past the LDT: as they are. */
+	fx.v.cpu.eip = 0x2000;
+	fx.vm.shared_info->vcpu_info[0].cr2 = 0xFFA00010;
+	CHECK_EQ(pvmx_ldt_fault(&fx.v, 16, 3), PVMX_RESUME);
+	CHECK_EQ(fx.v.cpu.eip, HANDLER);
+	CHECK_EQ(fx.vm.shared_info->vcpu_info[0].cr2, 0xFFA00010);
+	fx.v.cpu.eip = 0x2000;
+	CHECK_EQ(pvmx_ldt_fault(&fx.v, 600 * 8, 0), PVMX_RESUME);
+	CHECK_EQ(fx.v.cpu.eip, HANDLER);
+	CHECK_EQ(fx.v.desc.ldt_mapped, 1);
 }
 
 const struct unit_test desc_tests[] = {
