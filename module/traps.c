@@ -220,14 +220,20 @@ static void describe(const struct bounce *b, char *buf, size_t len)
 		snprintf(buf + n, len - n, " (error code 0x%x)", b->error);
 }
 
-/* Linear address of ss:offset: a stack segment from the guest's GDT may have a base. */
-static u32 stack_linear(struct pvmx_vcpu_core *v, u16 ss, u32 offset)
+/* Base of a stack segment from the guest's GDT or LDT (0 if it has none). */
+static u32 guest_stack_base(struct pvmx_vcpu_core *v, u16 ss)
 {
 	u64 desc;
 
-	if (pvmx_read_descriptor(v, ss, &desc))
+	return pvmx_read_descriptor(v, ss, &desc) ? 0 : pvmx_desc_base(desc);
+}
+
+/* Linear address of ss:offset: Xen's flat stacks, the usual case, have base 0. */
+static inline u32 stack_linear(struct pvmx_vcpu_core *v, u16 ss, u32 offset)
+{
+	if (likely(ss >= (XEN_FIRST_RESERVED_GDT_ENTRY << 3) && !(ss & 4)))
 		return offset;
-	return pvmx_desc_base(desc) + offset;
+	return guest_stack_base(v, ss) + offset;
 }
 
 /*
