@@ -364,6 +364,42 @@ static void ldt_fault_maps_or_reflects(void)
 	CHECK_EQ(fx.v.desc.ldt_mapped, 1);
 }
 
+/* Bounce frames and iret go through the stack segment's base, as Xen's %fs does. */
+static void stack_segment_base_for_frames(void)
+{
+	u32 esp = 0x8000, base = 0x270000, f[5];
+
+	setup_gdt_frames();
+	desc_at(GDT0_GPA)[2] = mkdesc(base, 0xFFFF, DATA_DPL1, 0x4);
+	fx_hypercall(__HYPERVISOR_set_gdt, LIST_VA, 16, 0, 0, 0);
+	CHECK_EQ(fx_eax(), 0);
+	fx.v.trap_ctxt[14].address = HANDLER;
+	fx.v.trap_ctxt[14].cs = FLAT_RING1_CS;
+	fx.v.cpu.ss = 0x0011;
+	fx.v.cpu.gpr[PVMX_ESP] = esp;
+	fx.v.cpu.eip = 0x1234;
+	CHECK_EQ(pvmx_deliver_exception(&fx.v, 14, true, 2), PVMX_RESUME);
+	CHECK_EQ(fx.v.cpu.eip, HANDLER);
+	CHECK_EQ(fx.v.cpu.gpr[PVMX_ESP], esp - 16);
+	memcpy(f, fx_gpa(base + esp - 16), 16);
+	CHECK_EQ(f[0], 2);
+	CHECK_EQ(f[1], 0x1234);
+	CHECK_EQ(f[2] & 0xFFFF, FLAT_RING1_CS);
+
+	/* iret reads its frame there too: eax, eip, cs, eflags. */
+	f[0] = 0xAA;
+	f[1] = 0x5678;
+	f[2] = FLAT_RING1_CS;
+	f[3] = 0x202;
+	memcpy(fx_gpa(base + 0x7000), f, 16);
+	fx.v.cpu.gpr[PVMX_ESP] = 0x7000;
+	fx_hypercall(__HYPERVISOR_iret, 0, 0, 0, 0, 0);
+	CHECK_EQ(fx.v.cpu.eip, 0x5678);
+	CHECK_EQ(fx_eax(), 0xAA);
+	CHECK_EQ(fx.v.cpu.gpr[PVMX_ESP], 0x7010);
+	CHECK_EQ(fx.v.cpu.ss, 0x0011);
+}
+
 const struct unit_test desc_tests[] = {
 	UNIT_TEST(check_descriptor_code_and_data),
 	UNIT_TEST(check_descriptor_widens_limits_into_the_hole),
@@ -374,5 +410,6 @@ const struct unit_test desc_tests[] = {
 	UNIT_TEST(update_descriptor_checks_and_writes),
 	UNIT_TEST(set_ldt_records_and_maps_on_use),
 	UNIT_TEST(ldt_fault_maps_or_reflects),
+	UNIT_TEST(stack_segment_base_for_frames),
 	{ NULL, NULL },
 };
