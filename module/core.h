@@ -123,6 +123,23 @@ struct pvmx_callback {
 	bool mask_events;
 };
 
+/* Xen's descriptor-table geometry (reference 8.2, 8.5). */
+#define PVMX_GDT_GUEST_FRAMES	14	/* entries 0..7167: the guest's set_gdt frames */
+#define PVMX_GDT_ENTRIES	(XEN_FIRST_RESERVED_GDT_ENTRY + 512)	/* + Xen's page */
+#define PVMX_LDT_MAX_ENTRIES	8192
+#define PVMX_LDT_FRAMES		16
+#define PVMX_DESCS_PER_FRAME	512
+
+/* The guest's GDT and LDT (desc.c); each frame held holds a SEG_DESC type ref. */
+struct pvmx_desc_tables {
+	u32 gdt_frames[PVMX_GDT_GUEST_FRAMES];
+	u32 gdt_ents;		/* frames used: DIV_ROUND_UP(gdt_ents, 512) */
+	u32 ldt_base;		/* linear address (MMUEXT_SET_LDT) */
+	u32 ldt_ents;		/* 0: no LDT */
+	u32 ldt_frames[PVMX_LDT_FRAMES];	/* valid where ldt_mapped has the bit */
+	u32 ldt_mapped;		/* LDT pages mapped so far (on first use, as Xen) */
+};
+
 struct pvmx_vcpu_core {
 	struct pvmx_cpu cpu;
 	struct pvmx_vm_core *vm;
@@ -131,6 +148,7 @@ struct pvmx_vcpu_core {
 	enum pvmx_vcpu_state state;
 	struct pvmx_trap_entry trap_ctxt[256];
 	struct pvmx_callback event_cb, failsafe_cb, syscall32_cb, sysenter_cb;
+	struct pvmx_desc_tables desc;
 	bool fpu_ts;		/* virtual CR0.TS (fpu_taskswitch) */
 	u8 iopl;		/* virtual IOPL 0..3 (PHYSDEVOP_set_iopl, iret) */
 	u32 iobmp;		/* PHYSDEVOP_set_iobitmap: guest VA of the bitmap */
@@ -292,6 +310,37 @@ long pvmx_new_baseptr(struct pvmx_vcpu_core *v, u32 mfn);
 long pvmx_set_gdt(struct pvmx_vcpu_core *v, const u32 *frames, u32 entries);
 /* The LDT at linear address va (MMUEXT_SET_LDT, VCPUOP_initialise). */
 long pvmx_set_ldt(struct pvmx_vcpu_core *v, u32 va, u32 entries);
+long pvmx_do_set_gdt(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long pvmx_do_update_descriptor(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+/*
+ * Xen's check_descriptor for a compat guest: true if *d may go into a GDT or
+ * LDT, with *d fixed up as Xen fixes it (DPL >= 1, limits widened over the
+ * hole, call gates) and its accessed bit set.
+ */
+bool pvmx_check_descriptor(u64 *d);
+/* Check (and fix up) all 512 descriptors of one of the VM's RAM frames. */
+int pvmx_validate_desc_frame(struct pvmx_vm_core *vm, u32 mfn);
+/* The descriptor a selector names (guest GDT, Xen's entries, LDT): 0 or -XEN_EINVAL. */
+int pvmx_read_descriptor(struct pvmx_vcpu_core *v, u16 sel, u64 *desc);
+/* The hardware's checks for loading sel (the x86 pvmx_arch_selector_usable). */
+bool pvmx_selector_usable(struct pvmx_vcpu_core *v, u16 sel, enum pvmx_seg_use use);
+/* A #PF at this offset into the vCPU's LDT area: map the page, or reflect it. */
+enum pvmx_action pvmx_ldt_fault(struct pvmx_vcpu_core *v, u32 offset, u32 error);
+/* Drop every GDT/LDT frame reference (vCPU teardown and reset). */
+void pvmx_desc_release(struct pvmx_vcpu_core *v);
+
+/* Descriptor fields. */
+static inline u32 pvmx_desc_base(u64 d)
+{
+	return ((d >> 16) & 0xFFFFFF) | (u32)((d >> 56) << 24);
+}
+
+static inline u32 pvmx_desc_limit(u64 d)
+{
+	u32 raw = (d & 0xFFFF) | ((d >> 32) & 0xF0000);
+
+	return (d & BIT_ULL(55)) ? (raw << 12) | 0xFFF : raw;
+}
 
 /* ---- emulate.c: the privileged instructions Xen emulates for a PV guest - */
 /* One decoded instruction (only the forms emulate.c knows are decoded). */
@@ -342,6 +391,11 @@ void pvmx_arch_set_fpu_ts(struct pvmx_vcpu_core *v, bool ts);
 void pvmx_arch_traps_changed(struct pvmx_vcpu_core *v);
 /* rdmsr on the host CPU (only for MSRs emulate.c forwards): 0 or -XEN_EINVAL. */
 int pvmx_arch_read_host_msr(u32 msr, u64 *val);
+/*
+ * The guest's GDT frames, LDT or LDT mappings (v->desc) changed: remap them
+ * and reload the LDT before the vCPU next enters the guest.
+ */
+void pvmx_arch_desc_changed(struct pvmx_vcpu_core *v);
 /* Write Xen's entries 428..511 into the L2 that L3 slot 3 points at. */
 void pvmx_arch_fill_hv_l2(struct pvmx_vm_core *vm, u64 *l2);
 

@@ -251,10 +251,12 @@ static long do_update_va_mapping(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc
 
 static const pvmx_hypercall_fn hypercall_table[XEN_NR_HYPERCALL_SLOTS] = {
 	[__HYPERVISOR_set_trap_table]		= pvmx_do_set_trap_table,
+	[__HYPERVISOR_set_gdt]			= pvmx_do_set_gdt,
 	[__HYPERVISOR_stack_switch]		= pvmx_do_stack_switch,
 	[__HYPERVISOR_set_callbacks]		= pvmx_do_set_callbacks,
 	[__HYPERVISOR_fpu_taskswitch]		= pvmx_do_fpu_taskswitch,
 	[__HYPERVISOR_sched_op_compat]		= do_sched_op_compat,
+	[__HYPERVISOR_update_descriptor]	= pvmx_do_update_descriptor,
 	[__HYPERVISOR_multicall]		= pvmx_do_multicall,
 	[__HYPERVISOR_set_timer_op]		= pvmx_do_set_timer_op,
 	[__HYPERVISOR_event_channel_op_compat]	= pvmx_do_event_channel_op_compat,

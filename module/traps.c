@@ -228,6 +228,22 @@ static u32 frame_iopl(const struct pvmx_vcpu_core *v)
 	return (u32)v->iopl << 12;
 }
 
+/* Base of a stack segment from the guest's GDT or LDT (0 if it has none). */
+static u32 guest_stack_base(struct pvmx_vcpu_core *v, u16 ss)
+{
+	u64 desc;
+
+	return pvmx_read_descriptor(v, ss, &desc) ? 0 : pvmx_desc_base(desc);
+}
+
+/* Linear address of ss:offset: Xen's flat stacks, the usual case, have base 0. */
+static inline u32 stack_linear(struct pvmx_vcpu_core *v, u16 ss, u32 offset)
+{
+	if (likely(ss >= (XEN_FIRST_RESERVED_GDT_ENTRY << 3) && !(ss & 4)))
+		return offset;
+	return guest_stack_base(v, ss) + offset;
+}
+
 /*
  * Pushes the frame for the interrupted context in v->cpu and enters the
  * handler.  Returns 0, or -XEN_EFAULT when the stack cannot take the frame
@@ -266,7 +282,7 @@ static int push_frame(struct pvmx_vcpu_core *v, const struct bounce *b)
 		*--p = b->error;
 
 	bytes = (frame + ARRAY_SIZE(frame) - p) * sizeof(u32);
-	if (esp < bytes || pvmx_copy_to_guest(v, esp - bytes, p, bytes))
+	if (esp < bytes || pvmx_copy_to_guest(v, stack_linear(v, ss, esp - bytes), p, bytes))
 		return -XEN_EFAULT;
 
 	cpu->gpr[PVMX_ESP] = esp - bytes;
@@ -408,7 +424,7 @@ long pvmx_do_iret(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	u32 new_esp, i;
 
 	hc->regs_replaced = true;
-	if (pvmx_copy_from_guest(v, f, esp, 16)) {
+	if (pvmx_copy_from_guest(v, f, stack_linear(v, ss, esp), 16)) {
 		hc->action = pvmx_crash(v, PVMX_CRASH_BAD_STATE, ~0u, 0, esp,
 					"iret: cannot read the frame at %08x", esp);
 		return 0;
@@ -426,7 +442,7 @@ long pvmx_do_iret(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	}
 	new_esp = esp + 16;
 	if (cs & 2) {
-		if (pvmx_copy_from_guest(v, f + 4, esp + 16, 8)) {
+		if (pvmx_copy_from_guest(v, f + 4, stack_linear(v, ss, esp + 16), 8)) {
 			hc->action = pvmx_crash(v, PVMX_CRASH_BAD_STATE, ~0u, 0, esp,
 						"iret: cannot read the frame at %08x", esp);
 			return 0;

@@ -71,6 +71,9 @@ void pvmx_arch_set_fpu_ts(struct pvmx_vcpu_core *v, bool ts) { (void)v; (void)ts
 #ifdef HAVE_pvmx_arch_traps_changed
 void pvmx_arch_traps_changed(struct pvmx_vcpu_core *v) { (void)v; }
 #endif
+#ifdef HAVE_pvmx_arch_desc_changed
+void pvmx_arch_desc_changed(struct pvmx_vcpu_core *v) { (void)v; }
+#endif
 #ifdef HAVE_pvmx_arch_fill_hv_l2
 void pvmx_arch_fill_hv_l2(struct pvmx_vm_core *vm, u64 *l2) { (void)vm; (void)l2; }
 #endif

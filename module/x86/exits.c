@@ -87,7 +87,7 @@ static enum pvmx_action handle_exception(struct pvmx_vcpu *vcpu)
 	u32 type = info & INTR_INFO_INTR_TYPE_MASK;
 	bool has_error = info & INTR_INFO_DELIVER_CODE_MASK;
 	u32 error = has_error ? vmcs_read(VM_EXIT_INTR_ERROR_CODE) : 0;
-	u32 len;
+	u32 len, addr;
 
 	switch (type) {
 	case INTR_TYPE_NMI_INTR:
@@ -122,7 +122,11 @@ static enum pvmx_action handle_exception(struct pvmx_vcpu *vcpu)
 			return emulate_cpuid(vcpu, 7);
 		break;
 	case X86_TRAP_PF:
-		WRITE_ONCE(pvmx_vcpu_info(v)->cr2, vmcs_read(EXIT_QUALIFICATION));
+		addr = vmcs_read(EXIT_QUALIFICATION);
+		WRITE_ONCE(pvmx_vcpu_info(v)->cr2, addr);
+		/* The guest's LDT pages are mapped on first use, as Xen's shadow LDT. */
+		if (addr - pvmx_vcpu_ldt_va(vcpu) < PVMX_HV_VCPU_STRIDE)
+			return pvmx_ldt_fault(v, addr - pvmx_vcpu_ldt_va(vcpu), error);
 		break;
 	}
 	return pvmx_deliver_exception(v, vector, has_error, error);

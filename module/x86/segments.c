@@ -22,61 +22,41 @@ static const u64 flat_descriptors[][2] = {
 	{ FLAT_RING3_DS, 0x00cff3000000ffffULL },
 };
 
+#define DESC_P		BIT_ULL(47)
+#define DESC_S		BIT_ULL(44)
+
 /* VMX access rights of a descriptor: bits 40..55 with the limit nibble cleared. */
 static u32 descriptor_ar(u64 desc)
 {
 	return (desc >> 40) & 0xF0FF;
 }
 
-/* The descriptor a selector names, or NULL (only Xen's flat ones exist yet). */
-static const u64 *flat_descriptor(u16 selector)
+/*
+ * The segment register the CPU would have after loading selector: from the
+ * descriptor it names in the guest's GDT, Xen's page or the LDT.  False
+ * (and an unusable segment) if there is no present code/data descriptor.
+ */
+bool pvmx_guest_segment(struct pvmx_vcpu_core *v, u16 selector, struct pvmx_seg *seg)
 {
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(flat_descriptors); i++)
-		if ((flat_descriptors[i][0] >> 3) == (selector >> 3) && !(selector & 4))
-			return &flat_descriptors[i][1];
-	return NULL;
-}
-
-bool pvmx_flat_segment(u16 selector, struct pvmx_seg *seg)
-{
-	const u64 *desc = flat_descriptor(selector);
+	u64 desc;
 
 	memset(seg, 0, sizeof(*seg));
 	seg->selector = selector;
-	if (!(selector & ~3)) {
-		seg->ar = PVMX_AR_UNUSABLE;
+	seg->ar = PVMX_AR_UNUSABLE;
+	if (!(selector & ~3))
 		return true;
-	}
-	if (!desc)
+	if (pvmx_read_descriptor(v, selector, &desc) || !(desc & DESC_P) || !(desc & DESC_S))
 		return false;
-	seg->limit = 0xFFFFFFFF;
-	seg->ar = descriptor_ar(*desc);
+	seg->base = pvmx_desc_base(desc);
+	seg->limit = pvmx_desc_limit(desc);
+	seg->ar = descriptor_ar(desc);
 	return true;
 }
 
 /* The checks a segment load makes (SDM: MOV to SS/CS via IRET, data at CPL 3). */
 bool pvmx_arch_selector_usable(struct pvmx_vcpu_core *v, u16 sel, enum pvmx_seg_use use)
 {
-	const u64 *desc = flat_descriptor(sel);
-	u32 rpl = sel & 3, dpl, type;
-
-	if (!(sel & ~3))
-		return use == PVMX_SEG_USER_DATA;
-	if (!desc)
-		return false;
-	dpl = (*desc >> 45) & 3;
-	type = (*desc >> 40) & 0xF;
-	switch (use) {
-	case PVMX_SEG_CODE:		/* non-conforming code: DPL == CPL == RPL */
-		return (type & 8) && dpl == rpl;
-	case PVMX_SEG_STACK:		/* writable data: DPL == CPL == RPL */
-		return !(type & 8) && (type & 2) && dpl == rpl;
-	case PVMX_SEG_USER_DATA:	/* data or readable code with DPL 3 */
-		return dpl == 3 && (!(type & 8) || (type & 2));
-	}
-	return false;
+	return pvmx_selector_usable(v, sel, use);
 }
 
 void pvmx_write_guest_segment(int i, const struct pvmx_seg *seg)
@@ -113,6 +93,52 @@ static u64 hv_pte(u32 frame)
 	return PVMX_HV_GPA(frame) | PVMX_PTE_P | PVMX_PTE_A | PVMX_PTE_NX;
 }
 
+u32 pvmx_vcpu_ldt_va(const struct pvmx_vcpu *vcpu)
+{
+	return PVMX_HV_LDT_VA + vcpu->core.id * PVMX_HV_VCPU_STRIDE;
+}
+
+/* A guest frame as the CPU's descriptor table: read-only, supervisor, no-exec. */
+static u64 guest_desc_pte(u32 mfn)
+{
+	return ((u64)mfn << PAGE_SHIFT) | PVMX_PTE_P | PVMX_PTE_A | PVMX_PTE_NX;
+}
+
+static u64 ldt_descriptor(u32 base, u32 entries)
+{
+	u32 limit = entries * 8 - 1;
+
+	/* Present, DPL 0, type 2 (LDT), byte granular (at most 64 KiB). */
+	return (limit & 0xFFFF) | ((u64)(base & 0xFFFFFF) << 16) | (0x82ULL << 40) |
+	       ((u64)(limit >> 16) << 48) | ((u64)(base >> 24) << 56);
+}
+
+/*
+ * The guest's GDT frames into the vCPU's 14 GDT pages (a zero page where it
+ * has none, as Xen), its LDT pages mapped so far into its LDT area, and the
+ * LDT descriptor in Xen's page for the LDTR the VMCS loads.
+ */
+static void map_desc_tables(struct pvmx_vcpu *vcpu)
+{
+	const struct pvmx_desc_tables *t = &vcpu->core.desc;
+	u64 *gdt_l1 = page_address(vcpu->vm->arch.hv_l1);
+	u64 *ldt_l1 = page_address(vcpu->vm->arch.hv_l1_ldt);
+	u64 *gdt = page_address(vcpu->arch.gdt_page);
+	u32 nr = (t->gdt_ents + PVMX_DESCS_PER_FRAME - 1) / PVMX_DESCS_PER_FRAME;
+	int i;
+
+	gdt_l1 += (pvmx_vcpu_area_va(vcpu) - PVMX_HV_AREA_VA) >> PAGE_SHIFT;
+	for (i = 0; i < PVMX_GDT_GUEST_FRAMES; i++)
+		WRITE_ONCE(gdt_l1[i], i < nr ? guest_desc_pte(t->gdt_frames[i]) :
+			   hv_pte(PVMX_HV_FRAME_ZERO));
+	ldt_l1 += vcpu->core.id * (PVMX_HV_VCPU_STRIDE >> PAGE_SHIFT);
+	for (i = 0; i < PVMX_LDT_FRAMES; i++)
+		WRITE_ONCE(ldt_l1[i], (t->ldt_mapped & BIT(i)) ?
+			   guest_desc_pte(t->ldt_frames[i]) : 0);
+	gdt[PVMX_GDT_LDT_INDEX - XEN_FIRST_RESERVED_GDT_ENTRY] =
+		t->ldt_ents ? ldt_descriptor(pvmx_vcpu_ldt_va(vcpu), t->ldt_ents) : 0;
+}
+
 void pvmx_build_vcpu_tables(struct pvmx_vcpu *vcpu)
 {
 	u64 *gdt = page_address(vcpu->arch.gdt_page);
@@ -134,11 +160,33 @@ void pvmx_build_vcpu_tables(struct pvmx_vcpu *vcpu)
 
 	/* The 16 pages of this vCPU's area in the hypervisor's L1. */
 	l1 += (area - PVMX_HV_AREA_VA) >> PAGE_SHIFT;
-	for (i = 0; i < PVMX_GDT_PAGES - 1; i++)
-		l1[i] = hv_pte(PVMX_HV_FRAME_ZERO);
 	l1[PVMX_GDT_PAGES - 1] = hv_pte(PVMX_HV_FRAME_GDT(id));
 	/* Executable: it holds the int $0x80 fast-path stub. */
 	l1[PVMX_TSS_PAGE] = hv_pte(PVMX_HV_FRAME_TSS(id)) & ~PVMX_PTE_NX;
+	map_desc_tables(vcpu);
+}
+
+void pvmx_arch_desc_changed(struct pvmx_vcpu_core *v)
+{
+	struct pvmx_vcpu *vcpu = container_of(v, struct pvmx_vcpu, core);
+
+	map_desc_tables(vcpu);
+	/* LDTR and the TLB: before the vCPU's next entry (its VMCS may not be current). */
+	WRITE_ONCE(vcpu->arch.desc_dirty, true);
+}
+
+/* LDTR from v->desc, and no stale translation of the tables.  VMCS current. */
+void pvmx_load_desc_state(struct pvmx_vcpu *vcpu)
+{
+	const struct pvmx_desc_tables *t = &vcpu->core.desc;
+	struct pvmx_seg seg = { .ar = PVMX_AR_UNUSABLE };
+
+	vcpu->arch.desc_dirty = false;
+	if (t->ldt_ents)
+		seg = (struct pvmx_seg){ .selector = PVMX_LDT_SELECTOR,
+			.base = pvmx_vcpu_ldt_va(vcpu), .limit = t->ldt_ents * 8 - 1, .ar = 0x82 };
+	pvmx_write_guest_segment(PVMX_SREG_LDTR, &seg);
+	pvmx_arch_flush_guest_tlb(&vcpu->core, 0, false);
 }
 
 /*
@@ -219,14 +267,17 @@ void pvmx_map_shared_info_ro(struct pvmx_vm *vm)
 /*
  * Xen owns L2 entries 428..511 of the L2 under L3 slot 3: it overwrites them
  * with its own mappings.  We map the hypervisor area in slot 511, shared_info
- * read-only in slot 510, and leave the M2P range unmapped for now.
+ * read-only in slot 510, the LDT areas in slot 509, and leave the M2P range
+ * unmapped for now.
  */
 void pvmx_arch_fill_hv_l2(struct pvmx_vm_core *vm, u64 *l2)
 {
 	int i;
 
-	for (i = XEN_L2_FIRST_HYPERVISOR_SLOT; i < PVMX_HV_SHINFO_L2_SLOT; i++)
+	for (i = XEN_L2_FIRST_HYPERVISOR_SLOT; i < PVMX_HV_LDT_L2_SLOT; i++)
 		WRITE_ONCE(l2[i], 0);
+	WRITE_ONCE(l2[PVMX_HV_LDT_L2_SLOT], PVMX_HV_GPA(PVMX_HV_FRAME_L1_LDT) | PVMX_PTE_P |
+		   PVMX_PTE_RW | PVMX_PTE_A);
 	WRITE_ONCE(l2[PVMX_HV_SHINFO_L2_SLOT], PVMX_HV_GPA(PVMX_HV_FRAME_L1_SHINFO) |
 		   PVMX_PTE_P | PVMX_PTE_RW | PVMX_PTE_A);
 	WRITE_ONCE(l2[PVMX_HV_L2_SLOT], PVMX_HV_GPA(PVMX_HV_FRAME_L1) | PVMX_PTE_P |

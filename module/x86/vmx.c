@@ -571,7 +571,9 @@ int pvmx_arch_vm_init(struct pvmx_vm *vm)
 	arch->hv_l1 = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	arch->hv_l1_shinfo = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	arch->hv_zero = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	if (!arch->ept_pml4 || !arch->hv_l1 || !arch->hv_l1_shinfo || !arch->hv_zero)
+	arch->hv_l1_ldt = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!arch->ept_pml4 || !arch->hv_l1 || !arch->hv_l1_shinfo || !arch->hv_zero ||
+	    !arch->hv_l1_ldt)
 		return -ENOMEM;
 	arch->eptp = __pa(arch->ept_pml4) | ((EPT_LEVELS - 1) << 3) | VMX_MEMTYPE_WB;
 	/* The hypervisor's frames are read-only to the guest, in EPT too. */
@@ -583,6 +585,9 @@ int pvmx_arch_vm_init(struct pvmx_vm *vm)
 	if (!ret)
 		ret = pvmx_ept_map(vm, PVMX_HV_GPA(PVMX_HV_FRAME_L1_SHINFO),
 				   page_to_phys(arch->hv_l1_shinfo), PVMX_EPT_R);
+	if (!ret)
+		ret = pvmx_ept_map(vm, PVMX_HV_GPA(PVMX_HV_FRAME_L1_LDT),
+				   page_to_phys(arch->hv_l1_ldt), PVMX_EPT_R);
 	return ret;
 }
 
@@ -595,6 +600,8 @@ void pvmx_arch_vm_destroy(struct pvmx_vm *vm)
 		__free_page(vm->arch.hv_l1_shinfo);
 	if (vm->arch.hv_zero)
 		__free_page(vm->arch.hv_zero);
+	if (vm->arch.hv_l1_ldt)
+		__free_page(vm->arch.hv_l1_ldt);
 }
 
 /* ---- the VMCS ------------------------------------------------------------- */
@@ -768,8 +775,8 @@ void pvmx_arch_set_data_segs(struct pvmx_vcpu_core *core, const u16 segs[4])
 	int i;
 
 	for (i = 0; i < 4; i++) {
-		if (!pvmx_flat_segment(segs[i], &seg))
-			pvmx_flat_segment(0, &seg);
+		if (!pvmx_guest_segment(core, segs[i], &seg))
+			pvmx_guest_segment(core, 0, &seg);
 		pvmx_write_guest_segment(sreg[i], &seg);
 	}
 }
@@ -846,9 +853,30 @@ void pvmx_arch_vcpu_destroy(struct pvmx_vcpu *vcpu)
 #define EFLAGS_REFUSED	(X86_EFLAGS_IOPL | X86_EFLAGS_NT | X86_EFLAGS_RF | \
 			 X86_EFLAGS_VM | X86_EFLAGS_VIF | X86_EFLAGS_VIP | 0xFFC08028UL)
 
-static bool valid_data_selector(u32 sel)
+/*
+ * SET_REGS selectors: Xen's flat ones or the guest's GDT (the LDT is found
+ * through the guest's page tables, which SET_REGS may be replacing), used
+ * as the CPU would let the guest: CS and SS at their RPL = CPL, DS..GS data
+ * segments only.
+ */
+static bool set_regs_selector_ok(struct pvmx_vcpu *vcpu, u32 sel, enum pvmx_seg_use use,
+				 u32 cpl)
 {
-	return sel == 0 || sel == FLAT_RING1_DS || sel == FLAT_RING3_DS;
+	struct pvmx_seg seg;
+
+	if (sel > 0xFFFF || (sel & 4))
+		return false;
+	switch (use) {
+	case PVMX_SEG_CODE:
+	case PVMX_SEG_STACK:
+		return (sel & 3) == cpl && pvmx_arch_selector_usable(&vcpu->core, sel, use);
+	default:
+		/* 0, or a data segment loadable with an RPL no more privileged than CPL. */
+		if (!(sel & ~3))
+			return sel == 0;
+		return (sel & 3) >= cpl && pvmx_guest_segment(&vcpu->core, sel, &seg) &&
+		       !(seg.ar & 8) && ((seg.ar >> 5) & 3) >= (sel & 3);
+	}
 }
 
 int pvmx_arch_set_regs(struct pvmx_vcpu *vcpu, const struct pvmx_regs *regs)
@@ -856,18 +884,22 @@ int pvmx_arch_set_regs(struct pvmx_vcpu *vcpu, const struct pvmx_regs *regs)
 	struct pvmx_cpu *cpu = &vcpu->core.cpu;
 	struct pvmx_gmem *mem = &vcpu->vm->core.mem;
 	u64 l3[4], pdpte[4];
+	u32 cpl = regs->cs & 3;
 	int i, ret;
 
-	if ((regs->cs != FLAT_RING1_CS && regs->cs != FLAT_RING3_CS) ||
-	    regs->ss != (regs->cs == FLAT_RING1_CS ? FLAT_RING1_SS : FLAT_RING3_SS) ||
-	    !valid_data_selector(regs->ds) || !valid_data_selector(regs->es) ||
-	    !valid_data_selector(regs->fs) || !valid_data_selector(regs->gs))
+	if ((cpl != 1 && cpl != 3) ||
+	    !set_regs_selector_ok(vcpu, regs->cs, PVMX_SEG_CODE, cpl) ||
+	    !set_regs_selector_ok(vcpu, regs->ss, PVMX_SEG_STACK, cpl) ||
+	    !set_regs_selector_ok(vcpu, regs->ds, PVMX_SEG_USER_DATA, cpl) ||
+	    !set_regs_selector_ok(vcpu, regs->es, PVMX_SEG_USER_DATA, cpl) ||
+	    !set_regs_selector_ok(vcpu, regs->fs, PVMX_SEG_USER_DATA, cpl) ||
+	    !set_regs_selector_ok(vcpu, regs->gs, PVMX_SEG_USER_DATA, cpl))
 		return -EINVAL;
 	if (regs->eflags & EFLAGS_REFUSED)
 		return -EINVAL;
 	if (regs->cr3 % 32 || regs->cr3 + 32 > (u64)mem->nr_ram_frames << PAGE_SHIFT)
 		return -EINVAL;
-	if (regs->kernel_ss && regs->kernel_ss != FLAT_RING1_SS)
+	if (regs->kernel_ss && !set_regs_selector_ok(vcpu, regs->kernel_ss, PVMX_SEG_STACK, 1))
 		return -EINVAL;
 	if (pvmx_gpa_read(mem, regs->cr3, l3, sizeof(l3)))
 		return -EINVAL;
@@ -949,7 +981,7 @@ static void vmcs_write_guest_state(struct pvmx_vcpu *vcpu)
 	int i;
 
 	for (i = PVMX_SREG_ES; i <= PVMX_SREG_GS; i++) {
-		pvmx_flat_segment(vcpu->arch.sregs[i], &seg);
+		pvmx_guest_segment(&vcpu->core, vcpu->arch.sregs[i], &seg);
 		pvmx_write_guest_segment(i, &seg);
 	}
 	vmcs_write(GUEST_CR3, cpu->cr3);
@@ -1049,11 +1081,11 @@ static enum pvmx_action vmentry_failed(struct pvmx_vcpu *vcpu)
 }
 
 /* The core only ever hands us selectors it checked with selector_usable(). */
-static void load_guest_segment(int sreg, u16 selector)
+static void load_guest_segment(struct pvmx_vcpu *vcpu, int sreg, u16 selector)
 {
 	struct pvmx_seg seg;
 
-	pvmx_flat_segment(selector, &seg);
+	pvmx_guest_segment(&vcpu->core, selector, &seg);
 	pvmx_write_guest_segment(sreg, &seg);
 }
 
@@ -1063,11 +1095,11 @@ static void sync_cs_ss(struct pvmx_vcpu *vcpu)
 	struct pvmx_cpu *cpu = &vcpu->core.cpu;
 
 	if (cpu->cs != vcpu->arch.vmcs_cs) {
-		load_guest_segment(PVMX_SREG_CS, cpu->cs);
+		load_guest_segment(vcpu, PVMX_SREG_CS, cpu->cs);
 		vcpu->arch.vmcs_cs = cpu->cs;
 	}
 	if (cpu->ss != vcpu->arch.vmcs_ss) {
-		load_guest_segment(PVMX_SREG_SS, cpu->ss);
+		load_guest_segment(vcpu, PVMX_SREG_SS, cpu->ss);
 		vcpu->arch.vmcs_ss = cpu->ss;
 	}
 }
@@ -1132,6 +1164,8 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 			act = PVMX_RESUME;
 			break;
 		}
+		if (unlikely(vcpu->arch.desc_dirty))
+			pvmx_load_desc_state(vcpu);
 		sync_host_control_regs(vcpu);
 		/* RIP almost always moved; ESP and EFLAGS only on frames and iret. */
 		vmcs_write(GUEST_RIP, cpu->eip);

@@ -6,11 +6,14 @@
  * PVMX_HV_AREA_VA (L2 slot 511 of the L2 under L3 slot 3).  vCPU i owns the
  * 64 KiB at PVMX_HV_AREA_VA + i * PVMX_HV_VCPU_STRIDE: 15 pages of GDT (14 for
  * the guest's own GDT frames, then the page holding Xen's reserved entries
- * 7168..7679 with the flat selectors and the TSS descriptor) and one page
- * holding the TSS and the IDT.  All of it is read-only to the guest, both in
- * the guest's page tables and in EPT; the frames live at guest-physical
- * addresses above 4 GiB, which the hypercalls refuse to map.  What protects
- * them from a guest writing its own page tables is the read-only EPT entry.
+ * 7168..7679 with the flat selectors and the TSS and LDT descriptors) and
+ * one page holding the TSS and the IDT.  The 14 guest GDT pages map the
+ * guest's set_gdt frames (guest RAM, read-only here) or a zero page; the
+ * guest's LDT pages go to the vCPU's 64 KiB in L2 slot 509.  All of it is
+ * read-only to the guest.  The hypervisor's own frames live at
+ * guest-physical addresses above 4 GiB, which the hypercalls refuse to map,
+ * and are read-only in EPT too; guest frames used as descriptor tables are
+ * kept free of writable mappings by their SEG_DESC page type.
  */
 #ifndef _PVMX_X86_VMX_H
 #define _PVMX_X86_VMX_H
@@ -31,9 +34,17 @@
 #define PVMX_HV_SHINFO_VA	0xFFC00000u
 #define PVMX_HV_SHINFO_L2_SLOT	510
 #define PVMX_IDT_LIMIT		(256 * 8 - 1)
+/*
+ * The guest's LDT pages, mapped read-only on first use: L2 slot 509, 64 KiB
+ * (8192 descriptors) per vCPU at PVMX_HV_LDT_VA + id * PVMX_HV_VCPU_STRIDE.
+ */
+#define PVMX_HV_LDT_VA		0xFFA00000u
+#define PVMX_HV_LDT_L2_SLOT	509
 /* Our entries in the reserved GDT page (index - 7168). */
 #define PVMX_GDT_TSS_INDEX	(XEN_FIRST_RESERVED_GDT_ENTRY + 8)
 #define PVMX_TSS_SELECTOR	(PVMX_GDT_TSS_INDEX << 3)
+#define PVMX_GDT_LDT_INDEX	(XEN_FIRST_RESERVED_GDT_ENTRY + 9)
+#define PVMX_LDT_SELECTOR	(PVMX_GDT_LDT_INDEX << 3)
 
 /* Guest-physical frames of the hypervisor's pages, above 4 GiB. */
 #define PVMX_HV_GPA_BASE	BIT_ULL(32)
@@ -42,6 +53,7 @@
 #define PVMX_HV_FRAME_GDT(i)	(2 + 2 * (i))
 #define PVMX_HV_FRAME_TSS(i)	(3 + 2 * (i))
 #define PVMX_HV_FRAME_L1_SHINFO	(PVMX_HV_FRAME_TSS(PVMX_MAX_VCPUS))
+#define PVMX_HV_FRAME_L1_LDT	(PVMX_HV_FRAME_L1_SHINFO + 1)
 #define PVMX_HV_GPA(frame)	(PVMX_HV_GPA_BASE + (u64)(frame) * 4096)
 
 /* Segment registers in VMCS field order. */
@@ -63,6 +75,7 @@ struct pvmx_vm_arch {
 	struct page *hv_l1;		/* maps the hypervisor area */
 	struct page *hv_l1_shinfo;	/* maps shared_info read-only for the stub */
 	struct page *hv_zero;		/* stands in for absent guest GDT frames */
+	struct page *hv_l1_ldt;		/* maps the vCPUs' LDT areas (slot 509) */
 };
 
 struct pvmx_vcpu_arch {
@@ -72,6 +85,7 @@ struct pvmx_vcpu_arch {
 	bool launched;
 	bool vmcs_ready;		/* constant fields written */
 	bool state_dirty;		/* SET_REGS state not yet in the VMCS */
+	bool desc_dirty;		/* GDT/LDT changed: LDTR and a TLB flush due */
 	u16 sregs[PVMX_SREG_GS + 1];	/* selectors as of the last stretch */
 	u16 vmcs_cs, vmcs_ss;		/* CS/SS selectors the VMCS holds */
 	u32 vmcs_esp, vmcs_eflags;	/* ESP/EFLAGS the VMCS holds */

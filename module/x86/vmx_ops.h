@@ -46,7 +46,9 @@ int pvmx_vmx_enter(unsigned long *gprs, unsigned long *host_rsp, bool launched);
 extern const char pvmx_vmx_exit[];
 
 /* segments.c */
-bool pvmx_flat_segment(u16 selector, struct pvmx_seg *seg);
+bool pvmx_guest_segment(struct pvmx_vcpu_core *v, u16 selector, struct pvmx_seg *seg);
+void pvmx_load_desc_state(struct pvmx_vcpu *vcpu);
+u32 pvmx_vcpu_ldt_va(const struct pvmx_vcpu *vcpu);
 void pvmx_build_vcpu_tables(struct pvmx_vcpu *vcpu);
 void pvmx_write_guest_segment(int seg_index, const struct pvmx_seg *seg);
 u32 pvmx_vcpu_area_va(const struct pvmx_vcpu *vcpu);

@@ -102,19 +102,10 @@ bool pvmx_arch_preempt_pending(struct pvmx_vcpu_core *v)
 	return false;
 }
 
-/* Xen's four flat selectors, as the x86 back end knows them. */
+/* As the x86 back end: the core's lookup of the guest's GDT/LDT and Xen's entries. */
 bool pvmx_arch_selector_usable(struct pvmx_vcpu_core *v, u16 sel, enum pvmx_seg_use use)
 {
-	(void)v;
-	switch (use) {
-	case PVMX_SEG_CODE:
-		return sel == FLAT_RING1_CS || sel == FLAT_RING3_CS;
-	case PVMX_SEG_STACK:
-		return sel == FLAT_RING1_SS || sel == FLAT_RING3_SS;
-	case PVMX_SEG_USER_DATA:
-		return !(sel & ~3) || (sel >> 3) == (FLAT_RING3_DS >> 3);
-	}
-	return false;
+	return pvmx_selector_usable(v, sel, use);
 }
 
 void pvmx_arch_get_data_segs(struct pvmx_vcpu_core *v, u16 segs[4])
@@ -187,6 +178,12 @@ void pvmx_arch_traps_changed(struct pvmx_vcpu_core *v)
 {
 	(void)v;
 	fx.traps_changed++;
+}
+
+void pvmx_arch_desc_changed(struct pvmx_vcpu_core *v)
+{
+	(void)v;
+	fx.desc_changed++;
 }
 
 /* Xen's slots as the fixture has them: empty, except a marker in slot 511. */

@@ -39,6 +39,7 @@ struct fixture {
 	u64 cycles;
 	int tracepoints;
 	int traps_changed;
+	int desc_changed;
 	u32 last_flush_va;
 	bool last_flush_one;
 };
