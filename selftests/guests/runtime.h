@@ -86,7 +86,6 @@ static inline long update_va_mapping(u32 va, u64 pte, u32 flags)
 	return hypercall(__HYPERVISOR_update_va_mapping, va, (u32)pte,
 			 (u32)(pte >> 32), flags, 0);
 }
-#define UVMF_INVLPG	2u
 
 static inline u32 read_cs(void)
 {
