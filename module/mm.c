@@ -269,9 +269,6 @@ static int validate_l3(struct pvmx_vm_core *vm, u32 mfn)
 	u32 i;
 	int rc = 0;
 
-	/* compat Xen points its own L4 at this page: entries 4..511 go. */
-	for (i = 4; i < L1_ENTRIES; i++)
-		WRITE_ONCE(l3[i], 0);
 	for (i = 0; i < 4; i++) {
 		u64 e = READ_ONCE(l3[i]);
 
@@ -298,6 +295,12 @@ static int validate_l3(struct pvmx_vm_core *vm, u32 mfn)
 	for (i = 0; i < 4; i++)
 		if (READ_ONCE(l3[i]) & PVMX_PTE_P)
 			WRITE_ONCE(l3[i], READ_ONCE(l3[i]) | L3_ADDED);
+	/*
+	 * compat Xen points its own L4 at this page: entries 4..511 go (Xen
+	 * clears them before validating; after keeps a refused L3 intact).
+	 */
+	for (i = 4; i < L1_ENTRIES; i++)
+		WRITE_ONCE(l3[i], 0);
 	return 0;
 }
 
