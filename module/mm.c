@@ -100,10 +100,12 @@ static void flush_all_vcpus(struct pvmx_vm_core *vm)
 
 void pvmx_mm_before_entry(struct pvmx_vcpu_core *v)
 {
-	u32 req = pvmx_xchg32(&v->mm_requests, 0);
+	u32 req;
 
-	if (!req)
+	/* in_guest is already set (a full barrier): a plain look suffices. */
+	if (!__atomic_load_n(&v->mm_requests, __ATOMIC_SEQ_CST))
 		return;
+	req = pvmx_xchg32(&v->mm_requests, 0);
 	if (req & PVMX_MM_LOAD_BASE)
 		pvmx_arch_load_baseptr(v);
 	/* Writing CR3 in the VMCS flushes nothing: always flush here. */

@@ -298,7 +298,8 @@ static void pages_m2p_domains(void)
 	CHECK_EQ(mmu1(OUTSIDE_GPA | MMU_MACHPHYS_UPDATE, 0, DOMID_SELF), -XEN_EINVAL,
 		 "machphys_update_outside_einval");
 
-	CHECK_EQ(mmu1(l1e_maddr((u32)victim), 0, DOMID_IO), -XEN_EPERM, "mmu_update_domid_io_eperm");
+	CHECK_EQ(mmu1(l1e_maddr((u32)victim), 0, DOMID_IO), -XEN_EPERM,
+		 "mmu_update_domid_io_eperm");
 	CHECK_EQ(mmu1(l1e_maddr((u32)victim), 0, 0x1234), -XEN_ESRCH, "mmu_update_no_domain_esrch");
 	CHECK_EQ(hypercall(__HYPERVISOR_update_va_mapping_otherdomain, victim, 0, 0, 0,
 			   DOMID_SELF), 0, "uvm_otherdomain_self");
@@ -326,9 +327,9 @@ extern u8 user_text_start[], user_text_end[], user_loop[];
 asm(".pushsection .user_text, \"ax\"\n"
     ".globl user_loop\n"
     "user_loop:\n"
-    "	incl " "0x40000000" "\n"
-    "	mov " "0x40000000" ", %eax\n"
-    "	mov " "0x40002000" ", %ebx\n"
+    "	incl 0x40000000\n"		/* USER_VA: this process's data */
+    "	mov 0x40000000, %eax\n"
+    "	mov 0x40002000, %ebx\n"		/* MSG_VA */
     "	int $0x80\n"
     "	jmp user_loop\n"
     ".popsection\n");
