@@ -108,8 +108,8 @@ static void map_victim(u64 gpa)
 	if (r != -XEN_EBUSY)
 		fail("mapping the L1 writable was not refused with -EBUSY");
 	printf("bad_memory: writing the read-only PTE at 0x%08x\n", (u32)pte);
-	pte[1] = (u32)(gpa >> 32);
 	pte[0] = (u32)gpa | (u32)PTE_KERNEL_RW;
+	pte[1] = (u32)(gpa >> 32);
 	fail("wrote a page table through its read-only mapping");
 }
 
