@@ -272,12 +272,39 @@ static void flushes(void)
 
 /* ---- whole pages, the M2P, foreign domains, done -------------------------- */
 
+/* A load that may fault: EAX stays ~0 when the #PF handler skips it. */
+u32 m2p_read(u32 addr);
+extern u8 m2p_after[];
+asm(".text\n"
+    "m2p_read:\n"
+    "	mov 4(%esp), %ecx\n"
+    "	mov $0xFFFFFFFF, %eax\n"
+    "	mov (%ecx), %eax\n"
+    "m2p_after:\n"
+    "	ret\n");
+
+/* The M2P entry of mfn read at 0xF5800000, if the M2P is mapped (-1 if not). */
+static long m2p_entry(u32 mfn)
+{
+	u32 before = trap_count, v;
+
+	trap_resume[14] = (u32)m2p_after;
+	v = m2p_read(XEN_MACH2PHYS_VIRT_START + mfn * 4);
+	trap_resume[14] = 0;
+	return trap_count == before ? (long)v : -1;
+}
+
 static void pages_m2p_domains(void)
 {
 	u8 *a = pool[11], *b = pool[12];
+	static struct trap_info pf[] = {
+		{ 14, 0, FLAT_RING1_CS, (u32)trap_stub_14 }, { 0, 0, 0, 0 },
+	};
 	struct mmu_update req[2];
 	u32 done = 99, i, bad = 0;
+	long m2p;
 
+	set_trap_table(pf);
 	memset(a, 0x5A, PAGE_SIZE);
 	memset(b, 0x11, PAGE_SIZE);
 	CHECK_EQ(ext(MMUEXT_COPY_PAGE, mfn_of(b), mfn_of(a)), 0, "copy_page");
@@ -293,8 +320,15 @@ static void pages_m2p_domains(void)
 	CHECK_EQ(ext(MMUEXT_CLEAR_PAGE, OUTSIDE_GPA >> 12, 0), -XEN_EINVAL,
 		 "clear_page_outside_einval");
 
-	CHECK_EQ(mmu1(((u64)mfn_of(a) << 12) | MMU_MACHPHYS_UPDATE, va_to_pfn(a), DOMID_SELF),
+	CHECK_EQ(mmu1(((u64)mfn_of(a) << 12) | MMU_MACHPHYS_UPDATE, 0x12345, DOMID_SELF),
 		 0, "machphys_update");
+	m2p = m2p_entry(mfn_of(a));
+	if (m2p < 0)
+		test_diag("  no M2P mapped at 0x%x: the update is not checked there",
+			  XEN_MACH2PHYS_VIRT_START);
+	CHECK(m2p < 0 || m2p == 0x12345, "machphys_update_seen_in_m2p_if_mapped");
+	CHECK_EQ(mmu1(((u64)mfn_of(a) << 12) | MMU_MACHPHYS_UPDATE, va_to_pfn(a), DOMID_SELF),
+		 0, "machphys_update_back");
 	CHECK_EQ(mmu1(OUTSIDE_GPA | MMU_MACHPHYS_UPDATE, 0, DOMID_SELF), -XEN_EINVAL,
 		 "machphys_update_outside_einval");
 
@@ -480,7 +514,7 @@ static void two_processes(void)
 
 void test_main(void)
 {
-	test_plan(74);
+	test_plan(76);
 	pin_and_refusals();
 	xen_slots_and_l3();
 	second_tree();
