@@ -5,6 +5,7 @@
  * L2s 0x101..0x104 (0x104 is the pae_xen_l2), L1s 0x105/0x106 mapping
  * 0..4 MiB with the page-table pages read-only.
  */
+#include <pthread.h>
 #include "harness.h"
 #include "fixture.h"
 #include "unit_tests.h"
@@ -485,6 +486,36 @@ static void flushes_and_other_ops(void)
 	fx.vm.vcpus[1] = NULL;
 }
 
+/* A vCPU "in guest mode" on another thread: it leaves when a request comes (the kick). */
+static void *remote_vcpu(void *arg)
+{
+	struct pvmx_vcpu_core *t = arg;
+
+	while (!__atomic_load_n(&t->mm_requests, __ATOMIC_SEQ_CST))
+		;
+	__atomic_store_n(&t->in_guest, 0, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static void remote_flush_waits_for_guest_exit(void)
+{
+	struct pvmx_vcpu_core v1 = { .vm = &fx.vm, .id = 1, .in_guest = 1 };
+	pthread_t thread;
+
+	fx.vm.vcpus[1] = &v1;
+	CHECK_EQ(pthread_create(&thread, NULL, remote_vcpu, &v1), 0);
+	CHECK_EQ(ext(MMUEXT_TLB_FLUSH_ALL, 0, 0), 0);
+	/* Returned only once the other vCPU had left guest mode. */
+	CHECK_EQ(__atomic_load_n(&v1.in_guest, __ATOMIC_SEQ_CST), 0);
+	CHECK_EQ(v1.mm_requests, PVMX_MM_FLUSH_TLB);
+	CHECK_EQ(fx.kicks, 1);
+	pthread_join(thread, NULL);
+	/* It flushes before its next entry. */
+	pvmx_mm_before_entry(&v1);
+	CHECK_EQ(v1.mm_requests, 0);
+	fx.vm.vcpus[1] = NULL;
+}
+
 static void clear_and_copy_page(void)
 {
 	memset(fx_gpa(0x43000), 0x5A, 4096);
@@ -517,6 +548,7 @@ const struct unit_test mm_tests[] = {
 	UNIT_TEST(machphys_update),
 	UNIT_TEST(mmu_update_continues),
 	UNIT_TEST(flushes_and_other_ops),
+	UNIT_TEST(remote_flush_waits_for_guest_exit),
 	UNIT_TEST(clear_and_copy_page),
 	{ NULL, NULL },
 };
