@@ -486,6 +486,34 @@ static void flushes_and_other_ops(void)
 	fx.vm.vcpus[1] = NULL;
 }
 
+/* Another vCPU on the same L3: an L3 write reloads its PDPTEs too. */
+static void l3_write_reloads_every_vcpu_on_it(void)
+{
+	struct pvmx_vcpu_core v1 = { .vm = &fx.vm, .id = 1 };
+
+	fx.vm.vcpus[1] = &v1;
+	CHECK_EQ(pvmx_mm_boot_baseptr(&v1, FX_L3_GPA), 0);	/* pinned already: loaded */
+	CHECK_EQ(frame(L3_MFN)->type_count, 3);
+	pvmx_mm_before_entry(&v1);
+	CHECK_EQ(mmu(FX_L3_GPA + 2 * 8, 0, DOMID_SELF), 0);
+	CHECK_EQ(v1.cpu.pdpte[2], 0);
+	CHECK_EQ(fx.v.cpu.pdpte[2], 0);
+	CHECK_EQ(v1.mm_requests, PVMX_MM_LOAD_BASE);
+	CHECK(fx.v.mm_requests & PVMX_MM_LOAD_BASE);
+	/* A vCPU on another tree is left alone. */
+	v1.mm_requests = 0;
+	memset(fx_gpa(0x610000), 0, 4096);
+	memset(fx_gpa(0x611000), 0, 4096);
+	wr64(0x610000 + 3 * 8, pte(0x611, 1));
+	CHECK_EQ(pvmx_new_baseptr(&v1, 0x610), 0);
+	CHECK_EQ(frame(L3_MFN)->type_count, 2);
+	v1.mm_requests = 0;
+	CHECK_EQ(mmu(FX_L3_GPA + 2 * 8, pte(0x103, 1), DOMID_SELF), 0);
+	CHECK_EQ(v1.mm_requests, 0);
+	CHECK_EQ(fx.v.cpu.pdpte[2], 0x103001);
+	fx.vm.vcpus[1] = NULL;
+}
+
 /* A vCPU "in guest mode" on another thread: it leaves when a request comes (the kick). */
 static void *remote_vcpu(void *arg)
 {
@@ -548,6 +576,7 @@ const struct unit_test mm_tests[] = {
 	UNIT_TEST(machphys_update),
 	UNIT_TEST(mmu_update_continues),
 	UNIT_TEST(flushes_and_other_ops),
+	UNIT_TEST(l3_write_reloads_every_vcpu_on_it),
 	UNIT_TEST(remote_flush_waits_for_guest_exit),
 	UNIT_TEST(clear_and_copy_page),
 	{ NULL, NULL },
