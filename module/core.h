@@ -96,6 +96,7 @@ struct pvmx_vm_core {
 	u32 vm_assist;		/* BIT(VMASST_TYPE_*) enabled by vm_assist */
 	bool pirq_eoi_mapped;	/* PHYSDEVOP_pirq_eoi_gmfn done (typed ref held) */
 	u32 pirq_eoi_gfn;
+	struct pvmx_frame *frame_table;	/* page types, nr_ram_frames entries (mm.c) */
 	u32 *m2p;		/* machine-to-physical table, one entry per frame */
 	u32 nr_m2p;		/* its entries */
 	bool fast_int80;	/* PVMX_BOOT_FAST_INT80 */
@@ -156,6 +157,9 @@ struct pvmx_vcpu_core {
 	u32 dr[8];		/* virtual DR0-3, DR6, DR7 (DR6/7 without fixed-1 bits) */
 	bool in_multicall;
 	u32 pt_generation;	/* bumped whenever a hypercall writes page tables */
+	bool base_ref;		/* holds an L3 type reference on cpu.cr3's frame */
+	u32 mm_requests;	/* PVMX_MM_*, done before the next entry: atomic */
+	u32 in_guest;		/* the arch is between the request check and the exit */
 	u16 virq_port[XEN_NR_VIRQS];
 	u32 async_virqs;	/* VIRQs raised from timers/launcher: atomic */
 	struct {		/* SCHEDOP_block / SCHEDOP_poll in progress */
@@ -295,6 +299,21 @@ enum pvmx_page_type {
 	PVMX_PGT_SEG_DESC,	/* GDT/LDT frame */
 };
 
+/* One RAM frame's type, as Xen's page_info type_info has it. */
+struct pvmx_frame {
+	u32 type_count;		/* references on the type */
+	u8 type;		/* enum pvmx_page_type; kept when the count drops to 0 */
+	u8 flags;		/* PVMX_FRAME_* */
+};
+
+#define PVMX_FRAME_PINNED	0x01	/* MMUEXT_PIN_*: holds one type reference */
+#define PVMX_FRAME_VALIDATED	0x02	/* entries checked, child references held */
+#define PVMX_FRAME_PAE_XEN_L2	0x04	/* the L2 under L3 slot 3 (Xen's slots filled) */
+
+/* vcpu->mm_requests: what the arch does before the vCPU next enters the guest. */
+#define PVMX_MM_FLUSH_TLB	0x01	/* drop all cached translations */
+#define PVMX_MM_LOAD_BASE	0x02	/* load cpu.cr3 and cpu.pdpte (flushes too) */
+
 /*
  * Take a typed reference on one of the VM's RAM frames (Xen's
  * get_page_type): 0, or a negated Xen errno if the frame is not the VM's
@@ -304,6 +323,14 @@ int pvmx_get_page_type(struct pvmx_vm_core *vm, u32 mfn, enum pvmx_page_type typ
 void pvmx_put_page_type(struct pvmx_vm_core *vm, u32 mfn);
 /* Load the L3 at mfn as the vCPU's base (NEW_BASEPTR, mov to cr3, initialise). */
 long pvmx_new_baseptr(struct pvmx_vcpu_core *v, u32 mfn);
+/* Boot: validate and pin the launcher's L3 (as Xen's builder does), load it. */
+long pvmx_mm_boot_baseptr(struct pvmx_vcpu_core *v, u64 cr3);
+/* Arch, VMCS current, irqs off, in_guest set: carry out v->mm_requests. */
+void pvmx_mm_before_entry(struct pvmx_vcpu_core *v);
+long pvmx_do_mmu_update(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long pvmx_do_mmuext_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long pvmx_do_update_va_mapping(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long pvmx_do_update_va_mapping_otherdomain(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
 
 /* ---- desc.c: guest GDT and LDT ------------------------------------------ */
 /* set_gdt with frames already copied in (the hypercall and VCPUOP_initialise). */
@@ -396,6 +423,8 @@ int pvmx_arch_read_host_msr(u32 msr, u64 *val);
  * and reload the LDT before the vCPU next enters the guest.
  */
 void pvmx_arch_desc_changed(struct pvmx_vcpu_core *v);
+/* Load v->cpu.cr3 and v->cpu.pdpte into the CPU (VMCS current). */
+void pvmx_arch_load_baseptr(struct pvmx_vcpu_core *v);
 /* Write Xen's entries 428..511 into the L2 that L3 slot 3 points at. */
 void pvmx_arch_fill_hv_l2(struct pvmx_vm_core *vm, u64 *l2);
 

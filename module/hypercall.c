@@ -197,56 +197,6 @@ static long do_xen_version(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	}
 }
 
-/* ---- update_va_mapping (14) --------------------------------------------- */
-
-#define UVMF_FLUSHTYPE_MASK	3u
-#define UVMF_TLB_FLUSH		1u
-#define UVMF_INVLPG		2u
-#define UVMF_ALL		4u
-
-/*
- * Writes the L1 entry mapping va in the current tables.  The new entry may
- * only name the guest's own frames.  Page-table typing (refusing writable
- * mappings of page-table pages) is not done yet: see Documentation/guest-abi.rst.
- */
-static long do_update_va_mapping(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
-{
-	u32 va = hc->arg[0], flags = hc->arg[3];
-	u64 pte = ((u64)hc->arg[2] << 32) | hc->arg[1];
-	u64 l1e_gpa;
-	u64 *host;
-
-	if (pte & PVMX_PTE_P) {
-		if (pte & ~PVMX_L1_ALLOWED)
-			return -XEN_EINVAL;
-		if (!pvmx_gfn_to_host(&v->vm->mem, (pte & PVMX_PTE_ADDR) >> PVMX_PAGE_SHIFT))
-			return -XEN_EINVAL;
-	}
-	if (flags & ~UVMF_FLUSHTYPE_MASK & ~UVMF_ALL) {
-		u32 vcpumask;
-
-		/* Any other value above bit 1 is a pointer to a vCPU mask. */
-		if (pvmx_copy_from_guest(v, &vcpumask, flags & ~UVMF_FLUSHTYPE_MASK,
-					 sizeof(vcpumask)))
-			return -XEN_EFAULT;
-	}
-	if (pvmx_l1e_gpa(v, va, &l1e_gpa))
-		return -XEN_EINVAL;
-	host = pvmx_gfn_to_host(&v->vm->mem, l1e_gpa >> PVMX_PAGE_SHIFT);
-	WRITE_ONCE(host[(l1e_gpa & PVMX_PAGE_OFFSET_MASK) / 8], pte);
-	v->pt_generation++;
-
-	switch (flags & UVMF_FLUSHTYPE_MASK) {
-	case UVMF_TLB_FLUSH:
-		pvmx_arch_flush_guest_tlb(v, 0, false);
-		break;
-	case UVMF_INVLPG:
-		pvmx_arch_flush_guest_tlb(v, va, true);
-		break;
-	}
-	return 0;
-}
-
 /* ---- the table ---------------------------------------------------------- */
 
 static const pvmx_hypercall_fn hypercall_table[XEN_NR_HYPERCALL_SLOTS] = {
@@ -264,7 +214,10 @@ static const pvmx_hypercall_fn hypercall_table[XEN_NR_HYPERCALL_SLOTS] = {
 	[__HYPERVISOR_vcpu_op]			= pvmx_do_vcpu_op,
 	[__HYPERVISOR_callback_op]		= pvmx_do_callback_op,
 	[__HYPERVISOR_event_channel_op]		= pvmx_do_event_channel_op,
-	[__HYPERVISOR_update_va_mapping]	= do_update_va_mapping,
+	[__HYPERVISOR_mmu_update]		= pvmx_do_mmu_update,
+	[__HYPERVISOR_update_va_mapping]	= pvmx_do_update_va_mapping,
+	[__HYPERVISOR_update_va_mapping_otherdomain] = pvmx_do_update_va_mapping_otherdomain,
+	[__HYPERVISOR_mmuext_op]		= pvmx_do_mmuext_op,
 	[__HYPERVISOR_xen_version]		= do_xen_version,
 	[__HYPERVISOR_console_io]		= do_console_io,
 	[__HYPERVISOR_physdev_op_compat]	= pvmx_do_physdev_op_compat,

@@ -28,6 +28,7 @@ static void pvmx_vm_free_memory(struct pvmx_vm *vm)
 		kvfree(vm->ram_pages);
 	}
 	kvfree(vm->core.mem.frames);
+	kvfree(vm->core.frame_table);
 	if (vm->shared_info_page)
 		__free_page(vm->shared_info_page);
 }
@@ -80,8 +81,9 @@ static int pvmx_vm_set_memory(struct pvmx_vm *vm, struct pvmx_memory __user *arg
 	ret = -ENOMEM;
 	vm->ram_pages = kvcalloc(nr, sizeof(*vm->ram_pages), GFP_KERNEL_ACCOUNT);
 	mem->frames = kvcalloc(nr + 1, sizeof(*mem->frames), GFP_KERNEL_ACCOUNT);
+	vm->core.frame_table = kvcalloc(nr, sizeof(*vm->core.frame_table), GFP_KERNEL_ACCOUNT);
 	vm->shared_info_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	if (!vm->ram_pages || !mem->frames || !vm->shared_info_page)
+	if (!vm->ram_pages || !mem->frames || !vm->core.frame_table || !vm->shared_info_page)
 		goto fail;
 	mem->nr_ram_frames = nr;
 	for (i = 0; i < nr; i++) {
@@ -120,6 +122,7 @@ fail:
 	vm->ram_pages = NULL;
 	vm->shared_info_page = NULL;
 	vm->core.shared_info = NULL;
+	vm->core.frame_table = NULL;
 	memset(mem, 0, sizeof(*mem));
 out:
 	mutex_unlock(&vm->lock);

@@ -19,11 +19,8 @@
 
 #include "libpvmx.h"
 
-#define MMU_UPDATE_PREEMPTED	(1u << 31)
 #define MEMOP_EXTENT_SHIFT	6
 #define MEMOP_CMD_MASK		((1u << MEMOP_EXTENT_SHIFT) - 1)
-#define DOMID_IO		0x7FF1
-#define DOMID_XEN		0x7FF2
 
 /* Bounded appends: the output is truncated, never overrun. */
 struct sbuf {

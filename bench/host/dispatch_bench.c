@@ -28,6 +28,7 @@ static struct pvmx_vm_core vm;
 static struct pvmx_vcpu_core vcpu;
 static struct pvmx_run run;
 static void *frames[RAM_FRAMES + 1];
+static struct pvmx_frame frame_table[RAM_FRAMES];
 static u8 *ram;
 static u16 data_segs[4] = { FLAT_RING1_DS, FLAT_RING1_DS, FLAT_RING1_DS, FLAT_RING1_DS };
 static u64 fake_cycles;
@@ -73,6 +74,9 @@ void pvmx_arch_traps_changed(struct pvmx_vcpu_core *v) { (void)v; }
 #endif
 #ifdef HAVE_pvmx_arch_desc_changed
 void pvmx_arch_desc_changed(struct pvmx_vcpu_core *v) { (void)v; }
+#endif
+#ifdef HAVE_pvmx_arch_load_baseptr
+void pvmx_arch_load_baseptr(struct pvmx_vcpu_core *v) { (void)v; }
 #endif
 #ifdef HAVE_pvmx_arch_fill_hv_l2
 void pvmx_arch_fill_hv_l2(struct pvmx_vm_core *vm, u64 *l2) { (void)vm; (void)l2; }
@@ -140,6 +144,10 @@ static void setup(void)
 		set_pte(l2, i, (l1 + i * 0x1000) | 0x67);
 	for (i = 0; i < 1024; i++)
 		set_pte(l1, i, ((u64)i << 12) | 0x63);
+	/* The page tables read-only, validated and pinned, as Xen's builder leaves them. */
+	for (i = 0; i < 7; i++)
+		set_pte(l1, (L3_GPA >> 12) + i, (L3_GPA + i * 0x1000) | 0x21);
+	vm.frame_table = frame_table;
 	vcpu.vm = &vm;
 	vcpu.run = &run;
 	vcpu.cpu.cr3 = L3_GPA;
@@ -151,6 +159,8 @@ static void setup(void)
 	vcpu.state = PVMX_VCPU_RUNNABLE;
 	vm.vcpus[0] = &vcpu;
 	pvmx_vcpu_events_init(&vcpu);
+	if (pvmx_mm_boot_baseptr(&vcpu, L3_GPA))
+		abort();
 }
 
 /* `int $0x82` at EIP 0x1000 with these registers, as the exit handler calls it. */

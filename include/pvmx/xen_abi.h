@@ -75,6 +75,56 @@
 #define XEN_ENODATA		61
 #define XEN_EOPNOTSUPP		95
 
+/* mmu_update (xen.h): the command is in the low bits of ptr. */
+#define MMU_NORMAL_PT_UPDATE		0
+#define MMU_MACHPHYS_UPDATE		1
+#define MMU_PT_UPDATE_PRESERVE_AD	2
+#define MMU_PT_UPDATE_NO_TRANSLATE	3
+/* Set in count by a continuation of mmu_update or mmuext_op. */
+#define MMU_UPDATE_PREEMPTED		0x80000000u
+
+struct mmu_update {
+	__u64 ptr;
+	__u64 val;
+};
+
+/* mmuext_op (xen.h); 12 bytes for a 32-bit guest. */
+#define MMUEXT_PIN_L1_TABLE		0
+#define MMUEXT_PIN_L2_TABLE		1
+#define MMUEXT_PIN_L3_TABLE		2
+#define MMUEXT_PIN_L4_TABLE		3
+#define MMUEXT_UNPIN_TABLE		4
+#define MMUEXT_NEW_BASEPTR		5
+#define MMUEXT_TLB_FLUSH_LOCAL		6
+#define MMUEXT_INVLPG_LOCAL		7
+#define MMUEXT_TLB_FLUSH_MULTI		8
+#define MMUEXT_INVLPG_MULTI		9
+#define MMUEXT_TLB_FLUSH_ALL		10
+#define MMUEXT_INVLPG_ALL		11
+#define MMUEXT_FLUSH_CACHE		12
+#define MMUEXT_SET_LDT			13
+#define MMUEXT_NEW_USER_BASEPTR		15
+#define MMUEXT_CLEAR_PAGE		16
+#define MMUEXT_COPY_PAGE		17
+#define MMUEXT_FLUSH_CACHE_GLOBAL	18
+#define MMUEXT_MARK_SUPER		19
+#define MMUEXT_UNMARK_SUPER		20
+
+struct mmuext_op {
+	__u32 cmd;
+	__u32 arg1;	/* mfn or linear_addr */
+	__u32 arg2;	/* nr_ents, vcpumask pointer or src_mfn */
+};
+
+/* update_va_mapping flags: a flush type, and whom it is for. */
+#define UVMF_NONE		0u
+#define UVMF_TLB_FLUSH		1u
+#define UVMF_INVLPG		2u
+#define UVMF_FLUSHTYPE_MASK	3u
+#define UVMF_LOCAL		0u
+#define UVMF_ALL		4u
+/* Any other value in bits 2..31 is a pointer to a vCPU bitmap (UVMF_MULTI). */
+
 /* Guest virtual layout. */
 #define XEN_HYPERVISOR_VIRT_START	0xF5800000u
 #define XEN_MACH2PHYS_VIRT_START	0xF5800000u
@@ -305,6 +355,8 @@ struct xen_shared_info {
 #define XEN_NR_VIRQS	24
 
 #define DOMID_SELF	0x7FF0
+#define DOMID_IO	0x7FF1
+#define DOMID_XEN	0x7FF2
 
 /* vcpu_op (vcpu.h) */
 #define VCPUOP_initialise		0
@@ -377,5 +429,7 @@ XEN_ABI_ASSERT(sizeof(struct xen_compile_info) == 144, "compile_info");
 XEN_ABI_ASSERT(__builtin_offsetof(struct xen_console_ring, out_prod) == 3084, "console ring");
 XEN_ABI_ASSERT(sizeof(struct xen_vcpu_runstate_info) == 44, "runstate info");
 XEN_ABI_ASSERT(sizeof(struct xen_sched_poll) == 16, "sched_poll");
+XEN_ABI_ASSERT(sizeof(struct mmu_update) == 16, "mmu_update");
+XEN_ABI_ASSERT(sizeof(struct mmuext_op) == 12, "mmuext_op");
 
 #endif /* _PVMX_XEN_ABI_H */

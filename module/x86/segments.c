@@ -283,13 +283,3 @@ void pvmx_arch_fill_hv_l2(struct pvmx_vm_core *vm, u64 *l2)
 	WRITE_ONCE(l2[PVMX_HV_L2_SLOT], PVMX_HV_GPA(PVMX_HV_FRAME_L1) | PVMX_PTE_P |
 		   PVMX_PTE_RW | PVMX_PTE_A);
 }
-
-int pvmx_install_hv_slots(struct pvmx_vcpu *vcpu, u64 l2_gpa)
-{
-	u64 *l2 = pvmx_gfn_to_host(&vcpu->vm->core.mem, l2_gpa >> PAGE_SHIFT);
-
-	if (!l2)
-		return -EINVAL;
-	pvmx_arch_fill_hv_l2(&vcpu->vm->core, l2);
-	return 0;
-}

@@ -755,6 +755,18 @@ void pvmx_arch_flush_guest_tlb(struct pvmx_vcpu_core *core, u32 gva, bool one)
 
 /* ---- hooks the core calls while handling an exit (VMCS current) ---------- */
 
+/* Only MOV to CR3 reloads PDPTEs from memory; the VMCS copy is what counts. */
+void pvmx_arch_load_baseptr(struct pvmx_vcpu_core *core)
+{
+	const struct pvmx_cpu *cpu = &core->cpu;
+
+	vmcs_write(GUEST_CR3, cpu->cr3);
+	vmcs_write(GUEST_PDPTR0, cpu->pdpte[0]);
+	vmcs_write(GUEST_PDPTR1, cpu->pdpte[1]);
+	vmcs_write(GUEST_PDPTR2, cpu->pdpte[2]);
+	vmcs_write(GUEST_PDPTR3, cpu->pdpte[3]);
+}
+
 bool pvmx_arch_preempt_pending(struct pvmx_vcpu_core *core)
 {
 	return need_resched() || signal_pending(current);
@@ -882,10 +894,8 @@ static bool set_regs_selector_ok(struct pvmx_vcpu *vcpu, u32 sel, enum pvmx_seg_
 int pvmx_arch_set_regs(struct pvmx_vcpu *vcpu, const struct pvmx_regs *regs)
 {
 	struct pvmx_cpu *cpu = &vcpu->core.cpu;
-	struct pvmx_gmem *mem = &vcpu->vm->core.mem;
-	u64 l3[4], pdpte[4];
 	u32 cpl = regs->cs & 3;
-	int i, ret;
+	long ret;
 
 	if ((cpl != 1 && cpl != 3) ||
 	    !set_regs_selector_ok(vcpu, regs->cs, PVMX_SEG_CODE, cpl) ||
@@ -897,28 +907,16 @@ int pvmx_arch_set_regs(struct pvmx_vcpu *vcpu, const struct pvmx_regs *regs)
 		return -EINVAL;
 	if (regs->eflags & EFLAGS_REFUSED)
 		return -EINVAL;
-	if (regs->cr3 % 32 || regs->cr3 + 32 > (u64)mem->nr_ram_frames << PAGE_SHIFT)
-		return -EINVAL;
 	if (regs->kernel_ss && !set_regs_selector_ok(vcpu, regs->kernel_ss, PVMX_SEG_STACK, 1))
 		return -EINVAL;
-	if (pvmx_gpa_read(mem, regs->cr3, l3, sizeof(l3)))
+	/* The initial tables are validated and pinned, as Xen's domain builder does. */
+	ret = pvmx_mm_boot_baseptr(&vcpu->core, regs->cr3);
+	if (ret) {
+		pr_warn_ratelimited("pvmx: initial page tables at cr3 0x%llx refused (Xen error %ld): the L3 must be page aligned with slot 3 present, page-table pages mapped read-only, no 2 MiB pages, only the VM's frames\n",
+				    regs->cr3, ret);
 		return -EINVAL;
-	for (i = 0; i < 4; i++) {
-		/* Real PAE PDPTEs take only P, PWT and PCD: mask what compat Xen allows. */
-		pdpte[i] = 0;
-		if (!(l3[i] & PVMX_PTE_P))
-			continue;
-		if (((l3[i] & PVMX_PTE_ADDR) >> PAGE_SHIFT) >= mem->nr_ram_frames)
-			return -EINVAL;
-		pdpte[i] = l3[i] & (PVMX_PTE_ADDR | PVMX_PTE_P | PVMX_PTE_PWT | PVMX_PTE_PCD);
 	}
-	if (!(pdpte[3] & PVMX_PTE_P))
-		return -EINVAL;
-	ret = pvmx_install_hv_slots(vcpu, pdpte[3] & PVMX_PTE_ADDR);
-	if (ret)
-		return ret;
 
-	memcpy(cpu->pdpte, pdpte, sizeof(pdpte));
 	cpu->gpr[PVMX_EAX] = regs->eax;
 	cpu->gpr[PVMX_EBX] = regs->ebx;
 	cpu->gpr[PVMX_ECX] = regs->ecx;
@@ -931,7 +929,6 @@ int pvmx_arch_set_regs(struct pvmx_vcpu *vcpu, const struct pvmx_regs *regs)
 	cpu->eflags = regs->eflags | X86_EFLAGS_IF | X86_EFLAGS_FIXED;
 	cpu->cs = regs->cs;
 	cpu->ss = regs->ss;
-	cpu->cr3 = regs->cr3;
 	cpu->kernel_ss = regs->kernel_ss;
 	cpu->kernel_sp = regs->kernel_sp;
 	vcpu->arch.sregs[PVMX_SREG_ES] = regs->es;
@@ -1166,6 +1163,12 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 		}
 		if (unlikely(vcpu->arch.desc_dirty))
 			pvmx_load_desc_state(vcpu);
+		/*
+		 * From here to the exit remote vCPUs wait for us before relying
+		 * on a flush or base reload they request (see mm.c).
+		 */
+		__atomic_store_n(&vcpu->core.in_guest, 1, __ATOMIC_SEQ_CST);
+		pvmx_mm_before_entry(&vcpu->core);
 		sync_host_control_regs(vcpu);
 		/* RIP almost always moved; ESP and EFLAGS only on frames and iret. */
 		vmcs_write(GUEST_RIP, cpu->eip);
@@ -1174,11 +1177,13 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 		if (cpu->eflags != vcpu->arch.vmcs_eflags)
 			vmcs_write(GUEST_RFLAGS, cpu->eflags);
 		if (pvmx_vmx_enter(cpu->gpr, &vcpu->arch.host_rsp, vcpu->arch.launched)) {
+			WRITE_ONCE(vcpu->core.in_guest, 0);
 			local_irq_enable();
 			act = vmentry_failed(vcpu);
 			break;
 		}
 		exit_tsc = rdtsc();
+		WRITE_ONCE(vcpu->core.in_guest, 0);
 		vcpu->arch.launched = true;
 		vcpu->exits++;
 		vcpu->arch.exit_reason = vmcs_read(VM_EXIT_REASON);

@@ -52,7 +52,6 @@ u32 pvmx_vcpu_ldt_va(const struct pvmx_vcpu *vcpu);
 void pvmx_build_vcpu_tables(struct pvmx_vcpu *vcpu);
 void pvmx_write_guest_segment(int seg_index, const struct pvmx_seg *seg);
 u32 pvmx_vcpu_area_va(const struct pvmx_vcpu *vcpu);
-int pvmx_install_hv_slots(struct pvmx_vcpu *vcpu, u64 l2_gpa);
 void pvmx_map_shared_info_ro(struct pvmx_vm *vm);
 
 /* vmx.c */

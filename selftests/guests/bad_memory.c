@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bad_memory: a guest writing its own page tables to reach memory it does
- * not own.  pvmx does no page-table typing yet, so update_va_mapping lets the
- * guest map its L1 writable; what must stop it is EPT (module/x86/exits.c,
- * handle_ept_violation) and, for the hypervisor area, the read-only guest
- * PTEs.  The mode comes from the command line:
+ * bad_memory: a guest trying to reach memory it does not own through its own
+ * page tables.  Xen's direct paging stops it at the hypercalls: a frame
+ * outside the guest cannot be mapped (-EPERM) and a page table cannot be
+ * mapped writable (-EBUSY); writing the read-only L1 directly faults.  What
+ * would stop it otherwise, EPT (module/x86/exits.c, handle_ept_violation) and
+ * the read-only guest PTEs of the hypervisor area, stays behind that.  The
+ * mode comes from the command line:
  *
- *   mode=outside  map guest-physical 0x80000000 (far beyond RAM) and read it:
- *                 the hypervisor crashes the guest ("... outside the guest's
- *                 memory", launcher exit 20);
- *   mode=hvwrite  map vCPU 0's reserved-GDT frame (guest-physical
- *                 0x100000000 + 2 * 4096) writable, read Xen's flat ring-1 CS
- *                 descriptor through it, then write: crash ("write of
- *                 hypervisor page ...");
+ *   mode=outside  try to map guest-physical 0x80000000 (far beyond RAM);
+ *   mode=hvwrite  try to map vCPU 0's reserved-GDT frame (guest-physical
+ *                 0x100000000 + 2 * 4096);
+ *                 both check the refusals (update_va_mapping and mmu_update
+ *                 -EPERM, the L1 writable -EBUSY), then write the victim's
+ *                 entry in the read-only L1: with no trap table the #PF
+ *                 crashes the guest ("#PF page fault at address <entry>");
  *   mode=hvread   read that descriptor at its place in the hypervisor area
  *                 (0xffe0e018, GDT entry 7171 of vCPU 0), then write it: the
  *                 read-only guest PTE makes that a #PF, which with no trap
@@ -24,7 +26,6 @@
 #include "runtime.h"
 
 #define PTE_P		0x001ull
-#define PTE_RW		0x002ull
 #define PTE_PS		0x080ull
 #define PTE_ADDR	0x000ffffffffff000ull
 #define PTE_KERNEL_RW	0x63ull		/* P | RW | A | D */
@@ -78,63 +79,48 @@ static volatile u64 *l1_of(u32 va, u32 *l1_mfn)
 }
 
 /*
- * Point victim's L1 entry at gpa with flags: unmap it with update_va_mapping
- * (which also flushes its TLB entry), make the L1 page writable, then write
- * the entry directly, high half first.
+ * Try to point victim's L1 entry at gpa: every hypercall route is refused,
+ * so write the entry directly through the read-only mapping of the L1,
+ * which faults.
  */
-static void map_victim(u64 gpa, u64 flags)
+static void map_victim(u64 gpa)
 {
-	u32 va = (u32)victim, l1_mfn, l1_va;
+	u32 va = (u32)victim, l1_mfn;
 	volatile u64 *l1 = l1_of(va, &l1_mfn);
-	volatile u32 *pte;
+	struct mmu_update req = { ((u64)l1_mfn << 12) + ((va >> 12) & 511) * 8,
+				  gpa | PTE_KERNEL_RW };
+	volatile u32 *pte = (volatile u32 *)&l1[(va >> 12) & 511];
 	long r;
 
-	l1_va = (u32)l1;
 	printf("bad_memory: victim va 0x%08x, its L1: mfn 0x%x at va 0x%08x, pt_base 0x%08x\n",
-	       va, l1_mfn, l1_va, start_info->pt_base);
-	r = update_va_mapping(va, 0, UVMF_INVLPG);
-	if (r)
-		fail("update_va_mapping(victim, 0) refused");
-	r = update_va_mapping(l1_va, ((u64)l1_mfn << 12) | PTE_USER_RW, UVMF_INVLPG);
-	printf("bad_memory: update_va_mapping(0x%08x, L1 writable) = %d\n", l1_va, (int)r);
-	if (r)
-		fail("could not make the L1 writable");
-	pte = (volatile u32 *)&l1[(va >> 12) & 511];
+	       va, l1_mfn, (u32)l1, start_info->pt_base);
+	r = update_va_mapping(va, gpa | PTE_KERNEL_RW, UVMF_INVLPG);
+	printf("bad_memory: mapping guest-physical 0x%x%08x\n", (u32)(gpa >> 32), (u32)gpa);
+	printf("bad_memory: update_va_mapping(victim) = %d\n", (int)r);
+	if (r != -XEN_EPERM)
+		fail("update_va_mapping did not refuse the frame with -EPERM");
+	r = mmu_update(&req, 1, NULL, DOMID_SELF);
+	printf("bad_memory: mmu_update(victim's entry) = %d\n", (int)r);
+	if (r != -XEN_EPERM)
+		fail("mmu_update did not refuse the frame with -EPERM");
+	r = update_va_mapping((u32)l1, ((u64)l1_mfn << 12) | PTE_USER_RW, UVMF_INVLPG);
+	printf("bad_memory: update_va_mapping(0x%08x, L1 writable) = %d\n", (u32)l1, (int)r);
+	if (r != -XEN_EBUSY)
+		fail("mapping the L1 writable was not refused with -EBUSY");
+	printf("bad_memory: writing the read-only PTE at 0x%08x\n", (u32)pte);
+	pte[0] = (u32)gpa | (u32)PTE_KERNEL_RW;
 	pte[1] = (u32)(gpa >> 32);
-	pte[0] = (u32)gpa | (u32)flags;
-	printf("bad_memory: PTE of 0x%08x now 0x%08x%08x\n", va, pte[1], pte[0]);
+	fail("wrote a page table through its read-only mapping");
 }
 
 static void mode_outside(void)
 {
-	u32 v;
-
-	/* The hypercall itself refuses this frame. */
-	if (update_va_mapping((u32)victim, OUTSIDE_GPA | PTE_KERNEL_RW, UVMF_INVLPG) !=
-	    -XEN_EINVAL)
-		fail("update_va_mapping accepted a frame beyond RAM");
-	map_victim(OUTSIDE_GPA, PTE_KERNEL_RW);
-	printf("bad_memory: reading guest-physical 0x%x through va 0x%08x\n",
-	       (u32)OUTSIDE_GPA, (u32)victim);
-	v = *(volatile u32 *)victim;
-	printf("bad_memory: FAIL: read 0x%x from outside the guest's memory\n", v);
+	map_victim(OUTSIDE_GPA);
 }
 
 static void mode_hvwrite(void)
 {
-	u64 gpa = HV_GPA_BASE + HV_FRAME_GDT0 * PAGE_SIZE;
-	u64 desc;
-
-	map_victim(gpa, PTE_KERNEL_RW);
-	desc = *(volatile u64 *)(victim + 3 * 8);
-	printf("bad_memory: read 0x%08x%08x through the writable mapping\n",
-	       (u32)(desc >> 32), (u32)desc);
-	if (desc != FLAT_CS_DESC)
-		fail("the mapped frame does not hold the flat ring-1 CS descriptor");
-	printf("bad_memory: writing hypervisor page 0x%x%08x\n", (u32)(gpa >> 32), (u32)gpa);
-	*(volatile u32 *)(victim + 3 * 8) = 0;
-	printf("bad_memory: FAIL: wrote a hypervisor page (now 0x%08x%08x)\n",
-	       ((volatile u32 *)victim)[7], ((volatile u32 *)victim)[6]);
+	map_victim(HV_GPA_BASE + HV_FRAME_GDT0 * PAGE_SIZE);
 }
 
 /* The faulting store, at a known address. */

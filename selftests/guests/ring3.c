@@ -62,7 +62,7 @@ void test_main(void)
 	CHECK_EQ(update_va_mapping((u32)scratch,
 				   ((u64)(start_info->nr_pages + 0x100) << 12) | 0x63,
 				   UVMF_INVLPG),
-		 -XEN_EINVAL, "update_va_mapping_frame_beyond_ram_einval");
+		 -XEN_EPERM, "update_va_mapping_frame_beyond_ram_eperm");
 	CHECK(scratch[0] == 0x12345678, "refused_update_left_mapping_alone");
 
 	for (ok = 1, va = (u32)user_text_start; va < (u32)user_text_end; va += PAGE_SIZE)

@@ -86,7 +86,18 @@ static inline long update_va_mapping(u32 va, u64 pte, u32 flags)
 	return hypercall(__HYPERVISOR_update_va_mapping, va, (u32)pte,
 			 (u32)(pte >> 32), flags, 0);
 }
-#define UVMF_INVLPG	2u
+
+static inline long mmu_update(const struct mmu_update *req, u32 count, u32 *done,
+			      u32 foreigndom)
+{
+	return hypercall(__HYPERVISOR_mmu_update, req, count, done, foreigndom, 0);
+}
+
+static inline long mmuext_op(const struct mmuext_op *op, u32 count, u32 *done,
+			     u32 foreigndom)
+{
+	return hypercall(__HYPERVISOR_mmuext_op, op, count, done, foreigndom, 0);
+}
 
 static inline u32 read_cs(void)
 {

@@ -25,6 +25,7 @@ void fixture_setup(void)
 	for (i = 0; i <= FX_RAM_FRAMES; i++)
 		fx.frames[i] = fx.ram + i * 4096ul;
 	fx.vm.mem.frames = fx.frames;
+	fx.vm.frame_table = fx.frame_table;
 	fx.vm.mem.nr_ram_frames = FX_RAM_FRAMES;
 	fx.vm.mem.nr_frames = FX_RAM_FRAMES + 1;
 	fx.vm.shared_info_gfn = FX_RAM_FRAMES;
@@ -43,7 +44,9 @@ void fixture_setup(void)
 	for (i = 0; i < 1024; i++)
 		set_pte(l1, i, ((u64)i << 12) | 0x23);
 	set_pte(l1, FX_RO_VA >> 12, FX_RO_VA | 0x21);
-	set_pte(l2, FX_BIGPAGE_VA >> 21, FX_BIGPAGE_VA | 0xE7);
+	/* Page-table pages are mapped read-only, as the domain builder does. */
+	for (i = 0; i < 7; i++)
+		set_pte(l1, (FX_L3_GPA >> 12) + i, (FX_L3_GPA + i * 0x1000) | 0x21);
 
 	fx.v.vm = &fx.vm;
 	fx.v.run = &fx.run;
@@ -58,6 +61,13 @@ void fixture_setup(void)
 	pvmx_vcpu_events_init(&fx.v);
 	for (i = 0; i < 4; i++)
 		fx.data_segs[i] = FLAT_RING1_DS;
+	if (pvmx_mm_boot_baseptr(&fx.v, FX_L3_GPA))
+		abort();
+	pvmx_mm_before_entry(&fx.v);
+	fx.flushes = 0;
+	fx.baseptr_loads = 0;
+	/* Xen refuses superpages in guest L2s; hardware (and gmem) still walk them. */
+	set_pte(l2, FX_BIGPAGE_VA >> 21, FX_BIGPAGE_VA | 0xE7);
 }
 
 void fixture_teardown(void)
@@ -184,6 +194,12 @@ void pvmx_arch_desc_changed(struct pvmx_vcpu_core *v)
 {
 	(void)v;
 	fx.desc_changed++;
+}
+
+void pvmx_arch_load_baseptr(struct pvmx_vcpu_core *v)
+{
+	(void)v;
+	fx.baseptr_loads++;
 }
 
 /* Xen's slots as the fixture has them: empty, except a marker in slot 511. */

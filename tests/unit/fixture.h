@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A fake guest for the core: RAM frames in host memory, PAE tables mapping
- * the first 4 MiB 1:1 (one page read-only, one 2 MiB page above), a vCPU.
+ * the first 4 MiB 1:1 (one page and the page tables read-only), validated
+ * and pinned as Xen's builder leaves them, a 2 MiB page above planted behind
+ * the validator's back (gmem must still walk one), a vCPU.
  */
 #ifndef PVMX_UNIT_FIXTURE_H
 #define PVMX_UNIT_FIXTURE_H
@@ -9,7 +11,9 @@
 #include "core.h"
 
 #define FX_RAM_FRAMES	2048u		/* 8 MiB */
-#define FX_L3_GPA	0x100000u
+#define FX_L3_GPA	0x100000u	/* L3, then 4 L2s, then 2 L1s */
+#define FX_L2_GPA	0x101000u	/* under L3 slot 0 */
+#define FX_L1_GPA	0x105000u	/* maps 0..2 MiB */
 #define FX_RO_VA	0x300000u	/* mapped read-only */
 #define FX_BIGPAGE_VA	0x400000u	/* a 2 MiB page mapping gpa 0x400000 */
 /* What pvmx_arch_fill_hv_l2() writes into L2 slot 511 in the fixture. */
@@ -26,6 +30,8 @@ struct fixture {
 	struct pvmx_vcpu_core v;
 	struct pvmx_run run;
 	void *frames[FX_RAM_FRAMES + 1];
+	struct pvmx_frame frame_table[FX_RAM_FRAMES];
+	int baseptr_loads;
 	unsigned char *ram;
 	int flushes;
 	unsigned int preempt_every;	/* preempt_pending() true every Nth call */

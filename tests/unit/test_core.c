@@ -229,44 +229,6 @@ static void sched_op_compat_by_value(void)
 	CHECK_EQ(fx_eax(), XEN_ERR(XEN_ENOSYS));
 }
 
-static void update_va_mapping_checks(void)
-{
-	u64 pte;
-
-	/* Map va 0x7000 to frame 0x42, invlpg. */
-	fx_hypercall(__HYPERVISOR_update_va_mapping, 0x7000, (0x42 << 12) | 0x67, 0, 2, 0);
-	CHECK_EQ(fx_eax(), 0);
-	memcpy(&pte, fx_gpa(0x105000 + 7 * 8), 8);
-	CHECK_EQ(pte, (0x42 << 12) | 0x67);
-	CHECK_EQ(fx.flushes, 1);
-	CHECK_EQ(fx.last_flush_va, 0x7000);
-	CHECK(fx.last_flush_one);
-
-	fx_hypercall(__HYPERVISOR_update_va_mapping, XEN_HYPERVISOR_VIRT_START, 0x42023, 0, 0, 0);
-	CHECK_EQ(fx_eax(), XEN_ERR(XEN_EINVAL));
-	fx_hypercall(__HYPERVISOR_update_va_mapping, 0x7000, (FX_RAM_FRAMES + 1) << 12 | 1, 0, 0, 0);
-	CHECK_EQ(fx_eax(), XEN_ERR(XEN_EINVAL));
-	fx_hypercall(__HYPERVISOR_update_va_mapping, 0x7000, 0x42023, 0x00100000, 0, 0);
-	CHECK_EQ(fx_eax(), XEN_ERR(XEN_EINVAL));
-	fx_hypercall(__HYPERVISOR_update_va_mapping, FX_UNMAPPED_VA, 0x42023, 0, 0, 0);
-	CHECK_EQ(fx_eax(), XEN_ERR(XEN_EINVAL));
-	/* The shared_info frame (right after RAM) may be mapped. */
-	fx_hypercall(__HYPERVISOR_update_va_mapping, 0x8000, (FX_RAM_FRAMES << 12) | 0x23, 0, 1, 0);
-	CHECK_EQ(fx_eax(), 0);
-	CHECK(!fx.last_flush_one);
-	/* Unmapping takes effect. */
-	fx_hypercall(__HYPERVISOR_update_va_mapping, 0x7000, 0, 0, 0, 0);
-	CHECK_EQ(fx_eax(), 0);
-	{
-		char c;
-
-		CHECK_EQ(pvmx_copy_from_guest(&fx.v, &c, 0x7000, 1), -XEN_EFAULT);
-	}
-	/* A vCPU-mask pointer that faults. */
-	fx_hypercall(__HYPERVISOR_update_va_mapping, 0x7000, 0x42023, 0, FX_UNMAPPED_VA | 2, 0);
-	CHECK_EQ(fx_eax(), XEN_ERR(XEN_EFAULT));
-}
-
 static void hypercall_page_layout(void)
 {
 	static const u8 slot1[] = { 0xB8, 1, 0, 0, 0, 0xCD, 0x82, 0xC3, 0xCC };
@@ -306,7 +268,6 @@ const struct unit_test core_tests[] = {
 	UNIT_TEST(xen_version_values),
 	UNIT_TEST(sched_op_yield_and_shutdown),
 	UNIT_TEST(sched_op_compat_by_value),
-	UNIT_TEST(update_va_mapping_checks),
 	UNIT_TEST(hypercall_page_layout),
 	UNIT_TEST(crash_records_reason),
 	{ NULL, NULL },
@@ -315,7 +276,7 @@ const struct unit_test core_tests[] = {
 int main(void)
 {
 	const struct unit_test *const suites[] = { core_tests, trap_tests, event_tests,
-						     stats_tests, emulate_tests, desc_tests };
+						     stats_tests, emulate_tests, desc_tests, mm_tests };
 	unsigned int s, i, n = 0, passed = 0, failed = 0;
 
 	for (s = 0; s < ARRAY_SIZE(suites); s++)

@@ -125,8 +125,18 @@ static void check_descriptor_system_descriptors(void)
 }
 
 /* Guest GDT frames at GDT0/GDT1, listed at LIST_VA. */
+/* Descriptor frames may not be mapped writable (page types): map gpa read-only. */
+static void map_read_only(u32 gpa)
+{
+	fx_hypercall(__HYPERVISOR_update_va_mapping, gpa, gpa | PVMX_PTE_P | PVMX_PTE_A, 0,
+		     UVMF_INVLPG, 0);
+	CHECK_EQ(fx_eax(), 0);
+}
+
 static void setup_gdt_frames(void)
 {
+	map_read_only(GDT0_GPA);
+	map_read_only(GDT1_GPA);
 	memset(fx_gpa(GDT0_GPA), 0, 8192);
 	desc_at(GDT0_GPA)[1] = mkdesc(0, 0xFFFFF, CODE_DPL0, G_D);
 	desc_at(GDT0_GPA)[2] = mkdesc(0x10000, 0xFFF, DATA_DPL1, 0x4);
@@ -294,6 +304,7 @@ static void set_ldt_records_and_maps_on_use(void)
 {
 	u64 d;
 
+	map_read_only(LDT_VA);
 	memset(fx_gpa(LDT_VA), 0, 4096);
 	desc_at(LDT_VA)[1] = mkdesc(0x60000, 0xFF, DATA_DPL0, 0x4);
 	desc_at(LDT_VA)[2] = mkdesc(0x1000, 0x67, 0x89, 0);	/* refused when mapped */
@@ -337,8 +348,10 @@ static void ldt_fault_maps_or_reflects(void)
 	fx.v.trap_ctxt[14].address = HANDLER;
 	fx.v.trap_ctxt[14].cs = FLAT_RING1_CS;
 	fx.v.cpu.gpr[PVMX_ESP] = STACK_TOP;
+	map_read_only(LDT_VA);
+	fx.v.cpu.eip = 0x1000;		/* where the hypercall above left it */
 	memset(fx_gpa(LDT_VA), 0, 4096);
-	memset(fx_gpa(0x105000 + ((LDT_VA + 4096) >> 12) * 8), 0, 8);	/* not present */
+	memset(fx_gpa(FX_L1_GPA + ((LDT_VA + 4096) >> 12) * 8), 0, 8);	/* not present */
 	CHECK_EQ(pvmx_set_ldt(&fx.v, LDT_VA, 600), 0);
 
 	/* A mappable page: mapped, the access is retried. */

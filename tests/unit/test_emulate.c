@@ -21,7 +21,6 @@
 #define UD_HANDLER	0x00060600u
 #define PF_HANDLER	0x00141400u
 #define DB_HANDLER	0x00010100u
-#define FX_L1_GPA	(FX_L3_GPA + 0x5000)
 
 static u32 rd32(u32 va)
 {

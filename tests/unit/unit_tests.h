@@ -8,4 +8,5 @@ extern const struct unit_test event_tests[];
 extern const struct unit_test stats_tests[];
 extern const struct unit_test emulate_tests[];
 extern const struct unit_test desc_tests[];
+extern const struct unit_test mm_tests[];
 #endif

@@ -183,9 +183,10 @@ struct pvmx_stats {
 /*
  * The guest's user-visible state.  Segment selectors must name the flat
  * selectors (FLAT_RING1_CS/DS, FLAT_RING3_CS/DS) or be null (data only).
- * cr3 is the guest-physical address of the PAE L3 (32-byte aligned, in RAM);
- * its slot 3 must point at an L2 in RAM, whose entries 428..511 the
- * hypervisor owns.  eflags: IF and bit 1 are forced on; IOPL, NT, RF, VM,
+ * cr3 is the guest-physical address of the PAE L3 (page aligned, in RAM);
+ * the tables must pass Xen's validation (slot 3 present, page-table pages
+ * mapped read-only, ...) and the L3 is pinned; entries 428..511 of the L2
+ * under slot 3 are the hypervisor's.  eflags: IF and bit 1 are forced on; IOPL, NT, RF, VM,
  * VIF, VIP and reserved bits are refused.
  */
 struct pvmx_regs {

@@ -1,0 +1,583 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Page types and the page-table hypercalls (mm.c), with Xen's exact results.
+ * The fixture boots like a domain built by Xen: L3 0x100 pinned and loaded,
+ * L2s 0x101..0x104 (0x104 is the pae_xen_l2), L1s 0x105/0x106 mapping
+ * 0..4 MiB with the page-table pages read-only.
+ */
+#include <pthread.h>
+#include "harness.h"
+#include "fixture.h"
+#include "unit_tests.h"
+
+#define XEN_ERR(e)	((u32)-(e))
+#define REQ_VA		0x200000u	/* request lists */
+#define DONE_VA		0x201000u	/* the *done word */
+#define MASK_VA		0x202000u	/* a vCPU mask */
+#define L3_MFN		0x100u
+#define XEN_L2_MFN	0x104u
+#define L1_MFN		0x105u
+#define SPARE		0x500u		/* frames from here on are unmapped and untyped */
+#define RW_PTE		0x23ull		/* P | RW | A */
+#define RO_PTE		0x21ull
+
+static struct pvmx_frame *frame(u32 mfn)
+{
+	return &fx.frame_table[mfn];
+}
+
+static u64 rd64(u64 gpa)
+{
+	u64 v;
+
+	memcpy(&v, fx_gpa(gpa), 8);
+	return v;
+}
+
+static void wr64(u64 gpa, u64 v)
+{
+	memcpy(fx_gpa(gpa), &v, 8);
+}
+
+static u32 rd32(u64 gpa)
+{
+	u32 v;
+
+	memcpy(&v, fx_gpa(gpa), 4);
+	return v;
+}
+
+static u64 pte(u32 mfn, u64 flags)
+{
+	return ((u64)mfn << 12) | flags;
+}
+
+/* One mmu_update request; returns the hypercall's result. */
+static u32 mmu(u64 ptr, u64 val, u32 foreigndom)
+{
+	wr64(REQ_VA, ptr);
+	wr64(REQ_VA + 8, val);
+	fx_hypercall(__HYPERVISOR_mmu_update, REQ_VA, 1, DONE_VA, foreigndom, 0);
+	return fx_eax();
+}
+
+static u32 ext(u32 cmd, u32 arg1, u32 arg2)
+{
+	u32 op[3] = { cmd, arg1, arg2 };
+
+	memcpy(fx_gpa(REQ_VA), op, sizeof(op));
+	fx_hypercall(__HYPERVISOR_mmuext_op, REQ_VA, 1, 0, DOMID_SELF, 0);
+	return fx_eax();
+}
+
+static void put_op(u32 index, u32 cmd)
+{
+	u32 op[3] = { cmd, 0, 0 };
+
+	memcpy(fx_gpa(REQ_VA + index * 12), op, sizeof(op));
+}
+
+static u32 uvm(u32 va, u64 val, u32 flags)
+{
+	fx_hypercall(__HYPERVISOR_update_va_mapping, va, (u32)val, (u32)(val >> 32), flags, 0);
+	return fx_eax();
+}
+
+/* An L1 at mfn mapping frame `target` with flags in slot 0. */
+static void make_l1(u32 mfn, u32 target, u64 flags)
+{
+	memset(fx_gpa((u64)mfn << 12), 0, 4096);
+	wr64((u64)mfn << 12, pte(target, flags));
+}
+
+static void boot_tables_are_typed_and_pinned(void)
+{
+	CHECK_EQ(frame(L3_MFN)->type, PVMX_PGT_L3);
+	CHECK_EQ(frame(L3_MFN)->type_count, 2);		/* pin + the vCPU's base */
+	CHECK(frame(L3_MFN)->flags & PVMX_FRAME_PINNED);
+	CHECK_EQ(frame(0x101)->type, PVMX_PGT_L2);
+	CHECK(!(frame(0x101)->flags & PVMX_FRAME_PAE_XEN_L2));
+	CHECK(frame(XEN_L2_MFN)->flags & PVMX_FRAME_PAE_XEN_L2);
+	CHECK_EQ(frame(L1_MFN)->type, PVMX_PGT_L1);
+	CHECK_EQ(frame(0x42)->type, PVMX_PGT_WRITABLE);
+	CHECK_EQ(frame(0x42)->type_count, 1);
+	CHECK_EQ(frame(0x300)->type_count, 0);		/* mapped read-only */
+	/* Xen's slots filled, compat's L3 bits added, PDPTEs masked. */
+	CHECK_EQ(rd64(((u64)XEN_L2_MFN << 12) + 511 * 8), FX_HV_L2_MARKER);
+	CHECK_EQ(rd64(FX_L3_GPA), 0x101000 | 0x67);
+	CHECK_EQ(fx.v.cpu.pdpte[0], 0x101001);
+	CHECK_EQ(fx.v.cpu.cr3, FX_L3_GPA);
+	CHECK(fx.v.base_ref);
+}
+
+static void boot_refuses_bad_tables(void)
+{
+	struct pvmx_vcpu_core v1 = { .vm = &fx.vm };
+
+	/* Not page aligned, beyond RAM. */
+	CHECK_EQ(pvmx_mm_boot_baseptr(&v1, FX_L3_GPA + 32), -XEN_EINVAL);
+	CHECK_EQ(pvmx_mm_boot_baseptr(&v1, (u64)FX_RAM_FRAMES << 12), -XEN_EINVAL);
+	/* An L3 whose slot 3 is missing. */
+	memset(fx_gpa(0x510000), 0, 4096);
+	wr64(0x510000, pte(0x101, 1));
+	CHECK_EQ(pvmx_mm_boot_baseptr(&v1, 0x510000), -XEN_EINVAL);
+	CHECK_EQ(frame(0x510)->type_count, 0);
+	CHECK_EQ(frame(0x101)->type_count, 1);		/* unwound */
+	/* The same L3 again: pinned already, just loaded. */
+	CHECK_EQ(pvmx_mm_boot_baseptr(&v1, FX_L3_GPA), 0);
+	CHECK_EQ(frame(L3_MFN)->type_count, 3);
+}
+
+static void update_va_mapping_checks(void)
+{
+	/* Map va 0x7000 to frame 0x42, invlpg. */
+	CHECK_EQ(uvm(0x7000, pte(0x42, 0x67), UVMF_INVLPG), 0);
+	CHECK_EQ(rd64(FX_L1_GPA + 7 * 8), pte(0x42, 0x67));
+	CHECK_EQ(frame(0x42)->type_count, 2);
+	CHECK_EQ(frame(7)->type_count, 0);
+	CHECK_EQ(fx.flushes, 1);
+	CHECK_EQ(fx.last_flush_va, 0x7000);
+	CHECK(fx.last_flush_one);
+	CHECK_EQ(fx.v.pt_generation != 0, 1);
+
+	CHECK_EQ(uvm(XEN_HYPERVISOR_VIRT_START, 0x42023, 0), XEN_ERR(XEN_EINVAL));
+	/* A frame the VM does not have: Xen's "attempt to map I/O space". */
+	CHECK_EQ(uvm(0x7000, pte(FX_RAM_FRAMES + 1, 1), 0), XEN_ERR(XEN_EPERM));
+	/* Reserved bits, cache attributes. */
+	CHECK_EQ(uvm(0x7000, 0x0010000000042023ULL, 0), XEN_ERR(XEN_EINVAL));
+	CHECK_EQ(uvm(0x7000, pte(0x42, RW_PTE | PVMX_PTE_PCD), 0), XEN_ERR(XEN_EINVAL));
+	/* No L1 there. */
+	CHECK_EQ(uvm(FX_UNMAPPED_VA, 0x42023, 0), XEN_ERR(XEN_EINVAL));
+	/* The shared_info frame (right after RAM) may be mapped writable. */
+	CHECK_EQ(uvm(0x8000, pte(FX_RAM_FRAMES, RW_PTE), UVMF_TLB_FLUSH), 0);
+	CHECK(!fx.last_flush_one);
+	/* Unmapping drops the writable reference and takes effect. */
+	CHECK_EQ(uvm(0x7000, 0, 0), 0);
+	CHECK_EQ(frame(0x42)->type_count, 1);
+	{
+		char c;
+
+		CHECK_EQ(pvmx_copy_from_guest(&fx.v, &c, 0x7000, 1), -XEN_EFAULT);
+	}
+	/* A vCPU-mask pointer that faults: the update is done, the flush not. */
+	CHECK_EQ(uvm(0x7000, 0x42023, FX_UNMAPPED_VA | UVMF_INVLPG), XEN_ERR(XEN_EFAULT));
+	CHECK_EQ(rd64(FX_L1_GPA + 7 * 8), 0x42023);
+	/* With no flush type the mask is not read. */
+	CHECK_EQ(uvm(0x7000, 0x42021, FX_UNMAPPED_VA), 0);
+	/* The fast path: same frame, only A/D/US changing. */
+	CHECK_EQ(uvm(0x7000, 0x42061, 0), 0);
+	CHECK_EQ(frame(0x42)->type_count, 1);
+}
+
+static void page_tables_never_mapped_writable(void)
+{
+	/* Read-only is fine, writable is Xen's -EBUSY (could_not_pin). */
+	CHECK_EQ(uvm(0x7000, pte(L1_MFN, RO_PTE), 0), 0);
+	CHECK_EQ(uvm(0x7000, pte(L1_MFN, RW_PTE), 0), XEN_ERR(XEN_EBUSY));
+	CHECK_EQ(uvm(0x7000, pte(L3_MFN, RW_PTE), 0), XEN_ERR(XEN_EBUSY));
+	CHECK_EQ(rd64(FX_L1_GPA + 7 * 8), pte(L1_MFN, RO_PTE));
+	CHECK_EQ(mmu(FX_L1_GPA + 7 * 8, pte(XEN_L2_MFN, RW_PTE), DOMID_SELF), XEN_ERR(XEN_EBUSY));
+	CHECK_EQ(frame(L1_MFN)->type, PVMX_PGT_L1);
+	/* And a frame mapped writable cannot become a table. */
+	CHECK_EQ(ext(MMUEXT_PIN_L1_TABLE, 0x42, 0), XEN_ERR(XEN_EINVAL));
+	CHECK_EQ(frame(0x42)->type, PVMX_PGT_WRITABLE);
+}
+
+static void pin_and_unpin(void)
+{
+	u32 generation;
+
+	make_l1(SPARE, 0x42, RW_PTE);
+	CHECK_EQ(ext(MMUEXT_PIN_L1_TABLE, SPARE, 0), 0);
+	CHECK_EQ(frame(SPARE)->type, PVMX_PGT_L1);
+	CHECK(frame(SPARE)->flags & PVMX_FRAME_PINNED);
+	CHECK_EQ(frame(0x42)->type_count, 2);
+	CHECK_EQ(ext(MMUEXT_PIN_L1_TABLE, SPARE, 0), XEN_ERR(XEN_EINVAL));	/* already */
+	CHECK_EQ(ext(MMUEXT_PIN_L2_TABLE, SPARE, 0), XEN_ERR(XEN_EINVAL));	/* other type */
+	CHECK_EQ(frame(SPARE)->type_count, 1);
+	/* An L2 naming it; then the L1 unpinned stays typed through the L2. */
+	memset(fx_gpa(0x501000), 0, 4096);
+	wr64(0x501000, pte(SPARE, 0x67));
+	CHECK_EQ(ext(MMUEXT_PIN_L2_TABLE, 0x501, 0), 0);
+	CHECK_EQ(frame(SPARE)->type_count, 2);
+	CHECK_EQ(ext(MMUEXT_UNPIN_TABLE, SPARE, 0), 0);
+	CHECK_EQ(ext(MMUEXT_UNPIN_TABLE, SPARE, 0), XEN_ERR(XEN_EINVAL));	/* not pinned */
+	CHECK_EQ(frame(SPARE)->type_count, 1);
+	CHECK_EQ(frame(0x42)->type_count, 2);
+	/* Unpinning the L2 devalidates both: the L1's references go. */
+	generation = fx.v.mm_requests;
+	CHECK_EQ(ext(MMUEXT_UNPIN_TABLE, 0x501, 0), 0);
+	CHECK_EQ(frame(SPARE)->type_count, 0);
+	CHECK_EQ(frame(0x42)->type_count, 1);
+	CHECK(!(frame(SPARE)->flags & PVMX_FRAME_VALIDATED));
+	/* Now it may be mapped writable: a type change, so every vCPU flushes. */
+	CHECK_EQ(generation & PVMX_MM_FLUSH_TLB, 0);
+	CHECK_EQ(uvm(0x7000, pte(SPARE, RW_PTE), 0), 0);
+	CHECK_EQ(frame(SPARE)->type, PVMX_PGT_WRITABLE);
+	CHECK(fx.v.mm_requests & PVMX_MM_FLUSH_TLB);
+
+	CHECK_EQ(ext(MMUEXT_PIN_L4_TABLE, 0x600, 0), XEN_ERR(XEN_EINVAL));
+	CHECK_EQ(ext(MMUEXT_PIN_L1_TABLE, FX_RAM_FRAMES, 0), XEN_ERR(XEN_EINVAL));
+	CHECK_EQ(ext(MMUEXT_UNPIN_TABLE, FX_RAM_FRAMES + 5, 0), XEN_ERR(XEN_EINVAL));
+}
+
+static void validation_refusals(void)
+{
+	/* L1: reserved bits, a frame outside, a writable map of itself. */
+	make_l1(0x600, 0x42, RW_PTE | 0x0010000000000000ULL);
+	CHECK_EQ(ext(MMUEXT_PIN_L1_TABLE, 0x600, 0), XEN_ERR(XEN_EINVAL));
+	make_l1(0x600, FX_RAM_FRAMES + 7, RO_PTE);
+	CHECK_EQ(ext(MMUEXT_PIN_L1_TABLE, 0x600, 0), XEN_ERR(XEN_EPERM));
+	make_l1(0x600, 0x42, RW_PTE);
+	wr64(0x600000 + 8, pte(0x600, RW_PTE));
+	CHECK_EQ(ext(MMUEXT_PIN_L1_TABLE, 0x600, 0), XEN_ERR(XEN_EBUSY));
+	CHECK_EQ(frame(0x42)->type_count, 1);		/* slot 0 unwound */
+	CHECK_EQ(frame(0x600)->type_count, 0);
+	/* L2: a superpage, an L2 as L1, an L1 that fails its own checks. */
+	make_l1(0x601, 0x400, 0xE7);
+	CHECK_EQ(ext(MMUEXT_PIN_L2_TABLE, 0x601, 0), XEN_ERR(XEN_EINVAL));
+	make_l1(0x601, 0x101, 0x67);
+	CHECK_EQ(ext(MMUEXT_PIN_L2_TABLE, 0x601, 0), XEN_ERR(XEN_EINVAL));
+	make_l1(0x601, 0x600, 0x67);
+	CHECK_EQ(ext(MMUEXT_PIN_L2_TABLE, 0x601, 0), XEN_ERR(XEN_EBUSY));
+	/* L3: the pae_xen_l2 of another L3 cannot be shared. */
+	memset(fx_gpa(0x602000), 0, 4096);
+	wr64(0x602000 + 3 * 8, pte(XEN_L2_MFN, 1));
+	CHECK_EQ(ext(MMUEXT_PIN_L3_TABLE, 0x602, 0), XEN_ERR(XEN_EINVAL));
+	CHECK_EQ(frame(XEN_L2_MFN)->type_count, 1);
+	/* L3: an L2 used as a plain L2 cannot be slot 3's. */
+	memset(fx_gpa(0x603000), 0, 4096);
+	wr64(0x603000 + 3 * 8, pte(0x101, 1));
+	CHECK_EQ(ext(MMUEXT_PIN_L3_TABLE, 0x603, 0), XEN_ERR(XEN_EINVAL));
+	/* L3: flags compat Xen refuses (PWT, NX). */
+	memset(fx_gpa(0x604000), 0, 4096);
+	wr64(0x604000 + 3 * 8, pte(0x605, 1 | PVMX_PTE_PWT));
+	CHECK_EQ(ext(MMUEXT_PIN_L3_TABLE, 0x604, 0), XEN_ERR(XEN_EINVAL));
+	wr64(0x604000 + 3 * 8, pte(0x605, 1) | PVMX_PTE_NX);
+	CHECK_EQ(ext(MMUEXT_PIN_L3_TABLE, 0x604, 0), XEN_ERR(XEN_EINVAL));
+}
+
+static void new_baseptr_switches_trees(void)
+{
+	/* A second tree: its own pae_xen_l2, slot 0 sharing L2 0x101. */
+	memset(fx_gpa(0x605000), 0xAB, 4096);		/* junk Xen clears: slots 4..511 */
+	memset(fx_gpa(0x605000), 0, 32);
+	memset(fx_gpa(0x606000), 0, 4096);
+	wr64(0x605000, pte(0x101, 1));
+	wr64(0x605000 + 3 * 8, pte(0x606, 1));
+	CHECK_EQ(ext(MMUEXT_NEW_BASEPTR, 0x605, 0), 0);
+	CHECK_EQ(fx.v.cpu.cr3, 0x605000);
+	CHECK_EQ(fx.v.cpu.pdpte[3], 0x606001);
+	CHECK_EQ(fx.v.cpu.pdpte[1], 0);
+	CHECK_EQ(rd64(0x605000 + 4 * 8), 0);
+	CHECK_EQ(rd64(0x606000 + 511 * 8), FX_HV_L2_MARKER);
+	CHECK_EQ(frame(0x605)->type_count, 1);
+	CHECK_EQ(frame(L3_MFN)->type_count, 1);		/* only the pin now */
+	CHECK_EQ(frame(0x101)->type_count, 2);
+	CHECK(fx.v.mm_requests & PVMX_MM_LOAD_BASE);
+	pvmx_mm_before_entry(&fx.v);
+	CHECK_EQ(fx.baseptr_loads, 1);
+	CHECK_EQ(fx.v.mm_requests, 0);
+	/* Not an L3 / not RAM. */
+	CHECK_EQ(ext(MMUEXT_NEW_BASEPTR, L1_MFN, 0), XEN_ERR(XEN_EINVAL));
+	CHECK_EQ(ext(MMUEXT_NEW_BASEPTR, FX_RAM_FRAMES, 0), XEN_ERR(XEN_EINVAL));
+	CHECK_EQ(fx.v.cpu.cr3, 0x605000);
+	/* Back: the unpinned second tree goes away entirely. */
+	CHECK_EQ(ext(MMUEXT_NEW_BASEPTR, L3_MFN, 0), 0);
+	CHECK_EQ(frame(0x605)->type_count, 0);
+	CHECK_EQ(frame(0x606)->type_count, 0);
+	CHECK_EQ(frame(0x101)->type_count, 1);
+	/* Now it can be written as plain memory. */
+	CHECK_EQ(mmu(0x606000, 0x1234, DOMID_SELF), 0);
+	CHECK_EQ(rd64(0x606000), 0x1234);
+}
+
+static void mmu_update_entries(void)
+{
+	u64 l2_slot = ((u64)XEN_L2_MFN << 12);
+
+	/* L1 entry, with done. */
+	CHECK_EQ(mmu(FX_L1_GPA + 7 * 8, pte(0x42, RW_PTE), DOMID_SELF), 0);
+	CHECK_EQ(rd64(FX_L1_GPA + 7 * 8), pte(0x42, RW_PTE));
+	CHECK_EQ(rd32(DONE_VA), 1);
+	CHECK_EQ(frame(0x42)->type_count, 2);
+	/* PRESERVE_AD keeps A/D the CPU set. */
+	wr64(FX_L1_GPA + 7 * 8, pte(0x42, RW_PTE | PVMX_PTE_D));
+	CHECK_EQ(mmu((FX_L1_GPA + 7 * 8) | MMU_PT_UPDATE_PRESERVE_AD, pte(0x42, 0x03),
+		     DOMID_SELF), 0);
+	CHECK_EQ(rd64(FX_L1_GPA + 7 * 8), pte(0x42, 0x63));
+	CHECK_EQ(mmu((FX_L1_GPA + 7 * 8) | MMU_PT_UPDATE_NO_TRANSLATE, 0, DOMID_SELF), 0);
+	CHECK_EQ(frame(0x42)->type_count, 1);
+	/* A frame not the VM's, an unknown command. */
+	CHECK_EQ(mmu((u64)(FX_RAM_FRAMES + 3) << 12, 0, DOMID_SELF), XEN_ERR(XEN_EINVAL));
+	CHECK_EQ(mmu(FX_L1_GPA | 5, 0, DOMID_SELF), XEN_ERR(XEN_ENOSYS));
+	CHECK_EQ(rd32(DONE_VA), 0);
+	/* Xen's slots of the pae_xen_l2: -EPERM; the slot below is the guest's. */
+	CHECK_EQ(mmu(l2_slot + 428 * 8, 0, DOMID_SELF), XEN_ERR(XEN_EPERM));
+	CHECK_EQ(mmu(l2_slot + 511 * 8, 0, DOMID_SELF), XEN_ERR(XEN_EPERM));
+	CHECK_EQ(rd64(l2_slot + 511 * 8), FX_HV_L2_MARKER);
+	make_l1(SPARE, 0x42, RO_PTE);
+	CHECK_EQ(mmu(l2_slot + 427 * 8, pte(SPARE, 0x67), DOMID_SELF), 0);
+	CHECK_EQ(frame(SPARE)->type, PVMX_PGT_L1);
+	CHECK_EQ(mmu(l2_slot + 427 * 8, pte(SPARE, 0xE7), DOMID_SELF), XEN_ERR(XEN_EINVAL));
+	/* L3: slot 3 and beyond refused; slot 1 reloads the PDPTEs. */
+	CHECK_EQ(mmu(FX_L3_GPA + 3 * 8, pte(0x606, 1), DOMID_SELF), XEN_ERR(XEN_EINVAL));
+	CHECK_EQ(mmu(FX_L3_GPA + 4 * 8, 0, DOMID_SELF), XEN_ERR(XEN_EINVAL));
+	pvmx_mm_before_entry(&fx.v);
+	CHECK_EQ(mmu(FX_L3_GPA + 1 * 8, 0, DOMID_SELF), 0);
+	CHECK_EQ(fx.v.cpu.pdpte[1], 0);
+	CHECK_EQ(frame(0x102)->type_count, 0);
+	CHECK(fx.v.mm_requests & PVMX_MM_LOAD_BASE);
+	CHECK_EQ(mmu(FX_L3_GPA + 1 * 8, pte(0x102, 1), DOMID_SELF), 0);
+	CHECK_EQ(rd64(FX_L3_GPA + 8), pte(0x102, 0x67));
+	CHECK_EQ(fx.v.cpu.pdpte[1], 0x102001);
+	/* A descriptor page takes no plain writes. */
+	CHECK_EQ(pvmx_get_page_type(&fx.vm, 0x700, PVMX_PGT_SEG_DESC), 0);
+	CHECK_EQ(mmu(0x700000, 1, DOMID_SELF), XEN_ERR(XEN_EINVAL));
+	CHECK_EQ(uvm(0x7000, pte(0x700, RW_PTE), 0), XEN_ERR(XEN_EBUSY));
+	pvmx_put_page_type(&fx.vm, 0x700);
+	CHECK_EQ(frame(0x700)->type_count, 0);
+}
+
+static void mmu_update_domains(void)
+{
+	CHECK_EQ(mmu(FX_L1_GPA + 7 * 8, 0, fx.vm.domid), XEN_ERR(XEN_ESRCH));	/* itself */
+	CHECK_EQ(mmu(FX_L1_GPA + 7 * 8, 0, 9), XEN_ERR(XEN_ESRCH));
+	CHECK_EQ(mmu(FX_L1_GPA + 7 * 8, 0, DOMID_IO), XEN_ERR(XEN_EPERM));
+	CHECK_EQ(mmu(FX_L1_GPA + 7 * 8, 0, DOMID_XEN), XEN_ERR(XEN_EPERM));
+	/* Page-table owner: ourselves + 1 is fine, others do not exist. */
+	CHECK_EQ(mmu(FX_L1_GPA + 7 * 8, 0, ((fx.vm.domid + 1) << 16) | DOMID_SELF), 0);
+	CHECK_EQ(mmu(FX_L1_GPA + 7 * 8, 0, (7u << 16) | DOMID_SELF), XEN_ERR(XEN_ESRCH));
+	fx_hypercall(__HYPERVISOR_mmuext_op, REQ_VA, 0, 0, fx.vm.domid, 0);
+	CHECK_EQ(fx_eax(), XEN_ERR(XEN_ESRCH));
+	fx_hypercall(__HYPERVISOR_mmuext_op, REQ_VA, 0, 0, DOMID_IO, 0);
+	CHECK_EQ(fx_eax(), XEN_ERR(XEN_EPERM));
+	fx_hypercall(__HYPERVISOR_update_va_mapping_otherdomain, 0x7000, 0x42023, 0, 0,
+		     DOMID_SELF);
+	CHECK_EQ(fx_eax(), 0);
+	fx_hypercall(__HYPERVISOR_update_va_mapping_otherdomain, 0x7000, 0, 0, 0, fx.vm.domid);
+	CHECK_EQ(fx_eax(), XEN_ERR(XEN_ESRCH));
+	fx_hypercall(__HYPERVISOR_update_va_mapping_otherdomain, 0x7000, 0, 0, 0, DOMID_XEN);
+	CHECK_EQ(fx_eax(), XEN_ERR(XEN_EPERM));
+	/* An unreadable request list. */
+	fx_hypercall(__HYPERVISOR_mmu_update, FX_UNMAPPED_VA, 1, DONE_VA, DOMID_SELF, 0);
+	CHECK_EQ(fx_eax(), XEN_ERR(XEN_EFAULT));
+}
+
+static void machphys_update(void)
+{
+	u32 m2p[16] = { 0 };
+
+	/* No M2P mapped: accepted, nothing to write. */
+	CHECK_EQ(mmu(((u64)5 << 12) | MMU_MACHPHYS_UPDATE, 9, DOMID_SELF), 0);
+	fx.vm.m2p = m2p;
+	fx.vm.nr_m2p = 16;
+	CHECK_EQ(mmu(((u64)5 << 12) | MMU_MACHPHYS_UPDATE, 0x100000009ULL, DOMID_SELF), 0);
+	CHECK_EQ(m2p[5], 9);
+	CHECK_EQ(mmu(((u64)(FX_RAM_FRAMES + 1) << 12) | MMU_MACHPHYS_UPDATE, 9, DOMID_SELF),
+		 XEN_ERR(XEN_EINVAL));
+	CHECK_EQ(mmu(((u64)5 << 12) | MMU_MACHPHYS_UPDATE, 9, DOMID_IO), XEN_ERR(XEN_EPERM));
+	fx.vm.m2p = NULL;
+	fx.vm.nr_m2p = 0;
+}
+
+static void mmu_update_continues(void)
+{
+	u32 i;
+
+	for (i = 0; i < 3; i++) {
+		wr64(REQ_VA + i * 16, FX_L1_GPA + (7 + i) * 8);
+		wr64(REQ_VA + i * 16 + 8, pte(0x40 + i, RO_PTE));
+	}
+	fx.preempt_every = 1;		/* preempt before every entry but the first */
+	fx_hypercall(__HYPERVISOR_mmu_update, REQ_VA, 3, DONE_VA, DOMID_SELF, 0);
+	CHECK_EQ(fx.v.cpu.eip, 0x1000);			/* re-executes int $0x82 */
+	CHECK_EQ(fx.v.cpu.gpr[PVMX_EBX], REQ_VA + 16);
+	CHECK_EQ(fx.v.cpu.gpr[PVMX_ECX], 2 | MMU_UPDATE_PREEMPTED);
+	CHECK_EQ(rd32(DONE_VA), 1);
+	CHECK_EQ(rd64(FX_L1_GPA + 7 * 8), pte(0x40, RO_PTE));
+	CHECK_EQ(rd64(FX_L1_GPA + 8 * 8), pte(8, RW_PTE));
+	fx.preempt_every = 0;
+	fx_hypercall(__HYPERVISOR_mmu_update, fx.v.cpu.gpr[PVMX_EBX], fx.v.cpu.gpr[PVMX_ECX],
+		     DONE_VA, DOMID_SELF, 0);
+	CHECK_EQ(fx_eax(), 0);
+	CHECK_EQ(rd32(DONE_VA), 3);
+	CHECK_EQ(rd64(FX_L1_GPA + 9 * 8), pte(0x42, RO_PTE));
+
+	/* mmuext_op the same way. */
+	for (i = 0; i < 3; i++)
+		put_op(i, MMUEXT_TLB_FLUSH_LOCAL);
+	fx.preempt_every = 1;
+	fx_hypercall(__HYPERVISOR_mmuext_op, REQ_VA, 3, DONE_VA, DOMID_SELF, 0);
+	CHECK_EQ(fx.v.cpu.gpr[PVMX_EBX], REQ_VA + 12);
+	CHECK_EQ(fx.v.cpu.gpr[PVMX_ECX], 2 | MMU_UPDATE_PREEMPTED);
+	CHECK_EQ(rd32(DONE_VA), 1);
+	fx.preempt_every = 0;
+	fx_hypercall(__HYPERVISOR_mmuext_op, fx.v.cpu.gpr[PVMX_EBX], fx.v.cpu.gpr[PVMX_ECX],
+		     DONE_VA, DOMID_SELF, 0);
+	CHECK_EQ(fx_eax(), 0);
+	CHECK_EQ(rd32(DONE_VA), 3);
+	/* An error stops the batch; done counts what ran. */
+	put_op(1, MMUEXT_FLUSH_CACHE);
+	fx_hypercall(__HYPERVISOR_mmuext_op, REQ_VA, 3, DONE_VA, DOMID_SELF, 0);
+	CHECK_EQ(fx_eax(), XEN_ERR(XEN_EACCES));
+	CHECK_EQ(rd32(DONE_VA), 1);
+}
+
+static void flushes_and_other_ops(void)
+{
+	struct pvmx_vcpu_core v1 = { .vm = &fx.vm, .id = 1 };
+	u32 mask;
+
+	fx.vm.vcpus[1] = &v1;
+	CHECK_EQ(ext(MMUEXT_TLB_FLUSH_LOCAL, 0, 0), 0);
+	CHECK_EQ(fx.flushes, 1);
+	CHECK(!fx.last_flush_one);
+	CHECK_EQ(ext(MMUEXT_INVLPG_LOCAL, 0x5000, 0), 0);
+	CHECK_EQ(fx.last_flush_va, 0x5000);
+	CHECK(fx.last_flush_one);
+	CHECK_EQ(v1.mm_requests, 0);
+	/* ALL: this vCPU now, the other before it runs again. */
+	CHECK_EQ(ext(MMUEXT_TLB_FLUSH_ALL, 0, 0), 0);
+	CHECK_EQ(fx.flushes, 3);
+	CHECK_EQ(v1.mm_requests, PVMX_MM_FLUSH_TLB);
+	v1.mm_requests = 0;
+	CHECK_EQ(ext(MMUEXT_INVLPG_ALL, 0x6000, 0), 0);
+	CHECK_EQ(v1.mm_requests, PVMX_MM_FLUSH_TLB);
+	v1.mm_requests = 0;
+	/* MULTI: only the vCPUs in the mask. */
+	mask = 2;
+	memcpy(fx_gpa(MASK_VA), &mask, 4);
+	CHECK_EQ(ext(MMUEXT_TLB_FLUSH_MULTI, 0, MASK_VA), 0);
+	CHECK_EQ(fx.flushes, 4);
+	CHECK_EQ(v1.mm_requests, PVMX_MM_FLUSH_TLB);
+	v1.mm_requests = 0;
+	mask = 1;
+	memcpy(fx_gpa(MASK_VA), &mask, 4);
+	CHECK_EQ(ext(MMUEXT_INVLPG_MULTI, 0x9000, MASK_VA), 0);
+	CHECK_EQ(fx.flushes, 5);
+	CHECK_EQ(fx.last_flush_va, 0x9000);
+	CHECK_EQ(v1.mm_requests, 0);
+	CHECK_EQ(ext(MMUEXT_TLB_FLUSH_MULTI, 0, FX_UNMAPPED_VA), XEN_ERR(XEN_EINVAL));
+	/* update_va_mapping's flavours. */
+	CHECK_EQ(uvm(0x7000, 0x42023, UVMF_INVLPG | UVMF_ALL), 0);
+	CHECK_EQ(v1.mm_requests, PVMX_MM_FLUSH_TLB);
+	v1.mm_requests = 0;
+	mask = 2;
+	memcpy(fx_gpa(MASK_VA), &mask, 4);
+	CHECK_EQ(uvm(0x7000, 0x42021, UVMF_TLB_FLUSH | MASK_VA), 0);
+	CHECK_EQ(v1.mm_requests, PVMX_MM_FLUSH_TLB);
+	/* A type change asks every vCPU. */
+	v1.mm_requests = 0;
+	CHECK_EQ(uvm(0x7000, 0, 0), 0);
+	make_l1(SPARE, 0x42, RO_PTE);
+	CHECK_EQ(uvm(0x7000, pte(SPARE, RW_PTE), 0), 0);	/* untyped -> writable */
+	CHECK_EQ(v1.mm_requests, 0);
+	CHECK_EQ(uvm(0x7000, 0, 0), 0);
+	CHECK_EQ(ext(MMUEXT_PIN_L1_TABLE, SPARE, 0), 0);	/* writable -> L1 */
+	CHECK_EQ(v1.mm_requests, PVMX_MM_FLUSH_TLB);
+
+	CHECK_EQ(ext(MMUEXT_FLUSH_CACHE, 0, 0), XEN_ERR(XEN_EACCES));
+	CHECK_EQ(ext(MMUEXT_FLUSH_CACHE_GLOBAL, 0, 0), XEN_ERR(XEN_EINVAL));
+	CHECK_EQ(ext(MMUEXT_MARK_SUPER, 0, 0), XEN_ERR(XEN_EOPNOTSUPP));
+	CHECK_EQ(ext(MMUEXT_UNMARK_SUPER, 0, 0), XEN_ERR(XEN_EOPNOTSUPP));
+	CHECK_EQ(ext(14, 0, 0), XEN_ERR(XEN_ENOSYS));
+	CHECK_EQ(ext(MMUEXT_NEW_USER_BASEPTR, 0, 0), XEN_ERR(XEN_ENOSYS));
+	fx.vm.vcpus[1] = NULL;
+}
+
+/* Another vCPU on the same L3: an L3 write reloads its PDPTEs too. */
+static void l3_write_reloads_every_vcpu_on_it(void)
+{
+	struct pvmx_vcpu_core v1 = { .vm = &fx.vm, .id = 1 };
+
+	fx.vm.vcpus[1] = &v1;
+	CHECK_EQ(pvmx_mm_boot_baseptr(&v1, FX_L3_GPA), 0);	/* pinned already: loaded */
+	CHECK_EQ(frame(L3_MFN)->type_count, 3);
+	pvmx_mm_before_entry(&v1);
+	CHECK_EQ(mmu(FX_L3_GPA + 2 * 8, 0, DOMID_SELF), 0);
+	CHECK_EQ(v1.cpu.pdpte[2], 0);
+	CHECK_EQ(fx.v.cpu.pdpte[2], 0);
+	CHECK_EQ(v1.mm_requests, PVMX_MM_LOAD_BASE);
+	CHECK(fx.v.mm_requests & PVMX_MM_LOAD_BASE);
+	/* A vCPU on another tree is left alone. */
+	v1.mm_requests = 0;
+	memset(fx_gpa(0x610000), 0, 4096);
+	memset(fx_gpa(0x611000), 0, 4096);
+	wr64(0x610000 + 3 * 8, pte(0x611, 1));
+	CHECK_EQ(pvmx_new_baseptr(&v1, 0x610), 0);
+	CHECK_EQ(frame(L3_MFN)->type_count, 2);
+	v1.mm_requests = 0;
+	CHECK_EQ(mmu(FX_L3_GPA + 2 * 8, pte(0x103, 1), DOMID_SELF), 0);
+	CHECK_EQ(v1.mm_requests, 0);
+	CHECK_EQ(fx.v.cpu.pdpte[2], 0x103001);
+	fx.vm.vcpus[1] = NULL;
+}
+
+/* A vCPU "in guest mode" on another thread: it leaves when a request comes (the kick). */
+static void *remote_vcpu(void *arg)
+{
+	struct pvmx_vcpu_core *t = arg;
+
+	while (!__atomic_load_n(&t->mm_requests, __ATOMIC_SEQ_CST))
+		;
+	__atomic_store_n(&t->in_guest, 0, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static void remote_flush_waits_for_guest_exit(void)
+{
+	struct pvmx_vcpu_core v1 = { .vm = &fx.vm, .id = 1, .in_guest = 1 };
+	pthread_t thread;
+
+	fx.vm.vcpus[1] = &v1;
+	CHECK_EQ(pthread_create(&thread, NULL, remote_vcpu, &v1), 0);
+	CHECK_EQ(ext(MMUEXT_TLB_FLUSH_ALL, 0, 0), 0);
+	/* Returned only once the other vCPU had left guest mode. */
+	CHECK_EQ(__atomic_load_n(&v1.in_guest, __ATOMIC_SEQ_CST), 0);
+	CHECK_EQ(v1.mm_requests, PVMX_MM_FLUSH_TLB);
+	CHECK_EQ(fx.kicks, 1);
+	pthread_join(thread, NULL);
+	/* It flushes before its next entry. */
+	pvmx_mm_before_entry(&v1);
+	CHECK_EQ(v1.mm_requests, 0);
+	fx.vm.vcpus[1] = NULL;
+}
+
+static void clear_and_copy_page(void)
+{
+	memset(fx_gpa(0x43000), 0x5A, 4096);
+	memset(fx_gpa(0x44000), 0x11, 4096);
+	CHECK_EQ(ext(MMUEXT_COPY_PAGE, 0x44, 0x43), 0);
+	CHECK_EQ(fx_gpa(0x44000)[4095], 0x5A);
+	CHECK_EQ(ext(MMUEXT_CLEAR_PAGE, 0x43, 0), 0);
+	CHECK_EQ(fx_gpa(0x43000)[0], 0);
+	CHECK_EQ(fx_gpa(0x43000)[4095], 0);
+	/* A page table is not overwritten; frames outside are refused. */
+	CHECK_EQ(ext(MMUEXT_CLEAR_PAGE, L1_MFN, 0), XEN_ERR(XEN_EINVAL));
+	CHECK_EQ(ext(MMUEXT_COPY_PAGE, L3_MFN, 0x43), XEN_ERR(XEN_EINVAL));
+	CHECK_EQ(ext(MMUEXT_COPY_PAGE, 0x43, FX_RAM_FRAMES + 2), XEN_ERR(XEN_EINVAL));
+	CHECK_EQ(ext(MMUEXT_CLEAR_PAGE, FX_RAM_FRAMES + 2, 0), XEN_ERR(XEN_EINVAL));
+	/* Copying from a page table is fine. */
+	CHECK_EQ(ext(MMUEXT_COPY_PAGE, 0x43, L1_MFN), 0);
+	CHECK(!memcmp(fx_gpa(0x43000), fx_gpa(FX_L1_GPA), 4096));
+}
+
+const struct unit_test mm_tests[] = {
+	UNIT_TEST(boot_tables_are_typed_and_pinned),
+	UNIT_TEST(boot_refuses_bad_tables),
+	UNIT_TEST(update_va_mapping_checks),
+	UNIT_TEST(page_tables_never_mapped_writable),
+	UNIT_TEST(pin_and_unpin),
+	UNIT_TEST(validation_refusals),
+	UNIT_TEST(new_baseptr_switches_trees),
+	UNIT_TEST(mmu_update_entries),
+	UNIT_TEST(mmu_update_domains),
+	UNIT_TEST(machphys_update),
+	UNIT_TEST(mmu_update_continues),
+	UNIT_TEST(flushes_and_other_ops),
+	UNIT_TEST(l3_write_reloads_every_vcpu_on_it),
+	UNIT_TEST(remote_flush_waits_for_guest_exit),
+	UNIT_TEST(clear_and_copy_page),
+	{ NULL, NULL },
+};
