@@ -10,17 +10,11 @@
  * descriptor, the flat selectors still usable, and the refusals (entries >
  * 7168, a frame outside the guest, a system descriptor, 64-bit code, a
  * misaligned update_descriptor).
- *
- * Two parts need the mm branch (mmuext_op and page typing): an LDT through
- * MMUEXT_SET_LDT, and mapping a GDT frame writable refused.  Without
- * mmuext_op (-ENOSYS) they are reported as KTAP skips.
+ * Also an LDT through MMUEXT_SET_LDT, and mapping a GDT frame writable
+ * refused (-EBUSY: the frame holds the seg_desc type).
  */
 #include "runtime.h"
 
-#ifndef MMUEXT_SET_LDT
-#define MMUEXT_TLB_FLUSH_LOCAL	6
-#define MMUEXT_SET_LDT		13
-#endif
 
 #define PTE_RO		0x21u	/* P | A */
 #define PTE_RW		0x63u	/* P | RW | A | D */
@@ -110,15 +104,11 @@ static u64 mkgate(u16 sel, u32 offset, u32 dpl)
 	       ((u64)(offset >> 16) << 48);
 }
 
-struct mmuext_op32 {
-	u32 cmd, arg1, arg2;
-};
-
 static long mmuext(u32 cmd, u32 arg1, u32 arg2)
 {
-	struct mmuext_op32 op = { cmd, arg1, arg2 };
+	struct mmuext_op op = { cmd, arg1, arg2 };
 
-	return hypercall(__HYPERVISOR_mmuext_op, &op, 1, NULL, DOMID_SELF, 0);
+	return mmuext_op(&op, 1, NULL, DOMID_SELF);
 }
 
 static long set_gdt(const u32 *frames, u32 entries)
@@ -230,14 +220,8 @@ static void ring3_part(void)
 	CHECK_EQ(read_cs(), FLAT_RING1_CS, "back_in_ring1");
 }
 
-static void ldt_part(int have_mm)
+static void ldt_part(void)
 {
-	if (!have_mm) {
-		test_check(1, "ldt_set_ldt_errors # SKIP needs mmuext_op (mm branch)");
-		test_check(1, "ldt_segment_loads_in_ring1 # SKIP needs mmuext_op (mm branch)");
-		test_check(1, "gdt_frame_writable_mapping_refused # SKIP needs page typing (mm)");
-		return;
-	}
 	ldt[1] = mkdesc((u32)data_c, 0xFFF, DATA_DPL1, BYTE_D);
 	data_c[2] = 0xC0DE000C;
 	map(ldt, PTE_RO);
@@ -248,17 +232,14 @@ static void ldt_part(int have_mm)
 	fs_clear();
 	mmuext(MMUEXT_SET_LDT, 0, 0);
 	CHECK_EQ(update_va_mapping((u32)gdt[0], ((u64)va_to_mfn(gdt[0]) << 12) | PTE_RW,
-				   UVMF_INVLPG), -XEN_EINVAL, "gdt_frame_writable_mapping_refused");
+				   UVMF_INVLPG), -XEN_EBUSY, "gdt_frame_writable_mapping_refused");
 }
 
 void test_main(void)
 {
 	u32 frames[2], bad[2];
 	u64 d;
-	int have_mm;
-
 	test_plan(26);
-	have_mm = mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0, 0) == 0;
 
 	gdt[0][1] = mkdesc((u32)data_a, 0xFFF, DATA_DPL0, BYTE_D);
 	gdt[0][2] = mkdesc((u32)user_data + USER_SEG_OFF, 0xFF, DATA_DPL3, BYTE_D);
@@ -327,5 +308,5 @@ void test_main(void)
 	fs_clear();
 
 	ring3_part();
-	ldt_part(have_mm);
+	ldt_part();
 }
