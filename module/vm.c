@@ -92,7 +92,7 @@ static int pvmx_vm_set_memory(struct pvmx_vm *vm, struct pvmx_memory __user *arg
 	vm->shared_info_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	vm->gnttab_pages = alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, GNTTAB_ORDER);
 	/* The M2P, whole pages of it mapped into the guest: ~0 is "no pfn". */
-	vm->core.m2p = vmalloc(PAGE_ALIGN(nr_frames * sizeof(u32)));
+	vm->core.m2p = __vmalloc(PAGE_ALIGN(nr_frames * sizeof(u32)), GFP_KERNEL_ACCOUNT);
 	if (!vm->ram_pages || !mem->frames || !vm->shared_info_page ||
 	    !vm->gnttab_pages || !vm->core.m2p)
 		goto fail;
