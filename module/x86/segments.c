@@ -230,7 +230,7 @@ void pvmx_arch_fill_hv_l2(struct pvmx_vm_core *core, u64 *l2)
 	for (i = 0; i < PVMX_M2P_MAX_L1; i++)
 		WRITE_ONCE(l2[PVMX_M2P_L2_SLOT + i], i >= vm->arch.nr_m2p_l1 ? 0 :
 			   PVMX_HV_GPA(PVMX_HV_FRAME_L1_M2P(i)) | PVMX_PTE_P | PVMX_PTE_RW |
-			   PVMX_PTE_US | PVMX_PTE_A);
+			   PVMX_PTE_A);
 	for (i = PVMX_M2P_L2_SLOT + PVMX_M2P_MAX_L1; i < PVMX_HV_SHINFO_L2_SLOT; i++)
 		WRITE_ONCE(l2[i], 0);
 	WRITE_ONCE(l2[PVMX_HV_SHINFO_L2_SLOT], PVMX_HV_GPA(PVMX_HV_FRAME_L1_SHINFO) |

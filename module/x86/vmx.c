@@ -546,8 +546,9 @@ void pvmx_arch_unmap_memory(struct pvmx_vm *vm)
 
 /*
  * The M2P's pages, read-only in EPT at hypervisor frames, and the L1s that
- * map them at 0xF5800000: present, read-only, user-readable as Xen's compat
- * M2P, not executable.  The core writes vm->core.m2p; the guest sees it.
+ * map them at 0xF5800000: present, read-only, supervisor (the ring-1 kernel
+ * reads it, its ring-3 processes do not), not executable.  The core writes
+ * vm->core.m2p; the guest sees it.
  */
 static int map_m2p(struct pvmx_vm *vm)
 {
@@ -568,7 +569,7 @@ static int map_m2p(struct pvmx_vm *vm)
 		if (ret)
 			return ret;
 		vm->arch.nr_m2p_pages = i + 1;
-		l1[i % 512] = gpa | PVMX_PTE_P | PVMX_PTE_US | PVMX_PTE_A | PVMX_PTE_NX;
+		l1[i % 512] = gpa | PVMX_PTE_P | PVMX_PTE_A | PVMX_PTE_NX;
 	}
 	vm->arch.nr_m2p_l1 = DIV_ROUND_UP(pages, 512);
 	return 0;
