@@ -88,6 +88,9 @@ struct pvmx_evtchn {
 
 struct pvmx_vcpu_core;
 
+/* Grant-table frames a VM has (after shared_info); Xen's max_grant_frames. */
+#define PVMX_GNTTAB_MAX_FRAMES	4
+
 struct pvmx_vm_core {
 	struct pvmx_gmem mem;
 	struct xen_shared_info *shared_info;	/* host mapping of the frame */
@@ -99,6 +102,8 @@ struct pvmx_vm_core {
 	struct pvmx_frame *frame_table;	/* page types, nr_ram_frames entries (mm.c) */
 	u32 *m2p;		/* machine-to-physical table, one entry per frame */
 	u32 nr_m2p;		/* its entries */
+	u32 gnttab_gfn;		/* first of PVMX_GNTTAB_MAX_FRAMES grant frames */
+	u32 nr_gnttab_frames;	/* frames the table has grown to (Xen starts at 1) */
 	bool fast_int80;	/* PVMX_BOOT_FAST_INT80 */
 	struct pvmx_vcpu_core *vcpus[PVMX_MAX_VCPUS];
 	struct pvmx_evtchn evtchn[XEN_NR_EVTCHN_PORTS];
@@ -398,6 +403,10 @@ bool pvmx_iopl_ok(const struct pvmx_vcpu_core *v);
 long pvmx_do_vm_assist(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
 long pvmx_do_physdev_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
 long pvmx_do_physdev_op_compat(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+
+/* ---- memory.c: memory_op and grant_table_op ---------------------------- */
+long pvmx_do_memory_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long pvmx_do_grant_table_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
 
 /* ---- multicall.c -------------------------------------------------------- */
 long pvmx_do_multicall(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);

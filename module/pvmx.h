@@ -32,6 +32,7 @@ struct pvmx_vm {
 	struct mutex lock;		/* memory, boot info, vCPU creation */
 	struct page **ram_pages;	/* nr_ram_frames pages of RAM */
 	struct page *shared_info_page;
+	struct page *gnttab_pages;	/* PVMX_GNTTAB_MAX_FRAMES pages, one block */
 	bool boot_info_set;
 	struct pvmx_vcpu *vcpus[PVMX_MAX_VCPUS];
 	struct pvmx_vm_arch arch;

@@ -17,6 +17,10 @@
 #include <linux/vmalloc.h>
 #include "pvmx.h"
 
+/* The grant frames come as one block of PVMX_GNTTAB_MAX_FRAMES pages. */
+#define GNTTAB_ORDER	ilog2(PVMX_GNTTAB_MAX_FRAMES)
+static_assert(PVMX_GNTTAB_MAX_FRAMES == 1 << GNTTAB_ORDER);
+
 static void pvmx_vm_free_memory(struct pvmx_vm *vm)
 {
 	u32 i;
@@ -31,6 +35,9 @@ static void pvmx_vm_free_memory(struct pvmx_vm *vm)
 	kvfree(vm->core.frame_table);
 	if (vm->shared_info_page)
 		__free_page(vm->shared_info_page);
+	if (vm->gnttab_pages)
+		__free_pages(vm->gnttab_pages, GNTTAB_ORDER);
+	vfree(vm->core.m2p);
 }
 
 static void pvmx_vm_release(struct kref *kref)
@@ -61,7 +68,7 @@ static int pvmx_vm_set_memory(struct pvmx_vm *vm, struct pvmx_memory __user *arg
 {
 	struct pvmx_memory m;
 	struct pvmx_gmem *mem = &vm->core.mem;
-	u32 nr, i;
+	u32 nr, nr_frames, i;
 	int ret;
 
 	if (copy_from_user(&m, argp, sizeof(m)))
@@ -78,13 +85,21 @@ static int pvmx_vm_set_memory(struct pvmx_vm *vm, struct pvmx_memory __user *arg
 		goto out;
 
 	nr = m.size / PVMX_PAGE_SIZE;
+	/* RAM, shared_info, the grant frames: the VM's machine frames. */
+	nr_frames = nr + 1 + PVMX_GNTTAB_MAX_FRAMES;
 	ret = -ENOMEM;
 	vm->ram_pages = kvcalloc(nr, sizeof(*vm->ram_pages), GFP_KERNEL_ACCOUNT);
-	mem->frames = kvcalloc(nr + 1, sizeof(*mem->frames), GFP_KERNEL_ACCOUNT);
+	mem->frames = kvcalloc(nr_frames, sizeof(*mem->frames), GFP_KERNEL_ACCOUNT);
 	vm->core.frame_table = kvcalloc(nr, sizeof(*vm->core.frame_table), GFP_KERNEL_ACCOUNT);
 	vm->shared_info_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	if (!vm->ram_pages || !mem->frames || !vm->core.frame_table || !vm->shared_info_page)
+	vm->gnttab_pages = alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, GNTTAB_ORDER);
+	/* The M2P, whole pages of it mapped into the guest: ~0 is "no pfn". */
+	vm->core.m2p = __vmalloc(PAGE_ALIGN(nr_frames * sizeof(u32)), GFP_KERNEL_ACCOUNT);
+	if (!vm->ram_pages || !mem->frames || !vm->core.frame_table || !vm->shared_info_page ||
+	    !vm->gnttab_pages || !vm->core.m2p)
 		goto fail;
+	memset(vm->core.m2p, 0xFF, PAGE_ALIGN(nr_frames * sizeof(u32)));
+	vm->core.nr_m2p = nr_frames;
 	mem->nr_ram_frames = nr;
 	for (i = 0; i < nr; i++) {
 		vm->ram_pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
@@ -101,7 +116,12 @@ static int pvmx_vm_set_memory(struct pvmx_vm *vm, struct pvmx_memory __user *arg
 	/* The shared_info frame sits right after RAM, as a machine frame. */
 	vm->core.shared_info_gfn = nr;
 	mem->frames[nr] = page_address(vm->shared_info_page);
-	mem->nr_frames = nr + 1;
+	/* Then the grant frames, which the guest maps read/write itself. */
+	vm->core.gnttab_gfn = nr + 1;
+	vm->core.nr_gnttab_frames = 1;
+	for (i = 0; i < PVMX_GNTTAB_MAX_FRAMES; i++)
+		mem->frames[nr + 1 + i] = page_address(vm->gnttab_pages + i);
+	mem->nr_frames = nr_frames;
 	vm->core.shared_info = page_address(vm->shared_info_page);
 	for (i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
 		vm->core.shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
@@ -121,8 +141,11 @@ fail:
 	pvmx_vm_free_memory(vm);
 	vm->ram_pages = NULL;
 	vm->shared_info_page = NULL;
+	vm->gnttab_pages = NULL;
 	vm->core.shared_info = NULL;
 	vm->core.frame_table = NULL;
+	vm->core.m2p = NULL;
+	vm->core.nr_m2p = 0;
 	memset(mem, 0, sizeof(*mem));
 out:
 	mutex_unlock(&vm->lock);
@@ -197,14 +220,21 @@ static int pvmx_vm_set_boot_info(struct pvmx_vm *vm, const void __user *argp)
 		ret = PTR_ERR(p2m);
 		goto out;
 	}
-	/* Checked now; the M2P built from it comes with the memory hypercalls. */
 	ret = check_p2m(p2m, b.nr_pfns);
-	kvfree(p2m);
-	if (ret)
+	if (ret) {
+		kvfree(p2m);
 		goto out;
+	}
 	ret = -EINVAL;
-	if (pvmx_events_init(&vm->core, b.console_evtchn, b.store_evtchn))
+	if (pvmx_events_init(&vm->core, b.console_evtchn, b.store_evtchn)) {
+		kvfree(p2m);
 		goto out;
+	}
+	/* The M2P inverts it; frames no pfn maps keep ~0 (INVALID_M2P_ENTRY). */
+	for (i = 0; i < b.nr_pfns; i++)
+		if (p2m[i] != ~0u)
+			vm->core.m2p[p2m[i]] = i;
+	kvfree(p2m);
 	vm->core.domid = b.domid;
 	vm->core.fast_int80 = b.flags & PVMX_BOOT_FAST_INT80;
 	if (b.hypercall_page_gpa != PVMX_NO_PAGE)

@@ -849,6 +849,24 @@ t_multicall_signals() {
 }
 
 t_guest_events() { run_guest events events.elf; expect_rc 0 && expect_ktap_pass; }
+
+# The M2P at 0xF5800000, memory_op and grant_table_op (guests/memory.c).
+t_guest_memory() { run_guest memory memory.elf; expect_rc 0 && expect_ktap_pass; }
+t_guest_memory_shuffled() {
+	run_guest memory_shuffled memory.elf --shuffle-p2m=7 --cmdline "shuffled=1"
+	expect_rc 0 && expect_ktap_pass && expect_err_re "P2M shuffled with seed 7"
+}
+
+# Guests that look frames up in start_info->mfn_list (console ring, PTEs of
+# their own pages) keep passing when the P2M is not the identity.
+t_guests_shuffled_p2m() {
+	for g in console_ring multicall ring3_traps syscall; do
+		run_guest "shuffled_$g" "$g.elf" --shuffle-p2m=$((${#g} * 977))
+		expect_rc 0 && expect_ktap_pass || { diag "$g.elf with --shuffle-p2m"; return 1; }
+	done
+	run_guest shuffled_hello hello.elf --shuffle-p2m=3
+	expect_rc 0 && expect_out "Bye."
+}
 t_guest_timers() { run_guest timers timers.elf; expect_rc 0 && expect_ktap_pass; }
 
 t_guest_console_ring() {
@@ -923,7 +941,8 @@ guest_privileged_cli guest_privileged_int80 guest_privileged_int3 guest_privop g
 guest_ring3_traps guest_traps_fast_int80 guest_ring3_traps_fast_int80 syscall_reflected guest_desc
 syscall_fast_path stats_trace tracepoints guest_callbacks guest_failsafe guest_failsafe_nofailsafe
 guest_failsafe_badstack guest_multicall multicall_signals guest_events guest_timers
-guest_console_ring guest_wait_virq guest_mm spin_timeout spin_sigint spin_sigterm block_timeout
+guest_console_ring guest_memory guest_memory_shuffled guests_shuffled_p2m
+guest_wait_virq guest_mm spin_timeout spin_sigint spin_sigterm block_timeout
 block_sigint vcpu_migrates_between_cpus cpu_hotplug_with_vm
 image_missing image_truncated_header image_truncated_segment image_empty
 image_bad_magic image_class64 image_no_pae image_xen_version_2 image_overlap

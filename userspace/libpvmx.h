@@ -159,6 +159,13 @@ int pvmx_build_image(const void *elf, size_t len, void *ram, uint64_t ram_size,
 		     const struct pvmx_load_opts *opts, struct pvmx_layout *layout,
 		     char *err);
 
+/*
+ * A P2M that is not the identity, so a guest that takes a pfn for an mfn is
+ * caught: p2m[0..nr) becomes a permutation of 0..nr-1 drawn from seed (the
+ * same seed gives the same permutation everywhere).
+ */
+void pvmx_shuffle_p2m(uint32_t *p2m, uint64_t nr, uint64_t seed);
+
 /* Name of a XENFEAT_* number ("writable_page_tables"), NULL if unknown. */
 const char *pvmx_xenfeat_name(unsigned feat);
 /* Bit mask of XENFEAT_* the pvmx launcher accepts as required. */

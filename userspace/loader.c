@@ -79,10 +79,27 @@ const char *pvmx_xenfeat_name(unsigned feat)
 	return feat < 32 ? xenfeat_names[feat] : NULL;
 }
 
+/*
+ * What pvmx provides, as XENVER_get_features reports it.  Not
+ * writable_page_tables: pvmx does not emulate direct PTE writes, so an image
+ * that requires them (XTF does) would start and then fail on its first one.
+ */
 uint32_t pvmx_xenfeat_supported(void)
 {
-	return (1u << XENFEAT_writable_page_tables) |
-	       (1u << XENFEAT_pae_pgdir_above_4gb);
+	return 1u << XENFEAT_pae_pgdir_above_4gb;
+}
+
+/* "a, b" list of the features pvmx_xenfeat_supported() names, for messages. */
+static void supported_list(char *buf, size_t size)
+{
+	size_t n = 0;
+	unsigned f;
+
+	buf[0] = '\0';
+	for (f = 0; f < 32; f++)
+		if ((pvmx_xenfeat_supported() & (1u << f)) && xenfeat_names[f] && n < size)
+			n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? ", " : "",
+					      xenfeat_names[f]);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -558,9 +575,13 @@ static int check_features(struct pvmx_image_info *info, char *err)
 		info->features_wanted |= 1u << f;
 		if (required) {
 			info->features_required |= 1u << f;
-			if (!(pvmx_xenfeat_supported() & (1u << f)))
-				return BAD("image requires feature \"%s\", which pvmx does not support",
-					   name);
+			if (!(pvmx_xenfeat_supported() & (1u << f))) {
+				char list[128];
+
+				supported_list(list, sizeof(list));
+				return BAD("image requires feature \"%s\", which pvmx does not support (it can require only: %s)",
+					   name, list);
+			}
 		}
 	}
 	return 0;

@@ -4,7 +4,7 @@
  * and runs it, copying its console to stdout.
  *
  *   pvmx run [--memory SIZE] [--cmdline STR] [--timeout S] [--quiet]
- *            [--trace[=FILE]] [--stats[=table|json]] IMAGE
+ *            [--shuffle-p2m[=SEED]] [--trace[=FILE]] [--stats[=table|json]] IMAGE
  *   pvmx stats [--memory SIZE] [--cmdline STR] [--timeout S] [--quiet] IMAGE
  *   pvmx info
  *   pvmx load --dry-run [--memory SIZE] [--cmdline STR] IMAGE
@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "libpvmx.h"
@@ -27,7 +28,7 @@
 static const char usage_text[] =
 "Usage:\n"
 "  pvmx run [--memory SIZE] [--cmdline STR] [--timeout S] [--quiet]\n"
-"           [--trace[=FILE]] [--stats[=table|json]] IMAGE\n"
+"           [--shuffle-p2m[=SEED]] [--trace[=FILE]] [--stats[=table|json]] IMAGE\n"
 "      Load IMAGE (a 32-bit PAE Xen PV ELF kernel) into a new VM and run it;\n"
 "      the guest console goes to stdout.\n"
 "      --memory SIZE   guest RAM: bytes or with K/M/G suffix (default 32M;\n"
@@ -37,6 +38,11 @@ static const char usage_text[] =
 "                      events are unmasked (frames differ from Xen's only if the\n"
 "                      guest masks events and traps before the next hypercall)\n"
 "      --timeout S     stop the guest after S seconds (exit status 124)\n"
+"      --shuffle-p2m[=SEED]\n"
+"                      place pseudo-physical frames at scattered machine\n"
+"                      frames (a permutation drawn from SEED; without one a\n"
+"                      random seed, printed on stderr) instead of pfn == mfn,\n"
+"                      to catch guests that confuse the two\n"
 "      --quiet         do not report how the guest stopped on stderr\n"
 "      --trace[=FILE]  print every hypercall, multicall entry and delivery,\n"
 "                      strace-like, to FILE (default stderr):\n"
@@ -77,7 +83,8 @@ static const char usage_text[] =
 "      hypercalls Xen's (hypercall_N without one); cycles are host TSC cycles.\n"
 "  pvmx info\n"
 "      Describe the pvmx module: API version, capabilities, VMX features.\n"
-"  pvmx load --dry-run [--memory SIZE] [--cmdline STR] IMAGE\n"
+"  pvmx load --dry-run [--memory SIZE] [--cmdline STR] [--shuffle-p2m[=SEED]]\n"
+"            IMAGE\n"
 "      Run the image loader into a scratch buffer, without /dev/pvmx, and\n"
 "      print the start-of-day layout.\n"
 "  pvmx --help | --version\n"
@@ -124,13 +131,15 @@ struct args {
 	enum stats_mode stats;
 	FILE *stats_out;
 	bool fast_int80;
+	bool shuffle_p2m;
+	uint64_t p2m_seed;
 	int console_fd;
 	const char *image;
 };
 
 enum { OPT_MEMORY = 'm', OPT_CMDLINE = 'c', OPT_TIMEOUT = 't', OPT_QUIET = 'q',
        OPT_DRY_RUN = 'n', OPT_HELP = 'h', OPT_TRACE = 'T', OPT_STATS = 'S',
-       OPT_FAST_INT80 = 'F' };
+       OPT_FAST_INT80 = 'F', OPT_SHUFFLE_P2M = 'P' };
 
 static void parse_args(int argc, char **argv, struct args *a, enum command cmd)
 {
@@ -145,6 +154,7 @@ static void parse_args(int argc, char **argv, struct args *a, enum command cmd)
 		{ "trace", optional_argument, NULL, OPT_TRACE },
 		{ "stats", optional_argument, NULL, OPT_STATS },
 		{ "fast-int80", no_argument, NULL, OPT_FAST_INT80 },
+		{ "shuffle-p2m", optional_argument, NULL, OPT_SHUFFLE_P2M },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -188,6 +198,20 @@ static void parse_args(int argc, char **argv, struct args *a, enum command cmd)
 				die_usage("--fast-int80 only applies to 'pvmx run' and 'pvmx stats'");
 			a->fast_int80 = true;
 			break;
+		case OPT_SHUFFLE_P2M: {
+			char *end;
+
+			a->shuffle_p2m = true;
+			if (!optarg) {
+				a->p2m_seed = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid();
+				break;
+			}
+			errno = 0;
+			a->p2m_seed = strtoull(optarg, &end, 0);
+			if (errno || end == optarg || *end || *optarg == '-')
+				die_usage("bad --shuffle-p2m seed '%s' (want a number)", optarg);
+			break;
+		}
 		case OPT_QUIET:
 			if (!allow_run_opts)
 				die_usage("--quiet only applies to 'pvmx run'");
@@ -236,6 +260,23 @@ static void parse_args(int argc, char **argv, struct args *a, enum command cmd)
 	if (optind + 1 < argc)
 		die_usage("unexpected argument '%s'", argv[optind + 1]);
 	a->image = argv[optind];
+}
+
+/* The --shuffle-p2m permutation of the guest's frames, or NULL for identity. */
+static uint32_t *make_p2m(const struct args *a)
+{
+	uint64_t nr = a->memory / PVMX_PAGE_SIZE;
+	uint32_t *p2m;
+
+	if (!a->shuffle_p2m)
+		return NULL;
+	p2m = malloc(nr * sizeof(*p2m));
+	if (!p2m) {
+		fprintf(stderr, "pvmx: out of memory\n");
+		exit(PVMX_STATUS_ERROR);
+	}
+	pvmx_shuffle_p2m(p2m, nr, a->p2m_seed);
+	return p2m;
 }
 
 /* Read and check the image; exits 1 with "pvmx: IMAGE: reason" on error. */
@@ -384,14 +425,23 @@ static int cmd_load(int argc, char **argv)
 	opts.cmdline = a.cmdline;
 	opts.boot_flags = a.fast_int80 ? PVMX_BOOT_FAST_INT80 : 0;
 	opts.shared_info_gpa = a.memory;	/* the frame after RAM, as the module does */
+	opts.p2m = make_p2m(&a);
 	rc = pvmx_build_image(img, len, ram, a.memory, &opts, &L, err);
 	if (rc) {
 		fprintf(stderr, "pvmx: %s: %s\n", a.image, err);
+		free((void *)opts.p2m);
 		free(ram);
 		free(img);
 		return PVMX_STATUS_ERROR;
 	}
 	print_layout(a.image, &L);
+	if (opts.p2m)
+		printf("  p2m                shuffled, seed %llu (start_info at mfn 0x%llx)\n",
+		       (unsigned long long)a.p2m_seed,
+		       (unsigned long long)(L.boot.start_info_gpa / PVMX_PAGE_SIZE));
+	else
+		printf("  p2m                identity (pfn == mfn)\n");
+	free((void *)opts.p2m);
 	free(ram);
 	free(img);
 	return 0;
@@ -745,6 +795,11 @@ static int cmd_run(int argc, char **argv, enum command cmd)
 		fprintf(stderr, "pvmx: %s\n", err);
 		return PVMX_STATUS_ERROR;
 	}
+	/* pvmx_vm_load_image() owns vm.p2m from here (identity if NULL). */
+	vm.p2m = make_p2m(&a);
+	if (vm.p2m && !a.quiet)
+		fprintf(stderr, "pvmx: P2M shuffled with seed %llu\n",
+			(unsigned long long)a.p2m_seed);
 	memset(&opts, 0, sizeof(opts));
 	opts.cmdline = a.cmdline;
 	opts.boot_flags = a.fast_int80 ? PVMX_BOOT_FAST_INT80 : 0;

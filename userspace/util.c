@@ -169,3 +169,29 @@ int pvmx_shutdown_status(unsigned reason)
 		return PVMX_STATUS_SHUTDOWN + (int)reason;
 	return PVMX_STATUS_SHUTDOWN + 9;
 }
+
+/* splitmix64: small, good enough to scatter frames, fixed across hosts. */
+static uint64_t splitmix64(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+void pvmx_shuffle_p2m(uint32_t *p2m, uint64_t nr, uint64_t seed)
+{
+	uint64_t i, j, state = seed;
+	uint32_t t;
+
+	for (i = 0; i < nr; i++)
+		p2m[i] = (uint32_t)i;
+	/* Fisher-Yates. */
+	for (i = nr; i > 1; i--) {
+		j = splitmix64(&state) % i;
+		t = p2m[i - 1];
+		p2m[i - 1] = p2m[j];
+		p2m[j] = t;
+	}
+}

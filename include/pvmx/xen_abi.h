@@ -395,6 +395,110 @@ struct xen_console_ring {
 	__u32 out_cons, out_prod;
 };
 
+/* memory_op (memory.h): the low 6 bits of cmd, the rest a start extent. */
+#define XENMEM_increase_reservation	0
+#define XENMEM_decrease_reservation	1
+#define XENMEM_maximum_ram_page		2
+#define XENMEM_current_reservation	3
+#define XENMEM_maximum_reservation	4
+#define XENMEM_machphys_mfn_list	5
+#define XENMEM_populate_physmap		6
+#define XENMEM_add_to_physmap		7
+#define XENMEM_memory_map		9
+#define XENMEM_machine_memory_map	10
+#define XENMEM_exchange			11
+#define XENMEM_machphys_mapping		12
+#define XENMEM_maximum_gpfn		14
+#define XENMEM_remove_from_physmap	15
+#define XENMEM_machphys_compat_mfn_list	25
+#define XENMEM_CMD_MASK			0x3F
+#define XENMEM_EXTENT_SHIFT		6
+
+/* XENMEM_machphys_mapping, compat layout. */
+struct xen_machphys_mapping {
+	__u32 v_start;
+	__u32 v_end;
+	__u32 max_mfn;
+};
+
+/* XENMEM_memory_map / machine_memory_map, compat layout. */
+struct xen_memory_map {
+	__u32 nr_entries;
+	__u32 buffer;		/* guest pointer to e820 entries */
+};
+
+/* grant_table_op (grant_table.h) */
+#define GNTTABOP_map_grant_ref		0
+#define GNTTABOP_unmap_grant_ref	1
+#define GNTTABOP_setup_table		2
+#define GNTTABOP_dump_table		3
+#define GNTTABOP_transfer		4
+#define GNTTABOP_copy			5
+#define GNTTABOP_query_size		6
+#define GNTTABOP_unmap_and_replace	7
+#define GNTTABOP_set_version		8
+#define GNTTABOP_get_status_frames	9
+#define GNTTABOP_get_version		10
+#define GNTTABOP_swap_grant_ref		11
+#define GNTTABOP_cache_flush		12
+/* The bits above the op carry a continuation argument (cache_flush only). */
+#define GNTTABOP_CMD_MASK		0xFFF
+
+#define GNTST_okay			0
+#define GNTST_general_error		(-1)
+#define GNTST_bad_domain		(-2)
+#define GNTST_bad_gntref		(-3)
+#define GNTST_bad_handle		(-4)
+#define GNTST_bad_virt_addr		(-5)
+#define GNTST_bad_dev_addr		(-6)
+#define GNTST_no_device_space		(-7)
+#define GNTST_permission_denied		(-8)
+#define GNTST_bad_page			(-9)
+#define GNTST_bad_copy_arg		(-10)
+#define GNTST_address_too_big		(-11)
+#define GNTST_eagain			(-12)
+
+struct gnttab_setup_table {
+	__u16 dom;
+	__u16 pad;
+	__u32 nr_frames;
+	__s16 status;
+	__u16 pad2;
+	__u32 frame_list;	/* guest pointer to u32 MFNs (compat xen_pfn_t) */
+};
+
+struct gnttab_query_size {
+	__u16 dom;
+	__u16 pad;
+	__u32 nr_frames;
+	__u32 max_nr_frames;
+	__s16 status;
+	__u16 pad2;
+};
+
+struct gnttab_set_version {
+	__u32 version;
+};
+
+struct gnttab_get_version {
+	__u16 dom;
+	__u16 pad;
+	__u32 version;
+};
+
+struct gnttab_get_status_frames {
+	__u32 nr_frames;
+	__u16 dom;
+	__s16 status;
+	__u32 frame_list;	/* guest pointer to u64 */
+};
+
+struct grant_entry_v1 {
+	__u16 flags;
+	__u16 domid;
+	__u32 frame;
+};
+
 /* ELF notes (elfnote.h). */
 #define XEN_ELFNOTE_INFO		0
 #define XEN_ELFNOTE_ENTRY		1
@@ -431,5 +535,15 @@ XEN_ABI_ASSERT(sizeof(struct xen_vcpu_runstate_info) == 44, "runstate info");
 XEN_ABI_ASSERT(sizeof(struct xen_sched_poll) == 16, "sched_poll");
 XEN_ABI_ASSERT(sizeof(struct mmu_update) == 16, "mmu_update");
 XEN_ABI_ASSERT(sizeof(struct mmuext_op) == 12, "mmuext_op");
+XEN_ABI_ASSERT(sizeof(struct xen_machphys_mapping) == 12, "machphys_mapping");
+XEN_ABI_ASSERT(sizeof(struct xen_memory_map) == 8, "memory_map");
+XEN_ABI_ASSERT(sizeof(struct gnttab_setup_table) == 16, "gnttab_setup_table");
+XEN_ABI_ASSERT(__builtin_offsetof(struct gnttab_setup_table, status) == 8, "setup status");
+XEN_ABI_ASSERT(__builtin_offsetof(struct gnttab_setup_table, frame_list) == 12, "frame_list");
+XEN_ABI_ASSERT(sizeof(struct gnttab_query_size) == 16, "gnttab_query_size");
+XEN_ABI_ASSERT(__builtin_offsetof(struct gnttab_query_size, status) == 12, "query status");
+XEN_ABI_ASSERT(sizeof(struct gnttab_get_version) == 8, "gnttab_get_version");
+XEN_ABI_ASSERT(sizeof(struct gnttab_get_status_frames) == 12, "get_status_frames");
+XEN_ABI_ASSERT(sizeof(struct grant_entry_v1) == 8, "grant_entry_v1");
 
 #endif /* _PVMX_XEN_ABI_H */

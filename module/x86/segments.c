@@ -266,15 +266,20 @@ void pvmx_map_shared_info_ro(struct pvmx_vm *vm)
 
 /*
  * Xen owns L2 entries 428..511 of the L2 under L3 slot 3: it overwrites them
- * with its own mappings.  We map the hypervisor area in slot 511, shared_info
- * read-only in slot 510, the LDT areas in slot 509, and leave the M2P range
- * unmapped for now.
+ * with its own mappings.  We map the M2P from slot 428 (as many slots as the
+ * VM's table needs), the LDT areas in slot 509, shared_info read-only in
+ * slot 510 and the hypervisor area in slot 511; the slots between stay empty.
  */
-void pvmx_arch_fill_hv_l2(struct pvmx_vm_core *vm, u64 *l2)
+void pvmx_arch_fill_hv_l2(struct pvmx_vm_core *core, u64 *l2)
 {
-	int i;
+	struct pvmx_vm *vm = container_of(core, struct pvmx_vm, core);
+	u32 i;
 
-	for (i = XEN_L2_FIRST_HYPERVISOR_SLOT; i < PVMX_HV_LDT_L2_SLOT; i++)
+	for (i = 0; i < PVMX_M2P_MAX_L1; i++)
+		WRITE_ONCE(l2[PVMX_M2P_L2_SLOT + i], i >= vm->arch.nr_m2p_l1 ? 0 :
+			   PVMX_HV_GPA(PVMX_HV_FRAME_L1_M2P(i)) | PVMX_PTE_P | PVMX_PTE_RW |
+			   PVMX_PTE_A);
+	for (i = PVMX_M2P_L2_SLOT + PVMX_M2P_MAX_L1; i < PVMX_HV_LDT_L2_SLOT; i++)
 		WRITE_ONCE(l2[i], 0);
 	WRITE_ONCE(l2[PVMX_HV_LDT_L2_SLOT], PVMX_HV_GPA(PVMX_HV_FRAME_L1_LDT) | PVMX_PTE_P |
 		   PVMX_PTE_RW | PVMX_PTE_A);

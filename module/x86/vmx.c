@@ -533,10 +533,46 @@ static void ept_free(u64 *table, int level)
 void pvmx_arch_unmap_memory(struct pvmx_vm *vm)
 {
 	u64 gfn;
+	u32 i;
 
-	for (gfn = 0; gfn <= vm->core.mem.nr_ram_frames; gfn++)
+	for (gfn = 0; gfn < vm->core.mem.nr_frames; gfn++)
 		ept_unmap(vm, gfn << PAGE_SHIFT);
+	for (i = 0; i < vm->arch.nr_m2p_pages; i++)
+		ept_unmap(vm, PVMX_HV_GPA(PVMX_HV_FRAME_M2P(i)));
+	vm->arch.nr_m2p_pages = 0;
+	vm->arch.nr_m2p_l1 = 0;
 	ept_flush_everywhere(vm);
+}
+
+/*
+ * The M2P's pages, read-only in EPT at hypervisor frames, and the L1s that
+ * map them at 0xF5800000: present, read-only, supervisor (the ring-1 kernel
+ * reads it, its ring-3 processes do not), not executable.  The core writes
+ * vm->core.m2p; the guest sees it.
+ */
+static int map_m2p(struct pvmx_vm *vm)
+{
+	u32 pages = DIV_ROUND_UP(vm->core.nr_m2p, PAGE_SIZE / sizeof(u32));
+	u32 i;
+	int ret;
+
+	if (pages > PVMX_M2P_MAX_L1 * 512)
+		return -EINVAL;
+	for (i = 0; i < PVMX_M2P_MAX_L1; i++)
+		clear_page(page_address(vm->arch.hv_l1_m2p[i]));
+	for (i = 0; i < pages; i++) {
+		u64 gpa = PVMX_HV_GPA(PVMX_HV_FRAME_M2P(i));
+		u64 *l1 = page_address(vm->arch.hv_l1_m2p[i / 512]);
+		struct page *pg = vmalloc_to_page((u8 *)vm->core.m2p + i * PAGE_SIZE);
+
+		ret = pvmx_ept_map(vm, gpa, page_to_phys(pg), PVMX_EPT_R);
+		if (ret)
+			return ret;
+		vm->arch.nr_m2p_pages = i + 1;
+		l1[i % 512] = gpa | PVMX_PTE_P | PVMX_PTE_A | PVMX_PTE_NX;
+	}
+	vm->arch.nr_m2p_l1 = DIV_ROUND_UP(pages, 512);
+	return 0;
 }
 
 int pvmx_arch_map_memory(struct pvmx_vm *vm)
@@ -553,6 +589,17 @@ int pvmx_arch_map_memory(struct pvmx_vm *vm)
 	}
 	ret = pvmx_ept_map(vm, (u64)vm->core.shared_info_gfn << PAGE_SHIFT,
 			   page_to_phys(vm->shared_info_page), PVMX_EPT_R | PVMX_EPT_W);
+	if (ret)
+		goto fail;
+	/* Grant frames: ordinary data pages to the guest. */
+	for (i = 0; i < PVMX_GNTTAB_MAX_FRAMES; i++) {
+		ret = pvmx_ept_map(vm, (u64)(vm->core.gnttab_gfn + i) << PAGE_SHIFT,
+				   page_to_phys(vm->gnttab_pages + i),
+				   PVMX_EPT_R | PVMX_EPT_W);
+		if (ret)
+			goto fail;
+	}
+	ret = map_m2p(vm);
 	if (!ret) {
 		pvmx_map_shared_info_ro(vm);
 		return 0;
@@ -565,15 +612,17 @@ fail:
 int pvmx_arch_vm_init(struct pvmx_vm *vm)
 {
 	struct pvmx_vm_arch *arch = &vm->arch;
-	int ret;
+	int ret, i;
 
 	arch->ept_pml4 = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	arch->hv_l1 = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	arch->hv_l1_shinfo = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	arch->hv_zero = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	arch->hv_l1_ldt = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	for (i = 0; i < PVMX_M2P_MAX_L1; i++)
+		arch->hv_l1_m2p[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!arch->ept_pml4 || !arch->hv_l1 || !arch->hv_l1_shinfo || !arch->hv_zero ||
-	    !arch->hv_l1_ldt)
+	    !arch->hv_l1_ldt || !arch->hv_l1_m2p[0] || !arch->hv_l1_m2p[1])
 		return -ENOMEM;
 	arch->eptp = __pa(arch->ept_pml4) | ((EPT_LEVELS - 1) << 3) | VMX_MEMTYPE_WB;
 	/* The hypervisor's frames are read-only to the guest, in EPT too. */
@@ -588,11 +637,16 @@ int pvmx_arch_vm_init(struct pvmx_vm *vm)
 	if (!ret)
 		ret = pvmx_ept_map(vm, PVMX_HV_GPA(PVMX_HV_FRAME_L1_LDT),
 				   page_to_phys(arch->hv_l1_ldt), PVMX_EPT_R);
+	for (i = 0; i < PVMX_M2P_MAX_L1 && !ret; i++)
+		ret = pvmx_ept_map(vm, PVMX_HV_GPA(PVMX_HV_FRAME_L1_M2P(i)),
+				   page_to_phys(arch->hv_l1_m2p[i]), PVMX_EPT_R);
 	return ret;
 }
 
 void pvmx_arch_vm_destroy(struct pvmx_vm *vm)
 {
+	int i;
+
 	ept_free(vm->arch.ept_pml4, EPT_LEVELS - 1);
 	if (vm->arch.hv_l1)
 		__free_page(vm->arch.hv_l1);
@@ -602,6 +656,9 @@ void pvmx_arch_vm_destroy(struct pvmx_vm *vm)
 		__free_page(vm->arch.hv_zero);
 	if (vm->arch.hv_l1_ldt)
 		__free_page(vm->arch.hv_l1_ldt);
+	for (i = 0; i < PVMX_M2P_MAX_L1; i++)
+		if (vm->arch.hv_l1_m2p[i])
+			__free_page(vm->arch.hv_l1_m2p[i]);
 }
 
 /* ---- the VMCS ------------------------------------------------------------- */

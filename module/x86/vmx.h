@@ -54,6 +54,14 @@
 #define PVMX_HV_FRAME_TSS(i)	(3 + 2 * (i))
 #define PVMX_HV_FRAME_L1_SHINFO	(PVMX_HV_FRAME_TSS(PVMX_MAX_VCPUS))
 #define PVMX_HV_FRAME_L1_LDT	(PVMX_HV_FRAME_L1_SHINFO + 1)
+/*
+ * The M2P: up to PVMX_M2P_MAX_L1 hypervisor L1s in L2 slots 428.. map the
+ * VM's table (2 GiB of RAM plus shared_info and the grant frames need two).
+ */
+#define PVMX_M2P_L2_SLOT	XEN_L2_FIRST_HYPERVISOR_SLOT
+#define PVMX_M2P_MAX_L1		2
+#define PVMX_HV_FRAME_L1_M2P(j)	(PVMX_HV_FRAME_L1_LDT + 1 + (j))
+#define PVMX_HV_FRAME_M2P(i)	(PVMX_HV_FRAME_L1_M2P(PVMX_M2P_MAX_L1) + (i))
 #define PVMX_HV_GPA(frame)	(PVMX_HV_GPA_BASE + (u64)(frame) * 4096)
 
 /* Segment registers in VMCS field order. */
@@ -76,6 +84,9 @@ struct pvmx_vm_arch {
 	struct page *hv_l1_shinfo;	/* maps shared_info read-only for the stub */
 	struct page *hv_zero;		/* stands in for absent guest GDT frames */
 	struct page *hv_l1_ldt;		/* maps the vCPUs' LDT areas (slot 509) */
+	struct page *hv_l1_m2p[PVMX_M2P_MAX_L1];	/* map the M2P read-only */
+	u32 nr_m2p_l1;			/* of them in use: L2 slots 428.. */
+	u32 nr_m2p_pages;		/* M2P pages mapped in EPT */
 };
 
 struct pvmx_vcpu_arch {

@@ -9,4 +9,5 @@ extern const struct unit_test stats_tests[];
 extern const struct unit_test emulate_tests[];
 extern const struct unit_test desc_tests[];
 extern const struct unit_test mm_tests[];
+extern const struct unit_test memory_tests[];
 #endif

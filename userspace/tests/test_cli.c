@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "libpvmx.h"
 
 #define OUT_MAX 65536
 
@@ -107,7 +108,8 @@ static void one_line(const char *prefix, int line)
 static void test_help(void)
 {
 	CHECK_EQ(run(NULL, "--help", NULL), 0);
-	CHECK_HAS(out, "pvmx run [--memory SIZE] [--cmdline STR] [--timeout S] [--quiet]\n           [--trace[=FILE]] [--stats[=table|json]] IMAGE");
+	CHECK_HAS(out, "pvmx run [--memory SIZE] [--cmdline STR] [--timeout S] [--quiet]\n           [--shuffle-p2m[=SEED]] [--trace[=FILE]] [--stats[=table|json]] IMAGE");
+	CHECK_HAS(out, "--shuffle-p2m[=SEED]\n                      place pseudo-physical frames");
 	CHECK_HAS(out, "pvmx info");
 	CHECK_HAS(out, "load --dry-run");
 	CHECK_HAS(out, "  124   --timeout expired");
@@ -151,6 +153,42 @@ static void test_dry_run(void)
 	CHECK_HAS(errout, "linux.elf: guest memory too small");
 	CHECK_EQ(run(NULL, "load", img("xtf.elf"), NULL), 1);
 	CHECK_HAS(errout, "needs --dry-run");
+}
+
+/* --shuffle-p2m: the same seed, the same machine frames; the pfns stay. */
+static void test_dry_run_shuffled(void)
+{
+	uint32_t *p2m = malloc(32768 * sizeof(*p2m));
+	char want[256], first[OUT_MAX];
+
+	CHECK_EQ(run(NULL, "load", "--dry-run", img("xtf.elf"), NULL), 0);
+	CHECK_HAS(out, "p2m                identity (pfn == mfn)");
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--memory", "128M", "--shuffle-p2m=42",
+		     img("xtf.elf"), NULL), 0);
+	CHECK_EQ(errout[0], 0);
+	pvmx_shuffle_p2m(p2m, 32768, 42);
+	snprintf(want, sizeof(want), "p2m                shuffled, seed 42 (start_info at mfn 0x%x)",
+		 p2m[0x130]);
+	CHECK_HAS(out, want);
+	CHECK_HAS(out, "start_info         pfn 0x00130");
+	CHECK_HAS(out, "esp 0x0013b000 esi 0x00130000");
+	snprintf(want, sizeof(want), "cr3 0x%llx kernel_ss", (unsigned long long)p2m[0x133] << 12);
+	CHECK_HAS(out, want);
+	snprintf(want, sizeof(want), "start_info_gpa     0x%llx\n",
+		 (unsigned long long)p2m[0x130] << 12);
+	CHECK_HAS(out, want);
+	memcpy(first, out, sizeof(first));
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--memory", "128M", "--shuffle-p2m=42",
+		     img("xtf.elf"), NULL), 0);
+	CHECK_STR(out, first);
+	/* Without a seed: a random one, still a valid layout. */
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--shuffle-p2m", img("xtf.elf"), NULL), 0);
+	CHECK_HAS(out, "p2m                shuffled, seed ");
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--shuffle-p2m=x1", img("xtf.elf"), NULL), 1);
+	CHECK_HAS(errout, "bad --shuffle-p2m seed 'x1'");
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--shuffle-p2m=", img("xtf.elf"), NULL), 1);
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--shuffle-p2m=-3", img("xtf.elf"), NULL), 1);
+	free(p2m);
 }
 
 static void test_bad_images(void)
@@ -247,6 +285,29 @@ static void test_fake_run(void)
 	CHECK_HAS(log, "memory 134217728\n");
 	CHECK_HAS(log, "boot hc 0x105000 si 0x130000 con 0x132000 store 0x131000 nr 32768 p2m[last] 32767 evtchn 1 2 domid 1\n");
 	CHECK_HAS(log, "regs eip 0x100000 esp 0x13b000 esi 0x130000 cr3 0x133000 cs 0xe019 ss 0xe021 eflags 0x200\n");
+	/* A shuffled P2M reaches the module: boot pages and cr3 are machine frames. */
+	{
+		uint32_t *p2m = malloc(32768 * sizeof(*p2m));
+		char want[256];
+
+		pvmx_shuffle_p2m(p2m, 32768, 5);
+		CHECK_EQ(run("fake:dev", "run", "--memory", "128M", "--shuffle-p2m=5",
+			     img("xtf.elf"), NULL), 0);
+		CHECK_STR(errout, "pvmx: P2M shuffled with seed 5\n");
+		fd = open(logpath, O_RDONLY);
+		slurp(fd, log);
+		snprintf(want, sizeof(want),
+			 "boot hc 0x%x si 0x%x con 0x%x store 0x%x nr 32768 p2m[last] %u evtchn 1 2 domid 1\n",
+			 p2m[0x105] << 12, p2m[0x130] << 12, p2m[0x132] << 12, p2m[0x131] << 12,
+			 p2m[32767]);
+		CHECK_HAS(log, want);
+		snprintf(want, sizeof(want), "esi 0x130000 cr3 0x%x cs", p2m[0x133] << 12);
+		CHECK_HAS(log, want);
+		CHECK_EQ(run("fake:dev", "run", "--quiet", "--memory", "128M", "--shuffle-p2m=5",
+			     img("xtf.elf"), NULL), 0);
+		CHECK_STR(errout, "");
+		free(p2m);
+	}
 	/* Shutdown reasons. */
 	run_env[2] = "FAKE_PVMX_SCRIPT=shutdown:1";
 	CHECK_EQ(run("fake:dev", "run", img("xtf.elf"), NULL), 11);
@@ -435,6 +496,7 @@ const struct test cli_tests[] = {
 	{ "cli: --trace, --stats and pvmx stats against a fake /dev/pvmx", test_fake_trace_stats },
 	{ "cli: --help and commands", test_help },
 	{ "cli: load --dry-run", test_dry_run },
+	{ "cli: load --dry-run --shuffle-p2m", test_dry_run_shuffled },
 	{ "cli: malformed images", test_bad_images },
 	{ "cli: usage errors", test_usage_errors },
 	{ "cli: no /dev/pvmx", test_no_device },

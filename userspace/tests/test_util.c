@@ -118,7 +118,36 @@ static void test_open_errors(void)
 	}
 }
 
+static void test_shuffle_p2m(void)
+{
+	enum { N = 8192 };
+	uint32_t *a = malloc(N * 4), *b = malloc(N * 4);
+	uint8_t *seen = calloc(N, 1);
+	unsigned i, fixed = 0, same = 1;
+
+	pvmx_shuffle_p2m(a, N, 1);
+	for (i = 0; i < N; i++) {
+		CHECK(a[i] < N && !seen[a[i]]);
+		if (a[i] < N)
+			seen[a[i]] = 1;
+		fixed += a[i] == i;
+	}
+	CHECK(fixed < 16);		/* a permutation, far from the identity */
+	pvmx_shuffle_p2m(b, N, 1);
+	CHECK(!memcmp(a, b, N * 4));	/* reproducible */
+	pvmx_shuffle_p2m(b, N, 2);
+	for (i = 0; i < N; i++)
+		same &= a[i] == b[i];
+	CHECK(!same);
+	pvmx_shuffle_p2m(b, 1, 9);
+	CHECK_EQ(b[0], 0);
+	free(a);
+	free(b);
+	free(seen);
+}
+
 const struct test util_tests[] = {
+	{ "util: pvmx_shuffle_p2m", test_shuffle_p2m },
 	{ "util: pvmx_parse_size", test_parse_size },
 	{ "util: names and exit statuses", test_names },
 	{ "util: pvmx_read_file", test_read_file },
