@@ -6,4 +6,5 @@ extern const struct unit_test core_tests[];
 extern const struct unit_test trap_tests[];
 extern const struct unit_test event_tests[];
 extern const struct unit_test stats_tests[];
+extern const struct unit_test smp_tests[];
 #endif
