@@ -689,7 +689,7 @@ bool pvmx_vm_end(struct pvmx_vcpu_core *v)
 #define VGC_CHUNK		512u
 #define VGC_TRAPS_PER_CHUNK	(VGC_CHUNK / sizeof(struct xen_trap_info))
 #define LDT_MAX_ENTS		8192u
-#define X86_CR0_TS_BIT		0x8u
+#define PVMX_CR0_TS		0x8u
 
 /* A data selector the vCPU could hold at its privilege level (null is fine). */
 static bool data_selector_ok(struct pvmx_vcpu_core *t, u16 sel)
@@ -807,7 +807,7 @@ static long vcpu_initialise(struct pvmx_vcpu_core *v, struct pvmx_vcpu_core *t, 
 		.cs = code_selector(tail.failsafe_cs), .eip = tail.failsafe_eip,
 		.mask_events = head.flags & VGCF_failsafe_disables_events,
 	};
-	t->fpu_ts = tail.ctrlreg[0] & X86_CR0_TS_BIT;
+	t->fpu_ts = tail.ctrlreg[0] & PVMX_CR0_TS;
 	/* Xen takes vm_assist from vCPU 0's context only (a restore). */
 	if (t->id == 0)
 		v->vm->vm_assist = tail.vm_assist;

@@ -746,6 +746,56 @@ void pvmx_arch_flush_guest_tlb(struct pvmx_vcpu_core *core, u32 gva, bool one)
 			vcpu->arch.vpid, 0);
 }
 
+/*
+ * Cross-vCPU flushes (mmuext TLB_FLUSH_MULTI and the like): the target's
+ * translations are tagged with its VPID on whatever CPU it runs, so only
+ * that CPU can drop them.  The request is taken before every entry with
+ * interrupts off (run_stretch); a target in guest mode is kicked out and
+ * waited for, so its stale translations are gone when this returns.
+ * Called under the VM lock: the target needs no lock to take the request.
+ */
+void pvmx_arch_flush_vcpu_tlb(struct pvmx_vcpu_core *target)
+{
+	struct pvmx_vcpu *vcpu = container_of(target, struct pvmx_vcpu, core);
+
+	if (READ_ONCE(vcpu->run_task) == current) {
+		pvmx_arch_flush_guest_tlb(target, 0, false);
+		return;
+	}
+	WRITE_ONCE(vcpu->arch.tlb_flush_pending, true);
+	smp_mb();	/* pairs with run_stretch: in_guest, then the request */
+	pvmx_host_kick(target);
+	while (READ_ONCE(vcpu->arch.tlb_flush_pending) && READ_ONCE(vcpu->arch.in_guest))
+		cpu_relax();
+}
+
+/*
+ * VCPUOP_initialise for a vCPU that is down, from another vCPU's thread
+ * under the VM lock: software state only (the VMCS may be active anywhere);
+ * the next stretch writes it (state_dirty).
+ */
+void pvmx_arch_load_context(struct pvmx_vcpu_core *core, const u16 sregs[6], const void *fpu)
+{
+	struct pvmx_vcpu *vcpu = container_of(core, struct pvmx_vcpu, core);
+	struct fxregs_state *fx = vcpu->arch.fpu;
+	int i;
+
+	/* The core's order is the VMCS's: ES, CS, SS, DS, FS, GS. */
+	for (i = PVMX_SREG_ES; i <= PVMX_SREG_GS; i++)
+		vcpu->arch.sregs[i] = sregs[i];
+	if (fpu) {
+		memcpy(fx, fpu, sizeof(*fx));
+		/* Reserved MXCSR bits would make FXRSTOR fault in the host. */
+		fx->mxcsr &= 0xFFBF;
+	} else {
+		memset(fx, 0, sizeof(*fx));
+		fx->cwd = 0x37F;
+		fx->mxcsr = 0x1F80;
+	}
+	vcpu->arch.state_dirty = true;
+	pvmx_build_vcpu_tables(vcpu);
+}
+
 /* ---- hooks the core calls while handling an exit (VMCS current) ---------- */
 
 bool pvmx_arch_preempt_pending(struct pvmx_vcpu_core *core)
@@ -962,6 +1012,7 @@ static void vmcs_write_guest_state(struct pvmx_vcpu *vcpu)
 	/* Force the first entry to write ESP and EFLAGS. */
 	vcpu->arch.vmcs_esp = ~(u32)cpu->gpr[PVMX_ESP];
 	vcpu->arch.vmcs_eflags = ~cpu->eflags;
+	pvmx_arch_set_fpu_ts(&vcpu->core, vcpu->core.fpu_ts);
 	vcpu->arch.state_dirty = false;
 }
 
@@ -1120,6 +1171,9 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 	asm volatile("fxrstor %0" : : "m" (*vcpu->arch.fpu));
 
 	for (;;) {
+		/* A kick from now on is seen below, with interrupts off. */
+		WRITE_ONCE(vcpu->kicked, false);
+		smp_mb();
 		/* Queued events, and the upcall if one is deliverable now. */
 		act = pvmx_prepare_entry(&vcpu->core);
 		sync_cs_ss(vcpu);
@@ -1127,10 +1181,23 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 			break;
 
 		local_irq_disable();
+		WRITE_ONCE(vcpu->arch.in_guest, true);
+		smp_mb();	/* pairs with pvmx_arch_flush_vcpu_tlb() */
 		if (need_resched() || signal_pending(current)) {
+			WRITE_ONCE(vcpu->arch.in_guest, false);
 			local_irq_enable();
 			act = PVMX_RESUME;
 			break;
+		}
+		if (READ_ONCE(vcpu->kicked)) {
+			/* Another vCPU or a timer changed our events after we looked. */
+			WRITE_ONCE(vcpu->arch.in_guest, false);
+			local_irq_enable();
+			continue;
+		}
+		if (READ_ONCE(vcpu->arch.tlb_flush_pending)) {
+			pvmx_arch_flush_guest_tlb(&vcpu->core, 0, false);
+			WRITE_ONCE(vcpu->arch.tlb_flush_pending, false);
 		}
 		sync_host_control_regs(vcpu);
 		/* RIP almost always moved; ESP and EFLAGS only on frames and iret. */
@@ -1140,11 +1207,13 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 		if (cpu->eflags != vcpu->arch.vmcs_eflags)
 			vmcs_write(GUEST_RFLAGS, cpu->eflags);
 		if (pvmx_vmx_enter(cpu->gpr, &vcpu->arch.host_rsp, vcpu->arch.launched)) {
+			WRITE_ONCE(vcpu->arch.in_guest, false);
 			local_irq_enable();
 			act = vmentry_failed(vcpu);
 			break;
 		}
 		exit_tsc = rdtsc();
+		WRITE_ONCE(vcpu->arch.in_guest, false);
 		vcpu->arch.launched = true;
 		vcpu->exits++;
 		vcpu->arch.exit_reason = vmcs_read(VM_EXIT_REASON);
@@ -1192,6 +1261,13 @@ int pvmx_arch_run(struct pvmx_vcpu *vcpu)
 			run->exit_reason = PVMX_EXIT_INTR;
 			return 0;
 		}
+		if (READ_ONCE(vcpu->vm->core.ended))
+			return 0;	/* PVMX_EXIT_NONE: the caller reports the VM's end */
+		if (!pvmx_vcpu_may_run(&vcpu->core)) {
+			/* Down: wait for VCPUOP_up; a signal is seen above. */
+			pvmx_host_vcpu_wait_up(vcpu);
+			continue;
+		}
 		act = run_stretch(vcpu);
 		switch (act) {
 		case PVMX_EXIT_TO_USER:
@@ -1203,6 +1279,8 @@ int pvmx_arch_run(struct pvmx_vcpu *vcpu)
 		case PVMX_BLOCK:
 			pvmx_host_vcpu_wait(vcpu);	/* a signal is seen above */
 			break;
+		case PVMX_OFFLINE:
+			break;			/* the wait for VCPUOP_up is above */
 		default:
 			cond_resched();
 		}

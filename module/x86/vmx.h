@@ -72,6 +72,8 @@ struct pvmx_vcpu_arch {
 	bool launched;
 	bool vmcs_ready;		/* constant fields written */
 	bool state_dirty;		/* SET_REGS state not yet in the VMCS */
+	bool in_guest;			/* between the last look at requests and the exit */
+	bool tlb_flush_pending;		/* another vCPU asked for a guest TLB flush */
 	u16 sregs[PVMX_SREG_GS + 1];	/* selectors as of the last stretch */
 	u16 vmcs_cs, vmcs_ss;		/* CS/SS selectors the VMCS holds */
 	u32 vmcs_esp, vmcs_eflags;	/* ESP/EFLAGS the VMCS holds */
