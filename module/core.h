@@ -99,7 +99,7 @@ struct pvmx_vcpu_core;
  * they set atomic bits (async_virqs, raised_ports) and kick the vCPU.
  */
 struct pvmx_vm_core {
-	spinlock_t lock;
+	spinlock_t lock;	/* the VM lock: see above */
 	bool ended;		/* a vCPU shut down or crashed: every vCPU stops */
 	struct pvmx_gmem mem;
 	struct xen_shared_info *shared_info;	/* host mapping of the frame */

@@ -686,6 +686,8 @@ bool pvmx_vm_end(struct pvmx_vcpu_core *v)
 
 /* ---- VCPUOP_initialise: Xen's arch_set_info_guest() for a compat guest ---- */
 
+#define VGC			struct xen_vcpu_guest_context
+#define VGC_SIZE		((u32)sizeof(VGC))
 #define VGC_CHUNK		512u
 #define VGC_TRAPS_PER_CHUNK	(VGC_CHUNK / sizeof(struct xen_trap_info))
 #define LDT_MAX_ENTS		8192u
@@ -727,12 +729,12 @@ static long vcpu_initialise(struct pvmx_vcpu_core *v, struct pvmx_vcpu_core *t, 
 	u16 sregs[6];
 	long rc;
 
-	for (off = 0; off < sizeof(struct xen_vcpu_guest_context); off += VGC_CHUNK)
+	for (off = 0; off < VGC_SIZE; off += VGC_CHUNK)
 		if (pvmx_copy_from_guest(v, traps, arg + off,
-					 min_t(u32, VGC_CHUNK, sizeof(struct xen_vcpu_guest_context) - off)))
+					 min_t(u32, VGC_CHUNK, VGC_SIZE - off)))
 			return -XEN_EFAULT;
-	if (pvmx_copy_from_guest(v, &head, arg + offsetof(struct xen_vcpu_guest_context, flags), sizeof(head)) ||
-	    pvmx_copy_from_guest(v, &tail, arg + offsetof(struct xen_vcpu_guest_context, ldt_base), sizeof(tail)))
+	if (pvmx_copy_from_guest(v, &head, arg + offsetof(VGC, flags), sizeof(head)) ||
+	    pvmx_copy_from_guest(v, &tail, arg + offsetof(VGC, ldt_base), sizeof(tail)))
 		return -XEN_EFAULT;
 	if (t->initialised)
 		return -XEN_EEXIST;
@@ -774,7 +776,7 @@ static long vcpu_initialise(struct pvmx_vcpu_core *v, struct pvmx_vcpu_core *t, 
 	if (tail.ldt_ents)
 		pvmx_set_ldt(t, tail.ldt_base, tail.ldt_ents);
 
-	for (off = offsetof(struct xen_vcpu_guest_context, trap_ctxt), i = 0; i < ARRAY_SIZE(t->trap_ctxt);
+	for (off = offsetof(VGC, trap_ctxt), i = 0; i < ARRAY_SIZE(t->trap_ctxt);
 	     off += sizeof(traps), i += VGC_TRAPS_PER_CHUNK) {
 		if (pvmx_copy_from_guest(v, traps, arg + off, sizeof(traps)))
 			memset(traps, 0, sizeof(traps));	/* changed under us */

@@ -125,7 +125,7 @@ void pvmx_host_kick(struct pvmx_vcpu_core *core)
 
 	/* Seen by the entry path with interrupts off: no kick falls between look and entry. */
 	WRITE_ONCE(vcpu->kicked, true);
-	smp_mb();
+	smp_mb();	/* kicked before the wake-up and IPI; pairs with run_stretch() */
 	wake_up_interruptible(&vcpu->wq);
 	/* In guest mode on another CPU: an IPI makes it exit and look. */
 	rcu_read_lock();

@@ -1173,7 +1173,7 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 	for (;;) {
 		/* A kick from now on is seen below, with interrupts off. */
 		WRITE_ONCE(vcpu->kicked, false);
-		smp_mb();
+		smp_mb();	/* cleared before looking; pairs with pvmx_host_kick() */
 		/* Queued events, and the upcall if one is deliverable now. */
 		act = pvmx_prepare_entry(&vcpu->core);
 		sync_cs_ss(vcpu);
