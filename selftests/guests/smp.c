@@ -152,7 +152,7 @@ void test_main(void)
 		single_vcpu();
 		return;
 	}
-	test_plan(35);
+	test_plan(34);
 	CHECK_EQ(vcpu_op(VCPUOP_is_up, 0, NULL), 1, "is_up(0) = 1");
 	CHECK_EQ(vcpu_op(VCPUOP_is_up, 1, NULL), 0, "vCPU 1 starts down");
 	CHECK(!vcpu_op(VCPUOP_get_runstate_info, 1, &rs) && rs.state == RUNSTATE_offline,
