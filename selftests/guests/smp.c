@@ -18,7 +18,8 @@
 
 static u8 ap_stack[8192] __attribute__((aligned(16)));
 static volatile u32 ap_stage, ap_esi, ap_entry_esp, ap_pings, ap_spins, ap_cmd;
-static volatile long ap_down_ret = 12345;
+static volatile long ap_down_ret = 12345, ap_timer_bind = 12345;
+static volatile u32 ap_timer_port, ap_timer_fired;
 static u32 port_to_0, port_to_1;
 static struct xen_vcpu_guest_context ctx;
 
@@ -41,6 +42,8 @@ static void poll_port(u32 port, u64 timeout)
 	sched_op(SCHEDOP_poll, &p);
 }
 
+static struct evtchn_bind_virq ap_virq = { VIRQ_TIMER, 1, 0 };
+
 void ap_main(void)
 {
 	ap_stage = 1;
@@ -50,6 +53,14 @@ void ap_main(void)
 		poll_port(port_to_1, 0);
 	clear_bit(shared_info->evtchn_pending, port_to_1);
 	printf("# smp: vCPU 1 got the IPI\n");
+	/* Its own VIRQ_TIMER (the default 10 ms periodic timer) fires for it. */
+	ap_timer_bind = evtchn_op(EVTCHNOP_bind_virq, &ap_virq);
+	if (!ap_timer_bind) {
+		ap_timer_port = ap_virq.port;
+		while (!test_bit(shared_info->evtchn_pending, ap_timer_port))
+			poll_port(ap_timer_port, 0);
+		ap_timer_fired = 1;
+	}
 	ap_pings++;
 	evtchn_simple(EVTCHNOP_send, port_to_0);
 	for (;;) {
@@ -140,6 +151,7 @@ void test_main(void)
 {
 	struct evtchn_bind_ipi ipi;
 	struct xen_vcpu_runstate_info rs;
+	struct evtchn_status st;
 	u32 top = (u32)(ap_stack + sizeof(ap_stack));
 	u64 end;
 
@@ -152,7 +164,7 @@ void test_main(void)
 		single_vcpu();
 		return;
 	}
-	test_plan(34);
+	test_plan(38);
 	CHECK_EQ(vcpu_op(VCPUOP_is_up, 0, NULL), 1, "is_up(0) = 1");
 	CHECK_EQ(vcpu_op(VCPUOP_is_up, 1, NULL), 0, "vCPU 1 starts down");
 	CHECK(!vcpu_op(VCPUOP_get_runstate_info, 1, &rs) && rs.state == RUNSTATE_offline,
@@ -203,10 +215,17 @@ void test_main(void)
 	CHECK_EQ(evtchn_simple(EVTCHNOP_send, port_to_1), 0, "send the IPI to vCPU 1");
 	CHECK(wait_ipi() && ap_pings == 1, "blocked vCPU 1 woke on the IPI and answered");
 	CHECK(ap_running(), "vCPU 1 runs alongside vCPU 0");
+	CHECK(!ap_timer_bind && ap_timer_fired, "vCPU 1's own VIRQ_TIMER fired on vCPU 1");
+	CHECK(!evtchn_status_of(ap_timer_port, &st) && st.status == EVTCHNSTAT_virq &&
+	      st.vcpu == 1, "its timer port is bound to vCPU 1");
+	CHECK(!vcpu_op(VCPUOP_get_runstate_info, 1, &rs) && rs.state == RUNSTATE_running,
+	      "vCPU 1 runstate running");
 
 	CHECK_EQ(vcpu_op(VCPUOP_down, 1, NULL), 0, "down(1)");
 	CHECK_EQ(vcpu_op(VCPUOP_is_up, 1, NULL), 0, "is_up(1) = 0 after down");
 	CHECK(ap_stopped(), "vCPU 1 no longer runs");
+	CHECK(!vcpu_op(VCPUOP_get_runstate_info, 1, &rs) && rs.state == RUNSTATE_offline,
+	      "vCPU 1 runstate offline after down");
 	CHECK_EQ(vcpu_op(VCPUOP_up, 1, NULL), 0, "up(1) again");
 	CHECK(ap_running(), "vCPU 1 runs on where it was");
 
