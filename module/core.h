@@ -263,7 +263,7 @@ void pvmx_update_time_info(struct pvmx_vcpu_core *v);
 void pvmx_set_wallclock(struct pvmx_vm_core *vm, u64 real_ns_at_zero);
 /*
  * The vCPU shut down or crashed: the VM ends, every other vCPU is kicked to
- * report the same end.  True for the first vCPU to end it.
+ * report the same end.  True if the VM had not ended before.
  */
 bool pvmx_vm_end(struct pvmx_vcpu_core *v);
 /* Runstate bookkeeping around host-side waits. */

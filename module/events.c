@@ -675,12 +675,12 @@ bool pvmx_vm_end(struct pvmx_vcpu_core *v)
 	first = !vm->ended;
 	vm->ended = true;
 	spin_unlock(&vm->lock);
-	if (first)
-		for (i = 0; i < PVMX_MAX_VCPUS; i++) {
-			other = READ_ONCE(vm->vcpus[i]);
-			if (other && other != v)
-				pvmx_host_kick(other);
-		}
+	/* Every time: the host layer may have set ended itself with its record. */
+	for (i = 0; i < PVMX_MAX_VCPUS; i++) {
+		other = READ_ONCE(vm->vcpus[i]);
+		if (other && other != v)
+			pvmx_host_kick(other);
+	}
 	return first;
 }
 

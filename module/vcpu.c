@@ -82,13 +82,15 @@ static void end_vm(struct pvmx_vcpu *vcpu)
 {
 	struct pvmx_vm *vm = vcpu->vm;
 
+	/* Record and mark in one go: two vCPUs ending at once agree on the first. */
 	spin_lock(&vm->core.lock);
 	if (!vm->core.ended) {
 		memcpy(&vm->end, &vcpu->end, sizeof(vm->end));
 		vm->end_state = vcpu->core.state;
+		vm->core.ended = true;
 	}
 	spin_unlock(&vm->core.lock);
-	pvmx_vm_end(&vcpu->core);
+	pvmx_vm_end(&vcpu->core);	/* kicks the others */
 }
 
 /* Another vCPU ended the VM: take its end as this vCPU's. */

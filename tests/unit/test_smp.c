@@ -392,6 +392,8 @@ static void launcher_port_applied_by_any_vcpu(void)
 
 static void end_of_vm_stops_every_vcpu(void)
 {
+	int kicks;
+
 	add_vcpu1();
 	good_context();
 	CHECK_EQ(vcpu_op(VCPUOP_initialise, 1, CTX), 0);
@@ -399,7 +401,9 @@ static void end_of_vm_stops_every_vcpu(void)
 	/* vCPU 0 shuts the VM down. */
 	CHECK_EQ(fx_hypercall(__HYPERVISOR_sched_op_compat, SCHEDOP_shutdown, SHUTDOWN_reboot,
 			      0, 0, 0), PVMX_EXIT_TO_USER);
+	kicks = fx.kicks;
 	CHECK(pvmx_vm_end(&fx.v));
+	CHECK_EQ(fx.kicks, kicks + 1);	/* vCPU 1, to stop it */
 	CHECK(!pvmx_vm_end(&v1));	/* the first end counts */
 	CHECK(fx.vm.ended);
 	/* vCPU 1, down or blocked or about to enter, stops too. */
