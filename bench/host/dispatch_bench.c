@@ -74,6 +74,15 @@ void pvmx_arch_traps_changed(struct pvmx_vcpu_core *v) { (void)v; }
 #ifdef HAVE_pvmx_arch_fill_hv_l2
 void pvmx_arch_fill_hv_l2(struct pvmx_vm_core *vm, u64 *l2) { (void)vm; (void)l2; }
 #endif
+#ifdef HAVE_pvmx_arch_load_context
+void pvmx_arch_load_context(struct pvmx_vcpu_core *v, const u16 sregs[6], const void *fpu)
+{
+	(void)v; (void)sregs; (void)fpu;
+}
+#endif
+#ifdef HAVE_pvmx_arch_flush_vcpu_tlb
+void pvmx_arch_flush_vcpu_tlb(struct pvmx_vcpu_core *target) { (void)target; }
+#endif
 #ifdef HAVE_pvmx_host_time
 void pvmx_host_time(struct pvmx_time_sample *t)
 {
