@@ -17,6 +17,7 @@
 #include <linux/kernel.h>
 #include <linux/string.h>
 #include <linux/compiler.h>
+#include <linux/spinlock.h>
 #else
 #include "core_env_host.h"
 #endif
@@ -91,7 +92,18 @@ struct pvmx_vcpu_core;
 /* Grant-table frames a VM has (after shared_info); Xen's max_grant_frames. */
 #define PVMX_GNTTAB_MAX_FRAMES	4
 
+/*
+ * Locking (Documentation/design.rst): vm->lock, a spinlock, is held around
+ * everything that reads or changes VM-wide state on behalf of a vCPU: each
+ * hypercall (multicall entries included), exception and interrupt bounces,
+ * and the event work before each guest entry.  Nothing under it sleeps: a
+ * handler that must wait returns PVMX_BLOCK or PVMX_OFFLINE and the arch
+ * waits after the lock is dropped.  Timers and the launcher never take it:
+ * they set atomic bits (async_virqs, raised_ports) and kick the vCPU.
+ */
 struct pvmx_vm_core {
+	spinlock_t lock;	/* the VM lock: see above */
+	bool ended;		/* a vCPU shut down or crashed: every vCPU stops */
 	struct pvmx_gmem mem;
 	struct xen_shared_info *shared_info;	/* host mapping of the frame */
 	u32 domid;
@@ -107,7 +119,7 @@ struct pvmx_vm_core {
 	bool fast_int80;	/* PVMX_BOOT_FAST_INT80 */
 	struct pvmx_vcpu_core *vcpus[PVMX_MAX_VCPUS];
 	struct pvmx_evtchn evtchn[XEN_NR_EVTCHN_PORTS];
-	/* Ports raised from outside (launcher), applied by vCPU 0: atomic. */
+	/* Ports raised from outside (launcher), applied by any vCPU: atomic. */
 	u32 raised_ports[XEN_NR_EVTCHN_PORTS / 32];
 	u32 raised_words;	/* bit w: raised_ports[w] may be non-zero */
 };
@@ -176,7 +188,8 @@ struct pvmx_vcpu_core {
 	u64 periodic_ns;	/* 0: stopped */
 	u32 runstate_va;	/* register_runstate_memory_area, 0: none */
 	struct xen_vcpu_runstate_info runstate;
-	bool up;
+	bool up;		/* VCPUOP_up/down; vCPU 0 starts up, the others down */
+	bool initialised;	/* has a context: vCPU 0, SET_REGS or VCPUOP_initialise */
 	struct pvmx_stats stats;
 	u32 mc_done;		/* entries run by the multicall in progress */
 	bool mc_continuing;	/* its continuation is pending */
@@ -192,6 +205,7 @@ enum pvmx_action {
 	PVMX_YIELD,		/* give up the host CPU, then re-enter */
 	PVMX_RESCHED,		/* let the host schedule if it wants, then re-enter */
 	PVMX_BLOCK,		/* sleep until an event (v->wait), then re-enter */
+	PVMX_OFFLINE,		/* the vCPU is down: wait for VCPUOP_up (or the VM's end) */
 };
 
 /* One hypercall in flight: from registers or from a multicall entry. */
@@ -238,6 +252,8 @@ int pvmx_check_user_access(const struct pvmx_vcpu_core *v, u32 gva, u32 len, boo
 enum pvmx_action pvmx_hypercall(struct pvmx_vcpu_core *v, u32 insn_len);
 long pvmx_dispatch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
 void pvmx_fill_hypercall_page(u8 *page);
+/* SCHEDOP_shutdown: the VM ends with this reason (reported by this vCPU). */
+void pvmx_shutdown(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc, u32 reason);
 /* Kill the guest with a reason the launcher prints. */
 enum pvmx_action pvmx_crash(struct pvmx_vcpu_core *v, u32 kind, u32 vector,
 			    u32 error_code, u64 address, const char *fmt, ...)
@@ -276,9 +292,16 @@ int pvmx_raise_port_async(struct pvmx_vm_core *vm, u32 port);
 enum pvmx_action pvmx_prepare_entry(struct pvmx_vcpu_core *v);
 /* Whether a blocked or polling vCPU has something to do (vCPU thread). */
 bool pvmx_vcpu_should_wake(struct pvmx_vcpu_core *v);
+/* Whether a down vCPU may run again: it is up, or the VM has ended. */
+bool pvmx_vcpu_may_run(struct pvmx_vcpu_core *v);
 /* vcpu_time_info from the host clock; wall clock at system time 0. */
 void pvmx_update_time_info(struct pvmx_vcpu_core *v);
 void pvmx_set_wallclock(struct pvmx_vm_core *vm, u64 real_ns_at_zero);
+/*
+ * The vCPU shut down or crashed: the VM ends, every other vCPU is kicked to
+ * report the same end.  True if the VM had not ended before.
+ */
+bool pvmx_vm_end(struct pvmx_vcpu_core *v);
 /* Runstate bookkeeping around host-side waits. */
 void pvmx_runstate_change(struct pvmx_vcpu_core *v, int state);
 
@@ -434,6 +457,13 @@ int pvmx_arch_read_host_msr(u32 msr, u64 *val);
 void pvmx_arch_desc_changed(struct pvmx_vcpu_core *v);
 /* Load v->cpu.cr3 and v->cpu.pdpte into the CPU (VMCS current). */
 void pvmx_arch_load_baseptr(struct pvmx_vcpu_core *v);
+/*
+ * VCPUOP_initialise gave a vCPU that is down a new context: v->cpu holds the
+ * registers and cr3/pdpte; sregs[] the selectors in the order ES, CS, SS,
+ * DS, FS, GS (checked); fpu an FXSAVE image to load, or NULL for the reset
+ * state.  The vCPU is not running: the arch takes it at its next entry.
+ */
+void pvmx_arch_load_context(struct pvmx_vcpu_core *v, const u16 sregs[6], const void *fpu);
 /* Write Xen's entries 428..511 into the L2 that L3 slot 3 points at. */
 void pvmx_arch_fill_hv_l2(struct pvmx_vm_core *vm, u64 *l2);
 

@@ -50,16 +50,16 @@
 #define DR7_RW_IO	2u
 
 /* MSRs a PV domU may use (Xen's guest_{rd,wr}msr() and read/write_msr()). */
-#define MSR_IA32_TSC			0x00000010u
-#define MSR_IA32_PLATFORM_ID		0x00000017u
-#define MSR_IA32_UCODE_REV		0x0000008Bu
-#define MSR_INTEL_PLATFORM_INFO		0x000000CEu
-#define MSR_INTEL_MISC_FEATURES		0x00000140u
-#define MSR_IA32_MISC_ENABLE		0x000001A0u
-#define MSR_IA32_CR_PAT			0x00000277u
-#define MSR_IA32_PERF_CAPABILITIES	0x00000345u
-#define MSR_EFER			0xC0000080u
-#define MSR_XEN_HYPERCALL_PAGE		0x40000000u
+#define GUEST_MSR_IA32_TSC			0x00000010u
+#define GUEST_MSR_IA32_PLATFORM_ID		0x00000017u
+#define GUEST_MSR_IA32_UCODE_REV		0x0000008Bu
+#define GUEST_MSR_INTEL_PLATFORM_INFO		0x000000CEu
+#define GUEST_MSR_INTEL_MISC_FEATURES		0x00000140u
+#define GUEST_MSR_IA32_MISC_ENABLE		0x000001A0u
+#define GUEST_MSR_IA32_CR_PAT			0x00000277u
+#define GUEST_MSR_IA32_PERF_CAPABILITIES	0x00000345u
+#define GUEST_MSR_EFER			0xC0000080u
+#define GUEST_MSR_XEN_HYPERCALL_PAGE		0x40000000u
 
 #define XEN_MSR_PAT			0x0000050100070406ULL
 #define EFER_NXE			0x00000800ULL
@@ -287,7 +287,7 @@ static enum pvmx_action emulate_string_io(struct pvmx_vcpu_core *v,
 
 /* ---- control and debug registers ------------------------------------------ */
 
-static u32 read_cr0(const struct pvmx_vcpu_core *v)
+static u32 guest_cr0(const struct pvmx_vcpu_core *v)
 {
 	return GUEST_CR0 | (v->fpu_ts ? CR0_TS : 0);
 }
@@ -305,7 +305,7 @@ static int read_cr(struct pvmx_vcpu_core *v, u32 reg, u32 *val)
 
 	switch (reg) {
 	case 0:
-		*val = read_cr0(v);
+		*val = guest_cr0(v);
 		return 0;
 	case 2:
 		*val = READ_ONCE(pvmx_vcpu_info(v)->cr2);
@@ -328,7 +328,7 @@ static int write_cr(struct pvmx_vcpu_core *v, u32 reg, u32 val)
 	switch (reg) {
 	case 0:
 		/* Only TS may change, as fpu_taskswitch. */
-		if ((val ^ read_cr0(v)) & ~CR0_TS)
+		if ((val ^ guest_cr0(v)) & ~CR0_TS)
 			return -XEN_EINVAL;
 		set_fpu_ts(v, val & CR0_TS);
 		return 0;
@@ -436,7 +436,7 @@ static u64 guest_misc_enable(u64 host)
 /* Xen's guest_efer() on Intel for a 32-bit guest: NXE is all that is left. */
 static int guest_efer(u64 *val)
 {
-	if (pvmx_arch_read_host_msr(MSR_EFER, val))
+	if (pvmx_arch_read_host_msr(GUEST_MSR_EFER, val))
 		return -XEN_EINVAL;
 	*val &= EFER_NXE;
 	return 0;
@@ -447,28 +447,28 @@ static int read_msr(struct pvmx_vcpu_core *v, u32 msr, u64 *val)
 	struct pvmx_time_sample t;
 
 	switch (msr) {
-	case MSR_IA32_TSC:
+	case GUEST_MSR_IA32_TSC:
 		pvmx_host_time(&t);
 		*val = t.tsc;
 		return 0;
-	case MSR_IA32_PLATFORM_ID:
-	case MSR_IA32_UCODE_REV:
+	case GUEST_MSR_IA32_PLATFORM_ID:
+	case GUEST_MSR_IA32_UCODE_REV:
 		return pvmx_arch_read_host_msr(msr, val);
-	case MSR_INTEL_PLATFORM_INFO:		/* no CPUID faulting offered */
-	case MSR_INTEL_MISC_FEATURES:
-	case MSR_IA32_PERF_CAPABILITIES:	/* no extra capabilities */
-	case MSR_XEN_HYPERCALL_PAGE:
+	case GUEST_MSR_INTEL_PLATFORM_INFO:		/* no CPUID faulting offered */
+	case GUEST_MSR_INTEL_MISC_FEATURES:
+	case GUEST_MSR_IA32_PERF_CAPABILITIES:	/* no extra capabilities */
+	case GUEST_MSR_XEN_HYPERCALL_PAGE:
 		*val = 0;
 		return 0;
-	case MSR_IA32_MISC_ENABLE:
+	case GUEST_MSR_IA32_MISC_ENABLE:
 		if (pvmx_arch_read_host_msr(msr, val))
 			return -XEN_EINVAL;
 		*val = guest_misc_enable(*val);
 		return 0;
-	case MSR_IA32_CR_PAT:
+	case GUEST_MSR_IA32_CR_PAT:
 		*val = XEN_MSR_PAT;
 		return 0;
-	case MSR_EFER:
+	case GUEST_MSR_EFER:
 		return guest_efer(val);
 	default:
 		if (vpmu_msr(msr)) {		/* vPMU off: counters read 0 */
@@ -501,20 +501,20 @@ static int write_msr(struct pvmx_vcpu_core *v, u32 msr, u64 val)
 	u64 cur;
 
 	switch (msr) {
-	case MSR_IA32_UCODE_REV:
+	case GUEST_MSR_IA32_UCODE_REV:
 		/* Intel's "write 0, cpuid, read" sequence; anything else #GP. */
 		return val ? -XEN_EINVAL : 0;
-	case MSR_INTEL_MISC_FEATURES:
+	case GUEST_MSR_INTEL_MISC_FEATURES:
 		return val ? -XEN_EINVAL : 0;	/* CPUID faulting not offered */
-	case MSR_IA32_MISC_ENABLE:
+	case GUEST_MSR_IA32_MISC_ENABLE:
 		/* A different value is ignored (Xen logs it), not refused. */
 		return 0;
-	case MSR_EFER:
+	case GUEST_MSR_EFER:
 		/* Linux writes the value back; changing it is refused. */
 		if (guest_efer(&cur) || val != cur)
 			return -XEN_EINVAL;
 		return 0;
-	case MSR_XEN_HYPERCALL_PAGE:
+	case GUEST_MSR_XEN_HYPERCALL_PAGE:
 		return write_hypercall_page(v, val);
 	default:
 		return vpmu_msr(msr) ? 0 : -XEN_EINVAL;	/* vPMU off: dropped */

@@ -5,11 +5,14 @@
  * vcpu_op timers, SCHEDOP_block/poll, runstate and the time fields of
  * shared_info.
  *
- * Everything here runs on the vCPU's own thread except the *_async entry
- * points, which only set atomic bits and kick the vCPU: timers (hard IRQ)
- * and the launcher queue events; the vCPU applies them before it enters
- * the guest.  The guest changes the pending/mask/selector words itself
- * concurrently, so every access to them is atomic.
+ * Everything here runs on a vCPU's thread under the VM lock (core.h),
+ * except the *_async entry points, which only set atomic bits and kick the
+ * vCPU: timers (hard IRQ) and the launcher queue events; a vCPU applies them
+ * before it enters the guest.  Any vCPU may change another's pending bits
+ * (IPIs, events bound to other vCPUs): it kicks the target, which notices
+ * at once whether it runs guest code on another CPU or waits.  The guest
+ * changes the pending/mask/selector words itself concurrently, so every
+ * access to them is atomic.
  */
 #include "core.h"
 
@@ -67,14 +70,21 @@ void pvmx_raise_virq_async(struct pvmx_vcpu_core *v, u32 virq)
 	pvmx_host_kick(v);
 }
 
+/* No VM lock: the launcher's ports stay theirs; the bound vCPU is only a hint. */
 int pvmx_raise_port_async(struct pvmx_vm_core *vm, u32 port)
 {
-	if (port >= XEN_NR_EVTCHN_PORTS || !vm->evtchn[port].to_launcher)
+	struct pvmx_vcpu_core *target;
+
+	if (port >= XEN_NR_EVTCHN_PORTS || !READ_ONCE(vm->evtchn[port].to_launcher))
 		return -XEN_EINVAL;
 	pvmx_test_and_set_bit32(&vm->raised_ports[port / 32], port % 32);
 	pvmx_test_and_set_bit32(&vm->raised_words, port / 32);
-	if (vm->vcpus[0])
-		pvmx_host_kick(vm->vcpus[0]);
+	/* Whichever vCPU looks first applies it; the one notified is kicked. */
+	target = READ_ONCE(vm->vcpus[READ_ONCE(vm->evtchn[port].vcpu) % PVMX_MAX_VCPUS]);
+	if (!target)
+		target = READ_ONCE(vm->vcpus[0]);
+	if (target)
+		pvmx_host_kick(target);
 	return 0;
 }
 
@@ -89,7 +99,7 @@ static void apply_async_events(struct pvmx_vcpu_core *v)
 				send_virq(v, i);
 	}
 	/* One load on the hot path: which words to look at. */
-	if (v->id != 0 || !__atomic_load_n(&v->vm->raised_words, __ATOMIC_RELAXED))
+	if (!__atomic_load_n(&v->vm->raised_words, __ATOMIC_RELAXED))
 		return;
 	words = pvmx_xchg32(&v->vm->raised_words, 0);
 	for (word = 0; word < ARRAY_SIZE(v->vm->raised_ports); word++) {
@@ -123,22 +133,36 @@ void pvmx_update_time_info(struct pvmx_vcpu_core *v)
 enum pvmx_action pvmx_prepare_entry(struct pvmx_vcpu_core *v)
 {
 	struct xen_vcpu_info *vi = pvmx_vcpu_info(v);
+	enum pvmx_action act = PVMX_RESUME;
 
 	if (v->trace_nr)
 		return pvmx_trace_flush(v);
-	apply_async_events(v);
-	if (!READ_ONCE(vi->evtchn_upcall_pending) || READ_ONCE(vi->evtchn_upcall_mask))
-		return PVMX_RESUME;
-	return pvmx_deliver_upcall(v);
+	spin_lock(&v->vm->lock);
+	if (v->vm->ended) {
+		/* Another vCPU ended the VM: the caller reports the VM's end. */
+		v->run->exit_reason = PVMX_EXIT_NONE;
+		act = PVMX_EXIT_TO_USER;
+	} else if (!v->up) {
+		act = PVMX_OFFLINE;	/* VCPUOP_down by another vCPU */
+	} else {
+		apply_async_events(v);
+		if (READ_ONCE(vi->evtchn_upcall_pending) && !READ_ONCE(vi->evtchn_upcall_mask))
+			act = pvmx_deliver_upcall(v);
+	}
+	spin_unlock(&v->vm->lock);
+	return act;
 }
 
-/* vCPU thread only: applies queued events, then answers for block or poll. */
-bool pvmx_vcpu_should_wake(struct pvmx_vcpu_core *v)
+static bool should_wake(struct pvmx_vcpu_core *v)
 {
 	struct xen_shared_info *si = v->vm->shared_info;
 	struct xen_vcpu_info *vi = pvmx_vcpu_info(v);
 	u32 i, port;
 
+	if (v->vm->ended)
+		return true;
+	if (!v->up)
+		return false;	/* downed while blocked: it blocks on once up */
 	apply_async_events(v);
 	if (READ_ONCE(vi->evtchn_upcall_pending) &&
 	    (!v->wait.polling || !READ_ONCE(vi->evtchn_upcall_mask)))
@@ -150,6 +174,28 @@ bool pvmx_vcpu_should_wake(struct pvmx_vcpu_core *v)
 				return true;
 		}
 	return false;
+}
+
+/* vCPU thread only: applies queued events, then answers for block or poll. */
+bool pvmx_vcpu_should_wake(struct pvmx_vcpu_core *v)
+{
+	bool wake;
+
+	spin_lock(&v->vm->lock);
+	wake = should_wake(v);
+	spin_unlock(&v->vm->lock);
+	return wake;
+}
+
+/* Taken under the lock so what VCPUOP_initialise wrote is seen once up is. */
+bool pvmx_vcpu_may_run(struct pvmx_vcpu_core *v)
+{
+	bool run;
+
+	spin_lock(&v->vm->lock);
+	run = v->up || v->vm->ended;
+	spin_unlock(&v->vm->lock);
+	return run;
 }
 
 void pvmx_set_wallclock(struct pvmx_vm_core *vm, u64 real_ns_at_zero)
@@ -531,6 +577,7 @@ void pvmx_vcpu_events_init(struct pvmx_vcpu_core *v)
 	v->stats.nr_vcpus = 1;
 	v->periodic_ns = PERIODIC_DEFAULT_NS;
 	v->up = v->id == 0;
+	v->initialised = v->up;
 	v->runstate.state = v->up ? RUNSTATE_runnable : RUNSTATE_offline;
 	v->runstate.state_entry_time = pvmx_host_now_ns();
 }
@@ -627,17 +674,212 @@ static void write_runstate_area(struct pvmx_vcpu_core *v)
 	pvmx_copy_to_guest(v, time_va, &rs.state_entry_time, 8);
 }
 
+/* The vCPU's own thread; locked because other vCPUs read it (get_runstate_info). */
 void pvmx_runstate_change(struct pvmx_vcpu_core *v, int state)
 {
 	u64 now = pvmx_host_now_ns();
 	struct xen_vcpu_runstate_info *rs = &v->runstate;
 
+	spin_lock(&v->vm->lock);
 	if (rs->state >= 0 && rs->state < 4 && now > rs->state_entry_time)
 		rs->time[rs->state] += now - rs->state_entry_time;
 	rs->state = state;
 	rs->state_entry_time = now;
 	if (v->runstate_va && state == RUNSTATE_running)
 		write_runstate_area(v);
+	spin_unlock(&v->vm->lock);
+}
+
+bool pvmx_vm_end(struct pvmx_vcpu_core *v)
+{
+	struct pvmx_vm_core *vm = v->vm;
+	struct pvmx_vcpu_core *other;
+	bool first;
+	u32 i;
+
+	spin_lock(&vm->lock);
+	first = !vm->ended;
+	vm->ended = true;
+	spin_unlock(&vm->lock);
+	/* Every time: the host layer may have set ended itself with its record. */
+	for (i = 0; i < PVMX_MAX_VCPUS; i++) {
+		other = READ_ONCE(vm->vcpus[i]);
+		if (other && other != v)
+			pvmx_host_kick(other);
+	}
+	return first;
+}
+
+/* ---- VCPUOP_initialise: Xen's arch_set_info_guest() for a compat guest ---- */
+
+#define VGC			struct xen_vcpu_guest_context
+#define VGC_SIZE		((u32)sizeof(VGC))
+#define VGC_CHUNK		512u
+#define VGC_TRAPS_PER_CHUNK	(VGC_CHUNK / sizeof(struct xen_trap_info))
+#define LDT_MAX_ENTS		8192u
+#define PVMX_CR0_TS		0x8u
+
+/* A data selector the vCPU could hold at its privilege level (null is fine). */
+static bool data_selector_ok(struct pvmx_vcpu_core *t, u16 sel)
+{
+	return !(sel & ~3u) || pvmx_arch_selector_usable(t, sel, PVMX_SEG_USER_DATA) ||
+	       pvmx_arch_selector_usable(t, sel, PVMX_SEG_STACK);
+}
+
+static u16 code_selector(u32 sel)
+{
+	/* Xen's fixup_guest_{code,stack}_selector(): RPL 0 becomes 1. */
+	return (sel & 3) ? (u16)sel : (u16)(sel | 1);
+}
+
+/*
+ * The context is 2800 bytes, too big for the stack: it is read in pieces.
+ * A first pass checks the whole of it can be read (Xen copies it before
+ * anything else: -EFAULT changes nothing).  Xen's checks follow, then the
+ * loads; as in Xen a failure in set_gdt or the new cr3 leaves the vCPU
+ * uninitialised.
+ */
+static long vcpu_initialise(struct pvmx_vcpu_core *v, struct pvmx_vcpu_core *t, u32 arg)
+{
+	struct {
+		u32 flags;
+		struct xen_cpu_user_regs r;
+	} head;
+	struct {
+		u32 ldt_base, ldt_ents, gdt_frames[16], gdt_ents, kernel_ss, kernel_sp;
+		u32 ctrlreg[8], debugreg[8];
+		u32 event_cs, event_eip, failsafe_cs, failsafe_eip, vm_assist;
+	} tail;
+	struct xen_trap_info traps[VGC_TRAPS_PER_CHUNK];
+	u32 off, i, j, nr_gdt_frames;
+	u16 sregs[6];
+	long rc;
+
+	for (off = 0; off < VGC_SIZE; off += VGC_CHUNK)
+		if (pvmx_copy_from_guest(v, traps, arg + off,
+					 min_t(u32, VGC_CHUNK, VGC_SIZE - off)))
+			return -XEN_EFAULT;
+	if (pvmx_copy_from_guest(v, &head, arg + offsetof(VGC, flags), sizeof(head)) ||
+	    pvmx_copy_from_guest(v, &tail, arg + offsetof(VGC, ldt_base), sizeof(tail)))
+		return -XEN_EFAULT;
+	if (t->initialised)
+		return -XEN_EEXIST;
+	if ((tail.ldt_base & PVMX_PAGE_OFFSET_MASK) || tail.ldt_ents > LDT_MAX_ENTS)
+		return -XEN_EINVAL;
+	nr_gdt_frames = (tail.gdt_ents + 511) / 512;
+	if (nr_gdt_frames > ARRAY_SIZE(tail.gdt_frames) ||
+	    tail.gdt_ents > XEN_FIRST_RESERVED_GDT_ENTRY)
+		return -XEN_EINVAL;
+	/*
+	 * pvmx loads selectors without the guest's help: ones the vCPU could
+	 * not load (Xen would find out at the first entry and crash the
+	 * guest) are refused here.
+	 */
+	sregs[0] = head.r.es;
+	sregs[1] = code_selector(head.r.cs);
+	sregs[2] = code_selector(head.r.ss);
+	sregs[3] = head.r.ds;
+	sregs[4] = head.r.fs;
+	sregs[5] = head.r.gs;
+	if (!pvmx_arch_selector_usable(t, sregs[1], PVMX_SEG_CODE) ||
+	    !pvmx_arch_selector_usable(t, sregs[2], PVMX_SEG_STACK) ||
+	    (sregs[1] & 3) != (sregs[2] & 3) ||
+	    !data_selector_ok(t, sregs[0]) || !data_selector_ok(t, sregs[3]) ||
+	    !data_selector_ok(t, sregs[4]) || !data_selector_ok(t, sregs[5]))
+		return -XEN_EINVAL;
+
+	if (tail.gdt_ents) {
+		rc = pvmx_set_gdt(t, tail.gdt_frames, tail.gdt_ents);
+		if (rc)
+			return rc;
+	}
+	rc = pvmx_new_baseptr(t, XEN_CR3_TO_PFN(tail.ctrlreg[3]));
+	if (rc) {
+		if (tail.gdt_ents)
+			pvmx_set_gdt(t, NULL, 0);
+		return rc;
+	}
+	if (tail.ldt_ents)
+		pvmx_set_ldt(t, tail.ldt_base, tail.ldt_ents);
+
+	for (off = offsetof(VGC, trap_ctxt), i = 0; i < ARRAY_SIZE(t->trap_ctxt);
+	     off += sizeof(traps), i += VGC_TRAPS_PER_CHUNK) {
+		if (pvmx_copy_from_guest(v, traps, arg + off, sizeof(traps)))
+			memset(traps, 0, sizeof(traps));	/* changed under us */
+		for (j = 0; j < VGC_TRAPS_PER_CHUNK; j++) {
+			t->trap_ctxt[i + j].address = traps[j].address;
+			t->trap_ctxt[i + j].cs = code_selector(traps[j].cs);
+			t->trap_ctxt[i + j].flags = traps[j].flags;
+		}
+	}
+	t->cpu.gpr[PVMX_EAX] = head.r.eax;
+	t->cpu.gpr[PVMX_EBX] = head.r.ebx;
+	t->cpu.gpr[PVMX_ECX] = head.r.ecx;
+	t->cpu.gpr[PVMX_EDX] = head.r.edx;
+	t->cpu.gpr[PVMX_ESI] = head.r.esi;
+	t->cpu.gpr[PVMX_EDI] = head.r.edi;
+	t->cpu.gpr[PVMX_EBP] = head.r.ebp;
+	t->cpu.gpr[PVMX_ESP] = head.r.esp;
+	t->cpu.eip = head.r.eip;
+	/* IOPL is virtualised and the real IF always on, as in Xen; no VM86. */
+	t->cpu.eflags = (head.r.eflags & PVMX_EFLAGS_LEGAL & ~PVMX_EFLAGS_IOPL &
+			 ~PVMX_EFLAGS_VM) | PVMX_EFLAGS_IF | PVMX_EFLAGS_FIXED;
+	t->cpu.cs = sregs[1];
+	t->cpu.ss = sregs[2];
+	/* The virtual IOPL comes from the context's EFLAGS, as in Xen. */
+	t->iopl = (head.r.eflags & PVMX_EFLAGS_IOPL) >> 12;
+	t->cpu.kernel_ss = code_selector(tail.kernel_ss);
+	t->cpu.kernel_sp = tail.kernel_sp;
+	t->event_cb = (struct pvmx_callback){
+		.cs = code_selector(tail.event_cs), .eip = tail.event_eip, .mask_events = true,
+	};
+	t->failsafe_cb = (struct pvmx_callback){
+		.cs = code_selector(tail.failsafe_cs), .eip = tail.failsafe_eip,
+		.mask_events = head.flags & VGCF_failsafe_disables_events,
+	};
+	t->fpu_ts = tail.ctrlreg[0] & PVMX_CR0_TS;
+	/* Xen takes vm_assist from vCPU 0's context only (a restore). */
+	if (t->id == 0)
+		v->vm->vm_assist = tail.vm_assist;
+	if (head.flags & VGCF_i387_valid) {
+		if (pvmx_copy_from_guest(v, traps, arg, sizeof(traps)))
+			memset(traps, 0, sizeof(traps));
+		pvmx_arch_load_context(t, sregs, traps);
+	} else {
+		pvmx_arch_load_context(t, sregs, NULL);
+	}
+	t->initialised = true;
+	if (head.flags & VGCF_online) {
+		t->up = true;
+		pvmx_host_kick(t);
+	}
+	return 0;
+}
+
+/* The last vCPU to go down takes the VM with it (Xen: SHUTDOWN_poweroff). */
+static long vcpu_down(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc,
+		      struct pvmx_vcpu_core *t)
+{
+	struct pvmx_vcpu_core *other;
+	u32 i;
+
+	for (i = 0; i < PVMX_MAX_VCPUS; i++) {
+		other = v->vm->vcpus[i];
+		if (other && other != t && other->up)
+			break;
+	}
+	if (i == PVMX_MAX_VCPUS) {
+		pvmx_shutdown(v, hc, SHUTDOWN_poweroff);
+		return 0;
+	}
+	if (!t->up)
+		return 0;
+	t->up = false;
+	if (t == v)
+		hc->action = PVMX_OFFLINE;	/* resumes after the call once up */
+	else
+		pvmx_host_kick(t);
+	return 0;
 }
 
 long pvmx_do_vcpu_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
@@ -649,8 +891,20 @@ long pvmx_do_vcpu_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	struct xen_vcpu_runstate_info rs;
 
 	if (!target)
-		return -XEN_ENOENT;
+		return -XEN_ENOENT;	/* beyond the VM's vCPUs, as Xen's domain_vcpu() */
 	switch (hc->arg[0]) {
+	case VCPUOP_initialise:
+		return vcpu_initialise(v, target, arg);
+	case VCPUOP_up:
+		if (!target->initialised)
+			return -XEN_EINVAL;
+		if (!target->up) {
+			target->up = true;
+			pvmx_host_kick(target);
+		}
+		return 0;
+	case VCPUOP_down:
+		return vcpu_down(v, hc, target);
 	case VCPUOP_is_up:
 		return target->up;
 	case VCPUOP_get_runstate_info:

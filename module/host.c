@@ -123,6 +123,9 @@ void pvmx_host_kick(struct pvmx_vcpu_core *core)
 	struct pvmx_vcpu *vcpu = to_vcpu(core);
 	struct task_struct *task;
 
+	/* Seen by the entry path with interrupts off: no kick falls between look and entry. */
+	WRITE_ONCE(vcpu->kicked, true);
+	smp_mb();	/* kicked before the wake-up and IPI; pairs with run_stretch() */
 	wake_up_interruptible(&vcpu->wq);
 	/* In guest mode on another CPU: an IPI makes it exit and look. */
 	rcu_read_lock();
@@ -177,4 +180,19 @@ int pvmx_host_vcpu_wait(struct pvmx_vcpu *vcpu)
 	core->wait.polling = false;
 	pvmx_runstate_change(core, RUNSTATE_running);
 	return ret;
+}
+
+/*
+ * A vCPU that is down (never brought up, or VCPUOP_down): PVMX_RUN waits
+ * here until VCPUOP_up or the VM's end; a signal returns -EINTR.
+ */
+int pvmx_host_vcpu_wait_up(struct pvmx_vcpu *vcpu)
+{
+	struct pvmx_vcpu_core *core = &vcpu->core;
+	int ret;
+
+	pvmx_runstate_change(core, RUNSTATE_offline);
+	ret = wait_event_interruptible(vcpu->wq, pvmx_vcpu_may_run(core));
+	pvmx_runstate_change(core, RUNSTATE_running);
+	return ret ? -EINTR : 0;
 }

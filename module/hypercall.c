@@ -38,7 +38,7 @@ enum pvmx_action pvmx_crash(struct pvmx_vcpu_core *v, u32 kind, u32 vector,
 	return PVMX_EXIT_TO_USER;
 }
 
-static void shutdown_guest(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc, u32 reason)
+void pvmx_shutdown(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc, u32 reason)
 {
 	/* Xen keeps the reason as a u8 (domain_shutdown()). */
 	v->run->shutdown.reason = (u8)reason;
@@ -102,7 +102,7 @@ static long do_sched_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	case SCHEDOP_shutdown:
 		if (pvmx_copy_from_guest(v, &reason, hc->arg[1], sizeof(reason)))
 			return -XEN_EFAULT;
-		shutdown_guest(v, hc, reason);
+		pvmx_shutdown(v, hc, reason);
 		return 0;
 	case SCHEDOP_poll:
 		return pvmx_sched_poll(v, hc);
@@ -124,7 +124,7 @@ static long do_sched_op_compat(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	case SCHEDOP_block:
 		return pvmx_sched_block(v, hc);
 	case SCHEDOP_shutdown:
-		shutdown_guest(v, hc, hc->arg[1]);
+		pvmx_shutdown(v, hc, hc->arg[1]);
 		return 0;
 	default:
 		return -XEN_ENOSYS;
@@ -260,7 +260,12 @@ enum pvmx_action pvmx_hypercall(struct pvmx_vcpu_core *v, u32 insn_len)
 	/* For the trace: the call as issued (continuations rewrite hc, iret the registers). */
 	const struct pvmx_hcall issued = hc;
 	u32 eip = v->cpu.eip;
-	long ret = pvmx_dispatch(v, &hc);
+	long ret;
+
+	/* VM-wide state (events, page types, other vCPUs) is shared: see core.h. */
+	spin_lock(&v->vm->lock);
+	ret = pvmx_dispatch(v, &hc);
+	spin_unlock(&v->vm->lock);
 
 	pvmx_trace(v, PVMX_TRACE_KIND_HYPERCALL, hc.preempted ? PVMX_TRACE_F_PREEMPTED : 0,
 		   issued.op, ret, issued.arg, 0, eip);

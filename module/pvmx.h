@@ -35,6 +35,11 @@ struct pvmx_vm {
 	struct page *gnttab_pages;	/* PVMX_GNTTAB_MAX_FRAMES pages, one block */
 	bool boot_info_set;
 	struct pvmx_vcpu *vcpus[PVMX_MAX_VCPUS];
+	/* The VM's end (first shutdown or crash), under core.lock: every vCPU reports it. */
+	enum pvmx_vcpu_state end_state;
+	struct {
+		u8 bytes[offsetof(struct pvmx_run, crash) + sizeof_field(struct pvmx_run, crash)];
+	} end;
 	struct pvmx_vm_arch arch;
 };
 
@@ -46,6 +51,7 @@ struct pvmx_vcpu {
 	bool regs_set;
 	u64 exits;
 	struct task_struct *run_task;	/* thread inside PVMX_RUN, for kicks */
+	bool kicked;			/* kick since the last look at events */
 	wait_queue_head_t wq;		/* SCHEDOP_block/poll sleep here */
 	struct hrtimer singleshot;	/* set_timer_op, VCPUOP_set_singleshot_timer */
 	struct hrtimer periodic;	/* VCPUOP_set_periodic_timer (10 ms default) */
@@ -67,6 +73,7 @@ void pvmx_host_init_clock(void);
 void pvmx_host_vcpu_init(struct pvmx_vcpu *vcpu);
 void pvmx_host_vcpu_destroy(struct pvmx_vcpu *vcpu);
 int pvmx_host_vcpu_wait(struct pvmx_vcpu *vcpu);
+int pvmx_host_vcpu_wait_up(struct pvmx_vcpu *vcpu);
 
 /* Implemented by the arch back end. */
 int pvmx_arch_init(void);

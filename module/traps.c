@@ -16,13 +16,6 @@
 /* Entries handled per set_trap_table call before a continuation. */
 #define TRAP_TABLE_BATCH	64
 
-struct xen_trap_info {
-	u8 vector;
-	u8 flags;
-	u16 cs;
-	u32 address;
-};
-
 struct xen_callback_register {
 	u16 type;
 	u16 flags;
@@ -357,8 +350,9 @@ static enum pvmx_action bounce(struct pvmx_vcpu_core *v, const struct bounce *b)
 	return deliver_failsafe(v, why);
 }
 
-enum pvmx_action pvmx_deliver_exception(struct pvmx_vcpu_core *v, u32 vector,
-					bool has_error, u32 error)
+/* The VM lock is held: from a hypercall (iret) or the public entry points. */
+static enum pvmx_action deliver_exception(struct pvmx_vcpu_core *v, u32 vector,
+					  bool has_error, u32 error)
 {
 	const struct pvmx_trap_entry *t = &v->trap_ctxt[vector & 0xFF];
 	struct bounce b = {
@@ -381,7 +375,18 @@ enum pvmx_action pvmx_deliver_exception(struct pvmx_vcpu_core *v, u32 vector,
 	return bounce(v, &b);
 }
 
-enum pvmx_action pvmx_software_interrupt(struct pvmx_vcpu_core *v, u32 vector, u32 insn_len)
+enum pvmx_action pvmx_deliver_exception(struct pvmx_vcpu_core *v, u32 vector,
+					bool has_error, u32 error)
+{
+	enum pvmx_action act;
+
+	spin_lock(&v->vm->lock);
+	act = deliver_exception(v, vector, has_error, error);
+	spin_unlock(&v->vm->lock);
+	return act;
+}
+
+static enum pvmx_action software_interrupt(struct pvmx_vcpu_core *v, u32 vector, u32 insn_len)
 {
 	const struct pvmx_trap_entry *t = &v->trap_ctxt[vector & 0xFF];
 	u32 cpl = v->cpu.cs & 3;
@@ -393,7 +398,7 @@ enum pvmx_action pvmx_software_interrupt(struct pvmx_vcpu_core *v, u32 vector, u
 	else
 		allowed = t->address && (t->flags & PVMX_TRAP_DPL_MASK) >= cpl;
 	if (!allowed)
-		return pvmx_deliver_exception(v, TRAP_GP, true, (vector << 3) | 2);
+		return deliver_exception(v, TRAP_GP, true, (vector << 3) | 2);
 
 	v->cpu.eip += insn_len;
 	return bounce(v, &(struct bounce){ .kind = BOUNCE_SOFT_INT, .vector = vector,
@@ -401,6 +406,17 @@ enum pvmx_action pvmx_software_interrupt(struct pvmx_vcpu_core *v, u32 vector, u
 			.mask_events = t->flags & PVMX_TRAP_MASK_EVENTS });
 }
 
+enum pvmx_action pvmx_software_interrupt(struct pvmx_vcpu_core *v, u32 vector, u32 insn_len)
+{
+	enum pvmx_action act;
+
+	spin_lock(&v->vm->lock);
+	act = software_interrupt(v, vector, insn_len);
+	spin_unlock(&v->vm->lock);
+	return act;
+}
+
+/* The VM lock is held (pvmx_prepare_entry). */
 enum pvmx_action pvmx_deliver_upcall(struct pvmx_vcpu_core *v)
 {
 	struct bounce b = {
@@ -437,7 +453,7 @@ long pvmx_do_iret(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	}
 	if (f[3] & PVMX_EFLAGS_VM) {
 		/* Compat Xen refuses VM86 with #GP. */
-		hc->action = pvmx_deliver_exception(v, TRAP_GP, true, 0);
+		hc->action = deliver_exception(v, TRAP_GP, true, 0);
 		return cpu->gpr[PVMX_EAX];
 	}
 	new_esp = esp + 16;

@@ -33,8 +33,13 @@ static int pvmx_vcpu_set_regs(struct pvmx_vcpu *vcpu, const void __user *argp)
 		return -EINVAL;
 	mutex_lock(&vcpu->run_lock);
 	ret = pvmx_arch_set_regs(vcpu, &regs);
-	if (!ret)
+	if (!ret) {
 		vcpu->regs_set = true;
+		/* Like Xen's setvcpucontext: VCPUOP_initialise now answers -EEXIST. */
+		spin_lock(&vcpu->vm->core.lock);
+		vcpu->core.initialised = true;
+		spin_unlock(&vcpu->vm->core.lock);
+	}
 	mutex_unlock(&vcpu->run_lock);
 	return ret;
 }
@@ -69,6 +74,41 @@ static void report_end(struct pvmx_vcpu *vcpu, bool first)
 		memcpy(run, &vcpu->end, sizeof(vcpu->end));
 }
 
+/*
+ * This vCPU ended the VM (shutdown, crash, failed entry): record the end for
+ * the others, which stop and report the same (pvmx_vm_end kicks them).
+ */
+static void end_vm(struct pvmx_vcpu *vcpu)
+{
+	struct pvmx_vm *vm = vcpu->vm;
+
+	/* Record and mark in one go: two vCPUs ending at once agree on the first. */
+	spin_lock(&vm->core.lock);
+	if (!vm->core.ended) {
+		memcpy(&vm->end, &vcpu->end, sizeof(vm->end));
+		vm->end_state = vcpu->core.state;
+		vm->core.ended = true;
+	}
+	spin_unlock(&vm->core.lock);
+	pvmx_vm_end(&vcpu->core);	/* kicks the others */
+}
+
+/* Another vCPU ended the VM: take its end as this vCPU's. */
+static bool take_vm_end(struct pvmx_vcpu *vcpu)
+{
+	struct pvmx_vm *vm = vcpu->vm;
+	bool ended;
+
+	spin_lock(&vm->core.lock);
+	ended = vm->core.ended;
+	if (ended) {
+		memcpy(&vcpu->end, &vm->end, sizeof(vcpu->end));
+		vcpu->core.state = vm->end_state;
+	}
+	spin_unlock(&vm->core.lock);
+	return ended;
+}
+
 static int pvmx_vcpu_run(struct pvmx_vcpu *vcpu, unsigned long arg)
 {
 	struct pvmx_vcpu_core *core = &vcpu->core;
@@ -79,9 +119,12 @@ static int pvmx_vcpu_run(struct pvmx_vcpu *vcpu, unsigned long arg)
 	if (mutex_lock_killable(&vcpu->run_lock))
 		return -EINTR;
 	ret = -EINVAL;
-	if (vcpu->regs_set) {
+	/* vCPU 0 needs SET_REGS; the others start down and get VCPUOP_initialise. */
+	if (vcpu->regs_set || core->id != 0) {
 		ret = 0;
-		if (core->state == PVMX_VCPU_RUNNABLE) {
+		if (core->state == PVMX_VCPU_RUNNABLE && take_vm_end(vcpu)) {
+			report_end(vcpu, false);
+		} else if (core->state == PVMX_VCPU_RUNNABLE) {
 			WRITE_ONCE(vcpu->run_task, current);
 			pvmx_runstate_change(core, RUNSTATE_running);
 			ret = pvmx_arch_run(vcpu);
@@ -89,8 +132,12 @@ static int pvmx_vcpu_run(struct pvmx_vcpu *vcpu, unsigned long arg)
 			WRITE_ONCE(vcpu->run_task, NULL);
 			if (core->run->exit_reason == PVMX_EXIT_CRASH)
 				trace_pvmx_crash(core->id, core->run);
-			if (core->state != PVMX_VCPU_RUNNABLE)
+			if (core->state != PVMX_VCPU_RUNNABLE) {
 				report_end(vcpu, true);
+				end_vm(vcpu);
+			} else if (core->run->exit_reason == PVMX_EXIT_NONE && take_vm_end(vcpu)) {
+				report_end(vcpu, false);
+			}
 		} else {
 			report_end(vcpu, false);
 		}

@@ -375,6 +375,7 @@ int pvmx_create_vm(unsigned long flags)
 	}
 	kref_init(&vm->kref);
 	mutex_init(&vm->lock);
+	spin_lock_init(&vm->core.lock);
 	ret = pvmx_arch_vm_init(vm);
 	if (ret) {
 		pvmx_vm_put(vm);

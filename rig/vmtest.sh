@@ -32,7 +32,7 @@ options:
   --guests DIR      put DIR's files in /guests (default: selftests/guests/*.elf)
   --cpus N          Bochs CPU count (default 2 for the suite, 1 otherwise)
   --mem MB          guest memory (default 256)
-  --timeout S       wall-clock limit of the Bochs run (default 600 suite, 300 otherwise)
+  --timeout S       wall-clock limit of the Bochs run (default 1500 suite, 300 otherwise)
   --keep            keep the work dir (always kept on failure)
   -v, --verbose     stream the whole serial log (kernel boot included, no 'quiet')
   --append ARGS     extra kernel command-line arguments
@@ -99,7 +99,7 @@ if [ -n "$GUESTS_SRC" ] && [ ! -d "$GUESTS_SRC" ]; then
 	exit 2
 fi
 [ -n "$CPUS" ] || { [ "$MODE" = suite ] && CPUS=2 || CPUS=1; }
-[ -n "$TIMEOUT" ] || { [ "$MODE" = suite ] && TIMEOUT=600 || TIMEOUT=300; }
+[ -n "$TIMEOUT" ] || { [ "$MODE" = suite ] && TIMEOUT=1500 || TIMEOUT=300; }
 case "$CPUS$MEM$TIMEOUT" in *[!0-9]*) echo "vmtest: --cpus/--mem/--timeout take numbers" >&2; exit 2 ;; esac
 if [ "$CPUS" -lt 1 ] || [ "$CPUS" -gt 4 ]; then
 	echo "vmtest: --cpus must be 1..4 (NR_CPUS=4)" >&2

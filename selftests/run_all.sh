@@ -868,6 +868,14 @@ t_guests_shuffled_p2m() {
 	expect_rc 0 && expect_out "Bye."
 }
 t_guest_timers() { run_guest timers timers.elf; expect_rc 0 && expect_ktap_pass; }
+t_guest_smp() {
+	run_guest smp smp.elf --vcpus 2
+	expect_rc 0 && expect_ktap_pass && expect_out "smp: vCPU 1 got the IPI"
+}
+t_guest_smp_1vcpu() {
+	run_guest smp_1vcpu smp.elf --vcpus 1 --cmdline vcpus=1
+	expect_rc 0 && expect_ktap_pass
+}
 
 t_guest_console_ring() {
 	run_guest console_ring console_ring.elf
@@ -941,6 +949,7 @@ guest_privileged_cli guest_privileged_int80 guest_privileged_int3 guest_privop g
 guest_ring3_traps guest_traps_fast_int80 guest_ring3_traps_fast_int80 syscall_reflected guest_desc
 syscall_fast_path stats_trace tracepoints guest_callbacks guest_failsafe guest_failsafe_nofailsafe
 guest_failsafe_badstack guest_multicall multicall_signals guest_events guest_timers
+guest_smp guest_smp_1vcpu
 guest_console_ring guest_memory guest_memory_shuffled guests_shuffled_p2m
 guest_wait_virq guest_mm spin_timeout spin_sigint spin_sigterm block_timeout
 block_sigint vcpu_migrates_between_cpus cpu_hotplug_with_vm

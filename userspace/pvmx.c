@@ -4,13 +4,14 @@
  * and runs it, copying its console to stdout.
  *
  *   pvmx run [--memory SIZE] [--cmdline STR] [--timeout S] [--quiet]
- *            [--shuffle-p2m[=SEED]] [--trace[=FILE]] [--stats[=table|json]] IMAGE
- *   pvmx stats [--memory SIZE] [--cmdline STR] [--timeout S] [--quiet] IMAGE
+ *            [--shuffle-p2m[=SEED]] [--vcpus N] [--trace[=FILE]] [--stats[=table|json]] IMAGE
+ *   pvmx stats [--memory SIZE] [--cmdline STR] [--timeout S] [--quiet] [--vcpus N] IMAGE
  *   pvmx info
  *   pvmx load --dry-run [--memory SIZE] [--cmdline STR] IMAGE
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,6 +35,11 @@ static const char usage_text[] =
 "      --memory SIZE   guest RAM: bytes or with K/M/G suffix (default 32M;\n"
 "                      a multiple of 4 KiB, 4M .. 2G)\n"
 "      --cmdline STR   guest command line (start_info.cmd_line, < 1024 chars)\n"
+"      --vcpus N       give the VM N vCPUs (default 1, at most the module's\n"
+"                      PVMX_CAP_MAX_VCPUS): vCPU 0 starts at the image's entry,\n"
+"                      the others start down until the guest brings them up\n"
+"                      (VCPUOP_initialise, VCPUOP_up); one thread per vCPU;\n"
+"                      --trace follows vCPU 0 only\n"
 "      --fast-int80    ring-3 int $0x80 via a hardware gate, no VM exit, while\n"
 "                      events are unmasked (frames differ from Xen's only if the\n"
 "                      guest masks events and traps before the next hypercall)\n"
@@ -133,13 +139,15 @@ struct args {
 	bool fast_int80;
 	bool shuffle_p2m;
 	uint64_t p2m_seed;
+	unsigned int vcpus;
 	int console_fd;
 	const char *image;
 };
 
 enum { OPT_MEMORY = 'm', OPT_CMDLINE = 'c', OPT_TIMEOUT = 't', OPT_QUIET = 'q',
        OPT_DRY_RUN = 'n', OPT_HELP = 'h', OPT_TRACE = 'T', OPT_STATS = 'S',
-       OPT_FAST_INT80 = 'F', OPT_SHUFFLE_P2M = 'P' };
+       OPT_FAST_INT80 = 'F', OPT_SHUFFLE_P2M = 'P',
+       OPT_VCPUS = 'V' };
 
 static void parse_args(int argc, char **argv, struct args *a, enum command cmd)
 {
@@ -155,6 +163,7 @@ static void parse_args(int argc, char **argv, struct args *a, enum command cmd)
 		{ "stats", optional_argument, NULL, OPT_STATS },
 		{ "fast-int80", no_argument, NULL, OPT_FAST_INT80 },
 		{ "shuffle-p2m", optional_argument, NULL, OPT_SHUFFLE_P2M },
+		{ "vcpus", required_argument, NULL, OPT_VCPUS },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -162,6 +171,7 @@ static void parse_args(int argc, char **argv, struct args *a, enum command cmd)
 
 	memset(a, 0, sizeof(*a));
 	a->memory = DEFAULT_MEMORY;
+	a->vcpus = 1;
 	a->console_fd = STDOUT_FILENO;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+m:c:t:qnh", longopts, NULL)) != -1) {
@@ -210,6 +220,20 @@ static void parse_args(int argc, char **argv, struct args *a, enum command cmd)
 			a->p2m_seed = strtoull(optarg, &end, 0);
 			if (errno || end == optarg || *end || *optarg == '-')
 				die_usage("bad --shuffle-p2m seed '%s' (want a number)", optarg);
+			break;
+		}
+		case OPT_VCPUS: {
+			char *end;
+			unsigned long n;
+
+			if (!allow_run_opts)
+				die_usage("--vcpus only applies to 'pvmx run' and 'pvmx stats'");
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || n < 1 ||
+			    n > PVMX_MAX_VCPUS)
+				die_usage("bad --vcpus '%s' (want 1 .. %d)", optarg, PVMX_MAX_VCPUS);
+			a->vcpus = (unsigned int)n;
 			break;
 		}
 		case OPT_QUIET:
@@ -580,15 +604,41 @@ static void write_all(int fd, const char *p, size_t n)
 	}
 }
 
+/*
+ * With several vCPUs each runs in its own thread; these are shared.  The
+ * first thread to finish decides the exit status; the others are told to
+ * stop (stop_all) and interrupted with SIGUSR1.  Messages about how the run
+ * ended are printed once.
+ */
+static pthread_mutex_t launcher_lock = PTHREAD_MUTEX_INITIALIZER;
+static int stop_all;		/* __atomic */
+static bool end_reported, stop_reported;
+
+/* True the first time only: print the message that goes with it. */
+static bool first_report(bool *flag)
+{
+	bool first;
+
+	pthread_mutex_lock(&launcher_lock);
+	first = !*flag;
+	*flag = true;
+	pthread_mutex_unlock(&launcher_lock);
+	return first;
+}
+
 /* Returns an exit status when the run loop should stop, -1 to go on. */
 static int check_signals(const struct args *a)
 {
+	if (__atomic_load_n(&stop_all, __ATOMIC_ACQUIRE))
+		return PVMX_STATUS_INTERRUPTED;		/* another thread decided */
 	if (got_stop_signal) {
-		fprintf(stderr, "pvmx: interrupted\n");
+		if (first_report(&stop_reported))
+			fprintf(stderr, "pvmx: interrupted\n");
 		return PVMX_STATUS_INTERRUPTED;
 	}
 	if (got_alarm) {
-		fprintf(stderr, "pvmx: timeout after %g s\n", a->timeout);
+		if (first_report(&stop_reported))
+			fprintf(stderr, "pvmx: timeout after %g s\n", a->timeout);
 		return PVMX_STATUS_TIMEOUT;
 	}
 	return -1;
@@ -609,11 +659,14 @@ static int handle_notify(struct pvmx_vm *vm, const struct pvmx_layout *L, uint32
 
 	if (port != L->boot.console_evtchn || L->boot.console_gpa == PVMX_NO_PAGE)
 		return 0;
+	/* Any vCPU may notify: one consumer of the ring at a time. */
+	pthread_mutex_lock(&launcher_lock);
 	n = pvmx_console_ring_drain((char *)vm->ram + L->boot.console_gpa, buf, sizeof(buf),
 				    &bad);
 	if (bad)
 		fprintf(stderr, "pvmx: console ring indices out of range: resynchronised\n");
 	write_all(console_fd, buf, n);
+	pthread_mutex_unlock(&launcher_lock);
 	rc = pvmx_vm_raise_event(vm, port, false);
 	if (rc)
 		fprintf(stderr, "pvmx: PVMX_RAISE_EVENT: %s\n", strerror(-rc));
@@ -632,9 +685,15 @@ static void print_trace(const struct pvmx_run *run, struct pvmx_trace_decoder *t
 	fflush(out);
 }
 
-/* How the guest ended: shutdown or crash.  Returns the exit status. */
+/*
+ * How the guest ended: shutdown or crash.  Returns the exit status.  Every
+ * vCPU reports the VM's one end; only the first prints it.
+ */
 static int report_end(const struct pvmx_run *run, const struct args *a)
 {
+	if (!first_report(&end_reported))
+		return run->exit_reason == PVMX_EXIT_SHUTDOWN ?
+		       pvmx_shutdown_status(run->shutdown.reason) : PVMX_STATUS_CRASHED;
 	if (run->exit_reason == PVMX_EXIT_SHUTDOWN) {
 		unsigned r = run->shutdown.reason;
 
@@ -720,6 +779,91 @@ static int run_loop(struct pvmx_vcpu *vcpu, struct pvmx_vm *vm,
 	}
 }
 
+struct vcpu_thread {
+	pthread_t thread;
+	struct pvmx_vcpu vcpu;
+	bool created, started;
+	int status;
+	int done;			/* __atomic: status is set */
+	struct pvmx_vm *vm;
+	const struct pvmx_layout *L;
+	const struct args *a;
+	struct pvmx_trace_decoder *tr;
+	FILE *trace_out;
+};
+
+static void *vcpu_thread_main(void *arg)
+{
+	struct vcpu_thread *t = arg;
+
+	t->status = run_loop(&t->vcpu, t->vm, t->L, t->a, t->tr, t->trace_out);
+	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = ms * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * --vcpus N > 1: one thread per vCPU.  SIGINT, SIGTERM and SIGALRM are
+ * blocked in the vCPU threads so they reach this one, which then stops
+ * them all: stop_all, and SIGUSR1 until each has left PVMX_RUN (a down
+ * vCPU waits there).  A shutdown or crash on any vCPU ends every vCPU's
+ * PVMX_RUN with the same exit; the first thread to finish gives the status.
+ */
+static int run_threads(struct vcpu_thread *t, unsigned int n, const struct args *a)
+{
+	sigset_t block, old;
+	unsigned int i, left;
+	int st = -1, first = -1, rc;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	for (i = 0; i < n; i++) {
+		rc = pthread_create(&t[i].thread, NULL, vcpu_thread_main, &t[i]);
+		if (rc) {
+			fprintf(stderr, "pvmx: pthread_create: %s\n", strerror(rc));
+			st = PVMX_STATUS_ERROR;
+			break;
+		}
+		t[i].started = true;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+	while (st < 0) {
+		for (i = 0; i < n && first < 0; i++)
+			if (t[i].started && __atomic_load_n(&t[i].done, __ATOMIC_ACQUIRE))
+				first = (int)i;
+		if (first >= 0)
+			break;
+		st = check_signals(a);
+		if (st < 0)
+			sleep_ms(10);
+	}
+	__atomic_store_n(&stop_all, 1, __ATOMIC_RELEASE);
+	do {
+		left = 0;
+		for (i = 0; i < n; i++)
+			if (t[i].started && !__atomic_load_n(&t[i].done, __ATOMIC_ACQUIRE)) {
+				pthread_kill(t[i].thread, SIGUSR1);
+				left++;
+			}
+		if (left)
+			sleep_ms(10);
+	} while (left);
+	for (i = 0; i < n; i++)
+		if (t[i].started)
+			pthread_join(t[i].thread, NULL);
+	return first >= 0 ? t[first].status : st;
+}
+
 /* Capabilities --trace and --stats need; exits 1 with a message without them. */
 static void check_caps(struct pvmx_dev *dev, const struct args *a)
 {
@@ -774,13 +918,16 @@ static int cmd_run(int argc, char **argv, enum command cmd)
 	struct pvmx_image_info info;
 	struct pvmx_load_opts opts;
 	struct pvmx_layout L;
-	struct pvmx_vcpu vcpu;
+	struct vcpu_thread *threads;
+	struct pvmx_vcpu *vcpu0;
 	struct pvmx_dev dev;
 	struct pvmx_vm vm;
 	char err[PVMX_ERR_MAX];
 	struct args a;
 	size_t len;
 	void *img;
+	unsigned int i;
+	long max_vcpus;
 	int rc, st;
 
 	parse_args(argc, argv, &a, cmd);
@@ -791,6 +938,18 @@ static int cmd_run(int argc, char **argv, enum command cmd)
 		return PVMX_STATUS_ERROR;
 	}
 	check_caps(&dev, &a);
+	max_vcpus = pvmx_check_cap(&dev, PVMX_CAP_MAX_VCPUS);
+	if (a.vcpus > 1 && max_vcpus < (long)a.vcpus) {
+		fprintf(stderr, "pvmx: --vcpus %u: this pvmx module runs at most %ld vCPUs per VM\n",
+			a.vcpus, max_vcpus);
+		return PVMX_STATUS_ERROR;
+	}
+	threads = calloc(a.vcpus, sizeof(*threads));
+	if (!threads) {
+		fprintf(stderr, "pvmx: out of memory\n");
+		return PVMX_STATUS_ERROR;
+	}
+	vcpu0 = &threads[0].vcpu;
 	if (pvmx_vm_create(&dev, &vm, err) || pvmx_vm_set_memory(&vm, a.memory, err)) {
 		fprintf(stderr, "pvmx: %s\n", err);
 		return PVMX_STATUS_ERROR;
@@ -813,11 +972,15 @@ static int cmd_run(int argc, char **argv, enum command cmd)
 		return PVMX_STATUS_ERROR;
 	}
 	free(img);
-	if (pvmx_vcpu_create(&vm, 0, &vcpu, err)) {
-		fprintf(stderr, "pvmx: %s\n", err);
-		return PVMX_STATUS_ERROR;
+	for (i = 0; i < a.vcpus; i++) {
+		if (pvmx_vcpu_create(&vm, i, &threads[i].vcpu, err)) {
+			fprintf(stderr, "pvmx: %s\n", err);
+			return PVMX_STATUS_ERROR;
+		}
+		threads[i].created = true;
 	}
-	rc = pvmx_vcpu_set_regs(&vcpu, &L.regs);
+	/* vCPU 0 boots; the others wait down for the guest's VCPUOP_initialise/up. */
+	rc = pvmx_vcpu_set_regs(vcpu0, &L.regs);
 	if (rc) {
 		fprintf(stderr, "pvmx: PVMX_SET_REGS: %s\n", strerror(-rc));
 		return PVMX_STATUS_ERROR;
@@ -831,7 +994,7 @@ static int cmd_run(int argc, char **argv, enum command cmd)
 				return PVMX_STATUS_ERROR;
 			}
 		}
-		rc = pvmx_vcpu_set_trace(&vcpu, PVMX_TRACE_HYPERCALLS | PVMX_TRACE_DELIVERIES);
+		rc = pvmx_vcpu_set_trace(vcpu0, PVMX_TRACE_HYPERCALLS | PVMX_TRACE_DELIVERIES);
 		if (rc) {
 			fprintf(stderr, "pvmx: PVMX_SET_TRACE: %s\n", strerror(-rc));
 			return PVMX_STATUS_ERROR;
@@ -840,7 +1003,18 @@ static int cmd_run(int argc, char **argv, enum command cmd)
 		tr = &decoder;
 	}
 	install_signals(a.timeout);
-	st = run_loop(&vcpu, &vm, &L, &a, tr, trace_out);
+	if (a.vcpus == 1) {
+		st = run_loop(vcpu0, &vm, &L, &a, tr, trace_out);
+	} else {
+		for (i = 0; i < a.vcpus; i++) {
+			threads[i].vm = &vm;
+			threads[i].L = &L;
+			threads[i].a = &a;
+			threads[i].tr = i == 0 ? tr : NULL;
+			threads[i].trace_out = trace_out;
+		}
+		st = run_threads(threads, a.vcpus, &a);
+	}
 	if (tr) {
 		pvmx_trace_decoder_finish(tr, trace_out);
 		if (trace_out != stderr && fclose(trace_out)) {
@@ -851,7 +1025,10 @@ static int cmd_run(int argc, char **argv, enum command cmd)
 	}
 	if (a.stats)
 		st = print_stats(&vm, &a, st);
-	pvmx_vcpu_destroy(&vcpu);
+	for (i = 0; i < a.vcpus; i++)
+		if (threads[i].created)
+			pvmx_vcpu_destroy(&threads[i].vcpu);
+	free(threads);
 	pvmx_vm_destroy(&vm);
 	pvmx_close(&dev);
 	return st;

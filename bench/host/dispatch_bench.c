@@ -84,6 +84,12 @@ void pvmx_arch_fill_hv_l2(struct pvmx_vm_core *vm, u64 *l2) { (void)vm; (void)l2
 #ifdef HAVE_pvmx_arch_read_host_msr
 int pvmx_arch_read_host_msr(u32 msr, u64 *val) { (void)msr; *val = 0; return 0; }
 #endif
+#ifdef HAVE_pvmx_arch_load_context
+void pvmx_arch_load_context(struct pvmx_vcpu_core *v, const u16 sregs[6], const void *fpu)
+{
+	(void)v; (void)sregs; (void)fpu;
+}
+#endif
 #ifdef HAVE_pvmx_host_time
 void pvmx_host_time(struct pvmx_time_sample *t)
 {

@@ -370,6 +370,53 @@ struct xen_shared_info {
 #define VCPUOP_set_singleshot_timer	8
 #define VCPUOP_stop_singleshot_timer	9
 
+/* vcpu_guest_context.flags (VGCF_*). */
+#define VGCF_i387_valid			(1u << 0)
+#define VGCF_in_kernel			(1u << 2)
+#define VGCF_failsafe_disables_events	(1u << 3)
+#define VGCF_syscall_disables_events	(1u << 4)
+#define VGCF_online			(1u << 5)
+
+/* cpu_user_regs, 32-bit (68 bytes). */
+struct xen_cpu_user_regs {
+	__u32 ebx, ecx, edx, esi, edi, ebp, eax;
+	__u16 error_code, entry_vector;
+	__u32 eip;
+	__u16 cs;
+	__u8 saved_upcall_mask, _pad0;
+	__u32 eflags, esp;
+	__u16 ss, _pad1, es, _pad2, ds, _pad3, fs, _pad4, gs, _pad5;
+};
+
+/* trap_info_t, 32-bit (8 bytes). */
+struct xen_trap_info {
+	__u8 vector;
+	__u8 flags;		/* bits 0-1 DPL, bit 2 masks events */
+	__u16 cs;
+	__u32 address;
+};
+
+/* vcpu_guest_context, 32-bit (2800 bytes): VCPUOP_initialise. */
+struct xen_vcpu_guest_context {
+	__u8 fpu_ctxt[512];	/* FXSAVE image, with VGCF_i387_valid */
+	__u32 flags;		/* VGCF_* */
+	struct xen_cpu_user_regs user_regs;
+	struct xen_trap_info trap_ctxt[256];
+	__u32 ldt_base, ldt_ents;
+	__u32 gdt_frames[16];
+	__u32 gdt_ents;
+	__u32 kernel_ss, kernel_sp;
+	__u32 ctrlreg[8];	/* ctrlreg[3]: L3 mfn in rotated cr3 format */
+	__u32 debugreg[8];
+	__u32 event_callback_cs, event_callback_eip;
+	__u32 failsafe_callback_cs, failsafe_callback_eip;
+	__u32 vm_assist;
+};
+
+/* The rotated cr3 format: mfn bits 20..31 in cr3 bits 0..11. */
+#define XEN_CR3_TO_PFN(cr3)	(((__u32)(cr3) >> 12) | ((__u32)(cr3) << 20))
+#define XEN_PFN_TO_CR3(pfn)	(((__u32)(pfn) << 12) | ((__u32)(pfn) >> 20))
+
 #define RUNSTATE_running	0
 #define RUNSTATE_runnable	1
 #define RUNSTATE_blocked	2
@@ -545,5 +592,26 @@ XEN_ABI_ASSERT(__builtin_offsetof(struct gnttab_query_size, status) == 12, "quer
 XEN_ABI_ASSERT(sizeof(struct gnttab_get_version) == 8, "gnttab_get_version");
 XEN_ABI_ASSERT(sizeof(struct gnttab_get_status_frames) == 12, "get_status_frames");
 XEN_ABI_ASSERT(sizeof(struct grant_entry_v1) == 8, "grant_entry_v1");
+XEN_ABI_ASSERT(sizeof(struct xen_cpu_user_regs) == 68, "cpu_user_regs");
+XEN_ABI_ASSERT(__builtin_offsetof(struct xen_cpu_user_regs, eip) == 32, "user_regs.eip");
+XEN_ABI_ASSERT(__builtin_offsetof(struct xen_cpu_user_regs, saved_upcall_mask) == 38, "mask");
+XEN_ABI_ASSERT(__builtin_offsetof(struct xen_cpu_user_regs, ss) == 48, "user_regs.ss");
+XEN_ABI_ASSERT(__builtin_offsetof(struct xen_cpu_user_regs, gs) == 64, "user_regs.gs");
+XEN_ABI_ASSERT(sizeof(struct xen_trap_info) == 8, "trap_info");
+XEN_ABI_ASSERT(sizeof(struct xen_vcpu_guest_context) == 2800, "vcpu_guest_context size");
+XEN_ABI_ASSERT(__builtin_offsetof(struct xen_vcpu_guest_context, flags) == 512, "vgc flags");
+XEN_ABI_ASSERT(__builtin_offsetof(struct xen_vcpu_guest_context, user_regs) == 516, "vgc regs");
+XEN_ABI_ASSERT(__builtin_offsetof(struct xen_vcpu_guest_context, trap_ctxt) == 584, "vgc traps");
+XEN_ABI_ASSERT(__builtin_offsetof(struct xen_vcpu_guest_context, ldt_base) == 2632, "vgc ldt");
+XEN_ABI_ASSERT(__builtin_offsetof(struct xen_vcpu_guest_context, gdt_frames) == 2640, "vgc gdt");
+XEN_ABI_ASSERT(__builtin_offsetof(struct xen_vcpu_guest_context, gdt_ents) == 2704, "gdt_ents");
+XEN_ABI_ASSERT(__builtin_offsetof(struct xen_vcpu_guest_context, kernel_ss) == 2708, "vgc ss");
+XEN_ABI_ASSERT(__builtin_offsetof(struct xen_vcpu_guest_context, ctrlreg) == 2716, "ctrlreg");
+XEN_ABI_ASSERT(__builtin_offsetof(struct xen_vcpu_guest_context, debugreg) == 2748, "dr");
+XEN_ABI_ASSERT(__builtin_offsetof(struct xen_vcpu_guest_context, event_callback_cs) == 2780,
+	       "vgc event cb");
+XEN_ABI_ASSERT(__builtin_offsetof(struct xen_vcpu_guest_context, failsafe_callback_eip) == 2792,
+	       "vgc failsafe cb");
+XEN_ABI_ASSERT(__builtin_offsetof(struct xen_vcpu_guest_context, vm_assist) == 2796, "vm_assist");
 
 #endif /* _PVMX_XEN_ABI_H */

@@ -810,6 +810,33 @@ void pvmx_arch_flush_guest_tlb(struct pvmx_vcpu_core *core, u32 gva, bool one)
 			vcpu->arch.vpid, 0);
 }
 
+/*
+ * VCPUOP_initialise for a vCPU that is down, from another vCPU's thread
+ * under the VM lock: software state only (the VMCS may be active anywhere);
+ * the next stretch writes it (state_dirty).
+ */
+void pvmx_arch_load_context(struct pvmx_vcpu_core *core, const u16 sregs[6], const void *fpu)
+{
+	struct pvmx_vcpu *vcpu = container_of(core, struct pvmx_vcpu, core);
+	struct fxregs_state *fx = vcpu->arch.fpu;
+	int i;
+
+	/* The core's order is the VMCS's: ES, CS, SS, DS, FS, GS. */
+	for (i = PVMX_SREG_ES; i <= PVMX_SREG_GS; i++)
+		vcpu->arch.sregs[i] = sregs[i];
+	if (fpu) {
+		memcpy(fx, fpu, sizeof(*fx));
+		/* Reserved MXCSR bits would make FXRSTOR fault in the host. */
+		fx->mxcsr &= 0xFFBF;
+	} else {
+		memset(fx, 0, sizeof(*fx));
+		fx->cwd = 0x37F;
+		fx->mxcsr = 0x1F80;
+	}
+	vcpu->arch.state_dirty = true;
+	pvmx_build_vcpu_tables(vcpu);
+}
+
 /* ---- hooks the core calls while handling an exit (VMCS current) ---------- */
 
 /* Only MOV to CR3 reloads PDPTEs from memory; the VMCS copy is what counts. */
@@ -967,7 +994,9 @@ int pvmx_arch_set_regs(struct pvmx_vcpu *vcpu, const struct pvmx_regs *regs)
 	if (regs->kernel_ss && !set_regs_selector_ok(vcpu, regs->kernel_ss, PVMX_SEG_STACK, 1))
 		return -EINVAL;
 	/* The initial tables are validated and pinned, as Xen's domain builder does. */
+	spin_lock(&vcpu->vm->core.lock);	/* page types are VM-wide */
 	ret = pvmx_mm_boot_baseptr(&vcpu->core, regs->cr3);
+	spin_unlock(&vcpu->vm->core.lock);
 	if (ret) {
 		pr_warn_ratelimited("pvmx: initial page tables at cr3 0x%llx refused (Xen error %ld): the L3 must be page aligned with slot 3 present, page-table pages mapped read-only, no 2 MiB pages, only the VM's frames\n",
 				    regs->cr3, ret);
@@ -1048,6 +1077,7 @@ static void vmcs_write_guest_state(struct pvmx_vcpu *vcpu)
 	/* Force the first entry to write ESP and EFLAGS. */
 	vcpu->arch.vmcs_esp = ~(u32)cpu->gpr[PVMX_ESP];
 	vcpu->arch.vmcs_eflags = ~cpu->eflags;
+	pvmx_arch_set_fpu_ts(&vcpu->core, vcpu->core.fpu_ts);
 	vcpu->arch.state_dirty = false;
 }
 
@@ -1206,6 +1236,9 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 	asm volatile("fxrstor %0" : : "m" (*vcpu->arch.fpu));
 
 	for (;;) {
+		/* A kick from now on is seen below, with interrupts off. */
+		WRITE_ONCE(vcpu->kicked, false);
+		smp_mb();	/* cleared before looking; pairs with pvmx_host_kick() */
 		/* Queued events, and the upcall if one is deliverable now. */
 		act = pvmx_prepare_entry(&vcpu->core);
 		sync_cs_ss(vcpu);
@@ -1217,6 +1250,11 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 			local_irq_enable();
 			act = PVMX_RESUME;
 			break;
+		}
+		if (READ_ONCE(vcpu->kicked)) {
+			/* Another vCPU or a timer changed our events after we looked. */
+			local_irq_enable();
+			continue;
 		}
 		if (unlikely(vcpu->arch.desc_dirty))
 			pvmx_load_desc_state(vcpu);
@@ -1288,6 +1326,13 @@ int pvmx_arch_run(struct pvmx_vcpu *vcpu)
 			run->exit_reason = PVMX_EXIT_INTR;
 			return 0;
 		}
+		if (READ_ONCE(vcpu->vm->core.ended))
+			return 0;	/* PVMX_EXIT_NONE: the caller reports the VM's end */
+		if (!pvmx_vcpu_may_run(&vcpu->core)) {
+			/* Down: wait for VCPUOP_up; a signal is seen above. */
+			pvmx_host_vcpu_wait_up(vcpu);
+			continue;
+		}
 		act = run_stretch(vcpu);
 		switch (act) {
 		case PVMX_EXIT_TO_USER:
@@ -1299,6 +1344,8 @@ int pvmx_arch_run(struct pvmx_vcpu *vcpu)
 		case PVMX_BLOCK:
 			pvmx_host_vcpu_wait(vcpu);	/* a signal is seen above */
 			break;
+		case PVMX_OFFLINE:
+			break;			/* the wait for VCPUOP_up is above */
 		default:
 			cond_resched();
 		}

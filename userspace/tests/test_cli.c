@@ -232,6 +232,14 @@ static void test_usage_errors(void)
 	CHECK_HAS(errout, "bad --memory 'lots'");
 	CHECK_EQ(run(NULL, "run", "--timeout", "-1", img("xtf.elf"), NULL), 1);
 	CHECK_HAS(errout, "bad --timeout");
+	CHECK_EQ(run(NULL, "run", "--vcpus", "0", img("xtf.elf"), NULL), 1);
+	CHECK_HAS(errout, "bad --vcpus '0' (want 1 .. 32)");
+	CHECK_EQ(run(NULL, "run", "--vcpus", "33", img("xtf.elf"), NULL), 1);
+	CHECK_HAS(errout, "bad --vcpus '33'");
+	CHECK_EQ(run(NULL, "run", "--vcpus", "2x", img("xtf.elf"), NULL), 1);
+	CHECK_EQ(run(NULL, "run", "--vcpus", "-1", img("xtf.elf"), NULL), 1);
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--vcpus", "2", img("xtf.elf"), NULL), 1);
+	CHECK_HAS(errout, "--vcpus only applies");
 	memset(longcmd, 'c', sizeof(longcmd));
 	longcmd[1024] = '\0';
 	CHECK_EQ(run(NULL, "run", "--cmdline", longcmd, img("xtf.elf"), NULL), 1);
