@@ -18,7 +18,7 @@
 #define PTE_VA		(FX_L1_GPA + 0x10 * 8)
 #define PFEC_PW		0x3u	/* present, write (ring 1) */
 #define PTE_RW_A	0x23ULL
-#define WPT		(1u << VMASST_TYPE_writable_pagetables)
+#define WPT		BIT(VMASST_TYPE_writable_pagetables)
 
 static u64 entry(void)
 {
@@ -93,7 +93,6 @@ static void mov_r32_moves_the_references(void)
 
 static void mov_imm32_and_addressing_forms(void)
 {
-
 	setup();
 	/* movl $0x30021,(%ebx): read-only, no writable reference. */
 	fx.v.cpu.gpr[PVMX_EBX] = PTE_VA;
@@ -123,7 +122,6 @@ static void mov_imm32_and_addressing_forms(void)
 
 static void sub_word_stores_merge(void)
 {
-
 	setup();
 	/* movw $0x21,(%eax): clears RW, keeps the rest. */
 	fx.v.cpu.gpr[PVMX_EAX] = PTE_VA;
@@ -143,7 +141,6 @@ static void sub_word_stores_merge(void)
 
 static void xchg_returns_the_old_half(void)
 {
-
 	setup();
 	fx.v.cpu.gpr[PVMX_EBX] = PTE_VA;
 	fx.v.cpu.gpr[PVMX_EDX] = 0;
@@ -155,7 +152,6 @@ static void xchg_returns_the_old_half(void)
 
 static void cmpxchg_success_and_failure(void)
 {
-
 	setup();
 	fx.v.cpu.gpr[PVMX_EBX] = PTE_VA;
 	fx.v.cpu.gpr[PVMX_EAX] = 0x10000 | PTE_RW_A;
@@ -189,7 +185,6 @@ static void cmpxchg_success_and_failure(void)
 
 static void cmpxchg8b_success_and_failure(void)
 {
-
 	setup();
 	fx.v.cpu.gpr[PVMX_ESI] = PTE_VA;
 	fx.v.cpu.gpr[PVMX_EDX] = 0;
@@ -218,7 +213,6 @@ static void cmpxchg8b_success_and_failure(void)
 /* Xen: a high half written first, making a present entry refused, lands not present. */
 static void high_half_first_is_fixed_up(void)
 {
-
 	setup();
 	fx.v.cpu.gpr[PVMX_EAX] = PTE_VA + 4;
 	fx.v.cpu.gpr[PVMX_ECX] = 1;	/* frame 0x100010: not the VM's */
@@ -249,7 +243,6 @@ static void high_half_first_is_fixed_up(void)
 
 static void refused_values(void)
 {
-
 	setup();
 	fx.v.cpu.gpr[PVMX_EAX] = PTE_VA;
 	/* A page table mapped writable: -EBUSY in mmu_update. */
@@ -321,7 +314,6 @@ static void not_emulated(void)
 
 static void single_step_traps_after(void)
 {
-
 	setup();
 	fx.v.cpu.eflags |= PVMX_EFLAGS_TF;
 	fx.v.cpu.gpr[PVMX_EAX] = PTE_VA;
@@ -334,7 +326,6 @@ static void single_step_traps_after(void)
 
 static void vm_assist_toggles_it(void)
 {
-
 	fx_hypercall(__HYPERVISOR_vm_assist, VMASST_CMD_enable,
 		     VMASST_TYPE_writable_pagetables, 0, 0, 0);
 	CHECK_EQ(fx_eax(), 0);
