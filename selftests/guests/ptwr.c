@@ -237,7 +237,8 @@ void test_main(void)
 {
 	u64 orig;
 
-	test_plan(38);
+	test_plan(39);
+	CHECK(map_shared_info(), "map_shared_info");	/* the handler records CR2 */
 	CHECK_EQ(set_trap_table(pf_table), 0, "set_trap_table");
 	memset(page_a, 0xA1, PAGE_SIZE);
 	memset(page_b, 0xB2, PAGE_SIZE);
