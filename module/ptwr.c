@@ -12,7 +12,10 @@
  *
  * The instructions are the ones guests use for PTE writes: MOV r/m, r
  * (88, 89) and MOV r/m, imm (C6 /0, C7 /0), XCHG r/m, r (87), CMPXCHG
- * r/m, r (0F B1) and CMPXCHG8B m64 (0F C7 /1), with 32-bit addressing.
+ * r/m, r (0F B1) and CMPXCHG8B m64 (0F C7 /1), and the bit operations of
+ * set_bit()/clear_bit() on an entry: OR and AND with a register or an
+ * immediate (08, 09, 20, 21, 80/81/83 /1 /4) and BTS/BTR/BTC with an
+ * immediate bit number (0F BA /5 /6 /7); 32-bit addressing.
  * Data segments are taken as flat, as emulate.c does: the decoded linear
  * address must be the fault address (so a store through a segment with a
  * base, or one straddling two pages, is not emulated).
@@ -56,6 +59,20 @@ enum ptwr_op {
 	PTWR_XCHG,		/* 87 */
 	PTWR_CMPXCHG,		/* 0F B1 */
 	PTWR_CMPXCHG8B,		/* 0F C7 /1 */
+	PTWR_OR,		/* 08, 09, 80 /1, 81 /1, 83 /1 */
+	PTWR_AND,		/* 20, 21, 80 /4, 81 /4, 83 /4 */
+	PTWR_BTS,		/* 0F BA /5 ib */
+	PTWR_BTR,		/* 0F BA /6 ib */
+	PTWR_BTC,		/* 0F BA /7 ib */
+};
+
+/* What ModRM.reg means for an opcode. */
+enum ptwr_reg_use {
+	REG_OPERAND,		/* a register operand */
+	REG_MOV_IMM,		/* C6, C7: /0 */
+	REG_ALU_IMM,		/* 80, 81, 83: /1 or, /4 and */
+	REG_BT_IMM,		/* 0F BA: /5 bts, /6 btr, /7 btc */
+	REG_CMPXCHG8B,		/* 0F C7: /1 */
 };
 
 /* A decoded store. */
@@ -65,7 +82,8 @@ struct ptwr_insn {
 	u32 bytes;		/* 1, 2, 4 or 8 */
 	u32 addr;		/* linear address (flat segments) */
 	u32 reg;		/* ModRM.reg */
-	u64 src;		/* the value stored (MOV, XCHG, CMPXCHG, CMPXCHG8B) */
+	u64 src;		/* the operand: value stored or combined, bit number */
+	bool lock;
 };
 
 struct decoder {
@@ -155,9 +173,12 @@ static u64 width_mask(u32 bytes)
 
 static int decode(const u8 *buf, u32 avail, const unsigned long *gpr, struct ptwr_insn *insn)
 {
+	static const enum ptwr_op alu[8] = { [1] = PTWR_OR, [4] = PTWR_AND };
+	static const enum ptwr_op bt[8] = { [5] = PTWR_BTS, [6] = PTWR_BTR, [7] = PTWR_BTC };
 	struct decoder d = { .buf = buf, .avail = avail };
-	u32 op_bytes = 4, imm;
-	bool lock = false, twobyte = false;
+	enum ptwr_reg_use use = REG_OPERAND;
+	u32 op_bytes = 4, imm_bytes = 0, imm;
+	bool twobyte = false, sign8 = false;
 	u8 b, modrm;
 	int rc;
 
@@ -170,7 +191,7 @@ static int decode(const u8 *buf, u32 avail, const unsigned long *gpr, struct ptw
 		if (b == 0x66)
 			op_bytes = 2;
 		else if (b == 0xf0)
-			lock = true;
+			insn->lock = true;
 		else if (b != 0x26 && b != 0x2e && b != 0x36 && b != 0x3e)
 			break;	/* not ES, CS, SS, DS (flat); FS, GS, 0x67, rep: refused below */
 	}
@@ -181,50 +202,96 @@ static int decode(const u8 *buf, u32 avail, const unsigned long *gpr, struct ptw
 	}
 	insn->bytes = op_bytes;
 	if (!twobyte) {
+		/* Bit 0 of these opcodes: the byte form when clear. */
 		switch (b) {
-		case 0x88:
-			insn->bytes = 1;
-			fallthrough;
-		case 0x89:
-		case 0x87:
-			insn->op = b == 0x87 ? PTWR_XCHG : PTWR_MOV;
-			break;
-		case 0xc6:
-			insn->bytes = 1;
-			fallthrough;
-		case 0xc7:
+		case 0x88: case 0x89:
 			insn->op = PTWR_MOV;
+			break;
+		case 0x87:
+			insn->op = PTWR_XCHG;
+			break;
+		case 0x08: case 0x09:
+			insn->op = PTWR_OR;
+			break;
+		case 0x20: case 0x21:
+			insn->op = PTWR_AND;
+			break;
+		case 0xc6: case 0xc7:
+			use = REG_MOV_IMM;
+			break;
+		case 0x80: case 0x81:
+			use = REG_ALU_IMM;
+			break;
+		case 0x83:
+			use = REG_ALU_IMM;
+			imm_bytes = 1;
+			sign8 = true;
 			break;
 		default:
 			return -XEN_EINVAL;
 		}
+		if (!(b & 1))
+			insn->bytes = 1;
 	} else {
 		switch (b) {
 		case 0xb1:
 			insn->op = PTWR_CMPXCHG;
 			break;
 		case 0xc7:
-			insn->op = PTWR_CMPXCHG8B;
+			use = REG_CMPXCHG8B;
 			insn->bytes = 8;
+			break;
+		case 0xba:
+			use = REG_BT_IMM;
+			imm_bytes = 1;
 			break;
 		default:
 			return -XEN_EINVAL;
 		}
 	}
-	/* A lock prefix on a MOV is #UD before any access: never this fault. */
-	if (lock && insn->op == PTWR_MOV)
-		return -XEN_EINVAL;
 	rc = decode_modrm(&d, gpr, &modrm, &insn->addr);
 	if (rc)
 		return rc;
 	insn->reg = (modrm >> 3) & 7;
-	if ((b == 0xc6 || b == 0xc7) && insn->reg != (insn->op == PTWR_CMPXCHG8B ? 1 : 0))
+	switch (use) {
+	case REG_OPERAND:
+		break;
+	case REG_MOV_IMM:
+		if (insn->reg != 0)
+			return -XEN_EINVAL;
+		insn->op = PTWR_MOV;
+		imm_bytes = insn->bytes;
+		break;
+	case REG_ALU_IMM:
+		if (!alu[insn->reg])
+			return -XEN_EINVAL;
+		insn->op = alu[insn->reg];
+		if (!imm_bytes)
+			imm_bytes = insn->bytes;
+		break;
+	case REG_BT_IMM:
+		if (!bt[insn->reg])
+			return -XEN_EINVAL;
+		insn->op = bt[insn->reg];
+		break;
+	case REG_CMPXCHG8B:
+		if (insn->reg != 1)
+			return -XEN_EINVAL;
+		insn->op = PTWR_CMPXCHG8B;
+		break;
+	}
+	/* A lock prefix on a MOV is #UD before any access: never this fault. */
+	if (insn->lock && insn->op == PTWR_MOV)
 		return -XEN_EINVAL;
 
-	if (b == 0xc6 || (b == 0xc7 && !twobyte)) {
-		if (next_u32(&d, insn->bytes, &imm))
+	if (imm_bytes) {
+		if (next_u32(&d, imm_bytes, &imm))
 			return -XEN_EFAULT;
-		insn->src = imm;
+		if (sign8)
+			imm = (u32)(s32)(s8)imm;
+		insn->src = imm & width_mask(insn->bytes);
+		if (use == REG_BT_IMM)
+			insn->src = imm & (8 * insn->bytes - 1);
 	} else if (insn->op == PTWR_CMPXCHG8B) {
 		insn->src = ((u64)(u32)gpr[PVMX_ECX] << 32) | (u32)gpr[PVMX_EBX];
 	} else if (insn->bytes == 1) {
@@ -236,6 +303,43 @@ static int decode(const u8 *buf, u32 avail, const unsigned long *gpr, struct ptw
 		return -XEN_EINVAL;
 	insn->len = d.i;
 	return 0;
+}
+
+/* The operand's new value, from its old one. */
+static u64 apply(const struct ptwr_insn *insn, u64 old)
+{
+	switch (insn->op) {
+	case PTWR_OR:
+		return old | insn->src;
+	case PTWR_AND:
+		return old & insn->src;
+	case PTWR_BTS:
+		return old | BIT_ULL(insn->src);
+	case PTWR_BTR:
+		return old & ~BIT_ULL(insn->src);
+	case PTWR_BTC:
+		return old ^ BIT_ULL(insn->src);
+	default:
+		return insn->src;
+	}
+}
+
+/* SF, ZF, PF of a result at this width (CF, OF, AF clear), as and/or set them. */
+static u32 logic_flags(u32 res, u32 bytes)
+{
+	u32 flags = 0, parity = res & 0xFF;
+
+	res &= (u32)width_mask(bytes);
+	parity ^= parity >> 4;
+	parity ^= parity >> 2;
+	parity ^= parity >> 1;
+	if (!(parity & 1))
+		flags |= EFLAGS_PF;
+	if (!res)
+		flags |= EFLAGS_ZF;
+	if (res & (1u << (8 * bytes - 1)))
+		flags |= EFLAGS_SF;
+	return flags;
 }
 
 /* The flags of `cmp acc, dest` at this width, as CMPXCHG sets them. */
@@ -324,7 +428,7 @@ static bool store(struct pvmx_vcpu_core *v, const struct ptwr_insn *insn, u32 mf
 
 	for (tries = 0; tries < PTWR_TRIES; tries++) {
 		full = READ_ONCE(l1[slot]);
-		new = (full & ~mask) | (insn->src << shift);
+		new = (full & ~mask) | ((apply(insn, (full & mask) >> shift) << shift) & mask);
 		if (zap_present)
 			new &= ~PVMX_PTE_P;
 		expected = full;
@@ -333,11 +437,14 @@ static bool store(struct pvmx_vcpu_core *v, const struct ptwr_insn *insn, u32 mf
 		seen = expected;
 		rc = pvmx_ptwr_update_l1(v, mfn, slot, new, &seen);
 		if (rc < 0) {
-			/* Xen: a high half written before its low half. */
-			if (insn->op == PTWR_MOV && insn->bytes == 4 && shift == 32 &&
+			/*
+			 * Xen: a high half written before its low half (a plain
+			 * write, not one Xen's emulator does by cmpxchg).
+			 */
+			if (!insn->lock && insn->op != PTWR_XCHG && insn->op != PTWR_CMPXCHG &&
+			    insn->op != PTWR_CMPXCHG8B && insn->bytes == 4 && shift == 32 &&
 			    (new & PVMX_PTE_P) && !zap_present) {
 				zap_present = true;
-				tries--;
 				continue;
 			}
 			return false;
@@ -356,6 +463,18 @@ static bool store(struct pvmx_vcpu_core *v, const struct ptwr_insn *insn, u32 mf
 
 	switch (insn->op) {
 	case PTWR_MOV:
+		break;
+	case PTWR_OR:
+	case PTWR_AND:
+		v->cpu.eflags = (v->cpu.eflags & ~EFLAGS_ARITH) |
+			logic_flags((u32)((new & mask) >> shift), insn->bytes);
+		break;
+	case PTWR_BTS:
+	case PTWR_BTR:
+	case PTWR_BTC:
+		v->cpu.eflags &= ~EFLAGS_CF;
+		if ((seen & mask) >> shift >> insn->src & 1)
+			v->cpu.eflags |= EFLAGS_CF;
 		break;
 	case PTWR_XCHG:
 		set_reg(gpr, insn->reg, insn->bytes, (u32)((seen & mask) >> shift));

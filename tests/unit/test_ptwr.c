@@ -281,9 +281,12 @@ static void not_emulated(void)
 	fx.v.cpu.cs = FLAT_RING3_CS;
 	check_refused(FAULT(PTE_VA, "\x89\x08"), 0x10023);
 	fx.v.cpu.cs = FLAT_RING1_CS;
-	/* Another instruction: add %ecx,(%eax); lock or; rep; fs; 16-bit addressing. */
+	/* Another instruction: add %ecx,(%eax); xor; bt; rep; fs; 16-bit addressing. */
 	check_refused(FAULT(PTE_VA, "\x01\x08"), 0x10023);
-	check_refused(FAULT(PTE_VA, "\xf0\x09\x08"), 0x10023);
+	check_refused(FAULT(PTE_VA, "\xf0\x31\x08"), 0x10023);
+	check_refused(FAULT(PTE_VA, "\x0f\xba\x20\x01"), 0x10023);	/* bt: no store */
+	check_refused(FAULT(PTE_VA, "\x83\x30\x01"), 0x10023);	/* 83 /6: xor */
+	check_refused(FAULT(PTE_VA, "\xf0\x0f\xab\x08"), 0x10023);	/* bts r32 */
 	check_refused(FAULT(PTE_VA, "\xf3\x89\x08"), 0x10023);
 	check_refused(FAULT(PTE_VA, "\x64\x89\x08"), 0x10023);
 	check_refused(FAULT(PTE_VA, "\x67\x89\x08"), 0x10023);
@@ -310,6 +313,62 @@ static void not_emulated(void)
 	fx.vm.frame_table[FX_L1_GPA >> 12].type = PVMX_PGT_WRITABLE;
 	check_refused(FAULT(PTE_VA, "\x89\x08"), 0x10023);
 	fx.vm.frame_table[FX_L1_GPA >> 12].type = PVMX_PGT_L1;
+}
+
+/* set_bit()/clear_bit() on an entry: or, and, bts, btr, btc. */
+static void bit_operations(void)
+{
+	setup();
+	fx.v.cpu.gpr[PVMX_EAX] = PTE_VA;
+	fx.v.cpu.eflags = 0x202 | 0x8D5;
+	/* lock andb $0xfd,(%eax): clear_bit(_PAGE_BIT_RW) */
+	check_done(FAULT(PTE_VA, "\xf0\x80\x20\xfd"), 4);
+	CHECK_EQ(entry(), 0x10021);
+	CHECK_EQ(refs(0x10), 0);
+	CHECK_EQ(fx.v.cpu.eflags, 0x202 | 0x04);	/* 0x21: PF (even), CF OF ZF SF clear */
+	/* lock orl %ecx,(%eax) */
+	fx.v.cpu.gpr[PVMX_ECX] = 2;
+	check_done(FAULT(PTE_VA, "\xf0\x09\x08"), 3);
+	CHECK_EQ(entry(), 0x10023);
+	CHECK_EQ(refs(0x10), 1);
+	/* lock btrl $5,(%eax): test_and_clear_bit(_PAGE_BIT_ACCESSED), CF = 1 */
+	fx.v.cpu.eflags = 0x202;
+	check_done(FAULT(PTE_VA, "\xf0\x0f\xba\x30\x05"), 5);
+	CHECK_EQ(entry(), 0x10003);
+	CHECK_EQ(fx.v.cpu.eflags, 0x203);
+	/* btsl $37,(%eax): the bit number taken modulo 32, CF = old bit 5 = 0 */
+	check_done(FAULT(PTE_VA, "\x0f\xba\x28\x25"), 4);
+	CHECK_EQ(entry(), 0x10023);
+	CHECK_EQ(fx.v.cpu.eflags, 0x202);
+	/* btcl $1,(%eax): RW off */
+	check_done(FAULT(PTE_VA, "\x0f\xba\x38\x01"), 4);
+	CHECK_EQ(entry(), 0x10021);
+	CHECK_EQ(fx.v.cpu.eflags, 0x203);
+	/* orl $0x2,(%eax) (83 /1, sign-extended imm8); andl $0xfffff0ff (81 /4) */
+	check_done(FAULT(PTE_VA, "\x83\x08\x02"), 3);
+	CHECK_EQ(entry(), 0x10023);
+	check_done(FAULT(PTE_VA, "\x81\x20\xff\xf0\xff\xff"), 6);
+	CHECK_EQ(entry(), 0x10023);
+	/* andl $-1 keeps it; andl $0 (83 /4) clears it: ZF */
+	check_done(FAULT(PTE_VA, "\x83\x20\xff"), 3);
+	CHECK_EQ(entry(), 0x10023);
+	check_done(FAULT(PTE_VA, "\x83\x20\x00"), 3);
+	CHECK_EQ(entry(), 0);
+	CHECK_EQ(fx.v.cpu.eflags & 0x8D5, 0x44);
+	CHECK_EQ(refs(0x10), 0);
+	/* orb %cl,(%eax) making it present RW on a page table: refused */
+	fx.v.cpu.gpr[PVMX_ECX] = 0x23;
+	memcpy(fx_gpa(PTE_VA), &(u64){ FX_L1_GPA }, 8);
+	check_refused(FAULT(PTE_VA, "\x08\x08"), FX_L1_GPA);
+	/* The high half: a plain or is fixed up (not present), a locked one refused. */
+	check_done(FAULT(PTE_VA, "\xc7\x00\x23\x00\x01\x00"), 6);
+	CHECK_EQ(refs(0x10), 1);
+	fx.v.cpu.gpr[PVMX_EAX] = PTE_VA + 4;
+	fx.v.cpu.gpr[PVMX_ECX] = 1;
+	check_refused(FAULT(PTE_VA + 4, "\xf0\x09\x08"), 0x10023);
+	check_done(FAULT(PTE_VA + 4, "\x09\x08"), 2);
+	CHECK_EQ(entry(), 0x100010022ULL);
+	CHECK_EQ(refs(0x10), 0);
 }
 
 static void single_step_traps_after(void)
@@ -352,6 +411,7 @@ const struct unit_test ptwr_tests[] = {
 	UNIT_TEST(high_half_first_is_fixed_up),
 	UNIT_TEST(refused_values),
 	UNIT_TEST(not_emulated),
+	UNIT_TEST(bit_operations),
 	UNIT_TEST(single_step_traps_after),
 	UNIT_TEST(vm_assist_toggles_it),
 	{ NULL, NULL }
