@@ -7,8 +7,10 @@
  * With the assist on, the guest writes the boot L1 entry of one of its pages
  * (`window`) directly, through the read-only mapping of the L1, with each
  * instruction form guests use: mov r32, mov imm32, xchg, lock cmpxchg (won
- * and lost), lock cmpxchg8b (won and lost), and two 4-byte halves; after
- * each, an INVLPG_LOCAL and a read through the window show the new mapping.
+ * and lost), lock cmpxchg8b (won and lost), two 4-byte halves, and the
+ * lock and/or/btr of Linux's clear_bit()/set_bit()/test_and_clear_bit();
+ * after each, an INVLPG_LOCAL and an access through the window show the
+ * new mapping.
  * Xen's rules: a high half written first that would make the entry refused
  * lands not present; a value mapping a page table writable is refused and
  * the #PF (P|W, CR2 the entry's address) reaches the guest's handler; so is
@@ -34,6 +36,8 @@ typedef u64 __attribute__((regparm(3))) (*store_fn)(u32 eax, u32 edx, u32 ecx);
 	extern u8 name##_insn[], name##_after[];			\
 	u64 __attribute__((regparm(3))) name(u32 eax, u32 edx, u32 ecx)
 
+/* (addr): a store that may fault; the #PF handler skips it */
+STORE(st_write, "", "movl $0x5A5A5A5A, (%eax)", "");
 /* (addr, value) */
 STORE(st_mov, "", "movl %edx, (%eax)", "");
 /* (addr): a not-present entry */
@@ -47,6 +51,11 @@ STORE(st_cmpxchg8b,
       "push %ebx\n\tpush %esi\n\tmovl %eax, %esi\n\tmovl %edx, %ecx\n\t"
       "movl 8(%ecx), %ebx\n\tmovl (%ecx), %eax\n\tmovl 4(%ecx), %edx\n\tmovl 12(%ecx), %ecx",
       "lock cmpxchg8b (%esi)", "pop %esi\n\tpop %ebx");
+/* (addr): clear_bit(1, addr), set_bit(1, addr) as Linux compiles them */
+STORE(st_clear_rw, "", "lock andb $0xfd, (%eax)", "");
+STORE(st_set_rw, "", "lock orb $0x02, (%eax)", "");
+/* (addr): test_and_clear_bit(5, addr) -> 1 if the bit was set */
+STORE(st_test_clear_a, "", "lock btrl $5, (%eax)", "sbbl %eax, %eax\n\tnegl %eax");
 /* (addr): a load that may fault; ~0 if the handler skipped it */
 STORE(ld, "movl %eax, %ecx\n\tmovl $0xFFFFFFFF, %eax", "movl (%ecx), %eax", "");
 
@@ -198,6 +207,31 @@ static void instruction_forms(void)
 	CHECK_EQ(through_window(), 0xA1A1A1A1, "halves_map_page_a");
 }
 
+/* set_bit()/clear_bit() on an entry, as Linux's ptep_set_wrprotect() and friends. */
+static void bit_operations(void)
+{
+	volatile u64 *e = l1e_of((u32)window);
+	u32 lo = (u32)e;
+	u64 a = pte_of(page_a, PTE_KERNEL_RW), ret = 0;
+	struct outcome o;
+
+	CHECK(*e == a, "window_maps_page_a");
+	CHECK(ran(RUN(st_clear_rw, lo, 0, 0, NULL)) && *e == (a & ~2ull), "lock_andb_clears_rw");
+	invlpg(window);
+	o = RUN(st_write, (u32)window, 0, 0, NULL);
+	CHECK(o.traps == 1 && o.ec == PFEC_PW && o.cr2 == (u32)window &&
+	      page_a[0] == 0xA1, "write_through_read_only_window_faults");
+	CHECK(ran(RUN(st_set_rw, lo, 0, 0, NULL)) && *e == a, "lock_orb_sets_rw");
+	invlpg(window);
+	CHECK(ran(RUN(st_write, (u32)window, 0, 0, NULL)) && *(volatile u32 *)page_a == 0x5A5A5A5A,
+	      "write_through_window_again");
+	memset(page_a, 0xA1, PAGE_SIZE);
+	CHECK(ran(RUN(st_test_clear_a, lo, 0, 0, &ret)) && (u32)ret == 1 && *e == (a & ~0x20ull),
+	      "lock_btrl_clears_accessed_cf_set");
+	CHECK(ran(RUN(st_test_clear_a, lo, 0, 0, &ret)) && (u32)ret == 0,
+	      "lock_btrl_again_cf_clear");
+}
+
 static void refusals(void)
 {
 	volatile u64 *e = l1e_of((u32)window), *l2e = l2e_of((u32)window);
@@ -237,7 +271,7 @@ void test_main(void)
 {
 	u64 orig;
 
-	test_plan(39);
+	test_plan(46);
 	CHECK(map_shared_info(), "map_shared_info");	/* the handler records CR2 */
 	CHECK_EQ(set_trap_table(pf_table), 0, "set_trap_table");
 	memset(page_a, 0xA1, PAGE_SIZE);
@@ -246,6 +280,7 @@ void test_main(void)
 	CHECK_EQ(vm_assist(VMASST_CMD_enable, VMASST_TYPE_writable_pagetables), 0,
 		 "vm_assist_enable");
 	instruction_forms();
+	bit_operations();
 	refusals();
 	CHECK_EQ(update_va_mapping((u32)window, orig, UVMF_INVLPG), 0, "window_restored");
 	CHECK_EQ(*(volatile u32 *)window, 0, "window_shows_its_page");
