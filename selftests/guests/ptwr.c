@@ -47,10 +47,10 @@ STORE(st_xchg, "", "xchgl %edx, (%eax)", "movl %edx, %eax");
 /* (addr, new, expected) -> what the entry held */
 STORE(st_cmpxchg, "xchgl %eax, %ecx", "lock cmpxchgl %edx, (%ecx)", "");
 /* (addr, &{expected, new}) -> what the entry held */
-STORE(st_cmpxchg8b,
-      "push %ebx\n\tpush %esi\n\tmovl %eax, %esi\n\tmovl %edx, %ecx\n\t"
-      "movl 8(%ecx), %ebx\n\tmovl (%ecx), %eax\n\tmovl 4(%ecx), %edx\n\tmovl 12(%ecx), %ecx",
-      "lock cmpxchg8b (%esi)", "pop %esi\n\tpop %ebx");
+#define CX8_PRE	"push %ebx\n\tpush %esi\n\tmovl %eax, %esi\n\tmovl %edx, %ecx\n\t"	\
+		"movl 8(%ecx), %ebx\n\tmovl (%ecx), %eax\n\tmovl 4(%ecx), %edx\n\t"	\
+		"movl 12(%ecx), %ecx"
+STORE(st_cmpxchg8b, CX8_PRE, "lock cmpxchg8b (%esi)", "pop %esi\n\tpop %ebx");
 /* (addr): clear_bit(1, addr), set_bit(1, addr) as Linux compiles them */
 STORE(st_clear_rw, "", "lock andb $0xfd, (%eax)", "");
 STORE(st_set_rw, "", "lock orb $0x02, (%eax)", "");
