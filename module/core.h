@@ -269,6 +269,9 @@ long pvmx_do_iret(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
 /* A CPU exception in the guest; EIP is where the guest resumes after the handler. */
 enum pvmx_action pvmx_deliver_exception(struct pvmx_vcpu_core *v, u32 vector,
 					bool has_error, u32 error);
+/* The same with the VM lock already held (emulation paths that run under it). */
+enum pvmx_action pvmx_deliver_exception_locked(struct pvmx_vcpu_core *v, u32 vector,
+					       bool has_error, u32 error);
 /* `int n` (n = vector) that the hardware refused; EIP is on the instruction. */
 enum pvmx_action pvmx_software_interrupt(struct pvmx_vcpu_core *v, u32 vector, u32 insn_len);
 /* The event callback, for a pending unmasked upcall. */
@@ -359,6 +362,19 @@ long pvmx_do_mmu_update(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
 long pvmx_do_mmuext_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
 long pvmx_do_update_va_mapping(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
 long pvmx_do_update_va_mapping_otherdomain(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+
+/* A checked store into an L1 entry (ptwr.c): 0, 1 (*expected was stale), -errno. */
+int pvmx_ptwr_update_l1(struct pvmx_vcpu_core *v, u32 mfn, u32 slot, u64 new, u64 *expected);
+
+/* ---- ptwr.c: VMASST_TYPE_writable_pagetables ---------------------------- */
+/*
+ * A #PF at addr with this error code, CS:EIP the faulting instruction
+ * (cs_base: the code segment's base): if it is a guest kernel store into one
+ * of its L1 tables mapped read-only and the assist is on, emulate it as Xen's
+ * ptwr does and return true with *action set.  False: reflect the #PF.
+ */
+bool pvmx_ptwr_fault(struct pvmx_vcpu_core *v, u32 cs_base, u32 addr, u32 error,
+		     enum pvmx_action *action);
 
 /* ---- desc.c: guest GDT and LDT ------------------------------------------ */
 /* set_gdt with frames already copied in (the hypercall and VCPUOP_initialise). */

@@ -290,7 +290,7 @@ static int map_ldt_page(struct pvmx_vcpu_core *v, u32 offset)
 	return 0;
 }
 
-enum pvmx_action pvmx_ldt_fault(struct pvmx_vcpu_core *v, u32 offset, u32 error)
+static enum pvmx_action ldt_fault(struct pvmx_vcpu_core *v, u32 offset, u32 error)
 {
 	struct pvmx_desc_tables *t = &v->desc;
 
@@ -300,12 +300,23 @@ enum pvmx_action pvmx_ldt_fault(struct pvmx_vcpu_core *v, u32 offset, u32 error)
 	 * back): not a missing mapping, so the #PF at the address it hit.
 	 */
 	if (offset / 8 >= t->ldt_ents || (error & PF_PRESENT))
-		return pvmx_deliver_exception(v, TRAP_PF, true, error);
+		return pvmx_deliver_exception_locked(v, TRAP_PF, true, error);
 	if (!map_ldt_page(v, offset))
 		return PVMX_RESUME;	/* the CPU retries the access */
 	/* As Xen: the #PF, at the guest's own LDT address. */
 	WRITE_ONCE(pvmx_vcpu_info(v)->cr2, (u32)(t->ldt_base + offset));
-	return pvmx_deliver_exception(v, TRAP_PF, true, error);
+	return pvmx_deliver_exception_locked(v, TRAP_PF, true, error);
+}
+
+/* Under the VM lock: mapping an LDT page takes a page-type reference. */
+enum pvmx_action pvmx_ldt_fault(struct pvmx_vcpu_core *v, u32 offset, u32 error)
+{
+	enum pvmx_action act;
+
+	spin_lock(&v->vm->lock);
+	act = ldt_fault(v, offset, error);
+	spin_unlock(&v->vm->lock);
+	return act;
 }
 
 void pvmx_desc_release(struct pvmx_vcpu_core *v)

@@ -186,7 +186,7 @@ static bool io_allowed(const struct pvmx_vcpu_core *v, u32 port, u32 bytes)
 
 static enum pvmx_action reflect_gp(struct pvmx_vcpu_core *v)
 {
-	return pvmx_deliver_exception(v, TRAP_GP, true, 0);
+	return pvmx_deliver_exception_locked(v, TRAP_GP, true, 0);
 }
 
 /* Past the instruction; single-stepping then traps, as after a real one. */
@@ -196,7 +196,7 @@ static enum pvmx_action done(struct pvmx_vcpu_core *v, const struct pvmx_insn *i
 	v->cpu.eflags &= ~PVMX_EFLAGS_RF;
 	if (v->cpu.eflags & PVMX_EFLAGS_TF) {
 		v->dr[6] |= DR6_BS;
-		return pvmx_deliver_exception(v, TRAP_DB, false, 0);
+		return pvmx_deliver_exception_locked(v, TRAP_DB, false, 0);
 	}
 	return PVMX_RESUME;
 }
@@ -211,7 +211,7 @@ static enum pvmx_action page_fault(struct pvmx_vcpu_core *v, u32 addr, bool writ
 	if (!pvmx_gva_to_gpa(v, addr, false, &gpa))
 		error |= 1;		/* present: a protection fault */
 	WRITE_ONCE(pvmx_vcpu_info(v)->cr2, addr);
-	return pvmx_deliver_exception(v, TRAP_PF, true, error);
+	return pvmx_deliver_exception_locked(v, TRAP_PF, true, error);
 }
 
 static int data_access(struct pvmx_vcpu_core *v, u32 addr, void *buf, u32 len, bool write)
@@ -569,7 +569,7 @@ static u32 fetch(struct pvmx_vcpu_core *v, u32 linear, u8 *buf)
 	return first;
 }
 
-enum pvmx_action pvmx_emulate_privileged(struct pvmx_vcpu_core *v, u32 cs_base)
+static enum pvmx_action emulate_privileged(struct pvmx_vcpu_core *v, u32 cs_base)
 {
 	struct pvmx_insn insn;
 	u8 buf[X86_MAX_INSN_LEN];
@@ -579,7 +579,7 @@ enum pvmx_action pvmx_emulate_privileged(struct pvmx_vcpu_core *v, u32 cs_base)
 		return reflect_gp(v);
 	/* None of these takes a lock prefix: #UD, as the CPU and Xen's emulator. */
 	if (insn.lock)
-		return pvmx_deliver_exception(v, TRAP_UD, false, 0);
+		return pvmx_deliver_exception_locked(v, TRAP_UD, false, 0);
 
 	if (!insn.twobyte) {
 		switch (insn.opcode) {
@@ -609,4 +609,15 @@ enum pvmx_action pvmx_emulate_privileged(struct pvmx_vcpu_core *v, u32 cs_base)
 	default:		/* 0x30 wrmsr, 0x32 rdmsr */
 		return emulate_msr(v, &insn);
 	}
+}
+
+/* Under the VM lock: mov to CR3 and the I/O bitmap touch VM-wide state. */
+enum pvmx_action pvmx_emulate_privileged(struct pvmx_vcpu_core *v, u32 cs_base)
+{
+	enum pvmx_action act;
+
+	spin_lock(&v->vm->lock);
+	act = emulate_privileged(v, cs_base);
+	spin_unlock(&v->vm->lock);
+	return act;
 }

@@ -495,6 +495,54 @@ static long mod_l1_entry(struct pvmx_vm_core *vm, u64 *slot, u64 new, bool prese
 	return 0;
 }
 
+/*
+ * ptwr.c: the guest stored into entry `slot` of the L1 at mfn through a
+ * read-only mapping (VMASST_TYPE_writable_pagetables).  The new value is
+ * checked and referenced exactly as mod_l1_entry() does, then swapped in only
+ * if the entry still holds *expected (the value the store was merged with,
+ * or a guest cmpxchg's comparand): as Xen's ptwr_emulated_update(), a
+ * refused value is refused whether or not the comparison would hold.
+ * 0: written; 1: the entry held something else, now in *expected, nothing
+ * written; or a negated Xen errno (not a validated L1, or a refused value).
+ */
+int pvmx_ptwr_update_l1(struct pvmx_vcpu_core *v, u32 mfn, u32 slot, u64 new, u64 *expected)
+{
+	struct pvmx_vm_core *vm = v->vm;
+	const struct pvmx_frame *f;
+	u64 *e, cur = *expected;
+	bool same = false;
+	int rc;
+
+	if (!is_ram(vm, mfn) || slot >= L1_ENTRIES)
+		return -XEN_EINVAL;
+	f = &vm->frame_table[mfn];
+	if (!f->type_count || f->type != PVMX_PGT_L1 || !(f->flags & PVMX_FRAME_VALIDATED))
+		return -XEN_EINVAL;
+	e = &table(vm, mfn)[slot];
+	if (new & PVMX_PTE_P) {
+		if (new & L1_DISALLOWED)
+			return -XEN_EINVAL;
+		/* Only A/D can change under us (the CPU): the fast path holds. */
+		same = !entry_changed(cur, new);
+		if (!same) {
+			rc = get_l1e(vm, new);
+			if (rc)
+				return rc;
+		}
+	}
+	if (!__atomic_compare_exchange_n(e, &cur, new, false, __ATOMIC_SEQ_CST,
+					 __ATOMIC_SEQ_CST)) {
+		if (!same)
+			put_l1e(vm, new);
+		*expected = cur;
+		return 1;
+	}
+	if (!same)
+		put_l1e(vm, cur);
+	v->pt_generation++;
+	return 0;
+}
+
 static long mod_l2_entry(struct pvmx_vm_core *vm, u32 mfn, u32 slot, u64 new, bool preserve_ad)
 {
 	u64 *e = &table(vm, mfn)[slot];

@@ -11,13 +11,10 @@
  */
 #include "core.h"
 
-/*
- * Xen's PV32_VM_ASSIST_MASK less writable_pagetables: pvmx does not emulate
- * direct writes to page tables, so enabling it is refused rather than
- * accepted and then broken (Documentation/guest-abi.rst).
- */
+/* Xen's PV32_VM_ASSIST_MASK (writable_pagetables: ptwr.c). */
 #define PVMX_VM_ASSIST_MASK	(BIT(VMASST_TYPE_4gb_segments) |		\
 				 BIT(VMASST_TYPE_4gb_segments_notify) |	\
+				 BIT(VMASST_TYPE_writable_pagetables) |	\
 				 BIT(VMASST_TYPE_pae_extended_cr3) |		\
 				 BIT(VMASST_TYPE_architectural_iopl) |		\
 				 BIT(VMASST_TYPE_runstate_update_flag))

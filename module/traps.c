@@ -375,6 +375,12 @@ static enum pvmx_action deliver_exception(struct pvmx_vcpu_core *v, u32 vector,
 	return bounce(v, &b);
 }
 
+enum pvmx_action pvmx_deliver_exception_locked(struct pvmx_vcpu_core *v, u32 vector,
+					       bool has_error, u32 error)
+{
+	return deliver_exception(v, vector, has_error, error);
+}
+
 enum pvmx_action pvmx_deliver_exception(struct pvmx_vcpu_core *v, u32 vector,
 					bool has_error, u32 error)
 {

@@ -426,6 +426,14 @@ t_guest_mm() {
 	expect_rc 0 && expect_ktap_pass
 }
 
+# VMASST_TYPE_writable_pagetables: direct writes to the guest's own L1 entries
+# emulated, each instruction form, Xen's refusals reflected as #PF.  The image
+# requires writable_page_tables in its FEATURES note, as XTF's do.
+t_guest_ptwr() {
+	run_guest ptwr ptwr.elf
+	expect_rc 0 && expect_ktap_pass
+}
+
 # bad_memory MODE: the guest tries to map memory it does not own (mode= on
 # its command line); exit 20 and a reason matching each ERE given.
 bad_memory() {	# MODE ERE...
@@ -951,7 +959,7 @@ syscall_fast_path stats_trace tracepoints guest_callbacks guest_failsafe guest_f
 guest_failsafe_badstack guest_multicall multicall_signals guest_events guest_timers
 guest_smp guest_smp_1vcpu
 guest_console_ring guest_memory guest_memory_shuffled guests_shuffled_p2m
-guest_wait_virq guest_mm spin_timeout spin_sigint spin_sigterm block_timeout
+guest_wait_virq guest_mm guest_ptwr spin_timeout spin_sigint spin_sigterm block_timeout
 block_sigint vcpu_migrates_between_cpus cpu_hotplug_with_vm
 image_missing image_truncated_header image_truncated_segment image_empty
 image_bad_magic image_class64 image_no_pae image_xen_version_2 image_overlap

@@ -80,13 +80,13 @@ const char *pvmx_xenfeat_name(unsigned feat)
 }
 
 /*
- * What pvmx provides, as XENVER_get_features reports it.  Not
- * writable_page_tables: pvmx does not emulate direct PTE writes, so an image
- * that requires them (XTF does) would start and then fail on its first one.
+ * What pvmx provides, so what an image may require: pae_pgdir_above_4gb, and
+ * writable_page_tables (direct PTE writes, once the guest enables
+ * VMASST_TYPE_writable_pagetables, as XTF and 32-bit Linux do).
  */
 uint32_t pvmx_xenfeat_supported(void)
 {
-	return 1u << XENFEAT_pae_pgdir_above_4gb;
+	return (1u << XENFEAT_writable_page_tables) | (1u << XENFEAT_pae_pgdir_above_4gb);
 }
 
 /* "a, b" list of the features pvmx_xenfeat_supported() names, for messages. */

@@ -87,6 +87,7 @@ static enum pvmx_action handle_exception(struct pvmx_vcpu *vcpu)
 	u32 type = info & INTR_INFO_INTR_TYPE_MASK;
 	bool has_error = info & INTR_INFO_DELIVER_CODE_MASK;
 	u32 error = has_error ? vmcs_read(VM_EXIT_INTR_ERROR_CODE) : 0;
+	enum pvmx_action action;
 	u32 len, addr;
 
 	switch (type) {
@@ -123,6 +124,13 @@ static enum pvmx_action handle_exception(struct pvmx_vcpu *vcpu)
 		break;
 	case X86_TRAP_PF:
 		addr = vmcs_read(EXIT_QUALIFICATION);
+		/*
+		 * A store into one of its L1s (VMASST_TYPE_writable_pagetables);
+		 * not a fault while the CPU delivered an event (no store at EIP).
+		 */
+		if (!(vmcs_read(IDT_VECTORING_INFO_FIELD) & VECTORING_INFO_VALID_MASK) &&
+		    pvmx_ptwr_fault(v, vmcs_read(GUEST_CS_BASE), addr, error, &action))
+			return action;
 		WRITE_ONCE(pvmx_vcpu_info(v)->cr2, addr);
 		/* The guest's LDT pages are mapped on first use, as Xen's shadow LDT. */
 		if (addr - pvmx_vcpu_ldt_va(vcpu) < PVMX_HV_VCPU_STRIDE)

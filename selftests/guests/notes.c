@@ -10,6 +10,7 @@
  * -DNOTES_SHT           notes in a non-allocated SHT_NOTE section, for an
  *                       image without PT_NOTE (notes_section.elf)
  *
+ * -DGUEST_FEATURES=\"...\"  also emit a FEATURES note (ptwr.elf: XTF's)
  * -DGUEST_VIRT_BASE=x   VIRT_BASE note value (default 0)
  * -DGUEST_PADDR_OFFSET=x  also emit a PADDR_OFFSET note
  * -DNOTES_LEGACY -DLEGACY_HCALL_PAGE=\"0x101\"  only a __xen_guest section
@@ -59,6 +60,9 @@ NOTE_STR(note_loader, XEN_ELFNOTE_LOADER, "generic");
 NOTE_STR(note_pae_mode, XEN_ELFNOTE_PAE_MODE, "yes");
 NOTE_NUM(note_hypercall_page, XEN_ELFNOTE_HYPERCALL_PAGE, hypercall_page);
 NOTE_NUM(note_virt_base, XEN_ELFNOTE_VIRT_BASE, GUEST_VIRT_BASE);
+#ifdef GUEST_FEATURES
+NOTE_STR(note_features, XEN_ELFNOTE_FEATURES, GUEST_FEATURES);
+#endif
 #ifdef GUEST_PADDR_OFFSET
 NOTE_NUM(note_paddr_offset, XEN_ELFNOTE_PADDR_OFFSET, GUEST_PADDR_OFFSET);
 #endif

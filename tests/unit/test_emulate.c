@@ -635,7 +635,7 @@ static void wrmsr_allowed_and_refused(void)
 
 static void vm_assist_types(void)
 {
-	static const u32 ok[] = { 0, 1, 3, 4, 5 };
+	static const u32 ok[] = { 0, 1, 2, 3, 4, 5 };
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(ok); i++) {
@@ -645,10 +645,7 @@ static void vm_assist_types(void)
 	}
 	fx_hypercall(__HYPERVISOR_vm_assist, VMASST_CMD_disable, 3, 0, 0, 0);
 	CHECK_EQ(fx_eax(), 0);
-	CHECK_EQ(fx.vm.vm_assist, 0x33);
-	/* writable_pagetables is not emulated: refused. */
-	fx_hypercall(__HYPERVISOR_vm_assist, VMASST_CMD_enable, 2, 0, 0, 0);
-	CHECK_EQ(fx_eax(), XEN_ERR(XEN_EINVAL));
+	CHECK_EQ(fx.vm.vm_assist, 0x37);
 	fx_hypercall(__HYPERVISOR_vm_assist, VMASST_CMD_enable, 6, 0, 0, 0);
 	CHECK_EQ(fx_eax(), XEN_ERR(XEN_EINVAL));
 	fx_hypercall(__HYPERVISOR_vm_assist, VMASST_CMD_enable, 32, 0, 0, 0);
@@ -660,7 +657,7 @@ static void vm_assist_types(void)
 	CHECK_EQ(fx_eax(), XEN_ERR(XEN_ENOSYS));
 	fx_hypercall(__HYPERVISOR_vm_assist, 2, 9, 0, 0, 0);
 	CHECK_EQ(fx_eax(), XEN_ERR(XEN_EINVAL));
-	CHECK_EQ(fx.vm.vm_assist, 0x33);
+	CHECK_EQ(fx.vm.vm_assist, 0x37);
 }
 
 static void runstate_update_flag(void)

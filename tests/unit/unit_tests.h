@@ -11,4 +11,5 @@ extern const struct unit_test desc_tests[];
 extern const struct unit_test mm_tests[];
 extern const struct unit_test memory_tests[];
 extern const struct unit_test smp_tests[];
+extern const struct unit_test ptwr_tests[];
 #endif

@@ -78,11 +78,8 @@ void eb_xtf(struct eb_image *im)
 	eb_note_str(im, XEN_ELFNOTE_LOADER, "generic");
 	eb_note_u32(im, XEN_ELFNOTE_HYPERCALL_PAGE, 0x105000);
 	eb_note_str(im, XEN_ELFNOTE_XEN_VERSION, "xen-3.0");
-	/*
-	 * XTF requires writable_page_tables ("!writable_page_tables"), which
-	 * pvmx refuses (test_loader's refusals); here it is only wanted.
-	 */
-	eb_note_str(im, XEN_ELFNOTE_FEATURES, "writable_page_tables|pae_pgdir_above_4gb");
+	/* XTF's own FEATURES: it requires writable_page_tables. */
+	eb_note_str(im, XEN_ELFNOTE_FEATURES, "!writable_page_tables|pae_pgdir_above_4gb");
 	eb_note_str(im, XEN_ELFNOTE_PAE_MODE, "yes");
 }
 

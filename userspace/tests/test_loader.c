@@ -260,7 +260,7 @@ static void test_xtf_layout(void)
 	CHECK_STR(in->loader, "generic");
 	CHECK_STR(in->xen_version, "xen-3.0");
 	CHECK_STR(in->pae_mode, "yes");
-	CHECK_EQ(in->features_required, 0);
+	CHECK_EQ(in->features_required, 1u << XENFEAT_writable_page_tables);
 	CHECK_EQ(in->features_wanted, (1u << XENFEAT_writable_page_tables) |
 		 (1u << XENFEAT_pae_pgdir_above_4gb));
 	CHECK_EQ(in->note_virt_base, PVMX_UNSET);
@@ -776,11 +776,18 @@ static void test_refusals(void)
 	REFUSE(&im, 32 * MiB, -ENOEXEC, "requires unknown feature \"frobnicate\"");
 	eb_note_del(&im, XEN_ELFNOTE_FEATURES);
 	eb_note_str(&im, XEN_ELFNOTE_FEATURES, "!auto_translated_physmap");
-	REFUSE(&im, 32 * MiB, -ENOEXEC, "requires feature \"auto_translated_physmap\", which pvmx does not support (it can require only: pae_pgdir_above_4gb)");
-	/* XTF's own FEATURES: pvmx does not emulate direct page-table writes. */
+	REFUSE(&im, 32 * MiB, -ENOEXEC, "requires feature \"auto_translated_physmap\", which pvmx does not support (it can require only: writable_page_tables, pae_pgdir_above_4gb)");
+	/* XTF's own FEATURES: direct page-table writes are emulated (ptwr). */
 	eb_note_del(&im, XEN_ELFNOTE_FEATURES);
 	eb_note_str(&im, XEN_ELFNOTE_FEATURES, "!writable_page_tables|pae_pgdir_above_4gb");
-	REFUSE(&im, 32 * MiB, -ENOEXEC, "image requires feature \"writable_page_tables\", which pvmx does not support (it can require only: pae_pgdir_above_4gb)");
+	{
+		struct pvmx_layout L;
+
+		CHECK_EQ(build(&im, 32 * MiB, NULL, &L, NULL), 0);
+		CHECK_EQ(L.image.features_required, 1u << XENFEAT_writable_page_tables);
+		CHECK_EQ(L.image.features_wanted, (1u << XENFEAT_writable_page_tables) |
+			 (1u << XENFEAT_pae_pgdir_above_4gb));
+	}
 	eb_note_del(&im, XEN_ELFNOTE_FEATURES);
 	eb_note_str(&im, XEN_ELFNOTE_FEATURES, "!dom0");
 	REFUSE(&im, 32 * MiB, -ENOEXEC, "requires feature \"dom0\"");
