@@ -78,15 +78,25 @@ static int pvmx_vm_set_memory(struct pvmx_vm *vm, struct pvmx_memory __user *arg
 
 	nr = m.size / PVMX_PAGE_SIZE;
 	ret = -ENOMEM;
-	vm->ram_pages = kvcalloc(nr, sizeof(*vm->ram_pages), GFP_KERNEL_ACCOUNT);
-	mem->frames = kvcalloc(nr + 1, sizeof(*mem->frames), GFP_KERNEL_ACCOUNT);
+	/*
+	 * A VM the host cannot back is refused, not paid for with the OOM
+	 * killer: up front when it is more than the memory available, and
+	 * while allocating (__GFP_RETRY_MAYFAIL fails instead of OOM-killing)
+	 * when others took the memory meanwhile.
+	 */
+	if (nr > si_mem_available())
+		goto out;
+	vm->ram_pages = kvcalloc(nr, sizeof(*vm->ram_pages),
+				 GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
+	mem->frames = kvcalloc(nr + 1, sizeof(*mem->frames),
+			       GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
 	vm->shared_info_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!vm->ram_pages || !mem->frames || !vm->shared_info_page)
 		goto fail;
 	mem->nr_ram_frames = nr;
 	for (i = 0; i < nr; i++) {
 		vm->ram_pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
-					      __GFP_NOWARN);
+					      __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
 		if (!vm->ram_pages[i])
 			goto fail;
 		mem->frames[i] = page_address(vm->ram_pages[i]);
