@@ -4,6 +4,8 @@
 #   make            module (when KDIR exists), launcher, guest images, selftests
 #   make unit       host unit tests of the core and the image loader (ASan/UBSan)
 #   make fuzz       libFuzzer targets (tests/fuzz/), FUZZ_SECONDS each (default 60)
+#   make fuzz-guest the hostile guest (selftests/guests/fuzz.c) for FUZZ_GUEST_N
+#                   hypercalls (default 1000000) in the test VM, FUZZ_SEED=1
 #   make vmtest-debug  the in-VM suite on the debug kernel (KASAN, lockdep, kmemleak)
 #   make demo       build the test VM and run the demo guest in it
 #   make vmtest     build the test VM and run the whole in-VM suite
@@ -13,7 +15,7 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PWD_ABS := $(CURDIR)
 
-.PHONY: all module userspace guests selftests unit fuzz demo vmtest vmtest-debug vmrun check bench \
+.PHONY: all module userspace guests selftests unit fuzz fuzz-guest demo vmtest vmtest-debug vmrun check bench \
 	clean install install-module install-userspace dkms-install
 
 all: module userspace guests selftests
@@ -42,6 +44,12 @@ unit:
 FUZZ_SECONDS ?= 60
 fuzz:
 	$(MAKE) -C tests/fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+FUZZ_GUEST_N ?= 1000000
+FUZZ_SEED ?= 1
+FUZZ_GUEST_CMD = pvmx run --timeout 2900 --cmdline "seed=$(FUZZ_SEED) n=$(FUZZ_GUEST_N)" /guests/fuzz.elf || exit $$?; if dmesg | grep -E "BUG:|WARNING:|Oops|KASAN:|UBSAN:|Call Trace:"; then exit 1; fi
+fuzz-guest:
+	rig/vmtest.sh --timeout 3000 --cmd '$(FUZZ_GUEST_CMD)'
 
 demo:
 	rig/vmtest.sh --demo

@@ -35,6 +35,7 @@
 #include "libpvmx.h"
 #include <linux/pvmx.h>
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAX_FDS		24
 #define MAX_MAPS	16
 #define MAX_THREADS	8
@@ -183,7 +184,7 @@ static const unsigned long known[] = {
 
 static unsigned long random_cmd(uint64_t *s)
 {
-	unsigned long cmd = known[below(s, sizeof(known) / sizeof(known[0]))];
+	unsigned long cmd = known[below(s, ARRAY_SIZE(known))];
 
 	switch (below(s, 8)) {
 	case 0:		/* another size */
@@ -306,12 +307,8 @@ static void fuzz_one(uint64_t *s, uint8_t *buf)
 		/* PVMX_RUN on a live vCPU blocks until the kicker's signal. */
 		r = ioctl(fd, cmd, arg);
 		if (r < 0) {
-			switch (errno) {
-			case EINVAL: atomic_fetch_add(&errors_by_kind[0], 1); break;
-			case EFAULT: atomic_fetch_add(&errors_by_kind[1], 1); break;
-			case ENOTTY: atomic_fetch_add(&errors_by_kind[2], 1); break;
-			default: atomic_fetch_add(&errors_by_kind[3], 1); break;
-			}
+			atomic_fetch_add(&errors_by_kind[errno == EINVAL ? 0 : errno == EFAULT ? 1 :
+							  errno == ENOTTY ? 2 : 3], 1);
 		} else {
 			atomic_fetch_add(&successes, 1);
 			if (cmd == PVMX_CREATE_VM || cmd == PVMX_CREATE_VCPU)
@@ -422,10 +419,18 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "s:n:t:g:")) != -1) {
 		switch (opt) {
-		case 's': seed = strtoul(optarg, NULL, 0); break;
-		case 'n': calls_per_thread = strtoul(optarg, NULL, 0); break;
-		case 't': nr_threads = atoi(optarg); break;
-		case 'g': guest_path = optarg; break;
+		case 's':
+			seed = strtoul(optarg, NULL, 0);
+			break;
+		case 'n':
+			calls_per_thread = strtoul(optarg, NULL, 0);
+			break;
+		case 't':
+			nr_threads = atoi(optarg);
+			break;
+		case 'g':
+			guest_path = optarg;
+			break;
 		default:
 			fprintf(stderr, "usage: ioctl_fuzz [-s SEED] [-n CALLS] [-t THREADS] [-g GUEST]\n");
 			return 2;

@@ -21,6 +21,12 @@
 #include "runtime.h"
 
 #define SCRATCH_BYTES	(64u * 1024)
+/*
+ * Pointers only reach the first SCRATCH_USE bytes: the rest absorbs what a
+ * hypervisor write at the last byte puts past it (XENVER_commandline writes
+ * 1024 bytes); past scratch come the p2m and start_info.
+ */
+#define SCRATCH_USE	(SCRATCH_BYTES - 8192)
 #define ML_ENTRIES	512
 
 /* Hypervisor writes land here only. */
@@ -54,6 +60,18 @@ static u32 below(u32 n)
 	return rnd() % n;
 }
 
+/*
+ * What console writes print: random bytes on the serial console could stop
+ * it (XOFF) or mangle the log, and the content is not what is tested.
+ */
+static char printable[2 * PAGE_SIZE] __attribute__((aligned(4096)));
+
+static u32 printable_pointer(void)
+{
+	/* Mostly just before the page boundary: the write crosses it. */
+	return (u32)printable + PAGE_SIZE - below(2) * below(64) - 1;
+}
+
 /* Somewhere the hypervisor may not write (or read). */
 static u32 hostile_pointer(void)
 {
@@ -80,11 +98,11 @@ static u32 scratch_pointer(void)
 
 	switch (below(4)) {
 	case 0:		/* the end of a page, for structs that cross it */
-		return base + (1 + below(SCRATCH_BYTES / PAGE_SIZE - 1)) * PAGE_SIZE - 1 - below(32);
+		return base + (1 + below(SCRATCH_USE / PAGE_SIZE - 1)) * PAGE_SIZE - 1 - below(32);
 	case 1:
-		return base + (below(SCRATCH_BYTES / 4 - 64)) * 4;
+		return base + (below(SCRATCH_USE / 4 - 64)) * 4;
 	default:
-		return base + below(SCRATCH_BYTES - 256);
+		return base + below(SCRATCH_USE - 256);
 	}
 }
 
@@ -95,7 +113,7 @@ static u32 any_pointer(void)
 
 static int in_scratch(u32 p)
 {
-	return p >= (u32)scratch && p < (u32)scratch + SCRATCH_BYTES;
+	return p >= (u32)scratch && p < (u32)scratch + SCRATCH_USE;
 }
 
 /*
@@ -108,6 +126,16 @@ static u32 safe(u32 v)
 	if (v >= 0x100000 && v < 0x40000000 && !in_scratch(v))
 		v |= 0x40000000;
 	return v;
+}
+
+/*
+ * A console write from readable memory (the page tables, page 0, the
+ * printable buffer) prints what it reads: keep it short.  Long and wrapping
+ * lengths go with unreadable pointers.
+ */
+static u32 console_len(u32 ptr, u32 len)
+{
+	return ptr < 0x40000000 ? len & 63 : len;
 }
 
 static u32 random_arg(void)
@@ -131,7 +159,7 @@ static u32 random_arg(void)
 
 static void fill_scratch(void)
 {
-	u32 i, off = below(SCRATCH_BYTES - 256), n = below(64);
+	u32 i, off = below(SCRATCH_USE - 256), n = below(64);
 
 	for (i = 0; i < n; i++)
 		scratch[off + i] = below(4) ? (u8)below(8) : (u8)rnd();
@@ -160,7 +188,19 @@ static u32 sanitize(u32 op, u32 a[5])
 		a[2] = hostile_pointer();
 		break;
 	case __HYPERVISOR_update_va_mapping:
-		a[0] = hostile_pointer();	/* never one of our pages */
+		/*
+		 * Never one of our pages; and a present PTE names a frame past
+		 * RAM (to be refused) or a scratch frame: mapping our code or
+		 * stack at an address we hand out as a pointer would let the
+		 * hypervisor's writes reach them.
+		 */
+		a[0] = hostile_pointer();
+		if (a[1] & 1) {
+			u32 frame = below(2) ? start_info->nr_pages + below(1u << 20)
+					     : va_to_mfn(scratch + below(SCRATCH_USE / PAGE_SIZE) * PAGE_SIZE);
+
+			a[1] = frame << 12 | (a[1] & 0xFFF);
+		}
 		break;
 	case __HYPERVISOR_sched_op_compat:
 		a[0] = SCHEDOP_yield;
@@ -177,8 +217,11 @@ static u32 sanitize(u32 op, u32 a[5])
 		return __HYPERVISOR_xen_version;	/* would jump to a random frame */
 	case __HYPERVISOR_console_io:
 		/* Long writes only from hostile pointers: no floods of our memory. */
-		if (a[0] == CONSOLEIO_write && a[2] < 0x40000000)
+		if (a[0] == CONSOLEIO_write && a[2] < 0x40000000) {
 			a[1] &= 63;
+			a[2] = printable_pointer();
+		}
+		a[1] = console_len(a[2], a[1]);
 		break;
 	case __HYPERVISOR_vcpu_op:
 		if (a[0] <= VCPUOP_down)		/* initialise, up, down */
@@ -264,8 +307,8 @@ static void fuzz_multicall(void)
 		case 2:
 			e->op = __HYPERVISOR_console_io;
 			e->args[0] = CONSOLEIO_write;
-			e->args[1] = below(2) ? rnd() : 0u - below(64);	/* huge, wrapping */
 			e->args[2] = hostile_pointer();
+			e->args[1] = console_len(e->args[2], below(2) ? rnd() : 0u - below(64));
 			break;
 		}
 	}
@@ -291,7 +334,7 @@ static void fuzz_multicall(void)
 /* console_io with huge, wrapping and page-crossing lengths. */
 static void fuzz_console(void)
 {
-	u32 len;
+	u32 len, p = hostile_pointer();
 
 	switch (below(4)) {
 	case 0:
@@ -307,10 +350,10 @@ static void fuzz_console(void)
 	/* From scratch: a page-crossing few bytes; else anything from hostile. */
 	if (below(4))
 		account(raw_hypercall(__HYPERVISOR_console_io, CONSOLEIO_write,
-				      len, hostile_pointer(), 0, 0));
+				      console_len(p, len), p, 0, 0));
 	else
 		account(raw_hypercall(__HYPERVISOR_console_io, CONSOLEIO_write,
-				      len & 15, scratch_pointer(), 0, 0));
+				      len & 15, printable_pointer(), 0, 0));
 }
 
 void test_main(void)
@@ -321,6 +364,8 @@ void test_main(void)
 	u64 t0 = now_ns();
 
 	rng_state = seed;
+	memset(printable, '.', sizeof(printable));
+	printable[PAGE_SIZE - 1] = '\n';
 	test_plan(3);
 	/* The guard page after the multicall lists (ours: a legitimate unmap). */
 	CHECK_EQ(update_va_mapping((u32)mlarea.guard, 0, UVMF_INVLPG), 0, "fuzz_guard_unmapped");
