@@ -909,7 +909,7 @@ t_ioctl_fuzz() {
 # The hostile guest (guests/fuzz.c): a fixed seed; GUEST_FUZZ_N hypercalls
 # (make fuzz-guest runs a million).
 t_guest_fuzz() {
-	run_guest guest_fuzz fuzz.elf --cmdline "seed=1 n=${GUEST_FUZZ_N:-200000}"
+	run_guest guest_fuzz fuzz.elf --cmdline "seed=1 n=${GUEST_FUZZ_N:-50000}"
 	expect_rc 0 && expect_ktap_pass && expect_out "fuzz: " && grep '^fuzz: .* in .* ms' "$out" | sed 's/^/# /'
 }
 

@@ -91,6 +91,23 @@ static u32 hostile_pointer(void)
 	}
 }
 
+/*
+ * Nothing mapped there, ever (update_va_mapping below never maps a present
+ * frame): what a multicall list may point at outside mlarea, since a list
+ * in readable memory would turn our code into entries and results.
+ */
+static u32 unreadable_pointer(void)
+{
+	switch (below(3)) {
+	case 0:
+		return XEN_HYPERVISOR_VIRT_START + below(0u - XEN_HYPERVISOR_VIRT_START);
+	case 1:
+		return 0xFFFFF000u + below(4096);
+	default:
+		return 0x40000000u + below(0x40000000u);
+	}
+}
+
 /* Anywhere the hypervisor may write: scratch, misaligned, crossing pages. */
 static u32 scratch_pointer(void)
 {
@@ -190,17 +207,12 @@ static u32 sanitize(u32 op, u32 a[5])
 	case __HYPERVISOR_update_va_mapping:
 		/*
 		 * Never one of our pages; and a present PTE names a frame past
-		 * RAM (to be refused) or a scratch frame: mapping our code or
-		 * stack at an address we hand out as a pointer would let the
-		 * hypervisor's writes reach them.
+		 * RAM: mapping our own frames at an address we hand out as a
+		 * pointer would let the hypervisor's writes reach them.
 		 */
 		a[0] = hostile_pointer();
-		if (a[1] & 1) {
-			u32 frame = below(2) ? start_info->nr_pages + below(1u << 20)
-					     : va_to_mfn(scratch + below(SCRATCH_USE / PAGE_SIZE) * PAGE_SIZE);
-
-			a[1] = frame << 12 | (a[1] & 0xFFF);
-		}
+		if (a[1] & 1)	/* present: a frame past RAM, to be refused */
+			a[1] = (start_info->nr_pages + below(1u << 20)) << 12 | (a[1] & 0xFFF);
 		break;
 	case __HYPERVISOR_sched_op_compat:
 		a[0] = SCHEDOP_yield;
@@ -228,7 +240,7 @@ static u32 sanitize(u32 op, u32 a[5])
 			a[1] = 1 + below(40);	/* other vCPUs, which do not exist */
 		break;
 	case __HYPERVISOR_multicall:
-		a[0] = hostile_pointer();	/* lists: see fuzz_multicall() */
+		a[0] = unreadable_pointer();	/* lists: see fuzz_multicall() */
 		break;
 	default:
 		break;
@@ -327,7 +339,7 @@ static void fuzz_multicall(void)
 	}
 	account(raw_hypercall(__HYPERVISOR_multicall,
 			      below(8) ? (u32)&ml[start] + (below(8) ? 0 : below(32))
-				       : hostile_pointer(),
+				       : unreadable_pointer(),
 			      count, 0, 0, 0));
 }
 
@@ -361,7 +373,11 @@ void test_main(void)
 	u32 seed = cmdline_uint(start_info->cmd_line, "seed", 1);
 	u32 n = cmdline_uint(start_info->cmd_line, "n", 100000);
 	u32 step = n / 10 ? n / 10 : 1, next = step;
-	u64 t0 = now_ns();
+	u64 t0;
+
+	/* now_ns() reads shared_info; page 0 may be unmapped by the fuzzing. */
+	map_shared_info();
+	t0 = now_ns();
 
 	rng_state = seed;
 	memset(printable, '.', sizeof(printable));
