@@ -199,10 +199,14 @@ static u32 sanitize(u32 op, u32 a[5])
 	case __HYPERVISOR_grant_table_op:
 	case __HYPERVISOR_physdev_op:
 	case __HYPERVISOR_physdev_op_compat:
-		/* They could remap or retype the fuzzer's own memory. */
-		a[0] = hostile_pointer();
-		a[1] = below(2) ? hostile_pointer() : a[1];
-		a[2] = hostile_pointer();
+		/*
+		 * They could remap or retype the fuzzer's own memory: only
+		 * pointers where nothing is mapped (page 0 reads as zeros: a
+		 * valid request).
+		 */
+		a[0] = unreadable_pointer();
+		a[1] = below(2) ? unreadable_pointer() : a[1];
+		a[2] = unreadable_pointer();
 		break;
 	case __HYPERVISOR_update_va_mapping:
 		/*
@@ -221,7 +225,7 @@ static u32 sanitize(u32 op, u32 a[5])
 		if (a[0] == SCHEDOP_block || a[0] == SCHEDOP_shutdown ||
 		    a[0] == SCHEDOP_remote_shutdown || a[0] == SCHEDOP_watchdog ||
 		    a[0] == SCHEDOP_poll)
-			a[1] = hostile_pointer();	/* fails before acting */
+			a[1] = unreadable_pointer();	/* fails before acting */
 		if (a[0] == SCHEDOP_block)
 			a[0] = SCHEDOP_yield;
 		break;
@@ -338,8 +342,11 @@ static void fuzz_multicall(void)
 		break;
 	}
 	account(raw_hypercall(__HYPERVISOR_multicall,
-			      below(8) ? (u32)&ml[start] + (below(8) ? 0 : below(32))
-				       : unreadable_pointer(),
+			      /*
+			       * Not misaligned: shifted entries would be
+			       * unsanitized calls (tests/fuzz covers that).
+			       */
+			      below(8) ? (u32)&ml[start] : unreadable_pointer(),
 			      count, 0, 0, 0));
 }
 
