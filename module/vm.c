@@ -199,15 +199,24 @@ static int pvmx_vm_set_boot_info(struct pvmx_vm *vm, const void __user *argp)
 			if (pages[i] != PVMX_NO_PAGE && pages[i] == pages[j])
 				goto out;
 
+	/*
+	 * Copy the p2m without vm->lock: a fault takes mmap_lock, which
+	 * mmap() of this VM holds while it takes vm->lock (lockdep found the
+	 * ABBA).  RAM never changes once set; only a racing SET_BOOT_INFO can
+	 * get in between, hence the second -EEXIST check.
+	 */
+	mutex_unlock(&vm->lock);
 	p2m = vmemdup_array_user(u64_to_user_ptr(b.p2m), b.nr_pfns, sizeof(u32));
-	if (IS_ERR(p2m)) {
-		ret = PTR_ERR(p2m);
-		goto out;
-	}
+	if (IS_ERR(p2m))
+		return PTR_ERR(p2m);
 	/* Checked now; the M2P built from it comes with the memory hypercalls. */
 	ret = check_p2m(p2m, b.nr_pfns);
 	kvfree(p2m);
 	if (ret)
+		return ret;
+	mutex_lock(&vm->lock);
+	ret = -EEXIST;
+	if (vm->boot_info_set)
 		goto out;
 	ret = -EINVAL;
 	if (pvmx_events_init(&vm->core, b.console_evtchn, b.store_evtchn))
