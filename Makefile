@@ -3,6 +3,10 @@
 # pvmx top-level build.
 #   make            module (when KDIR exists), launcher, guest images, selftests
 #   make unit       host unit tests of the core and the image loader (ASan/UBSan)
+#   make fuzz       libFuzzer targets (tests/fuzz/), FUZZ_SECONDS each (default 60)
+#   make fuzz-guest the hostile guest (selftests/guests/fuzz.c) for FUZZ_GUEST_N
+#                   hypercalls (default 1000000) in the test VM, FUZZ_SEED=1
+#   make vmtest-debug  the in-VM suite on the debug kernel (KASAN, lockdep, kmemleak)
 #   make demo       build the test VM and run the demo guest in it
 #   make vmtest     build the test VM and run the whole in-VM suite
 #   make vmrun GUESTS=dir CMD='pvmx run /guests/x.elf'
@@ -11,7 +15,7 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PWD_ABS := $(CURDIR)
 
-.PHONY: all module userspace guests selftests unit demo vmtest vmrun check bench \
+.PHONY: all module userspace guests selftests unit fuzz fuzz-guest demo vmtest vmtest-debug vmrun check bench \
 	clean install install-module install-userspace dkms-install
 
 all: module userspace guests selftests
@@ -37,11 +41,24 @@ unit:
 	$(MAKE) -C tests/unit run
 	$(MAKE) -C userspace test
 
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(MAKE) -C tests/fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+FUZZ_GUEST_N ?= 1000000
+FUZZ_SEED ?= 1
+FUZZ_GUEST_CMD = pvmx run --timeout 2900 --cmdline "seed=$(FUZZ_SEED) n=$(FUZZ_GUEST_N)" /guests/fuzz.elf || exit $$?; if dmesg | grep -E "BUG:|WARNING:|Oops|KASAN:|UBSAN:|Call Trace:"; then exit 1; fi
+fuzz-guest:
+	rig/vmtest.sh --timeout 3000 --cmd '$(FUZZ_GUEST_CMD)'
+
 demo:
 	rig/vmtest.sh --demo
 
 vmtest:
 	rig/vmtest.sh
+
+vmtest-debug:
+	rig/vmtest.sh --debug-kernel
 
 vmrun:
 	rig/vmtest.sh --guests "$(GUESTS)" --cmd "$(CMD)"
@@ -129,3 +146,4 @@ clean:
 	$(MAKE) -C selftests clean
 	$(MAKE) -C selftests/guests clean
 	$(MAKE) -C tests/unit clean
+	$(MAKE) -C tests/fuzz clean

@@ -21,9 +21,9 @@ struct xen_multicall_entry {
 
 /*
  * The list page translated once instead of twice per entry.  Only used for
- * entries inside one page that the guest can write (results go back there);
- * anything else takes the checked copy path.  Stale once an entry changes
- * page tables (v->pt_generation).
+ * 4-byte aligned entries inside one page that the guest can write (results
+ * go back there); anything else takes the checked copy path.  Stale once an
+ * entry changes page tables (v->pt_generation).
  */
 struct mc_cursor {
 	u32 page;		/* gva >> 12 of the cached page, ~0: none */
@@ -37,7 +37,8 @@ static struct xen_multicall_entry *mc_entry(struct pvmx_vcpu_core *v, struct mc_
 	u64 gpa;
 	u8 *host;
 
-	if ((gva & PVMX_PAGE_OFFSET_MASK) > PVMX_PAGE_BYTES - MC_ENTRY_BYTES)
+	/* A misaligned list is legal but must not be accessed as a struct. */
+	if ((gva & 3) || (gva & PVMX_PAGE_OFFSET_MASK) > PVMX_PAGE_BYTES - MC_ENTRY_BYTES)
 		return NULL;
 	if (c->page != gva >> PVMX_PAGE_SHIFT || c->generation != v->pt_generation) {
 		if (gva >= XEN_HYPERVISOR_VIRT_START || pvmx_gva_to_gpa(v, gva, true, &gpa))

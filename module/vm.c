@@ -88,13 +88,25 @@ static int pvmx_vm_set_memory(struct pvmx_vm *vm, struct pvmx_memory __user *arg
 	/* RAM, shared_info, the grant frames: the VM's machine frames. */
 	nr_frames = nr + 1 + PVMX_GNTTAB_MAX_FRAMES;
 	ret = -ENOMEM;
-	vm->ram_pages = kvcalloc(nr, sizeof(*vm->ram_pages), GFP_KERNEL_ACCOUNT);
-	mem->frames = kvcalloc(nr_frames, sizeof(*mem->frames), GFP_KERNEL_ACCOUNT);
-	vm->core.frame_table = kvcalloc(nr, sizeof(*vm->core.frame_table), GFP_KERNEL_ACCOUNT);
+	/*
+	 * A VM the host cannot back is refused, not paid for with the OOM
+	 * killer: up front when it is more than the memory available, and
+	 * while allocating (__GFP_RETRY_MAYFAIL fails instead of OOM-killing)
+	 * when others took the memory meanwhile.
+	 */
+	if (nr > si_mem_available())
+		goto out;
+	vm->ram_pages = kvcalloc(nr, sizeof(*vm->ram_pages),
+				 GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
+	mem->frames = kvcalloc(nr_frames, sizeof(*mem->frames),
+			       GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
+	vm->core.frame_table = kvcalloc(nr, sizeof(*vm->core.frame_table),
+					GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
 	vm->shared_info_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	vm->gnttab_pages = alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, GNTTAB_ORDER);
 	/* The M2P, whole pages of it mapped into the guest: ~0 is "no pfn". */
-	vm->core.m2p = __vmalloc(PAGE_ALIGN(nr_frames * sizeof(u32)), GFP_KERNEL_ACCOUNT);
+	vm->core.m2p = __vmalloc(PAGE_ALIGN(nr_frames * sizeof(u32)),
+				 GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
 	if (!vm->ram_pages || !mem->frames || !vm->core.frame_table || !vm->shared_info_page ||
 	    !vm->gnttab_pages || !vm->core.m2p)
 		goto fail;
@@ -103,7 +115,7 @@ static int pvmx_vm_set_memory(struct pvmx_vm *vm, struct pvmx_memory __user *arg
 	mem->nr_ram_frames = nr;
 	for (i = 0; i < nr; i++) {
 		vm->ram_pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
-					      __GFP_NOWARN);
+					      __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
 		if (!vm->ram_pages[i])
 			goto fail;
 		mem->frames[i] = page_address(vm->ram_pages[i]);
@@ -215,13 +227,24 @@ static int pvmx_vm_set_boot_info(struct pvmx_vm *vm, const void __user *argp)
 			if (pages[i] != PVMX_NO_PAGE && pages[i] == pages[j])
 				goto out;
 
+	/*
+	 * Copy the p2m without vm->lock: a fault takes mmap_lock, which
+	 * mmap() of this VM holds while it takes vm->lock (lockdep found the
+	 * ABBA).  RAM never changes once set; only a racing SET_BOOT_INFO can
+	 * get in between, hence the second -EEXIST check.
+	 */
+	mutex_unlock(&vm->lock);
 	p2m = vmemdup_array_user(u64_to_user_ptr(b.p2m), b.nr_pfns, sizeof(u32));
-	if (IS_ERR(p2m)) {
-		ret = PTR_ERR(p2m);
-		goto out;
-	}
+	if (IS_ERR(p2m))
+		return PTR_ERR(p2m);
 	ret = check_p2m(p2m, b.nr_pfns);
 	if (ret) {
+		kvfree(p2m);
+		return ret;
+	}
+	mutex_lock(&vm->lock);
+	ret = -EEXIST;
+	if (vm->boot_info_set) {
 		kvfree(p2m);
 		goto out;
 	}

@@ -3,8 +3,11 @@
 #
 # rig/kernel.sh - build (or reuse) the minimal pvmx test kernel.
 #
-# Usage: rig/kernel.sh            build if needed, print the cache dir on stdout
-#        rig/kernel.sh --print    print the cache dir only (no build)
+# Usage: rig/kernel.sh [--debug]            build if needed, print the cache dir
+#        rig/kernel.sh [--debug] --print    print the cache dir only (no build)
+#
+# --debug adds rig/kernel-debug.config (KASAN, lockdep, kmemleak, ...) on top
+# of rig/kernel.config: a separate cached kernel.
 #
 # The kernel is Debian's linux-source-6.1, `make tinyconfig` plus the
 # fragment rig/kernel.config.  It lives in
@@ -18,7 +21,15 @@
 set -euo pipefail
 
 RIG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-FRAG="$RIG_DIR/kernel.config"
+FRAGS=("$RIG_DIR/kernel.config")
+PRINT=0
+for arg in "$@"; do
+	case "$arg" in
+	--debug) FRAGS+=("$RIG_DIR/kernel-debug.config") ;;
+	--print) PRINT=1 ;;
+	*) echo "kernel: unknown option $arg" >&2; exit 2 ;;
+	esac
+done
 SRC_TAR=${PVMX_KERNEL_SRC:-/usr/src/linux-source-6.1.tar.xz}
 CACHE=${PVMX_CACHE:-${HOME:-/root}/.cache/pvmx}
 JOBS=$(nproc)
@@ -32,11 +43,11 @@ src_version=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || true
 [ -n "$src_version" ] || src_version=$(stat -c '%s-%Y' "$SRC_TAR")
 # Bump RECIPE when this script's build steps change in a way that matters.
 RECIPE=1
-hash=$( { cat "$FRAG"; echo "recipe=$RECIPE"; echo "$src_version"; echo "$SRC_TAR"; } \
+hash=$( { cat "${FRAGS[@]}"; echo "recipe=$RECIPE"; echo "$src_version"; echo "$SRC_TAR"; } \
 	| sha256sum | cut -c1-16)
 OUT="$CACHE/kernel-$hash"
 
-if [ "${1:-}" = "--print" ]; then
+if [ "$PRINT" = 1 ]; then
 	echo "$OUT"
 	exit 0
 fi
@@ -72,7 +83,7 @@ cfg() {
 		{ tail -n 40 "$OUT/build.log" >&2; die "make $* failed"; }
 }
 cfg tinyconfig
-"$S/scripts/kconfig/merge_config.sh" -m -O "$S" "$S/.config" "$FRAG" \
+"$S/scripts/kconfig/merge_config.sh" -m -O "$S" "$S/.config" "${FRAGS[@]}" \
 	>>"$OUT/build.log" 2>&1 || die "merge_config failed"
 cfg olddefconfig
 
@@ -97,8 +108,8 @@ while IFS= read -r line; do
 		fi
 		;;
 	esac
-done <"$FRAG"
-[ "$bad" = 0 ] || die "merged .config lacks options of $FRAG (see above); fix the fragment"
+done < <(cat "${FRAGS[@]}")
+[ "$bad" = 0 ] || die "merged .config lacks options of ${FRAGS[*]} (see above); fix the fragment"
 t2=$(date +%s)
 log "configured and verified in $((t2 - t1)) s"
 

@@ -43,6 +43,9 @@ options:
   --launcher FILE   use this static launcher instead of building it
   --selftests DIR   use DIR (containing run_all.sh) instead of `make install`
   --repo DIR        project checkout to build from (default: this rig's)
+  --debug-kernel    boot the debug kernel (rig/kernel-debug.config: KASAN,
+                    lockdep, kmemleak, ...; 512 MB, 6x the time limits); a
+                    kernel splat or a pvmx kmemleak report fails the run
   -h, --help        this text
 environment: PVMX_CACHE (kernel cache, default ~/.cache/pvmx),
   PVMX_RIG_SUMMARY (file to write "passed failed skipped" counts to)
@@ -53,8 +56,9 @@ MODE=suite
 CMD=
 GUESTS_SRC=
 CPUS=
-MEM=256
+MEM=
 TIMEOUT=
+DEBUG_KERNEL=0
 KEEP=0
 VERBOSE=0
 REFUSE=1
@@ -84,11 +88,21 @@ while [ "$#" -gt 0 ]; do
 	--launcher) need_arg "$@"; PRE_LAUNCHER=$(realpath "$2"); shift ;;
 	--selftests) need_arg "$@"; PRE_SELFTESTS=$(realpath "$2"); shift ;;
 	--repo) need_arg "$@"; REPO=$(realpath "$2"); shift ;;
+	--debug-kernel) DEBUG_KERNEL=1 ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "vmtest: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
 	esac
 	shift
 done
+
+# The debug kernel: KASAN's shadow and kmemleak's pools need room; checks
+# slow everything down.
+KERNEL_OPT=()
+if [ "$DEBUG_KERNEL" = 1 ]; then
+	KERNEL_OPT=(--debug)
+	MEM=${MEM:-512}
+fi
+MEM=${MEM:-256}
 
 if [ "$MODE" = cmd ] && [ -z "$CMD" ]; then
 	echo "vmtest: --cmd needs a command (make vmrun GUESTS=dir CMD='pvmx run /guests/x.elf')" >&2
@@ -99,7 +113,8 @@ if [ -n "$GUESTS_SRC" ] && [ ! -d "$GUESTS_SRC" ]; then
 	exit 2
 fi
 [ -n "$CPUS" ] || { [ "$MODE" = suite ] && CPUS=2 || CPUS=1; }
-[ -n "$TIMEOUT" ] || { [ "$MODE" = suite ] && TIMEOUT=1500 || TIMEOUT=300; }
+[ -n "$TIMEOUT" ] || { [ "$MODE" = suite ] && TIMEOUT=1500 || TIMEOUT=300
+	[ "$DEBUG_KERNEL" = 0 ] || TIMEOUT=$((TIMEOUT * 6)); }
 case "$CPUS$MEM$TIMEOUT" in *[!0-9]*) echo "vmtest: --cpus/--mem/--timeout take numbers" >&2; exit 2 ;; esac
 if [ "$CPUS" -lt 1 ] || [ "$CPUS" -gt 4 ]; then
 	echo "vmtest: --cpus must be 1..4 (NR_CPUS=4)" >&2
@@ -142,13 +157,13 @@ fi
 
 # ---------------------------------------------------------------- kernel
 t=$(now)
-KOUT=$("$RIG_DIR/kernel.sh" --print)
+KOUT=$("$RIG_DIR/kernel.sh" "${KERNEL_OPT[@]}" --print)
 if [ -f "$KOUT/.done" ]; then
 	TIMES[kernel]=cached
-	KOUT=$("$RIG_DIR/kernel.sh" 2>/dev/null)
+	KOUT=$("$RIG_DIR/kernel.sh" "${KERNEL_OPT[@]}" 2>/dev/null)
 else
 	say "building the test kernel (first time: ~5 min on 2 cores)"
-	KOUT=$("$RIG_DIR/kernel.sh")
+	KOUT=$("$RIG_DIR/kernel.sh" "${KERNEL_OPT[@]}")
 	TIMES[kernel]="$(($(now) - t))s"
 fi
 KDIR=$KOUT/src
@@ -296,6 +311,17 @@ else
 	sh /rig/mode.sh </dev/null; echo $? >/tmp/.rc
 fi
 rc=$(cat /tmp/.rc 2>/dev/null || echo 255)
+# Debug kernel: a kmemleak scan once everything has ended (the host judges
+# the report, and every splat, from the serial log).
+if [ -f /rig/debug ] && mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null &&
+   [ -e /sys/kernel/debug/kmemleak ]; then
+	echo scan >/sys/kernel/debug/kmemleak
+	sleep 2
+	echo scan >/sys/kernel/debug/kmemleak
+	echo "PVMX-RIG-KMEMLEAK-BEGIN"
+	sed 's/^/PVMX-RIG-KMEMLEAK: /' /sys/kernel/debug/kmemleak
+	echo "PVMX-RIG-KMEMLEAK-END"
+fi
 # Drain the console's output queue (stty uses TCSADRAIN), then report
 # through the kernel log, which is written synchronously to the UART.
 stty -F /dev/ttyS0 115200 2>/dev/null
@@ -319,6 +345,7 @@ mk_mode() { # NAME CLEAN(0/1) ; script on stdin
 	mkdir -p "$d/rig"
 	cat >"$d/rig/mode.sh"
 	[ "$2" = 1 ] && : >"$d/rig/clean"
+	[ "$DEBUG_KERNEL" = 1 ] && : >"$d/rig/debug"
 	mk_cpio "$d" "$WORK/mode-$1.cpio"
 	cat "$WORK/base.cpio" "$WORK/mode-$1.cpio" >"$WORK/initramfs-$1.cpio"
 }
@@ -621,6 +648,53 @@ timeout)
 	rc=1
 	;;
 esac
+
+# ---------------------------------------------------------------- debug kernel
+# Any splat fails the run: KASAN, UBSAN, lockdep, debugobjects, list
+# corruption, sleeping in atomic context, oopses; and a kmemleak report
+# whose backtrace names pvmx (the kernel's own boot-time reports are shown
+# but not held against pvmx).
+if [ "$DEBUG_KERNEL" = 1 ]; then
+	# From /init on: the kernel's own boot-time reports under Bochs (UBSAN
+	# in apic_flat_64.c) are not pvmx's.
+	tr -d '\r' <"$SERIAL" | sed -n '/PVMX-RIG-BEGIN/,$p' >"$WORK/serial.txt"
+	grep -E 'BUG:|WARNING:|Oops|general protection|UBSAN:|KASAN:|kernel BUG|refcount_t:|INFO: (possible|inconsistent|trying|task .* blocked)|ODEBUG:|list_(add|del) corruption|invoked oom-killer' \
+		"$WORK/serial.txt" >"$WORK/splats.txt" || true
+	sed -n 's/^.*PVMX-RIG-KMEMLEAK: //p' "$WORK/serial.txt" >"$WORK/kmemleak.txt"
+	nleak=$(grep -c '^unreferenced object' "$WORK/kmemleak.txt" || true)
+	# One report per "unreferenced object" paragraph: count those naming pvmx.
+	pvmx_leaks=$(awk '/^unreferenced object/ { if (p) n++; p = 0 } /pvmx/ { p = 1 }
+		END { if (p) n++; print n + 0 }' "$WORK/kmemleak.txt")
+	if [ -s "$WORK/splats.txt" ]; then
+		say "error: debug kernel splats:"
+		head -n 40 "$WORK/splats.txt" >&2
+		rc=1
+		echo "not ok - debug kernel: $(wc -l <"$WORK/splats.txt") splat lines"
+		FAIL=$((FAIL + 1))
+	else
+		echo "ok - debug kernel: no splats"
+		PASS=$((PASS + 1))
+	fi
+	if grep -q 'PVMX-RIG-KMEMLEAK-END' "$WORK/serial.txt"; then
+		say "kmemleak: $nleak unreferenced objects, $pvmx_leaks with pvmx in the backtrace"
+		if [ "$pvmx_leaks" != 0 ]; then
+			echo "not ok - debug kernel: kmemleak: $pvmx_leaks pvmx leaks"
+			head -n 60 "$WORK/kmemleak.txt" >&2
+			rc=1
+			FAIL=$((FAIL + 1))
+		else
+			echo "ok - debug kernel: kmemleak: no pvmx leaks"
+			PASS=$((PASS + 1))
+		fi
+	else
+		echo "not ok - debug kernel: no kmemleak report"
+		say "error: no kmemleak report (debugfs or kmemleak missing?)"
+		rc=1
+		FAIL=$((FAIL + 1))
+	fi
+	# --cmd/--demo report the command's status: a splat or leak makes it 1.
+	[ "$MODE" = suite ] || [ "$rc" = 0 ] || [ "${STATUS:-0}" != 0 ] || STATUS=1
+fi
 
 # ---------------------------------------------------------------- results
 if [ "$MODE" = suite ]; then

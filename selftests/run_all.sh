@@ -80,6 +80,20 @@ run_pvmx() {
 	rc=$?
 }
 
+# run_cmd_guarded NAME SECONDS CMD...: any command, output in $TMP/NAME.{out,err},
+# status in $rc; its "# ..." lines (figures) are passed on to the KTAP output.
+run_cmd_guarded() {
+	name=$1; limit=$2; shift 2
+	out=$TMP/$name.out; err=$TMP/$name.err
+	if [ -n "$GUARD" ]; then
+		$GUARD "$limit" "$@" >"$out" 2>"$err"
+	else
+		"$@" >"$out" 2>"$err"
+	fi
+	rc=$?
+	grep '^# ' "$out"
+}
+
 show() {
 	diag "command status $rc; stdout:"
 	diag_file "$out"
@@ -659,8 +673,11 @@ t_dmesg_clean() {
 		dmesg >"$TMP/dmesg"
 	fi
 	# Guest crashes are logged by pvmx itself; they are not kernel problems.
-	grep -E 'BUG:|WARNING:|Oops|general protection|Call Trace:|UBSAN:|kernel BUG|refcount_t:' \
-		"$TMP/dmesg" | grep -vE 'pvmx.*guest' >"$TMP/dmesg.bad"
+	# The rest catches oopses, KASAN/UBSAN reports, lockdep (WARNING:/INFO:),
+	# debugobjects (ODEBUG), list corruption, kmemleak, hung tasks and the
+	# OOM killer.
+	grep -E 'BUG:|WARNING:|Oops|general protection|Call Trace:|UBSAN:|KASAN:|kernel BUG|refcount_t:|INFO: (possible|inconsistent|trying|task .* blocked)|ODEBUG:|list_(add|del) corruption|kmemleak: [0-9]+ new suspected|invoked oom-killer|Kernel panic' \
+		"$TMP/dmesg" | grep -vE '^(\[[^]]*\] )?pvmx.*guest' >"$TMP/dmesg.bad"
 	if [ -s "$TMP/dmesg.bad" ]; then
 		diag "kernel log problems:"
 		diag_file "$TMP/dmesg.bad" 40
@@ -944,6 +961,37 @@ t_block_sigint() {
 	expect_rc 130 && expect_out "blocking"
 }
 
+# ---- hardening: ioctl fuzzer, stress (selftests/ioctl_fuzz.c, stress.sh) ------
+
+# Fixed seed: a failure reproduces with the same command (the interleaving of
+# the threads aside).  dmesg_clean judges the host side afterwards.
+t_ioctl_fuzz() {
+	run_cmd_guarded ioctl_fuzz 900 "$HERE/ioctl_fuzz" -s 1 -n 25000 -t 4 -g "$GUESTS/busy.elf"
+	expect_rc 0 && expect_out "ioctl_fuzz: ok"
+}
+
+# The hostile guest (guests/fuzz.c): a fixed seed; GUEST_FUZZ_N hypercalls
+# (make fuzz-guest runs a million).
+t_guest_fuzz() {
+	run_guest guest_fuzz fuzz.elf --cmdline "seed=1 n=${GUEST_FUZZ_N:-50000}"
+	expect_rc 0 && expect_ktap_pass && expect_out "fuzz: " && grep '^fuzz: .* in .* ms' "$out" | sed 's/^/# /'
+}
+
+t_stress_concurrent_vms() {
+	run_cmd_guarded stress_concurrent 600 env PVMX="$PVMX" "$HERE/stress.sh" concurrent 8 "$GUESTS"
+	expect_rc 0
+}
+
+t_stress_create_destroy() {
+	run_cmd_guarded stress_cycles 900 env PVMX="$PVMX" "$HERE/stress.sh" cycles 100 "$GUESTS"
+	expect_rc 0
+}
+
+t_stress_memory_exhaustion() {
+	run_cmd_guarded stress_exhaust 300 env PVMX="$PVMX" "$HERE/stress.sh" exhaust "$GUESTS"
+	expect_rc 0
+}
+
 # ---- the plan -----------------------------------------------------------------
 
 TESTS_PRE="module_load dev_node pvmx_info"
@@ -960,7 +1008,8 @@ guest_failsafe_badstack guest_multicall multicall_signals guest_events guest_tim
 guest_smp guest_smp_1vcpu
 guest_console_ring guest_memory guest_memory_shuffled guests_shuffled_p2m
 guest_wait_virq guest_mm guest_ptwr spin_timeout spin_sigint spin_sigterm block_timeout
-block_sigint vcpu_migrates_between_cpus cpu_hotplug_with_vm
+block_sigint guest_fuzz ioctl_fuzz stress_concurrent_vms stress_create_destroy
+stress_memory_exhaustion vcpu_migrates_between_cpus cpu_hotplug_with_vm
 image_missing image_truncated_header image_truncated_segment image_empty
 image_bad_magic image_class64 image_no_pae image_xen_version_2 image_overlap
 image_bad_loader image_entry_outside usage_errors rmmod_refused_while_vm_open

@@ -903,7 +903,6 @@ int pvmx_build_image(const void *elfbuf, size_t len, void *ram, uint64_t ram_siz
 	region(&L->stack, info, L->pgtables.pfn + pgt, 1);
 	L->virt_mapped_end = try_end + 1;
 	L->mapped_pages = (L->virt_mapped_end - info->virt_base) >> PAGE_SHIFT;
-	L->l3_gpa = mfn(&bd, L->pgtables.pfn) << PAGE_SHIFT;
 
 	need = L->mapped_pages << PAGE_SHIFT;
 	if (L->mapped_pages > bd.nr_pages) {
@@ -914,6 +913,8 @@ int pvmx_build_image(const void *elfbuf, size_t len, void *ram, uint64_t ram_siz
 			  (unsigned long long)(ram_size >> 10));
 		goto out;
 	}
+	/* Only now is the L3's pfn known to be inside the p2m. */
+	L->l3_gpa = mfn(&bd, L->pgtables.pfn) << PAGE_SHIFT;
 
 	/* Kernel: zero its pages, then copy the segments (bss stays zero). */
 	put(&bd, L->kernel.pfn << PAGE_SHIFT, NULL, L->kernel.nr << PAGE_SHIFT);

@@ -233,3 +233,12 @@ int pvmx_arch_read_host_msr(u32 msr, u64 *val)
 		return -XEN_EINVAL;
 	}
 }
+
+void pvmx_arch_load_context(struct pvmx_vcpu_core *v, const u16 sregs[6], const void *fpu)
+{
+	(void)v;
+	fx.context.loads++;
+	memcpy(fx.context.sregs, sregs, sizeof(fx.context.sregs));
+	fx.context.fpu = fpu;
+	fx.context.fpu_first = fpu ? *(const u8 *)fpu : 0;
+}

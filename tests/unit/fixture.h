@@ -46,6 +46,12 @@ struct fixture {
 	int tracepoints;
 	int traps_changed;
 	int desc_changed;
+	struct {		/* pvmx_arch_load_context() (VCPUOP_initialise) */
+		int loads;
+		u16 sregs[6];
+		bool fpu;
+		u8 fpu_first;
+	} context;
 	u32 last_flush_va;
 	bool last_flush_one;
 };

@@ -18,27 +18,11 @@
 
 static struct pvmx_vcpu_core v1;
 static struct pvmx_run run1;
-static struct {
-	int loads;
-	u16 sregs[6];
-	bool fpu;
-	u8 fpu_first;
-} arch;
-
-/* The arch hooks smp adds, as the fixture's back end. */
-void pvmx_arch_load_context(struct pvmx_vcpu_core *v, const u16 sregs[6], const void *fpu)
-{
-	arch.loads++;
-	memcpy(arch.sregs, sregs, sizeof(arch.sregs));
-	arch.fpu = fpu;
-	arch.fpu_first = fpu ? *(const u8 *)fpu : 0;
-}
-
 static void add_vcpu1(void)
 {
 	memset(&v1, 0, sizeof(v1));
 	memset(&run1, 0, sizeof(run1));
-	memset(&arch, 0, sizeof(arch));
+	memset(&fx.context, 0, sizeof(fx.context));
 	v1.vm = &fx.vm;
 	v1.id = 1;
 	v1.run = &run1;
@@ -135,12 +119,12 @@ static void initialise_loads_the_context(void)
 	CHECK_EQ(v1.trap_ctxt[0x80].address, 0x8000);
 	CHECK_EQ(v1.trap_ctxt[0x80].flags, 3);
 	/* The arch got the selectors, and no FPU image without VGCF_i387_valid. */
-	CHECK_EQ(arch.loads, 1);
-	CHECK_EQ(arch.sregs[0], FLAT_RING1_DS);
-	CHECK_EQ(arch.sregs[1], FLAT_RING1_CS);
-	CHECK_EQ(arch.sregs[2], FLAT_RING1_SS);
-	CHECK_EQ(arch.sregs[4], 0);
-	CHECK(!arch.fpu);
+	CHECK_EQ(fx.context.loads, 1);
+	CHECK_EQ(fx.context.sregs[0], FLAT_RING1_DS);
+	CHECK_EQ(fx.context.sregs[1], FLAT_RING1_CS);
+	CHECK_EQ(fx.context.sregs[2], FLAT_RING1_SS);
+	CHECK_EQ(fx.context.sregs[4], 0);
+	CHECK(!fx.context.fpu);
 	/* vCPU 0 is untouched. */
 	CHECK_EQ(fx.v.trap_ctxt[14].address, 0);
 
@@ -166,8 +150,8 @@ static void initialise_online_and_fpu(void)
 	ctx()->flags |= VGCF_online | VGCF_i387_valid | VGCF_failsafe_disables_events;
 	CHECK_EQ(vcpu_op(VCPUOP_initialise, 1, CTX), 0);
 	CHECK(v1.up);
-	CHECK(arch.fpu);
-	CHECK_EQ(arch.fpu_first, 0x7f);
+	CHECK(fx.context.fpu);
+	CHECK_EQ(fx.context.fpu_first, 0x7f);
 	CHECK(v1.failsafe_cb.mask_events);
 }
 
