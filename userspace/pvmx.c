@@ -3,11 +3,13 @@
  * pvmx: the launcher.  Loads a 32-bit Xen PV (PAE) ELF image into a pvmx VM
  * and runs it, copying its console to stdout.
  *
- *   pvmx run [--memory SIZE] [--cmdline STR] [--timeout S] [--quiet]
- *            [--shuffle-p2m[=SEED]] [--vcpus N] [--trace[=FILE]] [--stats[=table|json]] IMAGE
- *   pvmx stats [--memory SIZE] [--cmdline STR] [--timeout S] [--quiet] [--vcpus N] IMAGE
+ *   pvmx run [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]
+ *            [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--trace[=FILE]]
+ *            [--stats[=table|json]] IMAGE
+ *   pvmx stats [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]
+ *              [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] IMAGE
  *   pvmx info
- *   pvmx load --dry-run [--memory SIZE] [--cmdline STR] IMAGE
+ *   pvmx load --dry-run [--memory SIZE] [--cmdline STR] [--shuffle-p2m[=SEED]] IMAGE
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,8 +30,9 @@
 
 static const char usage_text[] =
 "Usage:\n"
-"  pvmx run [--memory SIZE] [--cmdline STR] [--timeout S] [--quiet]\n"
-"           [--shuffle-p2m[=SEED]] [--trace[=FILE]] [--stats[=table|json]] IMAGE\n"
+"  pvmx run [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]\n"
+"           [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--trace[=FILE]]\n"
+"           [--stats[=table|json]] IMAGE\n"
 "      Load IMAGE (a 32-bit PAE Xen PV ELF kernel) into a new VM and run it;\n"
 "      the guest console goes to stdout.\n"
 "      --memory SIZE   guest RAM: bytes or with K/M/G suffix (default 32M;\n"
@@ -72,7 +75,8 @@ static const char usage_text[] =
 "                      error), continuations, event upcalls, traps bounced to\n"
 "                      the guest, failsafe callbacks; only non-zero rows.\n"
 "                      json: the object `pvmx stats` prints, instead.\n"
-"  pvmx stats [--memory SIZE] [--cmdline STR] [--timeout S] [--quiet] IMAGE\n"
+"  pvmx stats [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]\n"
+"             [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] IMAGE\n"
 "      Run IMAGE like `pvmx run`, with the guest console on stderr, and print\n"
 "      the statistics as one JSON object on stdout when it stops (for scripts;\n"
 "      exit status as for `pvmx run`):\n"

@@ -108,13 +108,16 @@ static void one_line(const char *prefix, int line)
 static void test_help(void)
 {
 	CHECK_EQ(run(NULL, "--help", NULL), 0);
-	CHECK_HAS(out, "pvmx run [--memory SIZE] [--cmdline STR] [--timeout S] [--quiet]\n           [--shuffle-p2m[=SEED]] [--trace[=FILE]] [--stats[=table|json]] IMAGE");
+	CHECK_HAS(out, "pvmx run [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]\n"
+		       "           [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--trace[=FILE]]\n"
+		       "           [--stats[=table|json]] IMAGE");
+	CHECK_HAS(out, "pvmx stats [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]\n"
+		       "             [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] IMAGE");
 	CHECK_HAS(out, "--shuffle-p2m[=SEED]\n                      place pseudo-physical frames");
 	CHECK_HAS(out, "pvmx info");
 	CHECK_HAS(out, "load --dry-run");
 	CHECK_HAS(out, "  124   --timeout expired");
 	CHECK_HAS(out, "  130   interrupted");
-	CHECK_HAS(out, "pvmx stats [--memory SIZE] [--cmdline STR] [--timeout S] [--quiet] IMAGE");
 	CHECK_HAS(out, "--trace[=FILE]  print every hypercall");
 	CHECK_HAS(out, "--stats[=table|json]\n");
 	CHECK_HAS(out, "\"multicall\":{\"entries\":N,");
