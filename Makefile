@@ -10,12 +10,13 @@
 #   make demo       build the test VM and run the demo guest in it
 #   make vmtest     build the test VM and run the whole in-VM suite
 #   make vmrun GUESTS=dir CMD='pvmx run /guests/x.elf'
-#   make check      unit + vmtest (what CI runs)
+#   make check      unit + fuzz-check (each fuzzer CHECK_FUZZ_SECONDS=20) + vmtest
+#                   (what CI runs)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PWD_ABS := $(CURDIR)
 
-.PHONY: all module userspace guests selftests unit fuzz fuzz-guest demo vmtest vmtest-debug vmrun check bench \
+.PHONY: all module userspace guests selftests unit fuzz fuzz-check fuzz-guest demo vmtest vmtest-debug vmrun check bench \
 	clean install install-module install-userspace dkms-install
 
 all: module userspace guests selftests
@@ -45,6 +46,11 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	$(MAKE) -C tests/fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
 
+# The host fuzzers as part of `make check`: a short run of each target.
+CHECK_FUZZ_SECONDS ?= 20
+fuzz-check:
+	$(MAKE) -C tests/fuzz run FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)
+
 FUZZ_GUEST_N ?= 1000000
 FUZZ_SEED ?= 1
 FUZZ_GUEST_CMD = pvmx run --timeout 2900 --cmdline "seed=$(FUZZ_SEED) n=$(FUZZ_GUEST_N)" /guests/fuzz.elf || exit $$?; if dmesg | grep -E "BUG:|WARNING:|Oops|KASAN:|UBSAN:|Call Trace:"; then exit 1; fi
@@ -63,7 +69,7 @@ vmtest-debug:
 vmrun:
 	rig/vmtest.sh --guests "$(GUESTS)" --cmd "$(CMD)"
 
-check: unit vmtest
+check: unit fuzz-check vmtest
 
 bench:
 	bench/run.sh

@@ -12,6 +12,8 @@ PKGS=(
 	# toolchain and kernel build
 	build-essential gcc-multilib make bc flex bison libelf-dev libssl-dev
 	dwarves kmod cpio binutils util-linux coreutils
+	# host fuzzers (libFuzzer)
+	clang libclang-rt-14-dev
 	# test kernel source and the build-matrix header trees
 	linux-source-6.1 linux-headers-amd64 linux-headers-6.12-amd64
 	# emulators and boot media
