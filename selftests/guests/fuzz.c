@@ -270,6 +270,9 @@ static u32 random_op(void)
 	return rnd();
 }
 
+static u32 tracing;	/* trace=<n>: print each operation from call n on */
+#define TRACE(...) do { if (tracing) printf(__VA_ARGS__); } while (0)
+
 static u32 counts[4];	/* 0, -EFAULT, -EINVAL/-ENOSYS, other */
 static u32 total;
 
@@ -293,6 +296,7 @@ static void fuzz_one_hypercall(void)
 	for (i = 0; i < 5; i++)
 		a[i] = random_arg();
 	op = sanitize(random_op(), a);
+	TRACE("T%u op %u %x %x %x %x %x\n", total, op, a[0], a[1], a[2], a[3], a[4]);
 	account(raw_hypercall(op, a[0], a[1], a[2], a[3], a[4]));
 }
 
@@ -348,6 +352,7 @@ static void fuzz_multicall(void)
 		count = nr;
 		break;
 	}
+	TRACE("T%u mc start %u nr %u count %u\n", total, start, nr, count);
 	account(raw_hypercall(__HYPERVISOR_multicall,
 			      /*
 			       * Not misaligned: shifted entries would be
@@ -356,7 +361,6 @@ static void fuzz_multicall(void)
 			      below(8) ? (u32)&ml[start] : unreadable_pointer(),
 			      count, 0, 0, 0));
 }
-
 
 /* ---- structured categories (counted apart) ------------------------------ */
 
@@ -407,6 +411,16 @@ void fuzz_failsafe_c(void)
 
 static struct trap_info own_traps[21];
 
+/* A fault with no safe point to resume at: stop with a reason, not a loop. */
+static void unexpected_trap(u32 vec, u32 *frame)
+{
+	if (trap_resume_any)
+		return;
+	printf("fuzz: unexpected trap (vector 0x%x) at %x:%x, word0 %x\n", vec, frame[1],
+	       frame[0], frame[0]);
+	shutdown(SHUTDOWN_crash);
+}
+
 static void install_own_handlers(void)
 {
 	u32 v;
@@ -424,6 +438,7 @@ static void install_own_handlers(void)
 						   FLAT_RING1_CS, (u32)stub };
 	}
 	own_traps[20] = (struct trap_info){ 0, 0, 0, 0 };
+	trap_hook = unexpected_trap;
 	account(set_trap_table(own_traps));
 	account(set_callbacks(FLAT_RING1_CS, event_stub, FLAT_RING1_CS, fuzz_failsafe));
 }
@@ -451,6 +466,7 @@ static void fuzz_traps(void)
 		t[i] = (struct trap_info){ (u8)rnd(), (u8)rnd(), (u16)random_cs(),
 					   below(2) ? random_arg() : hostile_pointer() };
 	t[n] = (struct trap_info){ 0, 0, 0, 0 };
+	TRACE("T%u traps\n", total);
 	switch (below(3)) {
 	case 0:
 		account_cat(CAT_TRAPS, set_trap_table(t));
@@ -529,8 +545,16 @@ static void fuzz_selectors(void)
 
 	if (kind >= 5 && (sel & 3) == 3)
 		sel &= ~1u;
+	/*
+	 * Far transfers only to Xen's reserved selectors (or null): a code
+	 * segment in the fuzzed GDT/LDT may have any base, and running the
+	 * fuzzer's code at another address would run random code.
+	 */
+	if (kind >= 5 && sel >= 4 && sel < 0xE000)
+		sel |= 0xE000;
 	/* Random calls may have cleared the table (set_trap_table(NULL) does). */
 	account(set_trap_table(own_traps));
+	TRACE("T%u sel %u %x %x\n", total, kind, sel, eflags);
 	trap_resume_any = (u32)fuzz_sel_done;
 	if (fuzz_sel_op(kind, sel, eflags))
 		sel_loaded++;
@@ -649,6 +673,24 @@ static u64 mm_ptr(void)
 	       (below(8) ? MMU_NORMAL_PT_UPDATE : below(4));
 }
 
+/*
+ * What the scratch L2 slot may hold: the pool's tables, nothing, or frames
+ * past RAM.  Never one of the fuzzer's own L1s: update_va_mapping through
+ * the slot would then rewrite the fuzzer's own mappings.
+ */
+static u64 mm_slot_value(void)
+{
+	switch (below(4)) {
+	case 0:
+		return 0;
+	case 1:
+		return ((u64)(start_info->nr_pages + below(1u << 16)) << 12) | 0x27;
+	default:
+		return ((u64)va_to_mfn(mm_pool[below(1 + MM_SPARE + MM_DATA)]) << 12) |
+		       (below(4) ? 0x27 : 0x25 | (rnd() & 0xFC2));
+	}
+}
+
 static void fuzz_mm(void)
 {
 	struct mmu_update *req = (struct mmu_update *)(scratch + 8192);
@@ -656,10 +698,16 @@ static void fuzz_mm(void)
 	u32 i, n = 1 + below(8), *done = below(2) ? NULL : (u32 *)scratch_pointer();
 	u32 flags;
 
+	TRACE("T%u mm\n", total);
 	switch (below(3)) {
 	case 0:
+		for (i = 0; i < n; i++) {
+			req[i].ptr = mm_ptr();
+			req[i].val = (req[i].ptr & ~7ull) == mm_l2_slot ? mm_slot_value() : mm_pte();
+		}
 		for (i = 0; i < n; i++)
-			req[i] = (struct mmu_update){ mm_ptr(), mm_pte() };
+			TRACE(" req %x:%x %x:%x\n", (u32)(req[i].ptr >> 32), (u32)req[i].ptr,
+			      (u32)(req[i].val >> 32), (u32)req[i].val);
 		account_cat(CAT_MM, mmu_update(req, below(16) ? n : rnd(), done,
 					       below(8) ? DOMID_SELF : random_arg()));
 		break;
@@ -667,6 +715,7 @@ static void fuzz_mm(void)
 		flags = below(8);
 		if (flags & 4 && below(2))	/* a vcpumask pointer */
 			flags = (scratch_pointer() & ~7u) | (flags & 3);
+		TRACE(" uvm flags %x\n", flags);
 		account_cat(CAT_MM, update_va_mapping(MM_VA + below(512) * PAGE_SIZE +
 						      (below(16) ? 0 : below(4096)),
 						      mm_pte(), flags));
@@ -685,10 +734,13 @@ static void fuzz_mm(void)
 				op[i].arg1 = 0;		/* the running L3's pin stays */
 			if (cmd == MMUEXT_INVLPG_LOCAL || cmd == MMUEXT_INVLPG_ALL ||
 			    cmd == MMUEXT_SET_LDT || cmd == MMUEXT_INVLPG_MULTI)
-				op[i].arg1 = below(2) ? MM_VA + below(512) * PAGE_SIZE : random_arg();
+				op[i].arg1 = below(2) ? MM_VA + below(512) * PAGE_SIZE :
+					     random_arg();
 			op[i].arg2 = below(2) ? mm_frame() : (cmd == MMUEXT_SET_LDT ?
 				     below(9000) : scratch_pointer());
 		}
+		for (i = 0; i < n; i++)
+			TRACE(" ext %u %x %x\n", op[i].cmd, op[i].arg1, op[i].arg2);
 		account_cat(CAT_MM, mmuext_op(op, below(16) ? n : rnd(), done,
 					      below(8) ? DOMID_SELF : random_arg()));
 		break;
@@ -712,6 +764,7 @@ static void fuzz_desc(void)
 	u32 *frames = (u32 *)(scratch + 24576), i, ok = (u32)fuzz_sel_ok;
 	u64 gate = ((u64)((ok & 0xFFFF0000u) | 0xEC00) << 32) | FLAT_RING1_CS << 16 | (ok & 0xFFFF);
 
+	TRACE("T%u desc\n", total);
 	if (below(4) == 0) {
 		for (i = 0; i < 16; i++)
 			frames[i] = mm_frame();
@@ -734,6 +787,7 @@ static void fuzz_vcpu(void)
 {
 	u32 cmd = below(12), vcpu = below(4) ? 0 : below(64);
 
+	TRACE("T%u vcpu %u %u\n", total, cmd, vcpu);
 	if (cmd == VCPUOP_down && vcpu == 0)
 		cmd = VCPUOP_is_up;
 	if (cmd == 10)		/* register_vcpu_info would move our vcpu_info */
@@ -771,6 +825,7 @@ void test_main(void)
 {
 	u32 seed = cmdline_uint(start_info->cmd_line, "seed", 1);
 	u32 n = cmdline_uint(start_info->cmd_line, "n", 100000);
+	u32 trace_from = cmdline_uint(start_info->cmd_line, "trace", ~0u);
 	u32 step = n / 10 ? n / 10 : 1, next = step, i;
 	u64 t0;
 
@@ -829,6 +884,8 @@ void test_main(void)
 			cat_count[CAT_PLAIN]++;
 			break;
 		}
+		if (total >= trace_from)
+			tracing = 1;
 		if (total >= next) {
 			printf("fuzz: %u hypercalls\n", total);
 			next += step;
@@ -839,7 +896,8 @@ void test_main(void)
 	       counts[2], counts[3]);
 	for (i = 0; i < NR_CATS; i++)
 		printf("fuzz:   %s %u\n", cat_name[i], cat_count[i]);
-	printf("fuzz:   selector loads: %u faulted and resumed, %u loaded\n", sel_faults, sel_loaded);
+	printf("fuzz:   selector loads: %u faulted and resumed, %u loaded\n",
+	       sel_faults, sel_loaded);
 	CHECK(total >= n, "fuzz_ran_all_hypercalls");
 	/* Still in ring 1 with the flat selectors: nothing took the fuzzer over. */
 	CHECK_EQ(read_cs(), FLAT_RING1_CS, "fuzz_still_ring1");
