@@ -370,6 +370,7 @@ static const char *const cat_name[NR_CATS] = {
 	"plain", "multicall", "console", "traps/callbacks", "selectors", "mmu",
 	"gdt/descriptors", "vcpu_op",
 };
+
 static u32 cat_count[NR_CATS], sel_faults, sel_loaded;
 
 static void account_cat(u32 cat, long ret)
@@ -703,7 +704,8 @@ static void fuzz_mm(void)
 	case 0:
 		for (i = 0; i < n; i++) {
 			req[i].ptr = mm_ptr();
-			req[i].val = (req[i].ptr & ~7ull) == mm_l2_slot ? mm_slot_value() : mm_pte();
+			req[i].val = (req[i].ptr & ~7ull) == mm_l2_slot ? mm_slot_value() :
+				     mm_pte();
 		}
 		for (i = 0; i < n; i++)
 			TRACE(" req %x:%x %x:%x\n", (u32)(req[i].ptr >> 32), (u32)req[i].ptr,
