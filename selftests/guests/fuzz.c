@@ -14,7 +14,8 @@
  * mmu_update / mmuext_op / update_va_mapping on a scratch L1 the fuzzer owns
  * (L2 slot 511 of the first GiB), set_gdt / update_descriptor with every
  * kind of descriptor, and vcpu_op on vCPU 0 and vCPUs that do not exist.
- * Counts per category are printed at the end.
+ * Before all that, r3=<n> (default n/100) random instruction streams run in
+ * ring 3.  Counts per category are printed at the end.
  *
  * The fuzzer must survive its own calls, so pointers that the hypervisor
  * may write through only reach the scratch region or hostile addresses,
@@ -412,9 +413,38 @@ void fuzz_failsafe_c(void)
 
 static struct trap_info own_traps[21];
 
+/*
+ * Entry wrappers: ring-3 code (or a selector load) may leave DS/ES null or
+ * odd, and the hypervisor, like Xen, does not reload them on a bounce; the
+ * runtime's stubs store through DS first thing.
+ */
+extern u8 wrap_alt[], wrap_13[], wrap_14[], wrap_ec[], wrap_event[];
+#define DS_WRAPPER(name, target)					\
+	".globl " #name "\n" #name ":\n"				\
+	"	push %eax\n	mov $0xE021, %eax\n"			\
+	"	mov %eax, %ds\n	mov %eax, %es\n	pop %eax\n"	\
+	"	jmp " #target "\n"
+asm(".text\n"
+    DS_WRAPPER(wrap_alt, trap_stub_alt)
+    DS_WRAPPER(wrap_13, trap_stub_13)
+    DS_WRAPPER(wrap_14, trap_stub_14)
+    DS_WRAPPER(wrap_ec, fuzz_stub_ec)
+    DS_WRAPPER(wrap_event, event_stub));
+
 /* A fault with no safe point to resume at: stop with a reason, not a loop. */
+static void r3_redirect(u32 *eip_word, u32 kind);
+static volatile u32 r3_active;
+
 static void unexpected_trap(u32 vec, u32 *frame)
 {
+	if (r3_active) {	/* from ring 3: the EIP word follows an error code */
+		u32 ec = vec == 13 || vec == 14 || vec == 0x10e;
+
+		if ((frame[ec + 1] & 3) == 3) {
+			r3_redirect(frame + ec, 0);
+			return;
+		}
+	}
 	if (trap_resume_any)
 		return;
 	printf("fuzz: unexpected trap (vector 0x%x) at %x:%x, word0 %x\n", vec, frame[1],
@@ -427,21 +457,21 @@ static void install_own_handlers(void)
 	u32 v;
 
 	for (v = 0; v < 20; v++) {
-		u8 *stub = trap_stub_alt;
+		u8 *stub = wrap_alt;
 
 		if (v == 13)
-			stub = trap_stub_13;
+			stub = wrap_13;
 		else if (v == 14)
-			stub = trap_stub_14;
+			stub = wrap_14;
 		else if (v == 8 || v == 10 || v == 11 || v == 12 || v == 17)
-			stub = fuzz_stub_ec;
+			stub = wrap_ec;
 		own_traps[v] = (struct trap_info){ v, v == 3 || v == 4 ? 3 : 0,
 						   FLAT_RING1_CS, (u32)stub };
 	}
 	own_traps[20] = (struct trap_info){ 0, 0, 0, 0 };
 	trap_hook = unexpected_trap;
 	account(set_trap_table(own_traps));
-	account(set_callbacks(FLAT_RING1_CS, event_stub, FLAT_RING1_CS, fuzz_failsafe));
+	account(set_callbacks(FLAT_RING1_CS, wrap_event, FLAT_RING1_CS, fuzz_failsafe));
 }
 
 /* A random code selector/offset pair for trap tables and callbacks. */
@@ -798,6 +828,93 @@ static void fuzz_vcpu(void)
 				      (void *)hostile_pointer()));
 }
 
+
+/*
+ * Random instruction streams in ring 3: a user page of seeded random bytes
+ * entered with a hardware iret, events unmasked.  Every exception from ring
+ * 3 (and the 10 ms periodic timer's event, which bounds loops) ends the
+ * stream: the handler returns to r3_back in ring 1, which restores the
+ * fuzzer's stack.  Ring 3 reaches only its two user pages.  Run as a phase
+ * before the hypercall fuzzing, whose calls may unbind the timer.
+ */
+static u8 r3_code[PAGE_SIZE] __attribute__((aligned(4096)));
+static u8 r3_stack[PAGE_SIZE] __attribute__((aligned(4096)));
+static u8 r3_kstack[8192] __attribute__((aligned(16)));
+static volatile u32 r3_saved_esp, r3_ends[2], r3_timer_port;
+
+void r3_enter(u32 eip, u32 esp);
+extern u8 r3_back[];
+asm(".text\n"
+    ".globl r3_enter, r3_back\n"
+    "r3_enter:\n"
+    "	push %ebp\n	push %ebx\n	push %esi\n	push %edi\n"
+    "	mov %esp, r3_saved_esp\n"
+    "	mov 20(%esp), %eax\n	mov 24(%esp), %ecx\n"
+    "	push $0xE033\n	push %ecx\n	push $0x202\n	push $0xE02B\n	push %eax\n"
+    "	mov $0xE033, %eax\n	mov %eax, %ds\n	mov %eax, %es\n"
+    "	xor %eax, %eax\n	xor %ebx, %ebx\n	xor %ecx, %ecx\n	xor %edx, %edx\n"
+    "	xor %esi, %esi\n	xor %edi, %edi\n	xor %ebp, %ebp\n"
+    "	iret\n"
+    "r3_back:\n"
+    "	mov $0xE021, %eax\n	mov %eax, %ds\n	mov %eax, %es\n	mov %eax, %ss\n"
+    "	mov r3_saved_esp, %esp\n"
+    "	xor %eax, %eax\n	mov %eax, %fs\n	mov %eax, %gs\n"
+    "	cld\n"
+    "	pop %edi\n	pop %esi\n	pop %ebx\n	pop %ebp\n"
+    "	ret\n");
+
+/* The frame of a ring-3 trap or event: back to r3_back in ring 1, masked. */
+static void r3_redirect(u32 *eip_word, u32 kind)
+{
+	eip_word[0] = (u32)r3_back;
+	eip_word[1] = FLAT_RING1_CS;
+	eip_word[2] = 0x2;		/* IF clear: events masked again */
+	r3_ends[kind]++;
+}
+
+static void r3_event(u32 *frame)
+{
+	vcpu0->evtchn_upcall_pending = 0;
+	vcpu0->evtchn_pending_sel = 0;
+	clear_bit(shared_info->evtchn_pending, r3_timer_port);
+	if (r3_active && (frame[1] & 3) == 3)
+		r3_redirect(frame, 1);
+}
+
+static u32 r3_streams(u32 nr)
+{
+	u32 i, j, ok = 1, eip, esp;
+
+	for (i = (u32)r3_code; i < (u32)r3_code + PAGE_SIZE; i += PAGE_SIZE)
+		ok &= update_va_mapping(i, ((u64)va_to_mfn((void *)i) << 12) | 0x67,
+					UVMF_INVLPG) == 0;
+	ok &= update_va_mapping((u32)r3_stack, ((u64)va_to_mfn(r3_stack) << 12) | 0x67,
+				UVMF_INVLPG) == 0;
+	ok &= stack_switch(FLAT_RING1_SS, (u32)r3_kstack + sizeof(r3_kstack)) == 0;
+	ok &= evtchn_bind_virq(VIRQ_TIMER, 0, (u32 *)&r3_timer_port) == 0;
+	event_hook = r3_event;
+	if (!ok)
+		return 0;
+	for (i = 0; i < nr; i++) {
+		for (j = 0; j < PAGE_SIZE; j++)
+			r3_code[j] = (u8)rnd();
+		eip = (u32)r3_code + below(PAGE_SIZE - 16);
+		esp = (u32)r3_stack + PAGE_SIZE - 4 * below(64);
+		if (tracing)
+			printf("S%u eip %x esp %x: %x %x %x %x\n", i, eip, esp,
+			       ((u32 *)eip)[0], ((u32 *)eip)[1], ((u32 *)eip)[2], ((u32 *)eip)[3]);
+		r3_active = 1;
+		trap_resume_any = (u32)r3_back;
+		set_upcall_mask(0);
+		r3_enter(eip, esp);
+		set_upcall_mask(1);
+		trap_resume_any = 0;
+		r3_active = 0;
+		total++;
+	}
+	return 1;
+}
+
 /* console_io with huge, wrapping and page-crossing lengths. */
 static void fuzz_console(void)
 {
@@ -828,7 +945,7 @@ void test_main(void)
 	u32 seed = cmdline_uint(start_info->cmd_line, "seed", 1);
 	u32 n = cmdline_uint(start_info->cmd_line, "n", 100000);
 	u32 trace_from = cmdline_uint(start_info->cmd_line, "trace", ~0u);
-	u32 step = n / 10 ? n / 10 : 1, next = step, i;
+	u32 step = n / 10 ? n / 10 : 1, next = step, i, r3;
 	u64 t0;
 
 	/* now_ns() reads shared_info; page 0 may be unmapped by the fuzzing. */
@@ -838,12 +955,17 @@ void test_main(void)
 	rng_state = seed;
 	memset(printable, '.', sizeof(printable));
 	printable[PAGE_SIZE - 1] = '\n';
-	test_plan(4);
+	test_plan(5);
 	/* The guard page after the multicall lists (ours: a legitimate unmap). */
 	CHECK_EQ(update_va_mapping((u32)mlarea.guard, 0, UVMF_INVLPG), 0, "fuzz_guard_unmapped");
 	mm_setup();
 	CHECK(mm_ready, "fuzz_scratch_page_table_tree");
 	install_own_handlers();
+	r3 = cmdline_uint(start_info->cmd_line, "r3", n / 100);
+	tracing = trace_from == 0;
+	CHECK(r3_streams(r3), "fuzz_ring3_streams_set_up");
+	printf("fuzz: %u ring-3 random instruction streams: %u ended by a trap, %u by the timer\n",
+	       r3, r3_ends[0], r3_ends[1]);
 	printf("fuzz: seed %u, %u hypercalls\n", seed, n);
 	while (total < n) {
 		switch (below(48)) {
