@@ -828,7 +828,6 @@ static void fuzz_vcpu(void)
 				      (void *)hostile_pointer()));
 }
 
-
 /*
  * Random instruction streams in ring 3: a user page of seeded random bytes
  * entered with a hardware iret, events unmasked.  Every exception from ring
