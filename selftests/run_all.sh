@@ -961,6 +961,26 @@ t_block_sigint() {
 	expect_rc 130 && expect_out "blocking"
 }
 
+# ---- exploit patterns (guests/exploit.c) ------------------------------------
+t_guest_exploit() {
+	run_guest exploit exploit.elf
+	expect_rc 0 && expect_ktap_pass
+}
+t_guest_exploit_race() {
+	run_guest exploit_race exploit.elf --vcpus 2 --cmdline "mode=race"
+	expect_rc 0 && expect_ktap_pass && expect_out "exploit: race: "
+}
+# A bounce frame onto a read-only or an unmapped ring-1 stack: Xen crashes the
+# domain; the guest must not run on past the faulting instruction.
+t_guest_exploit_bounce_ro() {
+	run_guest exploit_bounce_ro exploit.elf --cmdline "mode=bounce_ro"
+	expect_rc 20 && expect_err_re "pvmx: guest crashed: .*cannot write the frame"
+}
+t_guest_exploit_bounce_unmapped() {
+	run_guest exploit_bounce_unmapped exploit.elf --cmdline "mode=bounce_unmapped"
+	expect_rc 20 && expect_err_re "pvmx: guest crashed: .*cannot write the frame"
+}
+
 # ---- hardening: ioctl fuzzer, stress (selftests/ioctl_fuzz.c, stress.sh) ------
 
 # Fixed seed: a failure reproduces with the same command (the interleaving of
@@ -1008,7 +1028,8 @@ guest_failsafe_badstack guest_multicall multicall_signals guest_events guest_tim
 guest_smp guest_smp_1vcpu
 guest_console_ring guest_memory guest_memory_shuffled guests_shuffled_p2m
 guest_wait_virq guest_mm guest_ptwr spin_timeout spin_sigint spin_sigterm block_timeout
-block_sigint guest_fuzz ioctl_fuzz stress_concurrent_vms stress_create_destroy
+block_sigint guest_fuzz guest_exploit guest_exploit_race guest_exploit_bounce_ro
+guest_exploit_bounce_unmapped ioctl_fuzz stress_concurrent_vms stress_create_destroy
 stress_memory_exhaustion vcpu_migrates_between_cpus cpu_hotplug_with_vm
 image_missing image_truncated_header image_truncated_segment image_empty
 image_bad_magic image_class64 image_no_pae image_xen_version_2 image_overlap
