@@ -37,7 +37,33 @@ static struct pvmx_vcpu_core *vcpu_of(struct pvmx_vm_core *vm, u32 id)
 
 /* ---- pending, mask, upcall ------------------------------------------------ */
 
-/* Xen's evtchn_2l_set_pending(): pending, then selector and upcall if unmasked. */
+/*
+ * Xen's evtchn_check_pollers(): every vCPU polling this port wakes, whether
+ * the port is masked or its selector bit was already set (no upcall then).
+ * Under the VM lock, which guards v->wait.
+ */
+static void wake_pollers(struct pvmx_vm_core *vm, u32 port)
+{
+	struct pvmx_vcpu_core *p;
+	u32 id, i;
+
+	for (id = 0; id < PVMX_MAX_VCPUS; id++) {
+		p = vm->vcpus[id];
+		if (!p || !p->wait.polling)
+			continue;
+		for (i = 0; i < p->wait.nr_ports && i < ARRAY_SIZE(p->wait.ports); i++) {
+			if (p->wait.ports[i] == port) {
+				pvmx_host_kick(p);
+				break;
+			}
+		}
+	}
+}
+
+/*
+ * Xen's evtchn_2l_set_pending(): pending, then selector and upcall if
+ * unmasked, then the pollers.
+ */
 static void set_pending(struct pvmx_vm_core *vm, u32 port)
 {
 	struct xen_shared_info *si = vm->shared_info;
@@ -46,14 +72,15 @@ static void set_pending(struct pvmx_vm_core *vm, u32 port)
 
 	if (pvmx_test_and_set_bit32(&si->evtchn_pending[port / 32], port % 32))
 		return;
-	if (pvmx_test_bit32(&si->evtchn_mask[port / 32], port % 32) || !target)
-		return;
-	vi = pvmx_vcpu_info(target);
-	if (!pvmx_test_and_set_bit32(&vi->evtchn_pending_sel, port / 32)) {
-		WRITE_ONCE(vi->evtchn_upcall_pending, 1);
-		if (target->up)
-			pvmx_host_kick(target);
+	if (!pvmx_test_bit32(&si->evtchn_mask[port / 32], port % 32) && target) {
+		vi = pvmx_vcpu_info(target);
+		if (!pvmx_test_and_set_bit32(&vi->evtchn_pending_sel, port / 32)) {
+			WRITE_ONCE(vi->evtchn_upcall_pending, 1);
+			if (target->up)
+				pvmx_host_kick(target);
+		}
 	}
+	wake_pollers(vm, port);
 }
 
 static void send_virq(struct pvmx_vcpu_core *v, u32 virq)
