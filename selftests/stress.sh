@@ -13,7 +13,7 @@
 #                                       memory comes back (MemAvailable, slab)
 #
 # PVMX names the launcher (default: pvmx in PATH); STRESS_ROUNDS the IPI
-# round trips per VM (default 200).  Prints "# ..." diagnostics and a summary
+# round trips per VM (default 2000).  Prints "# ..." diagnostics and a summary
 # line; exit 0 pass, 1 fail.
 set -u
 PVMX=${PVMX:-pvmx}
@@ -30,7 +30,7 @@ concurrent() {
 	t0=$(now)
 	while [ "$i" -lt "$n" ]; do
 		"$PVMX" run --memory 8M --vcpus 2 --timeout 500 \
-			--cmdline "pingpong=${STRESS_ROUNDS:-200}" "$g/smp.elf" \
+			--cmdline "pingpong=${STRESS_ROUNDS:-2000}" "$g/smp.elf" \
 			>"$TMP/c$i.out" 2>"$TMP/c$i.err" &
 		pids="$pids $!"
 		i=$((i + 1))
