@@ -33,6 +33,7 @@ typedef long long s64;
 #define BIT(n)			(1UL << (n))
 #define BIT_ULL(n)		(1ULL << (n))
 #define __packed		__attribute__((__packed__))
+#define noinline_for_stack	__attribute__((__noinline__))
 #define __printf(a, b)		__attribute__((format(printf, a, b)))
 
 /*

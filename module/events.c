@@ -37,7 +37,33 @@ static struct pvmx_vcpu_core *vcpu_of(struct pvmx_vm_core *vm, u32 id)
 
 /* ---- pending, mask, upcall ------------------------------------------------ */
 
-/* Xen's evtchn_2l_set_pending(): pending, then selector and upcall if unmasked. */
+/*
+ * Xen's evtchn_check_pollers(): every vCPU polling this port wakes, whether
+ * the port is masked or its selector bit was already set (no upcall then).
+ * Under the VM lock, which guards v->wait.
+ */
+static void wake_pollers(struct pvmx_vm_core *vm, u32 port)
+{
+	struct pvmx_vcpu_core *p;
+	u32 id, i;
+
+	for (id = 0; id < PVMX_MAX_VCPUS; id++) {
+		p = vm->vcpus[id];
+		if (!p || !p->wait.polling)
+			continue;
+		for (i = 0; i < p->wait.nr_ports && i < ARRAY_SIZE(p->wait.ports); i++) {
+			if (p->wait.ports[i] == port) {
+				pvmx_host_kick(p);
+				break;
+			}
+		}
+	}
+}
+
+/*
+ * Xen's evtchn_2l_set_pending(): pending, then selector and upcall if
+ * unmasked, then the pollers.
+ */
 static void set_pending(struct pvmx_vm_core *vm, u32 port)
 {
 	struct xen_shared_info *si = vm->shared_info;
@@ -46,14 +72,15 @@ static void set_pending(struct pvmx_vm_core *vm, u32 port)
 
 	if (pvmx_test_and_set_bit32(&si->evtchn_pending[port / 32], port % 32))
 		return;
-	if (pvmx_test_bit32(&si->evtchn_mask[port / 32], port % 32) || !target)
-		return;
-	vi = pvmx_vcpu_info(target);
-	if (!pvmx_test_and_set_bit32(&vi->evtchn_pending_sel, port / 32)) {
-		WRITE_ONCE(vi->evtchn_upcall_pending, 1);
-		if (target->up)
-			pvmx_host_kick(target);
+	if (!pvmx_test_bit32(&si->evtchn_mask[port / 32], port % 32) && target) {
+		vi = pvmx_vcpu_info(target);
+		if (!pvmx_test_and_set_bit32(&vi->evtchn_pending_sel, port / 32)) {
+			WRITE_ONCE(vi->evtchn_upcall_pending, 1);
+			if (target->up)
+				pvmx_host_kick(target);
+		}
 	}
+	wake_pollers(vm, port);
 }
 
 static void send_virq(struct pvmx_vcpu_core *v, u32 virq)
@@ -739,6 +766,55 @@ static u16 code_selector(u32 sel)
  * loads; as in Xen a failure in set_gdt or the new cr3 leaves the vCPU
  * uninitialised.
  */
+/*
+ * The 512-byte buffers live in these helpers, not in vcpu_initialise():
+ * with KASAN's redzones one frame holding them all passed the kernel's
+ * 1024-byte frame limit (-Werror=frame-larger-than on the debug kernel).
+ */
+static noinline_for_stack bool vgc_readable(struct pvmx_vcpu_core *v, u32 arg)
+{
+	u8 buf[VGC_CHUNK];
+	u32 off;
+
+	for (off = 0; off < VGC_SIZE; off += VGC_CHUNK)
+		if (pvmx_copy_from_guest(v, buf, arg + off, min_t(u32, VGC_CHUNK, VGC_SIZE - off)))
+			return false;
+	return true;
+}
+
+static noinline_for_stack void vgc_load_traps(struct pvmx_vcpu_core *v,
+					      struct pvmx_vcpu_core *t, u32 arg)
+{
+	struct xen_trap_info traps[VGC_TRAPS_PER_CHUNK];
+	u32 off, i, j;
+
+	for (off = offsetof(VGC, trap_ctxt), i = 0; i < ARRAY_SIZE(t->trap_ctxt);
+	     off += sizeof(traps), i += VGC_TRAPS_PER_CHUNK) {
+		if (pvmx_copy_from_guest(v, traps, arg + off, sizeof(traps)))
+			memset(traps, 0, sizeof(traps));	/* changed under us */
+		for (j = 0; j < VGC_TRAPS_PER_CHUNK; j++) {
+			t->trap_ctxt[i + j].address = traps[j].address;
+			t->trap_ctxt[i + j].cs = code_selector(traps[j].cs);
+			t->trap_ctxt[i + j].flags = traps[j].flags;
+		}
+	}
+}
+
+static noinline_for_stack void vgc_load_context(struct pvmx_vcpu_core *v,
+						struct pvmx_vcpu_core *t, u32 arg,
+						const u16 *sregs, bool i387_valid)
+{
+	struct xen_trap_info fpu[VGC_TRAPS_PER_CHUNK];	/* the 512-byte FXSAVE area */
+
+	if (i387_valid) {
+		if (pvmx_copy_from_guest(v, fpu, arg, sizeof(fpu)))
+			memset(fpu, 0, sizeof(fpu));
+		pvmx_arch_load_context(t, sregs, fpu);
+	} else {
+		pvmx_arch_load_context(t, sregs, NULL);
+	}
+}
+
 static long vcpu_initialise(struct pvmx_vcpu_core *v, struct pvmx_vcpu_core *t, u32 arg)
 {
 	struct {
@@ -750,15 +826,12 @@ static long vcpu_initialise(struct pvmx_vcpu_core *v, struct pvmx_vcpu_core *t, 
 		u32 ctrlreg[8], debugreg[8];
 		u32 event_cs, event_eip, failsafe_cs, failsafe_eip, vm_assist;
 	} tail;
-	struct xen_trap_info traps[VGC_TRAPS_PER_CHUNK];
-	u32 off, i, j, nr_gdt_frames;
+	u32 nr_gdt_frames;
 	u16 sregs[6];
 	long rc;
 
-	for (off = 0; off < VGC_SIZE; off += VGC_CHUNK)
-		if (pvmx_copy_from_guest(v, traps, arg + off,
-					 min_t(u32, VGC_CHUNK, VGC_SIZE - off)))
-			return -XEN_EFAULT;
+	if (!vgc_readable(v, arg))
+		return -XEN_EFAULT;
 	if (pvmx_copy_from_guest(v, &head, arg + offsetof(VGC, flags), sizeof(head)) ||
 	    pvmx_copy_from_guest(v, &tail, arg + offsetof(VGC, ldt_base), sizeof(tail)))
 		return -XEN_EFAULT;
@@ -802,16 +875,7 @@ static long vcpu_initialise(struct pvmx_vcpu_core *v, struct pvmx_vcpu_core *t, 
 	if (tail.ldt_ents)
 		pvmx_set_ldt(t, tail.ldt_base, tail.ldt_ents);
 
-	for (off = offsetof(VGC, trap_ctxt), i = 0; i < ARRAY_SIZE(t->trap_ctxt);
-	     off += sizeof(traps), i += VGC_TRAPS_PER_CHUNK) {
-		if (pvmx_copy_from_guest(v, traps, arg + off, sizeof(traps)))
-			memset(traps, 0, sizeof(traps));	/* changed under us */
-		for (j = 0; j < VGC_TRAPS_PER_CHUNK; j++) {
-			t->trap_ctxt[i + j].address = traps[j].address;
-			t->trap_ctxt[i + j].cs = code_selector(traps[j].cs);
-			t->trap_ctxt[i + j].flags = traps[j].flags;
-		}
-	}
+	vgc_load_traps(v, t, arg);
 	t->cpu.gpr[PVMX_EAX] = head.r.eax;
 	t->cpu.gpr[PVMX_EBX] = head.r.ebx;
 	t->cpu.gpr[PVMX_ECX] = head.r.ecx;
@@ -841,13 +905,7 @@ static long vcpu_initialise(struct pvmx_vcpu_core *v, struct pvmx_vcpu_core *t, 
 	/* Xen takes vm_assist from vCPU 0's context only (a restore). */
 	if (t->id == 0)
 		v->vm->vm_assist = tail.vm_assist;
-	if (head.flags & VGCF_i387_valid) {
-		if (pvmx_copy_from_guest(v, traps, arg, sizeof(traps)))
-			memset(traps, 0, sizeof(traps));
-		pvmx_arch_load_context(t, sregs, traps);
-	} else {
-		pvmx_arch_load_context(t, sregs, NULL);
-	}
+	vgc_load_context(v, t, arg, sregs, head.flags & VGCF_i387_valid);
 	t->initialised = true;
 	if (head.flags & VGCF_online) {
 		t->up = true;

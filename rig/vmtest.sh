@@ -315,10 +315,15 @@ rc=$(cat /tmp/.rc 2>/dev/null || echo 255)
 # the report, and every splat, from the serial log).
 if [ -f /rig/debug ] && mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null &&
    [ -e /sys/kernel/debug/kmemleak ]; then
+	# Marked with the uptime: a run that goes idle shows whether the
+	# suite's end or the scan (minutes under Bochs with KASAN) is slow.
+	read -r up _ </proc/uptime
+	echo "PVMX-RIG-KMEMLEAK-SCAN uptime=$up"
 	echo scan >/sys/kernel/debug/kmemleak
 	sleep 2
 	echo scan >/sys/kernel/debug/kmemleak
-	echo "PVMX-RIG-KMEMLEAK-BEGIN"
+	read -r up _ </proc/uptime
+	echo "PVMX-RIG-KMEMLEAK-BEGIN uptime=$up"
 	sed 's/^/PVMX-RIG-KMEMLEAK: /' /sys/kernel/debug/kmemleak
 	echo "PVMX-RIG-KMEMLEAK-END"
 fi

@@ -7,10 +7,12 @@
  * mmap and munmap, touch guest RAM, and close fds.  Meanwhile a runner
  * thread keeps a real guest running (busy.elf through libpvmx) whose fds and
  * mappings the fuzz threads may close and unmap under it; a kicker sends
- * signals so blocked calls return.  Every thread's sequence comes from the
+ * signals so blocked calls return.  With -G SMP.elf every other guest is
+ * that one (smp.elf pingpong) with two vCPUs run by two threads, so fds are
+ * closed while both vCPUs run.  Every thread's sequence comes from the
  * seed (the interleaving does not).
  *
- *   ioctl_fuzz [-s SEED] [-n CALLS] [-t THREADS] [-g GUEST.elf]
+ *   ioctl_fuzz [-s SEED] [-n CALLS] [-t THREADS] [-g GUEST.elf] [-G SMP.elf]
  *
  * At the end every fd is closed and every mapping unmapped; then
  * PVMX_GET_VMX_INFO must report no live VM (nothing leaked).  Prints the
@@ -55,6 +57,9 @@ static int nr_threads = 4;
 static const char *guest_path = "/selftests/guests/busy.elf";
 static void *guest_img;
 static size_t guest_len;
+static const char *smp_path;
+static void *smp_img;
+static size_t smp_len;
 static void *ro_page, *none_page;
 static pthread_t threads[MAX_THREADS + 2];
 
@@ -331,32 +336,81 @@ static void *fuzz_thread(void *arg)
 	return NULL;
 }
 
+/* The second vCPU of an SMP guest, run by its own thread. */
+static struct pvmx_vcpu vcpu1;
+static atomic_int vcpu1_over, vcpu1_done;
+static atomic_ulong vcpu1_runs;
+
+static void *vcpu1_thread(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&vcpu1_over)) {
+		int rc = ioctl(vcpu1.fd, PVMX_RUN, 0);
+
+		atomic_fetch_add(&vcpu1_runs, 1);
+		if (rc < 0 && errno != EINTR && errno != EAGAIN)
+			break;
+		if (rc == 0 && (vcpu1.run->exit_reason == PVMX_EXIT_SHUTDOWN ||
+				vcpu1.run->exit_reason == PVMX_EXIT_CRASH ||
+				vcpu1.run->exit_reason == PVMX_EXIT_INTERNAL))
+			break;
+	}
+	atomic_store(&vcpu1_done, 1);
+	return NULL;
+}
+
+/* Stop the vCPU 1 thread: interrupt its PVMX_RUN until it has seen the flag. */
+static void stop_vcpu1(pthread_t t)
+{
+	struct timespec ts = { 0, 1000 * 1000 };
+
+	atomic_store(&vcpu1_over, 1);
+	while (!atomic_load(&vcpu1_done)) {
+		pthread_kill(t, SIGUSR1);
+		nanosleep(&ts, NULL);
+	}
+	pthread_join(t, NULL);
+}
+
 /* Keep a real guest running; its fds and RAM go into the shared tables. */
 static void *runner_thread(void *arg)
 {
 	struct pvmx_load_opts opts = { .cmdline = "n=100000000" };
+	struct pvmx_load_opts smp_opts = { .cmdline = "pingpong=100000000" };
 	char err[PVMX_ERR_MAX];
 	struct pvmx_layout L;
 	struct pvmx_vcpu vcpu;
 	struct pvmx_dev dev;
 	struct pvmx_vm vm;
-	unsigned long runs = 0, guests = 0;
+	unsigned long runs = 0, guests = 0, smp_guests = 0;
+	pthread_t t1;
+	int smp;
 
 	(void)arg;
 	while (!atomic_load(&stop)) {
+		smp = smp_img && guests % 2;
 		if (pvmx_open(&dev, err) || pvmx_vm_create(&dev, &vm, err)) {
 			fprintf(stderr, "ioctl_fuzz: runner: %s\n", err);
 			break;
 		}
 		if (pvmx_vm_set_memory(&vm, 16ull << 20, err) ||
-		    pvmx_vm_load_image(&vm, guest_img, guest_len, &opts, &L, err) ||
-		    pvmx_vcpu_create(&vm, 0, &vcpu, err) || pvmx_vcpu_set_regs(&vcpu, &L.regs)) {
+		    (smp ? pvmx_vm_load_image(&vm, smp_img, smp_len, &smp_opts, &L, err) :
+			   pvmx_vm_load_image(&vm, guest_img, guest_len, &opts, &L, err)) ||
+		    pvmx_vcpu_create(&vm, 0, &vcpu, err) || pvmx_vcpu_set_regs(&vcpu, &L.regs) ||
+		    (smp && pvmx_vcpu_create(&vm, 1, &vcpu1, err))) {
 			fprintf(stderr, "ioctl_fuzz: runner setup: %s\n", err);
 			pvmx_vm_destroy(&vm);
 			pvmx_close(&dev);
 			break;
 		}
 		guests++;
+		if (smp) {
+			smp_guests++;
+			atomic_store(&vcpu1_over, 0);
+			atomic_store(&vcpu1_done, 0);
+			add_fd(dup(vcpu1.fd), FD_VCPU);
+			pthread_create(&t1, NULL, vcpu1_thread, NULL);
+		}
 		/*
 		 * The VM fd and its RAM now belong to the fuzz threads, which may
 		 * close and unmap them while the vCPU runs; the vCPU fd too (a
@@ -381,11 +435,16 @@ static void *runner_thread(void *arg)
 					vcpu.run->exit_reason == PVMX_EXIT_INTERNAL))
 				break;
 		}
+		if (smp) {
+			stop_vcpu1(t1);
+			pvmx_vcpu_destroy(&vcpu1);
+		}
 		pvmx_vcpu_destroy(&vcpu);
 		pvmx_vm_destroy(&vm);
 		pvmx_close(&dev);
 	}
-	printf("# runner: %lu guests started, %lu PVMX_RUN calls\n", guests, runs);
+	printf("# runner: %lu guests started (%lu with 2 vCPUs), %lu + %lu PVMX_RUN calls\n",
+	       guests, smp_guests, runs, atomic_load(&vcpu1_runs));
 	return NULL;
 }
 
@@ -417,7 +476,7 @@ int main(int argc, char **argv)
 	int opt, i, devfd, n, failed = 0;
 	struct timespec t0, t1;
 
-	while ((opt = getopt(argc, argv, "s:n:t:g:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:t:g:G:")) != -1) {
 		switch (opt) {
 		case 's':
 			seed = strtoul(optarg, NULL, 0);
@@ -431,8 +490,11 @@ int main(int argc, char **argv)
 		case 'g':
 			guest_path = optarg;
 			break;
+		case 'G':
+			smp_path = optarg;
+			break;
 		default:
-			fprintf(stderr, "usage: ioctl_fuzz [-s SEED] [-n CALLS] [-t THREADS] [-g GUEST]\n");
+			fprintf(stderr, "usage: ioctl_fuzz [-s SEED] [-n CALLS] [-t THREADS] [-g GUEST] [-G SMP_GUEST]\n");
 			return 2;
 		}
 	}
@@ -448,13 +510,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ioctl_fuzz: %s\n", err);
 		return 1;
 	}
+	if (smp_path && pvmx_read_file(smp_path, &smp_img, &smp_len, err)) {
+		fprintf(stderr, "ioctl_fuzz: %s\n", err);
+		return 1;
+	}
 	zero_fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
 	ro_page = mmap(NULL, 8192, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	munmap((char *)ro_page + 4096, 4096);
 	none_page = (char *)ro_page + 4096;
 	sigaction(SIGUSR1, &sa, NULL);
-	printf("# ioctl_fuzz: seed %lu, %d threads x %lu calls, guest %s\n",
-	       seed, nr_threads, calls_per_thread, guest_path);
+	printf("# ioctl_fuzz: seed %lu, %d threads x %lu calls, guest %s%s%s\n",
+	       seed, nr_threads, calls_per_thread, guest_path,
+	       smp_path ? " and 2-vCPU " : "", smp_path ? smp_path : "");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	for (i = 0; i < nr_threads; i++)

@@ -986,7 +986,8 @@ t_guest_exploit_bounce_unmapped() {
 # Fixed seed: a failure reproduces with the same command (the interleaving of
 # the threads aside).  dmesg_clean judges the host side afterwards.
 t_ioctl_fuzz() {
-	run_cmd_guarded ioctl_fuzz 900 "$HERE/ioctl_fuzz" -s 1 -n 25000 -t 4 -g "$GUESTS/busy.elf"
+	run_cmd_guarded ioctl_fuzz 900 "$HERE/ioctl_fuzz" -s 1 -n 25000 -t 4 -g "$GUESTS/busy.elf" \
+		-G "$GUESTS/smp.elf"
 	expect_rc 0 && expect_out "ioctl_fuzz: ok"
 }
 

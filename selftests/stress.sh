@@ -3,15 +3,17 @@
 #
 # stress.sh: host-side stress of pvmx (run_all.sh's stress_* tests).
 #
-#   stress.sh concurrent N GUESTS_DIR   N VMs running busy.elf at once, each
-#                                       must finish cleanly (exit 0)
+#   stress.sh concurrent N GUESTS_DIR   N VMs of 2 vCPUs each running at once
+#                                       (smp.elf pingpong: IPIs back and forth,
+#                                       hypercalls between), each must finish
+#                                       cleanly (exit 0, every IPI answered)
 #   stress.sh cycles N GUESTS_DIR       N create/run/destroy cycles of hello.elf
 #   stress.sh exhaust GUESTS_DIR        a VM bigger than the host can back is
 #                                       refused with ENOMEM, no OOM kill, and
 #                                       memory comes back (MemAvailable, slab)
 #
-# PVMX names the launcher (default: pvmx in PATH).  One vCPU per VM: the
-# launcher has no --vcpus yet.  Prints "# ..." diagnostics and a summary
+# PVMX names the launcher (default: pvmx in PATH); STRESS_ROUNDS the IPI
+# round trips per VM (default 2000).  Prints "# ..." diagnostics and a summary
 # line; exit 0 pass, 1 fail.
 set -u
 PVMX=${PVMX:-pvmx}
@@ -27,7 +29,8 @@ concurrent() {
 	n=$1; g=$2; i=0; pids=""
 	t0=$(now)
 	while [ "$i" -lt "$n" ]; do
-		"$PVMX" run --memory 8M --timeout 500 --cmdline "n=20000" "$g/busy.elf" \
+		"$PVMX" run --memory 8M --vcpus 2 --timeout 500 \
+			--cmdline "pingpong=${STRESS_ROUNDS:-2000}" "$g/smp.elf" \
 			>"$TMP/c$i.out" 2>"$TMP/c$i.err" &
 		pids="$pids $!"
 		i=$((i + 1))
@@ -35,14 +38,16 @@ concurrent() {
 	i=0; bad=0
 	for p in $pids; do
 		wait "$p"; rc=$?
-		if [ "$rc" != 0 ] || ! grep -q 'busy: done' "$TMP/c$i.out"; then
+		if [ "$rc" != 0 ] || ! grep -q 'smp: pingpong' "$TMP/c$i.out" ||
+			! grep -q '^# Totals: pass:[0-9]* fail:0' "$TMP/c$i.out"; then
 			echo "# stress: VM $i: exit status $rc"
 			tail -n 5 "$TMP/c$i.out" "$TMP/c$i.err" | sed 's/^/#   /'
 			bad=$((bad + 1))
 		fi
 		i=$((i + 1))
 	done
-	echo "# stress: $n concurrent VMs (1 vCPU each), $bad failed, $(echo "$(now) $t0" | awk '{ printf "%.1f", $1 - $2 }') s"
+	grep -h 'smp: pingpong' "$TMP"/c*.out | sed 's/^/#   /'
+	echo "# stress: $n concurrent VMs (2 vCPUs each), $bad failed, $(echo "$(now) $t0" | awk '{ printf "%.1f", $1 - $2 }') s"
 	[ "$bad" = 0 ]
 }
 

@@ -10,6 +10,11 @@
  *
  * Run with `pvmx run --vcpus 2`.  With `--cmdline vcpus=1` (and --vcpus 1)
  * it checks Xen's answer for a vCPU the VM does not have: -ENOENT.
+ *
+ * With `--cmdline pingpong=N` (and --vcpus 2) it is a load for stress.sh:
+ * vCPU 1 comes up and the two vCPUs bounce N IPIs back and forth, each
+ * making hypercalls between them, so both stay busy; vCPU 1 is still
+ * running when the VM shuts down.
  */
 #include "runtime.h"
 
@@ -22,6 +27,7 @@ static volatile long ap_down_ret = 12345, ap_timer_bind = 12345;
 static volatile u32 ap_timer_port, ap_timer_fired;
 static u32 port_to_0, port_to_1;
 static struct xen_vcpu_guest_context ctx;
+static volatile u32 pp_rounds, pp_ap_answers;
 
 void ap_entry(void);
 void ap_main(void) __attribute__((__noreturn__, used));
@@ -42,12 +48,40 @@ static void poll_port(u32 port, u64 timeout)
 	sched_op(SCHEDOP_poll, &p);
 }
 
+/* Work between two IPIs: hypercalls whose results are known. */
+static u32 pp_work(void)
+{
+	u32 i, bad = 0;
+
+	for (i = 0; i < 8; i++)
+		if (xen_version(XENVER_version, NULL) <= 0)
+			bad++;
+	return bad;
+}
+
+static volatile u32 pp_ap_bad;
+
+/* vCPU 1 in pingpong mode: answer every IPI from vCPU 0 after some work. */
+static void __attribute__((__noreturn__)) ap_pingpong(void)
+{
+	for (;;) {
+		while (!test_bit(shared_info->evtchn_pending, port_to_1))
+			poll_port(port_to_1, 0);
+		clear_bit(shared_info->evtchn_pending, port_to_1);
+		pp_ap_bad += pp_work();
+		pp_ap_answers++;
+		evtchn_simple(EVTCHNOP_send, port_to_0);
+	}
+}
+
 static struct evtchn_bind_virq ap_virq = { VIRQ_TIMER, 1, 0 };
 
 void ap_main(void)
 {
 	ap_stage = 1;
 	evtchn_simple(EVTCHNOP_send, port_to_0);
+	if (pp_rounds)
+		ap_pingpong();
 	/* Block until vCPU 0 sends the IPI bound to us. */
 	while (!test_bit(shared_info->evtchn_pending, port_to_1))
 		poll_port(port_to_1, 0);
@@ -74,9 +108,9 @@ void ap_main(void)
 }
 
 /* Wait (bounded) for an IPI on port_to_0 from vCPU 1; clears it. */
-static int wait_ipi(void)
+static int wait_ipi_ns(u64 wait)
 {
-	u64 end = now_ns() + WAIT_NS;
+	u64 end = now_ns() + wait;
 
 	while (!test_bit(shared_info->evtchn_pending, port_to_0) && now_ns() < end)
 		poll_port(port_to_0, end);
@@ -84,6 +118,11 @@ static int wait_ipi(void)
 		return 0;
 	clear_bit(shared_info->evtchn_pending, port_to_0);
 	return 1;
+}
+
+static int wait_ipi(void)
+{
+	return wait_ipi_ns(WAIT_NS);
 }
 
 /* Whether ap_spins moves within a while: vCPU 1 runs. */
@@ -147,6 +186,39 @@ static void single_vcpu(void)
 	CHECK_EQ(vcpu_op(VCPUOP_down, 1, NULL), -XEN_ENOENT, "down(1) -ENOENT");
 }
 
+/*
+ * The stress load.  The wait for each answer is long: on a loaded host
+ * (8 such VMs in an emulator) vCPU 1's thread may not run for seconds.
+ */
+static void pingpong(u32 rounds)
+{
+	struct evtchn_bind_ipi ipi;
+	u64 t0 = now_ns();
+	u32 i, bad = 0;
+
+	test_plan(5);
+	ipi.vcpu = 0;
+	CHECK(!evtchn_op(EVTCHNOP_bind_ipi, &ipi), "bind_ipi to vCPU 0");
+	port_to_0 = ipi.port;
+	ipi.vcpu = 1;
+	CHECK(!evtchn_op(EVTCHNOP_bind_ipi, &ipi), "bind_ipi to vCPU 1");
+	port_to_1 = ipi.port;
+	pp_rounds = rounds;
+	good_context();
+	CHECK(!vcpu_op(VCPUOP_initialise, 1, &ctx) && !vcpu_op(VCPUOP_up, 1, NULL) &&
+	      wait_ipi_ns(60 * WAIT_NS), "vCPU 1 came up");
+	for (i = 0; i < rounds; i++) {
+		evtchn_simple(EVTCHNOP_send, port_to_1);
+		bad += pp_work();
+		if (!wait_ipi_ns(30 * WAIT_NS))
+			break;
+	}
+	if (!CHECK(i == rounds && pp_ap_answers == rounds, "every IPI answered"))
+		test_diag("  %u of %u rounds, vCPU 1 answered %u", i, rounds, pp_ap_answers);
+	CHECK(!bad && !pp_ap_bad, "every hypercall between IPIs succeeded");
+	printf("smp: pingpong %u rounds in %u ms\n", i, (u32)div64(now_ns() - t0, 1000000));
+}
+
 void test_main(void)
 {
 	struct evtchn_bind_ipi ipi;
@@ -162,6 +234,10 @@ void test_main(void)
 	}
 	if (cmdline_uint(start_info->cmd_line, "vcpus", 2) == 1) {
 		single_vcpu();
+		return;
+	}
+	if (cmdline_uint(start_info->cmd_line, "pingpong", 0)) {
+		pingpong(cmdline_uint(start_info->cmd_line, "pingpong", 0));
 		return;
 	}
 	test_plan(38);
