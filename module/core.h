@@ -224,6 +224,14 @@ enum pvmx_seg_use {
 	PVMX_SEG_USER_DATA,	/* DS..GS that stay loaded at CPL 3 (null counts) */
 };
 
+/* Exception vectors the core delivers or checks. */
+#define PVMX_TRAP_DB		1
+#define PVMX_TRAP_NMI		2
+#define PVMX_TRAP_UD		6
+#define PVMX_TRAP_NM		7
+#define PVMX_TRAP_GP		13
+#define PVMX_TRAP_PF		14
+
 #define PVMX_EFLAGS_IF		0x00000200u
 #define PVMX_EFLAGS_IOPL	0x00003000u
 #define PVMX_EFLAGS_TF		0x00000100u
@@ -428,6 +436,13 @@ struct pvmx_insn {
 	bool lock;
 };
 
+/* The longest x86 instruction. */
+#define X86_MAX_INSN_LEN	15
+
+/* Fetch up to X86_MAX_INSN_LEN bytes at linear; returns how many could be read. */
+u32 pvmx_insn_fetch(struct pvmx_vcpu_core *v, u32 linear, u8 *buf);
+/* An emulated instruction of len bytes retired: EIP past it, #DB if single-stepping. */
+enum pvmx_action pvmx_insn_retire(struct pvmx_vcpu_core *v, u32 len);
 /* 0, or -XEN_EFAULT (needs more than avail bytes), -XEN_EINVAL (not emulated). */
 int pvmx_decode_insn(const u8 *buf, u32 avail, struct pvmx_insn *insn);
 /*

@@ -33,7 +33,6 @@
 #define DESC_RW		BIT_ULL(41)	/* code: readable, data: writable */
 #define DESC_CALL_GATE	(0xCULL << 40)	/* 32-bit call gate */
 #define GUEST_KERNEL_RPL	1
-#define TRAP_PF		14
 #define PF_PRESENT	1u	/* #PF error code: the page was present */
 
 /* Compat Xen's boot GDT entries the guest sees at 7171..7174 (reference 8.2). */
@@ -300,12 +299,12 @@ static enum pvmx_action ldt_fault(struct pvmx_vcpu_core *v, u32 offset, u32 erro
 	 * back): not a missing mapping, so the #PF at the address it hit.
 	 */
 	if (offset / 8 >= t->ldt_ents || (error & PF_PRESENT))
-		return pvmx_deliver_exception_locked(v, TRAP_PF, true, error);
+		return pvmx_deliver_exception_locked(v, PVMX_TRAP_PF, true, error);
 	if (!map_ldt_page(v, offset))
 		return PVMX_RESUME;	/* the CPU retries the access */
 	/* As Xen: the #PF, at the guest's own LDT address. */
 	WRITE_ONCE(pvmx_vcpu_info(v)->cr2, (u32)(t->ldt_base + offset));
-	return pvmx_deliver_exception_locked(v, TRAP_PF, true, error);
+	return pvmx_deliver_exception_locked(v, PVMX_TRAP_PF, true, error);
 }
 
 /* Under the VM lock: mapping an LDT page takes a page-type reference. */

@@ -15,12 +15,6 @@
  */
 #include "core.h"
 
-#define TRAP_DB		1
-#define TRAP_UD		6
-#define TRAP_GP		13
-#define TRAP_PF		14
-
-#define X86_MAX_INSN_LEN	15
 /* Iterations of a rep ins/outs per exit; the guest re-executes the rest. */
 #define EMUL_REP_BATCH		256
 
@@ -186,19 +180,24 @@ static bool io_allowed(const struct pvmx_vcpu_core *v, u32 port, u32 bytes)
 
 static enum pvmx_action reflect_gp(struct pvmx_vcpu_core *v)
 {
-	return pvmx_deliver_exception_locked(v, TRAP_GP, true, 0);
+	return pvmx_deliver_exception_locked(v, PVMX_TRAP_GP, true, 0);
 }
 
 /* Past the instruction; single-stepping then traps, as after a real one. */
-static enum pvmx_action done(struct pvmx_vcpu_core *v, const struct pvmx_insn *insn)
+enum pvmx_action pvmx_insn_retire(struct pvmx_vcpu_core *v, u32 len)
 {
-	v->cpu.eip += insn->len;
+	v->cpu.eip += len;
 	v->cpu.eflags &= ~PVMX_EFLAGS_RF;
 	if (v->cpu.eflags & PVMX_EFLAGS_TF) {
 		v->dr[6] |= DR6_BS;
-		return pvmx_deliver_exception_locked(v, TRAP_DB, false, 0);
+		return pvmx_deliver_exception_locked(v, PVMX_TRAP_DB, false, 0);
 	}
 	return PVMX_RESUME;
+}
+
+static enum pvmx_action done(struct pvmx_vcpu_core *v, const struct pvmx_insn *insn)
+{
+	return pvmx_insn_retire(v, insn->len);
 }
 
 /* A data access of ins/outs faulted: #PF with the linear address, as the CPU would. */
@@ -211,7 +210,7 @@ static enum pvmx_action page_fault(struct pvmx_vcpu_core *v, u32 addr, bool writ
 	if (!pvmx_gva_to_gpa(v, addr, false, &gpa))
 		error |= 1;		/* present: a protection fault */
 	WRITE_ONCE(pvmx_vcpu_info(v)->cr2, addr);
-	return pvmx_deliver_exception_locked(v, TRAP_PF, true, error);
+	return pvmx_deliver_exception_locked(v, PVMX_TRAP_PF, true, error);
 }
 
 static int data_access(struct pvmx_vcpu_core *v, u32 addr, void *buf, u32 len, bool write)
@@ -555,8 +554,7 @@ static enum pvmx_action emulate_rdtsc(struct pvmx_vcpu_core *v, const struct pvm
 
 /* ---- entry ------------------------------------------------------------------ */
 
-/* Fetch up to 15 bytes at linear; returns how many could be read. */
-static u32 fetch(struct pvmx_vcpu_core *v, u32 linear, u8 *buf)
+u32 pvmx_insn_fetch(struct pvmx_vcpu_core *v, u32 linear, u8 *buf)
 {
 	u32 first = min_t(u32, X86_MAX_INSN_LEN,
 			  PVMX_PAGE_BYTES - (linear & PVMX_PAGE_OFFSET_MASK));
@@ -573,13 +571,13 @@ static enum pvmx_action emulate_privileged(struct pvmx_vcpu_core *v, u32 cs_base
 {
 	struct pvmx_insn insn;
 	u8 buf[X86_MAX_INSN_LEN];
-	u32 avail = fetch(v, cs_base + v->cpu.eip, buf);
+	u32 avail = pvmx_insn_fetch(v, cs_base + v->cpu.eip, buf);
 
 	if (pvmx_decode_insn(buf, avail, &insn))
 		return reflect_gp(v);
 	/* None of these takes a lock prefix: #UD, as the CPU and Xen's emulator. */
 	if (insn.lock)
-		return pvmx_deliver_exception_locked(v, TRAP_UD, false, 0);
+		return pvmx_deliver_exception_locked(v, PVMX_TRAP_UD, false, 0);
 
 	if (!insn.twobyte) {
 		switch (insn.opcode) {

@@ -28,17 +28,11 @@
  */
 #include "core.h"
 
-#define TRAP_DB		1
-#define TRAP_PF		14
-
 #define PFEC_PRESENT	0x01u
 #define PFEC_WRITE	0x02u
 #define PFEC_USER	0x04u
 #define PFEC_RSVD	0x08u
 #define PFEC_FETCH	0x10u
-
-#define X86_MAX_INSN_LEN	15
-#define DR6_BS			0x00004000u
 
 #define EFLAGS_CF	0x001u
 #define EFLAGS_PF	0x004u
@@ -377,32 +371,6 @@ static void set_reg(unsigned long *gpr, u32 reg, u32 bytes, u32 val)
 		gpr[reg] = (gpr[reg] & ~(unsigned long)width_mask(bytes)) | val;
 }
 
-/* Past the instruction; single-stepping then traps, as after a real one. */
-static enum pvmx_action done(struct pvmx_vcpu_core *v, u32 len)
-{
-	v->cpu.eip += len;
-	v->cpu.eflags &= ~PVMX_EFLAGS_RF;
-	if (v->cpu.eflags & PVMX_EFLAGS_TF) {
-		v->dr[6] |= DR6_BS;
-		return pvmx_deliver_exception_locked(v, TRAP_DB, false, 0);
-	}
-	return PVMX_RESUME;
-}
-
-/* Fetch up to 15 bytes at linear; returns how many could be read. */
-static u32 fetch(struct pvmx_vcpu_core *v, u32 linear, u8 *buf)
-{
-	u32 first = min_t(u32, X86_MAX_INSN_LEN,
-			  PVMX_PAGE_BYTES - (linear & PVMX_PAGE_OFFSET_MASK));
-
-	if (pvmx_copy_from_guest(v, buf, linear, first))
-		return 0;
-	if (first < X86_MAX_INSN_LEN &&
-	    !pvmx_copy_from_guest(v, buf + first, linear + first, X86_MAX_INSN_LEN - first))
-		return X86_MAX_INSN_LEN;
-	return first;
-}
-
 /*
  * Carry out the store into entry `slot` of the L1 at mfn, `shift` bits into
  * it.  Returns false if it is refused (reflect the #PF); true with *action
@@ -495,7 +463,7 @@ static bool store(struct pvmx_vcpu_core *v, const struct ptwr_insn *insn, u32 mf
 		}
 		break;
 	}
-	*action = done(v, insn->len);
+	*action = pvmx_insn_retire(v, insn->len);
 	return true;
 }
 
@@ -519,7 +487,7 @@ static bool ptwr_fault(struct pvmx_vcpu_core *v, u32 cs_base, u32 addr, u32 erro
 	    (pte & (PVMX_PTE_P | PVMX_PTE_RW)) != PVMX_PTE_P)
 		return false;
 
-	avail = fetch(v, cs_base + v->cpu.eip, buf);
+	avail = pvmx_insn_fetch(v, cs_base + v->cpu.eip, buf);
 	if (decode(buf, avail, v->cpu.gpr, &insn))
 		return false;
 	/* The store that faulted, naturally aligned (so within one entry). */

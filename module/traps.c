@@ -8,11 +8,6 @@
  */
 #include "core.h"
 
-#define TRAP_NMI	2
-#define TRAP_NM		7
-#define TRAP_GP		13
-#define TRAP_PF		14
-
 /* Entries handled per set_trap_table call before a continuation. */
 #define TRAP_TABLE_BATCH	64
 
@@ -106,9 +101,9 @@ static long register_callback(struct pvmx_vcpu_core *v, const struct xen_callbac
 		return 0;
 	case CALLBACKTYPE_nmi:
 		/* The NMI trap entry: flat kernel CS, masks events. */
-		v->trap_ctxt[TRAP_NMI].cs = FLAT_RING1_CS;
-		v->trap_ctxt[TRAP_NMI].address = r->eip;
-		v->trap_ctxt[TRAP_NMI].flags = PVMX_TRAP_MASK_EVENTS;
+		v->trap_ctxt[PVMX_TRAP_NMI].cs = FLAT_RING1_CS;
+		v->trap_ctxt[PVMX_TRAP_NMI].address = r->eip;
+		v->trap_ctxt[PVMX_TRAP_NMI].flags = PVMX_TRAP_MASK_EVENTS;
 		return 0;
 	default:
 		return -XEN_ENOSYS;
@@ -149,7 +144,7 @@ long pvmx_do_callback_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 		case CALLBACKTYPE_sysenter:
 			return -XEN_EINVAL;
 		case CALLBACKTYPE_nmi:
-			memset(&v->trap_ctxt[TRAP_NMI], 0, sizeof(v->trap_ctxt[TRAP_NMI]));
+			memset(&v->trap_ctxt[PVMX_TRAP_NMI], 0, sizeof(struct pvmx_trap_entry));
 			return 0;
 		default:
 			return -XEN_ENOSYS;
@@ -206,7 +201,7 @@ static void describe(const struct bounce *b, char *buf, size_t len)
 		n = snprintf(buf, len, "%s", vector_names[b->vector]);
 	else
 		n = snprintf(buf, len, "vector %u", b->vector);
-	if (b->vector == TRAP_PF)
+	if (b->vector == PVMX_TRAP_PF)
 		snprintf(buf + n, len - n, " at address 0x%llx (error code 0x%x)",
 			 b->address, b->error);
 	else if (b->has_error)
@@ -365,10 +360,10 @@ static enum pvmx_action deliver_exception(struct pvmx_vcpu_core *v, u32 vector,
 		.error = error,
 	};
 
-	if (vector == TRAP_PF)
+	if (vector == PVMX_TRAP_PF)
 		b.address = READ_ONCE(pvmx_vcpu_info(v)->cr2);
 	/* #NM reaches the guest only with its virtual TS set, which it clears. */
-	if (vector == TRAP_NM && v->fpu_ts) {
+	if (vector == PVMX_TRAP_NM && v->fpu_ts) {
 		v->fpu_ts = false;
 		pvmx_arch_set_fpu_ts(v, false);
 	}
@@ -404,7 +399,7 @@ static enum pvmx_action software_interrupt(struct pvmx_vcpu_core *v, u32 vector,
 	else
 		allowed = t->address && (t->flags & PVMX_TRAP_DPL_MASK) >= cpl;
 	if (!allowed)
-		return deliver_exception(v, TRAP_GP, true, (vector << 3) | 2);
+		return deliver_exception(v, PVMX_TRAP_GP, true, (vector << 3) | 2);
 
 	v->cpu.eip += insn_len;
 	return bounce(v, &(struct bounce){ .kind = BOUNCE_SOFT_INT, .vector = vector,
@@ -459,7 +454,7 @@ long pvmx_do_iret(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	}
 	if (f[3] & PVMX_EFLAGS_VM) {
 		/* Compat Xen refuses VM86 with #GP. */
-		hc->action = deliver_exception(v, TRAP_GP, true, 0);
+		hc->action = deliver_exception(v, PVMX_TRAP_GP, true, 0);
 		return cpu->gpr[PVMX_EAX];
 	}
 	new_esp = esp + 16;
