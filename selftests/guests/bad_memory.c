@@ -48,18 +48,6 @@ static noreturn void fail(const char *what)
 }
 
 /* VA of a machine frame, through the P2M (identity on pvmx, but look it up). */
-static void *mfn_to_va(u64 mfn)
-{
-	const u32 *p2m = (const u32 *)start_info->mfn_list;
-	u32 pfn;
-
-	for (pfn = 0; pfn < start_info->nr_pages; pfn++)
-		if (p2m[pfn] == mfn)
-			return (void *)((u32)__virt_base + (pfn << 12));
-	printf("bad_memory: FAIL: mfn 0x%x is not in the P2M\n", (u32)mfn);
-	shutdown(SHUTDOWN_crash);
-}
-
 /* The L1 page mapping va, found from start_info->pt_base (the L3). */
 static volatile u64 *l1_of(u32 va, u32 *l1_mfn)
 {

@@ -53,7 +53,6 @@ static u8 user_stack[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 /* Ring 3 writes [0] gs:0, [1] gs; [256] is what its DPL-3 segment starts at. */
 volatile u32 user_data[PAGE_SIZE / 4] __attribute__((aligned(PAGE_SIZE)));
 static u8 kstack[2 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
-u32 r3_saved_esp;
 
 #define KSTACK_TOP	((u32)kstack + sizeof(kstack))
 #define USER_SEG_OFF	1024
@@ -73,23 +72,6 @@ asm(".pushsection .user_text, \"ax\"\n"
     "u_gp_after:\n"
     "	ud2\n"
     ".popsection\n");
-
-void enter_ring3(void);
-extern u8 r3_exit[];
-asm(".text\n"
-    "enter_ring3:\n"
-    "	push %ebp\n	push %ebx\n	push %esi\n	push %edi\n"
-    "	mov %esp, r3_saved_esp\n"
-    "	mov $0xE033, %eax\n	mov %eax, %ds\n	mov %eax, %es\n"
-    "	push $0xE033\n	push $user_stack + 4096\n	push $0x202\n"
-    "	push $0xE02B\n	push $user_entry\n"
-    "	iret\n"
-    "r3_exit:\n"
-    "	mov r3_saved_esp, %esp\n"
-    "	mov $0xE021, %eax\n	mov %eax, %ds\n	mov %eax, %es\n"
-    "	xor %eax, %eax\n	mov %eax, %fs\n	mov %eax, %gs\n"
-    "	pop %edi\n	pop %esi\n	pop %ebx\n	pop %ebp\n"
-    "	ret\n");
 
 static u64 mkdesc(u32 base, u32 limit, u32 access, u32 flags)
 {
@@ -180,7 +162,7 @@ static u32 cs_via_gdt_code(void)
 static void hook(u32 vec, u32 *frame)
 {
 	if (vec == 6) {			/* ud2 at the end of ring 3: back to ring 1 */
-		frame[0] = (u32)r3_exit;
+		frame[0] = (u32)ring3_exit;
 		frame[1] = FLAT_RING1_CS;
 	}
 }
@@ -205,7 +187,8 @@ static void ring3_part(void)
 	trap_resume[13] = (u32)u_gp_after;
 	trap_hook = hook;
 	base = trap_count;
-	enter_ring3();
+	enter_ring3(user_entry, (u32)user_stack + PAGE_SIZE);
+	asm volatile("mov %0, %%fs\n\tmov %0, %%gs" : : "r"(0));
 	trap_hook = NULL;
 	trap_resume[13] = 0;
 

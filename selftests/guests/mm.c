@@ -30,23 +30,6 @@
 static u8 pool[25][PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static u8 victim[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
-static u32 mfn_of(const void *va)
-{
-	return va_to_mfn(va);
-}
-
-static void *mfn_to_va(u64 mfn)
-{
-	const u32 *p2m = (const u32 *)start_info->mfn_list;
-	u32 pfn;
-
-	for (pfn = 0; pfn < start_info->nr_pages; pfn++)
-		if (p2m[pfn] == mfn)
-			return (void *)((u32)__virt_base + (pfn << 12));
-	printf("mm: mfn 0x%x is not in the P2M\n", (u32)mfn);
-	shutdown(SHUTDOWN_crash);
-}
-
 static u64 *boot_l3(void)
 {
 	return (u64 *)start_info->pt_base;
@@ -75,12 +58,12 @@ static long map(const void *va, u32 mfn, u64 flags)
 /* Page-table pages are mapped read-only before Xen will take them. */
 static int make_ro(const void *va)
 {
-	return map(va, mfn_of(va), PTE_RO) == 0;
+	return map(va, va_to_mfn(va), PTE_RO) == 0;
 }
 
 static int make_rw(const void *va)
 {
-	return map(va, mfn_of(va), PTE_KERNEL_RW) == 0;
+	return map(va, va_to_mfn(va), PTE_KERNEL_RW) == 0;
 }
 
 static long ext(u32 cmd, u32 arg1, u32 arg2)
@@ -107,36 +90,36 @@ static u64 *page(u32 i)
 static void pin_and_refusals(void)
 {
 	u64 *l1 = page(0), *self = page(1), *out = page(2);
-	u32 data = mfn_of(page(3));
+	u32 data = va_to_mfn(page(3));
 
 	memset(l1, 0, PAGE_SIZE);
 	l1[0] = ((u64)data << 12) | PTE_KERNEL_RW;
 	l1[1] = ((u64)data << 12) | PTE_RO;
 	CHECK(make_ro(l1), "l1_page_mapped_read_only");
-	CHECK_EQ(ext(MMUEXT_PIN_L1_TABLE, mfn_of(l1), 0), 0, "pin_l1_table");
-	CHECK_EQ(ext(MMUEXT_PIN_L1_TABLE, mfn_of(l1), 0), -XEN_EINVAL, "pin_twice_einval");
-	CHECK_EQ(ext(MMUEXT_PIN_L2_TABLE, mfn_of(l1), 0), -XEN_EINVAL, "pin_as_other_type_einval");
-	CHECK_EQ(map(l1, mfn_of(l1), PTE_KERNEL_RW), -XEN_EBUSY,
+	CHECK_EQ(ext(MMUEXT_PIN_L1_TABLE, va_to_mfn(l1), 0), 0, "pin_l1_table");
+	CHECK_EQ(ext(MMUEXT_PIN_L1_TABLE, va_to_mfn(l1), 0), -XEN_EINVAL, "pin_twice_einval");
+	CHECK_EQ(ext(MMUEXT_PIN_L2_TABLE, va_to_mfn(l1), 0), -XEN_EINVAL, "pin_as_other_type_einval");
+	CHECK_EQ(map(l1, va_to_mfn(l1), PTE_KERNEL_RW), -XEN_EBUSY,
 		 "pinned_table_mapped_writable_ebusy");
-	CHECK_EQ(mmu1(l1e_maddr((u32)l1), ((u64)mfn_of(l1) << 12) | PTE_KERNEL_RW, DOMID_SELF),
+	CHECK_EQ(mmu1(l1e_maddr((u32)l1), ((u64)va_to_mfn(l1) << 12) | PTE_KERNEL_RW, DOMID_SELF),
 		 -XEN_EBUSY, "pinned_table_mmu_update_writable_ebusy");
-	CHECK_EQ(ext(MMUEXT_UNPIN_TABLE, mfn_of(l1), 0), 0, "unpin_table");
-	CHECK_EQ(ext(MMUEXT_UNPIN_TABLE, mfn_of(l1), 0), -XEN_EINVAL, "unpin_not_pinned_einval");
+	CHECK_EQ(ext(MMUEXT_UNPIN_TABLE, va_to_mfn(l1), 0), 0, "unpin_table");
+	CHECK_EQ(ext(MMUEXT_UNPIN_TABLE, va_to_mfn(l1), 0), -XEN_EINVAL, "unpin_not_pinned_einval");
 	CHECK(make_rw(l1), "unpinned_table_mapped_writable_again");
-	CHECK_EQ(ext(MMUEXT_PIN_L1_TABLE, mfn_of(l1), 0), -XEN_EINVAL,
+	CHECK_EQ(ext(MMUEXT_PIN_L1_TABLE, va_to_mfn(l1), 0), -XEN_EINVAL,
 		 "writable_page_pinned_einval");
-	CHECK_EQ(ext(MMUEXT_PIN_L4_TABLE, mfn_of(l1), 0), -XEN_EINVAL, "pin_l4_einval");
+	CHECK_EQ(ext(MMUEXT_PIN_L4_TABLE, va_to_mfn(l1), 0), -XEN_EINVAL, "pin_l4_einval");
 
 	/* An L1 mapping itself writable; an L1 naming memory outside the guest. */
 	memset(self, 0, PAGE_SIZE);
-	self[5] = ((u64)mfn_of(self) << 12) | PTE_KERNEL_RW;
+	self[5] = ((u64)va_to_mfn(self) << 12) | PTE_KERNEL_RW;
 	memset(out, 0, PAGE_SIZE);
 	out[5] = OUTSIDE_GPA | PTE_RO;
 	make_ro(self);
 	make_ro(out);
-	CHECK_EQ(ext(MMUEXT_PIN_L1_TABLE, mfn_of(self), 0), -XEN_EBUSY,
+	CHECK_EQ(ext(MMUEXT_PIN_L1_TABLE, va_to_mfn(self), 0), -XEN_EBUSY,
 		 "l1_mapping_itself_writable_ebusy");
-	CHECK_EQ(ext(MMUEXT_PIN_L1_TABLE, mfn_of(out), 0), -XEN_EPERM,
+	CHECK_EQ(ext(MMUEXT_PIN_L1_TABLE, va_to_mfn(out), 0), -XEN_EPERM,
 		 "l1_naming_frame_outside_eperm");
 	CHECK_EQ(map(victim, OUTSIDE_GPA >> 12, PTE_KERNEL_RW), -XEN_EPERM,
 		 "map_frame_outside_guest_eperm");
@@ -155,11 +138,11 @@ static void xen_slots_and_l3(void)
 
 	CHECK_EQ(mmu1(xen_l2 + XEN_SLOT * 8, 0, DOMID_SELF), -XEN_EPERM, "xen_l2_slot_428_eperm");
 	CHECK_EQ(mmu1(xen_l2 + 511 * 8, 0, DOMID_SELF), -XEN_EPERM, "xen_l2_slot_511_eperm");
-	CHECK_EQ(mmu1(((u64)mfn_of(l3) << 12) + 3 * 8, l3[3], DOMID_SELF), -XEN_EINVAL,
+	CHECK_EQ(mmu1(((u64)va_to_mfn(l3) << 12) + 3 * 8, l3[3], DOMID_SELF), -XEN_EINVAL,
 		 "l3_slot_3_update_einval");
-	CHECK_EQ(mmu1(((u64)mfn_of(l3) << 12) + 4 * 8, 0, DOMID_SELF), -XEN_EINVAL,
+	CHECK_EQ(mmu1(((u64)va_to_mfn(l3) << 12) + 4 * 8, 0, DOMID_SELF), -XEN_EINVAL,
 		 "l3_slot_4_update_einval");
-	CHECK_EQ(map(l3, mfn_of(l3), PTE_KERNEL_RW), -XEN_EBUSY, "boot_l3_writable_ebusy");
+	CHECK_EQ(map(l3, va_to_mfn(l3), PTE_KERNEL_RW), -XEN_EBUSY, "boot_l3_writable_ebusy");
 	/* Xen cleared what lies past slot 3 of our L3, and filled its L2 slots. */
 	CHECK_EQ(l3[4] | l3[511], 0, "l3_entries_4_511_zero");
 }
@@ -178,7 +161,7 @@ static void build_tree(u32 l3i, u32 l2i)
 	memset(l2, 0, PAGE_SIZE);
 	for (i = 0; i < 3; i++)
 		l3[i] = boot[i] & (PTE_ADDR | PTE_P);
-	l3[3] = ((u64)mfn_of(l2) << 12) | PTE_P;
+	l3[3] = ((u64)va_to_mfn(l2) << 12) | PTE_P;
 	for (i = 0; i < XEN_SLOT; i++)
 		l2[i] = boot_xen_l2[i];
 }
@@ -187,26 +170,26 @@ static void second_tree(void)
 {
 	u64 *l3 = page(4), *l2 = page(5), *l1 = page(6), *bad = page(8);
 	u32 *marker = (u32 *)page(7);
-	u32 boot_mfn = mfn_of(boot_l3());
+	u32 boot_mfn = va_to_mfn(boot_l3());
 	int ok;
 
 	build_tree(4, 5);
 	memset(l1, 0, PAGE_SIZE);
-	l1[0] = ((u64)mfn_of(marker) << 12) | PTE_RO;
-	l2[(SECOND_VA >> 21) & 511] = ((u64)mfn_of(l1) << 12) | PTE_KERNEL_RW;
+	l1[0] = ((u64)va_to_mfn(marker) << 12) | PTE_RO;
+	l2[(SECOND_VA >> 21) & 511] = ((u64)va_to_mfn(l1) << 12) | PTE_KERNEL_RW;
 	marker[0] = 0x5EC0DD;
 	ok = make_ro(l1) && make_ro(l2) && make_ro(l3);
 	CHECK(ok, "second_tree_pages_read_only");
-	CHECK_EQ(ext(MMUEXT_NEW_BASEPTR, mfn_of(l3), 0), 0, "new_baseptr_second_l3");
+	CHECK_EQ(ext(MMUEXT_NEW_BASEPTR, va_to_mfn(l3), 0), 0, "new_baseptr_second_l3");
 	CHECK_EQ(*(volatile u32 *)SECOND_VA, 0x5EC0DD, "second_tree_mapping_visible");
-	CHECK_EQ(ext(MMUEXT_NEW_BASEPTR, mfn_of(marker), 0), -XEN_EINVAL,
+	CHECK_EQ(ext(MMUEXT_NEW_BASEPTR, va_to_mfn(marker), 0), -XEN_EINVAL,
 		 "new_baseptr_writable_page_einval");
 	CHECK_EQ(ext(MMUEXT_NEW_BASEPTR, boot_mfn, 0), 0, "new_baseptr_back_to_boot_l3");
 	/* The boot tree's slot-3 L2 is that L3's own: a second L3 may not share it. */
 	memset(bad, 0, PAGE_SIZE);
 	bad[3] = boot_l3()[3] & (PTE_ADDR | PTE_P);
 	make_ro(bad);
-	CHECK_EQ(ext(MMUEXT_PIN_L3_TABLE, mfn_of(bad), 0), -XEN_EINVAL,
+	CHECK_EQ(ext(MMUEXT_PIN_L3_TABLE, va_to_mfn(bad), 0), -XEN_EINVAL,
 		 "shared_pae_xen_l2_einval");
 	/* Nothing holds the second tree now: its pages may be written again. */
 	ok = make_rw(l3) && make_rw(l2) && make_rw(l1) && make_rw(bad);
@@ -242,10 +225,10 @@ static void flushes(void)
 	mask = 1;
 	x[0] = 0x1111;
 	y[0] = 0x2222;
-	map(victim, mfn_of(x), PTE_RO);
+	map(victim, va_to_mfn(x), PTE_RO);
 	for (i = 0; i < ARRAY_SIZE(f); i++) {
 		u32 *want = i % 2 ? x : y;
-		u64 pte = ((u64)mfn_of(want) << 12) | PTE_RO;
+		u64 pte = ((u64)va_to_mfn(want) << 12) | PTE_RO;
 
 		(void)*(volatile u32 *)victim;		/* the old translation is cached */
 		if (f[i].uvm_flags == ~0u) {
@@ -262,7 +245,7 @@ static void flushes(void)
 	}
 	CHECK_EQ(ext(MMUEXT_TLB_FLUSH_MULTI, 0, OUTSIDE_GPA), -XEN_EINVAL,
 		 "flush_multi_bad_mask_einval");
-	CHECK_EQ(uvm(victim, ((u64)mfn_of(x) << 12) | PTE_RO, UVMF_INVLPG | 0xF6000000u),
+	CHECK_EQ(uvm(victim, ((u64)va_to_mfn(x) << 12) | PTE_RO, UVMF_INVLPG | 0xF6000000u),
 		 -XEN_EFAULT, "uvmf_bad_mask_efault");
 	CHECK_EQ(ext(MMUEXT_FLUSH_CACHE, 0, 0), -XEN_EACCES, "flush_cache_eacces");
 	CHECK_EQ(ext(MMUEXT_FLUSH_CACHE_GLOBAL, 0, 0), -XEN_EINVAL, "flush_cache_global_einval");
@@ -307,27 +290,27 @@ static void pages_m2p_domains(void)
 	set_trap_table(pf);
 	memset(a, 0x5A, PAGE_SIZE);
 	memset(b, 0x11, PAGE_SIZE);
-	CHECK_EQ(ext(MMUEXT_COPY_PAGE, mfn_of(b), mfn_of(a)), 0, "copy_page");
+	CHECK_EQ(ext(MMUEXT_COPY_PAGE, va_to_mfn(b), va_to_mfn(a)), 0, "copy_page");
 	for (i = 0; i < PAGE_SIZE; i++)
 		bad += b[i] != 0x5A;
 	CHECK_EQ(bad, 0, "copy_page_copied");
-	CHECK_EQ(ext(MMUEXT_CLEAR_PAGE, mfn_of(a), 0), 0, "clear_page");
+	CHECK_EQ(ext(MMUEXT_CLEAR_PAGE, va_to_mfn(a), 0), 0, "clear_page");
 	for (i = 0, bad = 0; i < PAGE_SIZE; i++)
 		bad += a[i] != 0;
 	CHECK_EQ(bad, 0, "clear_page_cleared");
-	CHECK_EQ(ext(MMUEXT_CLEAR_PAGE, mfn_of(boot_l3()), 0), -XEN_EINVAL,
+	CHECK_EQ(ext(MMUEXT_CLEAR_PAGE, va_to_mfn(boot_l3()), 0), -XEN_EINVAL,
 		 "clear_page_table_einval");
 	CHECK_EQ(ext(MMUEXT_CLEAR_PAGE, OUTSIDE_GPA >> 12, 0), -XEN_EINVAL,
 		 "clear_page_outside_einval");
 
-	CHECK_EQ(mmu1(((u64)mfn_of(a) << 12) | MMU_MACHPHYS_UPDATE, 0x12345, DOMID_SELF),
+	CHECK_EQ(mmu1(((u64)va_to_mfn(a) << 12) | MMU_MACHPHYS_UPDATE, 0x12345, DOMID_SELF),
 		 0, "machphys_update");
-	m2p = m2p_entry(mfn_of(a));
+	m2p = m2p_entry(va_to_mfn(a));
 	if (m2p < 0)
 		test_diag("  no M2P mapped at 0x%x: the update is not checked there",
 			  XEN_MACH2PHYS_VIRT_START);
 	CHECK(m2p < 0 || m2p == 0x12345, "machphys_update_seen_in_m2p_if_mapped");
-	CHECK_EQ(mmu1(((u64)mfn_of(a) << 12) | MMU_MACHPHYS_UPDATE, va_to_pfn(a), DOMID_SELF),
+	CHECK_EQ(mmu1(((u64)va_to_mfn(a) << 12) | MMU_MACHPHYS_UPDATE, va_to_pfn(a), DOMID_SELF),
 		 0, "machphys_update_back");
 	CHECK_EQ(mmu1(OUTSIDE_GPA | MMU_MACHPHYS_UPDATE, 0, DOMID_SELF), -XEN_EINVAL,
 		 "machphys_update_outside_einval");
@@ -341,7 +324,7 @@ static void pages_m2p_domains(void)
 			   DOMID_XEN), -XEN_EPERM, "uvm_otherdomain_xen_eperm");
 
 	req[0].ptr = l1e_maddr((u32)victim);
-	req[0].val = ((u64)mfn_of(a) << 12) | PTE_RO;
+	req[0].val = ((u64)va_to_mfn(a) << 12) | PTE_RO;
 	req[1].ptr = l1e_maddr((u32)victim) | 5;	/* no such command */
 	req[1].val = 0;
 	CHECK_EQ(mmu_update(req, 2, &done, DOMID_SELF), -XEN_ENOSYS, "mmu_update_bad_cmd_enosys");
@@ -369,23 +352,6 @@ asm(".pushsection .user_text, \"ax\"\n"
     ".popsection\n");
 
 static u8 kstack[2 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
-u32 r3_saved_esp;
-void enter_ring3(void);
-extern u8 r3_exit[];
-asm(".text\n"
-    "enter_ring3:\n"
-    "	push %ebp\n	push %ebx\n	push %esi\n	push %edi\n"
-    "	mov %esp, r3_saved_esp\n"
-    "	mov $0xE033, %eax\n	mov %eax, %ds\n	mov %eax, %es\n"
-    "	push $0xE033\n	push $0x40002000\n	push $0x202\n"
-    "	push $0xE02B\n	push $user_loop\n"
-    "	iret\n"
-    "r3_exit:\n"
-    "	mov r3_saved_esp, %esp\n"
-    "	mov $0xE021, %eax\n	mov %eax, %ds\n	mov %eax, %es\n"
-    "	pop %edi\n	pop %esi\n	pop %ebx\n	pop %ebp\n"
-    "	ret\n");
-
 /* The int $0x80 handler: process_switch(frame, eax, ebx), return by the iret hypercall. */
 extern u8 sys_entry[];
 asm(".text\n"
@@ -429,7 +395,7 @@ u32 process_switch(u32 *frame, u32 eax, u32 ebx)
 			first_bad[2] = ebx;
 	}
 	if (++switches == SWITCHES) {
-		frame[0] = (u32)r3_exit;	/* back to ring 1 */
+		frame[0] = (u32)ring3_exit;	/* back to ring 1 */
 		frame[1] = FLAT_RING1_CS;
 		return 0;
 	}
@@ -462,14 +428,14 @@ static int setup_process(u32 i)
 	memset(p->l2_user, 0, PAGE_SIZE);
 	memset(p->l1_user, 0, PAGE_SIZE);
 	p->data[0] = i * 0x1000;
-	p->l3[USER_VA >> 30] = ((u64)mfn_of(p->l2_user) << 12) | PTE_P;
-	p->l2_user[(USER_VA >> 21) & 511] = ((u64)mfn_of(p->l1_user) << 12) | PTE_USER_RW;
-	p->l1_user[0] = ((u64)mfn_of(p->data) << 12) | PTE_USER_RW;
-	p->l1_user[1] = ((u64)mfn_of(p->stack) << 12) | PTE_USER_RW;
-	p->l1_user[2] = ((u64)mfn_of(msg[i]) << 12) | PTE_USER_RW;
+	p->l3[USER_VA >> 30] = ((u64)va_to_mfn(p->l2_user) << 12) | PTE_P;
+	p->l2_user[(USER_VA >> 21) & 511] = ((u64)va_to_mfn(p->l1_user) << 12) | PTE_USER_RW;
+	p->l1_user[0] = ((u64)va_to_mfn(p->data) << 12) | PTE_USER_RW;
+	p->l1_user[1] = ((u64)va_to_mfn(p->stack) << 12) | PTE_USER_RW;
+	p->l1_user[2] = ((u64)va_to_mfn(msg[i]) << 12) | PTE_USER_RW;
 	ok = make_ro(p->l1_user) && make_ro(p->l2_user) && make_ro(page(base + 1)) &&
 	     make_ro(p->l3);
-	return ok && ext(MMUEXT_PIN_L3_TABLE, mfn_of(p->l3), 0) == 0;
+	return ok && ext(MMUEXT_PIN_L3_TABLE, va_to_mfn(p->l3), 0) == 0;
 }
 
 static void two_processes(void)
@@ -494,9 +460,9 @@ static void two_processes(void)
 	CHECK(setup_process(0) && setup_process(1), "two_trees_built_and_pinned");
 	CHECK_EQ(stack_switch(FLAT_RING1_SS, (u32)kstack + sizeof(kstack)), 0, "stack_switch");
 	CHECK_EQ(set_trap_table(table), 0, "set_trap_table_int80");
-	CHECK_EQ(ext(MMUEXT_NEW_BASEPTR, mfn_of(proc[0].l3), 0), 0, "enter_first_tree");
+	CHECK_EQ(ext(MMUEXT_NEW_BASEPTR, va_to_mfn(proc[0].l3), 0), 0, "enter_first_tree");
 	printf("# mm: two ring-3 processes at 0x%x, %u switches\n", USER_VA, SWITCHES);
-	enter_ring3();
+	enter_ring3(user_loop, 0x40002000);
 
 	CHECK_EQ(read_cs(), FLAT_RING1_CS, "back_in_ring1");
 	CHECK_EQ(switches, SWITCHES, "process_switches");
@@ -506,9 +472,9 @@ static void two_processes(void)
 	if (!CHECK_EQ(wrong_msg, 0, "uvm_after_new_baseptr_maps_into_new_tree"))
 		test_diag("  first wrong message 0x%x", first_bad[2]);
 	CHECK_EQ(proc[0].data[0] + proc[1].data[0], SWITCHES + 0x1000, "runs_counted_in_own_pages");
-	CHECK_EQ(ext(MMUEXT_NEW_BASEPTR, mfn_of(boot_l3()), 0), 0, "back_to_boot_tree");
-	CHECK(ext(MMUEXT_UNPIN_TABLE, mfn_of(proc[0].l3), 0) == 0 &&
-	      ext(MMUEXT_UNPIN_TABLE, mfn_of(proc[1].l3), 0) == 0, "unpin_process_trees");
+	CHECK_EQ(ext(MMUEXT_NEW_BASEPTR, va_to_mfn(boot_l3()), 0), 0, "back_to_boot_tree");
+	CHECK(ext(MMUEXT_UNPIN_TABLE, va_to_mfn(proc[0].l3), 0) == 0 &&
+	      ext(MMUEXT_UNPIN_TABLE, va_to_mfn(proc[1].l3), 0) == 0, "unpin_process_trees");
 	CHECK(make_rw(proc[0].l1_user) && make_rw(proc[1].l3), "process_tables_writable_again");
 }
 

@@ -395,7 +395,6 @@ static void physdev_ops(void)
 static u8 user_stack[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 volatile u32 user_data[PAGE_SIZE / 4] __attribute__((aligned(PAGE_SIZE)));
 static u8 kstack[2 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
-u32 r3_saved_esp;
 #define KSTACK_TOP	((u32)kstack + sizeof(kstack))
 
 /*
@@ -429,23 +428,6 @@ asm(".pushsection .user_text, \"ax\"\n"
     "u_ud:	ud2\n"
     ".popsection\n");
 
-/* enter_ring3(): hardware iret to user_entry; returns via r3_exit. */
-void enter_ring3(void);
-extern u8 r3_exit[];
-asm(".text\n"
-    "enter_ring3:\n"
-    "	push %ebp\n	push %ebx\n	push %esi\n	push %edi\n"
-    "	mov %esp, r3_saved_esp\n"
-    "	mov $0xE033, %eax\n	mov %eax, %ds\n	mov %eax, %es\n"
-    "	push $0xE033\n	push $user_stack + 4096\n	push $0x202\n"
-    "	push $0xE02B\n	push $user_entry\n"
-    "	iret\n"
-    "r3_exit:\n"
-    "	mov r3_saved_esp, %esp\n"
-    "	mov $0xE021, %eax\n	mov %eax, %ds\n	mov %eax, %es\n"
-    "	pop %edi\n	pop %esi\n	pop %ebx\n	pop %ebp\n"
-    "	ret\n");
-
 static const struct {
 	const u8 *insn, *after;
 } r3_sites[] = {
@@ -462,7 +444,7 @@ static void r3_hook(u32 vec, u32 *frame)
 
 	frame[o + 2] &= ~EFLAGS_IF;
 	if (vec == 6) {
-		frame[0] = (u32)r3_exit;
+		frame[0] = (u32)ring3_exit;
 		frame[1] = FLAT_RING1_CS;
 		return;
 	}
@@ -493,7 +475,7 @@ static void run_ring3(void)
 	user_data[16] = 0;
 	buf[0] = 0;
 	trap_hook = r3_hook;
-	enter_ring3();
+	enter_ring3(user_entry, (u32)user_stack + PAGE_SIZE);
 	trap_hook = NULL;
 }
 

@@ -67,18 +67,6 @@ static struct trap_info pf_table[] = {
 	{ 14, 0, FLAT_RING1_CS, (u32)trap_stub_14 }, { 0, 0, 0, 0 },
 };
 
-static void *mfn_to_va(u64 mfn)
-{
-	const u32 *p2m = (const u32 *)start_info->mfn_list;
-	u32 pfn;
-
-	for (pfn = 0; pfn < start_info->nr_pages; pfn++)
-		if (p2m[pfn] == mfn)
-			return (void *)((u32)__virt_base + (pfn << 12));
-	printf("ptwr: mfn 0x%x is not in the P2M\n", (u32)mfn);
-	shutdown(SHUTDOWN_crash);
-}
-
 /* The boot tables' L2 entry for va, through the L2's (read-only) mapping. */
 static volatile u64 *l2e_of(u32 va)
 {

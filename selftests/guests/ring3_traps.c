@@ -19,7 +19,6 @@ static u8 user_stack[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 /* Written by ring 3: [0..2] esp/ss/cs after #PF, [3..4] after int80a, ... */
 volatile u32 user_data[PAGE_SIZE / 4] __attribute__((aligned(PAGE_SIZE)));
 static u8 kstack[2 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
-u32 r3_saved_esp;
 
 #define KSTACK_TOP	((u32)kstack + sizeof(kstack))
 #define USTACK_TOP	((u32)user_stack + PAGE_SIZE)
@@ -52,23 +51,6 @@ asm(".pushsection .user_text, \"ax\"\n"
     "u_ud:	ud2\n"
     ".popsection\n");
 
-/* enter_ring3(): hardware iret to user_entry; returns via r3_exit. */
-void enter_ring3(void);
-extern u8 r3_exit[];
-asm(".text\n"
-    "enter_ring3:\n"
-    "	push %ebp\n	push %ebx\n	push %esi\n	push %edi\n"
-    "	mov %esp, r3_saved_esp\n"
-    "	mov $0xE033, %eax\n	mov %eax, %ds\n	mov %eax, %es\n"
-    "	push $0xE033\n	push $user_stack + 4096\n	push $0x202\n"
-    "	push $0xE02B\n	push $user_entry\n"
-    "	iret\n"
-    "r3_exit:\n"
-    "	mov r3_saved_esp, %esp\n"
-    "	mov $0xE021, %eax\n	mov %eax, %ds\n	mov %eax, %es\n"
-    "	pop %edi\n	pop %esi\n	pop %ebx\n	pop %ebp\n"
-    "	ret\n");
-
 static struct trap_info dpl0_80[] = {
 	{ 0x80, 0, FLAT_RING1_CS, (u32)trap_stub_128 }, { 0, 0, 0, 0 },
 };
@@ -84,7 +66,7 @@ static void hook(u32 vec, u32 *frame)
 	if (vec == 0x80 && ++n80 == 1)
 		set_trap_table(dpl0_80);	/* the second int $0x80 sees DPL 0 */
 	if (vec == 6) {			/* the end: back to ring 1 */
-		frame[0] = (u32)r3_exit;
+		frame[0] = (u32)ring3_exit;
 		frame[1] = FLAT_RING1_CS;
 	}
 }
@@ -154,7 +136,7 @@ void test_main(void)
 	base = trap_count;
 
 	printf("# entering ring 3 at 0x%x\n", (u32)user_entry);
-	enter_ring3();
+	enter_ring3(user_entry, USTACK_TOP);
 	trap_hook = NULL;
 
 	CHECK_EQ(trap_count - base, 6, "six_traps_from_ring3");

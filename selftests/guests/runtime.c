@@ -18,6 +18,18 @@ u32 va_to_mfn(const void *va)
 	return ((const u32 *)start_info->mfn_list)[va_to_pfn(va)];
 }
 
+void *mfn_to_va(u64 mfn)
+{
+	const u32 *p2m = (const u32 *)start_info->mfn_list;
+	u32 pfn;
+
+	for (pfn = 0; pfn < start_info->nr_pages; pfn++)
+		if (p2m[pfn] == mfn)
+			return (void *)((u32)__virt_base + (pfn << 12));
+	printf("FAIL: mfn 0x%x is not in the P2M\n", (u32)mfn);
+	shutdown(SHUTDOWN_crash);
+}
+
 size_t strlen(const char *s)
 {
 	size_t n = 0;
@@ -518,3 +530,26 @@ u64 div64(u64 n, u32 d)
 	}
 	return q;
 }
+
+/*
+ * enter_ring3(entry, stack_top): saves the callee-saved registers, loads the
+ * flat user data selectors and irets to entry in ring 3.  A ring-1 handler
+ * comes back by setting its frame's EIP to ring3_exit: the registers are
+ * restored and enter_ring3() returns.
+ */
+static u32 ring3_saved_esp __attribute__((used));
+asm(".text\n"
+    ".globl enter_ring3, ring3_exit\n"
+    "enter_ring3:\n"
+    "	push %ebp\n	push %ebx\n	push %esi\n	push %edi\n"
+    "	mov %esp, ring3_saved_esp\n"
+    "	mov 20(%esp), %ecx\n	mov 24(%esp), %edx\n"
+    "	mov $0xE033, %eax\n	mov %eax, %ds\n	mov %eax, %es\n"
+    "	push $0xE033\n	push %edx\n	push $0x202\n"
+    "	push $0xE02B\n	push %ecx\n"
+    "	iret\n"
+    "ring3_exit:\n"
+    "	mov ring3_saved_esp, %esp\n"
+    "	mov $0xE021, %eax\n	mov %eax, %ds\n	mov %eax, %es\n"
+    "	pop %edi\n	pop %esi\n	pop %ebx\n	pop %ebp\n"
+    "	ret\n");

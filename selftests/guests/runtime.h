@@ -107,9 +107,18 @@ static inline u32 read_cs(void)
 	return cs & 0xffff;
 }
 
+/*
+ * Run entry in ring 3 (flat user selectors, IF on) on the stack ending at
+ * stack_top; returns once a ring-1 handler resumes at ring3_exit.
+ */
+void enter_ring3(const void *entry, u32 stack_top);
+extern u8 ring3_exit[];
+
 /* Pseudo-physical frame of a VA, and its machine frame (start_info->mfn_list). */
 u32 va_to_pfn(const void *va);
 u32 va_to_mfn(const void *va);
+/* The VA of a machine frame of RAM (a P2M search); crashes the guest if none. */
+void *mfn_to_va(u64 mfn);
 
 /* Strings and memory. */
 size_t strlen(const char *s);

@@ -36,7 +36,6 @@ static u8 user_stack[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
  */
 volatile u32 user_data[PAGE_SIZE / 4] __attribute__((aligned(PAGE_SIZE)));
 static u8 kstack[2 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
-u32 r3_saved_esp;
 
 #define KSTACK_TOP	((u32)kstack + sizeof(kstack))
 #define USTACK_TOP	((u32)user_stack + PAGE_SIZE)
@@ -80,23 +79,6 @@ asm(".pushsection .user_text, \"ax\"\n"
     "	ud2\n"
     ".popsection\n");
 
-/* enter_ring3(): hardware iret to user_entry; returns via r3_exit (call 0). */
-void enter_ring3(void);
-extern u8 r3_exit[];
-asm(".text\n"
-    "enter_ring3:\n"
-    "	push %ebp\n	push %ebx\n	push %esi\n	push %edi\n"
-    "	mov %esp, r3_saved_esp\n"
-    "	mov $0xE033, %eax\n	mov %eax, %ds\n	mov %eax, %es\n"
-    "	push $0xE033\n	push $user_stack + 4096\n	push $0x202\n"
-    "	push $0xE02B\n	push $user_entry\n"
-    "	iret\n"
-    "r3_exit:\n"
-    "	mov r3_saved_esp, %esp\n"
-    "	mov $0xE021, %eax\n	mov %eax, %ds\n	mov %eax, %es\n"
-    "	pop %edi\n	pop %esi\n	pop %ebx\n	pop %ebp\n"
-    "	ret\n");
-
 /*
  * The handler: EAX = syscall_c(frame, eax); return by a hardware iret, or by
  * the iret hypercall (its stub pushes EAX, which it restores) when
@@ -134,7 +116,7 @@ u32 syscall_c(u32 *frame, u32 eax)
 	u32 i;
 
 	if (eax == 0) {		/* the end: back to ring 1 */
-		frame[0] = (u32)r3_exit;
+		frame[0] = (u32)ring3_exit;
 		frame[1] = FLAT_RING1_CS;
 		sys_hyper = 1;
 		return 0;
@@ -213,7 +195,7 @@ void test_main(void)
 	/* This hypercall is also the VM exit after which the mask is 0. */
 	printf("# syscall: %u int $0x80 calls from ring 3, every %u-th returning "
 	       "with the iret hypercall, events unmasked\n", n, every);
-	enter_ring3();
+	enter_ring3(user_entry, USTACK_TOP);
 
 	CHECK_EQ(read_cs(), FLAT_RING1_CS, "back_in_ring1");
 	CHECK_EQ(upcall_mask(), 0, "upcall_mask_still_0");
