@@ -517,6 +517,25 @@ setsid script -qfec "bochs-bin -q -f '$WORK/bochsrc' -rc '$WORK/bochs.rc'" /dev/
 SCRIPT_PID=$!
 KILL_PIDS+=("$SCRIPT_PID")
 
+# Bochs built with its debugger keeps stdio for the debugger and draws the
+# term display on a pty of its own that nobody reads: its cursor updates
+# (even with the kernel's console on serial) fill that pty in about 20
+# minutes, Bochs blocks writing to it and the VM stops.  Read it away.
+drain_screen() {
+	local pts= _
+	for _ in $(seq 1 120); do
+		pts=$(sed -n 's/^Bochs connected to screen "\(\/dev\/pts\/[0-9]*\)".*/\1/p' \
+			"$WORK/bochs-term.out" 2>/dev/null | head -n 1)
+		[ -z "$pts" ] || break
+		sleep 0.5
+	done
+	[ -n "$pts" ] || return 0
+	stty -F "$pts" raw -echo 2>/dev/null || true
+	exec cat "$pts" >/dev/null 2>&1
+}
+drain_screen </dev/null &
+KILL_PIDS+=("$!")
+
 # Stream the console: everything with -v, else what follows PVMX-RIG-BEGIN.
 stream_console() {
 	local line on=$VERBOSE
