@@ -5,7 +5,8 @@
 #   make unit       host unit tests of the core and the image loader (ASan/UBSan)
 #   make fuzz       libFuzzer targets (tests/fuzz/), FUZZ_SECONDS each (default 60)
 #   make fuzz-guest the hostile guest (selftests/guests/fuzz.c) for FUZZ_GUEST_N
-#                   hypercalls (default 1000000) in the test VM, FUZZ_SEED=1
+#                   hypercalls (default 1000000) in the test VM, FUZZ_SEED=1, then
+#                   FUZZ_R1_GUESTS (500) guests of random ring-1 instruction streams
 #   make vmtest-debug  the in-VM suite on the debug kernel (KASAN, lockdep, kmemleak)
 #   make demo       build the test VM and run the demo guest in it
 #   make vmtest     build the test VM and run the whole in-VM suite
@@ -53,9 +54,13 @@ fuzz-check:
 
 FUZZ_GUEST_N ?= 1000000
 FUZZ_SEED ?= 1
-FUZZ_GUEST_CMD = pvmx run --timeout 2900 --cmdline "seed=$(FUZZ_SEED) n=$(FUZZ_GUEST_N)" /guests/fuzz.elf || exit $$?; if dmesg | grep -E "BUG:|WARNING:|Oops|KASAN:|UBSAN:|Call Trace:"; then exit 1; fi
+FUZZ_R1_GUESTS ?= 500
+FUZZ_GUEST_CMD = pvmx run --timeout 2900 --cmdline "seed=$(FUZZ_SEED) n=$(FUZZ_GUEST_N)" /guests/fuzz.elf || exit $$?; \
+	PVMX_FUZZ_R1_GUESTS=$(FUZZ_R1_GUESTS) PVMX_SELFTESTS="^guest_fuzz_ring1$$" sh /selftests/run_all.sh >/tmp/r1.ktap; \
+	rc=$$?; grep -v "\# SKIP" /tmp/r1.ktap; [ $$rc = 0 ] || exit $$rc; \
+	if dmesg | grep -E "BUG:|WARNING:|Oops|KASAN:|UBSAN:|Call Trace:"; then exit 1; fi
 fuzz-guest:
-	rig/vmtest.sh --timeout 3000 --cmd '$(FUZZ_GUEST_CMD)'
+	rig/vmtest.sh --timeout 6000 --cmd '$(FUZZ_GUEST_CMD)'
 
 demo:
 	rig/vmtest.sh --demo

@@ -25,6 +25,7 @@
 #   PVMX_RUN_TIMEOUT  --timeout for guests that stop by themselves (120)
 #   PVMX_SELFTESTS    only run tests whose name matches this grep -E pattern
 #                     (the others are reported as skipped)
+#   PVMX_FUZZ_R1_GUESTS  guests (seeds) of 256 ring-1 random streams each (48)
 #   PVMX_MIGRATE_N, PVMX_HOTPLUG_N  busy.elf iterations for the affinity and
 #                     the hotplug tests (120000, 50000)
 
@@ -998,6 +999,39 @@ t_guest_fuzz() {
 	expect_rc 0 && expect_ktap_pass && expect_out "fuzz: " && grep '^fuzz: .* in .* ms' "$out" | sed 's/^/# /'
 }
 
+# Random instruction streams in ring 1 (guests/fuzz.c r1=): the guest kernel's
+# own ring, so a stream may end the guest any way it likes.  Each seed gets
+# a fresh guest; what must hold is that the host stops every one of them
+# with a reason: all streams run (0), a shutdown the stream asked for
+# (11..15, 19), a crash the hypervisor reports (20, with the reason on
+# stderr) or our --timeout (124, a stream that blocked or spun with the
+# timer gone).  A launcher or pvmx error, or a launcher the guard has to
+# kill, fails; dmesg_clean judges the host side afterwards.
+t_guest_fuzz_ring1() {
+	guests=${PVMX_FUZZ_R1_GUESTS:-48}; per=256; streams=0; bad=0; outcomes=""
+	saved_timeout=$RUN_TIMEOUT; RUN_TIMEOUT=10
+	s=1
+	while [ $s -le "$guests" ]; do
+		run_guest fuzz_r1 fuzz.elf --cmdline "seed=$s r1=$per"
+		case $rc in
+		0)	expect_ktap_pass || bad=1 ;;
+		11|12|13|14|15|19|124) ;;
+		20)	expect_err_re "pvmx: guest crashed: " || bad=1 ;;
+		*)	diag "seed $s: exit status $rc"; show; bad=1 ;;
+		esac
+		n=$(sed -n -e 's/^fuzz: \([0-9]*\) ring-1 streams:.*/\1/p' \
+			   -e 's/^fuzz: ring-1 streams run: \([0-9]*\)$/\1/p' "$out" | tail -n 1)
+		streams=$((streams + ${n:-0}))
+		outcomes="$outcomes $rc"
+		[ $bad = 0 ] || break
+		s=$((s + 1))
+	done
+	RUN_TIMEOUT=$saved_timeout
+	[ $bad = 0 ] || { diag "seed $s failed"; return 1; }
+	diag "$guests guests, at least $streams ring-1 streams; exit statuses:" \
+		"$(echo $outcomes | tr ' ' '\n' | sort -n | uniq -c | awk '{printf "%s x%s ", $2, $1}')"
+}
+
 t_stress_concurrent_vms() {
 	run_cmd_guarded stress_concurrent 600 env PVMX="$PVMX" "$HERE/stress.sh" concurrent 8 "$GUESTS"
 	expect_rc 0
@@ -1029,7 +1063,7 @@ guest_failsafe_badstack guest_multicall multicall_signals guest_events guest_tim
 guest_smp guest_smp_1vcpu
 guest_console_ring guest_memory guest_memory_shuffled guests_shuffled_p2m
 guest_wait_virq guest_mm guest_ptwr spin_timeout spin_sigint spin_sigterm block_timeout
-block_sigint guest_fuzz guest_exploit guest_exploit_race guest_exploit_bounce_ro
+block_sigint guest_fuzz guest_fuzz_ring1 guest_exploit guest_exploit_race guest_exploit_bounce_ro
 guest_exploit_bounce_unmapped ioctl_fuzz stress_concurrent_vms stress_create_destroy
 stress_memory_exhaustion vcpu_migrates_between_cpus cpu_hotplug_with_vm
 image_missing image_truncated_header image_truncated_segment image_empty

@@ -15,7 +15,8 @@
  * (L2 slot 511 of the first GiB), set_gdt / update_descriptor with every
  * kind of descriptor, and vcpu_op on vCPU 0 and vCPUs that do not exist.
  * Before all that, r3=<n> (default n/100) random instruction streams run in
- * ring 3.  Counts per category are printed at the end.
+ * ring 3.  Counts per category are printed at the end.  r1=<n> instead runs
+ * only n random instruction streams in ring 1 (see ring1_streams()).
  *
  * The fuzzer must survive its own calls, so pointers that the hypervisor
  * may write through only reach the scratch region or hostile addresses,
@@ -398,11 +399,17 @@ asm(".text\n"
     "	pop %edx\n	pop %ecx\n	pop %eax\n"
     "	add $4, %esp\n"
     "	jmp hypercall_page + 23 * 32\n"
-    /* Segment reloads on iret failed: a bug of the fuzzer's, stop with a reason. */
+    /*
+ * Segment reloads on return failed: after a ring-1 stream, which may load
+ * any selector, that ends the stream; otherwise it is a bug of the
+ * fuzzer's, stop with a reason.
+ */
     ".globl fuzz_failsafe\n"
     "fuzz_failsafe:\n"
     "	mov $0xE021, %eax\n	mov %eax, %ds\n	mov %eax, %es\n"
-    "	call fuzz_failsafe_c\n");
+    "	cmpl $1, stream_ring\n	jne 1f\n"
+    "	incl stream_failsafes\n	jmp stream_back\n"
+    "1:	call fuzz_failsafe_c\n");
 
 void fuzz_failsafe_c(void);
 void fuzz_failsafe_c(void)
@@ -432,16 +439,16 @@ asm(".text\n"
     DS_WRAPPER(wrap_event, event_stub));
 
 /* A fault with no safe point to resume at: stop with a reason, not a loop. */
-static void r3_redirect(u32 *eip_word, u32 kind);
-static volatile u32 r3_active;
+static void stream_redirect(u32 *eip_word, u32 kind);
+static volatile u32 stream_ring;
 
 static void unexpected_trap(u32 vec, u32 *frame)
 {
-	if (r3_active) {	/* from ring 3: the EIP word follows an error code */
+	if (stream_ring) {	/* from the stream: the EIP word follows an error code */
 		u32 ec = vec == 13 || vec == 14 || vec == 0x10e;
 
-		if ((frame[ec + 1] & 3) == 3) {
-			r3_redirect(frame + ec, 0);
+		if ((frame[ec + 1] & 3) == stream_ring) {
+			stream_redirect(frame + ec, 0);
 			return;
 		}
 	}
@@ -829,89 +836,228 @@ static void fuzz_vcpu(void)
 }
 
 /*
- * Random instruction streams in ring 3: a user page of seeded random bytes
- * entered with a hardware iret, events unmasked.  Every exception from ring
- * 3 (and the 10 ms periodic timer's event, which bounds loops) ends the
- * stream: the handler returns to r3_back in ring 1, which restores the
- * fuzzer's stack.  Ring 3 reaches only its two user pages.  Run as a phase
- * before the hypercall fuzzing, whose calls may unbind the timer.
+ * Random instruction streams.  Ring 3: a user page of seeded random bytes
+ * entered with a hardware iret, events unmasked.  Ring 1 (r1=<n>): the same
+ * page, sprinkled with the instructions a PV hypervisor must handle (int
+ * $0x82 with a real hypercall number, iret, privileged and I/O
+ * instructions, segment loads, int $n), entered with a jump, random
+ * registers and the stack in a page with unmapped guards.  Every exception
+ * from the stream (and the 10 ms periodic timer's event, which bounds
+ * loops) ends it: the handler returns to stream_back in ring 1, which
+ * restores the fuzzer's stack.  Ring-1 code can do what the guest kernel
+ * can, so it may end or crash the guest; the harness runs many seeds.
  */
-static u8 r3_code[PAGE_SIZE] __attribute__((aligned(4096)));
+static u8 stream_code[PAGE_SIZE] __attribute__((aligned(4096)));
 static u8 r3_stack[PAGE_SIZE] __attribute__((aligned(4096)));
 static u8 r3_kstack[8192] __attribute__((aligned(16)));
-static volatile u32 r3_saved_esp, r3_ends[2], r3_timer_port;
+/* Ring 1's stack is the middle page; the pages around it are unmapped. */
+static u8 r1_stack[3][PAGE_SIZE] __attribute__((aligned(4096)));
+static volatile u32 stream_saved_esp, stream_ends[2], stream_timer_port;
+volatile u32 stream_failsafes;
+/* What r1_enter loads: eax ebx ecx edx esi edi ebp esp eip. */
+volatile u32 r1_regs[9];
 
 void r3_enter(u32 eip, u32 esp);
-extern u8 r3_back[];
+void r1_enter(void);
+extern u8 stream_back[];
 asm(".text\n"
-    ".globl r3_enter, r3_back\n"
+    ".globl r3_enter, r1_enter, stream_back\n"
     "r3_enter:\n"
     "	push %ebp\n	push %ebx\n	push %esi\n	push %edi\n"
-    "	mov %esp, r3_saved_esp\n"
+    "	mov %esp, stream_saved_esp\n"
     "	mov 20(%esp), %eax\n	mov 24(%esp), %ecx\n"
     "	push $0xE033\n	push %ecx\n	push $0x202\n	push $0xE02B\n	push %eax\n"
     "	mov $0xE033, %eax\n	mov %eax, %ds\n	mov %eax, %es\n"
     "	xor %eax, %eax\n	xor %ebx, %ebx\n	xor %ecx, %ecx\n	xor %edx, %edx\n"
     "	xor %esi, %esi\n	xor %edi, %edi\n	xor %ebp, %ebp\n"
     "	iret\n"
-    "r3_back:\n"
+    "r1_enter:\n"
+    "	push %ebp\n	push %ebx\n	push %esi\n	push %edi\n"
+    "	mov %esp, stream_saved_esp\n"
+    "	mov r1_regs + 28, %esp\n"
+    "	mov r1_regs + 4, %ebx\n	mov r1_regs + 8, %ecx\n	mov r1_regs + 12, %edx\n"
+    "	mov r1_regs + 16, %esi\n	mov r1_regs + 20, %edi\n	mov r1_regs + 24, %ebp\n"
+    "	mov r1_regs, %eax\n"
+    "	jmp *r1_regs + 32\n"
+    "stream_back:\n"
     "	mov $0xE021, %eax\n	mov %eax, %ds\n	mov %eax, %es\n	mov %eax, %ss\n"
-    "	mov r3_saved_esp, %esp\n"
+    "	mov stream_saved_esp, %esp\n"
     "	xor %eax, %eax\n	mov %eax, %fs\n	mov %eax, %gs\n"
     "	cld\n"
     "	pop %edi\n	pop %esi\n	pop %ebx\n	pop %ebp\n"
     "	ret\n");
 
-/* The frame of a ring-3 trap or event: back to r3_back in ring 1, masked. */
-static void r3_redirect(u32 *eip_word, u32 kind)
+/*
+ * The frame of a trap or event from the stream: back to stream_back in
+ * ring 1, masked, and with the flags the stream may have set (TF, NT, AC,
+ * DF) cleared.
+ */
+static void stream_redirect(u32 *eip_word, u32 kind)
 {
-	eip_word[0] = (u32)r3_back;
+	eip_word[0] = (u32)stream_back;
 	eip_word[1] = FLAT_RING1_CS;
 	eip_word[2] = 0x2;		/* IF clear: events masked again */
-	r3_ends[kind]++;
+	stream_ends[kind]++;
 }
 
-static void r3_event(u32 *frame)
+static void stream_event(u32 *frame)
 {
 	vcpu0->evtchn_upcall_pending = 0;
 	vcpu0->evtchn_pending_sel = 0;
-	clear_bit(shared_info->evtchn_pending, r3_timer_port);
-	if (r3_active && (frame[1] & 3) == 3)
-		r3_redirect(frame, 1);
+	clear_bit(shared_info->evtchn_pending, stream_timer_port);
+	if (stream_ring && (frame[1] & 3) == stream_ring)
+		stream_redirect(frame, 1);
 }
 
-static u32 r3_streams(u32 nr)
+/* Bind the timer's VIRQ, again if a ring-1 stream closed or rebound it. */
+static int stream_timer_bound(void)
 {
-	u32 i, j, ok = 1, eip, esp;
+	struct evtchn_status st;
 
-	for (i = (u32)r3_code; i < (u32)r3_code + PAGE_SIZE; i += PAGE_SIZE)
-		ok &= update_va_mapping(i, ((u64)va_to_mfn((void *)i) << 12) | 0x67,
-					UVMF_INVLPG) == 0;
+	if (stream_timer_port && evtchn_status_of(stream_timer_port, &st) == 0 &&
+	    st.status == EVTCHNSTAT_virq && st.u.virq == VIRQ_TIMER)
+		return 1;
+	return evtchn_bind_virq(VIRQ_TIMER, 0, (u32 *)&stream_timer_port) == 0;
+}
+
+static int streams_set_up(void)
+{
+	int ok = 1;
+
+	ok &= update_va_mapping((u32)stream_code,
+				((u64)va_to_mfn(stream_code) << 12) | 0x67, UVMF_INVLPG) == 0;
 	ok &= update_va_mapping((u32)r3_stack, ((u64)va_to_mfn(r3_stack) << 12) | 0x67,
 				UVMF_INVLPG) == 0;
+	ok &= update_va_mapping((u32)r1_stack[0], 0, UVMF_INVLPG) == 0;
+	ok &= update_va_mapping((u32)r1_stack[2], 0, UVMF_INVLPG) == 0;
 	ok &= stack_switch(FLAT_RING1_SS, (u32)r3_kstack + sizeof(r3_kstack)) == 0;
-	ok &= evtchn_bind_virq(VIRQ_TIMER, 0, (u32 *)&r3_timer_port) == 0;
-	event_hook = r3_event;
-	if (!ok)
-		return 0;
-	for (i = 0; i < nr; i++) {
-		for (j = 0; j < PAGE_SIZE; j++)
-			r3_code[j] = (u8)rnd();
-		eip = (u32)r3_code + below(PAGE_SIZE - 16);
-		esp = (u32)r3_stack + PAGE_SIZE - 4 * below(64);
-		if (tracing)
-			printf("S%u eip %x esp %x: %x %x %x %x\n", i, eip, esp,
-			       ((u32 *)eip)[0], ((u32 *)eip)[1], ((u32 *)eip)[2], ((u32 *)eip)[3]);
-		r3_active = 1;
-		trap_resume_any = (u32)r3_back;
-		set_upcall_mask(0);
-		r3_enter(eip, esp);
-		set_upcall_mask(1);
-		trap_resume_any = 0;
-		r3_active = 0;
-		total++;
+	ok &= stream_timer_bound();
+	event_hook = stream_event;
+	return ok;
+}
+
+/* Instructions a PV hypervisor traps or emulates, for the ring-1 streams. */
+static const u8 r1_insns[][4] = {
+	{ 1, 0xcf },			/* iret */
+	{ 1, 0xcb },			/* lret */
+	{ 1, 0xf4 },			/* hlt */
+	{ 1, 0xfa },			/* cli */
+	{ 1, 0xfb },			/* sti */
+	{ 1, 0x9d },			/* popf */
+	{ 1, 0xec },			/* in (%dx), %al */
+	{ 1, 0xef },			/* out %eax, (%dx) */
+	{ 1, 0x6c },			/* insb */
+	{ 2, 0xf3, 0x6f },		/* rep outsl */
+	{ 2, 0xe4, 0x80 },		/* in $0x80, %al */
+	{ 3, 0x0f, 0x22, 0xd8 },	/* mov %eax, %cr3 */
+	{ 3, 0x0f, 0x22, 0xc0 },	/* mov %eax, %cr0 */
+	{ 3, 0x0f, 0x22, 0xe0 },	/* mov %eax, %cr4 */
+	{ 3, 0x0f, 0x20, 0xd0 },	/* mov %cr2, %eax */
+	{ 3, 0x0f, 0x23, 0xf8 },	/* mov %eax, %dr7 */
+	{ 3, 0x0f, 0x21, 0xf0 },	/* mov %dr6, %eax */
+	{ 2, 0x0f, 0x06 },		/* clts */
+	{ 2, 0x0f, 0x09 },		/* wbinvd */
+	{ 2, 0x0f, 0x08 },		/* invd */
+	{ 2, 0x0f, 0x30 },		/* wrmsr */
+	{ 2, 0x0f, 0x32 },		/* rdmsr */
+	{ 2, 0x0f, 0x31 },		/* rdtsc */
+	{ 2, 0x0f, 0x33 },		/* rdpmc */
+	{ 2, 0x0f, 0xa2 },		/* cpuid */
+	{ 2, 0x0f, 0x34 },		/* sysenter */
+	{ 2, 0x0f, 0x05 },		/* syscall */
+	{ 3, 0x0f, 0x01, 0x10 },	/* lgdt (%eax) */
+	{ 3, 0x0f, 0x01, 0x18 },	/* lidt (%eax) */
+	{ 3, 0x0f, 0x01, 0x38 },	/* invlpg (%eax) */
+	{ 3, 0x0f, 0x00, 0xd0 },	/* lldt %ax */
+	{ 3, 0x0f, 0x00, 0xd8 },	/* ltr %ax */
+	{ 3, 0x0f, 0x01, 0xf0 },	/* lmsw %ax */
+	{ 2, 0x8e, 0xd8 },		/* mov %eax, %ds */
+	{ 2, 0x8e, 0xe0 },		/* mov %eax, %fs */
+	{ 2, 0x8e, 0xd0 },		/* mov %eax, %ss */
+	{ 1, 0xcc },			/* int3 */
+	{ 1, 0xce },			/* into */
+	{ 2, 0x0f, 0x0b },		/* ud2 */
+};
+
+/*
+ * Put a ring-1 instruction at p (at most 14 bytes): one from r1_insns, a
+ * hypercall with a real number and random arguments, or an int $n, after a
+ * mov of a random value to %eax (the port, MSR index, selector or CR value).
+ */
+static void r1_sprinkle(u8 *p)
+{
+	u32 k = below(ARRAY_SIZE(r1_insns) + 6), v = rnd();
+
+	*p++ = 0xb8;				/* mov $v, %eax */
+	if (k >= ARRAY_SIZE(r1_insns) + 2) {	/* a hypercall */
+		v = below(48);
+		memcpy(p, &v, 4);
+		p += 4;
+		*p++ = 0xbb;			/* mov $arg, %ebx */
+		v = random_arg();
+		memcpy(p, &v, 4);
+		p += 4;
+		*p++ = 0xcd;
+		*p = 0x82;
+		return;
 	}
-	return 1;
+	switch (below(4)) {
+	case 0:
+		v = below(0x10000);		/* a port, MSR index or selector */
+		break;
+	case 1:
+		v = 0xE000 + below(0x40);	/* near the flat selectors */
+		break;
+	default:
+		break;
+	}
+	memcpy(p, &v, 4);
+	p += 4;
+	if (k >= ARRAY_SIZE(r1_insns)) {	/* int $n */
+		*p++ = 0xcd;
+		*p = (u8)rnd();
+		return;
+	}
+	memcpy(p, &r1_insns[k][1], r1_insns[k][0]);
+}
+
+/* One stream in ring `ring`; returns 0 if the set-up it needs is gone. */
+static int stream_one(u32 ring)
+{
+	u32 j, eip = (u32)stream_code + below(PAGE_SIZE - 16);
+
+	for (j = 0; j < PAGE_SIZE; j++)
+		stream_code[j] = (u8)rnd();
+	if (ring == 1) {
+		for (j = below(16); j; j--)
+			r1_sprinkle(stream_code + eip - (u32)stream_code +
+				    below((u32)stream_code + PAGE_SIZE - 16 - eip));
+		for (j = 0; j < 7; j++)
+			r1_regs[j] = below(2) ? 0 : below(2) ? random_arg() : rnd();
+		r1_regs[7] = (u32)r1_stack[2] - 4 * below(256);
+		if (below(4))	/* a frame pointer, so `leave` keeps the stack */
+			r1_regs[6] = r1_regs[7] - 4 * below(64);
+		r1_regs[8] = eip;
+	}
+	if (tracing)
+		printf("S%u eip %x: %x %x %x %x\n", ring, eip,
+		       ((u32 *)eip)[0], ((u32 *)eip)[1], ((u32 *)eip)[2], ((u32 *)eip)[3]);
+	stream_ring = ring;
+	trap_resume_any = (u32)stream_back;
+	set_upcall_mask(0);
+	if (ring == 3)
+		r3_enter(eip, (u32)r3_stack + PAGE_SIZE - 4 * below(64));
+	else
+		r1_enter();
+	set_upcall_mask(1);
+	trap_resume_any = 0;
+	stream_ring = 0;
+	total++;
+	if (ring == 3)
+		return 1;
+	/* The stream may have replaced our handlers or closed the timer. */
+	install_own_handlers();
+	return stream_timer_bound();
 }
 
 /* console_io with huge, wrapping and page-crossing lengths. */
@@ -939,12 +1085,39 @@ static void fuzz_console(void)
 				      len & 15, printable_pointer(), 0, 0));
 }
 
+/*
+ * r1=<n>: only ring-1 streams, which may end the guest any way; a
+ * progress line every 32 streams tells the harness how far it got.
+ */
+static void ring1_streams(u32 seed, u32 nr)
+{
+	u32 i, ok;
+
+	test_plan(2);
+	ok = streams_set_up();
+	/* Ring 1 runs the stream page as supervisor code. */
+	ok &= update_va_mapping((u32)stream_code, ((u64)va_to_mfn(stream_code) << 12) | 0x63,
+				UVMF_INVLPG) == 0;
+	CHECK(ok, "fuzz_ring1_streams_set_up");
+	printf("fuzz: seed %u, %u ring-1 random instruction streams\n", seed, nr);
+	for (i = 0; i < nr && ok; i++) {
+		ok = stream_one(1);
+		if (i % 32 == 31)
+			printf("fuzz: ring-1 streams run: %u\n", i + 1);
+	}
+	printf("fuzz: %u ring-1 streams: %u ended by a trap, %u by the timer, %u by the failsafe callback\n",
+	       i, stream_ends[0], stream_ends[1], stream_failsafes);
+	CHECK_EQ(i, nr, "fuzz_ring1_streams_ran");
+	test_done();
+}
+
 void test_main(void)
 {
 	u32 seed = cmdline_uint(start_info->cmd_line, "seed", 1);
 	u32 n = cmdline_uint(start_info->cmd_line, "n", 100000);
 	u32 trace_from = cmdline_uint(start_info->cmd_line, "trace", ~0u);
-	u32 step = n / 10 ? n / 10 : 1, next = step, i, r3;
+	u32 r1 = cmdline_uint(start_info->cmd_line, "r1", 0);
+	u32 step = n / 10 ? n / 10 : 1, next = step, i, r3, ok;
 	u64 t0;
 
 	/* now_ns() reads shared_info; page 0 may be unmapped by the fuzzing. */
@@ -954,6 +1127,12 @@ void test_main(void)
 	rng_state = seed;
 	memset(printable, '.', sizeof(printable));
 	printable[PAGE_SIZE - 1] = '\n';
+	tracing = trace_from == 0;
+	if (r1) {
+		install_own_handlers();
+		ring1_streams(seed, r1);
+		return;
+	}
 	test_plan(5);
 	/* The guard page after the multicall lists (ours: a legitimate unmap). */
 	CHECK_EQ(update_va_mapping((u32)mlarea.guard, 0, UVMF_INVLPG), 0, "fuzz_guard_unmapped");
@@ -961,10 +1140,12 @@ void test_main(void)
 	CHECK(mm_ready, "fuzz_scratch_page_table_tree");
 	install_own_handlers();
 	r3 = cmdline_uint(start_info->cmd_line, "r3", n / 100);
-	tracing = trace_from == 0;
-	CHECK(r3_streams(r3), "fuzz_ring3_streams_set_up");
+	ok = streams_set_up();
+	for (i = 0; i < r3 && ok; i++)
+		ok = stream_one(3);
+	CHECK(ok, "fuzz_ring3_streams_set_up");
 	printf("fuzz: %u ring-3 random instruction streams: %u ended by a trap, %u by the timer\n",
-	       r3, r3_ends[0], r3_ends[1]);
+	       r3, stream_ends[0], stream_ends[1]);
 	printf("fuzz: seed %u, %u hypercalls\n", seed, n);
 	while (total < n) {
 		switch (below(48)) {
