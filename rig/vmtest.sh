@@ -29,6 +29,8 @@ modes:
   --demo            insmod pvmx.ko, then pvmx run /guests/hello.elf
   --cmd 'CMD'       insmod pvmx.ko, then run CMD (busybox sh)
 options:
+  --select ERE      (suite) run only the tests whose name matches ERE
+                    (PVMX_SELFTESTS; the others are reported as skipped)
   --guests DIR      put DIR's files in /guests (default: selftests/guests/*.elf)
   --cpus N          Bochs CPU count (default 2 for the suite, 1 otherwise)
   --mem MB          guest memory (default 256)
@@ -68,6 +70,7 @@ PRE_MODULE=
 PRE_LAUNCHER=
 PRE_SELFTESTS=
 APPEND=
+SELECT=
 
 need_arg() { [ "$#" -ge 2 ] || { echo "vmtest: $1 needs an argument" >&2; exit 2; }; }
 while [ "$#" -gt 0 ]; do
@@ -75,6 +78,7 @@ while [ "$#" -gt 0 ]; do
 	--demo) MODE=demo ;;
 	--cmd) need_arg "$@"; MODE=cmd; CMD=$2; shift ;;
 	--guests) need_arg "$@"; GUESTS_SRC=$2; shift ;;
+	--select) need_arg "$@"; SELECT=$2; shift ;;
 	--cpus) need_arg "$@"; CPUS=$2; shift ;;
 	--mem) need_arg "$@"; MEM=$2; shift ;;
 	--timeout) need_arg "$@"; TIMEOUT=$2; shift ;;
@@ -357,10 +361,12 @@ mk_mode() { # NAME CLEAN(0/1) ; script on stdin
 
 case "$MODE" in
 suite)
-	mk_mode run 1 <<'EOF'
-export PVMX_KO=/pvmx/pvmx.ko
-cd /selftests && sh ./run_all.sh
-EOF
+	{
+		echo 'export PVMX_KO=/pvmx/pvmx.ko'
+		# Single-quoted for the VM's shell: ' becomes '\''.
+		[ -z "$SELECT" ] || printf "export PVMX_SELFTESTS='%s'\n" "${SELECT//\'/\'\\\'\'}"
+		echo 'cd /selftests && sh ./run_all.sh'
+	} | mk_mode run 1
 	;;
 demo)
 	mk_mode run 0 <<'EOF'

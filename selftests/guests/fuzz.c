@@ -400,10 +400,10 @@ asm(".text\n"
     "	add $4, %esp\n"
     "	jmp hypercall_page + 23 * 32\n"
     /*
- * Segment reloads on return failed: after a ring-1 stream, which may load
- * any selector, that ends the stream; otherwise it is a bug of the
- * fuzzer's, stop with a reason.
- */
+     * Segment reloads on return failed: after a ring-1 stream, which may
+     * load any selector, that ends the stream; otherwise it is a bug of the
+     * fuzzer's, stop with a reason.
+     */
     ".globl fuzz_failsafe\n"
     "fuzz_failsafe:\n"
     "	mov $0xE021, %eax\n	mov %eax, %ds\n	mov %eax, %es\n"
