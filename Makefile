@@ -8,6 +8,7 @@
 #                   hypercalls (default 1000000) in the test VM, FUZZ_SEED=1, then
 #                   FUZZ_R1_GUESTS (500) guests of random ring-1 instruction streams
 #   make vmtest-debug  the in-VM suite on the debug kernel (KASAN, lockdep, kmemleak)
+#   make vmtest-debug-ci  CI's selection of it (DEBUG_CI_SELECT, DEBUG_CI_ENV)
 #   make demo       build the test VM and run the demo guest in it
 #   make vmtest     build the test VM and run the whole in-VM suite
 #   make vmrun GUESTS=dir CMD='pvmx run /guests/x.elf'
@@ -17,7 +18,7 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PWD_ABS := $(CURDIR)
 
-.PHONY: all module userspace guests selftests unit fuzz fuzz-check fuzz-guest demo vmtest vmtest-debug vmrun check bench \
+.PHONY: all module userspace guests selftests unit fuzz fuzz-check fuzz-guest demo vmtest vmtest-debug vmtest-debug-ci vmrun check bench \
 	clean install install-module install-userspace dkms-install
 
 all: module userspace guests selftests
@@ -70,6 +71,21 @@ vmtest:
 
 vmtest-debug:
 	rig/vmtest.sh --debug-kernel
+
+# What CI runs on the debug kernel: the tests of the module's memory, locking
+# and lifetime code, with fewer iterations where a test repeats itself
+# (a fork costs ~0.5 s there; the whole suite takes about 2 hours).
+DEBUG_CI_TESTS = module_load dev_node pvmx_info uapi_.* guest_hello guest_events guest_timers \
+	guest_multicall guest_failsafe guest_desc guest_smp guest_mm guest_ptwr guest_memory \
+	spin_sigint block_sigint guest_fuzz guest_fuzz_ring1 guest_exploit.* ioctl_fuzz \
+	stress_concurrent_vms stress_create_destroy rmmod_refused_while_vm_open rmmod \
+	insmod_again module_reload_cycles dmesg_clean
+empty :=
+space := $(empty) $(empty)
+DEBUG_CI_SELECT = ^($(subst $(space),|,$(strip $(DEBUG_CI_TESTS))))$$
+DEBUG_CI_ENV = --env PVMX_FUZZ_R1_GUESTS=8 --env PVMX_IOCTL_FUZZ_N=2500 --env PVMX_STRESS_CYCLES=10
+vmtest-debug-ci:
+	rig/vmtest.sh --debug-kernel --no-refuse --select '$(DEBUG_CI_SELECT)' $(DEBUG_CI_ENV)
 
 vmrun:
 	rig/vmtest.sh --guests "$(GUESTS)" --cmd "$(CMD)"

@@ -31,6 +31,8 @@ modes:
 options:
   --select ERE      (suite) run only the tests whose name matches ERE
                     (PVMX_SELFTESTS; the others are reported as skipped)
+  --env NAME=VALUE  (suite, cmd) export this in the VM before the run
+                    (e.g. PVMX_FUZZ_R1_GUESTS=8); repeatable
   --guests DIR      put DIR's files in /guests (default: selftests/guests/*.elf)
   --cpus N          Bochs CPU count (default 2 for the suite, 1 otherwise)
   --mem MB          guest memory (default 256)
@@ -71,6 +73,7 @@ PRE_LAUNCHER=
 PRE_SELFTESTS=
 APPEND=
 SELECT=
+VM_ENV=()
 
 need_arg() { [ "$#" -ge 2 ] || { echo "vmtest: $1 needs an argument" >&2; exit 2; }; }
 while [ "$#" -gt 0 ]; do
@@ -79,6 +82,10 @@ while [ "$#" -gt 0 ]; do
 	--cmd) need_arg "$@"; MODE=cmd; CMD=$2; shift ;;
 	--guests) need_arg "$@"; GUESTS_SRC=$2; shift ;;
 	--select) need_arg "$@"; SELECT=$2; shift ;;
+	--env)
+		need_arg "$@"
+		[[ "$2" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || { echo "vmtest: --env wants NAME=VALUE, got '$2'" >&2; exit 2; }
+		VM_ENV+=("$2"); shift ;;
 	--cpus) need_arg "$@"; CPUS=$2; shift ;;
 	--mem) need_arg "$@"; MEM=$2; shift ;;
 	--timeout) need_arg "$@"; TIMEOUT=$2; shift ;;
@@ -105,6 +112,8 @@ KERNEL_OPT=()
 if [ "$DEBUG_KERNEL" = 1 ]; then
 	KERNEL_OPT=(--debug)
 	MEM=${MEM:-512}
+	# The suite's own limits, as the rig's (forks cost ~0.5 s there).
+	VM_ENV=("PVMX_TIME_SCALE=6" ${VM_ENV[@]+"${VM_ENV[@]}"})
 fi
 MEM=${MEM:-256}
 
@@ -359,12 +368,24 @@ mk_mode() { # NAME CLEAN(0/1) ; script on stdin
 	cat "$WORK/base.cpio" "$WORK/mode-$1.cpio" >"$WORK/initramfs-$1.cpio"
 }
 
+# An export line for the VM's shell: the value single-quoted (' as '\'').
+vm_export() { # NAME=VALUE
+	local v=${1#*=} q="'\\''"
+	printf "export %s='%s'\n" "${1%%=*}" "${v//\'/$q}"
+}
+vm_env() {
+	local e
+	for e in ${VM_ENV[@]+"${VM_ENV[@]}"}; do
+		vm_export "$e"
+	done
+}
+
 case "$MODE" in
 suite)
 	{
 		echo 'export PVMX_KO=/pvmx/pvmx.ko'
-		# Single-quoted for the VM's shell: ' becomes '\''.
-		[ -z "$SELECT" ] || printf "export PVMX_SELFTESTS='%s'\n" "${SELECT//\'/\'\\\'\'}"
+		[ -z "$SELECT" ] || vm_export "PVMX_SELFTESTS=$SELECT"
+		vm_env
 		echo 'cd /selftests && sh ./run_all.sh'
 	} | mk_mode run 1
 	;;
@@ -377,6 +398,7 @@ EOF
 cmd)
 	{
 		echo 'export PVMX_KO=/pvmx/pvmx.ko'
+		vm_env
 		[ "$INSMOD" = 1 ] && echo 'insmod /pvmx/pvmx.ko || exit $?'
 		echo 'cd /guests'
 		printf '%s\n' "$CMD"

@@ -26,6 +26,11 @@
 #   PVMX_SELFTESTS    only run tests whose name matches this grep -E pattern
 #                     (the others are reported as skipped)
 #   PVMX_FUZZ_R1_GUESTS  guests (seeds) of 256 ring-1 random streams each (48)
+#   GUEST_FUZZ_N       hypercalls of the hostile guest (50000)
+#   PVMX_IOCTL_FUZZ_N  ioctl_fuzz calls per thread (25000)
+#   PVMX_STRESS_CYCLES create/destroy cycles (100)
+#   PVMX_TIME_SCALE    multiplies every time limit, for slow kernels (1; the
+#                     rig's debug kernel sets 6)
 #   PVMX_MIGRATE_N, PVMX_HOTPLUG_N  busy.elf iterations for the affinity and
 #                     the hotplug tests (120000, 50000)
 
@@ -33,7 +38,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 PVMX_KO=${PVMX_KO:-/pvmx/pvmx.ko}
 GUESTS=${PVMX_GUESTS:-$HERE/guests}
 UAPI=$HERE/uapi_test
-RUN_TIMEOUT=${PVMX_RUN_TIMEOUT:-120}
+TIME_SCALE=${PVMX_TIME_SCALE:-1}
+RUN_TIMEOUT=${PVMX_RUN_TIMEOUT:-$((120 * TIME_SCALE))}
 SPIN_TIMEOUT=10
 TMP=$(mktemp -d /tmp/pvmx-selftest.XXXXXX 2>/dev/null || echo /tmp/pvmx-selftest.$$)
 mkdir -p "$TMP"
@@ -84,7 +90,7 @@ run_pvmx() {
 # run_cmd_guarded NAME SECONDS CMD...: any command, output in $TMP/NAME.{out,err},
 # status in $rc; its "# ..." lines (figures) are passed on to the KTAP output.
 run_cmd_guarded() {
-	name=$1; limit=$2; shift 2
+	name=$1; limit=$(($2 * TIME_SCALE)); shift 2
 	out=$TMP/$name.out; err=$TMP/$name.err
 	if [ -n "$GUARD" ]; then
 		$GUARD "$limit" "$@" >"$out" 2>"$err"
@@ -920,7 +926,7 @@ t_guest_console_ring() {
 t_guest_wait_virq() {
 	out=$TMP/wait_virq.out; err=$TMP/wait_virq.err
 	if [ -n "$GUARD" ]; then
-		$GUARD 120 "$HERE/raise_virq" "$GUESTS/wait_virq.elf" 300 >"$out" 2>"$err"
+		$GUARD $((120 * TIME_SCALE)) "$HERE/raise_virq" "$GUESTS/wait_virq.elf" 300 >"$out" 2>"$err"
 	else
 		"$HERE/raise_virq" "$GUESTS/wait_virq.elf" 300 >"$out" 2>"$err"
 	fi
@@ -987,7 +993,7 @@ t_guest_exploit_bounce_unmapped() {
 # Fixed seed: a failure reproduces with the same command (the interleaving of
 # the threads aside).  dmesg_clean judges the host side afterwards.
 t_ioctl_fuzz() {
-	run_cmd_guarded ioctl_fuzz 900 "$HERE/ioctl_fuzz" -s 1 -n 25000 -t 4 -g "$GUESTS/busy.elf" \
+	run_cmd_guarded ioctl_fuzz 900 "$HERE/ioctl_fuzz" -s 1 -n "${PVMX_IOCTL_FUZZ_N:-25000}" -t 4 -g "$GUESTS/busy.elf" \
 		-G "$GUESTS/smp.elf"
 	expect_rc 0 && expect_out "ioctl_fuzz: ok"
 }
@@ -1038,7 +1044,7 @@ t_stress_concurrent_vms() {
 }
 
 t_stress_create_destroy() {
-	run_cmd_guarded stress_cycles 900 env PVMX="$PVMX" "$HERE/stress.sh" cycles 100 "$GUESTS"
+	run_cmd_guarded stress_cycles 900 env PVMX="$PVMX" "$HERE/stress.sh" cycles "${PVMX_STRESS_CYCLES:-100}" "$GUESTS"
 	expect_rc 0
 }
 
