@@ -83,7 +83,8 @@ DEBUG_CI_TESTS = module_load dev_node pvmx_info uapi_.* guest_hello guest_events
 empty :=
 space := $(empty) $(empty)
 DEBUG_CI_SELECT = ^($(subst $(space),|,$(strip $(DEBUG_CI_TESTS))))$$
-DEBUG_CI_ENV = --env PVMX_FUZZ_R1_GUESTS=8 --env PVMX_IOCTL_FUZZ_N=2500 --env PVMX_STRESS_CYCLES=10
+DEBUG_CI_ENV = --env PVMX_FUZZ_R1_GUESTS=8 --env PVMX_IOCTL_FUZZ_N=2500 --env PVMX_STRESS_CYCLES=10 \
+	--env STRESS_ROUNDS=200
 vmtest-debug-ci:
 	rig/vmtest.sh --debug-kernel --no-refuse --select '$(DEBUG_CI_SELECT)' $(DEBUG_CI_ENV)
 
