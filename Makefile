@@ -86,7 +86,7 @@ DEBUG_CI_SELECT = ^($(subst $(space),|,$(strip $(DEBUG_CI_TESTS))))$$
 DEBUG_CI_ENV = --env PVMX_FUZZ_R1_GUESTS=8 --env PVMX_IOCTL_FUZZ_N=2500 --env PVMX_STRESS_CYCLES=10 \
 	--env STRESS_ROUNDS=200
 vmtest-debug-ci:
-	rig/vmtest.sh --debug-kernel --no-refuse --select '$(DEBUG_CI_SELECT)' $(DEBUG_CI_ENV)
+	rig/vmtest.sh --debug-kernel --no-refuse --timeout 3000 --select '$(DEBUG_CI_SELECT)' $(DEBUG_CI_ENV)
 
 vmrun:
 	rig/vmtest.sh --guests "$(GUESTS)" --cmd "$(CMD)"
