@@ -8,7 +8,7 @@
 #                   hypercalls (default 1000000) in the test VM, FUZZ_SEED=1, then
 #                   FUZZ_R1_GUESTS (500) guests of random ring-1 instruction streams
 #   make vmtest-debug  the in-VM suite on the debug kernel (KASAN, lockdep, kmemleak)
-#   make vmtest-debug-ci  CI's selection of it (DEBUG_CI_SELECT, DEBUG_CI_ENV)
+#   make vmtest-debug-ci  CI's selection of it (DEBUG_CI_TESTS, DEBUG_CI_ENV)
 #   make demo       build the test VM and run the demo guest in it
 #   make vmtest     build the test VM and run the whole in-VM suite
 #   make vmrun GUESTS=dir CMD='pvmx run /guests/x.elf'

@@ -909,23 +909,42 @@ static void stream_event(u32 *frame)
 		stream_redirect(frame, 1);
 }
 
-/* Bind the timer's VIRQ, again if a ring-1 stream closed or rebound it. */
-static int stream_timer_bound(void)
+static int is_timer_port(u32 port)
 {
 	struct evtchn_status st;
 
-	if (stream_timer_port && evtchn_status_of(stream_timer_port, &st) == 0 &&
-	    st.status == EVTCHNSTAT_virq && st.u.virq == VIRQ_TIMER)
-		return 1;
-	return evtchn_bind_virq(VIRQ_TIMER, 0, (u32 *)&stream_timer_port) == 0;
+	return evtchn_status_of(port, &st) == 0 && st.status == EVTCHNSTAT_virq &&
+	       st.u.virq == VIRQ_TIMER;
 }
 
-static int streams_set_up(void)
+/*
+ * Bind the timer's VIRQ, again if a ring-1 stream closed our port; if the
+ * stream bound the VIRQ to a port of its own, use that one.
+ */
+static int stream_timer_bound(void)
+{
+	u32 port;
+
+	if (stream_timer_port && is_timer_port(stream_timer_port))
+		return 1;
+	if (evtchn_bind_virq(VIRQ_TIMER, 0, (u32 *)&stream_timer_port) == 0)
+		return 1;
+	for (port = 1; port < XEN_NR_EVTCHN_PORTS; port++) {
+		if (is_timer_port(port)) {
+			stream_timer_port = port;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Ring 3 runs the stream page as user code, ring 1 as supervisor code. */
+static int streams_set_up(u32 ring)
 {
 	int ok = 1;
 
-	ok &= update_va_mapping((u32)stream_code,
-				((u64)va_to_mfn(stream_code) << 12) | 0x67, UVMF_INVLPG) == 0;
+	ok &= update_va_mapping((u32)stream_code, ((u64)va_to_mfn(stream_code) << 12) |
+				(ring == 3 ? 0x67 : 0x63), UVMF_INVLPG) == 0;
 	ok &= update_va_mapping((u32)r3_stack, ((u64)va_to_mfn(r3_stack) << 12) | 0x67,
 				UVMF_INVLPG) == 0;
 	ok &= update_va_mapping((u32)r1_stack[0], 0, UVMF_INVLPG) == 0;
@@ -980,7 +999,7 @@ static const u8 r1_insns[][4] = {
 };
 
 /*
- * Put a ring-1 instruction at p (at most 14 bytes): one from r1_insns, a
+ * Put a ring-1 instruction at p (at most 12 bytes): one from r1_insns, a
  * hypercall with a real number and random arguments, or an int $n, after a
  * mov of a random value to %eax (the port, MSR index, selector or CR value).
  */
@@ -1094,10 +1113,7 @@ static void ring1_streams(u32 seed, u32 nr)
 	u32 i, ok;
 
 	test_plan(2);
-	ok = streams_set_up();
-	/* Ring 1 runs the stream page as supervisor code. */
-	ok &= update_va_mapping((u32)stream_code, ((u64)va_to_mfn(stream_code) << 12) | 0x63,
-				UVMF_INVLPG) == 0;
+	ok = streams_set_up(1);
 	CHECK(ok, "fuzz_ring1_streams_set_up");
 	printf("fuzz: seed %u, %u ring-1 random instruction streams\n", seed, nr);
 	for (i = 0; i < nr && ok; i++) {
@@ -1140,7 +1156,7 @@ void test_main(void)
 	CHECK(mm_ready, "fuzz_scratch_page_table_tree");
 	install_own_handlers();
 	r3 = cmdline_uint(start_info->cmd_line, "r3", n / 100);
-	ok = streams_set_up();
+	ok = streams_set_up(3);
 	for (i = 0; i < r3 && ok; i++)
 		ok = stream_one(3);
 	CHECK(ok, "fuzz_ring3_streams_set_up");
