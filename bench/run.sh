@@ -52,18 +52,7 @@ RAW=$OUT/raw.log
 if [ -z "$FROM_LOG" ]; then
 	make -s -C "$BENCH_DIR" guest OUT="$OUT"
 
-	# One Bochs at a time on this machine: wait for anyone else's rig run
-	# (the whole run: the rig also rebuilds pvmx.ko in the shared tree).
-	waited=0
-	while pgrep -x bochs-bin >/dev/null 2>&1 || pgrep -f 'rig/vmtest\.sh' >/dev/null 2>&1; do
-		[ "$waited" = 0 ] && say "another Bochs run is in progress; waiting for it to finish"
-		waited=$((waited + 5))
-		if [ "$waited" -ge 1800 ]; then
-			say "error: still busy after 30 min; giving up"
-			exit 1
-		fi
-		sleep 5
-	done
+	# rig/vmtest.sh serialises emulator runs itself (flock on its lock file).
 
 	# Kernel messages must not land in the middle of the guest's lines:
 	# console log level 1 while the guest runs, its output collected in a file.

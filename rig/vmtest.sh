@@ -469,6 +469,18 @@ count_ktap() { # FILE: add its top-level KTAP/TAP results to the counters
 	done <"$1"
 }
 
+# ---------------------------------------------------------------- the emulator lock
+# One emulator run at a time on the machine (2 cores): every rig run takes
+# this lock for its QEMU and Bochs phases; builds above run unlocked.
+RIG_LOCK=${PVMX_RIG_LOCK:-/tmp/pvmx-rig.lock}
+exec 7>>"$RIG_LOCK" || die "cannot open the rig lock $RIG_LOCK"
+if ! flock -n 7; then
+	say "waiting for another rig run (lock $RIG_LOCK)"
+	t=$(now)
+	flock 7
+	TIMES[lock-wait]="$(($(now) - t))s"
+fi
+
 # ---------------------------------------------------------------- QEMU: refuse without VMX
 RIG_KTAP=()
 if [ "$MODE" = suite ] && [ "$REFUSE" = 1 ]; then
