@@ -88,8 +88,13 @@ DEBUG_CI_ENV = --env PVMX_FUZZ_R1_GUESTS=8 --env PVMX_IOCTL_FUZZ_N=2500 --env PV
 vmtest-debug-ci:
 	rig/vmtest.sh --debug-kernel --no-refuse --timeout 3000 --select '$(DEBUG_CI_SELECT)' $(DEBUG_CI_ENV)
 
+# CMD reaches the rig as its literal text (no make expansion, no
+# re-quoting), so quotes and $ pass untouched; TIMEOUT is the run's limit.
+vmrun: export PVMX_VMRUN_CMD := $(value CMD)
+vmrun: export PVMX_VMRUN_GUESTS := $(value GUESTS)
 vmrun:
-	rig/vmtest.sh --guests "$(GUESTS)" --cmd "$(CMD)"
+	@[ -n "$$PVMX_VMRUN_CMD" ] || { echo "pvmx: usage: make vmrun [GUESTS=dir] [TIMEOUT=s] CMD='...'" >&2; exit 2; }
+	rig/vmtest.sh --guests "$$PVMX_VMRUN_GUESTS" $(if $(TIMEOUT),--timeout $(TIMEOUT)) --cmd "$$PVMX_VMRUN_CMD"
 
 check: unit fuzz-check vmtest
 
