@@ -763,14 +763,31 @@ static void test_refusals(void)
 	eb_note_str(&im, XEN_ELFNOTE_PAE_MODE, "maybe");
 	REFUSE(&im, 32 * MiB, -ENOEXEC, "unsupported PAE mode \"maybe\"");
 	{
-		static const char *const ok[] = { "yes", "bimodal", "yes,bimodal" };
+		/* elf_xen_parse_note(): "yes", or anything containing "bimodal". */
+		static const char *const ok[] = { "yes", "bimodal", "yes,bimodal",
+						  "[extended-cr3],bimodal" };
 		struct pvmx_layout L;
 
-		for (unsigned i = 0; i < 3; i++) {
+		for (unsigned i = 0; i < 4; i++) {
 			eb_note_del(&im, XEN_ELFNOTE_PAE_MODE);
 			eb_note_str(&im, XEN_ELFNOTE_PAE_MODE, ok[i]);
 			CHECK_EQ(build(&im, 32 * MiB, NULL, &L, NULL), 0);
 		}
+	}
+	eb_note_del(&im, XEN_ELFNOTE_PAE_MODE);
+	eb_note_str(&im, XEN_ELFNOTE_PAE_MODE, "yes[extended-cr3]");	/* __xen_guest only */
+	REFUSE(&im, 32 * MiB, -ENOEXEC, "unsupported PAE mode \"yes[extended-cr3]\"");
+	/* __xen_guest PAE: starts with "yes"; "bimodal" is not recognised there. */
+	eb_init(&im);
+	im.entry = 0x100000;
+	eb_seg(&im, 0x100000, 0x100000, 0x1000, 0x1000);
+	im.xen_guest = "XEN_VER=xen-3.0,LOADER=generic,PAE=bimodal";
+	REFUSE(&im, 32 * MiB, -ENOEXEC, "unsupported PAE mode \"bimodal\"");
+	im.xen_guest = "XEN_VER=xen-3.0,LOADER=generic,PAE=yes[extended-cr3]";
+	{
+		struct pvmx_layout L;
+
+		CHECK_EQ(build(&im, 32 * MiB, NULL, &L, NULL), 0);
 	}
 	eb_xtf(&im);
 	eb_note_del(&im, XEN_ELFNOTE_FEATURES);
@@ -807,6 +824,17 @@ static void test_refusals(void)
 	eb_xtf(&im);
 	eb_note_raw(&im, "Xen", XEN_ELFNOTE_VIRT_BASE, "\0\0\0", 3);
 	REFUSE(&im, 32 * MiB, -ENOEXEC, "VIRT_BASE has 3 bytes (numeric notes are 1, 2, 4 or 8)");
+	/* elf_note_numeric() reads 1- and 2-byte notes too. */
+	eb_xtf(&im);
+	eb_note_raw(&im, "Xen", XEN_ELFNOTE_VIRT_BASE, "\0\0", 2);
+	eb_note_raw(&im, "Xen", XEN_ELFNOTE_PADDR_OFFSET, "\0", 1);
+	{
+		struct pvmx_layout L;
+
+		CHECK_EQ(build(&im, 32 * MiB, NULL, &L, NULL), 0);
+		CHECK_EQ(L.image.note_virt_base, 0);
+		CHECK_EQ(L.image.note_paddr_offset, 0);
+	}
 	eb_init(&im);
 	im.entry = 0x100000;
 	eb_seg(&im, 0x100000, 0x100000, 0x1000, 0x1000);
@@ -950,111 +978,6 @@ static void test_bad_bytes(void)
 #undef RESET
 	free(copy);
 	free(elf);
-}
-
-/* Seeded mutations of valid images: accepted or refused, never a crash. */
-static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
-
-static uint32_t rnd(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state >> 16);
-}
-
-static void test_fuzz(void)
-{
-	static const uint32_t interesting[] = {
-		0, 1, 3, 4, 8, 12, 0x7F, 0x80, 0xFF, 0x1000, 0xFFF, 0x7FFFFFFF, 0x80000000,
-		0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFF000, 0xC0000000, 0xF5800000, 0x100000,
-	};
-	const uint64_t mem = 16 * MiB;
-	uint8_t *ram = malloc(mem);
-	struct eb_image ims[4];
-	uint8_t *bases[4];
-	size_t lens[4];
-	unsigned it, accepted = 0, refused = 0, k;
-	int bad = 0;
-
-	eb_xtf(&ims[0]);
-	eb_linux(&ims[1]);
-	eb_xtf(&ims[2]);
-	ims[2].where = EB_NOTES_SHDR;
-	eb_init(&ims[3]);
-	ims[3].entry = 0xC0100000;
-	eb_seg(&ims[3], 0xC0100000, 0xC0100000, 0x2000, 0x3000);
-	ims[3].xen_guest = "GUEST_OS=linux,XEN_VER=xen-3.0,VIRT_BASE=0xC0000000,"
-			   "HYPERCALL_PAGE=0x101,LOADER=generic,PAE=yes";
-	for (k = 0; k < 4; k++) {
-		ims[k].segs[0].filesz = ims[k].segs[0].filesz > 0x2000 ? 0x2000 : ims[k].segs[0].filesz;
-		bases[k] = eb_build(&ims[k], &lens[k]);
-	}
-
-	for (it = 0; it < 20000; it++) {
-		unsigned which = rnd() % 4, nmut = 1 + rnd() % 6, m;
-		size_t len = lens[which];
-		uint8_t *img = malloc(len);
-		struct pvmx_layout L;
-		int rc;
-
-		memcpy(img, bases[which], len);
-		for (m = 0; m < nmut; m++) {
-			unsigned kind = rnd() % 6;
-			size_t off;
-
-			if (!len)
-				break;
-			/* Bias towards the headers (first 256 bytes) and the tail (shdrs). */
-			switch (rnd() % 3) {
-			case 0: off = rnd() % (len < 256 ? len : 256); break;
-			case 1: off = len - 1 - rnd() % (len < 256 ? len : 256); break;
-			default: off = rnd() % len; break;
-			}
-			off &= kind >= 3 ? ~(size_t)3 : ~(size_t)0;
-			if (kind == 0) {
-				img[off] ^= (uint8_t)(1u << (rnd() % 8));
-			} else if (kind == 1) {
-				img[off] = (uint8_t)rnd();
-			} else if (kind == 2) {
-				len = rnd() % (len + 1);	/* truncate */
-			} else if (off + 4 <= len) {
-				uint32_t v = kind == 3 ? interesting[rnd() % (sizeof(interesting) / 4)] :
-					     kind == 4 ? (uint32_t)len - (rnd() % 64) : rnd();
-				memcpy(img + off, &v, 4);
-			}
-		}
-		/* Give ASan exact bounds. */
-		{
-			uint8_t *t = malloc(len ? len : 1);
-
-			memcpy(t, img, len);
-			free(img);
-			img = t;
-		}
-		err[0] = '\0';
-		rc = pvmx_build_image(img, len, ram, mem, NULL, &L, err);
-		if (rc == 0) {
-			accepted++;
-			if (L.mapped_pages > mem / 4096 || L.regs.eip < L.image.virt_kstart ||
-			    L.regs.eip >= L.image.virt_kend)
-				bad++;
-		} else if ((rc == -ENOEXEC || rc == -ENOMEM || rc == -EINVAL) && err[0] &&
-			   !strchr(err, '\n')) {
-			refused++;
-		} else {
-			if (bad++ < 5)
-				fprintf(stderr, "  fuzz %u: rc %d err \"%s\"\n", it, rc, err);
-		}
-		free(img);
-	}
-	fprintf(stderr, "  fuzz: %u accepted, %u refused\n", accepted, refused);
-	CHECK_EQ(bad, 0);
-	CHECK(accepted > 100);
-	CHECK(refused > 100);
-	for (k = 0; k < 4; k++)
-		free(bases[k]);
-	free(ram);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1682,6 +1605,126 @@ static void test_ramdisk_bounds(void)
 		free(ram);
 	}
 	free(rd);
+}
+
+/* Seeded mutations of valid images: accepted or refused, never a crash. */
+static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
+
+static uint32_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state >> 16);
+}
+
+static void test_fuzz(void)
+{
+	static const uint32_t interesting[] = {
+		0, 1, 3, 4, 8, 12, 0x7F, 0x80, 0xFF, 0x1000, 0xFFF, 0x7FFFFFFF, 0x80000000,
+		0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFF000, 0xC0000000, 0xF5800000, 0x100000,
+	};
+	const uint64_t mem = 16 * MiB;
+	uint8_t *ram = malloc(mem);
+	struct eb_image ims[5];
+	uint8_t *bases[5];
+	size_t lens[5];
+	uint8_t *rd = make_ramdisk(0x1801);
+	unsigned it, accepted = 0, refused = 0, k;
+	int bad = 0;
+
+	eb_xtf(&ims[0]);
+	eb_linux(&ims[1]);
+	eb_xtf(&ims[2]);
+	ims[2].where = EB_NOTES_SHDR;
+	eb_init(&ims[3]);
+	ims[3].entry = 0xC0100000;
+	eb_seg(&ims[3], 0xC0100000, 0xC0100000, 0x2000, 0x3000);
+	ims[3].xen_guest = "GUEST_OS=linux,XEN_VER=xen-3.0,VIRT_BASE=0xC0000000,"
+			   "HYPERCALL_PAGE=0x101,LOADER=generic,PAE=yes";
+	/* BSD symbols and MOD_START_PFN: the section table and the ramdisk paths. */
+	xtf_symtab(&ims[4], 0x80, 0x40);
+	eb_note_u32(&ims[4], XEN_ELFNOTE_MOD_START_PFN, 1);
+	for (k = 0; k < 5; k++) {
+		ims[k].segs[0].filesz = ims[k].segs[0].filesz > 0x2000 ? 0x2000 : ims[k].segs[0].filesz;
+		bases[k] = eb_build(&ims[k], &lens[k]);
+	}
+
+	for (it = 0; it < 20000; it++) {
+		unsigned which = rnd() % 5, nmut = 1 + rnd() % 6, m;
+		size_t len = lens[which];
+		uint8_t *img = malloc(len);
+		struct pvmx_load_opts o = { 0 };
+		struct pvmx_layout L;
+		int rc;
+
+		memcpy(img, bases[which], len);
+		for (m = 0; m < nmut; m++) {
+			unsigned kind = rnd() % 6;
+			size_t off;
+
+			if (!len)
+				break;
+			/* Bias towards the headers (first 256 bytes) and the tail (shdrs). */
+			switch (rnd() % 3) {
+			case 0: off = rnd() % (len < 256 ? len : 256); break;
+			case 1: off = len - 1 - rnd() % (len < 256 ? len : 256); break;
+			default: off = rnd() % len; break;
+			}
+			off &= kind >= 3 ? ~(size_t)3 : ~(size_t)0;
+			if (kind == 0) {
+				img[off] ^= (uint8_t)(1u << (rnd() % 8));
+			} else if (kind == 1) {
+				img[off] = (uint8_t)rnd();
+			} else if (kind == 2) {
+				len = rnd() % (len + 1);	/* truncate */
+			} else if (off + 4 <= len) {
+				uint32_t v = kind == 3 ? interesting[rnd() % (sizeof(interesting) / 4)] :
+					     kind == 4 ? (uint32_t)len - (rnd() % 64) : rnd();
+				memcpy(img + off, &v, 4);
+			}
+		}
+		/* Give ASan exact bounds. */
+		{
+			uint8_t *t = malloc(len ? len : 1);
+
+			memcpy(t, img, len);
+			free(img);
+			img = t;
+		}
+		err[0] = '\0';
+		if (it & 1) {
+			o.ramdisk = rd;
+			o.ramdisk_len = 1 + rnd() % 0x1801;
+		}
+		rc = pvmx_build_image(img, len, ram, mem, &o, &L, err);
+		if (rc == 0) {
+			accepted++;
+			if (L.mapped_pages > mem / 4096 || L.regs.eip < L.image.virt_kstart ||
+			    L.regs.eip >= L.image.virt_kend ||
+			    L.kernel.pfn + L.kernel.nr > mem / 4096 ||
+			    L.ramdisk.pfn + L.ramdisk.nr > mem / 4096 ||
+			    (L.image.bsd_symtab_loaded &&
+			     L.image.bsd_symtab_end - L.image.paddr_offset >
+			     (L.kernel.pfn + L.kernel.nr) << 12))
+				bad++;
+		} else if ((rc == -ENOEXEC || rc == -ENOMEM || rc == -EINVAL) && err[0] &&
+			   !strchr(err, '\n')) {
+			refused++;
+		} else {
+			if (bad++ < 5)
+				fprintf(stderr, "  fuzz %u: rc %d err \"%s\"\n", it, rc, err);
+		}
+		free(img);
+	}
+	fprintf(stderr, "  fuzz: %u accepted, %u refused\n", accepted, refused);
+	CHECK_EQ(bad, 0);
+	CHECK(accepted > 100);
+	CHECK(refused > 100);
+	for (k = 0; k < 5; k++)
+		free(bases[k]);
+	free(rd);
+	free(ram);
 }
 
 const struct test loader_tests[] = {
