@@ -50,6 +50,7 @@ struct ehdr {
 	u32 version, entry, phoff, shoff, flags;
 	u16 ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
 };
+
 struct phdr { u32 type, offset, vaddr, paddr, filesz, memsz, flags, align; };
 struct shdr { u32 name, type, flags, addr, offset, size, link, info, addralign, entsize; };
 struct sym { u32 name, value, size; u8 info, other; u16 shndx; };
@@ -91,7 +92,7 @@ static const struct ehdr *file_ehdr(const u8 *f, u32 len)
 static int text_matches(const u8 *f, u32 len, const struct ehdr *e)
 {
 	const struct phdr *ph = (const void *)(f + e->phoff);
-	unsigned i, n = 0;
+	unsigned int i, n = 0;
 	u32 j, bad = 0;
 
 	for (i = 0; i < e->phnum; i++) {
@@ -118,7 +119,7 @@ static u32 image_end(const u8 *f, const struct ehdr *e)
 {
 	const struct phdr *ph = (const void *)(f + e->phoff);
 	u32 end = 0;
-	unsigned i;
+	unsigned int i;
 
 	for (i = 0; i < e->phnum; i++)
 		if (ph[i].type == PT_LOAD && ph[i].paddr + ph[i].memsz > end)
@@ -226,7 +227,8 @@ void test_main(void)
 		CHECK(si->flags & SIF_MOD_START_PFN, "SIF_MOD_START_PFN set");
 		CHECK_EQ(si->mod_len, pages * PAGE_SIZE, "mod_len: the file's size in whole pages");
 		/* After the mapping: 4 MiB aligned, >= 512 KiB after the boot stack. */
-		CHECK(!(si->mod_start & 1023) && si->mod_start * PAGE_SIZE >= stack_end + 512 * 1024 &&
+		CHECK(!(si->mod_start & 1023) &&
+		      si->mod_start * PAGE_SIZE >= stack_end + 512 * 1024 &&
 		      si->mod_start + pages <= si->nr_pages,
 		      "mod_start: a pfn after the start-of-day mapping, inside RAM");
 		if (!CHECK(pages <= WINDOW_PAGES, "the ramdisk fits the guest's window"))
@@ -246,9 +248,11 @@ void test_main(void)
 	f = (const u8 *)si->mod_start;
 #endif
 	fe = file_ehdr(f, len);
-	if (!CHECK(fe && text_matches(f, len, fe), "the ramdisk holds the file: ELF header and text"))
+	if (!CHECK(fe && text_matches(f, len, fe),
+		   "the ramdisk holds the file: ELF header and text"))
 		return;
-	CHECK(all_zero(f + len, pages * PAGE_SIZE - len), "zeroes after the file to its page's end");
+	CHECK(all_zero(f + len, pages * PAGE_SIZE - len),
+	      "zeroes after the file to its page's end");
 #ifdef RAMDISK_PFN
 	{
 		u32 end = image_end(f, fe);
