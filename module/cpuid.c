@@ -216,27 +216,24 @@ void pvmx_guest_cpuid(const struct pvmx_vcpu_core *v, u32 leaf, u32 subleaf,
 		empty(r);
 		break;
 	case 0x80000000u:
-		r->a = min_t(u32, r->a, GUEST_MAX_EXTD);
-		r->b = r->c = r->d = 0;		/* Intel: no vendor string here */
+		/* Intel: no vendor string here. */
+		*r = (struct pvmx_cpuid_leaf){ .a = min_t(u32, r->a, GUEST_MAX_EXTD) };
 		break;
 	case 0x80000001u:
-		r->a = r->b = 0;
-		r->c &= PV_E1C;
-		r->d &= PV_E1D;
+		*r = (struct pvmx_cpuid_leaf){ .c = r->c & PV_E1C, .d = r->d & PV_E1D };
 		break;
 	case 0x80000005u:
 		empty(r);
 		break;
 	case 0x80000006u:
-		r->a = r->b = r->d = 0;		/* L2 cache in ECX only */
+		*r = (struct pvmx_cpuid_leaf){ .c = r->c };	/* L2 cache in ECX only */
 		break;
 	case 0x80000007u:
 		empty(r);			/* invariant TSC: opt-in only on Xen */
 		break;
 	case 0x80000008u:
-		r->a = (r->a & 0xFF) | (32 << 8);	/* no long mode: 32-bit linear */
-		r->b &= PV_E8B;
-		r->c = r->d = 0;
+		/* The host's physical address bits; no long mode: 32-bit linear. */
+		*r = (struct pvmx_cpuid_leaf){ .a = (r->a & 0xFF) | (32 << 8), .b = r->b & PV_E8B };
 		break;
 	}
 }
