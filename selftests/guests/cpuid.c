@@ -255,7 +255,10 @@ static void cpuid_faulting(void)
 	run_ring3();
 	CHECK(r3_gp(0, u_cpuid), "faulting_ring3_cpuid_gp0");
 	CHECK(r3_gp(1, u_fep_cpuid), "faulting_ring3_forced_cpuid_gp0_at_cpuid");
-	CHECK(!user_data[0] && !user_data[1], "faulting_ring3_cpuid_no_result");
+	/* Not executed: EAX still holds the leaf number. */
+	if (!CHECK(user_data[0] == 0x40000000 && user_data[1] == 0x40000000,
+		   "faulting_ring3_cpuid_eax_untouched"))
+		test_diag("  eax after: 0x%x / 0x%x", user_data[0], user_data[1]);
 
 	CHECK(wrmsr_ok(MSR_MISC_FEATURES, 0), "misc_features_disable_cpuid_faulting");
 	run_ring3();
