@@ -5,9 +5,10 @@
  *
  *   pvmx run [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]
  *            [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--trace[=FILE]]
- *            [--stats[=table|json]] [--ramdisk FILE] IMAGE
+ *            [--stats[=table|json]] [--ramdisk FILE] [--console=MODE] IMAGE
  *   pvmx stats [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]
- *              [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--ramdisk FILE] IMAGE
+ *              [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--ramdisk FILE]
+ *              [--console=MODE] IMAGE
  *   pvmx info
  *   pvmx load --dry-run [--memory SIZE] [--cmdline STR] [--shuffle-p2m[=SEED]]
  *             [--ramdisk FILE] IMAGE
@@ -25,6 +26,8 @@
 #include <unistd.h>
 
 #include "libpvmx.h"
+#include "console.h"
+#include "xenstore.h"
 #include <pvmx/xen_abi.h>
 
 #define DEFAULT_MEMORY	(32ULL << 20)
@@ -33,7 +36,8 @@ static const char usage_text[] =
 "Usage:\n"
 "  pvmx run [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]\n"
 "           [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--trace[=FILE]]\n"
-"           [--stats[=table|json]] [--ramdisk FILE] IMAGE\n"
+"           [--stats[=table|json]] [--ramdisk FILE]\n"
+"           [--console=auto|ring|io|both] IMAGE\n"
 "      Load IMAGE (a 32-bit PAE Xen PV ELF kernel) into a new VM and run it;\n"
 "      the guest console goes to stdout.\n"
 "      --memory SIZE   guest RAM: bytes or with K/M/G suffix (default 32M;\n"
@@ -59,6 +63,12 @@ static const char usage_text[] =
 "                      random seed, printed on stderr) instead of pfn == mfn,\n"
 "                      to catch guests that confuse the two\n"
 "      --quiet         do not report how the guest stopped on stderr\n"
+"      --console=auto|ring|io|both\n"
+"                      which guest output to print: the PV console ring\n"
+"                      (what `xl console` shows), console_io (what Xen's\n"
+"                      own console shows), or both; auto (the default)\n"
+"                      prints both but a chunk the guest already wrote to\n"
+"                      the other one only once\n"
 "      --trace[=FILE]  print every hypercall, multicall entry and delivery,\n"
 "                      strace-like, to FILE (default stderr):\n"
 "                        xen_version(XENVER_version, 0) = 0x40013\n"
@@ -83,7 +93,7 @@ static const char usage_text[] =
 "                      json: the object `pvmx stats` prints, instead.\n"
 "  pvmx stats [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]\n"
 "             [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--ramdisk FILE]\n"
-"             IMAGE\n"
+"             [--console=auto|ring|io|both] IMAGE\n"
 "      Run IMAGE like `pvmx run`, with the guest console on stderr, and print\n"
 "      the statistics as one JSON object on stdout when it stops (for scripts;\n"
 "      exit status as for `pvmx run`):\n"
@@ -153,13 +163,14 @@ struct args {
 	uint64_t p2m_seed;
 	unsigned int vcpus;
 	int console_fd;
+	enum pvmx_console_mode console_mode;
 	const char *image;
 };
 
 enum { OPT_MEMORY = 'm', OPT_CMDLINE = 'c', OPT_TIMEOUT = 't', OPT_QUIET = 'q',
        OPT_DRY_RUN = 'n', OPT_HELP = 'h', OPT_TRACE = 'T', OPT_STATS = 'S',
        OPT_FAST_INT80 = 'F', OPT_SHUFFLE_P2M = 'P',
-       OPT_VCPUS = 'V', OPT_RAMDISK = 'R' };
+       OPT_VCPUS = 'V', OPT_RAMDISK = 'R', OPT_CONSOLE = 'C' };
 
 static void parse_args(int argc, char **argv, struct args *a, enum command cmd)
 {
@@ -177,6 +188,7 @@ static void parse_args(int argc, char **argv, struct args *a, enum command cmd)
 		{ "shuffle-p2m", optional_argument, NULL, OPT_SHUFFLE_P2M },
 		{ "vcpus", required_argument, NULL, OPT_VCPUS },
 		{ "ramdisk", required_argument, NULL, OPT_RAMDISK },
+		{ "console", required_argument, NULL, OPT_CONSOLE },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -254,6 +266,12 @@ static void parse_args(int argc, char **argv, struct args *a, enum command cmd)
 			a->vcpus = (unsigned int)n;
 			break;
 		}
+		case OPT_CONSOLE:
+			if (!allow_run_opts)
+				die_usage("--console only applies to 'pvmx run' and 'pvmx stats'");
+			if (pvmx_console_parse_mode(optarg, &a->console_mode))
+				die_usage("bad --console '%s' (want auto, ring, io or both)", optarg);
+			break;
 		case OPT_QUIET:
 			if (!allow_run_opts)
 				die_usage("--quiet only applies to 'pvmx run'");
@@ -653,21 +671,6 @@ static void install_signals(double timeout)
 	}
 }
 
-static void write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return;	/* stdout gone: keep running the guest */
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
 /*
  * With several vCPUs each runs in its own thread; these are shared.  The
  * first thread to finish decides the exit status; the others are told to
@@ -709,28 +712,92 @@ static int check_signals(const struct args *a)
 }
 
 /*
- * The guest signalled a port the launcher owns.  The console port means new
- * output in the PV console ring: print it and signal back (space freed), as
- * xenconsoled does.  The xenstore port has no backend here: ignored.
+ * dom0's backends.  Any vCPU thread may use them: one lock each.  The
+ * console: what the guest prints (console_io exits and its PV console
+ * ring).  The xenstore: served on the store ring.
  */
-static int handle_notify(struct pvmx_vm *vm, const struct pvmx_layout *L, uint32_t port,
-			 int console_fd)
+static pthread_mutex_t console_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pvmx_console console;
+static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pvmx_xs *store;
+
+static void console_output(enum pvmx_console_source src, const char *p, size_t n)
+{
+	pthread_mutex_lock(&console_lock);
+	pvmx_console_output(&console, src, p, n);
+	pthread_mutex_unlock(&console_lock);
+}
+
+/* The store with the domain's nodes (as xl writes them) and its ring. */
+static int setup_store(struct pvmx_vm *vm, const struct pvmx_layout *L, const struct args *a)
+{
+	struct pvmx_xs_domain d;
+	char name[64];
+	const char *base = strrchr(a->image, '/');
+	size_t len;
+
+	if (L->boot.store_gpa == PVMX_NO_PAGE)
+		return 0;
+	/* The domain's name: the image's file name without ".elf". */
+	snprintf(name, sizeof(name), "%s", base ? base + 1 : a->image);
+	len = strlen(name);
+	if (len > 4 && !strcmp(name + len - 4, ".elf"))
+		name[len - 4] = '\0';
+	memset(&d, 0, sizeof(d));
+	d.domid = L->boot.domid;
+	d.name = name;
+	d.memory_kb = a->memory >> 10;
+	d.vcpus = a->vcpus;
+	d.store_mfn = L->boot.store_gpa >> 12;
+	d.store_port = L->boot.store_evtchn;
+	d.console_mfn = L->boot.console_gpa == PVMX_NO_PAGE ? ~0ULL : L->boot.console_gpa >> 12;
+	d.console_port = L->boot.console_evtchn;
+	store = pvmx_xs_new(d.domid);
+	if (!store || pvmx_xs_seed_domain(store, &d)) {
+		fprintf(stderr, "pvmx: xenstore: out of memory\n");
+		return -1;
+	}
+	pvmx_xs_attach(store, (char *)vm->ram + L->boot.store_gpa);
+	return 0;
+}
+
+/*
+ * The guest signalled a port the launcher owns.  The console port: print
+ * what the guest put in the console ring, and signal back only if
+ * something was consumed (xenconsoled's rule: Mini-OS's console interrupt
+ * handler notifies after every interrupt, so signalling back regardless
+ * would ping-pong for ever).  The xenstore port: serve the store ring;
+ * signal back if a request was consumed or a reply or event produced.
+ */
+static int handle_notify(struct pvmx_vm *vm, const struct pvmx_layout *L, uint32_t port)
 {
 	char buf[sizeof(((struct xen_console_ring *)0)->out)];
-	bool bad;
+	const char *broken = NULL;
+	bool bad = false, signal_back = false;
 	size_t n;
 	int rc;
 
-	if (port != L->boot.console_evtchn || L->boot.console_gpa == PVMX_NO_PAGE)
+	if (port == L->boot.console_evtchn && L->boot.console_gpa != PVMX_NO_PAGE) {
+		/* One consumer of the ring at a time. */
+		pthread_mutex_lock(&console_lock);
+		n = pvmx_console_ring_drain((char *)vm->ram + L->boot.console_gpa, buf,
+					    sizeof(buf), &bad);
+		pvmx_console_output(&console, PVMX_CONSOLE_SRC_RING, buf, n);
+		pthread_mutex_unlock(&console_lock);
+		if (bad)
+			fprintf(stderr, "pvmx: console ring indices out of range: resynchronised\n");
+		signal_back = n || bad;
+	} else if (port == L->boot.store_evtchn && store) {
+		pthread_mutex_lock(&store_lock);
+		signal_back = pvmx_xs_service(store, (char *)vm->ram + L->boot.store_gpa);
+		broken = pvmx_xs_broken(store);
+		pthread_mutex_unlock(&store_lock);
+		if (broken)
+			fprintf(stderr, "pvmx: xenstore: %s: the guest's connection is ignored from now on\n",
+				broken);
+	}
+	if (!signal_back)
 		return 0;
-	/* Any vCPU may notify: one consumer of the ring at a time. */
-	pthread_mutex_lock(&launcher_lock);
-	n = pvmx_console_ring_drain((char *)vm->ram + L->boot.console_gpa, buf, sizeof(buf),
-				    &bad);
-	if (bad)
-		fprintf(stderr, "pvmx: console ring indices out of range: resynchronised\n");
-	write_all(console_fd, buf, n);
-	pthread_mutex_unlock(&launcher_lock);
 	rc = pvmx_vm_raise_event(vm, port, false);
 	if (rc)
 		fprintf(stderr, "pvmx: PVMX_RAISE_EVENT: %s\n", strerror(-rc));
@@ -808,7 +875,7 @@ static int run_loop(struct pvmx_vcpu *vcpu, struct pvmx_vm *vm,
 
 			if (n > PVMX_CONSOLE_MAX)
 				n = PVMX_CONSOLE_MAX;
-			write_all(a->console_fd, run->console.data, n);
+			console_output(PVMX_CONSOLE_SRC_IO, run->console.data, n);
 			break;
 		}
 		case PVMX_EXIT_SHUTDOWN:
@@ -828,7 +895,7 @@ static int run_loop(struct pvmx_vcpu *vcpu, struct pvmx_vm *vm,
 		case PVMX_EXIT_INTR:
 			break;	/* check_signals() at the top of the loop */
 		case PVMX_EXIT_NOTIFY:
-			if (handle_notify(vm, L, run->notify.port, a->console_fd))
+			if (handle_notify(vm, L, run->notify.port))
 				return PVMX_STATUS_ERROR;
 			break;
 		case PVMX_EXIT_TRACE:
@@ -1038,6 +1105,9 @@ static int cmd_run(int argc, char **argv, enum command cmd)
 	}
 	free(img);
 	free((void *)opts.ramdisk);
+	pvmx_console_init(&console, a.console_fd, a.console_mode);
+	if (setup_store(&vm, &L, &a))
+		return PVMX_STATUS_ERROR;
 	for (i = 0; i < a.vcpus; i++) {
 		if (pvmx_vcpu_create(&vm, i, &threads[i].vcpu, err)) {
 			fprintf(stderr, "pvmx: %s\n", err);
@@ -1095,6 +1165,8 @@ static int cmd_run(int argc, char **argv, enum command cmd)
 		if (threads[i].created)
 			pvmx_vcpu_destroy(&threads[i].vcpu);
 	free(threads);
+	pvmx_xs_free(store);
+	store = NULL;
 	pvmx_vm_destroy(&vm);
 	pvmx_close(&dev);
 	return st;

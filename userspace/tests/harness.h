@@ -56,5 +56,7 @@ extern const struct test loader_tests[];
 extern const struct test util_tests[];
 extern const struct test cli_tests[];
 extern const struct test trace_tests[];
+extern const struct test xenstore_tests[];
+extern const struct test console_tests[];
 
 #endif

@@ -110,11 +110,13 @@ static void test_help(void)
 	CHECK_EQ(run(NULL, "--help", NULL), 0);
 	CHECK_HAS(out, "pvmx run [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]\n"
 		       "           [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--trace[=FILE]]\n"
-		       "           [--stats[=table|json]] [--ramdisk FILE] IMAGE");
+		       "           [--stats[=table|json]] [--ramdisk FILE]\n"
+		       "           [--console=auto|ring|io|both] IMAGE");
 	CHECK_HAS(out, "pvmx stats [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]\n"
 		       "             [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--ramdisk FILE]\n"
-		       "             IMAGE");
+		       "             [--console=auto|ring|io|both] IMAGE");
 	CHECK_HAS(out, "--ramdisk FILE  initial ramdisk (xl's ramdisk=)");
+	CHECK_HAS(out, "--console=auto|ring|io|both\n                      which guest output");
 	CHECK_HAS(out, "--shuffle-p2m[=SEED]\n                      place pseudo-physical frames");
 	CHECK_HAS(out, "pvmx info");
 	CHECK_HAS(out, "load --dry-run");
