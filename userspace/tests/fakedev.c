@@ -11,8 +11,14 @@
  *   block          PVMX_RUN sleeps until a signal, then fails with EINTR
  *   trace          PVMX_EXIT_TRACE with a few records (see trace_records)
  *   trace:end      PVMX_EXIT_TRACE with the record of a SCHEDOP_shutdown
+ *   ring:TEXT      TEXT into the PV console ring, PVMX_EXIT_NOTIFY on its port
+ *   notify:console PVMX_EXIT_NOTIFY on the console port, the ring unchanged
+ *   xsread:PATH    an XS_READ of PATH into the xenstore ring, PVMX_EXIT_NOTIFY
+ *                  on the store port; the reply is logged at the next PVMX_RUN
+ *                  ("xs reply TYPE PAYLOAD")
  * Like the module, a vCPU that shut down or crashed reports the same end
  * again on every PVMX_RUN.
+ * PVMX_RAISE_EVENT is logged ("raise PORT").
  * PVMX_GET_VM_STATS and PVMX_GET_STATS return synthetic counters (see
  * fake_stats), PVMX_SET_TRACE is logged; $FAKE_PVMX_NOCAP=N makes
  * PVMX_CHECK_CAP(N) return 0.
@@ -32,6 +38,9 @@
 #include <unistd.h>
 
 #include <linux/pvmx.h>
+#include <pvmx/xen_abi.h>
+
+#include "xenstore.h"
 
 enum { FAKE_DEV = 1000, FAKE_VM, FAKE_VCPU };
 static void *run_page;
@@ -39,6 +48,8 @@ static const char *script_pos;
 static uint64_t mem_size;
 static struct pvmx_run end_run;		/* the end reported, once there is one */
 static int ended;
+static char *ram;			/* the VM's RAM mapping */
+static struct pvmx_boot_info boot;	/* from PVMX_SET_BOOT_INFO */
 
 #define REC(k, fl, o, res, a0, a1, a2, a3, a4, idx, ip) \
 	{ .kind = (k), .flags = (fl), .op = (o), .result = (res), \
@@ -142,9 +153,35 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 
 		if (fd == FAKE_VCPU)
 			run_page = p;
+		else
+			ram = p;
 		return p;
 	}
 	return (void *)syscall(9 /* SYS_mmap */, addr, len, prot, flags, fd, off);
+}
+
+/* Log a xenstore reply waiting in the store ring. */
+static void log_store_reply(void)
+{
+	struct xenstore_domain_interface *x;
+	struct xsd_sockmsg h;
+	char b[XENSTORE_RING_SIZE + 1];
+	uint32_t i, n;
+
+	if (!ram || boot.store_gpa == PVMX_NO_PAGE)
+		return;
+	x = (void *)(ram + boot.store_gpa);
+	n = x->rsp_prod - x->rsp_cons;
+	if (n < sizeof(h) || n > XENSTORE_RING_SIZE)
+		return;
+	for (i = 0; i < n; i++)
+		b[i] = x->rsp[(x->rsp_cons + i) % XENSTORE_RING_SIZE];
+	memcpy(&h, b, sizeof(h));
+	if (h.len > n - sizeof(h))
+		return;
+	b[sizeof(h) + h.len] = '\0';
+	fake_log("xs reply %u %s\n", h.type, b + sizeof(h));
+	x->rsp_cons += (uint32_t)sizeof(h) + h.len;
 }
 
 static int next_exit(struct pvmx_run *run)
@@ -152,6 +189,7 @@ static int next_exit(struct pvmx_run *run)
 	char item[256];
 	size_t n;
 
+	log_store_reply();
 	if (ended) {
 		memcpy(run, &end_run, sizeof(end_run));
 		return 0;
@@ -186,6 +224,29 @@ static int next_exit(struct pvmx_run *run)
 		run->exit_reason = PVMX_EXIT_INTERNAL;
 		run->internal.suberror = PVMX_INTERNAL_VMENTRY_FAIL;
 		run->internal.data[0] = 7;
+	} else if (!strncmp(item, "ring:", 5) && ram) {
+		struct xen_console_ring *r = (void *)(ram + boot.console_gpa);
+		const char *t = item + 5;
+
+		while (*t)
+			r->out[r->out_prod++ % sizeof(r->out)] = *t++;
+		run->exit_reason = PVMX_EXIT_NOTIFY;
+		run->notify.port = boot.console_evtchn;
+	} else if (!strcmp(item, "notify:console")) {
+		run->exit_reason = PVMX_EXIT_NOTIFY;
+		run->notify.port = boot.console_evtchn;
+	} else if (!strncmp(item, "xsread:", 7) && ram) {
+		struct xenstore_domain_interface *x = (void *)(ram + boot.store_gpa);
+		struct xsd_sockmsg h = { XS_READ, 42, 0, (uint32_t)strlen(item + 7) + 1 };
+		char msg[300];
+		uint32_t i;
+
+		memcpy(msg, &h, sizeof(h));
+		memcpy(msg + sizeof(h), item + 7, h.len);
+		for (i = 0; i < sizeof(h) + h.len; i++)
+			x->req[x->req_prod++ % XENSTORE_RING_SIZE] = msg[i];
+		run->exit_reason = PVMX_EXIT_NOTIFY;
+		run->notify.port = boot.store_evtchn;
 	} else if (!strcmp(item, "intr")) {
 		run->exit_reason = PVMX_EXIT_INTR;
 	} else if (!strcmp(item, "trace") || !strcmp(item, "trace:end")) {
@@ -266,6 +327,8 @@ int ioctl(int fd, unsigned long req, ...)
 		struct pvmx_boot_info *b = arg;
 		const uint32_t *p2m = (const uint32_t *)(uintptr_t)b->p2m;
 
+		boot = *b;
+
 		fake_log("boot hc 0x%llx si 0x%llx con 0x%llx store 0x%llx nr %llu p2m[last] %u evtchn %u %u domid %u\n",
 		     (unsigned long long)b->hypercall_page_gpa,
 		     (unsigned long long)b->start_info_gpa,
@@ -276,6 +339,12 @@ int ioctl(int fd, unsigned long req, ...)
 	}
 	case PVMX_CREATE_VCPU:
 		return FAKE_VCPU;
+	case PVMX_RAISE_EVENT: {
+		struct pvmx_event *ev = arg;
+
+		fake_log("raise %u%s\n", ev->port, ev->flags & PVMX_EVENT_VIRQ ? " virq" : "");
+		return 0;
+	}
 	case PVMX_SET_REGS: {
 		struct pvmx_regs *r = arg;
 
