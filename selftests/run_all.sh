@@ -954,6 +954,27 @@ t_guest_console_ring() {
 	fi
 }
 
+# The launcher's xenstore and console backends (guests/xenstore.c): requests
+# on the store ring, a watch, a transaction, idle notifications not answered,
+# a line written to console_io and the ring shown once (twice with both).
+t_guest_xenstore() {
+	run_guest xenstore xenstore.elf
+	expect_rc 0 && expect_ktap_pass && expect_out "RING-ONLY: shown" &&
+		expect_out "IO-ONLY: shown" || return 1
+	if [ "$(grep -c '^MIRRORED: once$' "$out")" != 1 ]; then
+		diag "the mirrored line is not there exactly once"
+		show
+		return 1
+	fi
+	run_guest xenstore_both xenstore.elf --console=both
+	expect_rc 0 && expect_ktap_pass || return 1
+	if [ "$(grep -c '^MIRRORED: once$' "$out")" != 2 ]; then
+		diag "--console=both: the mirrored line is not there twice"
+		show
+		return 1
+	fi
+}
+
 # VIRQ_DEBUG raised from the host (PVMX_RAISE_EVENT) wakes a blocked guest.
 t_guest_wait_virq() {
 	out=$TMP/wait_virq.out; err=$TMP/wait_virq.err
@@ -1100,7 +1121,7 @@ guest_ring3_traps guest_traps_fast_int80 guest_ring3_traps_fast_int80 syscall_re
 syscall_fast_path stats_trace tracepoints guest_callbacks guest_failsafe guest_failsafe_nofailsafe
 guest_failsafe_badstack guest_multicall multicall_signals guest_events guest_timers
 guest_smp guest_smp_1vcpu
-guest_console_ring guest_memory guest_memory_shuffled guests_shuffled_p2m
+guest_console_ring guest_xenstore guest_memory guest_memory_shuffled guests_shuffled_p2m
 guest_wait_virq guest_mm guest_ptwr spin_timeout spin_sigint spin_sigterm block_timeout
 block_sigint guest_fuzz guest_fuzz_ring1 guest_exploit guest_exploit_race guest_exploit_bounce_ro
 guest_exploit_bounce_unmapped ioctl_fuzz stress_concurrent_vms stress_create_destroy
