@@ -56,7 +56,7 @@ int pvmx_console_parse_mode(const char *s, enum pvmx_console_mode *mode)
 	static const char *const names[] = { "auto", "ring", "io", "both" };
 	unsigned int i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (i = 0; i < 4; i++)	/* the four modes */
 		if (!strcmp(s, names[i])) {
 			*mode = (enum pvmx_console_mode)i;
 			return 0;
@@ -121,7 +121,8 @@ void pvmx_console_output(struct pvmx_console *c, enum pvmx_console_source src,
 		return;
 	case PVMX_CONSOLE_RING:
 	case PVMX_CONSOLE_IO:
-		if ((c->mode == PVMX_CONSOLE_RING) == (src == PVMX_CONSOLE_SRC_RING))
+		if (c->mode == PVMX_CONSOLE_RING ? src == PVMX_CONSOLE_SRC_RING :
+		    src == PVMX_CONSOLE_SRC_IO)
 			emit(c, p, n);
 		return;
 	case PVMX_CONSOLE_AUTO:

@@ -25,6 +25,9 @@
  *    rule, made stricter in one point: a node the transaction wrote is
  *    checked too (xenstored checks only nodes it read), so that a commit
  *    can never leave a child without its parent.  Watches fire on commit.
+ *
+ * Internal functions return 0 or a positive errno, as xenstored's do (it
+ * becomes the error string of the reply); the exported ones return -errno.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,6 +35,8 @@
 #include <string.h>
 
 #include "xenstore.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 struct xs_perm {
 	uint32_t id;
@@ -140,7 +145,7 @@ const char *pvmx_xs_errstring(int err)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(xs_errors) / sizeof(xs_errors[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(xs_errors); i++)
 		if (xs_errors[i].err == err)
 			return xs_errors[i].str;
 	return "EINVAL";
@@ -276,7 +281,7 @@ static void txn_record(struct xs_txn *txn, const char *path, const struct xs_nod
 		txn->failed = true;
 		return;
 	}
-	txn->acc[txn->nr_acc].existed = n != NULL;
+	txn->acc[txn->nr_acc].existed = n;
 	txn->acc[txn->nr_acc].gen = n ? n->gen : 0;
 	txn->nr_acc++;
 }
@@ -328,7 +333,8 @@ static struct xs_node *existing_ancestor(struct xs_ctx *c, const char *path)
 
 		free(p);
 		p = parent;
-		if (p && (n = find(c, p)))
+		n = p ? find(c, p) : NULL;
+		if (n)
 			break;
 	}
 	free(p);
@@ -694,7 +700,8 @@ static int rm_node(struct xs_ctx *c, const char *name)
 	}
 	/* The parent's child list changed. */
 	parent = get_parent(name);
-	if (parent && (pn = find(c, parent)))
+	pn = parent ? find(c, parent) : NULL;
+	if (pn)
 		touch(c, pn);
 	free(parent);
 	return 0;
@@ -781,11 +788,20 @@ static int strings_to_perms(struct xs_perm *p, uint32_t num, const char *s)
 		char *end;
 
 		switch (*s) {
-		case 'r': p[i].perms = XS_PERM_READ; break;
-		case 'w': p[i].perms = XS_PERM_WRITE; break;
-		case 'b': p[i].perms = XS_PERM_READ | XS_PERM_WRITE; break;
-		case 'n': p[i].perms = XS_PERM_NONE; break;
-		default: return EINVAL;
+		case 'r':
+			p[i].perms = XS_PERM_READ;
+			break;
+		case 'w':
+			p[i].perms = XS_PERM_WRITE;
+			break;
+		case 'b':
+			p[i].perms = XS_PERM_READ | XS_PERM_WRITE;
+			break;
+		case 'n':
+			p[i].perms = XS_PERM_NONE;
+			break;
+		default:
+			return EINVAL;
 		}
 		s++;
 		if (*s < '0' || *s > '9')
@@ -952,26 +968,21 @@ static int do_write(struct xs_ctx *c, const struct xs_req *r)
 	if (!name)
 		return err;
 	n = get_node(c, name, XS_PERM_WRITE, &err);
-	if (!err && len > PVMX_XS_MAX_VALUE)
-		err = ENOSPC;
-	if (!n || err) {
-		if (err != ENOENT || len > PVMX_XS_MAX_VALUE ||
-		    (err = create_node(c, name, r->data + off, len, &n))) {
-			if (err == ENOENT)
-				err = ENOSPC;
-			free(name);
-			return err;
-		}
-	} else {
-		if (c->tree->bytes - n->len + len > PVMX_XS_MAX_BYTES) {
-			free(name);
-			return ENOSPC;
-		}
-		if ((err = set_value(c->tree, n, r->data + off, len))) {
-			free(name);
-			return err;
-		}
-		touch(c, n);
+	if (err == ENOENT || (n && !err)) {
+		if (len > PVMX_XS_MAX_VALUE)
+			err = ENOSPC;	/* xenstored's node-size quota */
+		else if (!n)
+			err = create_node(c, name, r->data + off, len, &n);
+		else if (c->tree->bytes - n->len + len > PVMX_XS_MAX_BYTES)
+			err = ENOSPC;
+		else
+			err = set_value(c->tree, n, r->data + off, len);
+		if (!err)
+			touch(c, n);
+	}
+	if (err) {
+		free(name);
+		return err;
 	}
 	fire_watches(c, name, MATCH_SUBTREE, NULL, 0);
 	free(name);
@@ -987,15 +998,13 @@ static int do_mkdir(struct xs_ctx *c, const struct xs_req *r)
 	if (!name)
 		return err;
 	n = get_node(c, name, XS_PERM_WRITE, &err);
-	if (!n) {
-		if (err != ENOENT || (err = create_node(c, name, NULL, 0, &n))) {
-			free(name);
-			return err;
-		}
-		fire_watches(c, name, MATCH_SUBTREE, NULL, 0);
+	if (err == ENOENT) {	/* if it exists already, fine */
+		err = create_node(c, name, NULL, 0, &n);
+		if (!err)
+			fire_watches(c, name, MATCH_SUBTREE, NULL, 0);
 	}
 	free(name);
-	return ack(c->xs, r);
+	return err ? err : ack(c->xs, r);
 }
 
 static int do_rm(struct xs_ctx *c, const struct xs_req *r)
@@ -1059,7 +1068,8 @@ static int do_set_perms(struct xs_ctx *c, const struct xs_req *r)
 	num--;
 	if (num > PVMX_XS_MAX_PERMS)
 		return ENOSPC;
-	if ((err = strings_to_perms(perms, num, r->data + strlen(r->data) + 1)))
+	err = strings_to_perms(perms, num, r->data + strlen(r->data) + 1);
+	if (err)
 		return err;
 	name = canonicalize(c, r->data, true, &err);
 	if (!name)

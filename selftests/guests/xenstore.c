@@ -74,7 +74,7 @@ static int put(const void *data, u32 n)
 			continue;
 		}
 		xs->req[prod % RING_SIZE] = *p++;
-		mb();
+		mb();	/* the byte before the index that publishes it */
 		V(xs->req_prod) = prod + 1;
 		n--;
 	}
@@ -93,9 +93,9 @@ static int get(void *data, u32 n)
 				return 0;
 			continue;
 		}
-		mb();
+		mb();	/* the index before the byte it covers */
 		*p++ = xs->rsp[cons % RING_SIZE];
-		mb();
+		mb();	/* the byte read before the slot is given back */
 		V(xs->rsp_cons) = cons + 1;
 		n--;
 	}
@@ -115,7 +115,8 @@ static int get_reply(u32 want_id)
 			u32 l = (u32)strlen(reply);
 
 			snprintf(event[0], sizeof(event[0]), "%s", reply);
-			snprintf(event[1], sizeof(event[1]), "%s", l + 1 < h.len ? reply + l + 1 : "");
+			snprintf(event[1], sizeof(event[1]), "%s",
+				 l + 1 < h.len ? reply + l + 1 : "");
 			nr_events++;
 			if (want_id == ~0u)
 				return 1;
@@ -173,7 +174,7 @@ static void ring_print(struct xen_console_ring *r, u32 port, const char *s)
 
 	while (*s)
 		r->out[prod++ % 2048] = *s++;
-	mb();
+	mb();	/* the bytes before the index */
 	V(r->out_prod) = prod;
 	evtchn_simple(EVTCHNOP_send, port);
 	wait_port(port, 5000);
