@@ -79,6 +79,39 @@ static bool forced_emulation_cpuid(struct pvmx_vcpu *vcpu)
 
 static enum pvmx_action emulate_cpuid(struct pvmx_vcpu *vcpu, u32 insn_len);
 
+/*
+ * The guest's exception has reached the hypervisor.  On Xen it enters Xen
+ * through the IDT, so a #DB still pending from the instruction before -- a
+ * data breakpoint or single step that `mov %ss`/`pop %ss` deferred past
+ * this (faulting) instruction -- fires in Xen's context and is dropped
+ * there (handle_DB(): "Hit #DB in Xen context", the XSA-260 fix; the
+ * guest's DR6 is not touched), and the guest resumes through an iret, out
+ * of the MOV SS shadow.  Under VMX the deferred #DB is in the pending
+ * debug exceptions with blocking by MOV SS (the CPU saves them only then),
+ * and would fire at the first instruction of wherever the guest is entered
+ * next: the guest kernel's handler.  So drop both, whatever happens next.
+ */
+static void drop_deferred_debug(void)
+{
+	u32 intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
+
+	if (likely(!(intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))))
+		return;
+	vmcs_write(GUEST_INTERRUPTIBILITY_INFO,
+		   intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+	vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+}
+
+/*
+ * A #DB in the guest: the CPU does not touch DR6 when a #DB exits; the
+ * exit qualification has its bits (B0-B3, BD, BS) with DR6's positive
+ * polarity, which go into the guest's virtual DR6 as Xen's handle_DB() does.
+ */
+static enum pvmx_action guest_debug_exception(struct pvmx_vcpu *vcpu)
+{
+	return pvmx_deliver_db(&vcpu->core, vmcs_read(EXIT_QUALIFICATION));
+}
+
 static enum pvmx_action handle_exception(struct pvmx_vcpu *vcpu)
 {
 	struct pvmx_vcpu_core *v = &vcpu->core;
@@ -90,16 +123,21 @@ static enum pvmx_action handle_exception(struct pvmx_vcpu *vcpu)
 	enum pvmx_action action;
 	u32 len, addr;
 
-	switch (type) {
-	case INTR_TYPE_NMI_INTR:
+	if (type == INTR_TYPE_NMI_INTR)
 		return PVMX_RESUME;		/* the host's, handled at exit */
+	drop_deferred_debug();
+	switch (type) {
 	case INTR_TYPE_SOFT_EXCEPTION:		/* int3, into: no DPL check */
-	case INTR_TYPE_PRIV_SW_EXCEPTION:	/* icebp */
 		v->cpu.eip += vmcs_read(VM_EXIT_INSTRUCTION_LEN);
 		return pvmx_deliver_exception(v, vector, false, 0);
+	case INTR_TYPE_PRIV_SW_EXCEPTION:	/* icebp: a #DB after the instruction */
+		v->cpu.eip += vmcs_read(VM_EXIT_INSTRUCTION_LEN);
+		return guest_debug_exception(vcpu);
 	}
 
 	switch (vector) {
+	case X86_TRAP_DB:
+		return guest_debug_exception(vcpu);
 	case X86_TRAP_MC:
 		/* The host's handler ran at exit; the guest cannot go on from it. */
 		return pvmx_crash(v, PVMX_CRASH_UNSUPPORTED, vector, 0, 0,
