@@ -178,9 +178,10 @@ static enum pvmx_action handle_exception(struct pvmx_vcpu *vcpu)
 	return pvmx_deliver_exception(v, vector, has_error, error);
 }
 
-/* VMX instructions are #UD for a PV guest, as on Xen. */
+/* VMX instructions are #UD for a PV guest, as on Xen (where the #UD enters Xen). */
 static enum pvmx_action handle_vmx_instruction(struct pvmx_vcpu *vcpu)
 {
+	drop_deferred_debug();
 	return pvmx_deliver_exception(&vcpu->core, X86_TRAP_UD, false, 0);
 }
 
@@ -346,14 +347,38 @@ static const pvmx_exit_handler exit_handlers[] = {
 	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,
 };
 
+/*
+ * An instruction the guest runs natively on Xen (CPUID) exited and was
+ * emulated: like KVM's skip_emulated_instruction(), leave the STI/MOV SS
+ * shadow behind with it, so a #DB that `mov %ss` deferred past it is
+ * delivered right after it (from the pending debug exceptions, at entry),
+ * as on Xen, not one instruction later.
+ */
+static void retired_in_hypervisor(struct pvmx_vcpu *vcpu, u32 exit_eip)
+{
+	u32 intr;
+
+	if (vcpu->core.cpu.eip == exit_eip)
+		return;
+	intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
+	if (unlikely(intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)))
+		vmcs_write(GUEST_INTERRUPTIBILITY_INFO,
+			   intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
+
 enum pvmx_action pvmx_handle_exit(struct pvmx_vcpu *vcpu)
 {
-	u32 reason = vcpu->arch.exit_reason;
+	u32 reason = vcpu->arch.exit_reason, eip = vcpu->core.cpu.eip;
+	enum pvmx_action act;
 
 	if (reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
 		return handle_failed_entry(vcpu, reason & 0xFFFF);
 	reason &= 0xFFFF;
-	if (reason < ARRAY_SIZE(exit_handlers) && exit_handlers[reason])
-		return exit_handlers[reason](vcpu);
+	if (reason < ARRAY_SIZE(exit_handlers) && exit_handlers[reason]) {
+		act = exit_handlers[reason](vcpu);
+		if (reason == EXIT_REASON_CPUID)
+			retired_in_hypervisor(vcpu, eip);
+		return act;
+	}
 	return handle_unsupported(vcpu);
 }
