@@ -328,7 +328,7 @@ static enum pvmx_action emulate_string_io(struct pvmx_vcpu_core *v,
 		count--;
 		if (insn->rep)
 			set_index(&gpr[PVMX_ECX], ad_mask, count);
-		/* An I/O breakpoint traps after the iteration that hit it, as Xen's rep_ins/outs. */
+		/* An I/O breakpoint traps after the iteration that hit it (Xen's rep_ins). */
 		if (bpmatch)
 			break;
 	}

@@ -743,7 +743,7 @@ static void vmcs_setup(struct pvmx_vcpu *vcpu)
 	pvmx_write_guest_segment(PVMX_SREG_TR, &seg);
 	seg = (struct pvmx_seg){ .ar = PVMX_AR_UNUSABLE };
 	pvmx_write_guest_segment(PVMX_SREG_LDTR, &seg);
-	vmcs_write(GUEST_DR7, PVMX_DR7_FIXED_1);	/* reset value; run_stretch() keeps it current */
+	vmcs_write(GUEST_DR7, PVMX_DR7_FIXED_1);	/* reset; run_stretch() keeps it current */
 	vcpu->arch.vmcs_dr7 = PVMX_DR7_FIXED_1;
 	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
 	vmcs_write(GUEST_SYSENTER_CS, 0);	/* sysenter #GPs, as on Xen */
