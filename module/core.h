@@ -476,6 +476,10 @@ int pvmx_set_debugreg(struct pvmx_vcpu_core *v, u32 reg, u32 val);
 int pvmx_get_debugreg(struct pvmx_vcpu_core *v, u32 reg, u32 *val);
 /* DR7 as the CPU gets it while the guest runs: I/O breakpoints left out. */
 u32 pvmx_hw_dr7(const struct pvmx_vcpu_core *v);
+/* VCPUOP_initialise (Xen's arch_set_info_guest()): DR0-3 acceptable? */
+bool pvmx_debug_context_ok(const u32 debugreg[8]);
+/* ... then CR4's guest bits and debugreg[0-3, 6, 7] through set_debugreg. */
+void pvmx_load_debug_context(struct pvmx_vcpu_core *v, u32 cr4, const u32 debugreg[8]);
 long pvmx_do_set_debugreg(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
 long pvmx_do_get_debugreg(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
 

@@ -497,6 +497,35 @@ u32 pvmx_hw_dr7(const struct pvmx_vcpu_core *v)
 	return dr7;
 }
 
+bool pvmx_debug_context_ok(const u32 debugreg[8])
+{
+	u32 i;
+
+	for (i = 0; i < 4; i++)
+		if (debugreg[i] >= XEN_HYPERVISOR_VIRT_START)
+			return false;
+	return true;
+}
+
+/*
+ * Xen's arch_set_info_guest() for a PV vCPU: the guest's CR4 bits as
+ * pv_fixup_guest_cr4() keeps them, the debug registers reset and then
+ * written through set_debugreg() (whose refusals are ignored; DR4/DR5 are
+ * not used).
+ */
+void pvmx_load_debug_context(struct pvmx_vcpu_core *v, u32 cr4, const u32 debugreg[8])
+{
+	u32 i;
+
+	v->cr4 = cr4 & GUEST_CR4_MASK;
+	memset(v->dr, 0, sizeof(v->dr));
+	v->dr7_emul = 0;
+	for (i = 0; i < 4; i++)
+		pvmx_set_debugreg(v, i, debugreg[i]);
+	pvmx_set_debugreg(v, 6, debugreg[6]);
+	pvmx_set_debugreg(v, 7, debugreg[7]);
+}
+
 /* set_debugreg (8): Xen's errors, -EPERM for a forbidden value, -ENODEV for #UD. */
 long pvmx_do_set_debugreg(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {

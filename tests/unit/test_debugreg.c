@@ -345,6 +345,30 @@ static void debugctl_reads_zero(void)
 	CHECK_EQ(wrmsr(0x1d9, 1ull << 32), GP_HANDLER);
 }
 
+/* VCPUOP_initialise's part (Xen's arch_set_info_guest()). */
+static void initialise_context_goes_through_set_debugreg(void)
+{
+	u32 dr[8] = { 0x1000, 0x2000, 0x3000, 0x4000, 0x5555, 0x5555, 0, DR7_IO0 };
+
+	CHECK(pvmx_debug_context_ok(dr));
+	dr[2] = 0xf5800000;
+	CHECK(!pvmx_debug_context_ok(dr));
+	dr[2] = 0x3000;
+	/* Without CR4.DE the I/O breakpoint is refused: DR7 stays at reset. */
+	fx.v.dr7_emul = 3;
+	pvmx_load_debug_context(&fx.v, 0, dr);
+	CHECK_EQ(get_debugreg(0), 0x1000);
+	CHECK_EQ(get_debugreg(3), 0x4000);
+	CHECK_EQ((u32)get_debugreg(6), DR6_DEFAULT);
+	CHECK_EQ((u32)get_debugreg(7), DR7_DEFAULT);
+	CHECK_EQ(read_cr4(), 0x660);
+	/* With it (and only its DE bit kept), accepted. */
+	pvmx_load_debug_context(&fx.v, 0xffffffff, dr);
+	CHECK_EQ(read_cr4(), 0x660 | CR4_DE);
+	CHECK_EQ((u32)get_debugreg(7), DR7_IO0);
+	CHECK_EQ(pvmx_hw_dr7(&fx.v), DR7_DEFAULT);
+}
+
 const struct unit_test debugreg_tests[] = {
 	UNIT_TEST(reset_state_reads_xen_defaults),
 	UNIT_TEST(hypercalls_and_mov_share_state),
@@ -353,5 +377,6 @@ const struct unit_test debugreg_tests[] = {
 	UNIT_TEST(io_breakpoints_trap_after_the_access),
 	UNIT_TEST(db_merges_into_dr6),
 	UNIT_TEST(debugctl_reads_zero),
+	UNIT_TEST(initialise_context_goes_through_set_debugreg),
 	{ NULL, NULL },
 };
