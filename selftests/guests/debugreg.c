@@ -14,7 +14,8 @@
  *     emulated cpuid the #DB comes right after that instruction; across a
  *     hypercall, and across a faulting ring-3 instruction (ud2, syscall:
  *     XTF's xsa-260), it is dropped as Xen drops it -- the guest's #UD
- *     handler runs and no #DB reaches the kernel (XSA-260);
+ *     handler runs and no #DB reaches the kernel (XSA-260), and so is a
+ *     single step deferred past a ring-1 ud2;
  *   - a data breakpoint hit in ring 3;
  *   - CR4.DE sticks; with it an I/O breakpoint is accepted and traps after
  *     the out; without it a new one is #GP(0) and the old one stays; DR4
@@ -100,12 +101,15 @@ asm(".text\n"
     "	jmp hypercall_page + 23 * 32\n");
 
 static volatile u32 watch, ss_var, bp_runs;
+extern u8 ss_step_ud2[], ss_step_after[];
 static u32 rf_on_db;
 
 static void hook(u32 vec, u32 *frame)
 {
 	if (vec == 1 && rf_on_db)
 		frame[2] |= EFLAGS_RF;
+	if (vec == 6 && frame[0] == (u32)ss_step_after)	/* stop single-stepping */
+		frame[2] &= ~0x100u;
 	if (vec == 6 && (frame[1] & 3) == 3) {	/* the end of a ring-3 run */
 		frame[0] = (u32)ring3_exit;
 		frame[1] = FLAT_RING1_CS;
@@ -142,11 +146,17 @@ asm(".text\n"
     "read_dr4_after:	ret\n"
     "write_dr7:	mov %eax, %dr7\n"
     "write_dr7_after:	ret\n"
-    "bp_target:	incl bp_runs\n	ret\n");
+    "bp_target:	incl bp_runs\n	ret\n"
+    "ss_step_ud:\n"
+    "	pushf\n	orl $0x100, (%esp)\n	popf\n"	/* TF: a trap after the next insn, */
+    "	mov ss_var, %ss\n"			/* which mov ss defers past the ud2 */
+    "ss_step_ud2:	ud2\n"
+    "ss_step_after:	ret\n");
 void store_watch(void);
 void ss_nop(void);
 u32 ss_hcall(void);
 void ss_cpuid(void);
+void ss_step_ud(void);
 void out80(void);
 u32 read_dr4(void);
 void __attribute__((regparm(1))) write_dr7(u32 val);
@@ -320,6 +330,17 @@ static void mov_ss_deferral(void)
 
 	set_dr(7, 0);
 	set_dr(6, DR6_DEFAULT);
+
+	/*
+	 * A single step deferred by mov ss past a faulting ud2: on Xen it
+	 * fires in Xen and is dropped; the guest sees the #UD only (and
+	 * VMX must not enter its handler with the shadow and a pending BS).
+	 */
+	trap_resume[6] = (u32)ss_step_after;
+	o = run(ss_step_ud);
+	trap_resume[6] = 0;
+	CHECK(one_trap(o, 6, ss_step_ud2, "TF; mov ss; ud2") && (get_dr(6) & 0x4000) == 0,
+	      "mov_ss_deferred_single_step_across_ud2_dropped");
 }
 
 static void ring3(void)
@@ -412,7 +433,7 @@ void test_main(void)
 		{ 0, 0, 0, 0 },
 	};
 
-	test_plan(30);
+	test_plan(31);
 	CHECK(map_shared_info() && set_trap_table(table) == 0, "setup");
 	trap_hook = hook;
 	reset_state();
