@@ -171,7 +171,15 @@ struct pvmx_vcpu_core {
 	u8 iopl;		/* virtual IOPL 0..3 (PHYSDEVOP_set_iopl, iret) */
 	u32 iobmp;		/* PHYSDEVOP_set_iobitmap: guest VA of the bitmap */
 	u32 iobmp_limit;	/* ports covered by it (0: none) */
-	u32 dr[8];		/* virtual DR0-3, DR6, DR7 (DR6/7 without fixed-1 bits) */
+	/*
+	 * Debug registers (emulate.c, Xen's set_debugreg()): dr[0..3]; dr[6]
+	 * and dr[7] without their fixed-1 bits (zero is the reset state), and
+	 * dr[7] without the enables of I/O breakpoints, which are in dr7_emul
+	 * (emulated on in/out, never given to the CPU); dr[4], dr[5] unused.
+	 */
+	u32 dr[8];
+	u32 dr7_emul;
+	u32 cr4;		/* guest-controlled CR4 bits: DE */
 	bool in_multicall;
 	u32 pt_generation;	/* bumped whenever a hypercall writes page tables */
 	bool base_ref;		/* holds an L3 type reference on cpu.cr3's frame */
@@ -296,6 +304,13 @@ enum pvmx_action pvmx_deliver_exception(struct pvmx_vcpu_core *v, u32 vector,
 /* The same with the VM lock already held (emulation paths that run under it). */
 enum pvmx_action pvmx_deliver_exception_locked(struct pvmx_vcpu_core *v, u32 vector,
 					       bool has_error, u32 error);
+/*
+ * A #DB for the guest: pending (DR6 bits with positive polarity: B0-B3, BD,
+ * BS, BT) merged into its DR6 as Xen's x86_merge_dr6(), then bounced.  The
+ * unlocked form is for the back end's #DB exits.
+ */
+enum pvmx_action pvmx_deliver_db_locked(struct pvmx_vcpu_core *v, u32 pending);
+enum pvmx_action pvmx_deliver_db(struct pvmx_vcpu_core *v, u32 pending);
 /* `int n` (n = vector) that the hardware refused; EIP is on the instruction. */
 enum pvmx_action pvmx_software_interrupt(struct pvmx_vcpu_core *v, u32 vector, u32 insn_len);
 /* The event callback, for a pending unmasked upcall. */
@@ -468,6 +483,21 @@ int pvmx_decode_insn(const u8 *buf, u32 avail, struct pvmx_insn *insn);
 enum pvmx_action pvmx_emulate_privileged(struct pvmx_vcpu_core *v, u32 cs_base);
 /* Xen's iopl_ok(): may the current context run cli/sti and reach every port? */
 bool pvmx_iopl_ok(const struct pvmx_vcpu_core *v);
+/*
+ * Xen's set_debugreg()/x86emul_read_dr(), shared by mov %drN and the
+ * set_debugreg/get_debugreg hypercalls: 0, -XEN_ENODEV (#UD: DR4/DR5 with
+ * CR4.DE, or no such register), -XEN_EPERM (#GP: not allowed).
+ */
+int pvmx_set_debugreg(struct pvmx_vcpu_core *v, u32 reg, u32 val);
+int pvmx_get_debugreg(struct pvmx_vcpu_core *v, u32 reg, u32 *val);
+/* DR7 as the CPU gets it while the guest runs: I/O breakpoints left out. */
+u32 pvmx_hw_dr7(const struct pvmx_vcpu_core *v);
+/* VCPUOP_initialise (Xen's arch_set_info_guest()): DR0-3 acceptable? */
+bool pvmx_debug_context_ok(const u32 debugreg[8]);
+/* ... then CR4's guest bits and debugreg[0-3, 6, 7] through set_debugreg. */
+void pvmx_load_debug_context(struct pvmx_vcpu_core *v, u32 cr4, const u32 debugreg[8]);
+long pvmx_do_set_debugreg(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long pvmx_do_get_debugreg(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
 
 /* ---- physdev.c: vm_assist, physdev_op ---------------------------------- */
 long pvmx_do_vm_assist(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);

@@ -32,8 +32,14 @@
 #define GUEST_CR0	(CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_AM | CR0_PG)
 /* Xen's PV_CR4_GUEST_VISIBLE_MASK as set on the host: PAE, MCE, OSFXSR, OSXMMEXCPT. */
 #define GUEST_CR4	0x00000660u
+/* The guest-controlled bits pvmx offers (Xen's PV_CR4_GUEST_MASK, policy permitting). */
+#define CR4_DE		0x00000008u
+#define GUEST_CR4_MASK	CR4_DE
 
-/* Debug registers (Xen's set_debugreg() rules). */
+/*
+ * Debug registers (Xen's set_debugreg(), x86_adj_dr{6,7}_rsvd() for a
+ * policy without RTM and bus-lock detection).
+ */
 #define DR6_FIXED_1	0xFFFF0FF0u
 #define DR6_FIXED_0	0x00001000u
 #define DR6_BS		0x00004000u
@@ -42,6 +48,11 @@
 #define DR7_GD		0x00002000u
 #define DR7_ACTIVE	0x000000FFu
 #define DR7_RW_IO	2u
+
+/* MSR_DEBUGCTL: the bits Xen accepts (LBR, BTF); the rest are reserved. */
+#define GUEST_MSR_IA32_DEBUGCTL		0x000001D9u
+#define DEBUGCTL_LBR			0x00000001ULL
+#define DEBUGCTL_BTF			0x00000002ULL
 
 /* MSRs a PV domU may use (Xen's guest_{rd,wr}msr() and read/write_msr()). */
 #define GUEST_MSR_IA32_TSC			0x00000010u
@@ -185,21 +196,59 @@ static enum pvmx_action reflect_gp(struct pvmx_vcpu_core *v)
 	return pvmx_deliver_exception_locked(v, PVMX_TRAP_GP, true, 0);
 }
 
-/* Past the instruction; single-stepping then traps, as after a real one. */
-enum pvmx_action pvmx_insn_retire(struct pvmx_vcpu_core *v, u32 len)
+/*
+ * Past the instruction; then a #DB if an I/O breakpoint matched (bpmatch:
+ * B0-B3) or single-stepping traps, as after a real instruction (Xen's
+ * pv_emulate_privileged_op(): bpmatch | DR_STEP, one pv_inject_DB()).
+ */
+static enum pvmx_action retire_bp(struct pvmx_vcpu_core *v, u32 len, u32 bpmatch)
 {
 	v->cpu.eip += len;
 	v->cpu.eflags &= ~PVMX_EFLAGS_RF;
-	if (v->cpu.eflags & PVMX_EFLAGS_TF) {
-		v->dr[6] |= DR6_BS;
-		return pvmx_deliver_exception_locked(v, PVMX_TRAP_DB, false, 0);
-	}
+	if (v->cpu.eflags & PVMX_EFLAGS_TF)
+		bpmatch |= DR6_BS;
+	if (bpmatch)
+		return pvmx_deliver_db_locked(v, bpmatch);
 	return PVMX_RESUME;
+}
+
+enum pvmx_action pvmx_insn_retire(struct pvmx_vcpu_core *v, u32 len)
+{
+	return retire_bp(v, len, 0);
 }
 
 static enum pvmx_action done(struct pvmx_vcpu_core *v, const struct pvmx_insn *insn)
 {
 	return pvmx_insn_retire(v, insn->len);
+}
+
+/* Width of breakpoint i from its DR7 LEN field (Xen's x86_bp_width()). */
+static u32 bp_width(u32 dr7, u32 i)
+{
+	static const u8 width[4] = { 1, 2, 8, 4 };
+
+	return width[(dr7 >> (18 + 4 * i)) & 3];
+}
+
+/*
+ * Xen's check_guest_io_breakpoint(): the enabled I/O breakpoints (with
+ * CR4.DE) whose port range overlaps [port, port + len), as DR6 B0-B3.
+ */
+static u32 io_breakpoints(const struct pvmx_vcpu_core *v, u32 port, u32 len)
+{
+	u32 i, start, width, match = 0;
+
+	if (!v->dr7_emul || !(v->cr4 & CR4_DE))
+		return 0;
+	for (i = 0; i < 4; i++) {
+		if (!(v->dr7_emul & (3u << (2 * i))))
+			continue;
+		width = bp_width(v->dr[7], i);
+		start = v->dr[i] & ~(width - 1);
+		if (start < port + len && start + width > port)
+			match |= 1u << i;
+	}
+	return match;
 }
 
 /* A data access of ins/outs faulted: #PF with the linear address, as the CPU would. */
@@ -248,7 +297,7 @@ static enum pvmx_action emulate_port_io(struct pvmx_vcpu_core *v, const struct p
 		return reflect_gp(v);
 	if (in)
 		set_accumulator(v, bytes, ~0u);
-	return done(v, insn);
+	return retire_bp(v, insn->len, io_breakpoints(v, port, bytes));
 }
 
 static void set_index(unsigned long *reg, u32 ad_mask, u32 value)
@@ -266,10 +315,12 @@ static enum pvmx_action emulate_string_io(struct pvmx_vcpu_core *v,
 	u32 ad_mask = insn->ad_bytes == 2 ? 0xFFFF : 0xFFFFFFFF;
 	u32 count = insn->rep ? gpr[PVMX_ECX] & ad_mask : 1;
 	u32 step = (v->cpu.eflags & EFLAGS_DF) ? -bytes : bytes;
-	u32 n, addr, data;
+	u32 port = gpr[PVMX_EDX] & 0xFFFF;
+	u32 n, addr, data, bpmatch;
 
-	if (!io_allowed(v, gpr[PVMX_EDX] & 0xFFFF, bytes))
+	if (!io_allowed(v, port, bytes))
 		return reflect_gp(v);
+	bpmatch = io_breakpoints(v, port, bytes);
 	for (n = 0; count && n < EMUL_REP_BATCH; n++) {
 		addr = gpr[index] & ad_mask;
 		data = ~0u;
@@ -279,11 +330,14 @@ static enum pvmx_action emulate_string_io(struct pvmx_vcpu_core *v,
 		count--;
 		if (insn->rep)
 			set_index(&gpr[PVMX_ECX], ad_mask, count);
+		/* An I/O breakpoint traps after the iteration that hit it (Xen's rep_ins). */
+		if (bpmatch)
+			break;
 	}
 	/* A long rep stops here with EIP on it; the guest re-executes the rest. */
 	if (count)
-		return PVMX_RESUME;
-	return done(v, insn);
+		return bpmatch ? pvmx_deliver_db_locked(v, bpmatch) : PVMX_RESUME;
+	return retire_bp(v, insn->len, bpmatch);
 }
 
 /* ---- control and debug registers ------------------------------------------ */
@@ -317,7 +371,7 @@ static int read_cr(struct pvmx_vcpu_core *v, u32 reg, u32 *val)
 		*val = (mfn << 12) | (mfn >> 20);
 		return 0;
 	case 4:
-		*val = GUEST_CR4;
+		*val = GUEST_CR4 | v->cr4;
 		return 0;
 	default:
 		return -XEN_EINVAL;
@@ -341,37 +395,53 @@ static int write_cr(struct pvmx_vcpu_core *v, u32 reg, u32 val)
 		return pvmx_new_baseptr(v, (val >> 12) | (val << 20)) ? -XEN_EINVAL : 0;
 	case 4:
 		/*
-		 * Xen keeps the host's bits and takes only TSD, DE, FSGSBASE and
-		 * OSXSAVE from the guest; pvmx offers none of them, so the write
-		 * is accepted and reads still show GUEST_CR4.
+		 * Xen's pv_fixup_guest_cr4(): any value is accepted; the host's
+		 * bits stay, and of the guest-controlled ones (TSD, DE, FSGSBASE,
+		 * OSXSAVE, as its policy permits) pvmx offers DE.
 		 */
+		v->cr4 = val & GUEST_CR4_MASK;
 		return 0;
 	default:
 		return -XEN_EINVAL;
 	}
 }
 
-static int read_dr(struct pvmx_vcpu_core *v, u32 reg, u32 *val)
+/* Xen's x86emul_read_dr(). */
+int pvmx_get_debugreg(struct pvmx_vcpu_core *v, u32 reg, u32 *val)
 {
 	switch (reg) {
 	case 0 ... 3:
 		*val = v->dr[reg];
 		return 0;
-	case 4: case 6:		/* DR4/DR5 alias DR6/DR7: the guest's CR4.DE is clear */
+	case 4:
+		if (v->cr4 & CR4_DE)
+			return -XEN_ENODEV;
+		fallthrough;
+	case 6:
 		*val = v->dr[6] | DR6_FIXED_1;
 		return 0;
-	case 5: case 7:
-		*val = v->dr[7] | DR7_FIXED_1;
+	case 5:
+		if (v->cr4 & CR4_DE)
+			return -XEN_ENODEV;
+		fallthrough;
+	case 7:
+		*val = v->dr[7] | v->dr7_emul | DR7_FIXED_1;
 		return 0;
 	default:
-		return -XEN_EINVAL;
+		return -XEN_ENODEV;
 	}
 }
 
-/* Xen's set_debugreg() checks; the values are recorded, not armed (see guest-abi). */
-static int write_dr(struct pvmx_vcpu_core *v, u32 reg, u32 val)
+/*
+ * Xen's set_debugreg().  DR0-3 must lie below the hypervisor area (Xen's
+ * 32-bit rule: pvmx's own pages are in the guest's address space); DR7 may
+ * not set GD, and enabled I/O breakpoints need CR4.DE.  A refused write
+ * changes nothing.  The values reach the CPU at the next VM entry
+ * (pvmx_hw_dr7(), the back end).
+ */
+int pvmx_set_debugreg(struct pvmx_vcpu_core *v, u32 reg, u32 val)
 {
-	u32 i;
+	u32 i, io_enable = 0;
 
 	switch (reg) {
 	case 0 ... 3:
@@ -379,23 +449,99 @@ static int write_dr(struct pvmx_vcpu_core *v, u32 reg, u32 val)
 			return -XEN_EPERM;
 		v->dr[reg] = val;
 		return 0;
-	case 4: case 6:
+	case 4:
+		if (v->cr4 & CR4_DE)
+			return -XEN_ENODEV;
+		fallthrough;
+	case 6:
 		v->dr[6] = val & ~DR6_FIXED_0;
 		return 0;
-	case 5: case 7:
+	case 5:
+		if (v->cr4 & CR4_DE)
+			return -XEN_ENODEV;
+		fallthrough;
+	case 7:
 		val &= ~DR7_FIXED_0;
 		if (val & DR7_GD)
 			return -XEN_EPERM;
-		/* I/O breakpoints need CR4.DE, which a pvmx guest cannot set. */
-		if (val & DR7_ACTIVE)
-			for (i = 0; i < 4; i++)
-				if (((val >> (16 + 4 * i)) & 3) == DR7_RW_IO)
+		/* DR7.{L,G}n all clear: nothing is checked, the value is kept as is. */
+		if (val & DR7_ACTIVE) {
+			for (i = 0; i < 4; i++) {
+				if (((val >> (16 + 4 * i)) & 3) != DR7_RW_IO)
+					continue;
+				if (!(v->cr4 & CR4_DE))
 					return -XEN_EPERM;
-		v->dr[7] = val;
+				io_enable |= val & (3u << (2 * i));
+			}
+		}
+		v->dr7_emul = io_enable;
+		v->dr[7] = (val & ~io_enable) & ~DR7_FIXED_1;
 		return 0;
 	default:
-		return -XEN_EINVAL;
+		return -XEN_ENODEV;
 	}
+}
+
+/*
+ * What the CPU's DR7 holds while the guest runs: the guest's value without
+ * its I/O breakpoints (they are emulated; the CPU runs the guest with
+ * CR4.DE clear, where R/W = 10 is undefined), so their R/W and LEN fields
+ * are cleared too.
+ */
+u32 pvmx_hw_dr7(const struct pvmx_vcpu_core *v)
+{
+	u32 dr7 = v->dr[7] | DR7_FIXED_1;
+	u32 i;
+
+	for (i = 0; i < 4; i++)
+		if (((dr7 >> (16 + 4 * i)) & 3) == DR7_RW_IO)
+			dr7 &= ~((3u << (2 * i)) | (0xFu << (16 + 4 * i)));
+	return dr7;
+}
+
+bool pvmx_debug_context_ok(const u32 debugreg[8])
+{
+	u32 i;
+
+	for (i = 0; i < 4; i++)
+		if (debugreg[i] >= XEN_HYPERVISOR_VIRT_START)
+			return false;
+	return true;
+}
+
+/*
+ * Xen's arch_set_info_guest() for a PV vCPU: the guest's CR4 bits as
+ * pv_fixup_guest_cr4() keeps them, the debug registers reset and then
+ * written through set_debugreg() (whose refusals are ignored; DR4/DR5 are
+ * not used).
+ */
+void pvmx_load_debug_context(struct pvmx_vcpu_core *v, u32 cr4, const u32 debugreg[8])
+{
+	u32 i;
+
+	v->cr4 = cr4 & GUEST_CR4_MASK;
+	memset(v->dr, 0, sizeof(v->dr));
+	v->dr7_emul = 0;
+	for (i = 0; i < 4; i++)
+		pvmx_set_debugreg(v, i, debugreg[i]);
+	pvmx_set_debugreg(v, 6, debugreg[6]);
+	pvmx_set_debugreg(v, 7, debugreg[7]);
+}
+
+/* set_debugreg (8): Xen's errors, -EPERM for a forbidden value, -ENODEV for #UD. */
+long pvmx_do_set_debugreg(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+{
+	return pvmx_set_debugreg(v, hc->arg[0], hc->arg[1]);
+}
+
+/* get_debugreg (9): the value itself (DR6/DR7 look negative), or -ENODEV. */
+long pvmx_do_get_debugreg(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+{
+	u32 val;
+
+	if (pvmx_get_debugreg(v, hc->arg[0], &val))
+		return -XEN_ENODEV;
+	return (long)(s32)val;
 }
 
 static enum pvmx_action emulate_mov_crdr(struct pvmx_vcpu_core *v,
@@ -407,9 +553,12 @@ static enum pvmx_action emulate_mov_crdr(struct pvmx_vcpu_core *v,
 	int err;
 
 	if (to)
-		err = dr ? write_dr(v, reg, val) : write_cr(v, reg, val);
+		err = dr ? pvmx_set_debugreg(v, reg, val) : write_cr(v, reg, val);
 	else
-		err = dr ? read_dr(v, reg, &val) : read_cr(v, reg, &val);
+		err = dr ? pvmx_get_debugreg(v, reg, &val) : read_cr(v, reg, &val);
+	/* Xen's x86emul_{read,write}_dr(): -ENODEV is #UD, anything else #GP(0). */
+	if (err == -XEN_ENODEV && dr)
+		return pvmx_deliver_exception_locked(v, PVMX_TRAP_UD, false, 0);
 	if (err)
 		return reflect_gp(v);
 	if (!to)
@@ -474,6 +623,10 @@ static int read_msr(struct pvmx_vcpu_core *v, u32 msr, u64 *val)
 	case GUEST_MSR_IA32_CR_PAT:
 		*val = XEN_MSR_PAT;
 		return 0;
+	case GUEST_MSR_IA32_DEBUGCTL:
+		/* Xen's PV read of the hardware value: 0, Xen does not use LBR. */
+		*val = 0;
+		return 0;
 	case GUEST_MSR_EFER:
 		return guest_efer(val);
 	default:
@@ -519,6 +672,13 @@ static int write_msr(struct pvmx_vcpu_core *v, u32 msr, u64 val)
 	case GUEST_MSR_IA32_MISC_ENABLE:
 		/* A different value is ignored (Xen logs it), not refused. */
 		return 0;
+	case GUEST_MSR_IA32_DEBUGCTL:
+		/*
+		 * Xen's reserved-bit check (only LBR and BTF may be set); what is
+		 * left is dropped, as Xen's PV write_msr() dropped it, and reads
+		 * stay 0.
+		 */
+		return (val & ~(DEBUGCTL_LBR | DEBUGCTL_BTF)) ? -XEN_EINVAL : 0;
 	case GUEST_MSR_EFER:
 		/* Linux writes the value back; changing it is refused. */
 		if (guest_efer(&cur) || val != cur)

@@ -921,6 +921,8 @@ static long vcpu_initialise(struct pvmx_vcpu_core *v, struct pvmx_vcpu_core *t, 
 		return -XEN_EEXIST;
 	if ((tail.ldt_base & PVMX_PAGE_OFFSET_MASK) || tail.ldt_ents > LDT_MAX_ENTS)
 		return -XEN_EINVAL;
+	if (!pvmx_debug_context_ok(tail.debugreg))
+		return -XEN_EINVAL;
 	nr_gdt_frames = (tail.gdt_ents + 511) / 512;
 	if (nr_gdt_frames > ARRAY_SIZE(tail.gdt_frames) ||
 	    tail.gdt_ents > XEN_FIRST_RESERVED_GDT_ENTRY)
@@ -978,6 +980,7 @@ static long vcpu_initialise(struct pvmx_vcpu_core *v, struct pvmx_vcpu_core *t, 
 		.mask_events = head.flags & VGCF_failsafe_disables_events,
 	};
 	t->fpu_ts = tail.ctrlreg[0] & PVMX_CR0_TS;
+	pvmx_load_debug_context(t, tail.ctrlreg[4], tail.debugreg);
 	/* Xen takes vm_assist from vCPU 0's context only (a restore). */
 	if (t->id == 0)
 		v->vm->vm_assist = tail.vm_assist;

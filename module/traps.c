@@ -387,6 +387,42 @@ enum pvmx_action pvmx_deliver_exception(struct pvmx_vcpu_core *v, u32 vector,
 	return act;
 }
 
+/* DR6 bits with positive polarity that a #DB reports (Xen's X86_DR6_KNOWN_MASK, no RTM/BLD). */
+#define DR6_BP_MASK	0x0000000Fu	/* B0-B3 */
+#define DR6_KNOWN	0x0000E00Fu	/* B0-B3, BD, BS, BT */
+#define DR6_DEFAULT	0xFFFF0FF0u
+#define DR6_FIXED_0	0x00001000u
+
+/*
+ * Xen's x86_merge_dr6(): the breakpoint bits are replaced by this #DB's,
+ * the others (BD, BS, BT) accumulate until the guest clears them.
+ * v->dr[6] is kept without its fixed-1 bits (emulate.c).
+ */
+static void merge_dr6(struct pvmx_vcpu_core *v, u32 pending)
+{
+	u32 dr6 = (v->dr[6] | DR6_DEFAULT) ^ DR6_DEFAULT;
+
+	dr6 = (dr6 & ~DR6_BP_MASK) | (pending & DR6_KNOWN);
+	v->dr[6] = ((dr6 ^ DR6_DEFAULT) & ~DR6_FIXED_0) & ~DR6_DEFAULT;
+}
+
+/* Xen's pv_inject_DB(): DR6 first, then the bounce like any exception. */
+enum pvmx_action pvmx_deliver_db_locked(struct pvmx_vcpu_core *v, u32 pending)
+{
+	merge_dr6(v, pending);
+	return deliver_exception(v, PVMX_TRAP_DB, false, 0);
+}
+
+enum pvmx_action pvmx_deliver_db(struct pvmx_vcpu_core *v, u32 pending)
+{
+	enum pvmx_action act;
+
+	spin_lock(&v->vm->lock);
+	act = pvmx_deliver_db_locked(v, pending);
+	spin_unlock(&v->vm->lock);
+	return act;
+}
+
 static enum pvmx_action software_interrupt(struct pvmx_vcpu_core *v, u32 vector, u32 insn_len)
 {
 	const struct pvmx_trap_entry *t = &v->trap_ctxt[vector & 0xFF];

@@ -559,6 +559,15 @@ t_guest_privop() {
 	expect_rc 0 && expect_ktap_pass
 }
 
+# Debug registers armed for real: data, instruction and I/O breakpoints, DR6,
+# DR7 latching, CR4.DE, MSR_DEBUGCTL, the hypercalls, and a #DB deferred by
+# mov ss across a hypercall or a faulting ring-3 instruction dropped as on
+# Xen (XSA-260): debugreg.elf checks each itself.
+t_guest_debugreg() {
+	run_guest debugreg debugreg.elf
+	expect_rc 0 && expect_ktap_pass
+}
+
 # ---- the vCPU thread moving between host CPUs --------------------------------
 
 # busy.elf iterations: the affinity test needs the guest to outlive at
@@ -1116,7 +1125,7 @@ guest_crash_ud2 guest_crash_pf guest_ring3 guest_notes_legacy guest_notes_sectio
 guest_highbase guest_ramdisk guest_ramdisk_pfn guest_ramdisk_none guest_cpuid guest_xenabi
 guest_xenabi_smp guest_xenabi_zeroup guest_bad_memory_outside guest_bad_memory_hvwrite
 guest_bad_memory_hvread guest_privileged_hlt guest_privileged_out
-guest_privileged_cli guest_privileged_int80 guest_privileged_int3 guest_privop guest_traps
+guest_privileged_cli guest_privileged_int80 guest_privileged_int3 guest_privop guest_debugreg guest_traps
 guest_ring3_traps guest_traps_fast_int80 guest_ring3_traps_fast_int80 syscall_reflected guest_desc
 syscall_fast_path stats_trace tracepoints guest_callbacks guest_failsafe guest_failsafe_nofailsafe
 guest_failsafe_badstack guest_multicall multicall_signals guest_events guest_timers

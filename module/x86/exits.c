@@ -79,6 +79,39 @@ static bool forced_emulation_cpuid(struct pvmx_vcpu *vcpu)
 
 static enum pvmx_action emulate_cpuid(struct pvmx_vcpu *vcpu, u32 insn_len, u32 fault_skip);
 
+/*
+ * The guest's exception has reached the hypervisor.  On Xen it enters Xen
+ * through the IDT, so a #DB still pending from the instruction before -- a
+ * data breakpoint or single step that `mov %ss`/`pop %ss` deferred past
+ * this (faulting) instruction -- fires in Xen's context and is dropped
+ * there (handle_DB(): "Hit #DB in Xen context", the XSA-260 fix; the
+ * guest's DR6 is not touched), and the guest resumes through an iret, out
+ * of the MOV SS shadow.  Under VMX the deferred #DB is in the pending
+ * debug exceptions with blocking by MOV SS (the CPU saves them only then),
+ * and would fire at the first instruction of wherever the guest is entered
+ * next: the guest kernel's handler.  So drop both, whatever happens next.
+ */
+static void drop_deferred_debug(void)
+{
+	u32 intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
+
+	if (likely(!(intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))))
+		return;
+	vmcs_write(GUEST_INTERRUPTIBILITY_INFO,
+		   intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+	vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+}
+
+/*
+ * A #DB in the guest: the CPU does not touch DR6 when a #DB exits; the
+ * exit qualification has its bits (B0-B3, BD, BS) with DR6's positive
+ * polarity, which go into the guest's virtual DR6 as Xen's handle_DB() does.
+ */
+static enum pvmx_action guest_debug_exception(struct pvmx_vcpu *vcpu)
+{
+	return pvmx_deliver_db(&vcpu->core, vmcs_read(EXIT_QUALIFICATION));
+}
+
 static enum pvmx_action handle_exception(struct pvmx_vcpu *vcpu)
 {
 	struct pvmx_vcpu_core *v = &vcpu->core;
@@ -90,16 +123,21 @@ static enum pvmx_action handle_exception(struct pvmx_vcpu *vcpu)
 	enum pvmx_action action;
 	u32 len, addr;
 
-	switch (type) {
-	case INTR_TYPE_NMI_INTR:
+	if (type == INTR_TYPE_NMI_INTR)
 		return PVMX_RESUME;		/* the host's, handled at exit */
+	drop_deferred_debug();
+	switch (type) {
 	case INTR_TYPE_SOFT_EXCEPTION:		/* int3, into: no DPL check */
-	case INTR_TYPE_PRIV_SW_EXCEPTION:	/* icebp */
 		v->cpu.eip += vmcs_read(VM_EXIT_INSTRUCTION_LEN);
 		return pvmx_deliver_exception(v, vector, false, 0);
+	case INTR_TYPE_PRIV_SW_EXCEPTION:	/* icebp: a #DB after the instruction */
+		v->cpu.eip += vmcs_read(VM_EXIT_INSTRUCTION_LEN);
+		return guest_debug_exception(vcpu);
 	}
 
 	switch (vector) {
+	case X86_TRAP_DB:
+		return guest_debug_exception(vcpu);
 	case X86_TRAP_MC:
 		/* The host's handler ran at exit; the guest cannot go on from it. */
 		return pvmx_crash(v, PVMX_CRASH_UNSUPPORTED, vector, 0, 0,
@@ -140,9 +178,10 @@ static enum pvmx_action handle_exception(struct pvmx_vcpu *vcpu)
 	return pvmx_deliver_exception(v, vector, has_error, error);
 }
 
-/* VMX instructions are #UD for a PV guest, as on Xen. */
+/* VMX instructions are #UD for a PV guest, as on Xen (where the #UD enters Xen). */
 static enum pvmx_action handle_vmx_instruction(struct pvmx_vcpu *vcpu)
 {
+	drop_deferred_debug();
 	return pvmx_deliver_exception(&vcpu->core, X86_TRAP_UD, false, 0);
 }
 
@@ -274,14 +313,38 @@ static const pvmx_exit_handler exit_handlers[] = {
 	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,
 };
 
+/*
+ * An instruction the guest runs natively on Xen (CPUID) exited and was
+ * emulated: like KVM's skip_emulated_instruction(), leave the STI/MOV SS
+ * shadow behind with it, so a #DB that `mov %ss` deferred past it is
+ * delivered right after it (from the pending debug exceptions, at entry),
+ * as on Xen, not one instruction later.
+ */
+static void retired_in_hypervisor(struct pvmx_vcpu *vcpu, u32 exit_eip)
+{
+	u32 intr;
+
+	if (vcpu->core.cpu.eip == exit_eip)
+		return;
+	intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
+	if (unlikely(intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)))
+		vmcs_write(GUEST_INTERRUPTIBILITY_INFO,
+			   intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
+
 enum pvmx_action pvmx_handle_exit(struct pvmx_vcpu *vcpu)
 {
-	u32 reason = vcpu->arch.exit_reason;
+	u32 reason = vcpu->arch.exit_reason, eip = vcpu->core.cpu.eip;
+	enum pvmx_action act;
 
 	if (reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
 		return handle_failed_entry(vcpu, reason & 0xFFFF);
 	reason &= 0xFFFF;
-	if (reason < ARRAY_SIZE(exit_handlers) && exit_handlers[reason])
-		return exit_handlers[reason](vcpu);
+	if (reason < ARRAY_SIZE(exit_handlers) && exit_handlers[reason]) {
+		act = exit_handlers[reason](vcpu);
+		if (reason == EXIT_REASON_CPUID)
+			retired_in_hypervisor(vcpu, eip);
+		return act;
+	}
 	return handle_unsupported(vcpu);
 }

@@ -203,7 +203,8 @@ static int read_capabilities(void)
 			      &caps.exit, "VM-exit");
 	if (ret)
 		return ret;
-	ret = adjust_controls(VM_ENTRY_LOAD_IA32_EFER, 0,
+	/* Guest DR7 and DEBUGCTL from the VMCS: default1, so every VMX CPU has it. */
+	ret = adjust_controls(VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_DEBUG_CONTROLS, 0,
 			      true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS,
 			      &caps.entry, "VM-entry");
 	if (ret)
@@ -742,7 +743,8 @@ static void vmcs_setup(struct pvmx_vcpu *vcpu)
 	pvmx_write_guest_segment(PVMX_SREG_TR, &seg);
 	seg = (struct pvmx_seg){ .ar = PVMX_AR_UNUSABLE };
 	pvmx_write_guest_segment(PVMX_SREG_LDTR, &seg);
-	vmcs_write(GUEST_DR7, 0x400);	/* DR7 reset value */
+	vmcs_write(GUEST_DR7, PVMX_DR7_FIXED_1);	/* reset; run_stretch() keeps it current */
+	vcpu->arch.vmcs_dr7 = PVMX_DR7_FIXED_1;
 	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
 	vmcs_write(GUEST_SYSENTER_CS, 0);	/* sysenter #GPs, as on Xen */
 	vmcs_write(GUEST_SYSENTER_ESP, 0);
@@ -1206,6 +1208,48 @@ static void host_nmi_or_mce(struct pvmx_vcpu *vcpu)
 	}
 }
 
+/*
+ * The guest's breakpoints, armed for the entry that follows (interrupts
+ * off): GUEST_DR7 is loaded by VM entry, DR0-3 must be in the CPU, as
+ * Xen's activate_debugregs() loads them while the guest's DR7 is active.
+ * The host's DR7 goes first, so no host breakpoint is ever armed on a
+ * guest address (KVM's order).  Only while the guest has a breakpoint
+ * enabled: DR0-3 are reloaded before every entry then, as an interrupt
+ * handler may have installed a host breakpoint since the last one.
+ */
+static void load_guest_debugregs(struct pvmx_vcpu *vcpu)
+{
+	const u32 *dr = vcpu->core.dr;
+	u32 dr7 = pvmx_hw_dr7(&vcpu->core);
+
+	if (unlikely(dr7 != vcpu->arch.vmcs_dr7)) {
+		vmcs_write(GUEST_DR7, dr7);
+		vcpu->arch.vmcs_dr7 = dr7;
+	}
+	if (likely(!(dr7 & PVMX_DR7_ENABLES)))
+		return;
+	set_debugreg(0UL, 7);
+	set_debugreg((unsigned long)dr[0], 0);
+	set_debugreg((unsigned long)dr[1], 1);
+	set_debugreg((unsigned long)dr[2], 2);
+	set_debugreg((unsigned long)dr[3], 3);
+}
+
+/*
+ * Right after an exit (interrupts off): the exit left DR7 at 0x400 and,
+ * if the guest had breakpoints, its addresses in DR0-3; the host's
+ * breakpoints are back before any host code could need them.  The guest's
+ * DR6 is not in the CPU: a #DB exit reports its bits in the exit
+ * qualification and leaves DR6 alone.
+ */
+static void restore_host_debugregs(void)
+{
+#ifdef CONFIG_HAVE_HW_BREAKPOINT
+	if (unlikely(hw_breakpoint_active()))
+		hw_breakpoint_restore();
+#endif
+}
+
 static void account_exit(struct pvmx_vcpu *vcpu, u64 exit_tsc)
 {
 	struct pvmx_stats *st = &vcpu->core.stats;
@@ -1265,6 +1309,7 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 		__atomic_store_n(&vcpu->core.in_guest, 1, __ATOMIC_SEQ_CST);
 		pvmx_mm_before_entry(&vcpu->core);
 		sync_host_control_regs(vcpu);
+		load_guest_debugregs(vcpu);
 		/* RIP almost always moved; ESP and EFLAGS only on frames and iret. */
 		vmcs_write(GUEST_RIP, cpu->eip);
 		if ((u32)cpu->gpr[PVMX_ESP] != vcpu->arch.vmcs_esp)
@@ -1273,11 +1318,13 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 			vmcs_write(GUEST_RFLAGS, cpu->eflags);
 		if (pvmx_vmx_enter(cpu->gpr, &vcpu->arch.host_rsp, vcpu->arch.launched)) {
 			WRITE_ONCE(vcpu->core.in_guest, 0);
+			restore_host_debugregs();
 			local_irq_enable();
 			act = vmentry_failed(vcpu);
 			break;
 		}
 		exit_tsc = rdtsc();
+		restore_host_debugregs();
 		WRITE_ONCE(vcpu->core.in_guest, 0);
 		vcpu->arch.launched = true;
 		vcpu->exits++;

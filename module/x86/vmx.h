@@ -64,6 +64,10 @@
 #define PVMX_HV_FRAME_M2P(i)	(PVMX_HV_FRAME_L1_M2P(PVMX_M2P_MAX_L1) + (i))
 #define PVMX_HV_GPA(frame)	(PVMX_HV_GPA_BASE + (u64)(frame) * 4096)
 
+/* DR7 bits the back end looks at (the core keeps the guest's DR7). */
+#define PVMX_DR7_FIXED_1		0x00000400u
+#define PVMX_DR7_ENABLES		0x000000FFu
+
 /* Segment registers in VMCS field order. */
 enum pvmx_sreg {
 	PVMX_SREG_ES, PVMX_SREG_CS, PVMX_SREG_SS, PVMX_SREG_DS,
@@ -100,6 +104,7 @@ struct pvmx_vcpu_arch {
 	u16 sregs[PVMX_SREG_GS + 1];	/* selectors as of the last stretch */
 	u16 vmcs_cs, vmcs_ss;		/* CS/SS selectors the VMCS holds */
 	u32 vmcs_esp, vmcs_eflags;	/* ESP/EFLAGS the VMCS holds */
+	u32 vmcs_dr7;			/* GUEST_DR7 the VMCS holds */
 	u16 vpid;			/* 0: no VPID */
 	unsigned long host_rsp;		/* cached HOST_RSP (entry asm) */
 	unsigned long host_cr3;
