@@ -282,6 +282,11 @@ enum pvmx_action pvmx_deliver_exception_locked(struct pvmx_vcpu_core *v, u32 vec
 					       bool has_error, u32 error);
 /* `int n` (n = vector) that the hardware refused; EIP is on the instruction. */
 enum pvmx_action pvmx_software_interrupt(struct pvmx_vcpu_core *v, u32 vector, u32 insn_len);
+/*
+ * `sysenter` (true; #GP(0) at it) or `syscall` (#UD at it, insn_len its
+ * length): the sysenter or syscall32 callback, or #GP(0) without one.
+ */
+enum pvmx_action pvmx_fast_syscall(struct pvmx_vcpu_core *v, bool sysenter, u32 insn_len);
 /* The event callback, for a pending unmasked upcall. */
 enum pvmx_action pvmx_deliver_upcall(struct pvmx_vcpu_core *v);
 struct xen_vcpu_info *pvmx_vcpu_info(struct pvmx_vcpu_core *v);

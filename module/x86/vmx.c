@@ -744,7 +744,7 @@ static void vmcs_setup(struct pvmx_vcpu *vcpu)
 	pvmx_write_guest_segment(PVMX_SREG_LDTR, &seg);
 	vmcs_write(GUEST_DR7, 0x400);	/* DR7 reset value */
 	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
-	vmcs_write(GUEST_SYSENTER_CS, 0);	/* sysenter #GPs, as on Xen */
+	vmcs_write(GUEST_SYSENTER_CS, 0);	/* sysenter #GPs: exits.c enters the callback */
 	vmcs_write(GUEST_SYSENTER_ESP, 0);
 	vmcs_write(GUEST_SYSENTER_EIP, 0);
 	vmcs_write(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
