@@ -19,7 +19,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 PWD_ABS := $(CURDIR)
 
 .PHONY: all module userspace guests selftests unit fuzz fuzz-check fuzz-guest demo vmtest vmtest-debug vmtest-debug-ci vmrun check bench \
-	clean install install-module install-userspace dkms-install
+	clean install install-module install-userspace dkms-tree dkms-install
 
 all: module userspace guests selftests
 
@@ -88,8 +88,13 @@ DEBUG_CI_ENV = --env PVMX_FUZZ_R1_GUESTS=8 --env PVMX_IOCTL_FUZZ_N=2500 --env PV
 vmtest-debug-ci:
 	rig/vmtest.sh --debug-kernel --no-refuse --timeout 3000 --select '$(DEBUG_CI_SELECT)' $(DEBUG_CI_ENV)
 
+# CMD reaches the rig as its literal text (no make expansion, no
+# re-quoting), so quotes and $ pass untouched; TIMEOUT is the run's limit.
+vmrun: export PVMX_VMRUN_CMD := $(value CMD)
+vmrun: export PVMX_VMRUN_GUESTS := $(value GUESTS)
 vmrun:
-	rig/vmtest.sh --guests "$(GUESTS)" --cmd "$(CMD)"
+	@[ -n "$$PVMX_VMRUN_CMD" ] || { echo "pvmx: usage: make vmrun [GUESTS=dir] [TIMEOUT=s] CMD='...'" >&2; exit 2; }
+	rig/vmtest.sh --guests "$$PVMX_VMRUN_GUESTS" $(if $(TIMEOUT),--timeout $(TIMEOUT)) --cmd "$$PVMX_VMRUN_CMD"
 
 check: unit fuzz-check vmtest
 
@@ -141,14 +146,21 @@ install-userspace:
 		     "'groupadd --system pvmx' (see Documentation/install.rst)"; \
 	fi; true
 
+# The module's sources as DKMS builds them (Kbuild and what it includes);
+# CI's build matrix builds from such a copy.
+dkms-tree:
+	@[ -n "$(DEST)" ] || { echo "pvmx: usage: make dkms-tree DEST=dir" >&2; exit 2; }
+	install -d $(DEST)
+	tar -cf - Kbuild Makefile dkms.conf \
+		$$(find module include \( -name '*.[chS]' -o -name '*.mk' \) | sort) | \
+		tar -xf - -C $(DEST)
+
 dkms-install:
 	@command -v dkms >/dev/null 2>&1 || { echo "pvmx: dkms not found (apt-get install dkms)" >&2; exit 1; }
 	@if dkms status pvmx/$(PVMX_VERSION) 2>/dev/null | grep -q .; then \
 		echo "dkms remove pvmx/$(PVMX_VERSION) --all"; dkms remove pvmx/$(PVMX_VERSION) --all; fi
 	rm -rf $(DKMS_SRC)
-	install -d $(DKMS_SRC)
-	tar -cf - Kbuild Makefile dkms.conf $$(find module include -name '*.[chS]' | sort) | \
-		tar -xf - -C $(DKMS_SRC)
+	$(MAKE) --no-print-directory dkms-tree DEST=$(DKMS_SRC)
 	dkms add pvmx/$(PVMX_VERSION)
 	dkms build pvmx/$(PVMX_VERSION) $(if $(DKMS_KERNEL),-k $(DKMS_KERNEL))
 	dkms install pvmx/$(PVMX_VERSION) $(if $(DKMS_KERNEL),-k $(DKMS_KERNEL))

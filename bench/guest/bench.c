@@ -216,18 +216,6 @@ static u64 b_mmu_update(u32 n, u32 nr)
 	return bn_tsc() - t0;
 }
 
-/* VA of a machine frame through the P2M (start_info->mfn_list), or 0. */
-static u32 mfn_to_va(u32 mfn)
-{
-	const u32 *p2m = (const u32 *)start_info->mfn_list;
-	u32 pfn;
-
-	for (pfn = 0; pfn < start_info->nr_pages; pfn++)
-		if (p2m[pfn] == mfn)
-			return (u32)__virt_base + (pfn << 12);
-	return 0;
-}
-
 /* Machine address of the L1 entry mapping va (the tables are mapped read-only). */
 static u64 l1e_maddr(u32 va)
 {
@@ -236,9 +224,7 @@ static u64 l1e_maddr(u32 va)
 	u32 l2va;
 	u64 l2e;
 
-	l2va = mfn_to_va((u32)((l3[va >> 30] & 0x000FFFFFFFFFF000ULL) >> 12));
-	if (!l2va)
-		return 0;
+	l2va = (u32)mfn_to_va((l3[va >> 30] & 0x000FFFFFFFFFF000ULL) >> 12);
 	l2 = (const u64 *)l2va;
 	l2e = l2[(va >> 21) & 511];
 	if (!(l2e & 1) || (l2e & 0x80))
