@@ -187,6 +187,9 @@ struct pvmx_vcpu_core {
 	} wait;
 	u64 periodic_ns;	/* 0: stopped */
 	u32 runstate_va;	/* register_runstate_memory_area, 0: none */
+	/* register_vcpu_info: the vcpu_info in a guest frame (typed ref held), or NULL */
+	struct xen_vcpu_info *vcpu_info;
+	u32 time_area_va;	/* register_vcpu_time_memory_area, 0: none */
 	struct xen_vcpu_runstate_info runstate;
 	bool up;		/* VCPUOP_up/down; vCPU 0 starts up, the others down */
 	bool initialised;	/* has a context: vCPU 0, SET_REGS or VCPUOP_initialise */

@@ -18,9 +18,12 @@ struct xen_callback_register {
 	u32 eip;
 };
 
+/* shared_info's slot, or where VCPUOP_register_vcpu_info moved it (events.c). */
 struct xen_vcpu_info *pvmx_vcpu_info(struct pvmx_vcpu_core *v)
 {
-	return &v->vm->shared_info->vcpu_info[v->id];
+	struct xen_vcpu_info *vi = READ_ONCE(v->vcpu_info);
+
+	return vi ? vi : &v->vm->shared_info->vcpu_info[v->id];
 }
 
 /* Xen's fixup_guest_{code,stack}_selector(): RPL at least the kernel's (1). */
