@@ -505,6 +505,8 @@ void pvmx_arch_load_baseptr(struct pvmx_vcpu_core *v);
 void pvmx_arch_load_context(struct pvmx_vcpu_core *v, const u16 sregs[6], const void *fpu);
 /* Write Xen's entries 428..511 into the L2 that L3 slot 3 points at. */
 void pvmx_arch_fill_hv_l2(struct pvmx_vm_core *vm, u64 *l2);
+/* The machine frame (hypervisor GPA frame) holding page `page` of vm->m2p. */
+u32 pvmx_arch_m2p_mfn(struct pvmx_vm_core *vm, u32 page);
 
 /* ---- provided by the host kernel layer (host.c) or the test harness ---- */
 struct pvmx_time_sample {

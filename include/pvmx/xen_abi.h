@@ -471,6 +471,13 @@ struct xen_console_ring {
 #define XENMEM_CMD_MASK			0x3F
 #define XENMEM_EXTENT_SHIFT		6
 
+/* XENMEM_machphys_mfn_list, compat layout. */
+struct xen_machphys_mfn_list {
+	__u32 max_extents;
+	__u32 extent_start;	/* guest address of a u32 array */
+	__u32 nr_extents;
+};
+
 /* XENMEM_machphys_mapping, compat layout. */
 struct xen_machphys_mapping {
 	__u32 v_start;

@@ -265,6 +265,11 @@ void pvmx_map_shared_info_ro(struct pvmx_vm *vm)
 		PVMX_PTE_NX;
 }
 
+u32 pvmx_arch_m2p_mfn(struct pvmx_vm_core *core, u32 page)
+{
+	return PVMX_HV_GPA(PVMX_HV_FRAME_M2P(page)) >> PAGE_SHIFT;
+}
+
 /*
  * Xen owns L2 entries 428..511 of the L2 under L3 slot 3: it overwrites them
  * with its own mappings.  We map the M2P from slot 428 (as many slots as the
