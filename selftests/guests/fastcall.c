@@ -200,7 +200,7 @@ void test_main(void)
 	fc_rounds = cmdline_uint((const char *)start_info->cmd_line, "n", 200);
 	if (!fc_rounds)
 		fc_rounds = 1;
-	test_plan(9);
+	test_plan(10);
 	CHECK(map_shared_info(), "map_shared_info");
 	for (ok = 1, va = (u32)user_text_start; va < (u32)user_text_end; va += PAGE_SIZE)
 		ok &= map_user(va);
