@@ -313,6 +313,20 @@ t_guest_highbase() {
 	expect_rc 0 && expect_out "image at 0xc0100000" && expect_out "Bye."
 }
 
+# guest_ramdisk*: the guest's own image as its ramdisk (--ramdisk), its size
+# on the command line; ramdisk.elf also checks its BSD_SYMTAB symbols.
+guest_ramdisk() {	# NAME GUEST.elf
+	len=$(wc -c <"$GUESTS/$2")
+	run_guest "$1" "$2" --ramdisk "$GUESTS/$2" --cmdline "len=$((len))"
+	expect_rc 0 && expect_ktap_pass
+}
+t_guest_ramdisk() { guest_ramdisk ramdisk ramdisk.elf; }
+t_guest_ramdisk_pfn() { guest_ramdisk ramdisk_pfn ramdisk_pfn.elf; }
+t_guest_ramdisk_none() {
+	run_guest ramdisk_none ramdisk.elf
+	expect_rc 0 && expect_ktap_pass
+}
+
 t_spin_timeout() {
 	run_pvmx spin_timeout run --timeout "$SPIN_TIMEOUT" "$GUESTS/spin.elf"
 	expect_rc 124 && expect_out "spinning"
@@ -1063,7 +1077,7 @@ TESTS_POST="guest_hello guest_hello_memory guest_xen_version guest_console
 guest_hypercall guest_shutdown_poweroff guest_shutdown_reboot guest_shutdown_suspend
 guest_shutdown_crash guest_shutdown_watchdog guest_shutdown_soft_reset
 guest_crash_ud2 guest_crash_pf guest_ring3 guest_notes_legacy guest_notes_section
-guest_highbase guest_cpuid guest_bad_memory_outside guest_bad_memory_hvwrite
+guest_highbase guest_ramdisk guest_ramdisk_pfn guest_ramdisk_none guest_cpuid guest_bad_memory_outside guest_bad_memory_hvwrite
 guest_bad_memory_hvread guest_privileged_hlt guest_privileged_out
 guest_privileged_cli guest_privileged_int80 guest_privileged_int3 guest_privop guest_traps
 guest_ring3_traps guest_fastcall guest_traps_fast_int80 guest_ring3_traps_fast_int80 syscall_reflected guest_desc

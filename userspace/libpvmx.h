@@ -8,8 +8,9 @@
  *  1. The image loader (loader.c).  Pure functions over buffers, no ioctls:
  *     pvmx_parse_image() reads a 32-bit Xen PV ELF image the way Xen's domain
  *     builder (libelf + libxenguest) does, and pvmx_build_image() writes the
- *     whole start-of-day image (kernel, P2M, start_info, xenstore and console
- *     rings, bootstrap PAE page tables, boot stack) into a caller-provided
+ *     whole start-of-day image (kernel and its BSD symbols, ramdisk, P2M,
+ *     start_info, xenstore and console rings, bootstrap PAE page tables, boot
+ *     stack) into a caller-provided
  *     guest-RAM buffer and describes it in struct pvmx_layout, including the
  *     initial registers and the struct pvmx_boot_info to hand to the module.
  *
@@ -82,7 +83,22 @@ struct pvmx_image_info {
 	/* Features, as bit masks of XENFEAT_* numbers. */
 	uint32_t features_wanted;	/* named (with or without '!') */
 	uint32_t features_required;	/* named with '!' */
-	bool bsd_symtab;		/* requested; pvmx does not load symbols */
+	bool unmapped_initrd;		/* MOD_START_PFN note != 0 (Xen's unmapped_initrd) */
+
+	/*
+	 * BSD_SYMTAB (elf_parse_bsdsyms/elf_load_bsdsyms in Xen's libelf): when
+	 * requested and the image has a symbol table, a size word, an ELF
+	 * header, 3 section headers (null, symtab, strtab), the symtab and the
+	 * strtab are loaded from bsd_symtab_pstart (p_paddr space, the image's
+	 * end rounded to 4); Xen's reservation ends at bsd_symtab_pend, the
+	 * bytes written end at bsd_symtab_end (68 bytes further, see loader.c).
+	 */
+	bool bsd_symtab;		/* requested (note "yes" or __xen_guest key) */
+	bool bsd_symtab_loaded;		/* requested and the image has a symtab */
+	unsigned bsd_symtab_shndx;	/* the SHT_SYMTAB section loaded */
+	unsigned bsd_strtab_shndx;	/* its sh_link, an SHT_STRTAB */
+	uint64_t bsd_symtab_size, bsd_strtab_size;
+	uint64_t bsd_symtab_pstart, bsd_symtab_pend, bsd_symtab_end;
 
 	/* Resolved values (all fit in 32 bits once parsing succeeded). */
 	uint64_t virt_base;		/* VA of pseudo-physical 0 */
@@ -91,7 +107,8 @@ struct pvmx_image_info {
 	uint64_t entry;			/* VA */
 	uint64_t hypercall_page;	/* VA of the page (page aligned), or PVMX_UNSET */
 	uint64_t virt_kstart;		/* VA of the lowest p_paddr */
-	uint64_t virt_kend;		/* VA just past the highest p_paddr + p_memsz */
+	uint64_t virt_kend;		/* VA just past the highest p_paddr + p_memsz,
+					 * or past the BSD symbols (as Xen's virt_kend) */
 	uint64_t pstart, pend;		/* lowest p_paddr, highest p_paddr + p_memsz */
 	uint16_t e_machine;
 	unsigned nr_load;		/* PT_LOAD segments with p_memsz != 0 */
@@ -110,6 +127,17 @@ struct pvmx_load_opts {
 	const uint32_t *p2m;
 	/* PVMX_BOOT_* flags for PVMX_SET_BOOT_INFO (e.g. PVMX_BOOT_FAST_INT80). */
 	uint64_t boot_flags;
+	/*
+	 * The initial ramdisk (xl's ramdisk=, start_info.mod_start/mod_len), or
+	 * NULL.  Copied as it is (no decompression), placed as Xen's domain
+	 * builder places module 0: right after the kernel, mapped, mod_start a
+	 * VA; or, for an image with the MOD_START_PFN note, after the
+	 * start-of-day mapping, unmapped, mod_start a pfn, mod_len rounded up
+	 * to pages and SIF_MOD_START_PFN set.  A non-NULL ramdisk must not be
+	 * empty.
+	 */
+	const void *ramdisk;
+	uint64_t ramdisk_len;
 };
 
 /* One start-of-day element: pfns [pfn, pfn + nr), VA virt_base + pfn*4096. */
@@ -124,7 +152,13 @@ struct pvmx_layout {
 	struct pvmx_image_info image;
 	uint64_t nr_pages;		/* RAM pages */
 
-	struct pvmx_region kernel;	/* pages holding [virt_kstart, virt_kend) */
+	struct pvmx_region kernel;	/* pages holding [virt_kstart, virt_kend) and
+					 * the BSD symbols */
+	struct pvmx_region ramdisk;	/* nr 0 without a ramdisk; va meaningless
+					 * when ramdisk_unmapped */
+	bool ramdisk_unmapped;		/* placed after the mapping (MOD_START_PFN) */
+	uint32_t si_flags;		/* start_info.flags (SIF_MOD_START_PFN) */
+	uint32_t mod_start, mod_len;	/* start_info.mod_start, mod_len */
 	struct pvmx_region p2m;		/* mfn_list */
 	struct pvmx_region start_info;
 	struct pvmx_region store;	/* xenstore ring */
@@ -152,8 +186,8 @@ int pvmx_parse_image(const void *elf, size_t len, struct pvmx_image_info *info,
  * (ram_size a page multiple; the buffer is overwritten: every page the
  * layout uses is written, everything else is left alone, so pass zeroed
  * memory).  Fills *layout.  Returns 0; -ENOEXEC for a bad image; -ENOMEM
- * when ram_size is too small; -EINVAL for bad options (cmdline too long,
- * bad p2m).
+ * when ram_size is too small (for the image, or the image and the ramdisk);
+ * -EINVAL for bad options (cmdline too long, bad p2m, empty ramdisk).
  */
 int pvmx_build_image(const void *elf, size_t len, void *ram, uint64_t ram_size,
 		     const struct pvmx_load_opts *opts, struct pvmx_layout *layout,

@@ -4,8 +4,10 @@
  * start-of-day guest image, following Xen's domain builder:
  *
  *   libelf (xen/common/libelf/libelf-dominfo.c)  - notes, __xen_guest, checks
+ *   libelf (xen/common/libelf/libelf-loader.c)  - BSD_SYMTAB symbols
  *   libxenguest (tools/libs/guest/xg_dom_core.c, xg_dom_x86.c) - the layout:
- *       kernel | P2M | start_info | xenstore | console | L3 L2.. L1.. | stack
+ *       kernel [+ symbols] | ramdisk | P2M | start_info | xenstore | console |
+ *       L3 L2.. L1.. | stack | (4 MiB) | ramdisk if unmapped (MOD_START_PFN)
  *
  * See ../shared/reference/xen-pv32-abi.md sections 8.3, 8.4 and 10.
  *
@@ -163,7 +165,9 @@ static const char *note_name(uint32_t type)
 	static const char *const n[] = {
 		"INFO", "ENTRY", "HYPERCALL_PAGE", "VIRT_BASE", "PADDR_OFFSET",
 		"XEN_VERSION", "GUEST_OS", "GUEST_VERSION", "LOADER", "PAE_MODE",
-		"FEATURES", "BSD_SYMTAB",
+		"FEATURES", "BSD_SYMTAB", "HV_START_LOW", "L1_MFN_VALID",
+		"SUSPEND_CANCEL", "INIT_P2M", "MOD_START_PFN", "SUPPORTED_FEATURES",
+		"PHYS32_ENTRY", "PHYS32_RELOC",
 	};
 	return type < sizeof(n) / sizeof(n[0]) ? n[type] : "?";
 }
@@ -179,12 +183,18 @@ static int handle_note(struct pvmx_image_info *info, uint32_t type,
 	case XEN_ELFNOTE_HYPERCALL_PAGE:
 	case XEN_ELFNOTE_VIRT_BASE:
 	case XEN_ELFNOTE_PADDR_OFFSET:
-		if (descsz == 4)
+	case XEN_ELFNOTE_MOD_START_PFN:
+		/* elf_note_numeric(): 1, 2, 4 or 8 bytes. */
+		if (descsz == 1)
+			num = desc[0];
+		else if (descsz == 2)
+			num = rd16(desc);
+		else if (descsz == 4)
 			num = rd32(desc);
 		else if (descsz == 8)
 			num = rd64(desc);
 		else
-			return BAD("Xen note %s has %llu bytes (numeric notes are 4 or 8)",
+			return BAD("Xen note %s has %llu bytes (numeric notes are 1, 2, 4 or 8)",
 				   note_name(type), (unsigned long long)descsz);
 		break;
 	case XEN_ELFNOTE_XEN_VERSION:	str = info->xen_version; break;
@@ -211,6 +221,7 @@ static int handle_note(struct pvmx_image_info *info, uint32_t type,
 	case XEN_ELFNOTE_HYPERCALL_PAGE: info->note_hypercall_page = num; break;
 	case XEN_ELFNOTE_VIRT_BASE:	 info->note_virt_base = num; break;
 	case XEN_ELFNOTE_PADDR_OFFSET:	 info->note_paddr_offset = num; break;
+	case XEN_ELFNOTE_MOD_START_PFN:	 info->unmapped_initrd = num != 0; break;
 	}
 	return 0;
 }
@@ -603,12 +614,16 @@ static int check_info(const struct elf *e, struct pvmx_image_info *info, char *e
 	if (strncmp(info->xen_version, "xen-3.0", 7))
 		return BAD("XEN_VERSION \"%s\" does not start with \"xen-3.0\"",
 			   info->xen_version);
-	/* PAE. */
+	/*
+	 * PAE, as elf_xen_parse_note()/elf_xen_parse_guest_info() and
+	 * xc_dom_guest_type(): the note "yes" or anything containing "bimodal";
+	 * the __xen_guest value anything starting with "yes".  Everything else
+	 * is a non-PAE (xen-3.0-x86_32) image.
+	 */
 	if (info->source == PVMX_NOTES_XEN_GUEST)
-		pae_ok = !strncmp(pae, "yes", 3) || !strncmp(pae, "bimodal", 7);
+		pae_ok = !strncmp(pae, "yes", 3);
 	else
-		pae_ok = !strcmp(pae, "yes") || !strcmp(pae, "bimodal") ||
-			 !strcmp(pae, "yes,bimodal");
+		pae_ok = !strcmp(pae, "yes") || strstr(pae, "bimodal");
 	if (!pae[0] || !strcmp(pae, "no"))
 		return BAD("image is not PAE (xen-3.0-x86_32); pvmx runs xen-3.0-x86_32p guests");
 	if (!pae_ok)
@@ -679,6 +694,121 @@ static int check_info(const struct elf *e, struct pvmx_image_info *info, char *e
 	return 0;
 }
 
+/* ---------------------------------------------------------------------- */
+/* BSD_SYMTAB (libelf-loader.c: elf_init, elf_parse_bsdsyms)              */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * The block elf_load_bsdsyms() writes for a 32-bit image, offsets from its
+ * start (bsd_symtab_pstart, the image's end rounded up to 4 bytes):
+ *
+ *     0  uint32_t size: bytes from the ELF header to the end of the strtab
+ *     4  Elf32_Ehdr (52 bytes), then zeroes up to sizeof(Elf64_Ehdr)
+ *    68  3 Elf32_Shdr: null, symtab (sh_link 2), strtab
+ *   260  the symtab (sizeof(struct elf_sym_header): the size word, an
+ *        Elf64_Ehdr and 3 Elf64_Shdr, Xen's header struct being a packed
+ *        union of the 32- and 64-bit layouts), then the strtab at the next
+ *        4-byte boundary.
+ *
+ * sh_offset and e_shoff count from the ELF header.  elf_parse_bsdsyms()
+ * reserves 4 + 68 + 3 * 40 bytes for the headers (not 260), so what Xen
+ * reserves (bsd_symtab_pend, its virt_kend) ends 65 to 68 bytes before what
+ * it writes; Xen's writes stay inside the kernel's pages unless that
+ * difference crosses a page boundary, when its bounds checks drop the
+ * strtab and the headers.  pvmx writes the whole block and sizes the
+ * kernel's pages to cover it.
+ */
+#define BSD_ROUND(x)		(((x) + 3) & ~3ULL)	/* elf_round_up(), 32-bit */
+#define BSD_EHDR_OFF		4
+#define BSD_SHDR_OFF		68			/* e_shoff = 64 */
+#define BSD_NR_SHDR		3
+#define BSD_HDR_RESERVED	(4 + 68 + BSD_NR_SHDR * sizeof(Elf32_Shdr))
+#define BSD_SYMTAB_OFF		(4 + 64 + BSD_NR_SHDR * 64)
+
+static const uint8_t *shdr_at(const struct elf *e, unsigned i)
+{
+	return e->b + e->shoff + (uint64_t)i * e->shentsize;
+}
+
+static uint32_t sh32(const uint8_t *sh, size_t field)
+{
+	return rd32(sh + field);
+}
+
+/*
+ * Offsets of the symtab and the strtab from bsd_symtab_pstart.  Xen rounds
+ * guest pointers, i.e. pseudo-physical addresses (the kernel's first page
+ * is page aligned), not p_paddr: the same unless PADDR_OFFSET is odd.
+ */
+static void bsd_offsets(const struct pvmx_image_info *info, uint64_t *sym_at,
+			uint64_t *str_at)
+{
+	uint64_t hb = info->bsd_symtab_pstart - info->paddr_offset;
+
+	*sym_at = BSD_ROUND(hb + BSD_SYMTAB_OFF) - hb;
+	*str_at = BSD_ROUND(hb + *sym_at + info->bsd_symtab_size) - hb;
+}
+
+/*
+ * Find the symtab as elf_init() does (the first SHT_SYMTAB from section 1)
+ * and size the block as elf_parse_bsdsyms() does.  Where Xen's libelf
+ * silently loads no symbols because the symtab's sh_link is out of range or
+ * names no SHT_STRTAB, pvmx refuses the image (as it refuses every other
+ * malformed section table); an image without a symtab (stripped) loads
+ * without symbols, as on Xen.
+ */
+static int parse_bsdsyms(const struct elf *e, struct pvmx_image_info *info, char *err)
+{
+	const uint8_t *sym = NULL, *str;
+	unsigned i, link;
+	uint64_t pstart, sz, sym_at, str_at, end, top;
+
+	if (!info->bsd_symtab)
+		return 0;
+	for (i = 1; i < e->shnum; i++) {
+		if (sh32(shdr_at(e, i), offsetof(Elf32_Shdr, sh_type)) == SHT_SYMTAB) {
+			sym = shdr_at(e, i);
+			break;
+		}
+	}
+	if (!sym)
+		return 0;	/* stripped: nothing to load */
+	link = sh32(sym, offsetof(Elf32_Shdr, sh_link));
+	if (link == SHN_UNDEF || link >= e->shnum)
+		return BAD("BSD_SYMTAB: the symbol table (section %u) links to section %u, out of range (%u sections)",
+			   i, link, e->shnum);
+	str = shdr_at(e, link);
+	if (sh32(str, offsetof(Elf32_Shdr, sh_type)) != SHT_STRTAB)
+		return BAD("BSD_SYMTAB: the symbol table (section %u) links to section %u, which is not a string table (sh_type %u)",
+			   i, link, sh32(str, offsetof(Elf32_Shdr, sh_type)));
+
+	info->bsd_symtab_loaded = true;
+	info->bsd_symtab_shndx = i;
+	info->bsd_strtab_shndx = link;
+	/* Both inside the file (parse_headers() checked every section). */
+	info->bsd_symtab_size = sh32(sym, offsetof(Elf32_Shdr, sh_size));
+	info->bsd_strtab_size = sh32(str, offsetof(Elf32_Shdr, sh_size));
+
+	pstart = BSD_ROUND(info->pend);
+	sz = BSD_ROUND(BSD_HDR_RESERVED);
+	sz = BSD_ROUND(sz + info->bsd_symtab_size);
+	sz = BSD_ROUND(sz + info->bsd_strtab_size);
+	info->bsd_symtab_pstart = pstart;
+	info->bsd_symtab_pend = pstart + sz;
+	bsd_offsets(info, &sym_at, &str_at);
+	end = pstart + str_at + info->bsd_strtab_size;
+	info->bsd_symtab_end = end;
+
+	/* Xen's virt_kend; the region must also hold what is written. */
+	info->virt_kend = info->bsd_symtab_pend + info->virt_offset;
+	top = (end > info->bsd_symtab_pend ? end : info->bsd_symtab_pend) + info->virt_offset;
+	if (top > XEN_HYPERVISOR_VIRT_START)
+		return BAD("image with its BSD symbols [0x%llx, 0x%llx) reaches the hypervisor hole at 0x%x",
+			   (unsigned long long)info->virt_kstart, (unsigned long long)top,
+			   XEN_HYPERVISOR_VIRT_START);
+	return 0;
+}
+
 static void info_init(struct pvmx_image_info *info)
 {
 	memset(info, 0, sizeof(*info));
@@ -708,7 +838,9 @@ static int parse(struct elf *e, const void *buf, size_t len,
 	info->nr_load = e->nr_loads;
 	if ((rc = find_notes(e, info, err)))
 		return rc;
-	return check_info(e, info, err);
+	if ((rc = check_info(e, info, err)))
+		return rc;
+	return parse_bsdsyms(e, info, err);
 }
 
 int pvmx_parse_image(const void *elf, size_t len, struct pvmx_image_info *info,
@@ -758,6 +890,60 @@ static void put(const struct builder *bd, uint64_t addr, const uint8_t *src, uin
 		addr += chunk;
 		n -= chunk;
 	}
+}
+
+/* Little-endian stores into a header being built. */
+static void st16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void st32(uint8_t *p, uint32_t v)
+{
+	st16(p, (uint16_t)v);
+	st16(p + 2, (uint16_t)(v >> 16));
+}
+
+/* Write the BSD_SYMTAB block elf_load_bsdsyms() writes (see parse_bsdsyms()). */
+static void load_bsdsyms(const struct builder *bd, const struct elf *e,
+			 const struct pvmx_image_info *info)
+{
+	uint8_t hdr[BSD_SYMTAB_OFF];
+	const uint8_t *sym = shdr_at(e, info->bsd_symtab_shndx);
+	const uint8_t *str = shdr_at(e, info->bsd_strtab_shndx);
+	uint64_t base = info->bsd_symtab_pstart - info->paddr_offset;
+	uint64_t symtab, strtab;
+	uint8_t *eh = hdr + BSD_EHDR_OFF;
+	uint8_t *sh1 = hdr + BSD_SHDR_OFF + sizeof(Elf32_Shdr);
+	uint8_t *sh2 = sh1 + sizeof(Elf32_Shdr);
+
+	bsd_offsets(info, &symtab, &strtab);
+	memset(hdr, 0, sizeof(hdr));
+	st32(hdr, (uint32_t)(strtab + info->bsd_strtab_size - BSD_EHDR_OFF));
+	/* The image's ELF header, fixed up as Xen does. */
+	memcpy(eh, e->b, sizeof(Elf32_Ehdr));
+	st16(eh + offsetof(Elf32_Ehdr, e_ehsize), sizeof(Elf32_Ehdr));
+	st16(eh + offsetof(Elf32_Ehdr, e_shentsize), sizeof(Elf32_Shdr));
+	st32(eh + offsetof(Elf32_Ehdr, e_version), EV_CURRENT);
+	st32(eh + offsetof(Elf32_Ehdr, e_shoff), BSD_SHDR_OFF - BSD_EHDR_OFF);
+	st16(eh + offsetof(Elf32_Ehdr, e_shnum), BSD_NR_SHDR);
+	st32(eh + offsetof(Elf32_Ehdr, e_phoff), 0);
+	st16(eh + offsetof(Elf32_Ehdr, e_phentsize), 0);
+	st16(eh + offsetof(Elf32_Ehdr, e_phnum), 0);
+	st16(eh + offsetof(Elf32_Ehdr, e_shstrndx), 0);
+	/* Section 0 stays zero; 1 and 2 are copies, offsets from the ELF header. */
+	memcpy(sh1, sym, sizeof(Elf32_Shdr));
+	st32(sh1 + offsetof(Elf32_Shdr, sh_offset), (uint32_t)(symtab - BSD_EHDR_OFF));
+	st32(sh1 + offsetof(Elf32_Shdr, sh_link), 2);
+	memcpy(sh2, str, sizeof(Elf32_Shdr));
+	st32(sh2 + offsetof(Elf32_Shdr, sh_offset), (uint32_t)(strtab - BSD_EHDR_OFF));
+
+	put(bd, base, hdr, sizeof(hdr));
+	put(bd, base + symtab, e->b + sh32(sym, offsetof(Elf32_Shdr, sh_offset)),
+	    info->bsd_symtab_size);
+	put(bd, base + strtab, e->b + sh32(str, offsetof(Elf32_Shdr, sh_offset)),
+	    info->bsd_strtab_size);
 }
 
 static void wr64(uint8_t *p, uint64_t v)
@@ -828,7 +1014,7 @@ int pvmx_build_image(const void *elfbuf, size_t len, void *ram, uint64_t ram_siz
 	struct elf e;
 	struct xen_start_info si;
 	const char *cmdline;
-	uint64_t alloc, pages, try_end, extra, i, need;
+	uint64_t alloc, pages, try_end, extra, i, need, kend, rd_pages = 0;
 	unsigned nl2 = 0, nl1 = 0, pgt;
 	int rc;
 
@@ -845,6 +1031,17 @@ int pvmx_build_image(const void *elfbuf, size_t len, void *ram, uint64_t ram_siz
 	if (opts->shared_info_gpa >= FOUR_GIB)
 		return errf(err, -EINVAL, "shared_info_gpa 0x%llx above 4 GiB",
 			    (unsigned long long)opts->shared_info_gpa);
+	if (opts->ramdisk) {
+		/* xc_dom_malloc_filemap() refuses an empty module. */
+		if (!opts->ramdisk_len)
+			return errf(err, -EINVAL, "the ramdisk is empty (zero length)");
+		if (opts->ramdisk_len > ram_size)
+			return errf(err, -ENOMEM,
+				    "guest memory too small: the ramdisk alone is %llu KiB, have %llu KiB",
+				    (unsigned long long)((opts->ramdisk_len + 1023) >> 10),
+				    (unsigned long long)(ram_size >> 10));
+		rd_pages = (opts->ramdisk_len + PAGE_MASK) >> PAGE_SHIFT;
+	}
 
 	bd.ram = ram;
 	bd.nr_pages = ram_size >> PAGE_SHIFT;
@@ -870,10 +1067,23 @@ int pvmx_build_image(const void *elfbuf, size_t len, void *ram, uint64_t ram_siz
 		goto out;
 	L->nr_pages = bd.nr_pages;
 
-	/* Plan: kernel, P2M, start_info, xenstore, console (xc_dom_build_image). */
+	/*
+	 * Plan: kernel (and its BSD symbols), ramdisk unless unmapped, P2M,
+	 * start_info, xenstore, console (xc_dom_build_image).
+	 */
+	kend = info->virt_kend;
+	if (info->bsd_symtab_loaded && info->bsd_symtab_end + info->virt_offset > kend)
+		kend = info->bsd_symtab_end + info->virt_offset;
 	region(&L->kernel, info, (info->virt_kstart - info->virt_base) >> PAGE_SHIFT,
-	       (info->virt_kend - info->virt_kstart + PAGE_MASK) >> PAGE_SHIFT);
+	       (kend - info->virt_kstart + PAGE_MASK) >> PAGE_SHIFT);
 	alloc = L->kernel.pfn + L->kernel.nr;
+	if (opts->ramdisk && !info->unmapped_initrd) {
+		/* xc_dom_build_module(): mod_start the VA, mod_len the size. */
+		region(&L->ramdisk, info, alloc, rd_pages);
+		alloc += rd_pages;
+		L->mod_start = (uint32_t)L->ramdisk.va;
+		L->mod_len = (uint32_t)opts->ramdisk_len;
+	}
 	region(&L->p2m, info, alloc, (bd.nr_pages * 4 + PAGE_MASK) >> PAGE_SHIFT);
 	alloc += L->p2m.nr;
 	region(&L->start_info, info, alloc++, 1);
@@ -907,11 +1117,32 @@ int pvmx_build_image(const void *elfbuf, size_t len, void *ram, uint64_t ram_siz
 	need = L->mapped_pages << PAGE_SHIFT;
 	if (L->mapped_pages > bd.nr_pages) {
 		rc = errf(err, -ENOMEM,
-			  "guest memory too small: the start-of-day image needs %llu KiB (%llu MiB), have %llu KiB",
+			  "guest memory too small: the start-of-day image%s needs %llu KiB (%llu MiB), have %llu KiB",
+			  L->ramdisk.nr ? " (with the ramdisk)" : "",
 			  (unsigned long long)(need >> 10),
 			  (unsigned long long)((need + (1 << 20) - 1) >> 20),
 			  (unsigned long long)(ram_size >> 10));
 		goto out;
+	}
+	if (opts->ramdisk && info->unmapped_initrd) {
+		/*
+		 * MOD_START_PFN: after the mapping, unmapped; mod_start the pfn,
+		 * mod_len whole pages, SIF_MOD_START_PFN (xc_dom_build_image).
+		 */
+		if (rd_pages > bd.nr_pages - L->mapped_pages) {
+			need = (L->mapped_pages + rd_pages) << PAGE_SHIFT;
+			rc = errf(err, -ENOMEM,
+				  "guest memory too small: the start-of-day image and the ramdisk (placed after it: MOD_START_PFN) need %llu KiB (%llu MiB), have %llu KiB",
+				  (unsigned long long)(need >> 10),
+				  (unsigned long long)((need + (1 << 20) - 1) >> 20),
+				  (unsigned long long)(ram_size >> 10));
+			goto out;
+		}
+		region(&L->ramdisk, info, L->mapped_pages, rd_pages);
+		L->ramdisk_unmapped = true;
+		L->si_flags |= SIF_MOD_START_PFN;
+		L->mod_start = (uint32_t)L->ramdisk.pfn;
+		L->mod_len = (uint32_t)(rd_pages << PAGE_SHIFT);
 	}
 	/* Only now is the L3's pfn known to be inside the p2m. */
 	L->l3_gpa = mfn(&bd, L->pgtables.pfn) << PAGE_SHIFT;
@@ -922,6 +1153,14 @@ int pvmx_build_image(const void *elfbuf, size_t len, void *ram, uint64_t ram_siz
 		const struct seg *s = &e.loads[i];
 
 		put(&bd, s->paddr - info->paddr_offset, e.b + s->offset, s->filesz);
+	}
+	if (info->bsd_symtab_loaded)
+		load_bsdsyms(&bd, &e, info);
+
+	/* Ramdisk: its pages zeroed, then the file (xc_dom_alloc_segment). */
+	if (L->ramdisk.nr) {
+		put(&bd, L->ramdisk.pfn << PAGE_SHIFT, NULL, L->ramdisk.nr << PAGE_SHIFT);
+		put(&bd, L->ramdisk.pfn << PAGE_SHIFT, opts->ramdisk, opts->ramdisk_len);
 	}
 
 	/* P2M: nr_pages u32 entries, the rest of the last page 0xFFFFFFFF. */
@@ -936,7 +1175,9 @@ int pvmx_build_image(const void *elfbuf, size_t len, void *ram, uint64_t ram_siz
 	memcpy(si.magic, XEN_START_INFO_MAGIC, sizeof(XEN_START_INFO_MAGIC));
 	si.nr_pages = (uint32_t)bd.nr_pages;
 	si.shared_info = (uint32_t)opts->shared_info_gpa;
-	si.flags = 0;
+	si.flags = L->si_flags;
+	si.mod_start = L->mod_start;
+	si.mod_len = L->mod_len;
 	si.store_mfn = (uint32_t)mfn(&bd, L->store.pfn);
 	si.store_evtchn = PVMX_STORE_EVTCHN;
 	si.console_mfn = (uint32_t)mfn(&bd, L->console.pfn);

@@ -5,11 +5,12 @@
  *
  *   pvmx run [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]
  *            [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--trace[=FILE]]
- *            [--stats[=table|json]] IMAGE
+ *            [--stats[=table|json]] [--ramdisk FILE] IMAGE
  *   pvmx stats [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]
- *              [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] IMAGE
+ *              [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--ramdisk FILE] IMAGE
  *   pvmx info
- *   pvmx load --dry-run [--memory SIZE] [--cmdline STR] [--shuffle-p2m[=SEED]] IMAGE
+ *   pvmx load --dry-run [--memory SIZE] [--cmdline STR] [--shuffle-p2m[=SEED]]
+ *             [--ramdisk FILE] IMAGE
  */
 #include <errno.h>
 #include <getopt.h>
@@ -32,12 +33,17 @@ static const char usage_text[] =
 "Usage:\n"
 "  pvmx run [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]\n"
 "           [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--trace[=FILE]]\n"
-"           [--stats[=table|json]] IMAGE\n"
+"           [--stats[=table|json]] [--ramdisk FILE] IMAGE\n"
 "      Load IMAGE (a 32-bit PAE Xen PV ELF kernel) into a new VM and run it;\n"
 "      the guest console goes to stdout.\n"
 "      --memory SIZE   guest RAM: bytes or with K/M/G suffix (default 32M;\n"
 "                      a multiple of 4 KiB, 4M .. 2G)\n"
 "      --cmdline STR   guest command line (start_info.cmd_line, < 1024 chars)\n"
+"      --ramdisk FILE  initial ramdisk (xl's ramdisk=): loaded as it is and\n"
+"                      passed in start_info.mod_start/mod_len, placed as Xen's\n"
+"                      domain builder does (after the kernel; after the\n"
+"                      start-of-day mapping, mod_start a pfn, for an image\n"
+"                      with the MOD_START_PFN note)\n"
 "      --vcpus N       give the VM N vCPUs (default 1, at most the module's\n"
 "                      PVMX_CAP_MAX_VCPUS): vCPU 0 starts at the image's entry,\n"
 "                      the others start down until the guest brings them up\n"
@@ -76,7 +82,8 @@ static const char usage_text[] =
 "                      the guest, failsafe callbacks; only non-zero rows.\n"
 "                      json: the object `pvmx stats` prints, instead.\n"
 "  pvmx stats [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]\n"
-"             [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] IMAGE\n"
+"             [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--ramdisk FILE]\n"
+"             IMAGE\n"
 "      Run IMAGE like `pvmx run`, with the guest console on stderr, and print\n"
 "      the statistics as one JSON object on stdout when it stops (for scripts;\n"
 "      exit status as for `pvmx run`):\n"
@@ -94,7 +101,7 @@ static const char usage_text[] =
 "  pvmx info\n"
 "      Describe the pvmx module: API version, capabilities, VMX features.\n"
 "  pvmx load --dry-run [--memory SIZE] [--cmdline STR] [--shuffle-p2m[=SEED]]\n"
-"            IMAGE\n"
+"            [--ramdisk FILE] IMAGE\n"
 "      Run the image loader into a scratch buffer, without /dev/pvmx, and\n"
 "      print the start-of-day layout.\n"
 "  pvmx --help | --version\n"
@@ -133,6 +140,7 @@ enum command { CMD_RUN, CMD_STATS, CMD_LOAD };
 struct args {
 	uint64_t memory;
 	const char *cmdline;
+	const char *ramdisk;		/* --ramdisk FILE, or NULL */
 	double timeout;
 	bool quiet;
 	bool dry_run;
@@ -151,7 +159,7 @@ struct args {
 enum { OPT_MEMORY = 'm', OPT_CMDLINE = 'c', OPT_TIMEOUT = 't', OPT_QUIET = 'q',
        OPT_DRY_RUN = 'n', OPT_HELP = 'h', OPT_TRACE = 'T', OPT_STATS = 'S',
        OPT_FAST_INT80 = 'F', OPT_SHUFFLE_P2M = 'P',
-       OPT_VCPUS = 'V' };
+       OPT_VCPUS = 'V', OPT_RAMDISK = 'R' };
 
 static void parse_args(int argc, char **argv, struct args *a, enum command cmd)
 {
@@ -168,6 +176,7 @@ static void parse_args(int argc, char **argv, struct args *a, enum command cmd)
 		{ "fast-int80", no_argument, NULL, OPT_FAST_INT80 },
 		{ "shuffle-p2m", optional_argument, NULL, OPT_SHUFFLE_P2M },
 		{ "vcpus", required_argument, NULL, OPT_VCPUS },
+		{ "ramdisk", required_argument, NULL, OPT_RAMDISK },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -194,6 +203,11 @@ static void parse_args(int argc, char **argv, struct args *a, enum command cmd)
 			if (strlen(optarg) >= XEN_MAX_GUEST_CMDLINE)
 				die_usage("--cmdline too long (%zu bytes, at most %d)",
 					  strlen(optarg), XEN_MAX_GUEST_CMDLINE - 1);
+			break;
+		case OPT_RAMDISK:
+			if (!*optarg)
+				die_usage("--ramdisk needs a file name");
+			a->ramdisk = optarg;
 			break;
 		case OPT_TIMEOUT: {
 			char *end;
@@ -324,6 +338,30 @@ static void *read_image(const char *path, size_t *len, struct pvmx_image_info *i
 	return buf;
 }
 
+/*
+ * Read --ramdisk into opts (nothing without one); exits 1 with "pvmx: FILE:
+ * reason" when it cannot be read or is empty (Xen refuses an empty module).
+ */
+static void read_ramdisk(const struct args *a, struct pvmx_load_opts *opts)
+{
+	char err[PVMX_ERR_MAX];
+	void *buf;
+	size_t len;
+
+	if (!a->ramdisk)
+		return;
+	if (pvmx_read_file(a->ramdisk, &buf, &len, err)) {
+		fprintf(stderr, "pvmx: --ramdisk %s\n", err);
+		exit(PVMX_STATUS_ERROR);
+	}
+	if (!len) {
+		fprintf(stderr, "pvmx: --ramdisk %s: empty file\n", a->ramdisk);
+		exit(PVMX_STATUS_ERROR);
+	}
+	opts->ramdisk = buf;
+	opts->ramdisk_len = len;
+}
+
 /* ---------------------------------------------------------------------- */
 /* pvmx load --dry-run                                                     */
 /* ---------------------------------------------------------------------- */
@@ -378,8 +416,16 @@ static void print_layout(const char *path, const struct pvmx_layout *L)
 	printf("  FEATURES           \"%s\"\n", i->features);
 	print_features("features wanted", i->features_wanted);
 	print_features("features required", i->features_required);
-	if (i->bsd_symtab)
-		printf("  BSD_SYMTAB         requested (ignored: pvmx loads no symbols)\n");
+	if (i->bsd_symtab_loaded)
+		printf("  BSD_SYMTAB         symtab (section %u, %llu bytes) + strtab (section %u, %llu bytes) at p_paddr 0x%08llx-0x%08llx\n",
+		       i->bsd_symtab_shndx, (unsigned long long)i->bsd_symtab_size,
+		       i->bsd_strtab_shndx, (unsigned long long)i->bsd_strtab_size,
+		       (unsigned long long)i->bsd_symtab_pstart,
+		       (unsigned long long)i->bsd_symtab_end);
+	else if (i->bsd_symtab)
+		printf("  BSD_SYMTAB         requested, no symbol table in the image: none loaded\n");
+	if (i->unmapped_initrd)
+		printf("  MOD_START_PFN      a ramdisk goes after the start-of-day mapping\n");
 	printf("  virt_base          0x%08llx%s\n", (unsigned long long)i->virt_base,
 	       i->note_virt_base == PVMX_UNSET ? " (unset, using 0)" : "");
 	printf("  paddr_offset       0x%08llx\n", (unsigned long long)i->paddr_offset);
@@ -396,6 +442,8 @@ static void print_layout(const char *path, const struct pvmx_layout *L)
 	printf("layout (%llu pages = %llu KiB of RAM)\n", (unsigned long long)L->nr_pages,
 	       (unsigned long long)(L->nr_pages * 4));
 	print_region("kernel", &L->kernel);
+	if (L->ramdisk.nr && !L->ramdisk_unmapped)
+		print_region("ramdisk", &L->ramdisk);
 	print_region("p2m (mfn_list)", &L->p2m);
 	print_region("start_info", &L->start_info);
 	print_region("xenstore ring", &L->store);
@@ -408,6 +456,15 @@ static void print_layout(const char *path, const struct pvmx_layout *L)
 	printf("  mapped             0x%08llx-0x%08llx (%llu pages)\n",
 	       (unsigned long long)i->virt_base, (unsigned long long)L->virt_mapped_end,
 	       (unsigned long long)L->mapped_pages);
+	if (L->ramdisk.nr && L->ramdisk_unmapped)
+		printf("  %-18s pfn 0x%05llx-0x%05llx (%llu pages, not mapped)\n", "ramdisk",
+		       (unsigned long long)L->ramdisk.pfn,
+		       (unsigned long long)(L->ramdisk.pfn + L->ramdisk.nr - 1),
+		       (unsigned long long)L->ramdisk.nr);
+	if (L->ramdisk.nr)
+		printf("  mod_start          0x%08x (%s), mod_len 0x%x, flags 0x%x%s\n",
+		       L->mod_start, L->ramdisk_unmapped ? "a pfn" : "a VA", L->mod_len,
+		       L->si_flags, L->si_flags & SIF_MOD_START_PFN ? " (SIF_MOD_START_PFN)" : "");
 	printf("registers\n");
 	printf("  eip 0x%08x esp 0x%08x esi 0x%08x eflags 0x%x\n", L->regs.eip,
 	       L->regs.esp, L->regs.esi, L->regs.eflags);
@@ -453,10 +510,12 @@ static int cmd_load(int argc, char **argv)
 	opts.cmdline = a.cmdline;
 	opts.boot_flags = a.fast_int80 ? PVMX_BOOT_FAST_INT80 : 0;
 	opts.shared_info_gpa = a.memory;	/* the frame after RAM, as the module does */
+	read_ramdisk(&a, &opts);
 	opts.p2m = make_p2m(&a);
 	rc = pvmx_build_image(img, len, ram, a.memory, &opts, &L, err);
 	if (rc) {
 		fprintf(stderr, "pvmx: %s: %s\n", a.image, err);
+		free((void *)opts.ramdisk);
 		free((void *)opts.p2m);
 		free(ram);
 		free(img);
@@ -469,6 +528,7 @@ static int cmd_load(int argc, char **argv)
 		       (unsigned long long)(L.boot.start_info_gpa / PVMX_PAGE_SIZE));
 	else
 		printf("  p2m                identity (pfn == mfn)\n");
+	free((void *)opts.ramdisk);
 	free((void *)opts.p2m);
 	free(ram);
 	free(img);
@@ -936,6 +996,8 @@ static int cmd_run(int argc, char **argv, enum command cmd)
 
 	parse_args(argc, argv, &a, cmd);
 	img = read_image(a.image, &len, &info);
+	memset(&opts, 0, sizeof(opts));
+	read_ramdisk(&a, &opts);
 
 	if (pvmx_open(&dev, err)) {
 		fprintf(stderr, "pvmx: %s\n", err);
@@ -963,7 +1025,6 @@ static int cmd_run(int argc, char **argv, enum command cmd)
 	if (vm.p2m && !a.quiet)
 		fprintf(stderr, "pvmx: P2M shuffled with seed %llu\n",
 			(unsigned long long)a.p2m_seed);
-	memset(&opts, 0, sizeof(opts));
 	opts.cmdline = a.cmdline;
 	opts.boot_flags = a.fast_int80 ? PVMX_BOOT_FAST_INT80 : 0;
 	rc = pvmx_vm_load_image(&vm, img, len, &opts, &L, err);
@@ -976,6 +1037,7 @@ static int cmd_run(int argc, char **argv, enum command cmd)
 		return PVMX_STATUS_ERROR;
 	}
 	free(img);
+	free((void *)opts.ramdisk);
 	for (i = 0; i < a.vcpus; i++) {
 		if (pvmx_vcpu_create(&vm, i, &threads[i].vcpu, err)) {
 			fprintf(stderr, "pvmx: %s\n", err);

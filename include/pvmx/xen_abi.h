@@ -214,6 +214,7 @@ struct xen_feature_info {
 #define XEN_MAX_GUEST_CMDLINE	1024
 #define SIF_PRIVILEGED		(1u << 0)
 #define SIF_INITDOMAIN		(1u << 1)
+#define SIF_MOD_START_PFN	(1u << 3)	/* mod_start is a pfn, not a VA */
 
 struct xen_start_info {
 	char magic[32];
@@ -576,6 +577,14 @@ struct grant_entry_v1 {
 #define XEN_ELFNOTE_PAE_MODE		9
 #define XEN_ELFNOTE_FEATURES		10
 #define XEN_ELFNOTE_BSD_SYMTAB		11
+#define XEN_ELFNOTE_HV_START_LOW	12
+#define XEN_ELFNOTE_L1_MFN_VALID	13
+#define XEN_ELFNOTE_SUSPEND_CANCEL	14
+#define XEN_ELFNOTE_INIT_P2M		15
+#define XEN_ELFNOTE_MOD_START_PFN	16
+#define XEN_ELFNOTE_SUPPORTED_FEATURES	17
+#define XEN_ELFNOTE_PHYS32_ENTRY	18
+#define XEN_ELFNOTE_PHYS32_RELOC	19
 
 /* Layout pins: the same numbers the reference gives for a 32-bit guest. */
 #ifdef __cplusplus

@@ -3,8 +3,8 @@
  * libFuzzer target of the image loader (userspace/loader.c): whatever ELF
  * file a user hands `pvmx run`, parsing and building the start-of-day image
  * must stay inside the file and the RAM buffer.  The first input byte picks
- * the RAM size (1..16 MiB), a command line and a p2m permutation; the rest
- * is the ELF.
+ * the RAM size (1..16 MiB), a command line, a p2m permutation and a ramdisk
+ * (the input's tail); the rest is the ELF.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -50,6 +50,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (i = 0; i < pages; i++)
 				p2m[i] = pages - 1 - i;
 			opts.p2m = p2m;
+		}
+		if (sel & 0x40) {
+			/* The ELF's second half as the ramdisk (mapped or MOD_START_PFN). */
+			opts.ramdisk = elf + (size - 1) / 2;
+			opts.ramdisk_len = (size - 1) - (size - 1) / 2;
 		}
 		pvmx_build_image(elf, size - 1, ram, pages * 4096ul, &opts, &layout, err);
 	}

@@ -140,13 +140,14 @@ static void put_shdr(Elf32_Shdr *sh, uint32_t name, uint32_t type, uint32_t off,
 
 uint8_t *eb_build(const struct eb_image *im, size_t *len)
 {
-	static const char shstr[] = "\0.note.Xen\0__xen_guest\0.shstrtab";
-	enum { N_NOTE = 1, N_XG = 11, N_SHSTR = 23 };
+	static const char shstr[] = "\0.note.Xen\0__xen_guest\0.shstrtab\0.symtab\0.strtab";
+	enum { N_NOTE = 1, N_XG = 11, N_SHSTR = 23, N_SYM = 33, N_STR = 41 };
 	struct out o = { 0 };
 	Elf32_Ehdr eh;
 	Elf32_Phdr ph[EB_MAX_SEGS + 1];
-	Elf32_Shdr sh[4];
+	Elf32_Shdr sh[6];
 	size_t notes_off = 0, notes_len = 0, xg_off = 0, xg_len = 0, str_off, seg_off[EB_MAX_SEGS];
+	size_t sym_off = 0, strtab_off = 0;
 	int nph = 0, nsh = 0, i;
 	bool pt_note = im->nnotes && im->where == EB_NOTES_PHDR;
 
@@ -173,6 +174,16 @@ uint8_t *eb_build(const struct eb_image *im, size_t *len)
 		xg_off = emit(&o, im->xen_guest, xg_len, 16);
 	}
 	str_off = emit(&o, shstr, sizeof(shstr), 16);
+	if (im->symtab_size) {
+		uint32_t j;
+
+		sym_off = emit(&o, NULL, im->symtab_size, 4);
+		for (j = 0; j < im->symtab_size; j++)
+			o.b[sym_off + j] = eb_sym_byte(j);
+		strtab_off = emit(&o, NULL, im->strtab_size, 1);
+		for (j = 0; j < im->strtab_size; j++)
+			o.b[strtab_off + j] = eb_str_byte(j);
+	}
 	for (i = 0; i < im->nsegs; i++) {
 		const struct eb_seg *s = &im->segs[i];
 		uint32_t j;
@@ -214,6 +225,17 @@ uint8_t *eb_build(const struct eb_image *im, size_t *len)
 		put_shdr(&sh[nsh++], N_NOTE, SHT_NOTE, (uint32_t)notes_off, (uint32_t)notes_len);
 	if (im->xen_guest)
 		put_shdr(&sh[nsh++], N_XG, SHT_PROGBITS, (uint32_t)xg_off, (uint32_t)xg_len);
+	if (im->symtab_size) {
+		eb_last.symtab_shndx = (unsigned)nsh;
+		put_shdr(&sh[nsh], N_SYM, SHT_SYMTAB, (uint32_t)sym_off, im->symtab_size);
+		sh[nsh].sh_link = (uint32_t)nsh + 1;
+		sh[nsh].sh_info = 1;
+		sh[nsh].sh_entsize = sizeof(Elf32_Sym);
+		sh[nsh].sh_addralign = 4;
+		nsh++;
+		eb_last.strtab_shndx = (unsigned)nsh;
+		put_shdr(&sh[nsh++], N_STR, SHT_STRTAB, (uint32_t)strtab_off, im->strtab_size);
+	}
 	put_shdr(&sh[nsh++], N_SHSTR, SHT_STRTAB, (uint32_t)str_off, sizeof(shstr));
 
 	memset(&eh, 0, sizeof(eh));
@@ -243,6 +265,9 @@ uint8_t *eb_build(const struct eb_image *im, size_t *len)
 	eb_last.notes_len = notes_len;
 	eb_last.xen_guest_off = xg_off;
 	eb_last.shstrtab_off = str_off;
+	eb_last.symtab_off = sym_off;
+	eb_last.strtab_off = strtab_off;
+	eb_last.shnum = im->no_sections ? 0 : (unsigned)nsh;
 	memcpy(eb_last.seg_off, seg_off, sizeof(seg_off[0]) * (size_t)im->nsegs);
 	*len = o.len;
 	return o.b;

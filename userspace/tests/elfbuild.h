@@ -39,6 +39,13 @@ struct eb_image {
 	enum eb_where where;
 	const char *xen_guest;	/* add a __xen_guest section with this string */
 	bool no_sections;
+	/*
+	 * A .symtab (SHT_SYMTAB, sh_link to .strtab, after the note and
+	 * __xen_guest sections) of symtab_size bytes and a .strtab of
+	 * strtab_size bytes, their bytes eb_sym_byte()/eb_str_byte(); none
+	 * when symtab_size is 0.
+	 */
+	uint32_t symtab_size, strtab_size;
 };
 
 /* A valid ELF32 EM_386 ET_EXEC skeleton with no segments and no notes. */
@@ -69,10 +76,21 @@ static inline uint8_t eb_byte(const struct eb_seg *s, uint32_t i)
 	return (uint8_t)(s->fill ^ (i * 13u));
 }
 
+static inline uint8_t eb_sym_byte(uint32_t i)
+{
+	return (uint8_t)(0xA7 ^ (i * 7u) ^ (i >> 8));
+}
+static inline uint8_t eb_str_byte(uint32_t i)
+{
+	return (uint8_t)(0x3C + (i * 11u) % 151u);
+}
+
 /* Where things ended up in the last eb_build() output (for mutation tests). */
 struct eb_offsets {
 	size_t phoff, shoff, notes_off, notes_len, xen_guest_off, shstrtab_off;
 	size_t seg_off[EB_MAX_SEGS];
+	size_t symtab_off, strtab_off;	/* file offsets of the tables' bytes */
+	unsigned symtab_shndx, strtab_shndx, shnum;
 };
 extern struct eb_offsets eb_last;
 

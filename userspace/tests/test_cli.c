@@ -110,9 +110,11 @@ static void test_help(void)
 	CHECK_EQ(run(NULL, "--help", NULL), 0);
 	CHECK_HAS(out, "pvmx run [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]\n"
 		       "           [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--trace[=FILE]]\n"
-		       "           [--stats[=table|json]] IMAGE");
+		       "           [--stats[=table|json]] [--ramdisk FILE] IMAGE");
 	CHECK_HAS(out, "pvmx stats [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]\n"
-		       "             [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] IMAGE");
+		       "             [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--ramdisk FILE]\n"
+		       "             IMAGE");
+	CHECK_HAS(out, "--ramdisk FILE  initial ramdisk (xl's ramdisk=)");
 	CHECK_HAS(out, "--shuffle-p2m[=SEED]\n                      place pseudo-physical frames");
 	CHECK_HAS(out, "pvmx info");
 	CHECK_HAS(out, "load --dry-run");
@@ -156,6 +158,57 @@ static void test_dry_run(void)
 	CHECK_HAS(errout, "linux.elf: guest memory too small");
 	CHECK_EQ(run(NULL, "load", img("xtf.elf"), NULL), 1);
 	CHECK_HAS(errout, "needs --dry-run");
+}
+
+/* Write n bytes of x to a temporary file; its path in path. */
+static void tmp_file(char *path, size_t n)
+{
+	int fd;
+
+	strcpy(path, "/tmp/pvmx-ramdisk-XXXXXX");
+	fd = mkstemp(path);
+	for (size_t i = 0; i < n; i++)
+		if (write(fd, "x", 1) != 1)
+			t_failures++;
+	close(fd);
+}
+
+static void test_ramdisk_and_symbols(void)
+{
+	char rd[64], empty[64];
+
+	tmp_file(rd, 0x2345);
+	tmp_file(empty, 0);
+	/* XTF: right after the kernel, mod_start a VA. */
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--ramdisk", rd, img("xtf.elf"), NULL), 0);
+	CHECK_HAS(out, "ramdisk            pfn 0x00110-0x00112 va 0x00110000 (3 pages)\n"
+		       "  p2m (mfn_list)     pfn 0x00113-");
+	CHECK_HAS(out, "mod_start          0x00110000 (a VA), mod_len 0x2345, flags 0x0\n");
+	/* MOD_START_PFN: after the mapping; and the BSD symbols after the kernel. */
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--ramdisk", rd,
+		     img("linux-modpfn-symtab.elf"), NULL), 0);
+	CHECK_HAS(out, "BSD_SYMTAB         symtab (section 2, 1024 bytes) + strtab (section 3, 291 bytes) at p_paddr 0x00480000-0x00480627\n");
+	CHECK_HAS(out, "MOD_START_PFN      a ramdisk goes after the start-of-day mapping\n");
+	CHECK_HAS(out, "kernel             pfn 0x00100-0x00480 va 0xc0100000 (897 pages)\n"
+		       "  p2m (mfn_list)     pfn 0x00481-");
+	CHECK_HAS(out, "mapped             0xc0000000-0xc0800000 (2048 pages)\n"
+		       "  ramdisk            pfn 0x00800-0x00802 (3 pages, not mapped)\n"
+		       "  mod_start          0x00000800 (a pfn), mod_len 0x3000, flags 0x8 (SIF_MOD_START_PFN)\n");
+	/* Errors: one line each, status 1. */
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--ramdisk", empty, img("xtf.elf"), NULL), 1);
+	ONE_LINE("pvmx: --ramdisk ");
+	CHECK_HAS(errout, ": empty file");
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--ramdisk", "/nonexistent/rd", img("xtf.elf"),
+		     NULL), 1);
+	ONE_LINE("pvmx: --ramdisk /nonexistent/rd: ");
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--memory", "4M", "--ramdisk", rd,
+		     img("linux-modpfn-symtab.elf"), NULL), 1);
+	ONE_LINE("pvmx: ");
+	CHECK_HAS(errout, "guest memory too small");
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--ramdisk", "", img("xtf.elf"), NULL), 1);
+	CHECK_HAS(errout, "--ramdisk needs a file name");
+	unlink(rd);
+	unlink(empty);
 }
 
 /* --shuffle-p2m: the same seed, the same machine frames; the pfns stay. */
@@ -508,6 +561,7 @@ const struct test cli_tests[] = {
 	{ "cli: --help and commands", test_help },
 	{ "cli: load --dry-run", test_dry_run },
 	{ "cli: load --dry-run --shuffle-p2m", test_dry_run_shuffled },
+	{ "cli: load --dry-run --ramdisk, BSD symbols", test_ramdisk_and_symbols },
 	{ "cli: malformed images", test_bad_images },
 	{ "cli: usage errors", test_usage_errors },
 	{ "cli: no /dev/pvmx", test_no_device },

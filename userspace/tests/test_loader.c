@@ -168,7 +168,7 @@ static void check_tables(const uint8_t *ram, uint64_t mem, const struct pvmx_lay
 		memcpy(&si, ram + ((uint64_t)MFN(L->start_info.pfn) << 12), sizeof(si));
 		CHECK_STR(si.magic, "xen-3.0-x86_32p");
 		CHECK_EQ(si.nr_pages, L->nr_pages);
-		CHECK_EQ(si.flags, 0);
+		CHECK_EQ(si.flags, L->si_flags);
 		CHECK_EQ(si.store_mfn, MFN(L->store.pfn));
 		CHECK_EQ(si.store_evtchn, 2);
 		CHECK_EQ(si.console_mfn, MFN(L->console.pfn));
@@ -176,8 +176,10 @@ static void check_tables(const uint8_t *ram, uint64_t mem, const struct pvmx_lay
 		CHECK_EQ(si.pt_base, L->pgtables.va);
 		CHECK_EQ(si.nr_pt_frames, L->pgtables.nr);
 		CHECK_EQ(si.mfn_list, L->p2m.va);
-		CHECK_EQ(si.mod_start, 0);
-		CHECK_EQ(si.mod_len, 0);
+		CHECK_EQ(si.mod_start, L->mod_start);
+		CHECK_EQ(si.mod_len, L->mod_len);
+		if (!L->ramdisk.nr)
+			CHECK_EQ(si.mod_start | si.mod_len | si.flags, 0);
 		CHECK_EQ(si.first_p2m_pfn, 0);
 		CHECK_EQ(si.nr_p2m_frames, 0);
 	}
@@ -761,14 +763,31 @@ static void test_refusals(void)
 	eb_note_str(&im, XEN_ELFNOTE_PAE_MODE, "maybe");
 	REFUSE(&im, 32 * MiB, -ENOEXEC, "unsupported PAE mode \"maybe\"");
 	{
-		static const char *const ok[] = { "yes", "bimodal", "yes,bimodal" };
+		/* elf_xen_parse_note(): "yes", or anything containing "bimodal". */
+		static const char *const ok[] = { "yes", "bimodal", "yes,bimodal",
+						  "[extended-cr3],bimodal" };
 		struct pvmx_layout L;
 
-		for (unsigned i = 0; i < 3; i++) {
+		for (unsigned i = 0; i < 4; i++) {
 			eb_note_del(&im, XEN_ELFNOTE_PAE_MODE);
 			eb_note_str(&im, XEN_ELFNOTE_PAE_MODE, ok[i]);
 			CHECK_EQ(build(&im, 32 * MiB, NULL, &L, NULL), 0);
 		}
+	}
+	eb_note_del(&im, XEN_ELFNOTE_PAE_MODE);
+	eb_note_str(&im, XEN_ELFNOTE_PAE_MODE, "yes[extended-cr3]");	/* __xen_guest only */
+	REFUSE(&im, 32 * MiB, -ENOEXEC, "unsupported PAE mode \"yes[extended-cr3]\"");
+	/* __xen_guest PAE: starts with "yes"; "bimodal" is not recognised there. */
+	eb_init(&im);
+	im.entry = 0x100000;
+	eb_seg(&im, 0x100000, 0x100000, 0x1000, 0x1000);
+	im.xen_guest = "XEN_VER=xen-3.0,LOADER=generic,PAE=bimodal";
+	REFUSE(&im, 32 * MiB, -ENOEXEC, "unsupported PAE mode \"bimodal\"");
+	im.xen_guest = "XEN_VER=xen-3.0,LOADER=generic,PAE=yes[extended-cr3]";
+	{
+		struct pvmx_layout L;
+
+		CHECK_EQ(build(&im, 32 * MiB, NULL, &L, NULL), 0);
 	}
 	eb_xtf(&im);
 	eb_note_del(&im, XEN_ELFNOTE_FEATURES);
@@ -803,8 +822,19 @@ static void test_refusals(void)
 	eb_note_u32(&im, XEN_ELFNOTE_PADDR_OFFSET, 0);
 	REFUSE(&im, 32 * MiB, -ENOEXEC, "PADDR_OFFSET set but VIRT_BASE unset");
 	eb_xtf(&im);
+	eb_note_raw(&im, "Xen", XEN_ELFNOTE_VIRT_BASE, "\0\0\0", 3);
+	REFUSE(&im, 32 * MiB, -ENOEXEC, "VIRT_BASE has 3 bytes (numeric notes are 1, 2, 4 or 8)");
+	/* elf_note_numeric() reads 1- and 2-byte notes too. */
+	eb_xtf(&im);
 	eb_note_raw(&im, "Xen", XEN_ELFNOTE_VIRT_BASE, "\0\0", 2);
-	REFUSE(&im, 32 * MiB, -ENOEXEC, "VIRT_BASE has 2 bytes");
+	eb_note_raw(&im, "Xen", XEN_ELFNOTE_PADDR_OFFSET, "\0", 1);
+	{
+		struct pvmx_layout L;
+
+		CHECK_EQ(build(&im, 32 * MiB, NULL, &L, NULL), 0);
+		CHECK_EQ(L.image.note_virt_base, 0);
+		CHECK_EQ(L.image.note_paddr_offset, 0);
+	}
 	eb_init(&im);
 	im.entry = 0x100000;
 	eb_seg(&im, 0x100000, 0x100000, 0x1000, 0x1000);
@@ -950,6 +980,633 @@ static void test_bad_bytes(void)
 	free(elf);
 }
 
+/* ---------------------------------------------------------------------- */
+/* BSD_SYMTAB                                                             */
+/* ---------------------------------------------------------------------- */
+
+static uint16_t rd16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return v;
+}
+
+/* Byte at pseudo-physical addr of ram under p2m (NULL: identity). */
+static uint8_t byte_at(const uint8_t *ram, const uint32_t *p2m, uint64_t addr)
+{
+	uint64_t m = p2m ? p2m[addr >> 12] : addr >> 12;
+
+	return ram[(m << 12) + (addr & 4095)];
+}
+
+static void copy_out(uint8_t *dst, const uint8_t *ram, const uint32_t *p2m, uint64_t addr,
+		     uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		dst[i] = byte_at(ram, p2m, addr + i);
+}
+
+/* The XTF image with an odd end (p_memsz 0x10001), BSD_SYMTAB and a symtab. */
+static void xtf_symtab(struct eb_image *im, uint32_t symsz, uint32_t strsz)
+{
+	eb_xtf(im);
+	im->segs[0].memsz = 0x10001;
+	eb_note_str(im, XEN_ELFNOTE_BSD_SYMTAB, "yes");
+	im->symtab_size = symsz;
+	im->strtab_size = strsz;
+}
+
+/*
+ * What elf_load_bsdsyms() writes, checked as a guest reads it (XTF's
+ * xsa-194, NetBSD's ksyms): the size word at the image's end rounded to 4,
+ * then an ELF header whose section headers locate the tables.
+ */
+static void check_bsdsyms(const uint8_t *ram, const uint32_t *p2m, const struct eb_image *im,
+			  const uint8_t *file, const struct pvmx_layout *L, uint64_t pstart)
+{
+	const struct pvmx_image_info *in = &L->image;
+	uint64_t base = pstart - in->paddr_offset, i, end;
+	uint8_t hdr[260], *eh = hdr + 4;
+	const uint8_t *sh0 = hdr + 68, *sh1 = sh0 + 40, *sh2 = sh1 + 40;
+	const uint8_t *fsym = file + eb_last.shoff + eb_last.symtab_shndx * 40;
+	const uint8_t *fstr = file + eb_last.shoff + eb_last.strtab_shndx * 40;
+	uint32_t symoff, stroff, size;
+	int bad = 0;
+
+	copy_out(hdr, ram, p2m, base, sizeof(hdr));
+	/* The ELF header: the image's, fixed up. */
+	CHECK(!memcmp(eh, ELFMAG, SELFMAG));
+	CHECK_EQ(eh[EI_CLASS], ELFCLASS32);
+	CHECK(!memcmp(eh, file, EI_NIDENT));
+	CHECK_EQ(rd16(eh + offsetof(Elf32_Ehdr, e_type)), ET_EXEC);
+	CHECK_EQ(rd16(eh + offsetof(Elf32_Ehdr, e_machine)), EM_386);
+	CHECK_EQ(rd32(eh + offsetof(Elf32_Ehdr, e_version)), EV_CURRENT);
+	CHECK_EQ(rd32(eh + offsetof(Elf32_Ehdr, e_entry)), im->entry);
+	CHECK_EQ(rd32(eh + offsetof(Elf32_Ehdr, e_phoff)), 0);
+	CHECK_EQ(rd32(eh + offsetof(Elf32_Ehdr, e_shoff)), 64);
+	CHECK_EQ(rd16(eh + offsetof(Elf32_Ehdr, e_ehsize)), 52);
+	CHECK_EQ(rd16(eh + offsetof(Elf32_Ehdr, e_phentsize)), 0);
+	CHECK_EQ(rd16(eh + offsetof(Elf32_Ehdr, e_phnum)), 0);
+	CHECK_EQ(rd16(eh + offsetof(Elf32_Ehdr, e_shentsize)), 40);
+	CHECK_EQ(rd16(eh + offsetof(Elf32_Ehdr, e_shnum)), 3);
+	CHECK_EQ(rd16(eh + offsetof(Elf32_Ehdr, e_shstrndx)), 0);
+	/* XSA-194: nothing between the header's end and e_shoff. */
+	for (i = 52; i < 64; i++)
+		CHECK_EQ(eh[i], 0);
+	/* Section headers: null, the symtab's (sh_link 2), the strtab's. */
+	for (i = 0; i < 40; i++)
+		CHECK_EQ(sh0[i], 0);
+	for (i = 0; i < 40; i++) {
+		size_t f = i & ~3ULL;
+
+		if (f == offsetof(Elf32_Shdr, sh_offset) || f == offsetof(Elf32_Shdr, sh_link))
+			continue;
+		if (sh1[i] != fsym[i] || sh2[i] != fstr[i])
+			bad++;
+	}
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(rd32(sh1 + offsetof(Elf32_Shdr, sh_type)), SHT_SYMTAB);
+	CHECK_EQ(rd32(sh1 + offsetof(Elf32_Shdr, sh_link)), 2);
+	CHECK_EQ(rd32(sh2 + offsetof(Elf32_Shdr, sh_type)), SHT_STRTAB);
+	CHECK_EQ(rd32(sh2 + offsetof(Elf32_Shdr, sh_link)), rd32(fstr + 24));
+	/* Zeroes from the headers to the symtab (Xen's sizeof(elf_sym_header)). */
+	for (i = 188; i < 260; i++)
+		CHECK_EQ(hdr[i], 0);
+	/* The tables, where the headers say, counted from the ELF header. */
+	symoff = rd32(sh1 + offsetof(Elf32_Shdr, sh_offset));
+	stroff = rd32(sh2 + offsetof(Elf32_Shdr, sh_offset));
+	CHECK_EQ(symoff, 256);
+	CHECK_EQ(stroff, (256 + im->symtab_size + 3) & ~3u);	/* base is 4-aligned */
+	CHECK_EQ(rd32(sh1 + offsetof(Elf32_Shdr, sh_size)), im->symtab_size);
+	CHECK_EQ(rd32(sh2 + offsetof(Elf32_Shdr, sh_size)), im->strtab_size);
+	bad = 0;
+	for (i = 0; i < im->symtab_size; i++)
+		if (byte_at(ram, p2m, base + 4 + symoff + i) != file[eb_last.symtab_off + i])
+			bad++;
+	for (i = 0; i < im->strtab_size; i++)
+		if (byte_at(ram, p2m, base + 4 + stroff + i) != file[eb_last.strtab_off + i])
+			bad++;
+	CHECK_EQ(bad, 0);
+	/* The size word covers the header to the strtab's end. */
+	size = rd32(hdr);
+	CHECK_EQ(size, stroff + im->strtab_size);
+	end = base + 4 + size;
+	CHECK_EQ(end, in->bsd_symtab_end - in->paddr_offset);
+	/* Zero from the image's end to the block, and after it to the page's end. */
+	bad = 0;
+	for (i = in->pend - in->paddr_offset; i < base; i++)
+		bad += byte_at(ram, p2m, i) != 0;
+	for (i = end; i < ((end + 4095) & ~4095ULL); i++)
+		bad += byte_at(ram, p2m, i) != 0;
+	CHECK_EQ(bad, 0);
+	/* The kernel's pages hold it all; the P2M comes after. */
+	CHECK(L->kernel.pfn + L->kernel.nr >= (end + 4095) >> 12);
+	CHECK_EQ(L->p2m.pfn, L->kernel.pfn + L->kernel.nr);
+}
+
+static void test_bsd_symtab(void)
+{
+	struct eb_image im;
+	struct pvmx_layout L;
+	const struct pvmx_image_info *in = &L.image;
+	uint8_t *ram, *file;
+	size_t len;
+
+	/* An odd-sized symtab, so the strtab's offset is rounded up. */
+	xtf_symtab(&im, 0x323, 0x65);
+	file = eb_build(&im, &len);
+	CHECK_EQ(build(&im, 32 * MiB, NULL, &L, &ram), 0);
+	CHECK(in->bsd_symtab);
+	CHECK(in->bsd_symtab_loaded);
+	CHECK_EQ(in->bsd_symtab_shndx, eb_last.symtab_shndx);
+	CHECK_EQ(in->bsd_strtab_shndx, eb_last.strtab_shndx);
+	CHECK_EQ(in->bsd_symtab_size, 0x323);
+	CHECK_EQ(in->bsd_strtab_size, 0x65);
+	CHECK_EQ(in->pend, 0x110001);
+	CHECK_EQ(in->bsd_symtab_pstart, 0x110004);	/* rounded to 4 */
+	/* elf_parse_bsdsyms(): 192 + 0x323 -> 0x3e4, + 0x65 -> 0x44c. */
+	CHECK_EQ(in->bsd_symtab_pend, 0x110004 + 0x44c);
+	CHECK_EQ(in->virt_kend, 0x110004 + 0x44c);	/* Xen's virt_kend */
+	/* Written: 260 + 0x323 -> 0x428, + 0x65. */
+	CHECK_EQ(in->bsd_symtab_end, 0x110004 + 0x428 + 0x65);
+	CHECK_EQ(L.kernel.pfn, 0x100);
+	CHECK_EQ(L.kernel.nr, 0x11);
+	CHECK_EQ(L.p2m.pfn, 0x111);
+	check_bsdsyms(ram, NULL, &im, file, &L, 0x110004);
+	check_tables(ram, 32 * MiB, &L, NULL);
+	check_segments(ram, &im, &L, NULL);
+	/* pvmx_parse_image() says the same. */
+	{
+		struct pvmx_image_info info;
+
+		CHECK_EQ(pvmx_parse_image(file, len, &info, err), 0);
+		CHECK_EQ(info.bsd_symtab_pend, in->bsd_symtab_pend);
+		CHECK_EQ(info.bsd_symtab_end, in->bsd_symtab_end);
+		CHECK_EQ(info.virt_kend, in->virt_kend);
+	}
+	free(ram);
+	free(file);
+
+	/* Shuffled P2M: the block lands through it. */
+	{
+		uint64_t n = 32 * MiB / 4096;
+		uint32_t *p2m = malloc(n * 4);
+		struct pvmx_load_opts o = { .p2m = p2m };
+
+		pvmx_shuffle_p2m(p2m, n, 7);
+		xtf_symtab(&im, 0x1000, 0x801);
+		file = eb_build(&im, &len);
+		CHECK_EQ(build(&im, 32 * MiB, &o, &L, &ram), 0);
+		check_bsdsyms(ram, p2m, &im, file, &L, 0x110004);
+		check_tables(ram, 32 * MiB, &L, p2m);
+		free(ram);
+		free(file);
+		free(p2m);
+	}
+
+	/* Where Xen's reservation ends just before a page, the kernel grows. */
+	{
+		/* pend_xen = 0x110004 + r4(192 + S) + r4(T): pick S so it is 0x111000 - 8. */
+		uint32_t S = 0x1000 - 4 - 8 - 192 - 0x40;
+
+		xtf_symtab(&im, S, 0x40);
+		file = eb_build(&im, &len);
+		CHECK_EQ(build(&im, 32 * MiB, NULL, &L, &ram), 0);
+		CHECK_EQ(in->bsd_symtab_pend, 0x111000 - 8);
+		CHECK(in->bsd_symtab_end > 0x111000);
+		CHECK_EQ(L.kernel.nr, 0x12);
+		check_bsdsyms(ram, NULL, &im, file, &L, 0x110004);
+		check_tables(ram, 32 * MiB, &L, NULL);
+		free(ram);
+		free(file);
+	}
+
+	/* A page-aligned end: the block starts right there. */
+	xtf_symtab(&im, 0x200, 0x100);
+	im.segs[0].memsz = 0x10000;
+	file = eb_build(&im, &len);
+	CHECK_EQ(build(&im, 32 * MiB, NULL, &L, &ram), 0);
+	CHECK_EQ(in->bsd_symtab_pstart, 0x110000);
+	check_bsdsyms(ram, NULL, &im, file, &L, 0x110000);
+	free(ram);
+	free(file);
+
+	/* A Linux-like high VIRT_BASE: placed by p_paddr, seen at VA. */
+	eb_linux(&im);
+	eb_note_str(&im, XEN_ELFNOTE_BSD_SYMTAB, "yes");
+	im.symtab_size = 0x810;
+	im.strtab_size = 0x333;
+	file = eb_build(&im, &len);
+	CHECK_EQ(build(&im, 64 * MiB, NULL, &L, &ram), 0);
+	CHECK_EQ(in->bsd_symtab_pstart, 0x480000);
+	CHECK_EQ(in->virt_kend, 0xC0480000 + in->bsd_symtab_pend - 0x480000);
+	check_bsdsyms(ram, NULL, &im, file, &L, 0x480000);
+	check_tables(ram, 64 * MiB, &L, NULL);
+	free(ram);
+	free(file);
+
+	/* The legacy __xen_guest key requests it too. */
+	eb_init(&im);
+	im.entry = 0xC0100000;
+	eb_seg(&im, 0xC0100000, 0xC0100000, 0x4000, 0x8000);
+	im.xen_guest = "GUEST_OS=linux,XEN_VER=xen-3.0,VIRT_BASE=0xC0000000,"
+		       "HYPERCALL_PAGE=0x101,LOADER=generic,PAE=yes,BSD_SYMTAB";
+	im.symtab_size = 0x40;
+	im.strtab_size = 0x10;
+	file = eb_build(&im, &len);
+	CHECK_EQ(build(&im, 32 * MiB, NULL, &L, &ram), 0);
+	CHECK(in->bsd_symtab_loaded);
+	check_bsdsyms(ram, NULL, &im, file, &L, 0xC0108000);
+	free(ram);
+	free(file);
+
+	/* Requested, but the image is stripped: loaded without symbols, as Xen. */
+	xtf_symtab(&im, 0, 0);
+	CHECK_EQ(build(&im, 32 * MiB, NULL, &L, &ram), 0);
+	CHECK(in->bsd_symtab);
+	CHECK(!in->bsd_symtab_loaded);
+	CHECK_EQ(in->bsd_symtab_pstart, 0);
+	CHECK_EQ(in->virt_kend, 0x110001);
+	CHECK_EQ(L.kernel.nr, 0x11);
+	for (unsigned i = 0x110001; i < 0x111000; i++)
+		CHECK_EQ(ram[i], 0);
+	free(ram);
+
+	/* A symtab without the request, or with "no": nothing loaded. */
+	xtf_symtab(&im, 0x100, 0x100);
+	eb_note_del(&im, XEN_ELFNOTE_BSD_SYMTAB);
+	CHECK_EQ(build(&im, 32 * MiB, NULL, &L, &ram), 0);
+	CHECK(!in->bsd_symtab);
+	CHECK(!in->bsd_symtab_loaded);
+	CHECK_EQ(in->virt_kend, 0x110001);
+	for (unsigned i = 0x110001; i < 0x111000; i++)
+		CHECK_EQ(ram[i], 0);
+	free(ram);
+	eb_note_str(&im, XEN_ELFNOTE_BSD_SYMTAB, "no");
+	CHECK_EQ(build(&im, 32 * MiB, NULL, &L, NULL), 0);
+	CHECK(!in->bsd_symtab);
+}
+
+/* Build im, let mutate() patch the file, expect a refusal containing sub. */
+static void refuse_patched(const struct eb_image *im, void (*mutate)(uint8_t *, size_t),
+			   int want_rc, const char *sub, int line)
+{
+	struct pvmx_image_info info;
+	struct pvmx_layout L;
+	size_t len;
+	uint8_t *file = eb_build(im, &len), *ram = calloc(1, 32 * MiB);
+	int rc;
+
+	mutate(file, len);
+	err[0] = '\0';
+	rc = pvmx_parse_image(file, len, &info, err);
+	if (rc != want_rc || !strstr(err, sub) || strchr(err, '\n')) {
+		t_failures++;
+		fprintf(stderr, "  FAIL line %d: parse: want %d \"%s\", got %d \"%s\"\n", line,
+			want_rc, sub, rc, err);
+	}
+	err[0] = '\0';
+	rc = pvmx_build_image(file, len, ram, 32 * MiB, NULL, &L, err);
+	if (rc != want_rc || !strstr(err, sub)) {
+		t_failures++;
+		fprintf(stderr, "  FAIL line %d: build: want %d \"%s\", got %d \"%s\"\n", line,
+			want_rc, sub, rc, err);
+	}
+	free(file);
+	free(ram);
+}
+#define REFUSE_PATCHED(im, fn, rc, sub) refuse_patched(im, fn, rc, sub, __LINE__)
+
+static uint8_t *symsh(uint8_t *f)
+{
+	return f + eb_last.shoff + eb_last.symtab_shndx * sizeof(Elf32_Shdr);
+}
+
+static void mut_link0(uint8_t *f, size_t n)
+{
+	(void)n;
+	wr32(symsh(f) + offsetof(Elf32_Shdr, sh_link), 0);
+}
+
+static void mut_link_past(uint8_t *f, size_t n)
+{
+	(void)n;
+	wr32(symsh(f) + offsetof(Elf32_Shdr, sh_link), eb_last.shnum);
+}
+
+static void mut_link_huge(uint8_t *f, size_t n)
+{
+	(void)n;
+	wr32(symsh(f) + offsetof(Elf32_Shdr, sh_link), 0xFFFFFFFF);
+}
+
+static void mut_link_note(uint8_t *f, size_t n)
+{
+	(void)n;
+	wr32(symsh(f) + offsetof(Elf32_Shdr, sh_link), 1);	/* .note.Xen */
+}
+
+static void mut_link_self(uint8_t *f, size_t n)
+{
+	(void)n;
+	wr32(symsh(f) + offsetof(Elf32_Shdr, sh_link), eb_last.symtab_shndx);
+}
+
+static void mut_sym_offset_past(uint8_t *f, size_t n)
+{
+	wr32(symsh(f) + offsetof(Elf32_Shdr, sh_offset), (uint32_t)n - 8);
+}
+
+static void mut_sym_size_huge(uint8_t *f, size_t n)
+{
+	(void)n;
+	wr32(symsh(f) + offsetof(Elf32_Shdr, sh_size), 0xFFFFFFF0);
+}
+
+static void mut_str_size_huge(uint8_t *f, size_t n)
+{
+	(void)n;
+	wr32(f + eb_last.shoff + eb_last.strtab_shndx * sizeof(Elf32_Shdr) +
+	     offsetof(Elf32_Shdr, sh_size), 0x7FFFFFFF);
+}
+
+static void mut_shnum_huge(uint8_t *f, size_t n)
+{
+	uint16_t v = 0xFFFF;
+
+	(void)n;
+	memcpy(f + offsetof(Elf32_Ehdr, e_shnum), &v, 2);
+}
+
+static void test_bsd_symtab_malformed(void)
+{
+	struct eb_image im;
+	struct pvmx_layout L;
+	uint8_t *file, *ram;
+	size_t len;
+
+	xtf_symtab(&im, 0x180, 0x90);
+	REFUSE_PATCHED(&im, mut_link0, -ENOEXEC,
+		       "BSD_SYMTAB: the symbol table (section 2) links to section 0, out of range (5 sections)");
+	REFUSE_PATCHED(&im, mut_link_past, -ENOEXEC, "links to section 5, out of range (5 sections)");
+	REFUSE_PATCHED(&im, mut_link_huge, -ENOEXEC, "links to section 4294967295, out of range");
+	REFUSE_PATCHED(&im, mut_link_note, -ENOEXEC,
+		       "links to section 1, which is not a string table (sh_type 7)");
+	REFUSE_PATCHED(&im, mut_link_self, -ENOEXEC,
+		       "links to section 2, which is not a string table (sh_type 2)");
+	REFUSE_PATCHED(&im, mut_sym_offset_past, -ENOEXEC,
+		       "section 2 extends past the end of the file");
+	REFUSE_PATCHED(&im, mut_sym_size_huge, -ENOEXEC,
+		       "section 2 extends past the end of the file");
+	REFUSE_PATCHED(&im, mut_str_size_huge, -ENOEXEC,
+		       "section 3 extends past the end of the file");
+	REFUSE_PATCHED(&im, mut_shnum_huge, -ENOEXEC,
+		       "section headers extend past the end of the file");
+
+	/* Without the request, the symtab is never looked at. */
+	eb_note_del(&im, XEN_ELFNOTE_BSD_SYMTAB);
+	file = eb_build(&im, &len);
+	mut_link_huge(file, len);
+	ram = calloc(1, 32 * MiB);
+	CHECK_EQ(pvmx_build_image(file, len, ram, 32 * MiB, NULL, &L, err), 0);
+	free(file);
+
+	/* Overlapping tables in the file are copied each where it belongs. */
+	xtf_symtab(&im, 0x180, 0x90);
+	file = eb_build(&im, &len);
+	wr32(file + eb_last.shoff + eb_last.strtab_shndx * sizeof(Elf32_Shdr) +
+	     offsetof(Elf32_Shdr, sh_offset), (uint32_t)eb_last.symtab_off + 0x10);
+	memset(ram, 0, 32 * MiB);
+	CHECK_EQ(pvmx_build_image(file, len, ram, 32 * MiB, NULL, &L, err), 0);
+	CHECK(!memcmp(ram + 0x110004 + 4 + 256, file + eb_last.symtab_off, 0x180));
+	CHECK(!memcmp(ram + 0x110004 + 4 + 256 + 0x180, file + eb_last.symtab_off + 0x10, 0x90));
+	free(file);
+	free(ram);
+
+	/* Symbols that do not fit in RAM, or reach the hypervisor hole. */
+	xtf_symtab(&im, 3 * MiB, 0x10);
+	REFUSE(&im, 4 * MiB, -ENOMEM, "guest memory too small: the start-of-day image needs");
+	{
+		struct pvmx_image_info info;
+
+		eb_init(&im);
+		im.entry = 0xF57E0000;
+		eb_seg(&im, 0x357E0000, 0xF57E0000, 0x1000, 0x1F000);
+		eb_note_str(&im, XEN_ELFNOTE_XEN_VERSION, "xen-3.0");
+		eb_note_str(&im, XEN_ELFNOTE_LOADER, "generic");
+		eb_note_str(&im, XEN_ELFNOTE_PAE_MODE, "yes");
+		eb_note_u32(&im, XEN_ELFNOTE_VIRT_BASE, 0xC0000000);
+		im.symtab_size = 0x1000;
+		im.strtab_size = 0x10;
+		file = eb_build(&im, &len);
+		CHECK_EQ(pvmx_parse_image(file, len, &info, err), 0);	/* no request */
+		free(file);
+		eb_note_str(&im, XEN_ELFNOTE_BSD_SYMTAB, "yes");
+		file = eb_build(&im, &len);
+		CHECK_EQ(pvmx_parse_image(file, len, &info, err), -ENOEXEC);
+		CHECK_HAS(err, "image with its BSD symbols [0xf57e0000, 0xf5800114)");
+		CHECK_HAS(err, ") reaches the hypervisor hole at 0xf5800000");
+		free(file);
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Ramdisk                                                                */
+/* ---------------------------------------------------------------------- */
+
+static uint8_t rd_byte(uint64_t i)
+{
+	return (uint8_t)(0x91 ^ (i * 29) ^ (i >> 9));
+}
+
+static uint8_t *make_ramdisk(uint64_t n)
+{
+	uint8_t *r = malloc(n ? n : 1);
+
+	for (uint64_t i = 0; i < n; i++)
+		r[i] = rd_byte(i);
+	return r;
+}
+
+/* The ramdisk's bytes at its pfn, zeroes to the end of its last page. */
+static void check_ramdisk(const uint8_t *ram, const uint32_t *p2m, const struct pvmx_layout *L,
+			  uint64_t n)
+{
+	uint64_t base = L->ramdisk.pfn << 12, i;
+	int bad = 0;
+
+	CHECK_EQ(L->ramdisk.nr, (n + 4095) >> 12);
+	for (i = 0; i < L->ramdisk.nr << 12; i++)
+		bad += byte_at(ram, p2m, base + i) != (i < n ? rd_byte(i) : 0);
+	CHECK_EQ(bad, 0);
+}
+
+static void test_ramdisk(void)
+{
+	const uint64_t n = 0x3456;
+	uint8_t *rd = make_ramdisk(n), *ram;
+	struct pvmx_load_opts o = { .ramdisk = rd, .ramdisk_len = n };
+	struct eb_image im;
+	struct pvmx_layout L;
+	struct xen_start_info si;
+
+	/* XTF (no MOD_START_PFN): right after the kernel, mapped, mod_start a VA. */
+	eb_xtf(&im);
+	CHECK_EQ(build(&im, 128 * MiB, &o, &L, &ram), 0);
+	CHECK(!L.image.unmapped_initrd);
+	CHECK(!L.ramdisk_unmapped);
+	CHECK_EQ(L.kernel.pfn + L.kernel.nr, 0x110);
+	CHECK_EQ(L.ramdisk.pfn, 0x110);
+	CHECK_EQ(L.ramdisk.nr, 4);
+	CHECK_EQ(L.ramdisk.va, 0x110000);
+	CHECK_EQ(L.mod_start, 0x110000);
+	CHECK_EQ(L.mod_len, n);				/* the file's size */
+	CHECK_EQ(L.si_flags, 0);
+	CHECK_EQ(L.p2m.pfn, 0x114);			/* then the P2M, ... */
+	CHECK_EQ(L.start_info.pfn, 0x134);
+	memcpy(&si, ram + 0x134000, sizeof(si));
+	CHECK_EQ(si.mod_start, 0x110000);
+	CHECK_EQ(si.mod_len, n);
+	CHECK_EQ(si.flags, 0);
+	check_ramdisk(ram, NULL, &L, n);
+	check_tables(ram, 128 * MiB, &L, NULL);		/* mapped, read-write */
+	check_segments(ram, &im, &L, NULL);
+	free(ram);
+
+	/* With BSD symbols: the ramdisk follows the symbols' pages. */
+	xtf_symtab(&im, 0x1800, 0x900);
+	CHECK_EQ(build(&im, 32 * MiB, &o, &L, &ram), 0);
+	CHECK_EQ(L.kernel.nr, 0x13);
+	CHECK_EQ(L.ramdisk.pfn, 0x113);
+	CHECK_EQ(L.mod_start, 0x113000);
+	check_ramdisk(ram, NULL, &L, n);
+	check_tables(ram, 32 * MiB, &L, NULL);
+	free(ram);
+
+	/* A Linux-like VIRT_BASE: mod_start is the VA. */
+	eb_linux(&im);
+	CHECK_EQ(build(&im, 64 * MiB, &o, &L, &ram), 0);
+	CHECK_EQ(L.ramdisk.pfn, 0x480);
+	CHECK_EQ(L.mod_start, 0xC0480000);
+	check_ramdisk(ram, NULL, &L, n);
+	check_tables(ram, 64 * MiB, &L, NULL);
+	free(ram);
+
+	/*
+	 * MOD_START_PFN (Linux has it): after the start-of-day mapping,
+	 * unmapped, mod_start its pfn, mod_len whole pages, SIF_MOD_START_PFN.
+	 */
+	eb_linux(&im);
+	eb_note_u32(&im, XEN_ELFNOTE_MOD_START_PFN, 1);
+	CHECK_EQ(build(&im, 64 * MiB, &o, &L, &ram), 0);
+	CHECK(L.image.unmapped_initrd);
+	CHECK(L.ramdisk_unmapped);
+	CHECK_EQ(L.p2m.pfn, 0x480);			/* nothing between kernel and P2M */
+	CHECK_EQ(L.ramdisk.pfn, L.mapped_pages);
+	CHECK_EQ(L.mapped_pages, 0x800);		/* 8 MiB: 0xC0000000-0xC0800000 */
+	CHECK_EQ(L.mod_start, 0x800);
+	CHECK_EQ(L.mod_len, 0x4000);
+	CHECK_EQ(L.si_flags, SIF_MOD_START_PFN);
+	memcpy(&si, ram + (L.start_info.pfn << 12), sizeof(si));
+	CHECK_EQ(si.mod_start, 0x800);
+	CHECK_EQ(si.mod_len, 0x4000);
+	CHECK_EQ(si.flags, SIF_MOD_START_PFN);
+	check_ramdisk(ram, NULL, &L, n);
+	check_tables(ram, 64 * MiB, &L, NULL);		/* and not mapped */
+	free(ram);
+	/* ... through a shuffled P2M. */
+	{
+		uint64_t np = 64 * MiB / 4096;
+		uint32_t *p2m = malloc(np * 4);
+		struct pvmx_load_opts os = o;
+
+		pvmx_shuffle_p2m(p2m, np, 99);
+		os.p2m = p2m;
+		CHECK_EQ(build(&im, 64 * MiB, &os, &L, &ram), 0);
+		check_ramdisk(ram, p2m, &L, n);
+		check_tables(ram, 64 * MiB, &L, p2m);
+		free(ram);
+		free(p2m);
+	}
+	/* A 1-byte note value works too; 0 means mapped. */
+	eb_note_del(&im, XEN_ELFNOTE_MOD_START_PFN);
+	eb_note_raw(&im, "Xen", XEN_ELFNOTE_MOD_START_PFN, "\1", 1);
+	CHECK_EQ(build(&im, 64 * MiB, &o, &L, NULL), 0);
+	CHECK(L.ramdisk_unmapped);
+	eb_note_del(&im, XEN_ELFNOTE_MOD_START_PFN);
+	eb_note_u32(&im, XEN_ELFNOTE_MOD_START_PFN, 0);
+	CHECK_EQ(build(&im, 64 * MiB, &o, &L, NULL), 0);
+	CHECK(!L.ramdisk_unmapped);
+	CHECK_EQ(L.mod_start, 0xC0480000);
+	/* Without a ramdisk the note changes nothing. */
+	eb_note_del(&im, XEN_ELFNOTE_MOD_START_PFN);
+	eb_note_u32(&im, XEN_ELFNOTE_MOD_START_PFN, 1);
+	CHECK_EQ(build(&im, 64 * MiB, NULL, &L, &ram), 0);
+	CHECK_EQ(L.ramdisk.nr, 0);
+	CHECK_EQ(L.mod_start | L.mod_len | L.si_flags, 0);
+	check_tables(ram, 64 * MiB, &L, NULL);
+	free(ram);
+	free(rd);
+}
+
+static void test_ramdisk_bounds(void)
+{
+	uint8_t *rd = make_ramdisk(8 * MiB + 1);
+	struct pvmx_load_opts o = { .ramdisk = rd };
+	struct eb_image im;
+	struct pvmx_layout L;
+
+	eb_xtf(&im);
+	o.ramdisk_len = 0;
+	CHECK_EQ(build(&im, 32 * MiB, &o, &L, NULL), -EINVAL);
+	CHECK_HAS(err, "the ramdisk is empty (zero length)");
+	/* Larger than RAM. */
+	o.ramdisk_len = 8 * MiB + 1;
+	CHECK_EQ(build(&im, 8 * MiB, &o, &L, NULL), -ENOMEM);
+	CHECK_HAS(err, "guest memory too small: the ramdisk alone is 8193 KiB, have 8192 KiB");
+	/* Fits alone, not with the image: mapped. */
+	o.ramdisk_len = 7 * MiB;
+	CHECK_EQ(build(&im, 8 * MiB, &o, &L, NULL), -ENOMEM);
+	CHECK_HAS(err, "guest memory too small: the start-of-day image (with the ramdisk) needs 12288 KiB (12 MiB), have 8192 KiB");
+	/* Unmapped: after the 4 MiB mapping. */
+	eb_note_u32(&im, XEN_ELFNOTE_MOD_START_PFN, 1);
+	o.ramdisk_len = 4 * MiB + 1;
+	CHECK_EQ(build(&im, 8 * MiB, &o, &L, NULL), -ENOMEM);
+	CHECK_HAS(err, "guest memory too small: the start-of-day image and the ramdisk (placed after it: MOD_START_PFN) need 8196 KiB (9 MiB), have 8192 KiB");
+	/* Exactly fits. */
+	o.ramdisk_len = 4 * MiB;
+	{
+		uint8_t *ram;
+
+		CHECK_EQ(build(&im, 8 * MiB, &o, &L, &ram), 0);
+		CHECK_EQ(L.ramdisk.pfn, 1024);
+		CHECK_EQ(L.ramdisk.pfn + L.ramdisk.nr, 2048);
+		check_ramdisk(ram, NULL, &L, 4 * MiB);
+		free(ram);
+	}
+	/* Mapped, exactly filling an 8 MiB mapping of 8 MiB of RAM. */
+	eb_xtf(&im);
+	{
+		uint8_t *ram;
+		uint64_t len;
+
+		/* kernel 0x100000-0x110000, then the ramdisk, P2M 2 pages, 3 pages, tables, ... */
+		for (len = 7 * MiB; len > 6 * MiB; len -= 4096) {
+			o.ramdisk_len = len;
+			if (build(&im, 8 * MiB, &o, &L, NULL) == 0)
+				break;
+			CHECK_EQ(build(&im, 8 * MiB, &o, &L, NULL), -ENOMEM);
+		}
+		CHECK_EQ(build(&im, 8 * MiB, &o, &L, &ram), 0);
+		CHECK_EQ(L.mapped_pages, 2048);
+		check_ramdisk(ram, NULL, &L, len);
+		check_tables(ram, 8 * MiB, &L, NULL);
+		free(ram);
+	}
+	free(rd);
+}
+
 /* Seeded mutations of valid images: accepted or refused, never a crash. */
 static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
 
@@ -969,9 +1626,10 @@ static void test_fuzz(void)
 	};
 	const uint64_t mem = 16 * MiB;
 	uint8_t *ram = malloc(mem);
-	struct eb_image ims[4];
-	uint8_t *bases[4];
-	size_t lens[4];
+	struct eb_image ims[5];
+	uint8_t *bases[5];
+	size_t lens[5];
+	uint8_t *rd = make_ramdisk(0x1801);
 	unsigned it, accepted = 0, refused = 0, k;
 	int bad = 0;
 
@@ -984,15 +1642,19 @@ static void test_fuzz(void)
 	eb_seg(&ims[3], 0xC0100000, 0xC0100000, 0x2000, 0x3000);
 	ims[3].xen_guest = "GUEST_OS=linux,XEN_VER=xen-3.0,VIRT_BASE=0xC0000000,"
 			   "HYPERCALL_PAGE=0x101,LOADER=generic,PAE=yes";
-	for (k = 0; k < 4; k++) {
+	/* BSD symbols and MOD_START_PFN: the section table and the ramdisk paths. */
+	xtf_symtab(&ims[4], 0x80, 0x40);
+	eb_note_u32(&ims[4], XEN_ELFNOTE_MOD_START_PFN, 1);
+	for (k = 0; k < 5; k++) {
 		ims[k].segs[0].filesz = ims[k].segs[0].filesz > 0x2000 ? 0x2000 : ims[k].segs[0].filesz;
 		bases[k] = eb_build(&ims[k], &lens[k]);
 	}
 
 	for (it = 0; it < 20000; it++) {
-		unsigned which = rnd() % 4, nmut = 1 + rnd() % 6, m;
+		unsigned which = rnd() % 5, nmut = 1 + rnd() % 6, m;
 		size_t len = lens[which];
 		uint8_t *img = malloc(len);
+		struct pvmx_load_opts o = { 0 };
 		struct pvmx_layout L;
 		int rc;
 
@@ -1031,11 +1693,20 @@ static void test_fuzz(void)
 			img = t;
 		}
 		err[0] = '\0';
-		rc = pvmx_build_image(img, len, ram, mem, NULL, &L, err);
+		if (it & 1) {
+			o.ramdisk = rd;
+			o.ramdisk_len = 1 + rnd() % 0x1801;
+		}
+		rc = pvmx_build_image(img, len, ram, mem, &o, &L, err);
 		if (rc == 0) {
 			accepted++;
 			if (L.mapped_pages > mem / 4096 || L.regs.eip < L.image.virt_kstart ||
-			    L.regs.eip >= L.image.virt_kend)
+			    L.regs.eip >= L.image.virt_kend ||
+			    L.kernel.pfn + L.kernel.nr > mem / 4096 ||
+			    L.ramdisk.pfn + L.ramdisk.nr > mem / 4096 ||
+			    (L.image.bsd_symtab_loaded &&
+			     L.image.bsd_symtab_end - L.image.paddr_offset >
+			     (L.kernel.pfn + L.kernel.nr) << 12))
 				bad++;
 		} else if ((rc == -ENOEXEC || rc == -ENOMEM || rc == -EINVAL) && err[0] &&
 			   !strchr(err, '\n')) {
@@ -1050,8 +1721,9 @@ static void test_fuzz(void)
 	CHECK_EQ(bad, 0);
 	CHECK(accepted > 100);
 	CHECK(refused > 100);
-	for (k = 0; k < 4; k++)
+	for (k = 0; k < 5; k++)
 		free(bases[k]);
+	free(rd);
 	free(ram);
 }
 
@@ -1066,6 +1738,10 @@ const struct test loader_tests[] = {
 	{ "loader: command line", test_cmdline },
 	{ "loader: refusals", test_refusals },
 	{ "loader: malformed bytes and truncation", test_bad_bytes },
+	{ "loader: BSD_SYMTAB symbols as elf_load_bsdsyms()", test_bsd_symtab },
+	{ "loader: BSD_SYMTAB malformed section tables", test_bsd_symtab_malformed },
+	{ "loader: ramdisk placement (mapped, MOD_START_PFN)", test_ramdisk },
+	{ "loader: ramdisk bounds", test_ramdisk_bounds },
 	{ "loader: seeded mutation fuzzing", test_fuzz },
 	{ NULL, NULL },
 };

@@ -15,6 +15,7 @@
 
 #include "harness.h"
 #include "elfbuild.h"
+#include <pvmx/xen_abi.h>
 
 int t_failures;
 const char *t_pvmx;
@@ -58,6 +59,11 @@ static int write_images(void)
 	rc |= write_image("nopae.elf", &im, 0);
 	eb_linux(&im);
 	rc |= write_image("linux.elf", &im, 0);
+	eb_note_u32(&im, XEN_ELFNOTE_MOD_START_PFN, 1);
+	eb_note_str(&im, XEN_ELFNOTE_BSD_SYMTAB, "yes");
+	im.symtab_size = 0x400;
+	im.strtab_size = 0x123;
+	rc |= write_image("linux-modpfn-symtab.elf", &im, 0);
 	return rc;
 }
 
