@@ -193,6 +193,8 @@ struct pvmx_vcpu_core {
 	struct xen_vcpu_runstate_info runstate;
 	bool up;		/* VCPUOP_up/down; vCPU 0 starts up, the others down */
 	bool initialised;	/* has a context: vCPU 0, SET_REGS or VCPUOP_initialise */
+	bool new_context;	/* VCPUOP_initialise's selectors not yet checked */
+	bool cpuid_faulting;	/* MISC_FEATURES_ENABLES.CPUID_FAULTING */
 	struct pvmx_stats stats;
 	u32 mc_done;		/* entries run by the multicall in progress */
 	bool mc_continuing;	/* its continuation is pending */
@@ -257,6 +259,20 @@ int pvmx_l1e_gpa(const struct pvmx_vcpu_core *v, u32 gva, u64 *gpa);
 
 /* Fails unless ring 3 may access [gva, gva+len) (U/S set at every level). */
 int pvmx_check_user_access(const struct pvmx_vcpu_core *v, u32 gva, u32 len, bool write);
+
+/* The Xen version pvmx answers to (xen_version, CPUID 0x40000001). */
+#define PVMX_XEN_MAJOR		4
+#define PVMX_XEN_MINOR		19
+
+/* ---- cpuid.c: the guest's CPUID ---------------------------------------- */
+struct pvmx_cpuid_leaf {
+	u32 a, b, c, d;
+};
+/* The host CPU's leaf (the arch's cpuid_count()). */
+typedef void (*pvmx_host_cpuid_fn)(u32 leaf, u32 subleaf, struct pvmx_cpuid_leaf *r);
+/* What CPUID leaf/subleaf gives the guest (Documentation/guest-abi.rst, CPUID). */
+void pvmx_guest_cpuid(const struct pvmx_vcpu_core *v, u32 leaf, u32 subleaf,
+		      pvmx_host_cpuid_fn host, struct pvmx_cpuid_leaf *r);
 
 /* ---- hypercall.c ------------------------------------------------------- */
 /* Handle the hypercall in the registers; insn_len is the `int $0x82` size. */

@@ -62,6 +62,8 @@
 #define MISC_ENABLE_PEBS_UNAVAIL	BIT_ULL(12)
 #define MISC_ENABLE_MONITOR		BIT_ULL(18)
 #define MISC_ENABLE_XTPR_DISABLE	BIT_ULL(23)
+#define PLATFORM_INFO_CPUID_FAULTING	BIT_ULL(31)
+#define MISC_FEATURES_CPUID_FAULTING	BIT_ULL(0)
 
 /* ---- decoder -------------------------------------------------------------- */
 
@@ -453,8 +455,13 @@ static int read_msr(struct pvmx_vcpu_core *v, u32 msr, u64 *val)
 	case GUEST_MSR_IA32_PLATFORM_ID:
 	case GUEST_MSR_IA32_UCODE_REV:
 		return pvmx_arch_read_host_msr(msr, val);
-	case GUEST_MSR_INTEL_PLATFORM_INFO:		/* no CPUID faulting offered */
+	case GUEST_MSR_INTEL_PLATFORM_INFO:
+		/* Xen's policy: only CPUID_FAULTING, offered as every CPUID exits. */
+		*val = PLATFORM_INFO_CPUID_FAULTING;
+		return 0;
 	case GUEST_MSR_INTEL_MISC_FEATURES:
+		*val = v->cpuid_faulting ? MISC_FEATURES_CPUID_FAULTING : 0;
+		return 0;
 	case GUEST_MSR_IA32_PERF_CAPABILITIES:	/* no extra capabilities */
 	case GUEST_MSR_XEN_HYPERCALL_PAGE:
 		*val = 0;
@@ -504,7 +511,11 @@ static int write_msr(struct pvmx_vcpu_core *v, u32 msr, u64 val)
 		/* Intel's "write 0, cpuid, read" sequence; anything else #GP. */
 		return val ? -XEN_EINVAL : 0;
 	case GUEST_MSR_INTEL_MISC_FEATURES:
-		return val ? -XEN_EINVAL : 0;	/* CPUID faulting not offered */
+		/* Xen's guest_wrmsr(): every other bit is reserved. */
+		if (val & ~MISC_FEATURES_CPUID_FAULTING)
+			return -XEN_EINVAL;
+		v->cpuid_faulting = val & MISC_FEATURES_CPUID_FAULTING;
+		return 0;
 	case GUEST_MSR_IA32_MISC_ENABLE:
 		/* A different value is ignored (Xen logs it), not refused. */
 		return 0;

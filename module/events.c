@@ -193,6 +193,36 @@ void pvmx_update_time_info(struct pvmx_vcpu_core *v)
 	update_time_info(v, false);
 }
 
+/* A data selector the vCPU could hold at its privilege level (null is fine). */
+static bool data_selector_ok(struct pvmx_vcpu_core *t, u16 sel)
+{
+	return !(sel & ~3u) || pvmx_arch_selector_usable(t, sel, PVMX_SEG_USER_DATA) ||
+	       pvmx_arch_selector_usable(t, sel, PVMX_SEG_STACK);
+}
+
+/*
+ * The first entry after VCPUOP_initialise, with the GDT the guest has now:
+ * on Xen an unloadable CS or SS faults its return to the guest and data
+ * selectors go through the failsafe callback; pvmx crashes the guest with
+ * the reason instead (Documentation/guest-abi.rst, vcpu_op).
+ */
+static bool new_context_loadable(struct pvmx_vcpu_core *v)
+{
+	u16 segs[4];
+	int i;
+
+	v->new_context = false;
+	if (!pvmx_arch_selector_usable(v, v->cpu.cs, PVMX_SEG_CODE) ||
+	    !pvmx_arch_selector_usable(v, v->cpu.ss, PVMX_SEG_STACK) ||
+	    (v->cpu.cs & 3) != (v->cpu.ss & 3))
+		return false;
+	pvmx_arch_get_data_segs(v, segs);
+	for (i = 0; i < 4; i++)
+		if (!data_selector_ok(v, segs[i]))
+			return false;
+	return true;
+}
+
 enum pvmx_action pvmx_prepare_entry(struct pvmx_vcpu_core *v)
 {
 	struct xen_vcpu_info *vi = pvmx_vcpu_info(v);
@@ -207,6 +237,10 @@ enum pvmx_action pvmx_prepare_entry(struct pvmx_vcpu_core *v)
 		act = PVMX_EXIT_TO_USER;
 	} else if (!v->up) {
 		act = PVMX_OFFLINE;	/* VCPUOP_down by another vCPU */
+	} else if (unlikely(v->new_context) && !new_context_loadable(v)) {
+		act = pvmx_crash(v, PVMX_CRASH_BAD_STATE, ~0u, 0, 0,
+				 "vCPU %u: the VCPUOP_initialise context has selectors it cannot load (cs %04x ss %04x)",
+				 v->id, v->cpu.cs, v->cpu.ss);
 	} else {
 		apply_async_events(v);
 		if (READ_ONCE(vi->evtchn_upcall_pending) && !READ_ONCE(vi->evtchn_upcall_mask))
@@ -565,8 +599,55 @@ static long evtchn_bind_vcpu(struct pvmx_vcpu_core *v, u32 arg)
 	}
 }
 
+/*
+ * The FIFO ABI is not offered: the calls are checked as Xen's
+ * evtchn_fifo_init_control() checks them (xen/common/event_fifo.c), so a
+ * malformed request gets Xen's answer, and a well-formed one is refused as
+ * by a Xen built without CONFIG_EVTCHN_FIFO (-EOPNOTSUPP).  Guests then stay
+ * with the 2-level ABI, as Linux does when init_control fails.
+ */
+struct evtchn_init_control {
+	u64 control_gfn;
+	u32 offset, vcpu;
+	u8 link_bits, pad[7];
+} __packed;
+struct evtchn_set_priority { u32 port, priority; };
+
+#define EVTCHN_FIFO_CONTROL_BLOCK	72u	/* ready, rsvd, 16 queue heads */
+
+static long evtchn_init_control(struct pvmx_vcpu_core *v, u32 arg)
+{
+	struct evtchn_init_control ic;
+
+	if (pvmx_copy_from_guest(v, &ic, arg, sizeof(ic)))
+		return -XEN_EFAULT;
+	if (!vcpu_of(v->vm, ic.vcpu))
+		return -XEN_ENOENT;
+	/* Within one page, 8-byte aligned. */
+	if (ic.offset > PVMX_PAGE_BYTES - EVTCHN_FIFO_CONTROL_BLOCK || (ic.offset & 7))
+		return -XEN_EINVAL;
+	/* map_guest_page(): a RAM frame that can take a writable type. */
+	if (ic.control_gfn >= v->vm->mem.nr_ram_frames ||
+	    pvmx_get_page_type(v->vm, ic.control_gfn, PVMX_PGT_WRITABLE))
+		return -XEN_EINVAL;
+	pvmx_put_page_type(v->vm, ic.control_gfn);
+	return -XEN_EOPNOTSUPP;
+}
+
+static long evtchn_set_priority(struct pvmx_vcpu_core *v, u32 arg)
+{
+	struct evtchn_set_priority sp;
+
+	if (pvmx_copy_from_guest(v, &sp, arg, sizeof(sp)))
+		return -XEN_EFAULT;
+	if (sp.port >= XEN_NR_EVTCHN_PORTS)
+		return -XEN_EINVAL;
+	return -XEN_ENOSYS;	/* the 2-level ABI has no priorities */
+}
+
 static long evtchn_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc, u32 cmd, u32 arg)
 {
+	u64 array_gfn;
 	u32 port;
 
 	switch (cmd) {
@@ -592,8 +673,16 @@ static long evtchn_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc, u32 cmd, 
 		if (cmd == EVTCHNOP_send)
 			return evtchn_send(v, hc, port);
 		return evtchn_unmask(v, port);
+	case EVTCHNOP_init_control:
+		return evtchn_init_control(v, arg);
+	case EVTCHNOP_expand_array:
+		/* Xen's evtchn_fifo_expand_array() before any init_control. */
+		return pvmx_copy_from_guest(v, &array_gfn, arg, sizeof(array_gfn)) ?
+		       -XEN_EFAULT : -XEN_EOPNOTSUPP;
+	case EVTCHNOP_set_priority:
+		return evtchn_set_priority(v, arg);
 	default:
-		/* bind_pirq, reset, and the FIFO ABI are not offered. */
+		/* bind_pirq and reset are not offered. */
 		return -XEN_ENOSYS;
 	}
 }
@@ -847,13 +936,6 @@ static long register_time_area(struct pvmx_vcpu_core *v, struct pvmx_vcpu_core *
 #define LDT_MAX_ENTS		8192u
 #define PVMX_CR0_TS		0x8u
 
-/* A data selector the vCPU could hold at its privilege level (null is fine). */
-static bool data_selector_ok(struct pvmx_vcpu_core *t, u16 sel)
-{
-	return !(sel & ~3u) || pvmx_arch_selector_usable(t, sel, PVMX_SEG_USER_DATA) ||
-	       pvmx_arch_selector_usable(t, sel, PVMX_SEG_STACK);
-}
-
 static u16 code_selector(u32 sel)
 {
 	/* Xen's fixup_guest_{code,stack}_selector(): RPL 0 becomes 1. */
@@ -945,9 +1027,9 @@ static long vcpu_initialise(struct pvmx_vcpu_core *v, struct pvmx_vcpu_core *t, 
 	    tail.gdt_ents > XEN_FIRST_RESERVED_GDT_ENTRY)
 		return -XEN_EINVAL;
 	/*
-	 * pvmx loads selectors without the guest's help: ones the vCPU could
-	 * not load (Xen would find out at the first entry and crash the
-	 * guest) are refused here.
+	 * Xen fixes up the RPLs and takes the selectors as they are (a zeroed
+	 * context is fine, XSA-296): whether the vCPU can load them is only
+	 * found out when it first runs (new_context_loadable()).
 	 */
 	sregs[0] = head.r.es;
 	sregs[1] = code_selector(head.r.cs);
@@ -955,12 +1037,6 @@ static long vcpu_initialise(struct pvmx_vcpu_core *v, struct pvmx_vcpu_core *t, 
 	sregs[3] = head.r.ds;
 	sregs[4] = head.r.fs;
 	sregs[5] = head.r.gs;
-	if (!pvmx_arch_selector_usable(t, sregs[1], PVMX_SEG_CODE) ||
-	    !pvmx_arch_selector_usable(t, sregs[2], PVMX_SEG_STACK) ||
-	    (sregs[1] & 3) != (sregs[2] & 3) ||
-	    !data_selector_ok(t, sregs[0]) || !data_selector_ok(t, sregs[3]) ||
-	    !data_selector_ok(t, sregs[4]) || !data_selector_ok(t, sregs[5]))
-		return -XEN_EINVAL;
 
 	if (tail.gdt_ents) {
 		rc = pvmx_set_gdt(t, tail.gdt_frames, tail.gdt_ents);
@@ -1008,6 +1084,7 @@ static long vcpu_initialise(struct pvmx_vcpu_core *v, struct pvmx_vcpu_core *t, 
 		v->vm->vm_assist = tail.vm_assist;
 	vgc_load_context(v, t, arg, sregs, head.flags & VGCF_i387_valid);
 	t->initialised = true;
+	t->new_context = true;
 	if (head.flags & VGCF_online) {
 		t->up = true;
 		pvmx_host_kick(t);

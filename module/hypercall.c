@@ -10,8 +10,6 @@
  */
 #include "core.h"
 
-#define PVMX_XEN_MAJOR		4
-#define PVMX_XEN_MINOR		19
 #define PVMX_XEN_EXTRAVERSION	".0-pvmx"
 #define PVMX_XEN_CAPABILITIES	"xen-3.0-x86_32p"
 
@@ -204,6 +202,27 @@ static long do_xen_version(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	}
 }
 
+/* ---- sysctl (35) -------------------------------------------------------- */
+
+/*
+ * Xen's do_sysctl() (xen/common/sysctl.c): the whole struct xen_sysctl is
+ * copied in, a wrong interface_version is -EACCES (how tools and XTF probe
+ * for it), then the XSM check, which refuses every domU: -EPERM.
+ */
+#define XEN_SYSCTL_INTERFACE_VERSION	0x00000015	/* Xen 4.19 */
+#define XEN_SYSCTL_SIZE			136	/* cmd, interface_version, 128-byte union */
+
+static long do_sysctl(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+{
+	u32 op[XEN_SYSCTL_SIZE / 4];
+
+	if (pvmx_copy_from_guest(v, op, hc->arg[0], sizeof(op)))
+		return -XEN_EFAULT;
+	if (op[1] != XEN_SYSCTL_INTERFACE_VERSION)
+		return -XEN_EACCES;
+	return -XEN_EPERM;
+}
+
 /* ---- the table ---------------------------------------------------------- */
 
 static const pvmx_hypercall_fn hypercall_table[XEN_NR_HYPERCALL_SLOTS] = {
@@ -232,6 +251,7 @@ static const pvmx_hypercall_fn hypercall_table[XEN_NR_HYPERCALL_SLOTS] = {
 	[__HYPERVISOR_physdev_op_compat]	= pvmx_do_physdev_op_compat,
 	[__HYPERVISOR_vm_assist]		= pvmx_do_vm_assist,
 	[__HYPERVISOR_physdev_op]		= pvmx_do_physdev_op,
+	[__HYPERVISOR_sysctl]			= do_sysctl,
 	[__HYPERVISOR_sched_op]			= do_sched_op,
 };
 

@@ -455,6 +455,23 @@ t_guest_cpuid() {
 	expect_rc 0 && expect_ktap_pass
 }
 
+# Xen ABI corners XTF's XSA tests probe: FIFO init_control checked then
+# refused, sysctl's -EACCES/-EPERM, a zeroed VCPUOP_initialise context
+# accepted (and, brought up, the guest crashed with the reason).
+t_guest_xenabi() {
+	run_guest xenabi xenabi.elf
+	expect_rc 0 && expect_ktap_pass
+}
+t_guest_xenabi_smp() {
+	run_guest xenabi_smp xenabi.elf --vcpus 2 --cmdline vcpus=2
+	expect_rc 0 && expect_ktap_pass
+}
+t_guest_xenabi_zeroup() {
+	run_guest xenabi_zeroup xenabi.elf --vcpus 2 --cmdline "vcpus=2 zeroup=1"
+	expect_rc 20 && expect_out "xenabi: bringing up vCPU 1" &&
+		expect_err_re "guest crashed: .*VCPUOP_initialise context .*cs 0001 ss 0001"
+}
+
 # Xen's direct paging: pinning, refusals, NEW_BASEPTR, flushes, and two
 # ring-3 processes in two page-table trees switched by multicalls.
 t_guest_mm() {
@@ -1077,7 +1094,8 @@ TESTS_POST="guest_hello guest_hello_memory guest_xen_version guest_console
 guest_hypercall guest_shutdown_poweroff guest_shutdown_reboot guest_shutdown_suspend
 guest_shutdown_crash guest_shutdown_watchdog guest_shutdown_soft_reset
 guest_crash_ud2 guest_crash_pf guest_ring3 guest_notes_legacy guest_notes_section
-guest_highbase guest_ramdisk guest_ramdisk_pfn guest_ramdisk_none guest_cpuid guest_bad_memory_outside guest_bad_memory_hvwrite
+guest_highbase guest_ramdisk guest_ramdisk_pfn guest_ramdisk_none guest_cpuid guest_xenabi
+guest_xenabi_smp guest_xenabi_zeroup guest_bad_memory_outside guest_bad_memory_hvwrite
 guest_bad_memory_hvread guest_privileged_hlt guest_privileged_out
 guest_privileged_cli guest_privileged_int80 guest_privileged_int3 guest_privop guest_traps
 guest_ring3_traps guest_fastcall guest_traps_fast_int80 guest_ring3_traps_fast_int80 syscall_reflected guest_desc

@@ -87,7 +87,7 @@ static bool insn_is_0f(struct pvmx_vcpu *vcpu, u8 op)
 	       b[0] == 0x0f && b[1] == op;
 }
 
-static enum pvmx_action emulate_cpuid(struct pvmx_vcpu *vcpu, u32 insn_len);
+static enum pvmx_action emulate_cpuid(struct pvmx_vcpu *vcpu, u32 insn_len, u32 fault_skip);
 
 static enum pvmx_action handle_exception(struct pvmx_vcpu *vcpu)
 {
@@ -134,7 +134,7 @@ static enum pvmx_action handle_exception(struct pvmx_vcpu *vcpu)
 		break;
 	case X86_TRAP_UD:
 		if (forced_emulation_cpuid(vcpu))
-			return emulate_cpuid(vcpu, 7);
+			return emulate_cpuid(vcpu, 7, 5);
 		/* syscall is #UD outside 64-bit mode. */
 		if (insn_is_0f(vcpu, 0x05))
 			return pvmx_fast_syscall(v, false, 2);
@@ -179,73 +179,39 @@ static enum pvmx_action handle_triple_fault(struct pvmx_vcpu *vcpu)
 			  "triple fault at %04x:%08x", vcpu->core.cpu.cs, vcpu->core.cpu.eip);
 }
 
-/*
- * The CPUID policy (Documentation/guest-abi.rst): the host's leaves, minus
- * what a PV guest cannot use (VMX, SMX, MONITOR, and everything XSAVE
- * manages, since the guest runs with CR4.OSXSAVE and CR4.PKE clear), with
- * the hypervisor bit and Xen's leaves at 0x40000000.
- */
-#define LEAF7_EBX_HIDDEN	(BIT(5) | BIT(16) | BIT(17) | BIT(21) | BIT(26) | BIT(27) | \
-				 BIT(28) | BIT(30) | BIT(31))	/* AVX2, AVX-512 */
-#define LEAF7_ECX_HIDDEN	(BIT(1) | BIT(3) | BIT(4) | BIT(6) | BIT(9) | BIT(10) | \
-				 BIT(11) | BIT(12) | BIT(14))	/* AVX-512, PKU, VAES */
-#define LEAF7_EDX_HIDDEN	(BIT(2) | BIT(3) | BIT(8) | BIT(22) | BIT(23) | BIT(24) | \
-				 BIT(25))			/* AVX-512, AMX */
-static void pvmx_cpuid(u32 leaf, u32 subleaf, u32 *a, u32 *b, u32 *c, u32 *d)
+static void host_cpuid(u32 leaf, u32 subleaf, struct pvmx_cpuid_leaf *r)
 {
-	if (leaf >= 0x40000000 && leaf <= 0x4000FFFF) {
-		*a = *b = *c = *d = 0;
-		switch (leaf) {
-		case 0x40000000:
-			*a = 0x40000002;
-			*b = 0x566e6558;	/* "XenVMMXenVMM" */
-			*c = 0x65584d4d;
-			*d = 0x4d4d566e;
-			break;
-		case 0x40000001:
-			*a = (4 << 16) | 19;
-			break;
-		case 0x40000002:
-			*a = 1;			/* hypercall pages */
-			*b = 0x40000000;	/* hypercall page MSR */
-			break;
-		}
-		return;
-	}
-	if (leaf == 0xD) {
-		*a = *b = *c = *d = 0;
-		return;
-	}
-	cpuid_count(leaf, subleaf, a, b, c, d);
-	if (leaf == 1) {
-		/* MONITOR, VMX, SMX, XSAVE, OSXSAVE, AVX, F16C, FMA off; hypervisor on */
-		*c &= ~(BIT(3) | BIT(5) | BIT(6) | BIT(12) | BIT(26) | BIT(27) | BIT(28) |
-			BIT(29));
-		*c |= BIT(31);
-	} else if (leaf == 7 && subleaf == 0) {
-		*b &= ~LEAF7_EBX_HIDDEN;
-		*c &= ~LEAF7_ECX_HIDDEN;
-		*d &= ~LEAF7_EDX_HIDDEN;
-	}
+	cpuid_count(leaf, subleaf, &r->a, &r->b, &r->c, &r->d);
 }
 
-static enum pvmx_action emulate_cpuid(struct pvmx_vcpu *vcpu, u32 insn_len)
+/*
+ * CPUID through the policy (module/cpuid.c), insn_len bytes at EIP.  With
+ * CPUID faulting enabled (MISC_FEATURES_ENABLES, emulate.c) it is #GP(0)
+ * outside the guest kernel's ring 1, as in Xen; for the forced-emulation
+ * form the fault points past the `ud2; "xen"` signature, at the cpuid, as
+ * Xen's emulate_forced_invalid_op() leaves it (fault_skip 5).
+ */
+static enum pvmx_action emulate_cpuid(struct pvmx_vcpu *vcpu, u32 insn_len, u32 fault_skip)
 {
 	unsigned long *gpr = vcpu->core.cpu.gpr;
-	u32 a, b, c, d;
+	struct pvmx_cpuid_leaf r;
 
-	pvmx_cpuid(gpr[PVMX_EAX], gpr[PVMX_ECX], &a, &b, &c, &d);
-	gpr[PVMX_EAX] = a;
-	gpr[PVMX_EBX] = b;
-	gpr[PVMX_ECX] = c;
-	gpr[PVMX_EDX] = d;
+	if (vcpu->core.cpuid_faulting && guest_cpl(vcpu) != 1) {
+		vcpu->core.cpu.eip += fault_skip;
+		return pvmx_deliver_exception(&vcpu->core, X86_TRAP_GP, true, 0);
+	}
+	pvmx_guest_cpuid(&vcpu->core, gpr[PVMX_EAX], gpr[PVMX_ECX], host_cpuid, &r);
+	gpr[PVMX_EAX] = r.a;
+	gpr[PVMX_EBX] = r.b;
+	gpr[PVMX_ECX] = r.c;
+	gpr[PVMX_EDX] = r.d;
 	vcpu->core.cpu.eip += insn_len;
 	return PVMX_RESUME;
 }
 
 static enum pvmx_action handle_cpuid(struct pvmx_vcpu *vcpu)
 {
-	return emulate_cpuid(vcpu, vmcs_read(VM_EXIT_INSTRUCTION_LEN));
+	return emulate_cpuid(vcpu, vmcs_read(VM_EXIT_INSTRUCTION_LEN), 0);
 }
 
 static enum pvmx_action handle_ept_violation(struct pvmx_vcpu *vcpu)

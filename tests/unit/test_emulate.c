@@ -574,7 +574,7 @@ static void rdmsr_allowed_and_refused(void)
 	CHECK_EQ(rdmsr(0x40000000), 0);
 	CHECK_EQ(rdmsr(0x17), FX_HOST_PLATFORM_ID);
 	CHECK_EQ(rdmsr(0x8B), FX_HOST_UCODE_REV);
-	CHECK_EQ(rdmsr(0xCE), 0);
+	CHECK_EQ(rdmsr(0xCE), 0x80000000ULL);		/* CPUID_FAULTING offered */
 	fx.now_ns = 7;
 	CHECK_EQ(rdmsr(0x10), 21);
 	CHECK_EQ(fx.v.cpu.eip, CODE_VA + 2);
@@ -613,7 +613,23 @@ static void wrmsr_allowed_and_refused(void)
 	wrmsr(0x10, 0);					/* TSC */
 	check_gp(CODE_VA);
 	handlers();
-	wrmsr(0x140, 1);				/* CPUID faulting: not offered */
+	wrmsr(0x140, 2);				/* reserved MISC_FEATURES bit */
+	check_gp(CODE_VA);
+	CHECK(!fx.v.cpuid_faulting);
+	/* CPUID faulting: MISC_FEATURES_ENABLES bit 0 sticks and reads back. */
+	handlers();
+	wrmsr(0x140, 1);
+	CHECK_EQ(fx.v.cpu.eip, CODE_VA + 2);
+	CHECK(fx.v.cpuid_faulting);
+	CHECK_EQ(rdmsr(0x140), 1);
+	wrmsr(0x140, 3);
+	check_gp(CODE_VA);
+	CHECK(fx.v.cpuid_faulting);			/* a refused write changes nothing */
+	handlers();
+	wrmsr(0x140, 0);
+	CHECK(!fx.v.cpuid_faulting);
+	CHECK_EQ(rdmsr(0x140), 0);
+	wrmsr(0xCE, 0);					/* PLATFORM_INFO is read-only */
 	check_gp(CODE_VA);
 	/* The hypercall page MSR fills the page at that address. */
 	handlers();

@@ -188,15 +188,6 @@ static void initialise_refuses_bad_contexts(void)
 	check_refused(XEN_ERR(XEN_EINVAL));
 	ctx()->ctrlreg[3] = 0;	/* frame 0: no L2 under slot 3 */
 	check_refused(XEN_ERR(XEN_EINVAL));
-	/* Selectors the vCPU could not load. */
-	ctx()->user_regs.cs = 0x1234;
-	check_refused(XEN_ERR(XEN_EINVAL));
-	ctx()->user_regs.ss = FLAT_RING1_CS;
-	check_refused(XEN_ERR(XEN_EINVAL));
-	ctx()->user_regs.ss = FLAT_RING3_SS;	/* ring 3 stack, ring 1 code */
-	check_refused(XEN_ERR(XEN_EINVAL));
-	ctx()->user_regs.ds = 0x4321;
-	check_refused(XEN_ERR(XEN_EINVAL));
 	/* Still fine after all that. */
 	CHECK_EQ(vcpu_op(VCPUOP_initialise, 1, CTX), 0);
 	CHECK(v1.initialised);
@@ -215,6 +206,71 @@ static void initialise_fixes_rpl0_selectors(void)
 	CHECK_EQ(v1.cpu.cs, FLAT_RING1_CS);
 	CHECK_EQ(v1.cpu.ss, FLAT_RING1_SS);
 	CHECK_EQ(v1.trap_ctxt[3].cs, FLAT_RING1_CS);
+}
+
+/* XSA-296's context: only flags and cr3.  Xen takes it (RPLs fixed up). */
+static void initialise_takes_a_zeroed_context(void)
+{
+	struct xen_vcpu_guest_context *c;
+
+	add_vcpu1();
+	c = ctx();
+	memset(c, 0, sizeof(*c));
+	c->flags = VGCF_in_kernel;
+	c->ctrlreg[3] = XEN_PFN_TO_CR3(FX_L3_GPA >> 12);
+	CHECK_EQ(vcpu_op(VCPUOP_initialise, 1, CTX), 0);
+	CHECK(v1.initialised);
+	CHECK(!v1.up);
+	CHECK_EQ(v1.cpu.cs, 1);
+	CHECK_EQ(v1.cpu.ss, 1);
+	CHECK_EQ(v1.event_cb.cs, 1);
+	CHECK_EQ(v1.trap_ctxt[13].cs, 1);
+	CHECK_EQ(v1.cpu.cr3, FX_L3_GPA);
+	CHECK(v1.new_context);
+	/* Brought up, it cannot run: crashed at its first entry, with the reason. */
+	CHECK_EQ(vcpu_op(VCPUOP_up, 1, 0), 0);
+	CHECK_EQ(pvmx_prepare_entry(&v1), PVMX_EXIT_TO_USER);
+	CHECK_EQ(run1.exit_reason, PVMX_EXIT_CRASH);
+	CHECK_EQ(run1.crash.kind, PVMX_CRASH_BAD_STATE);
+	CHECK(strstr(run1.crash.reason, "cannot load (cs 0001 ss 0001)"));
+	CHECK(!spin_is_locked(&fx.vm.lock));
+}
+
+/* Selectors are checked once, at the first entry, against the GDT of then. */
+static void new_context_checked_at_first_entry(void)
+{
+	static const struct {
+		u16 cs, ss, ds;
+		bool ok;
+	} cases[] = {
+		{ FLAT_RING1_CS, FLAT_RING1_SS, FLAT_RING1_DS, true },
+		{ 0x1234, FLAT_RING1_SS, FLAT_RING1_DS, false },	/* past the GDT */
+		{ FLAT_RING1_CS, FLAT_RING1_CS, FLAT_RING1_DS, false },	/* code as stack */
+		{ FLAT_RING1_CS, FLAT_RING3_SS, FLAT_RING1_DS, false },	/* rings differ */
+		{ FLAT_RING1_CS, FLAT_RING1_SS, 0x4321, false },	/* data past the GDT */
+		{ FLAT_RING1_CS, FLAT_RING1_SS, 0, true },		/* null data is fine */
+	};
+	u32 i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		add_vcpu1();
+		good_context();
+		ctx()->flags |= VGCF_online;
+		ctx()->user_regs.cs = cases[i].cs;
+		ctx()->user_regs.ss = cases[i].ss;
+		ctx()->user_regs.ds = cases[i].ds;
+		CHECK_EQ(vcpu_op(VCPUOP_initialise, 1, CTX), 0);
+		CHECK(v1.up);
+		fx.data_segs[0] = cases[i].ds;	/* what the arch loaded */
+		CHECK_EQ(pvmx_prepare_entry(&v1),
+			 cases[i].ok ? PVMX_RESUME : PVMX_EXIT_TO_USER);
+		CHECK_EQ(run1.exit_reason, cases[i].ok ? 0 : PVMX_EXIT_CRASH);
+		CHECK(!v1.new_context);
+		/* Checked once: later entries do not look again. */
+		if (cases[i].ok)
+			CHECK_EQ(pvmx_prepare_entry(&v1), PVMX_RESUME);
+		fx.data_segs[0] = FLAT_RING1_DS;
+	}
 }
 
 static void down_and_up(void)
@@ -516,6 +572,8 @@ const struct unit_test smp_tests[] = {
 	UNIT_TEST(initialise_online_and_fpu),
 	UNIT_TEST(initialise_refuses_bad_contexts),
 	UNIT_TEST(initialise_fixes_rpl0_selectors),
+	UNIT_TEST(initialise_takes_a_zeroed_context),
+	UNIT_TEST(new_context_checked_at_first_entry),
 	UNIT_TEST(down_and_up),
 	UNIT_TEST(self_down_with_another_up),
 	UNIT_TEST(ipi_reaches_the_other_vcpu),

@@ -12,4 +12,5 @@ extern const struct unit_test mm_tests[];
 extern const struct unit_test memory_tests[];
 extern const struct unit_test smp_tests[];
 extern const struct unit_test ptwr_tests[];
+extern const struct unit_test xenabi_tests[];
 #endif
