@@ -193,11 +193,35 @@ void pvmx_update_time_info(struct pvmx_vcpu_core *v)
 	update_time_info(v, false);
 }
 
-/* A data selector the vCPU could hold at its privilege level (null is fine). */
+/*
+ * A data selector the vCPU could hold at its privilege level (null is fine):
+ * the hardware's rule for loading DS..GS at CPL c (the context's CS RPL,
+ * never below 1): a present data or readable code segment with DPL >=
+ * max(c, RPL), or readable conforming code.  Linux starts its APs with FS
+ * = __KERNEL_PERCPU, RPL 0, whose DPL Xen's descriptor check raised to 1.
+ */
+#define SEL_DESC_S		BIT_ULL(44)
+#define SEL_DESC_P		BIT_ULL(47)
+#define SEL_DESC_CODE		BIT_ULL(43)
+#define SEL_DESC_CONFORMING	BIT_ULL(42)
+#define SEL_DESC_READABLE	BIT_ULL(41)
 static bool data_selector_ok(struct pvmx_vcpu_core *t, u16 sel)
 {
-	return !(sel & ~3u) || pvmx_arch_selector_usable(t, sel, PVMX_SEG_USER_DATA) ||
-	       pvmx_arch_selector_usable(t, sel, PVMX_SEG_STACK);
+	u32 cpl = (t->cpu.cs & 3) ? (t->cpu.cs & 3) : 1, rpl = sel & 3, dpl;
+	u64 d;
+
+	if (!(sel & ~3u))
+		return true;
+	if (pvmx_read_descriptor(t, sel, &d) || !(d & SEL_DESC_P) || !(d & SEL_DESC_S))
+		return false;
+	if (d & SEL_DESC_CODE) {
+		if (!(d & SEL_DESC_READABLE))
+			return false;
+		if (d & SEL_DESC_CONFORMING)
+			return true;
+	}
+	dpl = (d >> 45) & 3;
+	return dpl >= cpl && dpl >= rpl;
 }
 
 /*

@@ -249,6 +249,10 @@ static void new_context_checked_at_first_entry(void)
 		{ FLAT_RING1_CS, FLAT_RING3_SS, FLAT_RING1_DS, false },	/* rings differ */
 		{ FLAT_RING1_CS, FLAT_RING1_SS, 0x4321, false },	/* data past the GDT */
 		{ FLAT_RING1_CS, FLAT_RING1_SS, 0, true },		/* null data is fine */
+		/* RPL 0 under DPL 1 loads at CPL 1 (Linux's AP FS = __KERNEL_PERCPU) */
+		{ FLAT_RING1_CS, FLAT_RING1_SS, FLAT_RING1_DS & ~3, true },
+		{ FLAT_RING1_CS, FLAT_RING1_SS, FLAT_RING3_DS, true },	/* DPL 3 */
+		{ FLAT_RING1_CS, FLAT_RING1_SS, FLAT_RING1_CS, true },	/* readable code */
 	};
 	u32 i;
 
