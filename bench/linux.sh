@@ -59,12 +59,12 @@ if [ -z "$FROM_LOG" ]; then
 	cmd="echo 1 > /proc/sys/kernel/printk
 t0=\$(cat /proc/uptime)
 pvmx run --vcpus $VCPUS --memory 128M --cmdline 'console=hvc0 earlyprintk=xen' \\
-  --timeout $TIMEOUT --trace=/dev/fd/3 --stats=json /guests/vmlinux \\
+  --timeout $TIMEOUT --trace=/proc/self/fd/3 --stats=json /guests/vmlinux \\
   3>&1 >/tmp/console.out 2>/tmp/stats.out | awk -f /guests/summarise.awk > /tmp/summary
 t1=\$(cat /proc/uptime)
 echo \"LINUXBENCH uptime \$t0 \$t1\"
 grep -c . /tmp/console.out | sed 's/^/LINUXBENCH console_lines /'
-grep -q 'LINUX-PV32: PASS' /tmp/console.out && echo 'LINUXBENCH PASS' || { echo 'LINUXBENCH FAIL'; tail -40 /tmp/console.out; }
+grep -q 'LINUX-PV32: PASS' /tmp/console.out && echo 'LINUXBENCH PASS' || { echo 'LINUXBENCH FAIL'; tail -40 /tmp/console.out; head -20 /tmp/stats.out; }
 sed 's/^/LINUXBENCH C /' /tmp/summary
 grep '^{' /tmp/stats.out | sed 's/^/LINUXBENCH J /'"
 	say "booting $IMAGE with $VCPUS vCPU(s) in the rig (Bochs, --cpus $cpus)"
