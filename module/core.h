@@ -195,6 +195,9 @@ struct pvmx_vcpu_core {
 	} wait;
 	u64 periodic_ns;	/* 0: stopped */
 	u32 runstate_va;	/* register_runstate_memory_area, 0: none */
+	/* register_vcpu_info: the vcpu_info in a guest frame (typed ref held), or NULL */
+	struct xen_vcpu_info *vcpu_info;
+	u32 time_area_va;	/* register_vcpu_time_memory_area, 0: none */
 	struct xen_vcpu_runstate_info runstate;
 	bool up;		/* VCPUOP_up/down; vCPU 0 starts up, the others down */
 	bool initialised;	/* has a context: vCPU 0, SET_REGS or VCPUOP_initialise */
@@ -313,6 +316,11 @@ enum pvmx_action pvmx_deliver_db_locked(struct pvmx_vcpu_core *v, u32 pending);
 enum pvmx_action pvmx_deliver_db(struct pvmx_vcpu_core *v, u32 pending);
 /* `int n` (n = vector) that the hardware refused; EIP is on the instruction. */
 enum pvmx_action pvmx_software_interrupt(struct pvmx_vcpu_core *v, u32 vector, u32 insn_len);
+/*
+ * `sysenter` (true; #GP(0) at it) or `syscall` (#UD at it, insn_len its
+ * length): the sysenter or syscall32 callback, or #GP(0) without one.
+ */
+enum pvmx_action pvmx_fast_syscall(struct pvmx_vcpu_core *v, bool sysenter, u32 insn_len);
 /* The event callback, for a pending unmasked upcall. */
 enum pvmx_action pvmx_deliver_upcall(struct pvmx_vcpu_core *v);
 struct xen_vcpu_info *pvmx_vcpu_info(struct pvmx_vcpu_core *v);
@@ -543,6 +551,8 @@ void pvmx_arch_load_baseptr(struct pvmx_vcpu_core *v);
 void pvmx_arch_load_context(struct pvmx_vcpu_core *v, const u16 sregs[6], const void *fpu);
 /* Write Xen's entries 428..511 into the L2 that L3 slot 3 points at. */
 void pvmx_arch_fill_hv_l2(struct pvmx_vm_core *vm, u64 *l2);
+/* The machine frame (hypervisor GPA frame) holding page `page` of vm->m2p. */
+u32 pvmx_arch_m2p_mfn(struct pvmx_vm_core *vm, u32 page);
 
 /* ---- provided by the host kernel layer (host.c) or the test harness ---- */
 struct pvmx_time_sample {

@@ -140,7 +140,28 @@ static void apply_async_events(struct pvmx_vcpu_core *v)
 }
 
 /* Xen's time scale: ns = ((tsc << shift) * mul) >> 32, shift applied first. */
-void pvmx_update_time_info(struct pvmx_vcpu_core *v)
+/*
+ * The copy at the register_vcpu_time_memory_area address, as Xen's
+ * update_secondary_system_time(): version odd, the record, version even;
+ * nothing if the address cannot be written now.  The VM lock is held (the
+ * walk must not race page-type changes).
+ */
+static void write_time_area(struct pvmx_vcpu_core *v, const struct xen_vcpu_time_info *t)
+{
+	struct xen_vcpu_time_info u = *t;
+	u32 version = u.version | 1;
+
+	if (pvmx_copy_to_guest(v, v->time_area_va, &version, sizeof(version)))
+		return;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	u.version = version;
+	pvmx_copy_to_guest(v, v->time_area_va, &u, sizeof(u));
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	version++;
+	pvmx_copy_to_guest(v, v->time_area_va, &version, sizeof(version));
+}
+
+static void update_time_info(struct pvmx_vcpu_core *v, bool locked)
 {
 	struct xen_vcpu_time_info *t = &pvmx_vcpu_info(v)->time;
 	struct pvmx_time_sample now;
@@ -155,13 +176,52 @@ void pvmx_update_time_info(struct pvmx_vcpu_core *v)
 	t->flags = 1;		/* XEN_PVCLOCK_TSC_STABLE_BIT */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	WRITE_ONCE(t->version, (t->version | 1) + 1);
+	if (!READ_ONCE(v->time_area_va))
+		return;
+	if (locked) {
+		write_time_area(v, t);
+	} else {
+		spin_lock(&v->vm->lock);
+		if (v->time_area_va)
+			write_time_area(v, t);
+		spin_unlock(&v->vm->lock);
+	}
 }
 
-/* A data selector the vCPU could hold at its privilege level (null is fine). */
+void pvmx_update_time_info(struct pvmx_vcpu_core *v)
+{
+	update_time_info(v, false);
+}
+
+/*
+ * A data selector the vCPU could hold at its privilege level (null is fine):
+ * the hardware's rule for loading DS..GS at CPL c (the context's CS RPL,
+ * never below 1): a present data or readable code segment with DPL >=
+ * max(c, RPL), or readable conforming code.  Linux starts its APs with FS
+ * = __KERNEL_PERCPU, RPL 0, whose DPL Xen's descriptor check raised to 1.
+ */
+#define SEL_DESC_S		BIT_ULL(44)
+#define SEL_DESC_P		BIT_ULL(47)
+#define SEL_DESC_CODE		BIT_ULL(43)
+#define SEL_DESC_CONFORMING	BIT_ULL(42)
+#define SEL_DESC_READABLE	BIT_ULL(41)
 static bool data_selector_ok(struct pvmx_vcpu_core *t, u16 sel)
 {
-	return !(sel & ~3u) || pvmx_arch_selector_usable(t, sel, PVMX_SEG_USER_DATA) ||
-	       pvmx_arch_selector_usable(t, sel, PVMX_SEG_STACK);
+	u32 cpl = (t->cpu.cs & 3) ? (t->cpu.cs & 3) : 1, rpl = sel & 3, dpl;
+	u64 d;
+
+	if (!(sel & ~3u))
+		return true;
+	if (pvmx_read_descriptor(t, sel, &d) || !(d & SEL_DESC_P) || !(d & SEL_DESC_S))
+		return false;
+	if (d & SEL_DESC_CODE) {
+		if (!(d & SEL_DESC_READABLE))
+			return false;
+		if (d & SEL_DESC_CONFORMING)
+			return true;
+	}
+	dpl = (d >> 45) & 3;
+	return dpl >= cpl && dpl >= rpl;
 }
 
 /*
@@ -826,6 +886,71 @@ bool pvmx_vm_end(struct pvmx_vcpu_core *v)
 	return first;
 }
 
+/*
+ * VCPUOP_register_vcpu_info: the vCPU's vcpu_info moves from shared_info
+ * into a RAM frame of the guest's (Xen's map_guest_area() with
+ * vcpu_info_populate()).  Once per vCPU; on the caller itself or a vCPU
+ * that is down (Xen before 4.18 required that; later Xen pauses the
+ * target).  The frame keeps a writable type reference for the VM's life,
+ * so it can never become a page table the hypervisor would then write.
+ */
+static long register_vcpu_info(struct pvmx_vcpu_core *v, struct pvmx_vcpu_core *t, u32 arg)
+{
+	struct pvmx_vm_core *vm = v->vm;
+	struct xen_vcpu_register_vcpu_info info;
+	struct xen_vcpu_info *vi;
+	u8 *page;
+
+	if (pvmx_copy_from_guest(v, &info, arg, sizeof(info)))
+		return -XEN_EFAULT;
+	/* gaddr = (mfn << 12) + offset must not wrap nor leave the frame. */
+	if (info.mfn >> (64 - PVMX_PAGE_SHIFT) || info.offset >= PVMX_PAGE_BYTES)
+		return -XEN_EINVAL;
+	if (t->vcpu_info)
+		return -XEN_EBUSY;
+	if (t != v && t->up)
+		return -XEN_EINVAL;
+	if (info.offset + sizeof(*vi) > PVMX_PAGE_BYTES || (info.offset & 3))
+		return -XEN_ENXIO;
+	if (info.mfn >= vm->mem.nr_ram_frames)
+		return -XEN_EINVAL;
+	if (pvmx_get_page_type(vm, info.mfn, PVMX_PGT_WRITABLE))
+		return -XEN_EACCES;
+	page = pvmx_gfn_to_host(&vm->mem, info.mfn);
+	vi = (struct xen_vcpu_info *)(page + info.offset);
+	memcpy(vi, pvmx_vcpu_info(t), sizeof(*vi));
+	WRITE_ONCE(t->vcpu_info, vi);
+	/* Everything pending, so nothing is lost: a spurious upcall at worst. */
+	WRITE_ONCE(vi->evtchn_pending_sel, ~0u);
+	WRITE_ONCE(vi->evtchn_upcall_pending, 1);
+	update_time_info(t, true);
+	/* The int $0x80 fast path reads the mask from shared_info: not any more. */
+	pvmx_arch_traps_changed(t);
+	if (t != v)
+		pvmx_host_kick(t);
+	return 0;
+}
+
+/*
+ * VCPUOP_register_vcpu_time_memory_area (compat): a 32-bit guest address
+ * below the hypervisor hole (else -EFAULT), 0 to stop; the vCPU's time
+ * record is copied there whenever it is updated, starting now if the
+ * target is the caller.
+ */
+static long register_time_area(struct pvmx_vcpu_core *v, struct pvmx_vcpu_core *t, u32 arg)
+{
+	u32 va;
+
+	if (pvmx_copy_from_guest(v, &va, arg, sizeof(va)))
+		return -XEN_EFAULT;
+	if ((u64)va + sizeof(struct xen_vcpu_time_info) > XEN_HYPERVISOR_VIRT_START)
+		return -XEN_EFAULT;
+	t->time_area_va = va;
+	if (va && t == v)
+		update_time_info(t, true);
+	return 0;
+}
+
 /* ---- VCPUOP_initialise: Xen's arch_set_info_guest() for a compat guest ---- */
 
 #define VGC			struct xen_vcpu_guest_context
@@ -1061,6 +1186,10 @@ long pvmx_do_vcpu_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 			pvmx_copy_to_guest(v, target->runstate_va, &target->runstate,
 					   sizeof(target->runstate));
 		return 0;
+	case VCPUOP_register_vcpu_info:
+		return register_vcpu_info(v, target, arg);
+	case VCPUOP_register_vcpu_time_memory_area:
+		return register_time_area(v, target, arg);
 	case VCPUOP_set_periodic_timer:
 		if (pvmx_copy_from_guest(v, &period, arg, sizeof(period)))
 			return -XEN_EFAULT;

@@ -179,7 +179,14 @@ static long do_xen_version(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 			return -XEN_EFAULT;
 		if (fi.submap_idx != 0)
 			return -XEN_EINVAL;
-		fi.submap = 1u << XENFEAT_pae_pgdir_above_4gb;
+		/*
+		 * Xen's PV set (xen/common/kernel.c) where pvmx has the
+		 * operation: MMU_PT_UPDATE_PRESERVE_AD and MMUEXT_{CLEAR,COPY}_PAGE;
+		 * not gnttab_map_avail_bits (no grant mapping).
+		 */
+		fi.submap = (1u << XENFEAT_pae_pgdir_above_4gb) |
+			    (1u << XENFEAT_mmu_pt_update_preserve_ad) |
+			    (1u << XENFEAT_highmem_assist);
 		if (pvmx_copy_to_guest(v, arg, &fi, sizeof(fi)))
 			return -XEN_EFAULT;
 		return 0;

@@ -73,6 +73,31 @@ static long memory_op_machphys_mapping(struct pvmx_vcpu_core *v, u32 arg)
 	return 0;
 }
 
+/*
+ * XENMEM_machphys_mfn_list / machphys_compat_mfn_list, compat Xen's loop
+ * (xen/arch/x86/x86_64/compat/mm.c): the machine frame of each 2 MiB of
+ * the M2P the guest sees (its first page), up to max_extents; nr_extents
+ * says how many were written.
+ */
+static long memory_op_machphys_mfn_list(struct pvmx_vcpu_core *v, u32 arg)
+{
+	struct pvmx_vm_core *vm = v->vm;
+	struct xen_machphys_mfn_list l;
+	u32 i, mfn, pages = vm->nr_m2p / 1024 + !!(vm->nr_m2p % 1024);
+
+	if (pvmx_copy_from_guest(v, &l, arg, sizeof(l)))
+		return -XEN_EFAULT;
+	for (i = 0; i != l.max_extents && i * 512 < pages; i++) {
+		mfn = pvmx_arch_m2p_mfn(vm, i * 512);
+		if (pvmx_copy_to_guest(v, l.extent_start + i * 4, &mfn, sizeof(mfn)))
+			return -XEN_EFAULT;
+	}
+	l.nr_extents = i;
+	if (pvmx_copy_to_guest(v, arg, &l, sizeof(l)))
+		return -XEN_EFAULT;
+	return 0;
+}
+
 long pvmx_do_memory_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
 	u32 cmd = hc->arg[0], arg = hc->arg[1];
@@ -96,6 +121,9 @@ long pvmx_do_memory_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	switch (cmd) {
 	case XENMEM_machphys_mapping:
 		return memory_op_machphys_mapping(v, arg);
+	case XENMEM_machphys_mfn_list:
+	case XENMEM_machphys_compat_mfn_list:
+		return memory_op_machphys_mfn_list(v, arg);
 	case XENMEM_memory_map:
 		/*
 		 * A PV domU has no memory map unless the toolstack set one
@@ -106,7 +134,7 @@ long pvmx_do_memory_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 			return -XEN_EFAULT;
 		return -XEN_ENOSYS;
 	default:
-		/* Reservations, physmap, exchange, machphys_mfn_list: not provided. */
+		/* Reservations, physmap, exchange: not provided. */
 		return -XEN_ENOSYS;
 	}
 }

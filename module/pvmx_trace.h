@@ -81,7 +81,8 @@ TRACE_EVENT(pvmx_delivery,
 	),
 	TP_printk("vcpu %u %s vector %u error 0x%x at 0x%08x", __entry->vcpu,
 		  __entry->kind == PVMX_TRACE_KIND_UPCALL ? "upcall" :
-		  __entry->kind == PVMX_TRACE_KIND_FAILSAFE ? "failsafe" : "trap",
+		  __entry->kind == PVMX_TRACE_KIND_FAILSAFE ? "failsafe" :
+		  __entry->kind == PVMX_TRACE_KIND_FAST_SYSCALL ? "fast_syscall" : "trap",
 		  __entry->vector, __entry->error, __entry->eip)
 );
 

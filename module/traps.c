@@ -18,9 +18,12 @@ struct xen_callback_register {
 	u32 eip;
 };
 
+/* shared_info's slot, or where VCPUOP_register_vcpu_info moved it (events.c). */
 struct xen_vcpu_info *pvmx_vcpu_info(struct pvmx_vcpu_core *v)
 {
-	return &v->vm->shared_info->vcpu_info[v->id];
+	struct xen_vcpu_info *vi = READ_ONCE(v->vcpu_info);
+
+	return vi ? vi : &v->vm->shared_info->vcpu_info[v->id];
 }
 
 /* Xen's fixup_guest_{code,stack}_selector(): RPL at least the kernel's (1). */
@@ -156,7 +159,10 @@ long pvmx_do_callback_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 
 /* ---- bounce frames -------------------------------------------------------- */
 
-enum bounce_kind { BOUNCE_EXCEPTION, BOUNCE_SOFT_INT, BOUNCE_UPCALL, BOUNCE_FAILSAFE };
+enum bounce_kind {
+	BOUNCE_EXCEPTION, BOUNCE_SOFT_INT, BOUNCE_UPCALL, BOUNCE_FAILSAFE,
+	BOUNCE_FAST_SYSCALL,	/* vector: 1 sysenter, 0 syscall */
+};
 
 struct bounce {
 	enum bounce_kind kind;
@@ -193,6 +199,9 @@ static void describe(const struct bounce *b, char *buf, size_t len)
 		return;
 	case BOUNCE_SOFT_INT:
 		snprintf(buf, len, "int $0x%x", b->vector);
+		return;
+	case BOUNCE_FAST_SYSCALL:
+		snprintf(buf, len, "%s", b->vector ? "sysenter" : "syscall");
 		return;
 	case BOUNCE_EXCEPTION:
 		break;
@@ -315,15 +324,18 @@ static enum pvmx_action deliver_failsafe(struct pvmx_vcpu_core *v, const char *w
 	return PVMX_RESUME;
 }
 
-static enum pvmx_action bounce(struct pvmx_vcpu_core *v, const struct bounce *b)
+/* eip: where the guest was, for the trace (the frame may report another). */
+static enum pvmx_action bounce_from(struct pvmx_vcpu_core *v, const struct bounce *b, u32 eip)
 {
-	u32 eip = v->cpu.eip;
 	char what[80], why[128];
 
 	if (callback_usable(v, b->cs) && !push_frame(v, b)) {
 		if (b->kind == BOUNCE_UPCALL) {
 			v->stats.upcalls++;
 			pvmx_trace(v, PVMX_TRACE_KIND_UPCALL, 0, 0, 0, NULL, 0, eip);
+		} else if (b->kind == BOUNCE_FAST_SYSCALL) {
+			v->stats.traps++;
+			pvmx_trace(v, PVMX_TRACE_KIND_FAST_SYSCALL, 0, b->vector, 0, NULL, 0, eip);
 		} else {
 			v->stats.traps++;
 			pvmx_trace(v, PVMX_TRACE_KIND_TRAP, 0, b->vector, b->error, NULL, 0, eip);
@@ -337,12 +349,18 @@ static enum pvmx_action bounce(struct pvmx_vcpu_core *v, const struct bounce *b)
 				  b->has_error ? b->error : 0, b->address,
 				  "unhandled %s in ring %u at %04x:%08x; no %s registered%s",
 				  what, v->cpu.cs & 3, v->cpu.cs, v->cpu.eip,
-				  b->kind == BOUNCE_UPCALL ? "event callback" : "trap handler",
+				  b->kind == BOUNCE_UPCALL ? "event callback" :
+				  b->kind == BOUNCE_FAST_SYSCALL ? "callback" : "trap handler",
 				  b->cs ? " (unusable cs)" : "");
 	snprintf(why, sizeof(why), "cannot write the frame for %s at %04x:%08x",
 		 what, (v->cpu.cs & 2) ? v->cpu.kernel_ss : v->cpu.ss,
 		 (v->cpu.cs & 2) ? v->cpu.kernel_sp : (u32)v->cpu.gpr[PVMX_ESP]);
 	return deliver_failsafe(v, why);
+}
+
+static enum pvmx_action bounce(struct pvmx_vcpu_core *v, const struct bounce *b)
+{
+	return bounce_from(v, b, v->cpu.eip);
 }
 
 /* The VM lock is held: from a hypercall (iret) or the public entry points. */
@@ -464,6 +482,80 @@ enum pvmx_action pvmx_deliver_upcall(struct pvmx_vcpu_core *v)
 	};
 
 	return bounce(v, &b);
+}
+
+/* ---- sysenter and syscall -------------------------------------------------- */
+
+/*
+ * A guest `sysenter` (#GP(0): its SYSENTER_CS is 0) or `syscall` (#UD in
+ * 32-bit mode), EIP on the instruction: enter the sysenter or syscall32
+ * callback as 64-bit Xen does for a compat guest (sysenter_entry and
+ * compat_sysenter, cstar_enter and compat_syscall in
+ * xen/arch/x86/x86_64/{,compat/}entry.S).  The interrupted context is
+ * always reported as ring 3, so the frame goes to the stack_switch stack
+ * and holds ESP and SS:
+ *
+ * - sysenter saves no return address: the frame has EIP 0, CS 3 (a null
+ *   ring-3 selector), ESP 0 and SS FLAT_RING3_SS, and EFLAGS without VM and
+ *   RF (what the instruction clears; IF is the saved upcall mask as in
+ *   every frame).  Without a sysenter address the guest gets #GP(0) through
+ *   its trap table with that same frame; a null callback CS is replaced by
+ *   the #GP entry's.
+ * - syscall reports EIP after the instruction, CS FLAT_RING3_CS, SS
+ *   FLAT_RING3_SS, the guest's ESP and EFLAGS, and leaves ECX holding the
+ *   return EIP, as the instruction does.  With a null syscall32 CS the guest
+ *   gets #GP(0) through its trap table with EIP back on the instruction.
+ */
+static enum pvmx_action fast_syscall(struct pvmx_vcpu_core *v, bool sysenter, u32 insn_len)
+{
+	const struct pvmx_trap_entry *gp = &v->trap_ctxt[PVMX_TRAP_GP];
+	const struct pvmx_callback *cb = sysenter ? &v->sysenter_cb : &v->syscall32_cb;
+	struct pvmx_cpu *cpu = &v->cpu;
+	u32 eip = cpu->eip;
+	struct bounce b = {
+		.kind = BOUNCE_FAST_SYSCALL,
+		.vector = sysenter,
+		.cs = cb->cs,
+		.eip = cb->eip,
+		.mask_events = cb->mask_events,
+	};
+
+	if (sysenter) {
+		cpu->eflags &= ~(PVMX_EFLAGS_VM | PVMX_EFLAGS_RF);
+		cpu->cs = 3;
+		cpu->eip = 0;
+		cpu->gpr[PVMX_ESP] = 0;
+		if (!(b.cs & ~3u))
+			b.cs = gp->cs;
+	} else {
+		cpu->eip += insn_len;
+		cpu->gpr[PVMX_ECX] = cpu->eip;
+		cpu->cs = FLAT_RING3_CS;
+	}
+	cpu->ss = FLAT_RING3_SS;
+	if (sysenter ? !cb->eip : !(cb->cs & ~3u)) {
+		if (!sysenter)
+			cpu->eip -= 2;
+		b = (struct bounce){
+			.kind = BOUNCE_EXCEPTION,
+			.vector = PVMX_TRAP_GP,
+			.cs = gp->cs,
+			.eip = gp->address,
+			.mask_events = gp->flags & PVMX_TRAP_MASK_EVENTS,
+			.has_error = true,
+		};
+	}
+	return bounce_from(v, &b, eip);
+}
+
+enum pvmx_action pvmx_fast_syscall(struct pvmx_vcpu_core *v, bool sysenter, u32 insn_len)
+{
+	enum pvmx_action act;
+
+	spin_lock(&v->vm->lock);
+	act = fast_syscall(v, sysenter, insn_len);
+	spin_unlock(&v->vm->lock);
+	return act;
 }
 
 /* ---- iret (23) ------------------------------------------------------------ */

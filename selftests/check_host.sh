@@ -20,6 +20,7 @@ fi
 REQUIRED="hello xen_version console hypercall shutdown crash crash_pf spin ring3
 cpuid bad_memory privileged busy notes_legacy notes_section highbase traps ring3_traps
 callbacks failsafe multicall events timers console_ring wait_virq block syscall xenstore"
+REQUIRED="$REQUIRED fastcall"
 
 good=$(ls "$DIR"/*.elf)
 bad=$(ls "$DIR"/bad/*.elf)

@@ -737,6 +737,8 @@ t_dmesg_clean() {
 
 t_guest_traps() { run_guest traps traps.elf; expect_rc 0 && expect_ktap_pass; }
 t_guest_ring3_traps() { run_guest ring3_traps ring3_traps.elf; expect_rc 0 && expect_ktap_pass; }
+# sysenter/syscall from ring 3: compat Xen's callback frames (and #GP(0) without a callback).
+t_guest_fastcall() { run_guest fastcall fastcall.elf; expect_rc 0 && expect_ktap_pass; }
 # The guest's own GDT/LDT (set_gdt, update_descriptor, SET_LDT): its LDT and
 # writable-GDT checks are KTAP skips until mmuext_op and page typing exist.
 t_guest_desc() { run_guest desc desc.elf; expect_rc 0 && expect_ktap_pass; }
@@ -1126,7 +1128,7 @@ guest_highbase guest_ramdisk guest_ramdisk_pfn guest_ramdisk_none guest_cpuid gu
 guest_xenabi_smp guest_xenabi_zeroup guest_bad_memory_outside guest_bad_memory_hvwrite
 guest_bad_memory_hvread guest_privileged_hlt guest_privileged_out
 guest_privileged_cli guest_privileged_int80 guest_privileged_int3 guest_privop guest_debugreg guest_traps
-guest_ring3_traps guest_traps_fast_int80 guest_ring3_traps_fast_int80 syscall_reflected guest_desc
+guest_ring3_traps guest_fastcall guest_traps_fast_int80 guest_ring3_traps_fast_int80 syscall_reflected guest_desc
 syscall_fast_path stats_trace tracepoints guest_callbacks guest_failsafe guest_failsafe_nofailsafe
 guest_failsafe_badstack guest_multicall multicall_signals guest_events guest_timers
 guest_smp guest_smp_1vcpu

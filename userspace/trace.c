@@ -264,6 +264,10 @@ int pvmx_trace_format(const struct pvmx_trace_rec *r, char *buf, size_t len)
 	case PVMX_TRACE_KIND_FAILSAFE:
 		sb_printf(&b, "--- failsafe callback, at 0x%08x ---", r->eip);
 		break;
+	case PVMX_TRACE_KIND_FAST_SYSCALL:
+		sb_printf(&b, "--- %s callback, at 0x%08x ---", r->op ? "sysenter" : "syscall32",
+			  r->eip);
+		break;
 	default:
 		sb_printf(&b, "--- unknown trace record kind %u (op %u, result %#x) ---",
 			  r->kind, r->op, r->result);

@@ -66,6 +66,7 @@
 #define XEN_EACCES		13
 #define XEN_EFAULT		14
 #define XEN_EBUSY		16
+#define XEN_ENXIO		6
 #define XEN_EEXIST		17
 #define XEN_ENODEV		19
 #define XEN_EINVAL		22
@@ -370,6 +371,15 @@ struct xen_shared_info {
 #define VCPUOP_stop_periodic_timer	7
 #define VCPUOP_set_singleshot_timer	8
 #define VCPUOP_stop_singleshot_timer	9
+#define VCPUOP_register_vcpu_info	10
+#define VCPUOP_register_vcpu_time_memory_area 13
+
+/* VCPUOP_register_vcpu_info's argument. */
+struct xen_vcpu_register_vcpu_info {
+	__u64 mfn;		/* frame holding the vcpu_info */
+	__u32 offset;		/* its offset in the frame */
+	__u32 rsvd;
+};
 
 /* vcpu_guest_context.flags (VGCF_*). */
 #define VGCF_i387_valid			(1u << 0)
@@ -461,6 +471,13 @@ struct xen_console_ring {
 #define XENMEM_machphys_compat_mfn_list	25
 #define XENMEM_CMD_MASK			0x3F
 #define XENMEM_EXTENT_SHIFT		6
+
+/* XENMEM_machphys_mfn_list, compat layout. */
+struct xen_machphys_mfn_list {
+	__u32 max_extents;
+	__u32 extent_start;	/* guest address of a u32 array */
+	__u32 nr_extents;
+};
 
 /* XENMEM_machphys_mapping, compat layout. */
 struct xen_machphys_mapping {

@@ -77,6 +77,16 @@ static bool forced_emulation_cpuid(struct pvmx_vcpu *vcpu)
 	       !memcmp(insn, prefix, sizeof(prefix));
 }
 
+/* Whether the two bytes at CS:EIP are 0F op (sysenter 0F 34, syscall 0F 05). */
+static bool insn_is_0f(struct pvmx_vcpu *vcpu, u8 op)
+{
+	u8 b[2];
+
+	return !pvmx_copy_from_guest(&vcpu->core, b, vmcs_read(GUEST_CS_BASE) + vcpu->core.cpu.eip,
+				     sizeof(b)) &&
+	       b[0] == 0x0f && b[1] == op;
+}
+
 static enum pvmx_action emulate_cpuid(struct pvmx_vcpu *vcpu, u32 insn_len, u32 fault_skip);
 
 /*
@@ -152,13 +162,20 @@ static enum pvmx_action handle_exception(struct pvmx_vcpu *vcpu)
 			if (len)
 				return pvmx_software_interrupt(v, error >> 3, len);
 		}
-		/* in/out, cli/sti, mov cr/dr, rdmsr/wrmsr...: Xen emulates some. */
-		if (!error)
+		if (!error) {
+			/* sysenter: the guest's SYSENTER_CS is 0 (vmx.c). */
+			if (insn_is_0f(vcpu, 0x34))
+				return pvmx_fast_syscall(v, true, 2);
+			/* in/out, cli/sti, mov cr/dr, rdmsr/wrmsr...: Xen emulates some. */
 			return pvmx_emulate_privileged(v, vmcs_read(GUEST_CS_BASE));
+		}
 		break;
 	case X86_TRAP_UD:
 		if (forced_emulation_cpuid(vcpu))
 			return emulate_cpuid(vcpu, 7, 5);
+		/* syscall is #UD outside 64-bit mode. */
+		if (insn_is_0f(vcpu, 0x05))
+			return pvmx_fast_syscall(v, false, 2);
 		break;
 	case X86_TRAP_PF:
 		addr = vmcs_read(EXIT_QUALIFICATION);

@@ -241,7 +241,8 @@ void pvmx_arch_traps_changed(struct pvmx_vcpu_core *v)
 		   offsetof(struct xen_vcpu_info, evtchn_upcall_mask);
 	u32 rel = t->address - (stub + sizeof(fast_int80_stub));
 	bool fast = v->vm->fast_int80 && t->address && t->cs == FLAT_RING1_CS &&
-		    !(t->flags & PVMX_TRAP_MASK_EVENTS) && v->cpu.kernel_ss == FLAT_RING1_SS;
+		    !(t->flags & PVMX_TRAP_MASK_EVENTS) && v->cpu.kernel_ss == FLAT_RING1_SS &&
+		    !v->vcpu_info;	/* the mask is read from shared_info */
 
 	BUILD_BUG_ON(PVMX_STUB_OFFSET + sizeof(fast_int80_stub) > PVMX_IDT_OFFSET);
 	memcpy(tss + TSS32_ESP1, &v->cpu.kernel_sp, 4);
@@ -262,6 +263,11 @@ void pvmx_map_shared_info_ro(struct pvmx_vm *vm)
 
 	l1[0] = ((u64)vm->core.shared_info_gfn << PAGE_SHIFT) | PVMX_PTE_P | PVMX_PTE_A |
 		PVMX_PTE_NX;
+}
+
+u32 pvmx_arch_m2p_mfn(struct pvmx_vm_core *core, u32 page)
+{
+	return PVMX_HV_GPA(PVMX_HV_FRAME_M2P(page)) >> PAGE_SHIFT;
 }
 
 /*

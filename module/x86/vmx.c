@@ -746,7 +746,7 @@ static void vmcs_setup(struct pvmx_vcpu *vcpu)
 	vmcs_write(GUEST_DR7, PVMX_DR7_FIXED_1);	/* reset; run_stretch() keeps it current */
 	vcpu->arch.vmcs_dr7 = PVMX_DR7_FIXED_1;
 	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
-	vmcs_write(GUEST_SYSENTER_CS, 0);	/* sysenter #GPs, as on Xen */
+	vmcs_write(GUEST_SYSENTER_CS, 0);	/* sysenter #GPs: exits.c enters the callback */
 	vmcs_write(GUEST_SYSENTER_ESP, 0);
 	vmcs_write(GUEST_SYSENTER_EIP, 0);
 	vmcs_write(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);

@@ -202,6 +202,13 @@ void pvmx_arch_load_baseptr(struct pvmx_vcpu_core *v)
 	fx.baseptr_loads++;
 }
 
+/* The M2P's frames as the fixture numbers them: 0x100000 + page. */
+u32 pvmx_arch_m2p_mfn(struct pvmx_vm_core *vm, u32 page)
+{
+	(void)vm;
+	return 0x100000 + page;
+}
+
 /* Xen's slots as the fixture has them: empty, except a marker in slot 511. */
 void pvmx_arch_fill_hv_l2(struct pvmx_vm_core *vm, u64 *l2)
 {

@@ -189,7 +189,8 @@ static void xen_version_values(void)
 	((u32 *)buf)[0] = 0;
 	fx_hypercall(__HYPERVISOR_xen_version, XENVER_get_features, BUF_VA, 0, 0, 0);
 	CHECK_EQ(fx_eax(), 0);
-	CHECK_EQ(((u32 *)buf)[1], 1u << XENFEAT_pae_pgdir_above_4gb);
+	CHECK_EQ(((u32 *)buf)[1], (1u << XENFEAT_pae_pgdir_above_4gb) |
+		 (1u << XENFEAT_mmu_pt_update_preserve_ad) | (1u << XENFEAT_highmem_assist));
 
 	fx_hypercall(__HYPERVISOR_xen_version, 0x7777, BUF_VA, 0, 0, 0);
 	CHECK_EQ(fx_eax(), XEN_ERR(XEN_ENOSYS));

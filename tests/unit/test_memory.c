@@ -113,13 +113,45 @@ static void memory_op_memory_map_absent_for_domu(void)
 	CHECK_EQ(memory_op(XENMEM_memory_map, FX_UNMAPPED_VA), XEN_ERR(XEN_EFAULT));
 }
 
+static void memory_op_machphys_mfn_list(void)
+{
+	struct xen_machphys_mfn_list l = { .max_extents = 8, .extent_start = BUF_VA + 64,
+					   .nr_extents = 0x55 };
+	u32 *ext = (u32 *)fx_gpa(BUF_VA + 64);
+
+	/* 1025 M2P pages: three 2 MiB extents, the last one partial. */
+	fx.vm.nr_m2p = 1025 * 1024;
+	memset(ext, 0xAA, 32);
+	memcpy(fx_gpa(BUF_VA), &l, sizeof(l));
+	CHECK_EQ(memory_op(XENMEM_machphys_mfn_list, BUF_VA), 0);
+	memcpy(&l, fx_gpa(BUF_VA), sizeof(l));
+	CHECK_EQ(l.nr_extents, 3);
+	CHECK_EQ(ext[0], 0x100000);
+	CHECK_EQ(ext[1], 0x100000 + 512);
+	CHECK_EQ(ext[2], 0x100000 + 1024);
+	CHECK_EQ(ext[3], 0xAAAAAAAAu);
+	/* max_extents bounds it; the compat command answers the same. */
+	l.max_extents = 1;
+	memcpy(fx_gpa(BUF_VA), &l, sizeof(l));
+	CHECK_EQ(memory_op(XENMEM_machphys_compat_mfn_list, BUF_VA), 0);
+	memcpy(&l, fx_gpa(BUF_VA), sizeof(l));
+	CHECK_EQ(l.nr_extents, 1);
+	/* An unwritable array or argument: -EFAULT. */
+	l.max_extents = 8;
+	l.extent_start = FX_RO_VA;
+	memcpy(fx_gpa(BUF_VA), &l, sizeof(l));
+	CHECK_EQ(memory_op(XENMEM_machphys_mfn_list, BUF_VA), XEN_ERR(XEN_EFAULT));
+	CHECK_EQ(memory_op(XENMEM_machphys_mfn_list, FX_UNMAPPED_VA), XEN_ERR(XEN_EFAULT));
+	CHECK_EQ(memory_op(XENMEM_machphys_mfn_list | 1 << XENMEM_EXTENT_SHIFT, BUF_VA),
+		 XEN_ERR(XEN_ENOSYS));
+}
+
 static void memory_op_others_enosys(void)
 {
 	static const u32 cmds[] = {
 		XENMEM_increase_reservation, XENMEM_decrease_reservation,
-		XENMEM_populate_physmap, XENMEM_machphys_mfn_list, XENMEM_add_to_physmap,
-		XENMEM_machine_memory_map, XENMEM_exchange, XENMEM_remove_from_physmap,
-		XENMEM_machphys_compat_mfn_list, 63,
+		XENMEM_populate_physmap, XENMEM_add_to_physmap,
+		XENMEM_machine_memory_map, XENMEM_exchange, XENMEM_remove_from_physmap, 63,
 	};
 	unsigned int i;
 
@@ -305,6 +337,7 @@ const struct unit_test memory_tests[] = {
 	UNIT_TEST(memory_op_reservations),
 	UNIT_TEST(memory_op_maximum_gpfn_follows_shared_info),
 	UNIT_TEST(memory_op_machphys_mapping),
+	UNIT_TEST(memory_op_machphys_mfn_list),
 	UNIT_TEST(memory_op_memory_map_absent_for_domu),
 	UNIT_TEST(memory_op_others_enosys),
 	UNIT_TEST(gnttab_setup_table_hands_out_frames),

@@ -249,6 +249,10 @@ static void new_context_checked_at_first_entry(void)
 		{ FLAT_RING1_CS, FLAT_RING3_SS, FLAT_RING1_DS, false },	/* rings differ */
 		{ FLAT_RING1_CS, FLAT_RING1_SS, 0x4321, false },	/* data past the GDT */
 		{ FLAT_RING1_CS, FLAT_RING1_SS, 0, true },		/* null data is fine */
+		/* RPL 0 under DPL 1 loads at CPL 1 (Linux's AP FS = __KERNEL_PERCPU) */
+		{ FLAT_RING1_CS, FLAT_RING1_SS, FLAT_RING1_DS & ~3, true },
+		{ FLAT_RING1_CS, FLAT_RING1_SS, FLAT_RING3_DS, true },	/* DPL 3 */
+		{ FLAT_RING1_CS, FLAT_RING1_SS, FLAT_RING1_CS, true },	/* readable code */
 	};
 	u32 i;
 
@@ -385,6 +389,109 @@ static void ipi_reaches_the_other_vcpu(void)
 	CHECK(!pvmx_vcpu_should_wake(&v1));
 }
 
+/* VCPUOP_register_vcpu_info: Xen's map_guest_area() checks, then events land there. */
+static void register_vcpu_info_moves_it(void)
+{
+	struct xen_vcpu_register_vcpu_info info = { .mfn = 0x230, .offset = 0x40 };
+	struct xen_vcpu_info *shared1 = &fx.vm.shared_info->vcpu_info[1];
+	struct xen_vcpu_info *moved = (struct xen_vcpu_info *)fx_gpa(0x230040);
+	u32 b[2] = { 1, 0 }, port;
+
+	add_vcpu1();
+	memset(moved, 0, sizeof(*moved));
+#define REG(id, m, o) ({ info.mfn = (m); info.offset = (o);			\
+		memcpy(fx_gpa(ARG), &info, sizeof(info));			\
+		vcpu_op(VCPUOP_register_vcpu_info, (id), ARG); })
+	CHECK_EQ(vcpu_op(VCPUOP_register_vcpu_info, 1, FX_UNMAPPED_VA), XEN_ERR(XEN_EFAULT));
+	CHECK_EQ(REG(1, 0x230, 4096), XEN_ERR(XEN_EINVAL));		/* gaddr leaves the frame */
+	CHECK_EQ(REG(1, 1ULL << 52, 0), XEN_ERR(XEN_EINVAL));		/* wraps */
+	CHECK_EQ(REG(1, 0x230, 4096 - 63), XEN_ERR(XEN_ENXIO));	/* crosses the frame */
+	CHECK_EQ(REG(1, 0x230, 0x42), XEN_ERR(XEN_ENXIO));		/* misaligned */
+	CHECK_EQ(REG(1, FX_RAM_FRAMES, 0), XEN_ERR(XEN_EINVAL));	/* not RAM (shared_info) */
+	CHECK_EQ(REG(1, FX_L1_GPA >> 12, 0), XEN_ERR(XEN_EACCES));	/* a page table */
+	CHECK(pvmx_vcpu_info(&v1) == shared1);
+
+	/* vCPU 1 is down: vCPU 0 may move its vcpu_info; the mask comes along. */
+	shared1->evtchn_upcall_mask = 1;
+	shared1->evtchn_pending_sel = 0;
+	shared1->evtchn_upcall_pending = 0;
+	CHECK_EQ(REG(1, 0x230, 0x40), 0);
+	CHECK(pvmx_vcpu_info(&v1) == moved);
+	CHECK_EQ(moved->evtchn_upcall_mask, 1);
+	CHECK_EQ(moved->evtchn_upcall_pending, 1);		/* everything pending */
+	CHECK_EQ(moved->evtchn_pending_sel, 0xFFFFFFFFu);
+	CHECK(moved->time.version && !(moved->time.version & 1));
+	CHECK_EQ(REG(1, 0x231, 0), XEN_ERR(XEN_EBUSY));		/* once per vCPU */
+	/* The frame can no longer become a page table. */
+	CHECK(pvmx_get_page_type(&fx.vm, 0x230, PVMX_PGT_L1) != 0);
+
+	/* A running other vCPU cannot be changed under it; itself can. */
+	good_context();
+	ctx()->flags |= VGCF_online;
+	CHECK_EQ(vcpu_op(VCPUOP_initialise, 1, CTX), 0);
+	CHECK_EQ(vcpu_op(VCPUOP_up, 1, 0), 0);
+	CHECK_EQ(REG(0, 0x232, 0), 0);
+	CHECK(pvmx_vcpu_info(&fx.v) == (struct xen_vcpu_info *)fx_gpa(0x232000));
+
+	/* An IPI to vCPU 1 sets its bits in the moved vcpu_info only. */
+	moved->evtchn_upcall_pending = 0;
+	moved->evtchn_pending_sel = 0;
+	memcpy(fx_gpa(ARG), b, sizeof(b));
+	CHECK_EQ(evtchn_on(&fx.v, EVTCHNOP_bind_ipi, ARG), 0);
+	memcpy(&port, fx_gpa(ARG + 4), 4);
+	memcpy(fx_gpa(ARG), &port, 4);
+	CHECK_EQ(evtchn_on(&fx.v, EVTCHNOP_send, ARG), 0);
+	CHECK_EQ(moved->evtchn_upcall_pending, 1);
+	CHECK(moved->evtchn_pending_sel & (1u << (port / 32)));
+	CHECK_EQ(shared1->evtchn_upcall_pending, 0);
+	/* The upcall is delivered from there, masking there. */
+	moved->evtchn_upcall_mask = 0;
+	CHECK_EQ(pvmx_prepare_entry(&v1), PVMX_RESUME);
+	CHECK_EQ(v1.cpu.eip, 0x5000);
+	CHECK_EQ(moved->evtchn_upcall_mask, 1);
+#undef REG
+}
+
+/* VCPUOP_register_vcpu_time_memory_area: a second copy of the time record. */
+static void vcpu_time_area_copies_the_time(void)
+{
+	struct xen_vcpu_time_info *area = (struct xen_vcpu_time_info *)fx_gpa(ARG + 0x100);
+	struct xen_vcpu_time_info *t = &fx.vm.shared_info->vcpu_info[0].time;
+	u32 va = ARG + 0x100;
+
+	memset(area, 0, sizeof(*area));
+	memcpy(fx_gpa(ARG), &va, 4);
+	fx.now_ns = 1000;
+	CHECK_EQ(vcpu_op(VCPUOP_register_vcpu_time_memory_area, 0, ARG), 0);
+	CHECK_EQ(area->system_time, 1000);
+	CHECK_EQ(area->tsc_timestamp, 3000);
+	CHECK_EQ(area->flags, t->flags);
+	CHECK_EQ(area->tsc_to_system_mul, t->tsc_to_system_mul);
+	CHECK(area->version && !(area->version & 1));
+	fx.now_ns = 5000;
+	pvmx_update_time_info(&fx.v);
+	CHECK_EQ(area->system_time, 5000);
+	CHECK_EQ(t->system_time, 5000);
+	CHECK(!(area->version & 1));
+	/* Read-only or unmapped: kept, nothing written, no fault. */
+	va = FX_RO_VA;
+	memcpy(fx_gpa(ARG), &va, 4);
+	CHECK_EQ(vcpu_op(VCPUOP_register_vcpu_time_memory_area, 0, ARG), 0);
+	fx.now_ns = 6000;
+	pvmx_update_time_info(&fx.v);
+	CHECK_EQ(area->system_time, 5000);
+	/* Into the hypervisor hole: -EFAULT; 0 stops the copies. */
+	va = XEN_HYPERVISOR_VIRT_START - 8;
+	memcpy(fx_gpa(ARG), &va, 4);
+	CHECK_EQ(vcpu_op(VCPUOP_register_vcpu_time_memory_area, 0, ARG), XEN_ERR(XEN_EFAULT));
+	CHECK_EQ(vcpu_op(VCPUOP_register_vcpu_time_memory_area, 0, FX_UNMAPPED_VA),
+		 XEN_ERR(XEN_EFAULT));
+	va = 0;
+	memcpy(fx_gpa(ARG), &va, 4);
+	CHECK_EQ(vcpu_op(VCPUOP_register_vcpu_time_memory_area, 0, ARG), 0);
+	CHECK_EQ(fx.v.time_area_va, 0);
+}
+
 static void per_vcpu_timer_virq(void)
 {
 	u32 b[3] = { VIRQ_TIMER, 1, 0 }, port;
@@ -475,6 +582,8 @@ const struct unit_test smp_tests[] = {
 	UNIT_TEST(self_down_with_another_up),
 	UNIT_TEST(ipi_reaches_the_other_vcpu),
 	UNIT_TEST(per_vcpu_timer_virq),
+	UNIT_TEST(register_vcpu_info_moves_it),
+	UNIT_TEST(vcpu_time_area_copies_the_time),
 	UNIT_TEST(launcher_port_applied_by_any_vcpu),
 	UNIT_TEST(end_of_vm_stops_every_vcpu),
 	UNIT_TEST(lock_released_on_every_path),

@@ -113,6 +113,113 @@ static void ring1_fault_frame(void)
 	CHECK_EQ(*mask_byte(), 1);
 }
 
+/*
+ * sysenter and syscall enter their callbacks with compat Xen's frames
+ * (sysenter_entry/compat_sysenter, cstar_enter/compat_syscall).
+ */
+static void sysenter_and_syscall_callbacks(void)
+{
+	u32 k = KSTACK_TOP;
+
+	fx.v.cpu.kernel_ss = FLAT_RING1_SS;
+	fx.v.cpu.kernel_sp = KSTACK_TOP;
+	fx.v.trap_ctxt[13] = (struct pvmx_trap_entry){ HANDLER + 13, FLAT_RING1_CS, 0 };
+
+	/* No sysenter address: #GP(0) through the trap table, Xen's sysenter frame. */
+	fx.v.cpu.cs = FLAT_RING3_CS;
+	fx.v.cpu.ss = FLAT_RING3_SS;
+	fx.v.cpu.eip = 0x8000;
+	fx.v.cpu.gpr[PVMX_ESP] = 0x7000;
+	fx.v.cpu.eflags = 0x10246;		/* RF, IF, ZF, PF */
+	*mask_byte() = 0;
+	CHECK_EQ(pvmx_fast_syscall(&fx.v, true, 2), PVMX_RESUME);
+	CHECK_EQ(fx.v.cpu.eip, HANDLER + 13);
+	CHECK_EQ(fx.v.cpu.gpr[PVMX_ESP], k - 24);
+	CHECK_EQ(rd32(k - 24), 0);			/* error code */
+	CHECK_EQ(rd32(k - 20), 0);			/* EIP: sysenter saves none */
+	CHECK_EQ(rd32(k - 16), 3);			/* CS: null ring-3 selector */
+	CHECK_EQ(rd32(k - 12), 0x246);			/* RF cleared */
+	CHECK_EQ(rd32(k - 8), 0);			/* ESP */
+	CHECK_EQ(rd32(k - 4), FLAT_RING3_SS);
+	CHECK_EQ(fx.v.stats.traps, 1);
+
+	/* Registered, masking events: entered with the 5-word frame, mask set. */
+	fx.v.sysenter_cb = (struct pvmx_callback){ HANDLER + 0x34, FLAT_RING1_CS, true };
+	fx.v.cpu.cs = FLAT_RING3_CS;
+	fx.v.cpu.ss = FLAT_RING3_SS;
+	fx.v.cpu.eip = 0x8000;
+	fx.v.cpu.gpr[PVMX_ESP] = 0x7000;
+	fx.v.cpu.gpr[PVMX_EBP] = 0x7abc;
+	fx.v.cpu.eflags = 0x246;
+	*mask_byte() = 0;
+	CHECK_EQ(pvmx_fast_syscall(&fx.v, true, 2), PVMX_RESUME);
+	CHECK_EQ(fx.v.cpu.eip, HANDLER + 0x34);
+	CHECK_EQ(fx.v.cpu.cs, FLAT_RING1_CS);
+	CHECK_EQ(fx.v.cpu.ss, FLAT_RING1_SS);
+	CHECK_EQ(fx.v.cpu.gpr[PVMX_ESP], k - 20);
+	CHECK_EQ(rd32(k - 20), 0);
+	CHECK_EQ(rd32(k - 16), 3);
+	CHECK_EQ(rd32(k - 12), 0x246);
+	CHECK_EQ(rd32(k - 8), 0);
+	CHECK_EQ(rd32(k - 4), FLAT_RING3_SS);
+	CHECK_EQ(fx.v.cpu.gpr[PVMX_EBP], 0x7abc);	/* registers as the guest left them */
+	CHECK_EQ(*mask_byte(), 1);
+	CHECK_EQ(fx.v.stats.traps, 2);
+
+	/* From ring 1 too: Xen reports ring 3, so the stack_switch stack is used. */
+	fx.v.cpu.cs = FLAT_RING1_CS;
+	fx.v.cpu.ss = FLAT_RING1_SS;
+	fx.v.cpu.gpr[PVMX_ESP] = STACK_TOP;
+	*mask_byte() = 1;
+	CHECK_EQ(pvmx_fast_syscall(&fx.v, true, 2), PVMX_RESUME);
+	CHECK_EQ(fx.v.cpu.gpr[PVMX_ESP], k - 20);
+	CHECK_EQ(rd32(k - 16), 3 | (1 << 16));		/* saved mask 1 */
+	CHECK_EQ(rd32(k - 12), 0x046);			/* IF = !mask */
+
+	/* syscall without a syscall32 CS: #GP(0), EIP back on the instruction. */
+	fx.v.cpu.cs = FLAT_RING3_CS;
+	fx.v.cpu.ss = FLAT_RING3_SS;
+	fx.v.cpu.eip = 0x9000;
+	fx.v.cpu.gpr[PVMX_ESP] = 0x6000;
+	fx.v.cpu.gpr[PVMX_ECX] = 0x1111;
+	fx.v.cpu.eflags = 0x202;
+	*mask_byte() = 0;
+	CHECK_EQ(pvmx_fast_syscall(&fx.v, false, 2), PVMX_RESUME);
+	CHECK_EQ(fx.v.cpu.eip, HANDLER + 13);
+	CHECK_EQ(fx.v.cpu.gpr[PVMX_ESP], k - 24);
+	CHECK_EQ(rd32(k - 24), 0);
+	CHECK_EQ(rd32(k - 20), 0x9000);
+	CHECK_EQ(rd32(k - 16), FLAT_RING3_CS);
+	CHECK_EQ(rd32(k - 8), 0x6000);
+	CHECK_EQ(fx.v.cpu.gpr[PVMX_ECX], 0x9002);	/* the instruction wrote ECX */
+
+	/* syscall32 registered without masking: EIP after it, ECX = return EIP. */
+	fx.v.syscall32_cb = (struct pvmx_callback){ HANDLER + 5, FLAT_RING1_CS, false };
+	fx.v.cpu.cs = FLAT_RING3_CS;
+	fx.v.cpu.ss = FLAT_RING3_SS;
+	fx.v.cpu.eip = 0x9000;
+	fx.v.cpu.gpr[PVMX_ESP] = 0x6000;
+	fx.v.cpu.eflags = 0x202;
+	*mask_byte() = 0;
+	CHECK_EQ(pvmx_fast_syscall(&fx.v, false, 2), PVMX_RESUME);
+	CHECK_EQ(fx.v.cpu.eip, HANDLER + 5);
+	CHECK_EQ(fx.v.cpu.gpr[PVMX_ESP], k - 20);
+	CHECK_EQ(rd32(k - 20), 0x9002);
+	CHECK_EQ(rd32(k - 16), FLAT_RING3_CS);
+	CHECK_EQ(rd32(k - 12), 0x202);
+	CHECK_EQ(rd32(k - 8), 0x6000);
+	CHECK_EQ(rd32(k - 4), FLAT_RING3_SS);
+	CHECK_EQ(fx.v.cpu.gpr[PVMX_ECX], 0x9002);
+	CHECK_EQ(*mask_byte(), 0);
+
+	/* An unusable callback CS crashes the guest with a reason. */
+	fx.v.sysenter_cb = (struct pvmx_callback){ HANDLER, 0xFFF9, false };
+	fx.v.cpu.cs = FLAT_RING3_CS;
+	CHECK_EQ(pvmx_fast_syscall(&fx.v, true, 2), PVMX_EXIT_TO_USER);
+	CHECK_EQ(fx.v.state, PVMX_VCPU_CRASHED);
+	CHECK(strstr(fx.run.crash.reason, "sysenter") != NULL);
+}
+
 static void ring3_fault_switches_stack(void)
 {
 	fx.v.trap_ctxt[14] = (struct pvmx_trap_entry){ HANDLER, FLAT_RING1_CS, 4 };
@@ -507,6 +614,7 @@ const struct unit_test trap_tests[] = {
 	UNIT_TEST(trap_table_long_table_continues),
 	UNIT_TEST(ring1_fault_frame),
 	UNIT_TEST(ring3_fault_switches_stack),
+	UNIT_TEST(sysenter_and_syscall_callbacks),
 	UNIT_TEST(software_interrupts_follow_xen),
 	UNIT_TEST(no_handler_crashes_with_reason),
 	UNIT_TEST(unwritable_stack_uses_failsafe_or_crashes),

@@ -207,6 +207,12 @@ static void test_format(void)
 	r = rec(PVMX_TRACE_KIND_FAILSAFE, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 	r.eip = 0x101100;
 	GOLDEN(r, "--- failsafe callback, at 0x00101100 ---");
+	r = rec(PVMX_TRACE_KIND_FAST_SYSCALL, 0, 1, 0, 0, 0, 0, 0, 0, 0);
+	r.eip = 0x8000;
+	GOLDEN(r, "--- sysenter callback, at 0x00008000 ---");
+	r = rec(PVMX_TRACE_KIND_FAST_SYSCALL, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+	r.eip = 0x8000;
+	GOLDEN(r, "--- syscall32 callback, at 0x00008000 ---");
 	r = rec(9, 0, 1, 2, 0, 0, 0, 0, 0, 0);
 	GOLDEN(r, "--- unknown trace record kind 9 (op 1, result 0x2) ---");
 	/* Truncation: NUL-terminated, full length returned. */

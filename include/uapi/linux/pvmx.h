@@ -229,6 +229,7 @@ struct pvmx_trace_rec {
 #define PVMX_TRACE_KIND_TRAP		3
 #define PVMX_TRACE_KIND_UPCALL		4
 #define PVMX_TRACE_KIND_FAILSAFE	5
+#define PVMX_TRACE_KIND_FAST_SYSCALL	6	/* sysenter (op 1) or syscall (op 0) callback */
 #define PVMX_TRACE_F_PREEMPTED		(1u << 0)	/* continuation: re-issued */
 #define PVMX_TRACE_MAX			80
 
