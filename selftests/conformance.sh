@@ -64,13 +64,13 @@ result() { # pass|fail|skip ID DETAIL
 tail_diag() {
 	if [ -s "$out" ]; then
 		echo "# console (last $TAIL_N lines):"
-		tr -d '\r' <"$out" | tail -n "$TAIL_N" | sed 's/^/#   /'
+		tr -d '\r' <"$out" | tail -n "$TAIL_N" | awk '{ print "#   " $0 }'
 	else
 		echo "# console: (nothing)"
 	fi
 	if [ -s "$err" ]; then
 		echo "# launcher:"
-		grep -v '^{"version"' "$err" | tail -n 8 | sed 's/^/#   /'
+		grep -v '^{"version"' "$err" | tail -n 8 | awk '{ print "#   " $0 }'
 	fi
 }
 
@@ -94,7 +94,7 @@ judge() { # sets verdict (pass/fail) and why
 	xtf)
 		res=$(tr -d '\r' <"$out" | sed -n 's/^Test result: \([A-Z]*\).*/\1/p' | tail -n 1)
 		# The guest's last message before its result (XTF prints the reason there).
-		last=$(tr -d '\r' <"$out" | grep -v '^Test result:' | grep -v '^[[:space:]]*$' | tail -n 1)
+		last=$(tr -d '\r' <"$out" | grep -v '^Test result:' | sed 's/^[[:space:]]*//' | grep -v '^$' | tail -n 1)
 		if [ "$rc" = 0 ] && [ "$res" = "$expect" ]; then
 			verdict=pass
 		elif [ -n "$res" ] && [ "$res" != "$expect" ]; then
@@ -108,6 +108,11 @@ judge() { # sets verdict (pass/fail) and why
 		fi
 		;;
 	marker)
+		# A kernel's first oops or panic line says most (Linux prints
+		# each line twice with earlyprintk=xen: "(early) " marks one).
+		oops=$(tr -d '\r' <"$out" | sed 's/^(early) //' |
+			grep -m 1 -E 'Kernel panic - not syncing|BUG: |Oops|general protection fault|invalid opcode|kernel BUG' |
+			sed 's/^\[ *[0-9.]*\] //')
 		if [ "$rc" = 0 ] && grep -qF -- "$expect" "$out"; then
 			verdict=pass
 		elif grep -qF -- "$expect" "$out"; then
@@ -117,6 +122,7 @@ judge() { # sets verdict (pass/fail) and why
 		else
 			why="no '$expect'; $(status_reason "$rc")"
 		fi
+		[ "$verdict" = pass ] || [ -z "$oops" ] || why="$why; first: $oops"
 		;;
 	idle)
 		# Idle = its last boot line printed, then it blocks (sched_op:
