@@ -90,11 +90,14 @@ status_reason() { # RC
 judge() { # sets verdict (pass/fail) and why
 	verdict=fail
 	why=
+	# The guest's last message (before its result, where XTF prints why).
+	last=$(tr -d '\r' <"$out" | grep -v '^Test result:' | sed 's/^[[:space:]]*//; s/[[:space:]]*$//' | grep -v '^$' | tail -n 1)
 	case $kind in
 	xtf)
 		res=$(tr -d '\r' <"$out" | sed -n 's/^Test result: \([A-Z]*\).*/\1/p' | tail -n 1)
-		# The guest's last message before its result (XTF prints the reason there).
-		last=$(tr -d '\r' <"$out" | grep -v '^Test result:' | sed 's/^[[:space:]]*//' | grep -v '^$' | tail -n 1)
+		# XTF's panic() prints "PANIC: <what>" and a line with the vector.
+		panic=$(tr -d '\r' <"$out" | awk '/^PANIC: / { sub(/^(PANIC: )+/, ""); p = $0
+			getline n; print "PANIC: " p " " n; exit }')
 		if [ "$rc" = 0 ] && [ "$res" = "$expect" ]; then
 			verdict=pass
 		elif [ -n "$res" ] && [ "$res" != "$expect" ]; then
@@ -103,6 +106,11 @@ judge() { # sets verdict (pass/fail) and why
 		elif [ -z "$res" ]; then
 			why="no 'Test result:' line; $(status_reason "$rc")"
 			[ "$rc" != 0 ] || why="no 'Test result:' line (exit 0)"
+			if [ -n "$panic" ]; then
+				why="$why; $panic"
+			elif [ -n "$last" ]; then
+				why="$why; last line: $last"
+			fi
 		else
 			why="Test result: $res but $(status_reason "$rc")"
 		fi
@@ -122,7 +130,13 @@ judge() { # sets verdict (pass/fail) and why
 		else
 			why="no '$expect'; $(status_reason "$rc")"
 		fi
-		[ "$verdict" = pass ] || [ -z "$oops" ] || why="$why; first: $oops"
+		if [ "$verdict" = pass ]; then
+			:
+		elif [ -n "$oops" ]; then
+			why="$why; first: $oops"
+		elif [ -n "$last" ]; then
+			why="$why; last line: $last"
+		fi
 		;;
 	idle)
 		# Idle = its last boot line printed, then it blocks (sched_op:
@@ -131,7 +145,7 @@ judge() { # sets verdict (pass/fail) and why
 		if [ "$rc" != 124 ]; then
 			why="stopped before --timeout: $(status_reason "$rc")"
 		elif ! grep -qF -- "$expect" "$out"; then
-			why="no '$expect' within ${tmo} s (boot did not finish)"
+			why="no '$expect' within ${tmo} s (boot did not finish); last line: $last"
 		elif [ -z "$nblock" ]; then
 			why="no statistics from --stats=json"
 		elif [ "$nblock" -lt 2 ]; then

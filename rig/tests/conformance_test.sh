@@ -54,6 +54,7 @@ mkxtf pv-iopl "~hypercall" '# Test Variation Configuration:\ncmdline="hypercall"
 mkxtf spaced "" 'cmdline = "a b  c" # comment\n'
 mkxtf smp "" 'vcpus=2\n'
 mkxtf crash
+mkxtf panic
 mkxtf hang
 mkxtf skipper
 mkxtf wrongres
@@ -123,6 +124,9 @@ case $img in
 *-wrongres) xtf "Error: Expected #DB, got nothing" ERROR ;;
 *-crash) echo "--- Xen Test Framework ---"
 	echo "pvmx: guest crashed: #GP in ring 1 with no trap table" >&2; exit 20 ;;
+*-panic) echo "--- Xen Test Framework ---"; echo "Test initial debug state"; echo "******************************"
+	printf 'PANIC: PANIC: Unhandled exception at e019:00103064\nVec 13 #GP[0000]\nUnhandled exception at e019:00103064\n'
+	echo "pvmx: guest shut down: crash (reason 3)" >&2; exit 13 ;;
 *-hang) printf 'Xenstore read'; echo "pvmx: timeout after 20 s" >&2; exit 124 ;;
 *minios-app.elf) echo "MINIOS-TEST: PASS"; exit 0 ;;
 *minios-stock.elf) printf 'Xen Minimal OS (pv)!\r\nkernel.c: dummy main: par=0\r\n'
@@ -147,7 +151,7 @@ STUB_LOG=$T/args PATH="$T/bin:$PATH" PVMX=$STUB PVMX_CONF_GUESTS=$G PVMX_CONF_KM
 	sh "$RUNNER" "$M" >"$O" 2>"$T/runner.err"
 rc=$?
 check "runner: exit 1 when a guest failed" [ "$rc" = 1 ]
-check "runner: plan covers every guest and the log check" has_line "$O" "1..16"
+check "runner: plan covers every guest and the log check" has_line "$O" "1..17"
 check "runner: passes" bash -c "
 	grep -qE '^ok [0-9]+ xtf/example$' '$O' && grep -qE '^ok [0-9]+ xtf/argo$' '$O' &&
 	grep -qE '^ok [0-9]+ xtf/pv-iopl~hypercall$' '$O' && grep -qE '^ok [0-9]+ minios/app$' '$O' &&
@@ -157,9 +161,11 @@ check "runner: a SKIP where SUCCESS is expected fails, with the guest's reason" 
 check "runner: a wrong result names it" \
 	grep -qE '^not ok [0-9]+ xtf/wrongres # Test result: ERROR, want SUCCESS: Error: Expected #DB, got nothing$' "$O"
 check "runner: a crash names the hypervisor's reason" \
-	grep -qE "^not ok [0-9]+ xtf/crash # no 'Test result:' line; the hypervisor crashed the guest: #GP in ring 1 with no trap table$" "$O"
+	grep -qE "^not ok [0-9]+ xtf/crash # no 'Test result:' line; the hypervisor crashed the guest: #GP in ring 1 with no trap table; last line: --- Xen Test Framework ---$" "$O"
+check "runner: an XTF panic names its exception" \
+	grep -qF "xtf/panic # no 'Test result:' line; the guest shut down with reason crash (exit 13); PANIC: Unhandled exception at e019:00103064 Vec 13 #GP[0000]" "$O"
 check "runner: a hang is reported as such, with the console tail (its last line unfinished)" bash -c "
-	grep -qE '^not ok [0-9]+ xtf/hang # no .Test result:. line; timeout: no result within 20 s \(hang\)$' '$O' &&
+	grep -qE '^not ok [0-9]+ xtf/hang # no .Test result:. line; timeout: no result within 20 s \(hang\); last line: Xenstore read$' '$O' &&
 	grep -qxF '#   Xenstore read' '$O' && grep -qxF '# launcher:' '$O'"
 check "runner: Mini-OS stock idle (timeout, last boot line, blocked)" grep -qE '^ok [0-9]+ minios/stock$' "$O"
 check "runner: a guest's panic is a failure with its status" \
@@ -167,7 +173,7 @@ check "runner: a guest's panic is a failure with its status" \
 check "runner: a manifest error is a failure" grep -qE '^not ok [0-9]+ xtf/broken # .*no such file$' "$O"
 check "runner: a manifest skip is a KTAP skip" grep -qE '^ok [0-9]+ linux/vmlinux-smp-2vcpu # SKIP no SMP kernel' "$O"
 check "runner: per-guest times" grep -qE '^# time xtf/example [0-9]+\.[0-9]{2} s, exit 0$' "$O"
-check "runner: totals" has_line "$O" "# Totals: pass:8 fail:7 xfail:0 xpass:0 skip:1 error:0"
+check "runner: totals" has_line "$O" "# Totals: pass:8 fail:8 xfail:0 xpass:0 skip:1 error:0"
 check "runner: the config's settings reach the launcher" bash -c "
 	grep -qxF -- 'run --timeout 20 --vcpus 1 --memory 128M --cmdline hypercall $G/xtf/pv-iopl/test-pv32pae-pv-iopl' '$T/args' &&
 	grep -qxF -- 'run --timeout 20 --vcpus 1 --memory 128M --cmdline a b  c $G/xtf/spaced/test-pv32pae-spaced' '$T/args' &&
@@ -187,6 +193,12 @@ STUB_LOG=$T/args PATH="$T/bin:$PATH" PVMX=$STUB PVMX_CONF_GUESTS=$G PVMX_CONF_KM
 	sh "$RUNNER" "$T/m-idle" >"$O.idle2" 2>&1
 check "runner: an idle guest that stops by itself fails" \
 	grep -qE '^not ok 1 minios/stock # stopped before --timeout: exit status 0' "$O.idle2"
+
+sed -i -e 's/kernel.c: dummy main: par=0\\r\\n/Initialising console ... /' -e 's/exit 0 ;;$/exit 124 ;;/' "$STUB"
+STUB_LOG=$T/args PATH="$T/bin:$PATH" PVMX=$STUB PVMX_CONF_GUESTS=$G PVMX_CONF_KMSG=$KLOG \
+	sh "$RUNNER" "$T/m-idle" >"$O.idle3" 2>&1
+check "runner: an idle guest whose boot does not finish says where it stopped" \
+	grep -qE "^not ok 1 minios/stock # no 'kernel.c: dummy main' within 15 s \(boot did not finish\); last line: Initialising console \.\.\.$" "$O.idle3"
 
 # A splat in the kernel log after the start mark fails host_log_clean.
 grep -E '^(#|xtf/example)' "$M" >"$T/m-one"
