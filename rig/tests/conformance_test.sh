@@ -109,6 +109,15 @@ check "manifest: an empty directory gives only skips, with reasons" bash -c "
 "$MANIFEST_SH" "$T/absent" >/dev/null 2>&1
 check "manifest: a missing directory is exit 2" [ "$?" = 2 ]
 
+# The rig itself: no guests directory is one skip with the reason, before
+# anything is built or booted.
+PVMX_GUESTS_DIR=$T/absent PVMX_RIG_SUMMARY=$T/summary "$REPO/rig/vmtest.sh" --conformance \
+	>"$T/rig-absent.out" 2>&1
+rc=$?
+check "rig: an absent guests directory is a skip with its reason, counted" bash -c "
+	[ $rc = 0 ] && grep -qxF \"ok 1 conformance # SKIP no third-party guests: '$T/absent' is not a directory (set PVMX_GUESTS_DIR or --guests DIR)\" '$T/rig-absent.out' &&
+	grep -qxF '0 0 1 conformance' '$T/summary'"
+
 # ---- the runner against a stub launcher ------------------------------------------
 # The stub's behaviour follows the image's name; it records its arguments.
 STUB=$T/pvmx
