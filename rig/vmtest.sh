@@ -695,17 +695,21 @@ KILL_PIDS+=("$STREAM_PID")
 # which each guest starts ("# run ...") and gets its result.
 WALLTIMES=
 [ "$MODE" != conformance ] || { WALLTIMES=$WORK/walltimes; : >"$WALLTIMES"; }
+# It notes how many lines it printed, so that the end can be caught up.
 stream_output() {
-	local line
+	local line n=0
 	while IFS= read -r line; do
 		case "$line" in
 		*PVMX-RIG-END)
 			line=${line%PVMX-RIG-END}
 			[ -z "$line" ] || printf '%s\n' "$line"
+			echo "end" >"$WORK/out.streamed"
 			return 0
 			;;
 		esac
 		printf '%s\n' "$line"
+		n=$((n + 1))
+		echo "$n" >"$WORK/out.streamed"
 		if [ -n "$WALLTIMES" ]; then
 			case "$line" in
 			"# run "* | "ok "* | "not ok "*) printf '%s %s\n' "$EPOCHREALTIME" "$line" >>"$WALLTIMES" ;;
@@ -800,6 +804,12 @@ if [ "$OUTCOME" = finished ]; then
 fi
 kill "$STREAM_PID" "$OUTSTREAM_PID" 2>/dev/null || true
 wait "$STREAM_PID" "$OUTSTREAM_PID" 2>/dev/null || true
+# What the output streamer had not shown yet (tail -F can lag behind the
+# end of a run): the rest of out.log up to PVMX-RIG-END.
+streamed=$(cat "$WORK/out.streamed" 2>/dev/null || echo 0)
+if [ "$streamed" != end ]; then
+	tail -n +"$((streamed + 1))" "$OUTLOG" | sed -e '/^PVMX-RIG-END$/d' -e 's/PVMX-RIG-END$//'
+fi
 if [ -n "$t_init" ] && ! grep -q 'PVMX-RIG-BEGIN.* out=/dev/ttyS1' "$SERIAL"; then
 	say "warning: no second serial port in the VM: the commands' output shared the kernel's" \
 		"console, where a guest's panic message reads as the kernel's"
