@@ -119,7 +119,7 @@ judge() { # sets verdict (pass/fail) and why
 		# A kernel's first oops or panic line says most (Linux prints
 		# each line twice with earlyprintk=xen: "(early) " marks one).
 		oops=$(tr -d '\r' <"$out" | sed 's/^(early) //' |
-			grep -m 1 -E 'Kernel panic - not syncing|BUG: |Oops|general protection fault|invalid opcode|kernel BUG' |
+			grep -m 1 -E 'Kernel panic - not syncing|BUG: |Oops|general protection|invalid opcode|kernel BUG' |
 			sed 's/^\[ *[0-9.]*\] //')
 		if [ "$rc" = 0 ] && grep -qF -- "$expect" "$out"; then
 			verdict=pass
