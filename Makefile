@@ -12,13 +12,19 @@
 #   make demo       build the test VM and run the demo guest in it
 #   make vmtest     build the test VM and run the whole in-VM suite
 #   make vmrun GUESTS=dir CMD='pvmx run /guests/x.elf'
-#   make check      unit + fuzz-check (each fuzzer CHECK_FUZZ_SECONDS=20) + vmtest
-#                   (what CI runs)
+#   make conformance  every third-party guest of $PVMX_GUESTS_DIR (default
+#                   ../shared/guests) in the test VM, one KTAP line each
+#                   (CONFORMANCE_ARGS: more rig options, e.g. --select 'xtf/')
+#   make rig-test   host test of the conformance manifest and runner
+#   make rig-selfcheck  the rig's own judging in Bochs (panics: guest's vs kernel's)
+#   make check      unit + rig-test + fuzz-check (each fuzzer CHECK_FUZZ_SECONDS=20)
+#                   + vmtest + rig-selfcheck + conformance (what CI runs)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PWD_ABS := $(CURDIR)
 
 .PHONY: all module userspace guests selftests unit fuzz fuzz-check fuzz-guest demo vmtest vmtest-debug vmtest-debug-ci vmrun check bench \
+	conformance rig-test rig-selfcheck \
 	clean install install-module install-userspace dkms-tree dkms-install
 
 all: module userspace guests selftests
@@ -96,7 +102,17 @@ vmrun:
 	@[ -n "$$PVMX_VMRUN_CMD" ] || { echo "pvmx: usage: make vmrun [GUESTS=dir] [TIMEOUT=s] CMD='...'" >&2; exit 2; }
 	rig/vmtest.sh --guests "$$PVMX_VMRUN_GUESTS" $(if $(TIMEOUT),--timeout $(TIMEOUT)) --cmd "$$PVMX_VMRUN_CMD"
 
-check: unit fuzz-check vmtest
+CONFORMANCE_ARGS ?=
+conformance:
+	rig/vmtest.sh --conformance $(CONFORMANCE_ARGS)
+
+rig-test:
+	rig/tests/conformance_test.sh
+
+rig-selfcheck:
+	rig/selfcheck.sh
+
+check: unit rig-test fuzz-check vmtest rig-selfcheck conformance
 
 bench:
 	bench/run.sh

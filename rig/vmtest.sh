@@ -13,9 +13,15 @@
 #   rig/vmtest.sh --demo          insmod + `pvmx run /guests/hello.elf`
 #   rig/vmtest.sh [--guests DIR] --cmd 'CMD'
 #                                 insmod, then CMD (make vmrun)
+#   rig/vmtest.sh --conformance [--guests DIR]
+#                                 the third-party guests of DIR
+#                                 ($PVMX_GUESTS_DIR, ../shared/guests)
+#                                 (make conformance)
 #
-# The run is judged only by the sentinel line PVMX-RIG-EXIT=<n> on the
-# serial console.  See Documentation/rig.rst.
+# The kernel's console is the first serial port; what the mode's commands
+# print goes to the second one, so the host tells the kernel's own messages
+# (a panic) from a guest's.  The run is judged only by the sentinel line
+# PVMX-RIG-EXIT=<n> on the kernel's console.  See Documentation/rig.rst.
 set -euo pipefail
 
 RIG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -28,15 +34,26 @@ modes:
   (none)            run the in-VM selftest suite (/selftests/run_all.sh)
   --demo            insmod pvmx.ko, then pvmx run /guests/hello.elf
   --cmd 'CMD'       insmod pvmx.ko, then run CMD (busybox sh)
+  --conformance     insmod pvmx.ko, then run every third-party guest of the
+                    guests directory (rig/conformance-manifest.sh) through
+                    selftests/conformance.sh
 options:
   --select ERE      (suite) run only the tests whose name matches ERE
-                    (PVMX_SELFTESTS; the others are reported as skipped)
-  --env NAME=VALUE  (suite, cmd) export this in the VM before the run
-                    (e.g. PVMX_FUZZ_R1_GUESTS=8); repeatable
-  --guests DIR      put DIR's files in /guests (default: selftests/guests/*.elf)
-  --cpus N          Bochs CPU count (default 2 for the suite, 1 otherwise)
-  --mem MB          guest memory (default 256)
-  --timeout S       wall-clock limit of the Bochs run (default 1500 suite, 300 otherwise)
+                    (PVMX_SELFTESTS; the others are reported as skipped);
+                    (conformance) only the guests whose id matches ERE
+  --env NAME=VALUE  (suite, cmd, conformance) export this in the VM before
+                    the run (e.g. PVMX_FUZZ_R1_GUESTS=8); repeatable
+  --guests DIR      put DIR's files in /guests (default: selftests/guests/*.elf);
+                    (conformance) the third-party guests directory (default
+                    $PVMX_GUESTS_DIR, else ../shared/guests next to the checkout);
+                    only the images the manifest names are copied
+  --cpus N          Bochs CPU count (default 2 for the suite, 1 otherwise;
+                    conformance: the most vCPUs a guest has, at most 4)
+  --mem MB          guest memory (default 256; conformance: at least the
+                    largest guest's memory + 192)
+  --timeout S       wall-clock limit of the Bochs run (default 1500 suite, 300
+                    otherwise; conformance: 180 + 3 s per second of every
+                    guest's own time limit + 10 s per guest)
   --keep            keep the work dir (always kept on failure)
   -v, --verbose     stream the whole serial log (kernel boot included, no 'quiet')
   --append ARGS     extra kernel command-line arguments
@@ -50,9 +67,12 @@ options:
   --debug-kernel    boot the debug kernel (rig/kernel-debug.config: KASAN,
                     lockdep, kmemleak, ...; 512 MB, 6x the time limits); a
                     kernel splat or a pvmx kmemleak report fails the run
+  --host-panic-test (the rig's self-check) /init exits after the mode: the
+                    kernel panics, and the run must end as a kernel panic
   -h, --help        this text
 environment: PVMX_CACHE (kernel cache, default ~/.cache/pvmx),
-  PVMX_RIG_SUMMARY (file to write "passed failed skipped" counts to)
+  PVMX_RIG_SUMMARY (file to append "passed failed skipped mode" counts to),
+  PVMX_GUESTS_DIR (conformance: the third-party guests directory)
 EOF
 }
 
@@ -74,12 +94,15 @@ PRE_SELFTESTS=
 APPEND=
 SELECT=
 VM_ENV=()
+HOST_PANIC_TEST=0
 
 need_arg() { [ "$#" -ge 2 ] || { echo "vmtest: $1 needs an argument" >&2; exit 2; }; }
 while [ "$#" -gt 0 ]; do
 	case "$1" in
 	--demo) MODE=demo ;;
 	--cmd) need_arg "$@"; MODE=cmd; CMD=$2; shift ;;
+	--conformance) MODE=conformance ;;
+	--host-panic-test) HOST_PANIC_TEST=1 ;;
 	--guests) need_arg "$@"; GUESTS_SRC=$2; shift ;;
 	--select) need_arg "$@"; SELECT=$2; shift ;;
 	--env)
@@ -120,6 +143,44 @@ MEM=${MEM:-256}
 if [ "$MODE" = cmd ] && [ -z "$CMD" ]; then
 	echo "vmtest: --cmd needs a command (make vmrun GUESTS=dir CMD='pvmx run /guests/x.elf')" >&2
 	exit 2
+fi
+# Conformance: the manifest is made here, so that an absent guests
+# directory is reported (a skip, never a pass) before anything is built, and
+# the VM's size and time limit follow the guests.
+CONF_DIR=
+CONF_MANIFEST=
+if [ "$MODE" = conformance ]; then
+	CONF_DIR=${GUESTS_SRC:-${PVMX_GUESTS_DIR:-$(dirname "$REPO")/shared/guests}}
+	GUESTS_SRC=
+	if [ ! -d "$CONF_DIR" ]; then
+		printf 'KTAP version 1\n1..1\nok 1 conformance # SKIP %s\n' \
+			"no third-party guests: '$CONF_DIR' is not a directory (set PVMX_GUESTS_DIR or --guests DIR)"
+		echo "conformance: 0 passed, 0 failed, 1 skipped"
+		[ -z "${PVMX_RIG_SUMMARY:-}" ] || echo "0 0 1 conformance" >>"$PVMX_RIG_SUMMARY"
+		exit 0
+	fi
+	CONF_DIR=$(realpath "$CONF_DIR")
+	CONF_MANIFEST=$("$RIG_DIR/conformance-manifest.sh" "$CONF_DIR") ||
+		{ echo "vmtest: rig/conformance-manifest.sh $CONF_DIR failed" >&2; exit 1; }
+	if [ -n "$SELECT" ]; then
+		# Guests not selected stay in the report, as skips.
+		CONF_MANIFEST=$(printf '%s\n' "$CONF_MANIFEST" | SELECT=$SELECT awk -F '\t' -v OFS='\t' '
+			/^#/ || $1 ~ ENVIRON["SELECT"] { print; next }
+			{ print $1, "skip", "-", 1, 1, 1, "not selected (--select)", "" }')
+	fi
+	# Largest vCPU count and memory, and the sum of the guests' limits.
+	read -r conf_vcpus conf_mem conf_time < <(printf '%s\n' "$CONF_MANIFEST" | awk -F '\t' '
+		!/^#/ && ($2 == "xtf" || $2 == "marker" || $2 == "idle") {
+			if ($4 > v) v = $4; if ($5 > m) m = $5; t += 3 * $6 + 10 }
+		END { print v + 0, m + 0, t + 0 }')
+	if [ -z "$CPUS" ]; then
+		CPUS=$((conf_vcpus < 1 ? 1 : conf_vcpus > 4 ? 4 : conf_vcpus))
+	elif [ "$CPUS" -lt "$conf_vcpus" ] 2>/dev/null; then
+		echo "vmtest: warning: --cpus $CPUS is fewer than the $conf_vcpus vCPUs a guest has" >&2
+	fi
+	[ -n "$MEM" ] || MEM=$((conf_mem + 192 > 256 ? conf_mem + 192 : 256))
+	[ -n "$TIMEOUT" ] || { TIMEOUT=$((180 + conf_time))
+		[ "$DEBUG_KERNEL" = 0 ] || TIMEOUT=$((TIMEOUT * 6)); }
 fi
 if [ -n "$GUESTS_SRC" ] && [ ! -d "$GUESTS_SRC" ]; then
 	echo "vmtest: --guests '$GUESTS_SRC' is not a directory" >&2
@@ -238,7 +299,22 @@ fi
 cp "$LAUNCHER" "$ROOT/bin/pvmx"
 
 # Guest images.
-if [ -n "$GUESTS_SRC" ]; then
+if [ "$MODE" = conformance ]; then
+	# Only the images the manifest names, at their paths under /guests;
+	# the runner and the manifest in /rig.
+	[ -f "$REPO/selftests/conformance.sh" ] || die "selftests/conformance.sh missing: the conformance runner"
+	cp "$REPO/selftests/conformance.sh" "$ROOT/rig/conformance.sh"
+	printf '%s\n' "$CONF_MANIFEST" >"$ROOT/rig/conformance.manifest"
+	cp "$ROOT/rig/conformance.manifest" "$WORK/conformance.manifest"
+	while IFS=$'\t' read -r _ kind img _; do
+		case "$kind" in xtf | marker | idle) ;; *) continue ;; esac
+		[ -f "$ROOT/guests/$img" ] && continue
+		mkdir -p "$(dirname "$ROOT/guests/$img")"
+		cp "$CONF_DIR/$img" "$ROOT/guests/$img" || die "cannot copy $CONF_DIR/$img"
+	done < <(grep -v '^#' "$WORK/conformance.manifest")
+	say "conformance: $(grep -vc '^#' "$WORK/conformance.manifest") guests from $CONF_DIR" \
+		"($(du -sh "$ROOT/guests" | cut -f1) of images)"
+elif [ -n "$GUESTS_SRC" ]; then
 	cp -a "$GUESTS_SRC"/. "$ROOT/guests/"
 else
 	[ -f "$REPO/selftests/guests/Makefile" ] || die "selftests/guests/Makefile missing: guest images come from 'make -C selftests/guests'"
@@ -309,21 +385,27 @@ mount -t tmpfs tmpfs /tmp
 # Every printk (pvmx's too) reaches the serial console.
 echo 8 >/proc/sys/kernel/printk
 stty -F /dev/ttyS0 115200 -echo 2>/dev/null
-# ttyS1 (second serial port) gets a clean copy of the suite's output,
-# free of interleaved kernel messages, for the host to count KTAP results.
-CLEAN=/dev/null
-if [ -c /dev/ttyS1 ] && stty -F /dev/ttyS1 115200 raw -echo 2>/dev/null; then
-	CLEAN=/dev/ttyS1
+# What the mode's commands print goes to the second serial port (ttyS1 ->
+# the host's out.log); the kernel's console (ttyS0 -> serial.log) carries
+# only the kernel's messages and this script's PVMX-RIG-* lines.  So the
+# host tells the kernel's own panic from a guest's panic message, and
+# kernel messages never land in the middle of a line it parses.
+OUT=/dev/console
+if [ -f /rig/outport ] && [ -c /dev/ttyS1 ] && stty -F /dev/ttyS1 115200 raw -echo 2>/dev/null; then
+	OUT=/dev/ttyS1
 fi
 read -r up _ </proc/uptime
-echo "PVMX-RIG-BEGIN uptime=$up cpus=$(grep -c ^processor /proc/cpuinfo)"
+echo "PVMX-RIG-BEGIN uptime=$up cpus=$(grep -c ^processor /proc/cpuinfo) out=$OUT"
 cd /
-if [ -f /rig/clean ]; then
-	{ sh /rig/mode.sh </dev/null 2>&1; echo $? >/tmp/.rc; } | tee "$CLEAN"
-else
-	sh /rig/mode.sh </dev/null; echo $? >/tmp/.rc
-fi
+sh /rig/mode.sh </dev/null >"$OUT" 2>&1
+echo $? >/tmp/.rc
 rc=$(cat /tmp/.rc 2>/dev/null || echo 255)
+[ "$OUT" = /dev/console ] || echo "PVMX-RIG-END" >"$OUT"
+# The rig's self-check (--host-panic-test): init exits, the kernel panics.
+if [ -f /rig/host-panic-test ]; then
+	echo "PVMX-RIG-HOST-PANIC-TEST: /init exits now"
+	exit 1
+fi
 # Debug kernel: a kmemleak scan once everything has ended (the host judges
 # the report, and every splat, from the serial log).
 if [ -f /rig/debug ] && mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null &&
@@ -343,7 +425,7 @@ fi
 # Drain the console's output queue (stty uses TCSADRAIN), then report
 # through the kernel log, which is written synchronously to the UART.
 stty -F /dev/ttyS0 115200 2>/dev/null
-[ "$CLEAN" = /dev/ttyS1 ] && stty -F /dev/ttyS1 115200 2>/dev/null
+[ "$OUT" = /dev/console ] || stty -F "$OUT" 115200 2>/dev/null
 sync
 echo "PVMX-RIG-EXIT=$rc" >/dev/kmsg
 echo "PVMX-RIG-EXIT=$rc"
@@ -358,12 +440,13 @@ mk_cpio() { # DIR OUT
 mk_cpio "$ROOT" "$WORK/base.cpio"
 
 # The mode: a script in a second, concatenated cpio archive (no cmdline quoting).
-mk_mode() { # NAME CLEAN(0/1) ; script on stdin
+mk_mode() { # NAME OUTPORT(0/1: its output on the second serial port) ; script on stdin
 	local d=$WORK/mode-$1
 	mkdir -p "$d/rig"
 	cat >"$d/rig/mode.sh"
-	[ "$2" = 1 ] && : >"$d/rig/clean"
+	[ "$2" = 1 ] && : >"$d/rig/outport"
 	[ "$DEBUG_KERNEL" = 1 ] && : >"$d/rig/debug"
+	[ "$2" = 1 ] && [ "$HOST_PANIC_TEST" = 1 ] && : >"$d/rig/host-panic-test"
 	mk_cpio "$d" "$WORK/mode-$1.cpio"
 	cat "$WORK/base.cpio" "$WORK/mode-$1.cpio" >"$WORK/initramfs-$1.cpio"
 }
@@ -390,7 +473,7 @@ suite)
 	} | mk_mode run 1
 	;;
 demo)
-	mk_mode run 0 <<'EOF'
+	mk_mode run 1 <<'EOF'
 insmod /pvmx/pvmx.ko || exit $?
 pvmx run /guests/hello.elf
 EOF
@@ -402,7 +485,15 @@ cmd)
 		[ "$INSMOD" = 1 ] && echo 'insmod /pvmx/pvmx.ko || exit $?'
 		echo 'cd /guests'
 		printf '%s\n' "$CMD"
-	} | mk_mode run 0
+	} | mk_mode run 1
+	;;
+conformance)
+	{
+		echo 'export PVMX_KO=/pvmx/pvmx.ko'
+		vm_env
+		echo 'insmod /pvmx/pvmx.ko || echo "# insmod /pvmx/pvmx.ko failed: status $?"'
+		echo 'sh /rig/conformance.sh /rig/conformance.manifest'
+	} | mk_mode run 1
 	;;
 esac
 mk_mode refuse 0 <<'EOF'
@@ -524,9 +615,9 @@ fi
 
 # ---------------------------------------------------------------- Bochs
 SERIAL=$WORK/serial.log
-CLEAN=$WORK/clean.log
+OUTLOG=$WORK/out.log
 : >"$SERIAL"
-: >"$CLEAN"
+: >"$OUTLOG"
 cat >"$WORK/bochsrc" <<EOF
 megs: $MEM
 cpu: model=corei7_haswell_4770, count=$CPUS, ips=100000000, reset_on_triple_fault=0, ignore_bad_msrs=1
@@ -537,7 +628,7 @@ ata0: enabled=1, ioaddr1=0x1f0, ioaddr2=0x3f0, irq=14
 ata0-master: type=cdrom, path="$WORK/boot.iso", status=inserted
 boot: cdrom
 com1: enabled=1, mode=file, dev="$SERIAL"
-com2: enabled=1, mode=file, dev="$CLEAN"
+com2: enabled=1, mode=file, dev="$OUTLOG"
 display_library: term
 clock: sync=none, time0=local
 log: $WORK/bochs.log
@@ -576,7 +667,8 @@ drain_screen() {
 drain_screen </dev/null &
 KILL_PIDS+=("$!")
 
-# Stream the console: everything with -v, else what follows PVMX-RIG-BEGIN.
+# Stream the kernel's console: everything with -v, else what follows
+# PVMX-RIG-BEGIN.
 stream_console() {
 	local line on=$VERBOSE
 	while IFS= read -r line; do
@@ -597,6 +689,37 @@ stream_console() {
 tail -n +1 -F --pid=$$ "$SERIAL" 2>/dev/null | stream_console &
 STREAM_PID=$!
 KILL_PIDS+=("$STREAM_PID")
+
+# Stream what the mode's commands print (the second serial port) up to
+# /init's PVMX-RIG-END; in conformance mode, note the wall-clock time at
+# which each guest starts ("# run ...") and gets its result.
+WALLTIMES=
+[ "$MODE" != conformance ] || { WALLTIMES=$WORK/walltimes; : >"$WALLTIMES"; }
+# It notes how many lines it printed, so that the end can be caught up.
+stream_output() {
+	local line n=0
+	while IFS= read -r line; do
+		case "$line" in
+		*PVMX-RIG-END)
+			line=${line%PVMX-RIG-END}
+			[ -z "$line" ] || printf '%s\n' "$line"
+			echo "end" >"$WORK/out.streamed"
+			return 0
+			;;
+		esac
+		printf '%s\n' "$line"
+		n=$((n + 1))
+		echo "$n" >"$WORK/out.streamed"
+		if [ -n "$WALLTIMES" ]; then
+			case "$line" in
+			"# run "* | "ok "* | "not ok "*) printf '%s %s\n' "$EPOCHREALTIME" "$line" >>"$WALLTIMES" ;;
+			esac
+		fi
+	done
+}
+tail -n +1 -F --pid=$$ "$OUTLOG" 2>/dev/null | stream_output &
+OUTSTREAM_PID=$!
+KILL_PIDS+=("$OUTSTREAM_PID")
 
 bochs_pids() { # the Bochs processes under our script(1)
 	cat "/proc/$SCRIPT_PID/task/"*/children 2>/dev/null | tr ' ' '\n' | grep . || true
@@ -624,7 +747,7 @@ serial_tail() { # shown on failures, when the streamed output lacks it
 		return 0
 	fi
 	if [ -n "$t_init" ]; then
-		say "(the VM's output since /init is above; full serial log: $SERIAL)"
+		say "(the VM's output since /init is above; kernel console: $SERIAL, commands: $OUTLOG)"
 	else
 		say "serial log tail (boot did not reach /init):"
 		tail -n 40 "$SERIAL" | tr -d '\r' >&2
@@ -644,6 +767,7 @@ while :; do
 		OUTCOME=finished
 		break
 	fi
+	# The kernel's console only: a guest's panic message is on the other port.
 	if grep -q 'Kernel panic' "$SERIAL"; then
 		sleep 1
 		OUTCOME=panic
@@ -672,14 +796,24 @@ if [ "$OUTCOME" = finished ]; then
 fi
 kill_vm
 if [ "$OUTCOME" = finished ]; then
-	# The streamer stops by itself at the sentinel.
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		kill -0 "$STREAM_PID" 2>/dev/null || break
+	# The streamers stop by themselves at their sentinels.
+	for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+		kill -0 "$STREAM_PID" 2>/dev/null || kill -0 "$OUTSTREAM_PID" 2>/dev/null || break
 		sleep 0.2
 	done
 fi
-kill "$STREAM_PID" 2>/dev/null || true
-wait "$STREAM_PID" 2>/dev/null || true
+kill "$STREAM_PID" "$OUTSTREAM_PID" 2>/dev/null || true
+wait "$STREAM_PID" "$OUTSTREAM_PID" 2>/dev/null || true
+# What the output streamer had not shown yet (tail -F can lag behind the
+# end of a run): the rest of out.log up to PVMX-RIG-END.
+streamed=$(cat "$WORK/out.streamed" 2>/dev/null || echo 0)
+if [ "$streamed" != end ]; then
+	tail -n +"$((streamed + 1))" "$OUTLOG" | sed -e '/^PVMX-RIG-END$/d' -e 's/PVMX-RIG-END$//'
+fi
+if [ -n "$t_init" ] && ! grep -q 'PVMX-RIG-BEGIN.* out=/dev/ttyS1' "$SERIAL"; then
+	say "warning: no second serial port in the VM: the commands' output shared the kernel's" \
+		"console, where a guest's panic message reads as the kernel's"
+fi
 
 if [ -n "$t_init" ]; then
 	TIMES[boot]="$((t_init - t_boot))s"
@@ -757,30 +891,53 @@ if [ "$DEBUG_KERNEL" = 1 ]; then
 		FAIL=$((FAIL + 1))
 	fi
 	# --cmd/--demo report the command's status: a splat or leak makes it 1.
-	[ "$MODE" = suite ] || [ "$rc" = 0 ] || [ "${STATUS:-0}" != 0 ] || STATUS=1
+	[ "$MODE" = suite ] || [ "$MODE" = conformance ] || [ "$rc" = 0 ] || [ "${STATUS:-0}" != 0 ] || STATUS=1
 fi
 
 # ---------------------------------------------------------------- results
-if [ "$MODE" = suite ]; then
-	tr -d '\r' <"$CLEAN" >"$WORK/suite.ktap"
-	if [ ! -s "$WORK/suite.ktap" ]; then
-		# No clean copy (no ttyS1?): fall back to the console log.
-		tr -d '\r' <"$SERIAL" | sed -n '/PVMX-RIG-BEGIN/,/PVMX-RIG-EXIT=/p' >"$WORK/suite.ktap"
+if [ "$MODE" = suite ] || [ "$MODE" = conformance ]; then
+	if [ "$MODE" = suite ]; then
+		what="in-VM suite" runner=run_all.sh
+	else
+		what="conformance run" runner=conformance.sh
+	fi
+	KTAP=$WORK/$MODE.ktap
+	tr -d '\r' <"$OUTLOG" | sed 's/PVMX-RIG-END$//' >"$KTAP"
+	if [ ! -s "$KTAP" ]; then
+		# No second serial port?  Fall back to the console log.
+		tr -d '\r' <"$SERIAL" | sed -n '/PVMX-RIG-BEGIN/,/PVMX-RIG-EXIT=/p' >"$KTAP"
 	fi
 	before=$((PASS + FAIL + SKIP))
-	count_ktap "$WORK/suite.ktap"
+	count_ktap "$KTAP"
 	if [ "$OUTCOME" != finished ]; then
 		FAIL=$((FAIL + 1))
-		echo "not ok - in-VM suite did not complete ($OUTCOME)"
+		# The guest that was running: its "# run" line has no result after it.
+		during=$(awk '/^# run / { id = $3; sub(/:$/, "", id) } /^(not )?ok / { id = "" }
+			END { if (id != "") print " while " id " ran" }' "$KTAP")
+		echo "not ok - $what did not complete ($OUTCOME)$during"
 	elif [ "$((PASS + FAIL + SKIP))" = "$before" ]; then
 		FAIL=$((FAIL + 1))
 		rc=1
-		echo "not ok - in-VM suite printed no KTAP results"
+		echo "not ok - $what printed no KTAP results"
 	elif [ "$STATUS" != 0 ] && [ "$FAIL" = 0 ]; then
 		FAIL=$((FAIL + 1))
-		echo "not ok - run_all.sh exited with status $STATUS"
+		echo "not ok - $runner exited with status $STATUS"
 	fi
 	[ "$FAIL" = 0 ] || rc=1
+fi
+# Conformance: each guest's wall-clock time, from its "# run" line to its
+# result (the in-VM times above are the VM's own, slower clock).
+if [ "$MODE" = conformance ] && [ -s "$WALLTIMES" ]; then
+	awk '$2 == "#" && $3 == "run" { id = $4; sub(/:$/, "", id); t0[id] = $1; next }
+		$2 == "ok" || ($2 == "not" && $3 == "ok") {
+			id = ($2 == "ok") ? $4 : $5
+			if (id in t0) {
+				printf "# wall %-32s %7.1f s  %s\n", id, $1 - t0[id], ($2 == "ok") ? "ok" : "not ok"
+				sum += $1 - t0[id]
+			}
+		}
+		END { printf "# wall total of the guests: %.1f s\n", sum }' "$WALLTIMES" |
+		tee "$WORK/conformance-times.txt"
 fi
 if [ "${#RIG_KTAP[@]}" -gt 0 ] && [[ "${RIG_KTAP[0]}" == "not ok"* ]]; then
 	rc=1
@@ -789,14 +946,19 @@ fi
 T_TOTAL=$(($(now) - T_START))
 say "timings: kernel=${TIMES[kernel]} build=${TIMES[build]} initramfs+iso=${TIMES[initramfs]}" \
 	"refuse(qemu)=${TIMES[refuse]:--} boot-to-init=${TIMES[boot]} run=${TIMES[run]} total=${T_TOTAL}s"
-if [ "$MODE" = suite ]; then
-	echo "vmtest: $PASS passed, $FAIL failed, $SKIP skipped"
+if [ "$MODE" = suite ] || [ "$MODE" = conformance ]; then
+	if [ "$MODE" = suite ]; then
+		echo "vmtest: $PASS passed, $FAIL failed, $SKIP skipped"
+	else
+		echo "conformance: $PASS passed, $FAIL failed, $SKIP skipped"
+	fi
+	# One line per run, so that several runs can share the file (.ci/run).
 	if [ -n "${PVMX_RIG_SUMMARY:-}" ]; then
-		echo "$PASS $FAIL $SKIP" >"$PVMX_RIG_SUMMARY"
+		echo "$PASS $FAIL $SKIP $MODE" >>"$PVMX_RIG_SUMMARY"
 	fi
 fi
 
-if [ "$MODE" = suite ] || [ "$OUTCOME" != finished ]; then
+if [ "$MODE" = suite ] || [ "$MODE" = conformance ] || [ "$OUTCOME" != finished ]; then
 	RESULT=$rc
 	exit "$rc"
 fi

@@ -1,0 +1,158 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# rig/conformance-manifest.sh GUESTS_DIR - the third-party guests of a
+# conformance run (make conformance), one line per guest, on stdout.
+#
+# GUESTS_DIR is laid out as ../shared/guests (its README.md): xtf/<test>/
+# with Xen xl configs test-pv32pae-<test>[~variant].cfg, minios/ and
+# linux-pv32/.  Each manifest line holds eight tab-separated fields:
+#
+#   id  kind  image  vcpus  memory_mb  timeout_s  expect  cmdline
+#
+#   id        xtf/<test>[~variant], minios/app, linux/vmlinux-2vcpu, ...
+#   kind      xtf     pass iff exit 0 and the last "Test result: X" is expect
+#             marker  pass iff exit 0 and a console line contains expect
+#             idle    pass iff stopped by --timeout (124), a console line
+#                     contains expect and the guest blocked (>= 2 sched_op)
+#             skip    not run; expect is the reason
+#             error   not run, a failure; expect is the reason
+#   image     path relative to GUESTS_DIR ("-" for skip/error)
+#   timeout_s the guest's --timeout, in the VM's seconds
+#   cmdline   last, may be empty
+#
+# No field but cmdline is empty and none holds a tab or a newline.  Lines
+# starting with '#' are comments.  Exit 0 with a manifest (possibly all
+# skips), 2 when GUESTS_DIR is not a directory.
+#
+# Timeouts (PVMX_CONF_TIMEOUT_XTF, _MINIOS, _IDLE, _LINUX override them)
+# are in the VM's own seconds: under Bochs one of those takes about 2.8 s.
+set -euo pipefail
+
+GDIR=${1:-}
+if [ -z "$GDIR" ] || [ ! -d "$GDIR" ]; then
+	echo "conformance-manifest: '${GDIR}' is not a directory" >&2
+	exit 2
+fi
+
+T_XTF=${PVMX_CONF_TIMEOUT_XTF:-20}
+T_MINIOS=${PVMX_CONF_TIMEOUT_MINIOS:-30}
+T_IDLE=${PVMX_CONF_TIMEOUT_IDLE:-15}
+T_LINUX=${PVMX_CONF_TIMEOUT_LINUX:-300}
+
+# XTF tests whose expected result on Xen is SKIP.  argo: Xen without Argo
+# (CONFIG_ARGO off, the default) answers XEN_ARGO_OP_register_ring with
+# -ENOSYS and the test skips (xtf tests/argo/main.c, probe_for_argo()).
+XTF_EXPECT_SKIP=" argo "
+
+TAB=$'\t'
+emit() { # id kind image vcpus memory timeout expect cmdline
+	local f
+	for f in "$@"; do
+		case "$f" in
+		*"$TAB"* | *$'\n'*)
+			printf '%s\terror\t-\t1\t1\t1\tfield with a tab or newline in its config\t\n' "$1"
+			return
+			;;
+		esac
+	done
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@"
+}
+skip() { emit "$1" skip - 1 1 1 "$2" ""; }
+err() { emit "$1" error - 1 1 1 "$2" ""; }
+
+# cfg_value FILE KEY: the value of KEY = VALUE in an xl config (quotes
+# removed; a trailing comment or blanks dropped); empty when absent.
+cfg_value() {
+	sed -n "s/^[[:space:]]*$2[[:space:]]*=[[:space:]]*//p" "$1" | tail -n 1 |
+		sed -e 's/^"\([^"]*\)".*/\1/;t' -e "s/^'\([^']*\)'.*/\1/;t" \
+			-e 's/^\([^#[:space:]]*\).*/\1/'
+}
+
+is_uint() { [[ "$1" =~ ^[0-9]+$ ]] && [ "$1" -gt 0 ]; }
+
+echo "# conformance manifest of $GDIR"
+echo "# id	kind	image	vcpus	memory_mb	timeout_s	expect	cmdline"
+
+# ---- XTF ---------------------------------------------------------------------
+if [ ! -d "$GDIR/xtf" ]; then
+	skip xtf "no $GDIR/xtf directory"
+else
+	shopt -s nullglob
+	cfgs=("$GDIR"/xtf/*/*.cfg)
+	shopt -u nullglob
+	[ "${#cfgs[@]}" -gt 0 ] || err xtf "no xtf/*/*.cfg in $GDIR/xtf"
+	for cfg in "${cfgs[@]}"; do
+		base=$(basename "$cfg" .cfg)
+		test=${base#test-pv32pae-}
+		id=xtf/$test
+		kernel=$(cfg_value "$cfg" kernel)
+		vcpus=$(cfg_value "$cfg" vcpus)
+		memory=$(cfg_value "$cfg" memory)
+		cmdline=$(cfg_value "$cfg" cmdline)
+		vcpus=${vcpus:-1}
+		if [ "$base" = "$test" ]; then
+			err "$id" "$cfg: not a pv32pae config (test-pv32pae-*.cfg)"
+			continue
+		fi
+		if [ -z "$kernel" ]; then
+			err "$id" "$cfg: no kernel="
+			continue
+		fi
+		case "$kernel" in
+		/* | *..*) err "$id" "$cfg: kernel=$kernel is not inside xtf/"; continue ;;
+		esac
+		if [ ! -f "$GDIR/xtf/$kernel" ]; then
+			err "$id" "$cfg: kernel=$kernel: no such file"
+			continue
+		fi
+		if ! is_uint "$vcpus" || ! is_uint "$memory"; then
+			err "$id" "$cfg: vcpus=$vcpus memory=$memory: want positive numbers"
+			continue
+		fi
+		name=${test%%~*}
+		expect=SUCCESS
+		[[ "$XTF_EXPECT_SKIP" != *" $name "* ]] || expect=SKIP
+		emit "$id" xtf "xtf/$kernel" "$vcpus" "$memory" "$T_XTF" "$expect" "$cmdline"
+	done
+fi
+
+# ---- Mini-OS -----------------------------------------------------------------
+# The stock kernel's last boot line comes from its weak app_main(); then
+# run_idle_thread() blocks (SCHEDOP_block with a timer) forever.
+if [ ! -d "$GDIR/minios" ]; then
+	skip minios/app "no $GDIR/minios directory"
+	skip minios/stock "no $GDIR/minios directory"
+else
+	if [ -f "$GDIR/minios/minios-app.elf" ]; then
+		emit minios/app marker minios/minios-app.elf 1 64 "$T_MINIOS" "MINIOS-TEST: PASS" ""
+	else
+		err minios/app "no $GDIR/minios/minios-app.elf"
+	fi
+	if [ -f "$GDIR/minios/minios-stock.elf" ]; then
+		emit minios/stock idle minios/minios-stock.elf 1 64 "$T_IDLE" "kernel.c: dummy main" ""
+	else
+		err minios/stock "no $GDIR/minios/minios-stock.elf"
+	fi
+fi
+
+# ---- Linux -------------------------------------------------------------------
+LCMD="console=hvc0 earlyprintk=xen"
+if [ ! -d "$GDIR/linux-pv32" ]; then
+	skip linux/vmlinux-1vcpu "no $GDIR/linux-pv32 directory"
+	skip linux/vmlinux-2vcpu "no $GDIR/linux-pv32 directory"
+	skip linux/vmlinux-smp-2vcpu "no $GDIR/linux-pv32 directory"
+else
+	if [ -f "$GDIR/linux-pv32/vmlinux" ]; then
+		emit linux/vmlinux-1vcpu marker linux-pv32/vmlinux 1 128 "$T_LINUX" "LINUX-PV32: PASS" "$LCMD"
+		emit linux/vmlinux-2vcpu marker linux-pv32/vmlinux 2 128 "$T_LINUX" "LINUX-PV32: PASS" "$LCMD"
+	else
+		err linux/vmlinux-1vcpu "no $GDIR/linux-pv32/vmlinux"
+		err linux/vmlinux-2vcpu "no $GDIR/linux-pv32/vmlinux"
+	fi
+	if [ -f "$GDIR/linux-pv32/vmlinux-smp" ]; then
+		emit linux/vmlinux-smp-2vcpu marker linux-pv32/vmlinux-smp 2 128 "$T_LINUX" "LINUX-PV32: PASS" "$LCMD"
+	else
+		skip linux/vmlinux-smp-2vcpu "no SMP kernel: $GDIR/linux-pv32/vmlinux-smp is absent (linux-pv32/build.sh builds one)"
+	fi
+fi

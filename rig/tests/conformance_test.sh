@@ -1,0 +1,224 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# rig/tests/conformance_test.sh - host test of the conformance harness
+# without an emulator or third-party guests (make rig-test):
+# rig/conformance-manifest.sh on made-up guest directories, and
+# selftests/conformance.sh judging a stub launcher that plays every outcome
+# (each expected result, wrong results, crash, hang, idle, missing image,
+# a dirty kernel log).  KTAP on stdout; exit 1 on any failure.
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(dirname "$(dirname "$HERE")")
+MANIFEST_SH=$REPO/rig/conformance-manifest.sh
+RUNNER=$REPO/selftests/conformance.sh
+T=$(mktemp -d "${TMPDIR:-/tmp}/pvmx-conftest.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+
+nr=0
+failed=0
+check() { # NAME CMD...: one KTAP result
+	nr=$((nr + 1))
+	if "${@:2}"; then
+		echo "ok $nr $1"
+	else
+		echo "not ok $nr $1"
+		failed=$((failed + 1))
+	fi
+}
+has_line() { grep -qxF -- "$2" "$1" || { echo "# $1 lacks the line: $2"; sed 's/^/#   /' "$1" | head -n 60; return 1; }; }
+lacks() { ! grep -qF -- "$2" "$1" || { echo "# $1 has: $2"; return 1; }; }
+
+echo "KTAP version 1"
+
+# ---- a made-up guests directory ---------------------------------------------------
+G=$T/guests
+mkxtf() { # TEST [CFG-SUFFIX] [EXTRA CFG LINES]
+	mkdir -p "$G/xtf/$1"
+	: >"$G/xtf/$1/test-pv32pae-$1"
+	{
+		echo "name=\"test-pv32pae-$1${2:-}\""
+		echo ""
+		echo "vcpus=1 "
+		echo "type=\"pv\""
+		echo "loader=\"generic\" # Legacy for before Xen 4.10"
+		echo "memory=128"
+		echo "kernel=\"$1/test-pv32pae-$1\""
+		printf '%b' "${3:-}"
+	} >"$G/xtf/$1/test-pv32pae-$1${2:-}.cfg"
+}
+mkxtf example
+mkxtf argo
+mkxtf pv-iopl "~hypercall" '# Test Variation Configuration:\ncmdline="hypercall"\n'
+mkxtf spaced "" 'cmdline = "a b  c" # comment\n'
+mkxtf smp "" 'vcpus=2\n'
+mkxtf crash
+mkxtf panic
+mkxtf hang
+mkxtf skipper
+mkxtf wrongres
+mkdir -p "$G/xtf/broken"
+printf 'name="x"\nkernel="broken/nothere"\nmemory=128\n' >"$G/xtf/broken/test-pv32pae-broken.cfg"
+mkdir -p "$G/minios" "$G/linux-pv32"
+: >"$G/minios/minios-app.elf"
+: >"$G/minios/minios-stock.elf"
+: >"$G/linux-pv32/vmlinux"
+
+M=$T/manifest
+"$MANIFEST_SH" "$G" >"$M"
+rc=$?
+check "manifest: exit 0" [ "$rc" = 0 ]
+TAB=$'\t'
+row() { local IFS="$TAB"; echo "$*"; }
+check "manifest: plain XTF test, expect SUCCESS" \
+	has_line "$M" "$(row xtf/example xtf xtf/example/test-pv32pae-example 1 128 20 SUCCESS '')"
+check "manifest: argo expects SKIP" \
+	has_line "$M" "$(row xtf/argo xtf xtf/argo/test-pv32pae-argo 1 128 20 SKIP '')"
+check "manifest: a variant keeps its cmdline and shares the image" \
+	has_line "$M" "$(row 'xtf/pv-iopl~hypercall' xtf xtf/pv-iopl/test-pv32pae-pv-iopl 1 128 20 SUCCESS hypercall)"
+check "manifest: a quoted cmdline keeps its blanks, a comment is dropped" \
+	has_line "$M" "$(row xtf/spaced xtf xtf/spaced/test-pv32pae-spaced 1 128 20 SUCCESS 'a b  c')"
+check "manifest: the last vcpus= wins" \
+	has_line "$M" "$(row xtf/smp xtf xtf/smp/test-pv32pae-smp 2 128 20 SUCCESS '')"
+check "manifest: a config naming a missing image is an error" \
+	grep -q "^xtf/broken${TAB}error${TAB}.*no such file" "$M"
+check "manifest: Mini-OS app and stock" bash -c "
+	grep -qxF '$(row minios/app marker minios/minios-app.elf 1 64 30 'MINIOS-TEST: PASS' '')' '$M' &&
+	grep -qxF '$(row minios/stock idle minios/minios-stock.elf 1 64 15 'kernel.c: dummy main' '')' '$M'"
+check "manifest: Linux with 1 and 2 vCPUs" bash -c "
+	grep -qxF '$(row linux/vmlinux-1vcpu marker linux-pv32/vmlinux 1 128 300 'LINUX-PV32: PASS' 'console=hvc0 earlyprintk=xen')' '$M' &&
+	grep -qxF '$(row linux/vmlinux-2vcpu marker linux-pv32/vmlinux 2 128 300 'LINUX-PV32: PASS' 'console=hvc0 earlyprintk=xen')' '$M'"
+check "manifest: no vmlinux-smp is a skip with its reason" \
+	grep -q "^linux/vmlinux-smp-2vcpu${TAB}skip${TAB}.*vmlinux-smp is absent" "$M"
+check "manifest: every line has eight fields" \
+	awk -F '\t' '!/^#/ && NF != 8 { print "# bad line: " $0; bad = 1 } END { exit bad }' "$M"
+check "manifest: timeouts from the environment" bash -c \
+	"PVMX_CONF_TIMEOUT_XTF=7 '$MANIFEST_SH' '$G' | grep -q '^xtf/example${TAB}xtf${TAB}[^${TAB}]*${TAB}1${TAB}128${TAB}7${TAB}'"
+: >"$G/linux-pv32/vmlinux-smp"
+check "manifest: vmlinux-smp, when present, runs with 2 vCPUs" bash -c \
+	"'$MANIFEST_SH' '$G' | grep -qxF '$(row linux/vmlinux-smp-2vcpu marker linux-pv32/vmlinux-smp 2 128 300 'LINUX-PV32: PASS' 'console=hvc0 earlyprintk=xen')'"
+rm -f "$G/linux-pv32/vmlinux-smp"
+
+E=$T/empty
+mkdir -p "$E"
+"$MANIFEST_SH" "$E" >"$T/m-empty"
+check "manifest: an empty directory gives only skips, with reasons" bash -c "
+	[ \$(grep -vc '^#' '$T/m-empty') = 6 ] && ! grep -v '^#' '$T/m-empty' | grep -qv '${TAB}skip${TAB}' &&
+	grep -q 'no $E/xtf directory' '$T/m-empty'"
+"$MANIFEST_SH" "$T/absent" >/dev/null 2>&1
+check "manifest: a missing directory is exit 2" [ "$?" = 2 ]
+
+# The rig itself: no guests directory is one skip with the reason, before
+# anything is built or booted.
+PVMX_GUESTS_DIR=$T/absent PVMX_RIG_SUMMARY=$T/summary "$REPO/rig/vmtest.sh" --conformance \
+	>"$T/rig-absent.out" 2>&1
+rc=$?
+check "rig: an absent guests directory is a skip with its reason, counted" bash -c "
+	[ $rc = 0 ] && grep -qxF \"ok 1 conformance # SKIP no third-party guests: '$T/absent' is not a directory (set PVMX_GUESTS_DIR or --guests DIR)\" '$T/rig-absent.out' &&
+	grep -qxF '0 0 1 conformance' '$T/summary'"
+
+# ---- the runner against a stub launcher ------------------------------------------
+# The stub's behaviour follows the image's name; it records its arguments.
+STUB=$T/pvmx
+cat >"$STUB" <<'EOF'
+#!/bin/sh
+echo "$*" >>"$STUB_LOG"
+for img; do :; done
+xtf() { echo "--- Xen Test Framework ---"; echo "Environment: PV 32bit (PAE 3 levels)"; echo "$1"; echo "Test result: $2"; }
+case $img in
+*-example|*-pv-iopl|*-spaced|*-smp) xtf "all good" SUCCESS ;;
+*-argo) xtf "Skip: Argo support has not been enabled in this hypervisor" SKIP ;;
+*-skipper) xtf "Skip: no feature" SKIP ;;
+*-wrongres) xtf "Error: Expected #DB, got nothing" ERROR ;;
+*-crash) echo "--- Xen Test Framework ---"
+	echo "pvmx: guest crashed: #GP in ring 1 with no trap table" >&2; exit 20 ;;
+*-panic) echo "--- Xen Test Framework ---"; echo "Test initial debug state"; echo "******************************"
+	printf 'PANIC: PANIC: Unhandled exception at e019:00103064\nVec 13 #GP[0000]\nUnhandled exception at e019:00103064\n'
+	echo "pvmx: guest shut down: crash (reason 3)" >&2; exit 13 ;;
+*-hang) printf 'Xenstore read'; echo "pvmx: timeout after 20 s" >&2; exit 124 ;;
+*minios-app.elf) echo "MINIOS-TEST: PASS"; exit 0 ;;
+*minios-stock.elf) printf 'Xen Minimal OS (pv)!\r\nkernel.c: dummy main: par=0\r\n'
+	echo "pvmx: timeout after 15 s" >&2
+	echo '{"version":1,"hypercalls":{"sched_op_compat":{"count":9},"sched_op":{"count":7,"cycles":1}}}' >&2
+	exit 124 ;;
+*vmlinux) echo "[    1.000000] BUG: unable to handle kernel paging request at c7ef0000"
+	echo "(early) [    1.000000] BUG: unable to handle kernel paging request at c7ef0000"
+	echo "[    3.600000] Kernel panic - not syncing: Attempted to kill the idle task!"
+	echo "pvmx: guest shut down: crash (reason 3)" >&2; exit 13 ;;
+esac
+exit 0
+EOF
+chmod +x "$STUB"
+mkdir -p "$T/bin"
+KLOG=$T/kmsg
+printf '#!/bin/sh\ncat "%s"\n' "$KLOG" >"$T/bin/dmesg"
+chmod +x "$T/bin/dmesg"
+: >"$KLOG"
+O=$T/ktap
+STUB_LOG=$T/args PATH="$T/bin:$PATH" PVMX=$STUB PVMX_CONF_GUESTS=$G PVMX_CONF_KMSG=$KLOG \
+	sh "$RUNNER" "$M" >"$O" 2>"$T/runner.err"
+rc=$?
+check "runner: exit 1 when a guest failed" [ "$rc" = 1 ]
+check "runner: plan covers every guest and the log check" has_line "$O" "1..17"
+check "runner: passes" bash -c "
+	grep -qE '^ok [0-9]+ xtf/example$' '$O' && grep -qE '^ok [0-9]+ xtf/argo$' '$O' &&
+	grep -qE '^ok [0-9]+ xtf/pv-iopl~hypercall$' '$O' && grep -qE '^ok [0-9]+ minios/app$' '$O' &&
+	grep -qE '^ok [0-9]+ host_log_clean$' '$O'"
+check "runner: a SKIP where SUCCESS is expected fails, with the guest's reason" \
+	grep -qE '^not ok [0-9]+ xtf/skipper # Test result: SKIP, want SUCCESS: Skip: no feature$' "$O"
+check "runner: a wrong result names it" \
+	grep -qE '^not ok [0-9]+ xtf/wrongres # Test result: ERROR, want SUCCESS: Error: Expected #DB, got nothing$' "$O"
+check "runner: a crash names the hypervisor's reason" \
+	grep -qE "^not ok [0-9]+ xtf/crash # no 'Test result:' line; the hypervisor crashed the guest: #GP in ring 1 with no trap table; last line: --- Xen Test Framework ---$" "$O"
+check "runner: an XTF panic names its exception" \
+	grep -qF "xtf/panic # no 'Test result:' line; the guest shut down with reason crash (exit 13); PANIC: Unhandled exception at e019:00103064 Vec 13 #GP[0000]" "$O"
+check "runner: a hang is reported as such, with the console tail (its last line unfinished)" bash -c "
+	grep -qE '^not ok [0-9]+ xtf/hang # no .Test result:. line; timeout: no result within 20 s \(hang\); last line: Xenstore read$' '$O' &&
+	grep -qxF '#   Xenstore read' '$O' && grep -qxF '# launcher:' '$O'"
+check "runner: Mini-OS stock idle (timeout, last boot line, blocked)" grep -qE '^ok [0-9]+ minios/stock$' "$O"
+check "runner: a guest's panic is a failure with its status" \
+	grep -qE "^not ok [0-9]+ linux/vmlinux-1vcpu # no 'LINUX-PV32: PASS'; the guest shut down with reason crash \(exit 13\); first: BUG: unable to handle kernel paging request at c7ef0000$" "$O"
+check "runner: a manifest error is a failure" grep -qE '^not ok [0-9]+ xtf/broken # .*no such file$' "$O"
+check "runner: a manifest skip is a KTAP skip" grep -qE '^ok [0-9]+ linux/vmlinux-smp-2vcpu # SKIP no SMP kernel' "$O"
+check "runner: per-guest times" grep -qE '^# time xtf/example [0-9]+\.[0-9]{2} s, exit 0$' "$O"
+check "runner: totals" has_line "$O" "# Totals: pass:8 fail:8 xfail:0 xpass:0 skip:1 error:0"
+check "runner: the config's settings reach the launcher" bash -c "
+	grep -qxF -- 'run --timeout 20 --vcpus 1 --memory 128M --cmdline hypercall $G/xtf/pv-iopl/test-pv32pae-pv-iopl' '$T/args' &&
+	grep -qxF -- 'run --timeout 20 --vcpus 1 --memory 128M --cmdline a b  c $G/xtf/spaced/test-pv32pae-spaced' '$T/args' &&
+	grep -qxF -- 'run --timeout 20 --vcpus 2 --memory 128M $G/xtf/smp/test-pv32pae-smp' '$T/args' &&
+	grep -qxF -- 'run --timeout 15 --vcpus 1 --memory 64M --stats=json $G/minios/minios-stock.elf' '$T/args' &&
+	grep -qxF -- 'run --timeout 300 --vcpus 2 --memory 128M --cmdline console=hvc0 earlyprintk=xen $G/linux-pv32/vmlinux' '$T/args'"
+
+# Mini-OS stock that does not block, and one that stops by itself.
+grep -E '^(#|minios/stock)' "$M" >"$T/m-idle"
+sed -i 's/"sched_op":{"count":7/"sched_op":{"count":1/' "$STUB"
+STUB_LOG=$T/args PATH="$T/bin:$PATH" PVMX=$STUB PVMX_CONF_GUESTS=$G PVMX_CONF_KMSG=$KLOG \
+	sh "$RUNNER" "$T/m-idle" >"$O.idle" 2>&1
+check "runner: idle without blocking fails" \
+	grep -qE '^not ok 1 minios/stock # booted but did not block \(sched_op count 1, want >= 2\)$' "$O.idle"
+sed -i 's/exit 124 ;;$/exit 0 ;;/' "$STUB"
+STUB_LOG=$T/args PATH="$T/bin:$PATH" PVMX=$STUB PVMX_CONF_GUESTS=$G PVMX_CONF_KMSG=$KLOG \
+	sh "$RUNNER" "$T/m-idle" >"$O.idle2" 2>&1
+check "runner: an idle guest that stops by itself fails" \
+	grep -qE '^not ok 1 minios/stock # stopped before --timeout: exit status 0' "$O.idle2"
+
+sed -i -e 's/kernel.c: dummy main: par=0\\r\\n/Initialising console ... /' -e 's/exit 0 ;;$/exit 124 ;;/' "$STUB"
+STUB_LOG=$T/args PATH="$T/bin:$PATH" PVMX=$STUB PVMX_CONF_GUESTS=$G PVMX_CONF_KMSG=$KLOG \
+	sh "$RUNNER" "$T/m-idle" >"$O.idle3" 2>&1
+check "runner: an idle guest whose boot does not finish says where it stopped" \
+	grep -qE "^not ok 1 minios/stock # no 'kernel.c: dummy main' within 15 s \(boot did not finish\); last line: Initialising console \.\.\.$" "$O.idle3"
+
+# A splat in the kernel log after the start mark fails host_log_clean.
+grep -E '^(#|xtf/example)' "$M" >"$T/m-one"
+printf '#!/bin/sh\ncat "%s"\necho "[ 1.0] WARNING: CPU: 0 PID: 1 at module/x.c:1"\n' "$KLOG" >"$T/bin/dmesg"
+STUB_LOG=$T/args PATH="$T/bin:$PATH" PVMX=$STUB PVMX_CONF_GUESTS=$G PVMX_CONF_KMSG=$KLOG \
+	sh "$RUNNER" "$T/m-one" >"$O.klog" 2>&1
+rc=$?
+check "runner: a kernel splat fails host_log_clean" bash -c "
+	[ $rc = 1 ] && grep -qE '^not ok 2 host_log_clean # 1 splat lines' '$O.klog' &&
+	grep -qF '#   [ 1.0] WARNING: CPU: 0' '$O.klog'"
+
+echo "1..$nr"
+echo "# conformance_test: $((nr - failed)) passed, $failed failed"
+[ "$failed" = 0 ]
