@@ -504,7 +504,7 @@ enum pvmx_action pvmx_deliver_upcall(struct pvmx_vcpu_core *v)
  * - syscall reports EIP after the instruction, CS FLAT_RING3_CS, SS
  *   FLAT_RING3_SS, the guest's ESP and EFLAGS, and leaves ECX holding the
  *   return EIP, as the instruction does.  With a null syscall32 CS the guest
- *   gets #GP(0) through its trap table with EIP back on the instruction.
+ *   gets the #UD the CPU raised, EIP on the instruction.
  */
 static enum pvmx_action fast_syscall(struct pvmx_vcpu_core *v, bool sysenter, u32 insn_len)
 {
@@ -520,6 +520,13 @@ static enum pvmx_action fast_syscall(struct pvmx_vcpu_core *v, bool sysenter, u3
 		.mask_events = cb->mask_events,
 	};
 
+	/*
+	 * syscall is #UD in compatibility mode on Intel CPUs, which is what a
+	 * guest of Xen on Intel always gets; pvmx delivers it only to a guest
+	 * that registered a syscall32 callback (as Xen on AMD does).
+	 */
+	if (!sysenter && !(cb->cs & ~3u))
+		return deliver_exception(v, PVMX_TRAP_UD, false, 0);
 	if (sysenter) {
 		cpu->eflags &= ~(PVMX_EFLAGS_VM | PVMX_EFLAGS_RF);
 		cpu->cs = 3;
@@ -533,9 +540,7 @@ static enum pvmx_action fast_syscall(struct pvmx_vcpu_core *v, bool sysenter, u3
 		cpu->cs = FLAT_RING3_CS;
 	}
 	cpu->ss = FLAT_RING3_SS;
-	if (sysenter ? !cb->eip : !(cb->cs & ~3u)) {
-		if (!sysenter)
-			cpu->eip -= 2;
+	if (sysenter && !cb->eip) {
 		b = (struct bounce){
 			.kind = BOUNCE_EXCEPTION,
 			.vector = PVMX_TRAP_GP,

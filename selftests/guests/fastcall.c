@@ -11,7 +11,8 @@
  * - sysenter with the callback (CALLBACKF_mask_events): the same 5-word
  *   frame, events masked, registers (EBP, the user stack by Linux's
  *   convention) as ring 3 left them;
- * - syscall before syscall32 is registered: #GP(0), EIP on the instruction;
+ * - syscall before syscall32 is registered: the CPU's #UD (Xen on Intel),
+ *   EIP on the instruction, ECX untouched;
  * - syscall with the callback: EIP after it, CS FLAT_RING3_CS, the ring-3
  *   ESP, ECX = the return EIP (the instruction's).
  *
@@ -48,6 +49,7 @@ asm(".pushsection .user_text, \"ax\"\n"
     "	sysenter\n"
     "fc_se1_after:\n"
     "	mov %esp, fc_data + 2*4\n	mov %ebp, fc_data + 3*4\n"
+    "	mov $0x1110, %ecx\n"
     "fc_sc0:\n"
     "	syscall\n"
     "fc_sc0_after:\n"
@@ -125,9 +127,6 @@ static void hook(u32 vec, u32 *frame)
 			frame[o + 3] = USTACK_TOP;
 			reg_ok &= register_cb(CALLBACKTYPE_sysenter, CALLBACKF_mask_events,
 					      se_stub);
-		} else {		/* syscall's #GP: EIP on the instruction */
-			frame[o] += 2;
-			reg_ok &= register_cb(CALLBACKTYPE_syscall32, 0, sc_stub);
 		}
 		break;
 	case V_SYSENTER:
@@ -136,7 +135,13 @@ static void hook(u32 vec, u32 *frame)
 		frame[3] = USTACK_TOP;
 		fc_timing = 1;
 		break;
-	case 6:			/* the end: back to ring 1 */
+	case 6:
+		if (frame[0] == (u32)fc_sc0) {	/* syscall's #UD: skip it */
+			frame[0] += 2;
+			reg_ok &= register_cb(CALLBACKTYPE_syscall32, 0, sc_stub);
+			break;
+		}
+		/* the end: back to ring 1 */
 		frame[0] = (u32)ring3_exit;
 		frame[1] = FLAT_RING1_CS;
 		break;
@@ -230,9 +235,9 @@ void test_main(void)
 	      check_word("EBP kept", fc_data[3], 0x5e5e0002),
 	      "sysenter_callback_xen_frame_events_masked");
 	r = &trap_log[(base + 2) % TRAP_LOG];
-	CHECK(check_syscall_frame(r, 13, 1, (u32)fc_sc0) &&
-	      check_word("ECX after syscall", fc_data[5], (u32)fc_sc0_after),
-	      "syscall_without_syscall32_gp0_on_the_instruction");
+	CHECK(check_syscall_frame(r, 6, 0, (u32)fc_sc0) &&
+	      check_word("ECX kept", fc_data[5], 0x1110),
+	      "syscall_without_syscall32_ud_on_the_instruction");
 	r = &trap_log[(base + 3) % TRAP_LOG];
 	CHECK(check_syscall_frame(r, V_SYSCALL, 0, (u32)fc_sc1_after) &&
 	      check_word("ECX = return EIP", fc_data[8], (u32)fc_sc1_after) &&
