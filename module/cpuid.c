@@ -135,6 +135,36 @@ static void xen_leaves(const struct pvmx_vcpu_core *v, u32 idx, u32 subleaf,
 	}
 }
 
+/*
+ * Leaf 4's EAX[31:26] (cores per package - 1) and EAX[25:14] (logical
+ * processors sharing the cache - 1), the host's as on Xen for a PV guest
+ * (tools/libs/guest/xg_cpuid_x86.c: "PV guests see real topology"), but
+ * never above leaf 1's logical processor count (EBX[23:16] with HTT, else
+ * 1): no real package has more cores than logical processors.  An emulated
+ * host can (Bochs' Haswell: one logical processor, eight cores), and Linux
+ * 4.19 then computes smp_num_siblings = 1 / 8 = 0, takes every AP for a
+ * secondary SMT thread and silently rolls its bringup back (cpu_smt_allowed()
+ * in kernel/cpu.c).  Clamped to 2^n - 1, the form these fields have.
+ */
+static void cache_topology_fit(struct pvmx_cpuid_leaf *r, pvmx_host_cpuid_fn host)
+{
+	struct pvmx_cpuid_leaf l1;
+	u32 lp = 1, ids = 1, cores, sharing;
+
+	host(1, 0, &l1);
+	if ((l1.d & B(28)) && ((l1.b >> 16) & 0xFF))	/* HTT: EBX[23:16] counts */
+		lp = (l1.b >> 16) & 0xFF;
+	while (ids * 2 <= lp)
+		ids *= 2;
+	cores = r->a >> 26;
+	sharing = (r->a >> 14) & 0xFFF;
+	if (cores >= ids)
+		cores = ids - 1;
+	if (sharing >= ids)
+		sharing = ids - 1;
+	r->a = (r->a & 0x3FFF) | (sharing << 14) | (cores << 26);
+}
+
 void pvmx_guest_cpuid(const struct pvmx_vcpu_core *v, u32 leaf, u32 subleaf,
 		      pvmx_host_cpuid_fn host, struct pvmx_cpuid_leaf *r)
 {
@@ -178,6 +208,7 @@ void pvmx_guest_cpuid(const struct pvmx_vcpu_core *v, u32 leaf, u32 subleaf,
 		} else if ((r->a & 0x1F) >= 1 && (r->a & 0x1F) <= 3) {
 			r->a &= 0xFFFFC3FF;	/* reserved fields of a valid cache */
 			r->d &= 0x00000007;
+			cache_topology_fit(r, host);
 		}
 		break;
 	case 7:

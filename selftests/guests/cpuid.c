@@ -114,6 +114,31 @@ asm(".text\n"
 #define MSR_MISC_FEATURES	0x140u
 #define PTE_USER_RW		0x67u	/* P | RW | US | A | D */
 
+/*
+ * Leaf 4's cores per package and threads sharing a cache never exceed leaf
+ * 1's logical processors (EBX[23:16] with HTT, else 1): the rig's Bochs
+ * Haswell shows 1 and 8, and Linux 4.19 then finds zero SMT siblings and
+ * never onlines CPU 1 (Documentation/guest-abi.rst, CPUID).
+ */
+static void cache_topology_fits(struct regs l1)
+{
+	u32 lp = (l1.d & BIT(28)) && ((l1.b >> 16) & 0xFF) ? (l1.b >> 16) & 0xFF : 1;
+	struct regs r;
+	u32 i, bad = 0;
+
+	for (i = 0; i < 6; i++) {
+		r = cpuid(4, i);
+		if (!(r.a & 0x1F))
+			break;
+		if ((r.a >> 26) + 1 > lp || ((r.a >> 14) & 0xFFF) + 1 > lp) {
+			test_diag("  leaf 4.%u eax 0x%08x, leaf 1 logical processors %u",
+				  i, r.a, lp);
+			bad++;
+		}
+	}
+	CHECK(!bad, "leaf4_topology_within_leaf1_logical_processors");
+}
+
 static u64 rdmsr_gp(u32 msr, int *gp)
 {
 	u32 before = trap_count;
@@ -326,6 +351,7 @@ void test_main(void)
 		test_diag("  XSAVE %u OSXSAVE %u AVX %u", !!(r.c & BIT(26)),
 			  !!(r.c & BIT(27)), !!(r.c & BIT(28)));
 	CHECK(ok, "leaf1_xsave_osxsave_avx_hidden");
+	cache_topology_fits(r);
 
 	r = cpuid(7, 0);
 	test_diag("leaf 7.0: ebx 0x%08x ecx 0x%08x edx 0x%08x", r.b, r.c, r.d);

@@ -16,6 +16,8 @@
 /* ---- CPUID ---------------------------------------------------------------- */
 
 static u32 host_max_basic, host_max_extd;
+/* Leaf 1 EBX/EDX and leaf 4 EAX[31:14] of the fake host (topology tests). */
+static u32 host_1b = 0x05100800, host_1d = ~0u, host_4a_topo = 0xFC004000;
 
 /* An Intel host with every feature bit set where the policy looks. */
 static void fake_host(u32 leaf, u32 subleaf, struct pvmx_cpuid_leaf *r)
@@ -26,14 +28,14 @@ static void fake_host(u32 leaf, u32 subleaf, struct pvmx_cpuid_leaf *r)
 		*r = (struct pvmx_cpuid_leaf){ host_max_basic, 0x756e6547, 0x6c65746e, 0x49656e69 };
 		break;
 	case 1:
-		*r = (struct pvmx_cpuid_leaf){ 0x000031EA, 0x05100800, ~0u, ~0u };
+		*r = (struct pvmx_cpuid_leaf){ 0x000031EA, host_1b, ~0u, host_1d };
 		break;
 	case 2:
 		*r = (struct pvmx_cpuid_leaf){ 0x00FEFF01, 0xF0, 0, 0 };
 		break;
 	case 4:
-		*r = (struct pvmx_cpuid_leaf){ 0xFC004121 | (subleaf << 5), 0x01C0003F, 0x3F,
-					       ~0u };
+		*r = (struct pvmx_cpuid_leaf){ host_4a_topo | 0x121 | (subleaf << 5),
+					       0x01C0003F, 0x3F, ~0u };
 		break;
 	case 7:
 		*r = (struct pvmx_cpuid_leaf){ subleaf ? ~0u : 3, ~0u, ~0u, ~0u };
@@ -89,7 +91,8 @@ static void cpuid_hides_what_a_pv_guest_must_not_use(void)
 	CHECK_EQ(cpuid(3, 0).a, 0);			/* PSN */
 	/* Cache leaf: subleaves 0..5 with reserved fields cleared, then nothing. */
 	r = cpuid(4, 1);
-	CHECK_EQ(r.a, (0xFC004121 | (1 << 5)) & 0xFFFFC3FF);
+	/* 64 cores per package clamped to leaf 1's 16 logical processors. */
+	CHECK_EQ(r.a, (0x3C004121 | (1 << 5)) & 0xFFFFC3FF);
 	CHECK_EQ(r.d, 7);
 	CHECK_EQ(cpuid(4, 6).a, 0);
 	CHECK_EQ(cpuid(5, 0).a, 0);			/* MONITOR */
@@ -143,6 +146,43 @@ static void cpuid_hides_what_a_pv_guest_must_not_use(void)
 	CHECK_EQ(cpuid(0x80000008, 0).a, 0);
 	host_max_basic = 3;
 	CHECK_EQ(cpuid(7, 0).b, 0);
+}
+
+/*
+ * Leaf 4's core and sharing counts never exceed leaf 1's logical processor
+ * count: Bochs' Haswell shows 1 logical processor but 8 cores, and Linux
+ * 4.19 then divides its way to zero SMT siblings and never onlines CPU 1.
+ */
+static void cpuid_cache_topology_fits_leaf1(void)
+{
+	struct pvmx_cpuid_leaf r;
+
+	host_max_basic = 0xD;
+	host_max_extd = 0x80000008;
+	/* Bochs corei7_haswell_4770, count=2: HTT, 1 logical, 8 cores, 2 sharing. */
+	host_1b = 0x00010800;
+	host_4a_topo = 0x1C004000;
+	r = cpuid(4, 0);
+	CHECK_EQ(r.a >> 26, 0);
+	CHECK_EQ((r.a >> 14) & 0xFFF, 0);
+	CHECK_EQ(r.a & 0x3FFF, 0x121);
+	CHECK_EQ((cpuid(1, 0).b >> 16) & 0xFF, 1);
+	/* No HTT: leaf 1's count is 1 whatever EBX[23:16] says. */
+	host_1b = 0x00080800;
+	host_1d = ~0u & ~B(28);
+	CHECK_EQ(cpuid(4, 0).a >> 26, 0);
+	/* A real package (8 logical, 4 cores, 2 sharing) passes untouched. */
+	host_1d = ~0u;
+	host_4a_topo = 0x0C004000;
+	CHECK_EQ(cpuid(4, 0).a, 0x0C004121);
+	/* A count that is no power of two: the largest 2^n - 1 below it. */
+	host_1b = 0x00060800;
+	host_4a_topo = 0xFC3FC000;
+	r = cpuid(4, 0);
+	CHECK_EQ(r.a >> 26, 3);
+	CHECK_EQ((r.a >> 14) & 0xFFF, 3);
+	host_1b = 0x05100800;
+	host_4a_topo = 0xFC004000;
 }
 
 static void cpuid_xen_leaves(void)
@@ -282,6 +322,7 @@ static void sysctl_version_probe_then_eperm(void)
 
 const struct unit_test xenabi_tests[] = {
 	UNIT_TEST(cpuid_hides_what_a_pv_guest_must_not_use),
+	UNIT_TEST(cpuid_cache_topology_fits_leaf1),
 	UNIT_TEST(cpuid_xen_leaves),
 	UNIT_TEST(fifo_init_control_checked_then_refused),
 	UNIT_TEST(fifo_expand_array_and_set_priority),
