@@ -297,7 +297,7 @@ void test_main(void)
 	long ver;
 	int ok;
 
-	test_plan(37);
+	test_plan(38);
 
 	r = cpuid(0x40000000, 0);
 	expect("leaf 0x40000000", r,
