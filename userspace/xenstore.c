@@ -182,23 +182,30 @@ static void tree_free(struct xs_tree *t)
 }
 
 /* Room for add more nodes and bytes, within the limits?  0 or ENOSPC/ENOMEM. */
+/* Make room for `need` elements of `size` bytes in *arr (capacity *cap). */
+static int grow(void *arr, size_t *cap, size_t need, size_t size, size_t first)
+{
+	void **p = arr;
+	size_t c = *cap ? *cap : first;
+	void *n;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	n = realloc(*p, c * size);
+	if (!n)
+		return ENOMEM;
+	*p = n;
+	*cap = c;
+	return 0;
+}
+
 static int tree_reserve(struct xs_tree *t, size_t add, size_t bytes)
 {
 	if (t->nr + add > PVMX_XS_MAX_NODES || t->bytes + bytes > PVMX_XS_MAX_BYTES)
 		return ENOSPC;
-	if (t->nr + add > t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		struct xs_node *n;
-
-		while (cap < t->nr + add)
-			cap *= 2;
-		n = realloc(t->nodes, cap * sizeof(*n));
-		if (!n)
-			return ENOMEM;
-		t->nodes = n;
-		t->cap = cap;
-	}
-	return 0;
+	return grow(&t->nodes, &t->cap, t->nr + add, sizeof(*t->nodes), 64);
 }
 
 static void tree_remove(struct xs_tree *t, struct xs_node *n)
@@ -265,16 +272,9 @@ static void txn_record(struct xs_txn *txn, const char *path, const struct xs_nod
 	for (i = 0; i < txn->nr_acc; i++)
 		if (!strcmp(txn->acc[i].path, path))
 			return;
-	if (txn->nr_acc == txn->cap_acc) {
-		size_t cap = txn->cap_acc ? txn->cap_acc * 2 : 16;
-		struct xs_access *a = realloc(txn->acc, cap * sizeof(*a));
-
-		if (!a) {
-			txn->failed = true;
-			return;
-		}
-		txn->acc = a;
-		txn->cap_acc = cap;
+	if (grow(&txn->acc, &txn->cap_acc, txn->nr_acc + 1, sizeof(*txn->acc), 16)) {
+		txn->failed = true;
+		return;
 	}
 	txn->acc[txn->nr_acc].path = strdup(path);
 	if (!txn->acc[txn->nr_acc].path) {
@@ -555,16 +555,9 @@ static void fire_watches(struct xs_ctx *c, const char *name, int match,
 		fire_now(c->xs, name, match, old, nold);
 		return;
 	}
-	if (t->nr_ev == t->cap_ev) {
-		size_t cap = t->cap_ev ? t->cap_ev * 2 : 8;
-		struct xs_event *e = realloc(t->ev, cap * sizeof(*e));
-
-		if (!e) {
-			t->failed = true;
-			return;
-		}
-		t->ev = e;
-		t->cap_ev = cap;
+	if (grow(&t->ev, &t->cap_ev, t->nr_ev + 1, sizeof(*t->ev), 8)) {
+		t->failed = true;
+		return;
 	}
 	t->ev[t->nr_ev].path = strdup(name);
 	if (!t->ev[t->nr_ev].path) {
@@ -1250,15 +1243,9 @@ static int commit(struct pvmx_xs *xs, struct xs_txn *t)
 			return EAGAIN;
 	}
 	/* Room first, so that the commit cannot stop half-way. */
-	if (xs->main.nr + t->nr_acc > xs->main.cap) {
-		size_t cap = xs->main.nr + t->nr_acc;
-		struct xs_node *n = realloc(xs->main.nodes, cap * sizeof(*n));
-
-		if (!n)
-			return ENOMEM;
-		xs->main.nodes = n;
-		xs->main.cap = cap;
-	}
+	if (grow(&xs->main.nodes, &xs->main.cap, xs->main.nr + t->nr_acc,
+		 sizeof(*xs->main.nodes), 64))
+		return ENOMEM;
 	for (i = 0; i < t->nr_acc; i++) {
 		struct xs_access *a = &t->acc[i];
 		struct xs_node *tn = tree_lookup(&t->tree, a->path);
