@@ -71,6 +71,13 @@ struct xenstore_domain_interface {
 	uint32_t evtchn_port;
 };
 
+/* The layouts a guest shares with us (xen/include/public/io/xs_wire.h). */
+_Static_assert(sizeof(struct xsd_sockmsg) == 16, "xsd_sockmsg");
+_Static_assert(__builtin_offsetof(struct xenstore_domain_interface, req_cons) == 2048,
+	       "xenstore ring indices");
+_Static_assert(__builtin_offsetof(struct xenstore_domain_interface, evtchn_port) == 2076,
+	       "xenstore evtchn_port");
+
 #define XENSTORE_SERVER_FEATURE_RECONNECTION	1
 #define XENSTORE_SERVER_FEATURE_ERROR		2
 

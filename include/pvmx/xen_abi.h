@@ -631,6 +631,8 @@ XEN_ABI_ASSERT(__builtin_offsetof(struct xen_vcpu_guest_context, trap_ctxt) == 5
 XEN_ABI_ASSERT(__builtin_offsetof(struct xen_vcpu_guest_context, ldt_base) == 2632, "vgc ldt");
 XEN_ABI_ASSERT(__builtin_offsetof(struct xen_vcpu_guest_context, gdt_frames) == 2640, "vgc gdt");
 XEN_ABI_ASSERT(__builtin_offsetof(struct xen_vcpu_guest_context, gdt_ents) == 2704, "gdt_ents");
+XEN_ABI_ASSERT(sizeof(struct xen_vcpu_register_vcpu_info) == 16, "register_vcpu_info");
+XEN_ABI_ASSERT(sizeof(struct xen_machphys_mfn_list) == 12, "machphys_mfn_list (compat)");
 XEN_ABI_ASSERT(__builtin_offsetof(struct xen_vcpu_guest_context, kernel_ss) == 2708, "vgc ss");
 XEN_ABI_ASSERT(__builtin_offsetof(struct xen_vcpu_guest_context, ctrlreg) == 2716, "ctrlreg");
 XEN_ABI_ASSERT(__builtin_offsetof(struct xen_vcpu_guest_context, debugreg) == 2748, "dr");
