@@ -424,6 +424,9 @@ int pvmx_arch_init(void)
 	int cpu, ret;
 
 	BUILD_BUG_ON(HOST_RSP != 0x6c14);
+	/* RAM, shared_info and the grant frames below the hypervisor's frames. */
+	BUILD_BUG_ON(PVMX_MAX_MEMORY + (1 + PVMX_GNTTAB_MAX_FRAMES) * PAGE_SIZE > PVMX_HV_GPA_BASE);
+	BUILD_BUG_ON(PVMX_HV_GPA(PVMX_HV_FRAME_M2P(PVMX_M2P_MAX_L1 * 512)) > BIT_ULL(32));
 	BUILD_BUG_ON(PVMX_EAX != 0 || PVMX_ECX != 1 || PVMX_EDX != 2 || PVMX_EBX != 3 ||
 		     PVMX_EBP != 5 || PVMX_ESI != 6 || PVMX_EDI != 7);
 

@@ -46,8 +46,16 @@
 #define PVMX_GDT_LDT_INDEX	(XEN_FIRST_RESERVED_GDT_ENTRY + 9)
 #define PVMX_LDT_SELECTOR	(PVMX_GDT_LDT_INDEX << 3)
 
-/* Guest-physical frames of the hypervisor's pages, above 4 GiB. */
-#define PVMX_HV_GPA_BASE	BIT_ULL(32)
+/*
+ * Guest-physical frames of the hypervisor's pages: above the guest's RAM,
+ * shared_info and grant frames, below 4 GiB.  A 32-bit guest sees them in
+ * the L2 entries of Xen's slots and may do 32-bit arithmetic on them: Linux's
+ * xen_find_pt_base() takes the lowest frame its kernel L2 points to as the
+ * start of its boot page tables, and a frame at 4 GiB wraps to 0 there, so
+ * Linux reserved page 0 and freed the page tables it still maps read-only.
+ * On Xen these are real machine frames, below 4 GiB on a small host.
+ */
+#define PVMX_HV_GPA_BASE	0xF0000000ULL
 #define PVMX_HV_FRAME_L1	0
 #define PVMX_HV_FRAME_ZERO	1
 #define PVMX_HV_FRAME_GDT(i)	(2 + 2 * (i))

@@ -10,7 +10,7 @@
  *
  *   mode=outside  try to map guest-physical 0x80000000 (far beyond RAM);
  *   mode=hvwrite  try to map vCPU 0's reserved-GDT frame (guest-physical
- *                 0x100000000 + 2 * 4096);
+ *                 0xF0000000 + 2 * 4096);
  *                 both check the refusals (update_va_mapping and mmu_update
  *                 -EPERM, the L1 writable -EBUSY), then write the victim's
  *                 entry in the read-only L1: with no trap table the #PF
@@ -32,7 +32,7 @@
 #define PTE_USER_RW	0x67ull		/* P | RW | US | A | D */
 
 #define OUTSIDE_GPA	0x80000000ull
-#define HV_GPA_BASE	0x100000000ull
+#define HV_GPA_BASE	0xF0000000ull
 #define HV_FRAME_GDT0	2		/* PVMX_HV_FRAME_GDT(0) */
 #define HV_AREA_VA	0xFFE00000u
 #define FLAT_CS_VA	(HV_AREA_VA + 14 * PAGE_SIZE + 3 * 8)	/* entry 7171 */

@@ -20,7 +20,7 @@
 #define PTE_KERNEL_RW	0x063ull	/* P | RW | A | D */
 #define PTE_USER_RW	0x067ull	/* P | RW | US | A | D */
 #define OUTSIDE_GPA	0x80000000ull
-#define HV_GDT0_GPA	0x100002000ull	/* vCPU 0's reserved GDT frame (bad_memory.c) */
+#define HV_GDT0_GPA	0xF0002000ull	/* vCPU 0's reserved GDT frame (bad_memory.c) */
 #define XEN_SLOT	XEN_L2_FIRST_HYPERVISOR_SLOT
 #define SECOND_VA	0xE5800000u	/* L2 slot 300 of the 4th GiB: unmapped at boot */
 #define USER_VA		0x40000000u	/* per-process pages: data, stack, message */
@@ -131,6 +131,30 @@ static void pin_and_refusals(void)
 	make_rw(out);
 }
 
+/*
+ * The frames Xen's L2 slots point to lie above the guest's memory and below
+ * 4 GiB: a 32-bit kernel may turn them into physical addresses in 32 bits
+ * (Linux's xen_find_pt_base() does), and one at 4 GiB would wrap into RAM.
+ */
+static int xen_slot_frames_ok(const u64 *xen_l2)
+{
+	u64 ram_end = (u64)start_info->nr_pages << 12, a;
+	u32 i, present = 0;
+
+	for (i = XEN_SLOT; i < 512; i++) {
+		if (!(xen_l2[i] & PTE_P))
+			continue;
+		present++;
+		a = xen_l2[i] & PTE_ADDR;
+		if (a < ram_end || a >= 0x100000000ull) {
+			printf("# Xen slot %u: frame at 0x%x%08x (RAM ends at 0x%x%08x)\n", i,
+			       (u32)(a >> 32), (u32)a, (u32)(ram_end >> 32), (u32)ram_end);
+			return 0;
+		}
+	}
+	return present > 0;
+}
+
 static void xen_slots_and_l3(void)
 {
 	u64 *l3 = boot_l3();
@@ -145,6 +169,7 @@ static void xen_slots_and_l3(void)
 	CHECK_EQ(map(l3, va_to_mfn(l3), PTE_KERNEL_RW), -XEN_EBUSY, "boot_l3_writable_ebusy");
 	/* Xen cleared what lies past slot 3 of our L3, and filled its L2 slots. */
 	CHECK_EQ(l3[4] | l3[511], 0, "l3_entries_4_511_zero");
+	CHECK(xen_slot_frames_ok(mfn_to_va(xen_l2 >> 12)), "xen_l2_slot_frames_above_ram_below_4gib");
 }
 
 /* ---- a second tree ------------------------------------------------------- */
@@ -480,7 +505,7 @@ static void two_processes(void)
 
 void test_main(void)
 {
-	test_plan(76);
+	test_plan(77);
 	pin_and_refusals();
 	xen_slots_and_l3();
 	second_tree();
