@@ -30,7 +30,10 @@ for arg in "$@"; do
 done
 
 CACHE=${PVMX_CACHE:-${HOME:-/root}/.cache/pvmx}
+# The meta package of the header tree, and where header trees live (both
+# overridable for rig/tests/stock_kernel_test.sh).
 META=${PVMX_STOCK_HEADERS:-linux-headers-6.12-amd64}
+USR_SRC=${PVMX_USR_SRC:-/usr/src}
 
 log() { echo "stock-kernel: $*" >&2; }
 die() { echo "stock-kernel: error: $*" >&2; exit 1; }
@@ -41,9 +44,10 @@ dep=$(dpkg-query -W -f='${Depends}' "$META" 2>/dev/null) ||
 	die "$META is not installed (rig/deps.sh installs it)"
 hdr_pkg=$(sed -n 's/^\(linux-headers-[^ ,]*\) (= \([^)]*\)).*/\1/p' <<<"$dep")
 version=$(sed -n 's/^\(linux-headers-[^ ,]*\) (= \([^)]*\)).*/\2/p' <<<"$dep")
-[ -n "$hdr_pkg" ] && [ -n "$version" ] || die "cannot read the header package from $META's Depends: '$dep'"
+[ -n "$hdr_pkg" ] && [ -n "$version" ] ||
+	die "cannot read the header package from $META's Depends: '$dep'"
 abi=${hdr_pkg#linux-headers-}
-KDIR=/usr/src/$hdr_pkg
+KDIR=$USR_SRC/$hdr_pkg
 [ -f "$KDIR/include/config/kernel.release" ] || die "$KDIR is not a header tree ($hdr_pkg not installed?)"
 release=$(cat "$KDIR/include/config/kernel.release")
 OUT="$CACHE/debian-$abi-$version"
