@@ -11,6 +11,7 @@
 #   make vmtest-debug-ci  CI's selection of it (DEBUG_CI_TESTS, DEBUG_CI_ENV)
 #   make vmtest-6.12  the in-VM suite on Debian's stock 6.12 kernel, then pvmx
 #                   next to KVM there (rig/kvm-coexist.sh)
+#   make vmtest-6.12-ci  CI's variant: fewer iterations (DEBUG_CI_ENV)
 #   make demo       build the test VM and run the demo guest in it
 #   make vmtest     build the test VM and run the whole in-VM suite
 #   make vmrun GUESTS=dir CMD='pvmx run /guests/x.elf'
@@ -25,7 +26,7 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PWD_ABS := $(CURDIR)
 
-.PHONY: all module userspace guests selftests unit fuzz fuzz-check fuzz-guest demo vmtest vmtest-debug vmtest-debug-ci vmtest-6.12 vmrun check bench \
+.PHONY: all module userspace guests selftests unit fuzz fuzz-check fuzz-guest demo vmtest vmtest-debug vmtest-debug-ci vmtest-6.12 vmtest-6.12-ci vmrun check bench \
 	conformance rig-test rig-selfcheck \
 	clean install install-module install-userspace dkms-tree dkms-install
 
@@ -101,6 +102,12 @@ vmtest-debug-ci:
 # (kvm.enable_virt_at_load=1 refuses pvmx; =0 lets them take turns).
 vmtest-6.12:
 	rig/vmtest.sh --kernel debian-6.12 --kvm-coexist
+
+# What CI runs there: the whole suite with the debug selection's fewer
+# iterations of the tests that repeat themselves (DEBUG_CI_ENV), then the
+# KVM checks.
+vmtest-6.12-ci:
+	rig/vmtest.sh --kernel debian-6.12 --kvm-coexist $(DEBUG_CI_ENV)
 
 # CMD reaches the rig as its literal text (no make expansion, no
 # re-quoting), so quotes and $ pass untouched; TIMEOUT is the run's limit.
