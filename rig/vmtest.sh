@@ -71,7 +71,7 @@ options:
                     rig/kernel.sh) or debian-6.12 (Debian's stock 6.12 kernel
                     with its KVM modules, rig/stock-kernel.sh; pvmx.ko is built
                     against the installed linux-headers-6.12 tree; 384 MB, the
-                    time limit 300 s longer for its ~2-minute boot)
+                    default time limit 300 s longer for its 1-2-minute boot)
   --kvm-coexist     (suite; --kernel debian-6.12) after the suite,
                     rig/kvm-coexist.sh: KVM's refusal path and the
                     enable_virt_at_load=0 turn-taking, KTAP, counted with
@@ -94,6 +94,7 @@ TIMEOUT=
 DEBUG_KERNEL=0
 KERNEL=rig
 KVM_COEXIST=0
+TIMEOUT_SET=0
 KEEP=0
 VERBOSE=0
 REFUSE=1
@@ -122,7 +123,7 @@ while [ "$#" -gt 0 ]; do
 		VM_ENV+=("$2"); shift ;;
 	--cpus) need_arg "$@"; CPUS=$2; shift ;;
 	--mem) need_arg "$@"; MEM=$2; shift ;;
-	--timeout) need_arg "$@"; TIMEOUT=$2; shift ;;
+	--timeout) need_arg "$@"; TIMEOUT=$2; TIMEOUT_SET=1; shift ;;
 	--keep) KEEP=1 ;;
 	-v|--verbose) VERBOSE=1 ;;
 	--no-refuse) REFUSE=0 ;;
@@ -215,7 +216,9 @@ fi
 [ -n "$CPUS" ] || { [ "$MODE" = suite ] && CPUS=2 || CPUS=1; }
 [ -n "$TIMEOUT" ] || { [ "$MODE" = suite ] && TIMEOUT=1500 || TIMEOUT=300
 	[ "$DEBUG_KERNEL" = 0 ] || TIMEOUT=$((TIMEOUT * 6)); }
-[ "$KERNEL" = rig ] || TIMEOUT=$((TIMEOUT + 300))
+# Debian's kernel boots for about a minute or two: on top of the default
+# limits (a --timeout given is the limit).
+[ "$KERNEL" = rig ] || [ "$TIMEOUT_SET" = 1 ] || TIMEOUT=$((TIMEOUT + 300))
 case "$CPUS$MEM$TIMEOUT" in *[!0-9]*) echo "vmtest: --cpus/--mem/--timeout take numbers" >&2; exit 2 ;; esac
 if [ "$CPUS" -lt 1 ] || [ "$CPUS" -gt 4 ]; then
 	echo "vmtest: --cpus must be 1..4 (NR_CPUS=4)" >&2
