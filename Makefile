@@ -9,6 +9,9 @@
 #                   FUZZ_R1_GUESTS (500) guests of random ring-1 instruction streams
 #   make vmtest-debug  the in-VM suite on the debug kernel (KASAN, lockdep, kmemleak)
 #   make vmtest-debug-ci  CI's selection of it (DEBUG_CI_TESTS, DEBUG_CI_ENV)
+#   make vmtest-6.12  the in-VM suite on Debian's stock 6.12 kernel, then pvmx
+#                   next to KVM there (rig/kvm-coexist.sh)
+#   make vmtest-6.12-ci  CI's variant: fewer iterations (DEBUG_CI_ENV)
 #   make demo       build the test VM and run the demo guest in it
 #   make vmtest     build the test VM and run the whole in-VM suite
 #   make vmrun GUESTS=dir CMD='pvmx run /guests/x.elf'
@@ -23,7 +26,7 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PWD_ABS := $(CURDIR)
 
-.PHONY: all module userspace guests selftests unit fuzz fuzz-check fuzz-guest demo vmtest vmtest-debug vmtest-debug-ci vmrun check bench \
+.PHONY: all module userspace guests selftests unit fuzz fuzz-check fuzz-guest demo vmtest vmtest-debug vmtest-debug-ci vmtest-6.12 vmtest-6.12-ci vmrun check bench \
 	conformance rig-test rig-selfcheck \
 	clean install install-module install-userspace dkms-tree dkms-install
 
@@ -94,6 +97,18 @@ DEBUG_CI_ENV = --env PVMX_FUZZ_R1_GUESTS=8 --env PVMX_IOCTL_FUZZ_N=2500 --env PV
 vmtest-debug-ci:
 	rig/vmtest.sh --debug-kernel --no-refuse --timeout 3000 --select '$(DEBUG_CI_SELECT)' $(DEBUG_CI_ENV)
 
+# A 6.12 host: Debian's stock kernel (fetched, not installed), pvmx.ko built
+# against linux-headers-6.12, the whole suite, then the KVM coexistence checks
+# (kvm.enable_virt_at_load=1 refuses pvmx; =0 lets them take turns).
+vmtest-6.12:
+	rig/vmtest.sh --kernel debian-6.12 --kvm-coexist
+
+# What CI runs there: the whole suite with the debug selection's fewer
+# iterations of the tests that repeat themselves (DEBUG_CI_ENV), then the
+# KVM checks; Bochs capped at 1200 s (about 550 s on a loaded machine).
+vmtest-6.12-ci:
+	rig/vmtest.sh --kernel debian-6.12 --kvm-coexist --timeout 1200 $(DEBUG_CI_ENV)
+
 # CMD reaches the rig as its literal text (no make expansion, no
 # re-quoting), so quotes and $ pass untouched; TIMEOUT is the run's limit.
 vmrun: export PVMX_VMRUN_CMD := $(value CMD)
@@ -108,6 +123,7 @@ conformance:
 
 rig-test:
 	rig/tests/conformance_test.sh
+	rig/tests/stock_kernel_test.sh
 
 rig-selfcheck:
 	rig/selfcheck.sh

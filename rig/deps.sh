@@ -11,7 +11,7 @@ set -euo pipefail
 PKGS=(
 	# toolchain and kernel build
 	build-essential gcc-multilib make bc flex bison libelf-dev libssl-dev
-	dwarves kmod cpio binutils util-linux coreutils
+	dwarves kmod cpio binutils util-linux coreutils xz-utils
 	# host fuzzers (libFuzzer)
 	clang libclang-rt-14-dev
 	# test kernel source and the build-matrix header trees

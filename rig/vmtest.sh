@@ -67,6 +67,15 @@ options:
   --debug-kernel    boot the debug kernel (rig/kernel-debug.config: KASAN,
                     lockdep, kmemleak, ...; 512 MB, 6x the time limits); a
                     kernel splat or a pvmx kmemleak report fails the run
+  --kernel NAME     the VM's kernel: rig (default: the minimal 6.1 kernel of
+                    rig/kernel.sh) or debian-6.12 (Debian's stock 6.12 kernel
+                    with its KVM modules, rig/stock-kernel.sh; pvmx.ko is built
+                    against the installed linux-headers-6.12 tree; 384 MB, the
+                    default time limit 300 s longer for its 1-2-minute boot)
+  --kvm-coexist     (suite; --kernel debian-6.12) after the suite,
+                    rig/kvm-coexist.sh: KVM's refusal path and the
+                    enable_virt_at_load=0 turn-taking, KTAP, counted with
+                    the suite's results (with --cmd: sh /rig/kvm-coexist.sh)
   --host-panic-test (the rig's self-check) /init exits after the mode: the
                     kernel panics, and the run must end as a kernel panic
   -h, --help        this text
@@ -83,6 +92,9 @@ CPUS=
 MEM=
 TIMEOUT=
 DEBUG_KERNEL=0
+KERNEL=rig
+KVM_COEXIST=0
+TIMEOUT_SET=0
 KEEP=0
 VERBOSE=0
 REFUSE=1
@@ -111,7 +123,7 @@ while [ "$#" -gt 0 ]; do
 		VM_ENV+=("$2"); shift ;;
 	--cpus) need_arg "$@"; CPUS=$2; shift ;;
 	--mem) need_arg "$@"; MEM=$2; shift ;;
-	--timeout) need_arg "$@"; TIMEOUT=$2; shift ;;
+	--timeout) need_arg "$@"; TIMEOUT=$2; TIMEOUT_SET=1; shift ;;
 	--keep) KEEP=1 ;;
 	-v|--verbose) VERBOSE=1 ;;
 	--no-refuse) REFUSE=0 ;;
@@ -123,6 +135,8 @@ while [ "$#" -gt 0 ]; do
 	--selftests) need_arg "$@"; PRE_SELFTESTS=$(realpath "$2"); shift ;;
 	--repo) need_arg "$@"; REPO=$(realpath "$2"); shift ;;
 	--debug-kernel) DEBUG_KERNEL=1 ;;
+	--kernel) need_arg "$@"; KERNEL=$2; shift ;;
+	--kvm-coexist) KVM_COEXIST=1 ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "vmtest: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
 	esac
@@ -137,6 +151,19 @@ if [ "$DEBUG_KERNEL" = 1 ]; then
 	MEM=${MEM:-512}
 	# The suite's own limits, as the rig's (forks cost ~0.5 s there).
 	VM_ENV=("PVMX_TIME_SCALE=6" ${VM_ENV[@]+"${VM_ENV[@]}"})
+fi
+case "$KERNEL" in
+rig) ;;
+debian-6.12)
+	[ "$DEBUG_KERNEL" = 0 ] || { echo "vmtest: --debug-kernel is the rig's kernel; not with --kernel $KERNEL" >&2; exit 2; }
+	# Debian's kernel: more memory to boot, about two minutes of boot.
+	MEM=${MEM:-384}
+	;;
+*) echo "vmtest: --kernel takes rig or debian-6.12, got '$KERNEL'" >&2; exit 2 ;;
+esac
+if [ "$KVM_COEXIST" = 1 ]; then
+	[ "$KERNEL" = debian-6.12 ] || { echo "vmtest: --kvm-coexist needs a kernel with KVM modules (--kernel debian-6.12)" >&2; exit 2; }
+	[ "$MODE" = suite ] || { echo "vmtest: --kvm-coexist goes with the suite (with --cmd: sh /rig/kvm-coexist.sh)" >&2; exit 2; }
 fi
 MEM=${MEM:-256}
 
@@ -189,6 +216,9 @@ fi
 [ -n "$CPUS" ] || { [ "$MODE" = suite ] && CPUS=2 || CPUS=1; }
 [ -n "$TIMEOUT" ] || { [ "$MODE" = suite ] && TIMEOUT=1500 || TIMEOUT=300
 	[ "$DEBUG_KERNEL" = 0 ] || TIMEOUT=$((TIMEOUT * 6)); }
+# Debian's kernel boots for about a minute or two: on top of the default
+# limits (a --timeout given is the limit).
+[ "$KERNEL" = rig ] || [ "$TIMEOUT_SET" = 1 ] || TIMEOUT=$((TIMEOUT + 300))
 case "$CPUS$MEM$TIMEOUT" in *[!0-9]*) echo "vmtest: --cpus/--mem/--timeout take numbers" >&2; exit 2 ;; esac
 if [ "$CPUS" -lt 1 ] || [ "$CPUS" -gt 4 ]; then
 	echo "vmtest: --cpus must be 1..4 (NR_CPUS=4)" >&2
@@ -231,17 +261,33 @@ fi
 
 # ---------------------------------------------------------------- kernel
 t=$(now)
-KOUT=$("$RIG_DIR/kernel.sh" "${KERNEL_OPT[@]}" --print)
-if [ -f "$KOUT/.done" ]; then
-	TIMES[kernel]=cached
-	KOUT=$("$RIG_DIR/kernel.sh" "${KERNEL_OPT[@]}" 2>/dev/null)
+KMODS=()
+if [ "$KERNEL" = rig ]; then
+	KOUT=$("$RIG_DIR/kernel.sh" "${KERNEL_OPT[@]}" --print)
+	if [ -f "$KOUT/.done" ]; then
+		TIMES[kernel]=cached
+		KOUT=$("$RIG_DIR/kernel.sh" "${KERNEL_OPT[@]}" 2>/dev/null)
+	else
+		say "building the test kernel (first time: ~5 min on 2 cores)"
+		KOUT=$("$RIG_DIR/kernel.sh" "${KERNEL_OPT[@]}")
+		TIMES[kernel]="$(($(now) - t))s"
+	fi
+	KDIR=$KOUT/src
+	BZIMAGE=$KOUT/bzImage
 else
-	say "building the test kernel (first time: ~5 min on 2 cores)"
-	KOUT=$("$RIG_DIR/kernel.sh" "${KERNEL_OPT[@]}")
-	TIMES[kernel]="$(($(now) - t))s"
+	# Debian's stock kernel, fetched (not installed) once into the cache.
+	KOUT=$("$RIG_DIR/stock-kernel.sh" --print) || die "rig/stock-kernel.sh failed"
+	if [ -f "$KOUT/.done" ]; then
+		TIMES[kernel]=cached
+		KOUT=$("$RIG_DIR/stock-kernel.sh" 2>/dev/null)
+	else
+		KOUT=$("$RIG_DIR/stock-kernel.sh") || die "rig/stock-kernel.sh failed"
+		TIMES[kernel]="$(($(now) - t))s"
+	fi
+	KDIR=$(readlink -f "$KOUT/kdir")
+	BZIMAGE=$KOUT/vmlinuz
+	KMODS=("$KOUT"/modules/*.ko)
 fi
-KDIR=$KOUT/src
-BZIMAGE=$KOUT/bzImage
 KREL=$(cat "$KDIR/include/config/kernel.release")
 say "kernel $KREL (${TIMES[kernel]}): $KOUT"
 
@@ -283,6 +329,14 @@ case "$vermagic" in
 *) die "$KO was built for '${vermagic:-?}', not the test kernel $KREL" ;;
 esac
 cp "$KO" "$ROOT/pvmx/pvmx.ko"
+# The stock kernel's KVM modules (irqbypass, kvm, kvm-intel) in /kmod, with
+# the coexistence checks (/rig/kvm-coexist.sh) and their KVM user
+# (/bin/kvm-vm, built below).
+if [ "${#KMODS[@]}" -gt 0 ]; then
+	mkdir -p "$ROOT/kmod"
+	cp "${KMODS[@]}" "$ROOT/kmod/"
+	cp "$RIG_DIR/kvm-coexist.sh" "$ROOT/rig/kvm-coexist.sh"
+fi
 
 # The launcher, statically linked.
 if [ -n "$PRE_LAUNCHER" ]; then
@@ -355,6 +409,10 @@ fi
 # The rig's own helper: load a module with a single finit_module() call.
 gcc -static -O2 -Wall -o "$ROOT/bin/insmod-once" "$RIG_DIR/insmod-once.c" >>"$BUILDLOG" 2>&1 ||
 	die "building rig/insmod-once.c failed (gcc -static; see $BUILDLOG)"
+if [ "${#KMODS[@]}" -gt 0 ]; then
+	gcc -static -O2 -Wall -Wextra -Werror -o "$ROOT/bin/kvm-vm" "$RIG_DIR/kvm-vm.c" >>"$BUILDLOG" 2>&1 ||
+		die "building rig/kvm-vm.c failed (gcc -static; see $BUILDLOG)"
+fi
 TIMES[build]="$(($(now) - t))s"
 
 # ---------------------------------------------------------------- initramfs
@@ -470,6 +528,12 @@ suite)
 		[ -z "$SELECT" ] || vm_export "PVMX_SELFTESTS=$SELECT"
 		vm_env
 		echo 'cd /selftests && sh ./run_all.sh'
+		if [ "$KVM_COEXIST" = 1 ]; then
+			# Its own KTAP document after the suite's; both are counted.
+			echo 'rc=$?'
+			echo 'sh /rig/kvm-coexist.sh || [ "$rc" != 0 ] || rc=1'
+			echo 'exit $rc'
+		fi
 	} | mk_mode run 1
 	;;
 demo)
@@ -501,9 +565,11 @@ echo "PVMX-RIG-CPUINFO-VMX=$(grep -cw vmx /proc/cpuinfo)"
 dmesg -c >/dev/null
 insmod-once /pvmx/pvmx.ko
 echo "PVMX-RIG-INSMOD=$?"
-# The kernel's own one-time taint notice also starts with "pvmx:"; it is
-# not the module's message, so leave it out.
-dmesg | sed 's/^\[[^]]*\] //' | grep '^pvmx:' | grep -v 'loading out-of-tree module taints kernel' |
+# The kernel's own one-time taint notices also start with "pvmx:" (an
+# out-of-tree module; on a kernel with module signing, an unsigned one); they
+# are not the module's messages, so leave them out.
+dmesg | sed 's/^\[[^]]*\] //' | grep '^pvmx:' |
+	grep -vE 'loading out-of-tree module taints kernel|module verification failed' |
 	sed 's/^/PVMX-RIG-KLOG: /'
 rmmod pvmx 2>/dev/null
 exit 0
