@@ -345,8 +345,9 @@ void pvmx_stats_print_json(FILE *f, const struct pvmx_stats *s);
 /* ====================================================================== */
 
 /*
- * Read a whole file into a malloc'd buffer (*buf, *len).  Message in err is
- * "<path>: <strerror>".
+ * Read a whole file into a malloc'd buffer (*buf, *len), at most 1 GiB
+ * (-EFBIG beyond).  Message in err is "<path>: <strerror>", or for -EFBIG
+ * "<path>: larger than 1024 MiB, the most the launcher reads".
  */
 int pvmx_read_file(const char *path, void **buf, size_t *len, char *err);
 /*
