@@ -52,6 +52,7 @@ selftests: userspace guests
 unit:
 	$(MAKE) -C tests/unit run
 	$(MAKE) -C userspace test
+	$(MAKE) -C bench check
 
 FUZZ_SECONDS ?= 60
 fuzz:

@@ -5,13 +5,19 @@
 #
 # Builds the benchmark guest, runs it once in the emulated-VMX rig
 # (rig/vmtest.sh --guests ... --cmd 'pvmx run ...'), extracts its
-# `name cycles-per-op` lines and writes into build/bench/:
-#   raw.log       the rig's whole output
+# `name median min q1 q3 max` lines and writes into build/bench/:
+#   raw.log       the rig's whole output (and the platform: BENCH-HOST line)
 #   results.txt   a table with ratios and the issue's targets (PASS/MISS)
-#   results.csv   name,cycles_per_op,x_cpuid,x_hypercall
-#   multicall.png per-entry multicall cost against batch size (gnuplot)
+#   results.csv   one row per case: per-op median and spread, per-batch
+#                 median, baseline; a '#' header names the platform and
+#                 says what each column is, in which unit
+#   multicall.png, multicall.svg  per-entry cost against batch size, with
+#                 min-max bars: null entries, and page-table updates against
+#                 one update_va_mapping call (gnuplot)
 #   host/callgrind.txt  the core dispatcher's instructions per operation on
 #                 the host (make -C bench host), also appended to results.txt
+# Units: rig ticks -- the guest's TSC under Bochs, one per emulated
+# instruction -- not cycles.
 # Targets are reported, not asserted: the script exits 0 when they are
 # missed, non-zero only when the benchmark itself could not run.
 #
@@ -36,7 +42,7 @@ while [ "$#" -gt 0 ]; do
 	--timeout) TIMEOUT=$2; shift ;;
 	--from-log) FROM_LOG=$2; shift ;;
 	--no-host) HOST=0 ;;
-	-h|--help) sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -45,6 +51,15 @@ case "$ITERS$REPS$TIMEOUT" in *[!0-9]*) echo "bench: --iters/--reps/--timeout ta
 
 say() { echo "bench: $*" >&2; }
 now() { date +%s; }
+# wait_timeout PID SECONDS: true once PID has ended, false after SECONDS.
+wait_timeout() {
+	local i
+	for ((i = 0; i < $2; i++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 1
+	done
+	! kill -0 "$1" 2>/dev/null
+}
 t_start=$(now)
 mkdir -p "$OUT"
 RAW=$OUT/raw.log
@@ -60,15 +75,28 @@ if [ -z "$FROM_LOG" ]; then
 pvmx run --timeout $((TIMEOUT - 60)) --cmdline 'iters=$ITERS reps=$REPS' /guests/bench.elf > /tmp/bench.out 2>&1
 st=\$?
 pvmx run --fast-int80 --timeout $((TIMEOUT - 60)) --cmdline 'iters=$ITERS reps=$REPS' /guests/bench.elf > /tmp/bench-fast.out 2>&1 || st=\$?
+echo \"BENCH-PLATFORM vm_kernel=\$(uname -r) vm_cpus=\$(nproc)\"
 echo BENCH-OUTPUT-BEGIN
 cat /tmp/bench.out
 sed -n 's/^trap_int80_ring3 /trap_int80_ring3_fast /p' /tmp/bench-fast.out
 echo BENCH-OUTPUT-END
 exit \$st"
-	say "running the benchmark guest in the rig (iters=$ITERS reps=$REPS)"
+	say "running the benchmark guest in the rig (iters=$ITERS reps=$REPS; the first run on a machine also builds the test kernel)"
 	rc=0
 	"$REPO/rig/vmtest.sh" --guests "$OUT/guests" --timeout "$TIMEOUT" --cmd "$cmd" \
-		>"$RAW" 2>&1 || rc=$?
+		>"$RAW" 2>&1 &
+	rig_pid=$!
+	# A line every PROGRESS seconds: elapsed time and the rig's last line.
+	while ! wait_timeout "$rig_pid" "${PVMX_PROGRESS_SECS:-30}"; do
+		last=$(tr -d '\r' <"$RAW" | grep -v '^[[:space:]]*$' | tail -n 1 | cut -c1-90)
+		say "rig running, $(( $(now) - t_start )) s: ${last:-(no output yet)}"
+	done
+	wait "$rig_pid" || rc=$?
+	# The platform, for results.csv (a --from-log rerun reads it back).
+	echo "BENCH-HOST pvmx_commit=$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown)" \
+		"emulator=bochs-$(dpkg-query -W -f='${Version}' bochs 2>/dev/null || echo unknown)" \
+		"emulator_host=$(uname -sr | tr ' ' '-')-$(uname -m)" \
+		"date=$(date -u +%Y-%m-%dT%H:%MZ)" >>"$RAW"
 	if [ "$rc" != 0 ]; then
 		tail -n 40 "$RAW" >&2
 		say "error: the rig run failed (status $rc); full log: $RAW"
@@ -82,7 +110,7 @@ t_rig=$(now)
 # `name value` lines between the markers (CRs from the serial line removed).
 RES=$OUT/results.raw
 tr -d '\r' <"$RAW" | sed -n '/^BENCH-OUTPUT-BEGIN$/,/^BENCH-OUTPUT-END$/p' |
-	grep -E '^([a-z][a-z0-9_]* [0-9]+(\.[0-9]+)?|# .*)$' >"$RES" || true
+	grep -E '^([a-z][a-z0-9_]*( [0-9]+(\.[0-9]+)?){1,5}|# .*)$' >"$RES" || true
 if ! grep -q '^cpuid ' "$RES" || ! grep -q '^hypercall_page ' "$RES"; then
 	tail -n 40 "$RAW" >&2
 	say "error: no benchmark results in the rig output ($RAW)"
@@ -91,16 +119,69 @@ fi
 grep -q '^# pvmx bench: done' "$RES" || say "warning: the guest did not finish all cases"
 
 # ---- results.csv --------------------------------------------------------------
+# The platform: the rig's kernel (what pvmx.ko ran on) from inside the VM,
+# the rest from the machine that ran Bochs, as recorded in the raw log.
+plat() {	# KEY: value of KEY=... on the BENCH-PLATFORM / BENCH-HOST lines
+	tr -d '\r' <"$RAW" | grep -E '^BENCH-(PLATFORM|HOST) ' | tr ' ' '\n' |
+		sed -n "s/^$1=//p" | tail -n 1 | grep . || echo unknown
+}
+GIT_REV=$(plat pvmx_commit)
+[ "$GIT_REV" != unknown ] || GIT_REV=$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown)
+GUEST_LINE=$(grep '^# pvmx bench: iters' "$RES" | head -n 1 || true)
+G_ITERS=$(echo "$GUEST_LINE" | sed -n 's/.*iters=\([0-9]*\).*/\1/p')
+G_REPS=$(echo "$GUEST_LINE" | sed -n 's/.*reps=\([0-9]*\).*/\1/p')
 CSV=$OUT/results.csv
-awk '
+{
+	echo "# pvmx benchmark results (bench/run.sh; Documentation/benchmarks.rst, \"Outputs\")"
+	echo "# date=$(plat date) pvmx_commit=$GIT_REV guest=bench.elf iters=${G_ITERS:-unknown} reps=${G_REPS:-unknown} vcpus=1"
+	echo "# platform: emulator=$(plat emulator) (Bochs, VMX with EPT emulated, ips=100000000, clock sync=none);" \
+		"pvmx_host_kernel=$(plat vm_kernel) (the rig's test kernel pvmx.ko ran on, inside the emulator; vm_cpus=$(plat vm_cpus));" \
+		"emulator_host=$(plat emulator_host)"
+	echo "# unit: rig ticks = the guest's TSC under Bochs, which advances by one per emulated instruction"
+	echo "#   (guest, host kernel and pvmx.ko alike): a path length, not CPU cycles"
+	echo "# columns:"
+	echo "#   case              benchmark case (Documentation/benchmarks.rst, \"The cases\")"
+	echo "#   series            the case without its batch size (multicall, pte_uvm, pte_mc, pte_mmu_update), else the case"
+	echo "#   n                 operations per batch (1 for a single operation)"
+	echo "#   per               what one per_op value costs: op (one operation), entry (one multicall entry), pte (one page-table entry)"
+	echo "#   per_op_median     rig ticks per op/entry/pte, median of the reps"
+	echo "#   per_op_min        rig ticks per op/entry/pte, fastest rep"
+	echo "#   per_op_q1         rig ticks per op/entry/pte, first quartile of the reps (nearest rank)"
+	echo "#   per_op_q3         rig ticks per op/entry/pte, third quartile of the reps (nearest rank)"
+	echo "#   per_op_max        rig ticks per op/entry/pte, slowest rep"
+	echo "#   per_batch_median  rig ticks per batch of n (one multicall, one mmu_update; n calls for pte_uvm); empty for cases that are not batched"
+	echo "#   baseline          the case compared with: cpuid (a bare VM exit), hypercall_page (one null hypercall, for multicall entries),"
+	echo "#                     pte_uvm_1 (one update_va_mapping call, for every page-table update), trap_int80_ring3 (for the fast path)"
+	echo "#   x_baseline        per_op_median / the baseline's per_op_median (dimensionless)"
+	echo "#   x_cpuid           per_op_median / cpuid's per_op_median (dimensionless)"
+	awk '
 	/^#/ { next }
-	{ name[NR] = $1; val[NR] = $2; v[$1] = $2; n = NR }
+	/^multicall_batch_[0-9]+ / { next }	# derived: per_op_median * n
+	{
+		c = $1; order[++nr] = c; med[c] = $2
+		# Old logs have the median only: no spread.
+		lo[c] = (NF >= 6 ? $3 : ""); q1[c] = (NF >= 6 ? $4 : "")
+		q3[c] = (NF >= 6 ? $5 : ""); hi[c] = (NF >= 6 ? $6 : "")
+	}
+	function ratio(a, b) { return (b > 0 ? sprintf("%.4f", a / b) : "") }
 	END {
-		print "name,cycles_per_op,x_cpuid,x_hypercall"
-		for (i = 1; i <= n; i++) if (name[i] != "")
-			printf "%s,%s,%.3f,%.3f\n", name[i], val[i],
-				val[i] / v["cpuid"], val[i] / v["hypercall_page"]
-	}' "$RES" >"$CSV"
+		print "case,series,n,per,per_op_median,per_op_min,per_op_q1,per_op_q3,per_op_max,per_batch_median,baseline,x_baseline,x_cpuid"
+		for (i = 1; i <= nr; i++) {
+			c = order[i]; series = c; n = 1; per = "op"; base = "cpuid"; batched = 0
+			if (match(c, /_[0-9]+$/) && c ~ /^(multicall|pte_uvm|pte_mc|pte_mmu_update)_/) {
+				series = substr(c, 1, RSTART - 1); n = substr(c, RSTART + 1) + 0; batched = 1
+				per = (series == "multicall" ? "entry" : "pte")
+				base = (series == "multicall" ? "hypercall_page" : "pte_uvm_1")
+			}
+			if (c == "cpuid") base = ""
+			if (c == "trap_int80_ring3_fast") base = "trap_int80_ring3"
+			pb = (batched ? sprintf("%.1f", med[c] * n) : "")
+			printf "%s,%s,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", c, series, n, per, med[c],
+				lo[c], q1[c], q3[c], hi[c], pb, base,
+				(base == "" ? "" : ratio(med[c], med[base])), ratio(med[c], med["cpuid"])
+		}
+	}' "$RES"
+} >"$CSV"
 
 # ---- host: the core dispatcher under callgrind ----------------------------------
 HOSTTXT=$OUT/host/callgrind.txt
@@ -113,12 +194,11 @@ fi
 
 # ---- results.txt --------------------------------------------------------------
 TXT=$OUT/results.txt
-GIT_REV=$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown)
 {
 	echo "pvmx benchmark results  ($(date -u '+%Y-%m-%d %H:%M UTC'), tree $GIT_REV)"
 	grep '^# pvmx bench: iters' "$RES" | sed 's/^# pvmx bench: /guest: /'
-	echo "unit: guest TSC ticks per operation, median of the repetitions"
-	echo "      (rig/Bochs: emulated instructions, host path included; real VT-x: cycles)"
+	echo "unit: rig ticks per operation (the guest's TSC under Bochs: one per emulated"
+	echo "      instruction, host path included), median of the repetitions"
 	echo
 	awk '
 	/^#/ { if ($0 !~ /pvmx bench:/) cmt[++nc] = $0; next }
@@ -129,7 +209,7 @@ GIT_REV=$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown)
 	}
 	END {
 		cpu = v["cpuid"]; hc = v["hypercall_page"]
-		printf "  %-22s %10s %9s   %s\n", "case", "cycles/op", "x cpuid", ""
+		printf "  %-22s %10s %9s   %s\n", "case", "ticks/op", "x cpuid", ""
 		row("cpuid", v["cpuid"], "bare VM exit round trip (baseline)")
 		row("hypercall_page", v["hypercall_page"], "xen_version(XENVER_version) via the hypercall page")
 		row("hypercall_int82", v["hypercall_int82"], "the same, direct int $0x82")
@@ -186,9 +266,10 @@ GIT_REV=$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown)
 	fi
 } >"$TXT"
 
-# ---- multicall.png ------------------------------------------------------------
+# ---- multicall.png, multicall.svg ------------------------------------------------
 PNG=$OUT/multicall.png
-if ! command -v gnuplot >/dev/null 2>&1; then
+SVG=$OUT/multicall.svg
+if ! command -v gnuplot >/dev/null 2>&1 && [ -z "${PVMX_BENCH_NO_INSTALL:-}" ]; then
 	say "gnuplot missing: apt-get install -y gnuplot-nox"
 	if ! { DEBIAN_FRONTEND=noninteractive apt-get install -y -q gnuplot-nox >/dev/null 2>&1 ||
 	       { apt-get update -q >/dev/null 2>&1 &&
@@ -196,16 +277,24 @@ if ! command -v gnuplot >/dev/null 2>&1; then
 		say "warning: could not install gnuplot-nox; no plot"
 	fi
 fi
-awk '/^multicall_[0-9]+ / { sub("multicall_", "", $1); print $1, $2 }' "$RES" >"$OUT/multicall.dat"
-awk '/^pte_mc_[0-9]+ / { sub("pte_mc_", "", $1); print $1, $2 }' "$RES" >"$OUT/pte_mc.dat"
-if command -v gnuplot >/dev/null 2>&1; then
-	gnuplot -e "outfile='$PNG'; datafile='$OUT/multicall.dat'; ptefile='$OUT/pte_mc.dat';
-		hypercall=$(awk '$1 == "hypercall_page" { print $2 }' "$RES");
-		bare=$(awk '$1 == "cpuid" { print $2 }' "$RES");
-		subtitle='$GIT_REV, iters=$ITERS reps=$REPS'" \
-		"$BENCH_DIR/multicall.gp"
+# One file per series, from the CSV: n median min max.
+for series in multicall pte_uvm pte_mc pte_mmu_update; do
+	awk -F, -v s="$series" '!/^#/ && $2 == s && $6 != "" { print $3, $5, $6, $9 }' "$CSV" \
+		>"$OUT/$series.dat"
+done
+csv_med() { awk -F, -v c="$1" '$1 == c { print $5 }' "$CSV"; }
+if command -v gnuplot >/dev/null 2>&1 && [ -s "$OUT/multicall.dat" ]; then
+	for fmt in png svg; do
+		out=$OUT/multicall.$fmt
+		gnuplot -e "fmt='$fmt'; outfile='$out'; dir='$OUT';
+			hypercall=$(csv_med hypercall_page); bare=$(csv_med cpuid);
+			uvm1=$(csv_med pte_uvm_1);
+			reps='${G_REPS:-?}'; subtitle='$GIT_REV, rig (Bochs), iters=${G_ITERS:-?} reps=${G_REPS:-?}'" \
+			"$BENCH_DIR/multicall.gp" || { say "warning: gnuplot failed ($fmt)"; rm -f "$out"; }
+	done
 else
-	PNG="(not drawn: no gnuplot)"
+	PNG="(not drawn: no gnuplot or no multicall results)"
+	SVG=
 fi
 t_end=$(now)
 
@@ -213,6 +302,6 @@ cat "$TXT"
 echo
 echo "bench: results  $TXT"
 echo "bench: csv      $CSV"
-echo "bench: plot     $PNG"
+echo "bench: plot     $PNG${SVG:+ $SVG}"
 echo "bench: raw log  $RAW"
 echo "bench: time     rig $((t_rig - t_start))s, total $((t_end - t_start))s"

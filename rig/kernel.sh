@@ -66,7 +66,18 @@ fi
 rm -rf "$OUT"
 mkdir -p "$OUT"
 t0=$(date +%s)
-log "building in $OUT (log: $OUT/build.log)"
+log "building in $OUT (log: $OUT/build.log; 6-12 minutes the first time)"
+# A progress line every PVMX_PROGRESS_SECS (30) seconds: stage, time, objects.
+echo extracting >"$OUT/stage"
+( trap 'kill $s 2>/dev/null; exit 0' TERM
+  while :; do
+	sleep "${PVMX_PROGRESS_SECS:-30}" & s=$!
+	wait $s
+	log "$(cat "$OUT/stage" 2>/dev/null), $(($(date +%s) - t0)) s so far," \
+	    "$(find "$OUT/src" -name '*.o' 2>/dev/null | wc -l) objects built"
+  done ) 9>&- >&2 &
+ticker=$!
+trap 'kill $ticker 2>/dev/null' EXIT
 tmp="$OUT/extract"
 mkdir -p "$tmp"
 tar -C "$tmp" -xf "$SRC_TAR"
@@ -77,6 +88,7 @@ rm -rf "$tmp"
 S="$OUT/src"
 t1=$(date +%s)
 log "extracted in $((t1 - t0)) s"
+echo configuring >"$OUT/stage"
 
 cfg() {
 	make -C "$S" -s "$@" >>"$OUT/build.log" 2>&1 ||
@@ -112,10 +124,12 @@ done < <(cat "${FRAGS[@]}")
 [ "$bad" = 0 ] || die "merged .config lacks options of ${FRAGS[*]} (see above); fix the fragment"
 t2=$(date +%s)
 log "configured and verified in $((t2 - t1)) s"
+echo "building bzImage" >"$OUT/stage"
 
 cfg -j"$JOBS" bzImage
 t3=$(date +%s)
 log "bzImage built in $((t3 - t2)) s"
+echo "building modules/Module.symvers" >"$OUT/stage"
 # `make modules` builds nothing in-tree here but writes Module.symvers and
 # prepares the tree for M= builds.
 cfg -j"$JOBS" modules
@@ -123,5 +137,7 @@ cp "$S/arch/x86/boot/bzImage" "$OUT/bzImage"
 t4=$(date +%s)
 log "modules/Module.symvers in $((t4 - t3)) s; total $((t4 - t0)) s"
 echo "extract=$((t1 - t0)) config=$((t2 - t1)) bzImage=$((t3 - t2)) modules=$((t4 - t3)) total=$((t4 - t0))" >"$OUT/times"
+kill $ticker 2>/dev/null
+rm -f "$OUT/stage"
 touch "$OUT/.done"
 echo "$OUT"

@@ -332,7 +332,7 @@ t_spin_timeout() {
 	expect_rc 124 && expect_out "spinning"
 }
 
-spin_signal() {	# SIGNAL
+spin_signal() {	# SIGNAL STATUS (128 + the signal's number)
 	out=$TMP/spin_$1.out; err=$TMP/spin_$1.err
 	# A non-interactive sh starts background jobs with SIGINT ignored:
 	# uapi_test --exec-sigdfl resets it before exec'ing the launcher.
@@ -361,10 +361,10 @@ spin_signal() {	# SIGNAL
 	fi
 	wait $pid
 	rc=$?
-	expect_rc 130 && expect_out "spinning"
+	expect_rc "$2" && expect_out "spinning" && expect_err_re "pvmx: interrupted by SIG$1"
 }
-t_spin_sigint() { spin_signal INT; }
-t_spin_sigterm() { spin_signal TERM; }
+t_spin_sigint() { spin_signal INT 130; }
+t_spin_sigterm() { spin_signal TERM 143; }
 
 # Malformed images: exit 1 and "pvmx: IMAGE: reason", no guest run.
 bad_image() {	# NAME PATH
@@ -384,14 +384,18 @@ t_image_overlap() { bad_image overlap "$GUESTS/bad/overlap.elf"; }
 t_image_bad_loader() { bad_image bad_loader "$GUESTS/bad/bad_loader.elf"; }
 t_image_entry_outside() { bad_image entry_outside "$GUESTS/bad/entry_outside.elf"; }
 
+# Usage errors: status 2 (image and device errors are 1), nothing runs.
 t_usage_errors() {
 	run_pvmx usage1 run
-	expect_rc 1 || return 1
+	expect_rc 2 || return 1
 	run_pvmx usage2 no-such-command
-	expect_rc 1 || return 1
+	expect_rc 2 || return 1
 	run_pvmx usage3 run --timeout "$RUN_TIMEOUT" --no-such-option "$GUESTS/hello.elf"
-	expect_rc 1 || return 1
+	expect_rc 2 || return 1
 	if grep -q "Hello from" "$out"; then show; return 1; fi
+	# Options after the image work as before it.
+	run_pvmx usage4 run "$GUESTS/hello.elf" --timeout "$RUN_TIMEOUT" --memory 064M
+	expect_rc 0 && expect_out "Hello from"
 }
 
 t_rmmod_refused_while_vm_open() {

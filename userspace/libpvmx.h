@@ -345,15 +345,29 @@ void pvmx_stats_print_json(FILE *f, const struct pvmx_stats *s);
 /* ====================================================================== */
 
 /*
- * Read a whole file into a malloc'd buffer (*buf, *len).  Message in err is
- * "<path>: <strerror>".
+ * Read a whole file into a malloc'd buffer (*buf, *len), at most 1 GiB
+ * (-EFBIG beyond).  Message in err is "<path>: <strerror>", or for -EFBIG
+ * "<path>: larger than 1024 MiB, the most the launcher reads".
  */
 int pvmx_read_file(const char *path, void **buf, size_t *len, char *err);
 /*
- * Parse a size: "32M", "1G", "512K", "4096" (K/M/G, optional "iB"/"B",
- * case-insensitive).  Returns 0 or -EINVAL (garbage, zero, overflow).
+ * Parse a size: "32M", "1G", "512K", "4096" (decimal, a leading 0 too;
+ * K/M/G, optional "iB"/"B", case-insensitive).  Returns 0 or -EINVAL
+ * (garbage, zero, overflow).
  */
 int pvmx_parse_size(const char *s, uint64_t *out);
+/*
+ * Parse an unsigned number: decimal digits only ("010" is ten), or with
+ * allow_hex "0x" and hex digits.  No sign, blanks or suffix.  Returns 0,
+ * -EINVAL (garbage) or -ERANGE (above 2^64 - 1).
+ */
+int pvmx_parse_uint(const char *s, uint64_t *out, bool allow_hex);
+/*
+ * Parse seconds: "30", "0.5", ".25" (decimal; no sign, exponent or hex),
+ * > 0 and at most PVMX_MAX_SECONDS.  Returns 0 or -EINVAL.
+ */
+#define PVMX_MAX_SECONDS	1e8
+int pvmx_parse_seconds(const char *s, double *out);
 
 const char *pvmx_exit_name(unsigned exit_reason);	/* "console", ... */
 const char *pvmx_shutdown_name(unsigned reason);	/* "poweroff", ... */
@@ -363,11 +377,12 @@ const char *pvmx_cap_name(unsigned cap);		/* "max_vcpus", ... */
 /* Launcher exit statuses. */
 #define PVMX_STATUS_POWEROFF	0
 #define PVMX_STATUS_ERROR	1
+#define PVMX_STATUS_USAGE	2	/* bad command line */
 #define PVMX_STATUS_SHUTDOWN	10	/* + reason; unknown reasons: 19 */
 #define PVMX_STATUS_CRASHED	20
 #define PVMX_STATUS_INTERNAL	21
 #define PVMX_STATUS_TIMEOUT	124
-#define PVMX_STATUS_INTERRUPTED	130
+#define PVMX_STATUS_SIGNAL	128	/* + the signal that stopped the guest */
 /* Exit status for a guest shutdown with this SHUTDOWN_* reason. */
 int pvmx_shutdown_status(unsigned reason);
 

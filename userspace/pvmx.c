@@ -12,9 +12,11 @@
  *   pvmx info
  *   pvmx load --dry-run [--memory SIZE] [--cmdline STR] [--shuffle-p2m[=SEED]]
  *             [--ramdisk FILE] IMAGE
+ *
+ * Options may follow IMAGE; "--" ends them.  Exit statuses: usage_text and
+ * Documentation/launcher.rst.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -39,9 +41,12 @@ static const char usage_text[] =
 "           [--stats[=table|json]] [--ramdisk FILE]\n"
 "           [--console=auto|ring|io|both] IMAGE\n"
 "      Load IMAGE (a 32-bit PAE Xen PV ELF kernel) into a new VM and run it;\n"
-"      the guest console goes to stdout.\n"
-"      --memory SIZE   guest RAM: bytes or with K/M/G suffix (default 32M;\n"
-"                      a multiple of 4 KiB, 4M .. 2G)\n"
+"      the guest console goes to stdout.  Options may come before or after\n"
+"      IMAGE, spelt out in full; '--' ends them.  A value follows as the next\n"
+"      argument or after '=' (--memory 64M, --memory=64M); [=VALUE] only\n"
+"      after '='.  Numbers are decimal (a leading 0 too).\n"
+"      --memory SIZE   guest RAM: decimal bytes or with a K/M/G suffix\n"
+"                      (default 32M; a multiple of 4 KiB, 4M .. 2G)\n"
 "      --cmdline STR   guest command line (start_info.cmd_line, < 1024 chars)\n"
 "      --ramdisk FILE  initial ramdisk (xl's ramdisk=): loaded as it is and\n"
 "                      passed in start_info.mod_start/mod_len, placed as Xen's\n"
@@ -53,15 +58,20 @@ static const char usage_text[] =
 "                      the others start down until the guest brings them up\n"
 "                      (VCPUOP_initialise, VCPUOP_up); one thread per vCPU;\n"
 "                      --trace follows vCPU 0 only\n"
-"      --fast-int80    ring-3 int $0x80 via a hardware gate, no VM exit, while\n"
-"                      events are unmasked (frames differ from Xen's only if the\n"
-"                      guest masks events and traps before the next hypercall)\n"
-"      --timeout S     stop the guest after S seconds (exit status 124)\n"
+"      --fast-int80    int $0x80 reaches the guest kernel's handler through a\n"
+"                      hardware gate, without a VM exit, while its trap entry\n"
+"                      is a flat ring-1 handler that does not mask events:\n"
+"                      the frame is exactly Xen's, masked or not, but 8 bytes\n"
+"                      of kernel stack below it are overwritten (why it is\n"
+"                      off by default); such calls are not in --stats/--trace\n"
+"      --timeout S     stop the guest after S seconds (decimal, e.g. 30 or\n"
+"                      0.5; exit status 124)\n"
 "      --shuffle-p2m[=SEED]\n"
 "                      place pseudo-physical frames at scattered machine\n"
-"                      frames (a permutation drawn from SEED; without one a\n"
-"                      random seed, printed on stderr) instead of pfn == mfn,\n"
-"                      to catch guests that confuse the two\n"
+"                      frames (a permutation drawn from SEED, decimal or 0x\n"
+"                      hex; without one a random seed, printed on stderr)\n"
+"                      instead of pfn == mfn, to catch guests that confuse\n"
+"                      the two\n"
 "      --quiet         do not report how the guest stopped on stderr\n"
 "      --console=auto|ring|io|both\n"
 "                      which guest output to print: the PV console ring\n"
@@ -114,11 +124,12 @@ static const char usage_text[] =
 "            [--ramdisk FILE] IMAGE\n"
 "      Run the image loader into a scratch buffer, without /dev/pvmx, and\n"
 "      print the start-of-day layout.\n"
-"  pvmx --help | --version\n"
+"  pvmx --help | -h | --version\n"
 "\n"
 "Exit status of `pvmx run` and `pvmx stats`:\n"
 "    0   guest powered off (SHUTDOWN_poweroff)\n"
-"    1   launcher, usage or image error\n"
+"    1   launcher, image or device error\n"
+"    2   usage error (bad command line)\n"
 "   11   guest shut down: reboot\n"
 "   12   guest shut down: suspend\n"
 "   13   guest shut down: crash (the guest reported it crashed)\n"
@@ -128,7 +139,9 @@ static const char usage_text[] =
 "   20   the hypervisor crashed the guest (reason on stderr)\n"
 "   21   pvmx internal error (details on stderr)\n"
 "  124   --timeout expired\n"
-"  130   interrupted (SIGINT/SIGTERM; SIGUSR1 only interrupts PVMX_RUN)\n";
+"  128+n stopped by signal n: 129 SIGHUP, 130 SIGINT, 143 SIGTERM (SIGUSR1\n"
+"        only interrupts PVMX_RUN)\n"
+"Other commands exit 0, 1 (error) or 2 (usage error).\n";
 
 static void die_usage(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
@@ -141,7 +154,7 @@ static void die_usage(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputs("\nTry 'pvmx --help'.\n", stderr);
-	exit(PVMX_STATUS_ERROR);
+	exit(PVMX_STATUS_USAGE);
 }
 
 enum stats_mode { STATS_NONE, STATS_TABLE, STATS_JSON };
@@ -167,144 +180,277 @@ struct args {
 	const char *image;
 };
 
-enum { OPT_MEMORY = 'm', OPT_CMDLINE = 'c', OPT_TIMEOUT = 't', OPT_QUIET = 'q',
-       OPT_DRY_RUN = 'n', OPT_HELP = 'h', OPT_TRACE = 'T', OPT_STATS = 'S',
-       OPT_FAST_INT80 = 'F', OPT_SHUFFLE_P2M = 'P',
-       OPT_VCPUS = 'V', OPT_RAMDISK = 'R', OPT_CONSOLE = 'C' };
+enum { OPT_MEMORY = 1, OPT_CMDLINE, OPT_TIMEOUT, OPT_QUIET, OPT_DRY_RUN, OPT_HELP,
+       OPT_TRACE, OPT_STATS, OPT_FAST_INT80, OPT_SHUFFLE_P2M, OPT_VCPUS, OPT_RAMDISK,
+       OPT_CONSOLE };
+
+enum opt_arg { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
+
+/* Which commands take an option: a mask of these. */
+#define FOR_RUN		(1u << CMD_RUN)
+#define FOR_STATS	(1u << CMD_STATS)
+#define FOR_LOAD	(1u << CMD_LOAD)
+#define FOR_ALL		(FOR_RUN | FOR_STATS | FOR_LOAD)
+
+/*
+ * The options of run, stats and load, each spelt out in full (no
+ * abbreviations; the only short option is -h).  ARG_REQUIRED takes
+ * "--name VALUE" or "--name=VALUE", ARG_OPTIONAL only "--name=VALUE".
+ * Every one is in usage_text and Documentation/launcher.rst.
+ */
+struct option_spec {
+	const char *name;
+	enum opt_arg arg;
+	int id;
+	unsigned int cmds;
+};
+
+static const struct option_spec options[] = {
+	{ "memory",	 ARG_REQUIRED, OPT_MEMORY,	FOR_ALL },
+	{ "cmdline",	 ARG_REQUIRED, OPT_CMDLINE,	FOR_ALL },
+	{ "ramdisk",	 ARG_REQUIRED, OPT_RAMDISK,	FOR_ALL },
+	{ "shuffle-p2m", ARG_OPTIONAL, OPT_SHUFFLE_P2M,	FOR_ALL },
+	{ "vcpus",	 ARG_REQUIRED, OPT_VCPUS,	FOR_RUN | FOR_STATS },
+	{ "fast-int80",	 ARG_NONE,     OPT_FAST_INT80,	FOR_RUN | FOR_STATS },
+	{ "timeout",	 ARG_REQUIRED, OPT_TIMEOUT,	FOR_RUN | FOR_STATS },
+	{ "quiet",	 ARG_NONE,     OPT_QUIET,	FOR_RUN | FOR_STATS },
+	{ "console",	 ARG_REQUIRED, OPT_CONSOLE,	FOR_RUN | FOR_STATS },
+	{ "trace",	 ARG_OPTIONAL, OPT_TRACE,	FOR_RUN },
+	{ "stats",	 ARG_OPTIONAL, OPT_STATS,	FOR_RUN },
+	{ "dry-run",	 ARG_NONE,     OPT_DRY_RUN,	FOR_LOAD },
+	{ "help",	 ARG_NONE,     OPT_HELP,	FOR_ALL },
+};
+
+#define NR_OPTIONS	(sizeof(options) / sizeof(options[0]))
+
+static const char *const command_names[] = {
+	[CMD_RUN] = "pvmx run", [CMD_STATS] = "pvmx stats", [CMD_LOAD] = "pvmx load",
+};
+
+/* Edit distance of two short strings (insertions, deletions, substitutions). */
+static size_t edit_distance(const char *a, size_t la, const char *b)
+{
+	size_t lb = strlen(b), row[32], i, j, diag, up;
+
+	if (la >= 32 || lb >= 32)
+		return 32;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			up = row[j];
+			row[j] = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < row[j])
+				row[j] = up + 1;
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/*
+ * The option an unknown "--name" most likely meant, or NULL: the one it
+ * abbreviates (if only one), else the closest within two edits.
+ */
+static const struct option_spec *suggest(const char *name, size_t len)
+{
+	const struct option_spec *best = NULL;
+	size_t i, d, best_d = 3;
+	int prefixes = 0;
+
+	for (i = 0; i < NR_OPTIONS; i++)
+		if (len && !strncmp(options[i].name, name, len)) {
+			best = &options[i];
+			prefixes++;
+		}
+	if (prefixes == 1)
+		return best;
+	best = NULL;
+	for (i = 0; i < NR_OPTIONS; i++) {
+		d = edit_distance(name, len, options[i].name);
+		if (d < best_d) {
+			best_d = d;
+			best = &options[i];
+		}
+	}
+	return best;
+}
+
+static void die_unknown_option(const char *arg)
+{
+	const char *name = arg + 2, *eq = strchr(name, '=');
+	size_t len = eq ? (size_t)(eq - name) : strlen(name);
+	const struct option_spec *o;
+
+	if (arg[1] != '-')
+		die_usage("unknown option '%s'", arg);
+	o = suggest(name, len);
+	if (o)
+		die_usage("unknown option '--%.*s' (did you mean --%s?)", (int)len, name, o->name);
+	die_usage("unknown option '--%.*s'", (int)len, name);
+}
+
+/* "--trace only applies to 'pvmx run'", "... 'pvmx run' and 'pvmx stats'" */
+static void die_wrong_command(const struct option_spec *o)
+{
+	const char *c[3];
+	int n = 0;
+
+	for (unsigned int i = 0; i < 3; i++)
+		if (o->cmds & 1u << i)
+			c[n++] = command_names[i];
+	if (n == 1)
+		die_usage("--%s only applies to '%s'", o->name, c[0]);
+	die_usage("--%s only applies to '%s' and '%s'", o->name, c[0], c[1]);
+}
+
+/*
+ * The next option of argv[*i] for cmd: its spec, its value (NULL when it
+ * has none) in *val, *i advanced past what it used.  NULL when argv[*i] is
+ * not an option (an operand, or "--", which *end_of_opts then says).
+ */
+static const struct option_spec *next_option(char **argv, int argc, int *i, enum command cmd,
+					     const char **val, bool *end_of_opts)
+{
+	const char *arg = argv[*i], *name, *eq;
+	const struct option_spec *o = NULL;
+	size_t len, k;
+
+	*val = NULL;
+	*end_of_opts = false;
+	if (arg[0] != '-' || !arg[1])
+		return NULL;			/* an operand ("-" too) */
+	if (!strcmp(arg, "--")) {
+		*end_of_opts = true;
+		(*i)++;
+		return NULL;
+	}
+	if (!strcmp(arg, "-h"))
+		arg = "--help";			/* the only short option */
+	else if (arg[1] != '-')
+		die_unknown_option(arg);
+	name = arg + 2;
+	eq = strchr(name, '=');
+	len = eq ? (size_t)(eq - name) : strlen(name);
+	for (k = 0; k < NR_OPTIONS; k++)
+		if (strlen(options[k].name) == len && !strncmp(options[k].name, name, len))
+			o = &options[k];
+	if (!o)
+		die_unknown_option(arg);
+	if (!(o->cmds & 1u << cmd))
+		die_wrong_command(o);
+	(*i)++;
+	if (eq) {
+		if (o->arg == ARG_NONE)
+			die_usage("--%s takes no value", o->name);
+		*val = eq + 1;
+	} else if (o->arg == ARG_REQUIRED) {
+		if (*i >= argc)
+			die_usage("--%s needs a value", o->name);
+		*val = argv[(*i)++];
+	}
+	return o;
+}
 
 static void parse_args(int argc, char **argv, struct args *a, enum command cmd)
 {
-	bool allow_run_opts = cmd == CMD_RUN || cmd == CMD_STATS;
-	bool allow_dry_run = cmd == CMD_LOAD;
-	static const struct option longopts[] = {
-		{ "memory", required_argument, NULL, OPT_MEMORY },
-		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "quiet", no_argument, NULL, OPT_QUIET },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "trace", optional_argument, NULL, OPT_TRACE },
-		{ "stats", optional_argument, NULL, OPT_STATS },
-		{ "fast-int80", no_argument, NULL, OPT_FAST_INT80 },
-		{ "shuffle-p2m", optional_argument, NULL, OPT_SHUFFLE_P2M },
-		{ "vcpus", required_argument, NULL, OPT_VCPUS },
-		{ "ramdisk", required_argument, NULL, OPT_RAMDISK },
-		{ "console", required_argument, NULL, OPT_CONSOLE },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	const struct option_spec *o;
+	const char *val, *image = NULL;
+	bool opts_done = false, end = false;
+	uint64_t n;
+	int i = 1;
 
 	memset(a, 0, sizeof(*a));
 	a->memory = DEFAULT_MEMORY;
 	a->vcpus = 1;
 	a->console_fd = STDOUT_FILENO;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+m:c:t:qnh", longopts, NULL)) != -1) {
-		switch (c) {
+	/* Options and the IMAGE operand in any order; "--" ends the options. */
+	while (i < argc) {
+		o = opts_done ? NULL : next_option(argv, argc, &i, cmd, &val, &end);
+		if (!o) {
+			if (end && !opts_done) {
+				opts_done = true;
+				continue;
+			}
+			if (image)
+				die_usage("unexpected argument '%s' (IMAGE is '%s')", argv[i], image);
+			image = argv[i++];
+			continue;
+		}
+		switch (o->id) {
 		case OPT_MEMORY:
-			if (pvmx_parse_size(optarg, &a->memory))
-				die_usage("bad --memory '%s' (want e.g. 32M, 1G, 67108864)", optarg);
+			if (pvmx_parse_size(val, &a->memory))
+				die_usage("bad --memory '%s' (want e.g. 32M, 1G, 67108864)", val);
 			if (a->memory % PVMX_PAGE_SIZE)
-				die_usage("--memory %s is not a multiple of 4 KiB", optarg);
+				die_usage("--memory %s is not a multiple of 4 KiB", val);
 			if (a->memory < PVMX_MIN_MEMORY || a->memory > PVMX_MAX_MEMORY)
-				die_usage("--memory %s out of range (%llu MiB .. %llu MiB)", optarg,
+				die_usage("--memory %s out of range (%llu MiB .. %llu MiB)", val,
 					  PVMX_MIN_MEMORY >> 20, PVMX_MAX_MEMORY >> 20);
 			break;
 		case OPT_CMDLINE:
-			a->cmdline = optarg;
-			if (strlen(optarg) >= XEN_MAX_GUEST_CMDLINE)
+			a->cmdline = val;
+			if (strlen(val) >= XEN_MAX_GUEST_CMDLINE)
 				die_usage("--cmdline too long (%zu bytes, at most %d)",
-					  strlen(optarg), XEN_MAX_GUEST_CMDLINE - 1);
+					  strlen(val), XEN_MAX_GUEST_CMDLINE - 1);
 			break;
 		case OPT_RAMDISK:
-			if (!*optarg)
+			if (!*val)
 				die_usage("--ramdisk needs a file name");
-			a->ramdisk = optarg;
+			a->ramdisk = val;
 			break;
-		case OPT_TIMEOUT: {
-			char *end;
-
-			if (!allow_run_opts)
-				die_usage("--timeout only applies to 'pvmx run'");
-			errno = 0;
-			a->timeout = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(a->timeout > 0) ||
-			    a->timeout > 1e8)
-				die_usage("bad --timeout '%s' (want seconds > 0)", optarg);
+		case OPT_TIMEOUT:
+			if (pvmx_parse_seconds(val, &a->timeout))
+				die_usage("bad --timeout '%s' (want seconds > 0, e.g. 30 or 0.5)", val);
 			break;
-		}
 		case OPT_FAST_INT80:
-			if (!allow_run_opts)
-				die_usage("--fast-int80 only applies to 'pvmx run' and 'pvmx stats'");
 			a->fast_int80 = true;
 			break;
-		case OPT_SHUFFLE_P2M: {
-			char *end;
-
+		case OPT_SHUFFLE_P2M:
 			a->shuffle_p2m = true;
-			if (!optarg) {
+			if (!val) {
 				a->p2m_seed = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid();
 				break;
 			}
-			errno = 0;
-			a->p2m_seed = strtoull(optarg, &end, 0);
-			if (errno || end == optarg || *end || *optarg == '-')
-				die_usage("bad --shuffle-p2m seed '%s' (want a number)", optarg);
+			if (pvmx_parse_uint(val, &a->p2m_seed, true))
+				die_usage("bad --shuffle-p2m seed '%s' (want a decimal or 0x hex number)",
+					  val);
 			break;
-		}
-		case OPT_VCPUS: {
-			char *end;
-			unsigned long n;
-
-			if (!allow_run_opts)
-				die_usage("--vcpus only applies to 'pvmx run' and 'pvmx stats'");
-			errno = 0;
-			n = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || optarg[0] == '-' || n < 1 ||
-			    n > PVMX_MAX_VCPUS)
-				die_usage("bad --vcpus '%s' (want 1 .. %d)", optarg, PVMX_MAX_VCPUS);
+		case OPT_VCPUS:
+			if (pvmx_parse_uint(val, &n, false) || n < 1 || n > PVMX_MAX_VCPUS)
+				die_usage("bad --vcpus '%s' (want 1 .. %d)", val, PVMX_MAX_VCPUS);
 			a->vcpus = (unsigned int)n;
 			break;
-		}
 		case OPT_CONSOLE:
-			if (!allow_run_opts)
-				die_usage("--console only applies to 'pvmx run' and 'pvmx stats'");
-			if (pvmx_console_parse_mode(optarg, &a->console_mode))
-				die_usage("bad --console '%s' (want auto, ring, io or both)", optarg);
+			if (pvmx_console_parse_mode(val, &a->console_mode))
+				die_usage("bad --console '%s' (want auto, ring, io or both)", val);
 			break;
 		case OPT_QUIET:
-			if (!allow_run_opts)
-				die_usage("--quiet only applies to 'pvmx run'");
 			a->quiet = true;
 			break;
 		case OPT_DRY_RUN:
-			if (!allow_dry_run)
-				die_usage("--dry-run only applies to 'pvmx load'");
 			a->dry_run = true;
 			break;
 		case OPT_TRACE:
-			if (cmd != CMD_RUN)
-				die_usage("--trace only applies to 'pvmx run'");
-			if (optarg && !*optarg)
+			if (val && !*val)
 				die_usage("--trace= needs a file name");
 			a->trace = true;
-			a->trace_path = optarg;
+			a->trace_path = val;
 			break;
 		case OPT_STATS:
-			if (cmd != CMD_RUN)
-				die_usage("--stats only applies to 'pvmx run' (see also 'pvmx stats')");
-			if (!optarg || !strcmp(optarg, "table"))
+			if (!val || !strcmp(val, "table"))
 				a->stats = STATS_TABLE;
-			else if (!strcmp(optarg, "json"))
+			else if (!strcmp(val, "json"))
 				a->stats = STATS_JSON;
 			else
-				die_usage("bad --stats '%s' (want table or json)", optarg);
+				die_usage("bad --stats '%s' (want table or json)", val);
 			break;
 		case OPT_HELP:
 			fputs(usage_text, stdout);
 			exit(0);
-		default:
-			die_usage("bad option");
 		}
 	}
 	if (cmd == CMD_STATS) {
@@ -315,11 +461,9 @@ static void parse_args(int argc, char **argv, struct args *a, enum command cmd)
 	} else {
 		a->stats_out = stderr;
 	}
-	if (optind >= argc)
+	if (!image)
 		die_usage("missing IMAGE");
-	if (optind + 1 < argc)
-		die_usage("unexpected argument '%s'", argv[optind + 1]);
-	a->image = argv[optind];
+	a->image = image;
 }
 
 /* The --shuffle-p2m permutation of the guest's frames, or NULL for identity. */
@@ -637,11 +781,24 @@ static int cmd_info(int argc, char **argv)
 
 static volatile sig_atomic_t got_stop_signal, got_alarm;
 
+/* The signals that stop the guest; the launcher exits 128 + the signal. */
+static const int stop_signals[] = { SIGHUP, SIGINT, SIGTERM };
+
+static const char *stop_signal_name(int sig)
+{
+	switch (sig) {
+	case SIGHUP:	return "SIGHUP";
+	case SIGINT:	return "SIGINT";
+	case SIGTERM:	return "SIGTERM";
+	}
+	return "a signal";
+}
+
 static void on_signal(int sig)
 {
 	if (sig == SIGALRM)
 		got_alarm = 1;
-	else if (sig != SIGUSR1)
+	else if (sig != SIGUSR1 && !got_stop_signal)
 		got_stop_signal = sig;
 }
 
@@ -653,8 +810,8 @@ static void install_signals(double timeout)
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = 0;	/* no SA_RESTART: PVMX_RUN must return */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaction(stop_signals[i], &sa, NULL);
 	sigaction(SIGALRM, &sa, NULL);
 	/* SIGUSR1 only interrupts PVMX_RUN (the guest goes on): tests use it. */
 	sigaction(SIGUSR1, &sa, NULL);
@@ -696,12 +853,14 @@ static bool first_report(bool *flag)
 /* Returns an exit status when the run loop should stop, -1 to go on. */
 static int check_signals(const struct args *a)
 {
+	int sig = got_stop_signal;
+
 	if (__atomic_load_n(&stop_all, __ATOMIC_ACQUIRE))
-		return PVMX_STATUS_INTERRUPTED;		/* another thread decided */
-	if (got_stop_signal) {
+		return PVMX_STATUS_SIGNAL;	/* another thread decided: not used */
+	if (sig) {
 		if (first_report(&stop_reported))
-			fprintf(stderr, "pvmx: interrupted\n");
-		return PVMX_STATUS_INTERRUPTED;
+			fprintf(stderr, "pvmx: interrupted by %s\n", stop_signal_name(sig));
+		return PVMX_STATUS_SIGNAL + sig;
 	}
 	if (got_alarm) {
 		if (first_report(&stop_reported))
@@ -940,7 +1099,7 @@ static void sleep_ms(long ms)
 }
 
 /*
- * --vcpus N > 1: one thread per vCPU.  SIGINT, SIGTERM and SIGALRM are
+ * --vcpus N > 1: one thread per vCPU.  The stop signals and SIGALRM are
  * blocked in the vCPU threads so they reach this one, which then stops
  * them all: stop_all, and SIGUSR1 until each has left PVMX_RUN (a down
  * vCPU waits there).  A shutdown or crash on any vCPU ends every vCPU's
@@ -953,8 +1112,8 @@ static int run_threads(struct vcpu_thread *t, unsigned int n, const struct args 
 	int st = -1, first = -1, rc;
 
 	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
+	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaddset(&block, stop_signals[i]);
 	sigaddset(&block, SIGALRM);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	for (i = 0; i < n; i++) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libpvmx: file reading, size parsing, names for uapi numbers. */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,13 @@
 
 #include "libpvmx.h"
 
+/*
+ * Images and ramdisks are read whole into the launcher's memory.  Either
+ * must fit in the guest's RAM (at most PVMX_MAX_MEMORY, 2 GiB) next to the
+ * start-of-day layout, and a PV kernel's start-of-day mapping ends below
+ * 0xF5800000, so 1 GiB bounds the allocation far above any real kernel
+ * while refusing a runaway file (or a pipe) early.
+ */
 #define MAX_IMAGE_SIZE	(1ULL << 30)
 
 int pvmx_read_file(const char *path, void **buf, size_t *len, char *err)
@@ -72,22 +81,88 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	free(b);
-	if (err)
+	if (err && rc == -EFBIG)
+		snprintf(err, PVMX_ERR_MAX, "%s: larger than %llu MiB, the most the launcher reads",
+			 path, MAX_IMAGE_SIZE >> 20);
+	else if (err)
 		snprintf(err, PVMX_ERR_MAX, "%s: %s", path, strerror(-rc));
 	return rc;
 }
 
+/*
+ * Leading decimal digits of s: *v, and where they end.  -EINVAL without a
+ * digit, -ERANGE past 2^64 - 1.  No sign, no blanks, no base prefix: a
+ * leading 0 is a decimal 0 (strtoull's base 0 would make "064" octal).
+ */
+static int parse_digits(const char *s, uint64_t *v, const char **end)
+{
+	uint64_t x = 0;
+	const char *p = s;
+
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned d = (unsigned)(*p - '0');
+
+		if (x > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		x = x * 10 + d;
+	}
+	if (p == s)
+		return -EINVAL;
+	*v = x;
+	*end = p;
+	return 0;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int pvmx_parse_uint(const char *s, uint64_t *out, bool allow_hex)
+{
+	const char *end;
+	uint64_t v = 0;
+	int rc, d;
+
+	if (!s)
+		return -EINVAL;
+	if (allow_hex && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		s += 2;
+		if (!*s)
+			return -EINVAL;
+		for (; *s; s++) {
+			d = hex_digit(*s);
+			if (d < 0)
+				return -EINVAL;
+			if (v >> 60)
+				return -ERANGE;
+			v = v << 4 | (unsigned)d;
+		}
+		*out = v;
+		return 0;
+	}
+	rc = parse_digits(s, &v, &end);
+	if (rc)
+		return rc;
+	if (*end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
 int pvmx_parse_size(const char *s, uint64_t *out)
 {
-	unsigned long long v;
+	const char *end;
 	unsigned shift = 0;
-	char *end;
+	uint64_t v;
 
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s)
+	if (!s || parse_digits(s, &v, &end))
 		return -EINVAL;
 	switch (*end) {
 	case 'k': case 'K': shift = 10; end++; break;
@@ -99,9 +174,34 @@ int pvmx_parse_size(const char *s, uint64_t *out)
 		end += strlen(end);
 	if (*end || !v)
 		return -EINVAL;
-	if (v > (~0ULL >> shift))
+	if (v > (UINT64_MAX >> shift))
 		return -EINVAL;
-	*out = (uint64_t)v << shift;
+	*out = v << shift;
+	return 0;
+}
+
+int pvmx_parse_seconds(const char *s, double *out)
+{
+	const char *p = s;
+	double v = 0, scale = 1;
+	bool digits = false;
+
+	if (!s)
+		return -EINVAL;
+	/* digits[.digits] or .digits, in decimal: no sign, exponent, hex, inf. */
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (*p - '0');
+		digits = true;
+	}
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			scale /= 10;
+			v += (*p - '0') * scale;
+			digits = true;
+		}
+	if (!digits || *p || !(v > 0) || v > PVMX_MAX_SECONDS)
+		return -EINVAL;
+	*out = v;
 	return 0;
 }
 

@@ -4,9 +4,9 @@
  * for, in the shape of kvm-unit-tests x86/vmexit.c.  Each case runs a loop
  * of `iters` operations between two fenced rdtsc reads, repeats that
  * `reps` times (after one warm-up round) and prints the median cost per
- * operation:
+ * operation and the spread of the repetitions (nearest-rank quartiles):
  *
- *	<name> <cycles-per-op>
+ *	<name> <median> <min> <q1> <q3> <max>
  *
  * Lines starting with '#' are comments.  Under Bochs the TSC counts
  * emulated instructions, so the figures are path lengths; on real VT-x they
@@ -61,6 +61,9 @@ static u32 per_op_x10(u64 cycles, u32 ops)
 	return (u32)bn_div(cycles * 10 + ops / 2, ops);
 }
 
+/* The last measure()'s min, first quartile, third quartile and max (x10). */
+static u32 spread[4];
+
 static u32 median(u32 *v, u32 n)
 {
 	u32 i, j, x;
@@ -71,12 +74,29 @@ static u32 median(u32 *v, u32 n)
 			v[j] = v[j - 1];
 		v[j] = x;
 	}
+	spread[0] = v[0];
+	spread[1] = v[(n + 3) / 4 - 1];
+	spread[2] = v[(3 * n + 3) / 4 - 1];
+	spread[3] = v[n - 1];
 	return v[n / 2];
+}
+
+/* The last measurement, median x10 and its spread, both times k. */
+static void print_scaled(const char *name, u32 x10, u32 k)
+{
+	u32 i, v;
+
+	printf("%s %u.%u", name, x10 * k / 10, x10 * k % 10);
+	for (i = 0; i < 4; i++) {
+		v = spread[i] * k;
+		printf(" %u.%u", v / 10, v % 10);
+	}
+	printf("\n");
 }
 
 static void print_x10(const char *name, u32 x10)
 {
-	printf("%s %u.%u\n", name, x10 / 10, x10 % 10);
+	print_scaled(name, x10, 1);
 }
 
 /*
@@ -543,7 +563,8 @@ void test_main(void)
 		iters = 1;
 	if (reps < 1 || reps > BN_MAX_REPS)
 		reps = 11;
-	printf("# pvmx bench: iters=%u reps=%u (median of reps; cycles per op)\n", iters, reps);
+	printf("# pvmx bench: iters=%u reps=%u (per op: median min q1 q3 max of the reps; TSC ticks)\n",
+	       iters, reps);
 
 	print_x10("cpuid", measure(b_cpuid, 0, iters, 1));
 	print_x10("hypercall_page", measure(b_hc_page, 0, iters, 1));
@@ -557,7 +578,7 @@ void test_main(void)
 		snprintf(name, sizeof(name), "multicall_%u", nr);
 		print_x10(name, x10);
 		snprintf(name, sizeof(name), "multicall_batch_%u", nr);
-		print_x10(name, x10 * nr);
+		print_scaled(name, x10, nr);
 		if (mc_list[0].result != ((4u << 16) | 19u) && (long)mc_list[0].result < 0)
 			printf("# multicall_%u: entry result %d\n", nr, (int)mc_list[0].result);
 	}

@@ -18,6 +18,7 @@ static char out[OUT_MAX], errout[OUT_MAX];
 static const char *run_bin;
 static const char *run_env[8];
 static unsigned kill_after_ms;
+static int kill_sig = SIGINT;
 
 static void slurp(int fd, char *buf)
 {
@@ -69,7 +70,7 @@ static int run(const char *dev, const char *a0, ...)
 	}
 	if (kill_after_ms) {
 		usleep(kill_after_ms * 1000);
-		kill(pid, SIGINT);
+		kill(pid, kill_sig);
 	}
 	waitpid(pid, &status, 0);
 	slurp(fo, out);
@@ -121,7 +122,9 @@ static void test_help(void)
 	CHECK_HAS(out, "pvmx info");
 	CHECK_HAS(out, "load --dry-run");
 	CHECK_HAS(out, "  124   --timeout expired");
-	CHECK_HAS(out, "  130   interrupted");
+	CHECK_HAS(out, "  128+n stopped by signal n: 129 SIGHUP, 130 SIGINT, 143 SIGTERM");
+	CHECK_HAS(out, "    2   usage error");
+	CHECK_HAS(out, "'--' ends them");
 	CHECK_HAS(out, "--trace[=FILE]  print every hypercall");
 	CHECK_HAS(out, "--stats[=table|json]\n");
 	CHECK_HAS(out, "\"multicall\":{\"entries\":N,");
@@ -129,8 +132,8 @@ static void test_help(void)
 	CHECK_HAS(out, "   20   the hypervisor crashed the guest");
 	CHECK_HAS(out, "    0   guest powered off");
 	CHECK_EQ(run(NULL, "run", "--help", NULL), 0);
-	CHECK_EQ(run(NULL, NULL), 1);
-	CHECK_EQ(run(NULL, "frob", NULL), 1);
+	CHECK_EQ(run(NULL, NULL), 2);
+	CHECK_EQ(run(NULL, "frob", NULL), 2);
 	CHECK_HAS(errout, "unknown command 'frob'");
 	CHECK_EQ(run(NULL, "--version", NULL), 0);
 }
@@ -158,7 +161,7 @@ static void test_dry_run(void)
 	CHECK_EQ(run(NULL, "load", "--dry-run", "--memory", "4M", img("linux.elf"), NULL), 1);
 	ONE_LINE("pvmx: ");
 	CHECK_HAS(errout, "linux.elf: guest memory too small");
-	CHECK_EQ(run(NULL, "load", img("xtf.elf"), NULL), 1);
+	CHECK_EQ(run(NULL, "load", img("xtf.elf"), NULL), 2);
 	CHECK_HAS(errout, "needs --dry-run");
 }
 
@@ -207,7 +210,7 @@ static void test_ramdisk_and_symbols(void)
 		     img("linux-modpfn-symtab.elf"), NULL), 1);
 	ONE_LINE("pvmx: ");
 	CHECK_HAS(errout, "guest memory too small");
-	CHECK_EQ(run(NULL, "load", "--dry-run", "--ramdisk", "", img("xtf.elf"), NULL), 1);
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--ramdisk", "", img("xtf.elf"), NULL), 2);
 	CHECK_HAS(errout, "--ramdisk needs a file name");
 	unlink(rd);
 	unlink(empty);
@@ -242,10 +245,10 @@ static void test_dry_run_shuffled(void)
 	/* Without a seed: a random one, still a valid layout. */
 	CHECK_EQ(run(NULL, "load", "--dry-run", "--shuffle-p2m", img("xtf.elf"), NULL), 0);
 	CHECK_HAS(out, "p2m                shuffled, seed ");
-	CHECK_EQ(run(NULL, "load", "--dry-run", "--shuffle-p2m=x1", img("xtf.elf"), NULL), 1);
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--shuffle-p2m=x1", img("xtf.elf"), NULL), 2);
 	CHECK_HAS(errout, "bad --shuffle-p2m seed 'x1'");
-	CHECK_EQ(run(NULL, "load", "--dry-run", "--shuffle-p2m=", img("xtf.elf"), NULL), 1);
-	CHECK_EQ(run(NULL, "load", "--dry-run", "--shuffle-p2m=-3", img("xtf.elf"), NULL), 1);
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--shuffle-p2m=", img("xtf.elf"), NULL), 2);
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--shuffle-p2m=-3", img("xtf.elf"), NULL), 2);
 	free(p2m);
 }
 
@@ -281,33 +284,162 @@ static void test_usage_errors(void)
 {
 	char longcmd[1100];
 
-	CHECK_EQ(run(NULL, "run", "--memory", "3M", img("xtf.elf"), NULL), 1);
+	CHECK_EQ(run(NULL, "run", "--memory", "3M", img("xtf.elf"), NULL), 2);
 	CHECK_HAS(errout, "out of range");
-	CHECK_EQ(run(NULL, "run", "--memory", "4097M", img("xtf.elf"), NULL), 1);
-	CHECK_EQ(run(NULL, "run", "--memory", "32769K", img("xtf.elf"), NULL), 1);
+	CHECK_EQ(run(NULL, "run", "--memory", "4097M", img("xtf.elf"), NULL), 2);
+	CHECK_EQ(run(NULL, "run", "--memory", "32769K", img("xtf.elf"), NULL), 2);
 	CHECK_HAS(errout, "not a multiple of 4 KiB");
-	CHECK_EQ(run(NULL, "run", "--memory", "lots", img("xtf.elf"), NULL), 1);
+	CHECK_EQ(run(NULL, "run", "--memory", "lots", img("xtf.elf"), NULL), 2);
 	CHECK_HAS(errout, "bad --memory 'lots'");
-	CHECK_EQ(run(NULL, "run", "--timeout", "-1", img("xtf.elf"), NULL), 1);
+	CHECK_EQ(run(NULL, "run", "--timeout", "-1", img("xtf.elf"), NULL), 2);
 	CHECK_HAS(errout, "bad --timeout");
-	CHECK_EQ(run(NULL, "run", "--vcpus", "0", img("xtf.elf"), NULL), 1);
+	CHECK_EQ(run(NULL, "run", "--vcpus", "0", img("xtf.elf"), NULL), 2);
 	CHECK_HAS(errout, "bad --vcpus '0' (want 1 .. 32)");
-	CHECK_EQ(run(NULL, "run", "--vcpus", "33", img("xtf.elf"), NULL), 1);
+	CHECK_EQ(run(NULL, "run", "--vcpus", "33", img("xtf.elf"), NULL), 2);
 	CHECK_HAS(errout, "bad --vcpus '33'");
-	CHECK_EQ(run(NULL, "run", "--vcpus", "2x", img("xtf.elf"), NULL), 1);
-	CHECK_EQ(run(NULL, "run", "--vcpus", "-1", img("xtf.elf"), NULL), 1);
-	CHECK_EQ(run(NULL, "load", "--dry-run", "--vcpus", "2", img("xtf.elf"), NULL), 1);
+	CHECK_EQ(run(NULL, "run", "--vcpus", "2x", img("xtf.elf"), NULL), 2);
+	CHECK_EQ(run(NULL, "run", "--vcpus", "-1", img("xtf.elf"), NULL), 2);
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--vcpus", "2", img("xtf.elf"), NULL), 2);
 	CHECK_HAS(errout, "--vcpus only applies");
 	memset(longcmd, 'c', sizeof(longcmd));
 	longcmd[1024] = '\0';
-	CHECK_EQ(run(NULL, "run", "--cmdline", longcmd, img("xtf.elf"), NULL), 1);
+	CHECK_EQ(run(NULL, "run", "--cmdline", longcmd, img("xtf.elf"), NULL), 2);
 	CHECK_HAS(errout, "--cmdline too long");
-	CHECK_EQ(run(NULL, "run", NULL), 1);
+	CHECK_EQ(run(NULL, "run", NULL), 2);
 	CHECK_HAS(errout, "missing IMAGE");
-	CHECK_EQ(run(NULL, "run", img("xtf.elf"), "extra", NULL), 1);
-	CHECK_EQ(run(NULL, "run", "--bogus", img("xtf.elf"), NULL), 1);
-	CHECK_EQ(run(NULL, "info", "extra", NULL), 1);
-	CHECK_EQ(run(NULL, "load", "--dry-run", "--timeout", "5", img("xtf.elf"), NULL), 1);
+	CHECK_EQ(run(NULL, "run", img("xtf.elf"), "extra", NULL), 2);
+	CHECK_EQ(run(NULL, "run", "--bogus", img("xtf.elf"), NULL), 2);
+	CHECK_EQ(run(NULL, "info", "extra", NULL), 2);
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--timeout", "5", img("xtf.elf"), NULL), 2);
+}
+
+/* A usage error: status 2, one message and the hint, nothing else. */
+static void usage_error(int line, const char *msg, ...)
+{
+	const char *argv[16];
+	char want[512];
+	va_list ap;
+	int n = 0, st;
+
+	va_start(ap, msg);
+	for (const char *a = va_arg(ap, const char *); a && n < 15; a = va_arg(ap, const char *))
+		argv[n++] = a;
+	va_end(ap);
+	while (n < 15)
+		argv[n++] = NULL;
+	st = run(NULL, argv[0], argv[1], argv[2], argv[3], argv[4], argv[5], argv[6], argv[7],
+		 argv[8], argv[9], argv[10], argv[11], argv[12], argv[13], argv[14], NULL);
+	snprintf(want, sizeof(want), "pvmx: %s\nTry 'pvmx --help'.\n", msg);
+	if (st != 2 || strcmp(errout, want) || out[0]) {
+		t_failures++;
+		fprintf(stderr, "  FAIL line %d: want status 2 and \"%s\", got %d and \"%s\"\n",
+			line, want, st, errout);
+	}
+}
+#define USAGE_ERROR(msg, ...) usage_error(__LINE__, msg, __VA_ARGS__, NULL)
+
+/*
+ * Option syntax: anywhere around IMAGE, "--" ends them, no abbreviations or
+ * undocumented short options, one message for an unknown option, strict
+ * decimal numbers.
+ */
+static void test_option_syntax(void)
+{
+	const char *x = img("xtf.elf");
+
+	/* After the image, as xl and qemu users write them; '=' or a separate value. */
+	CHECK_EQ(run(NULL, "load", img("xtf.elf"), "--dry-run", "--memory", "128M", NULL), 0);
+	CHECK_HAS(out, "layout (32768 pages = 131072 KiB of RAM)");
+	CHECK_EQ(run(NULL, "load", "--memory=64M", img("xtf.elf"), "--dry-run", NULL), 0);
+	CHECK_HAS(out, "layout (16384 pages = 65536 KiB of RAM)");
+	/* A leading zero is decimal: 064M is 64 MiB, not octal 52 MiB. */
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--memory", "064M", img("xtf.elf"), NULL), 0);
+	CHECK_HAS(out, "layout (16384 pages = 65536 KiB of RAM)");
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--shuffle-p2m=010", img("xtf.elf"), NULL), 0);
+	CHECK_HAS(out, "shuffled, seed 10 ");
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--shuffle-p2m=0x10", img("xtf.elf"), NULL), 0);
+	CHECK_HAS(out, "shuffled, seed 16 ");
+	/* "--" ends the options: what follows is IMAGE even if it looks like one. */
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--", "--memory", NULL), 1);
+	CHECK_STR(errout, "pvmx: --memory: No such file or directory\n");
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--", img("xtf.elf"), NULL), 0);
+	/* -h is --help, anywhere. */
+	CHECK_EQ(run(NULL, "run", x, "-h", NULL), 0);
+	CHECK_HAS(out, "Usage:\n");
+
+	USAGE_ERROR("unknown option '--bogus'", "run", "--bogus", x);
+	USAGE_ERROR("unknown option '--bogus'", "run", x, "--bogus=1");
+	USAGE_ERROR("unknown option '--mem' (did you mean --memory?)", "run", "--mem", "64M", x);
+	USAGE_ERROR("unknown option '--memroy' (did you mean --memory?)", "run", "--memroy=64M", x);
+	USAGE_ERROR("unknown option '--fast' (did you mean --fast-int80?)", "run", x, "--fast");
+	USAGE_ERROR("unknown option '-m'", "run", "-m", "64M", x);
+	USAGE_ERROR("unknown option '-q'", "run", "-q", x);
+	USAGE_ERROR("unknown option '-n'", "load", "-n", x);
+	USAGE_ERROR("unknown option '---'", "run", "---", x);
+	USAGE_ERROR("--quiet takes no value", "run", "--quiet=yes", x);
+	USAGE_ERROR("--memory needs a value", "run", x, "--memory");
+	USAGE_ERROR("unexpected argument 'extra' (IMAGE is 'a.elf')", "run", "a.elf", "extra");
+	USAGE_ERROR("unexpected argument 'b.elf' (IMAGE is 'a.elf')", "run", "a.elf", "--", "b.elf");
+	USAGE_ERROR("--dry-run only applies to 'pvmx load'", "run", "--dry-run", x);
+	USAGE_ERROR("--stats only applies to 'pvmx run'", "stats", x, "--stats");
+	USAGE_ERROR("--quiet only applies to 'pvmx run' and 'pvmx stats'", "load", "--quiet", x);
+	USAGE_ERROR("missing IMAGE", "run", "--quiet");
+	USAGE_ERROR("missing IMAGE", "run", "--");
+	USAGE_ERROR("missing command (run, stats, info, load)", NULL);
+	USAGE_ERROR("'pvmx info' takes no arguments", "info", "--memory", "1M");
+	/* Strict decimal numbers, with overflow checks. */
+	USAGE_ERROR("bad --memory '0x4000000' (want e.g. 32M, 1G, 67108864)", "run", "--memory",
+		    "0x4000000", x);
+	USAGE_ERROR("bad --memory ' 64M' (want e.g. 32M, 1G, 67108864)", "run", "--memory",
+		    " 64M", x);
+	USAGE_ERROR("bad --memory '18446744073709551616' (want e.g. 32M, 1G, 67108864)", "run",
+		    "--memory", "18446744073709551616", x);
+	USAGE_ERROR("bad --memory '17179869184G' (want e.g. 32M, 1G, 67108864)", "run",
+		    "--memory", "17179869184G", x);
+	USAGE_ERROR("bad --vcpus '0x2' (want 1 .. 32)", "run", "--vcpus", "0x2", x);
+	USAGE_ERROR("bad --vcpus ' 2' (want 1 .. 32)", "run", "--vcpus", " 2", x);
+	USAGE_ERROR("bad --vcpus '+2' (want 1 .. 32)", "run", "--vcpus", "+2", x);
+	USAGE_ERROR("bad --vcpus '99999999999999999999' (want 1 .. 32)", "run", "--vcpus",
+		    "99999999999999999999", x);
+	USAGE_ERROR("bad --timeout '1e3' (want seconds > 0, e.g. 30 or 0.5)", "run", "--timeout",
+		    "1e3", x);
+	USAGE_ERROR("bad --timeout '0x10' (want seconds > 0, e.g. 30 or 0.5)", "run", "--timeout",
+		    "0x10", x);
+	USAGE_ERROR("bad --timeout 'inf' (want seconds > 0, e.g. 30 or 0.5)", "run", "--timeout",
+		    "inf", x);
+	USAGE_ERROR("bad --timeout '0' (want seconds > 0, e.g. 30 or 0.5)", "run", "--timeout",
+		    "0", x);
+	USAGE_ERROR("bad --timeout '.' (want seconds > 0, e.g. 30 or 0.5)", "run", "--timeout",
+		    ".", x);
+	USAGE_ERROR("bad --shuffle-p2m seed '0x' (want a decimal or 0x hex number)", "load",
+		    "--dry-run", "--shuffle-p2m=0x", x);
+	USAGE_ERROR("bad --shuffle-p2m seed '0x10000000000000000' (want a decimal or 0x hex number)",
+		    "load", "--dry-run", "--shuffle-p2m=0x10000000000000000", x);
+	USAGE_ERROR("bad --shuffle-p2m seed '18446744073709551616' (want a decimal or 0x hex number)",
+		    "load", "--dry-run", "--shuffle-p2m=18446744073709551616", x);
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--shuffle-p2m=18446744073709551615", x, NULL), 0);
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--shuffle-p2m=0xffffffffffffffff", x, NULL), 0);
+	CHECK_HAS(out, "shuffled, seed 18446744073709551615 ");
+}
+
+/* Every option the launcher accepts is in --help and in launcher.rst. */
+static void test_options_documented(void)
+{
+	static const char *const opts[] = {
+		"--memory SIZE", "--cmdline STR", "--ramdisk FILE", "--shuffle-p2m[=SEED]",
+		"--vcpus N", "--fast-int80", "--timeout S", "--quiet", "--console=", "--trace",
+		"--stats[=table|json]", "--dry-run", "--help", "-h",
+	};
+
+	CHECK_EQ(run(NULL, "--help", NULL), 0);
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		CHECK_HAS(out, opts[i]);
+	/* And each is accepted (a usage error would be status 2). */
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--cmdline", "x", "--ramdisk", "/nonexistent",
+		     img("xtf.elf"), NULL), 1);
+	CHECK_EQ(run("/nonexistent/pvmx", "run", "--vcpus", "2", "--fast-int80", "--timeout", "1",
+		     "--quiet", "--console=io", "--trace", "--stats=json", img("xtf.elf"), NULL), 1);
+	CHECK_HAS(errout, "not found: is the module loaded?");
 }
 
 static void test_no_device(void)
@@ -401,8 +533,16 @@ static void test_fake_run(void)
 	CHECK_STR(errout, "pvmx: timeout after 0.3 s\n");
 	kill_after_ms = 300;
 	CHECK_EQ(run("fake:dev", "run", "--timeout", "30", img("xtf.elf"), NULL), 130);
+	CHECK_STR(errout, "pvmx: interrupted by SIGINT\n");
+	/* Any stop signal: 128 + its number, as a shell reports a killed job. */
+	kill_sig = SIGTERM;
+	CHECK_EQ(run("fake:dev", "run", "--timeout", "30", img("xtf.elf"), NULL), 143);
+	CHECK_STR(errout, "pvmx: interrupted by SIGTERM\n");
+	kill_sig = SIGHUP;
+	CHECK_EQ(run("fake:dev", "run", img("xtf.elf"), "--timeout", "30", NULL), 129);
+	CHECK_STR(errout, "pvmx: interrupted by SIGHUP\n");
+	kill_sig = SIGINT;
 	kill_after_ms = 0;
-	CHECK_STR(errout, "pvmx: interrupted\n");
 	/* Image too big for the memory: named after the image. */
 	run_env[2] = "FAKE_PVMX_SCRIPT=";
 	CHECK_EQ(run("fake:dev", "run", "--memory", "4M", img("linux.elf"), NULL), 1);
@@ -472,9 +612,9 @@ static void test_fake_backends(void)
 	CHECK_STR(out, "hi\nio only\n");
 	CHECK_EQ(run("fake:dev", "stats", "--console=ring", img("xtf.elf"), NULL), 0);
 	CHECK_STR(errout, "hi\nring only\n");
-	CHECK_EQ(run("fake:dev", "run", "--console=tty", img("xtf.elf"), NULL), 1);
+	CHECK_EQ(run("fake:dev", "run", "--console=tty", img("xtf.elf"), NULL), 2);
 	CHECK_HAS(errout, "bad --console 'tty'");
-	CHECK_EQ(run("fake:dev", "load", "--dry-run", "--console=io", img("xtf.elf"), NULL), 1);
+	CHECK_EQ(run("fake:dev", "load", "--dry-run", "--console=io", img("xtf.elf"), NULL), 2);
 
 	/* The xenstore answers on its ring and signals the store port back. */
 	CHECK_EQ(truncate(logpath, 0), 0);
@@ -592,7 +732,7 @@ static void test_fake_trace_stats(void)
 	CHECK_EQ(run("fake:dev", "run", "--stats=json", img("xtf.elf"), NULL), 20);
 	CHECK_HAS(errout, "pvmx: guest crashed: page fault with no handler\n");
 	CHECK_HAS(errout, "\n{\"version\":1,\"nr_vcpus\":1,\"exits\":4123,\"exit_reasons\":{\"exception_nmi\":");
-	CHECK_EQ(run("fake:dev", "run", "--stats=xml", img("xtf.elf"), NULL), 1);
+	CHECK_EQ(run("fake:dev", "run", "--stats=xml", img("xtf.elf"), NULL), 2);
 	CHECK_HAS(errout, "bad --stats 'xml'");
 
 	/* pvmx stats: console on stderr, JSON on stdout. */
@@ -620,10 +760,10 @@ static void test_fake_trace_stats(void)
 	run_env[2] = "FAKE_PVMX_SCRIPT=shutdown:3";
 	CHECK_EQ(run("fake:dev", "stats", img("xtf.elf"), NULL), 13);
 	CHECK_HAS(out, "\"exits\":4123");
-	CHECK_EQ(run("fake:dev", "stats", "--trace", img("xtf.elf"), NULL), 1);
+	CHECK_EQ(run("fake:dev", "stats", "--trace", img("xtf.elf"), NULL), 2);
 	CHECK_HAS(errout, "--trace only applies to 'pvmx run'");
-	CHECK_EQ(run("fake:dev", "stats", "--stats", img("xtf.elf"), NULL), 1);
-	CHECK_EQ(run("fake:dev", "load", "--dry-run", "--trace", img("xtf.elf"), NULL), 1);
+	CHECK_EQ(run("fake:dev", "stats", "--stats", img("xtf.elf"), NULL), 2);
+	CHECK_EQ(run("fake:dev", "load", "--dry-run", "--trace", img("xtf.elf"), NULL), 2);
 
 	run_bin = NULL;
 	memset(run_env, 0, sizeof(run_env));
@@ -640,6 +780,8 @@ const struct test cli_tests[] = {
 	{ "cli: load --dry-run --ramdisk, BSD symbols", test_ramdisk_and_symbols },
 	{ "cli: malformed images", test_bad_images },
 	{ "cli: usage errors", test_usage_errors },
+	{ "cli: option syntax, strict numbers, status 2", test_option_syntax },
+	{ "cli: options documented", test_options_documented },
 	{ "cli: no /dev/pvmx", test_no_device },
 	{ NULL, NULL },
 };

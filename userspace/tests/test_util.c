@@ -24,8 +24,20 @@ static void test_parse_size(void)
 	CHECK_EQ(v, 2ULL << 30);
 	CHECK_EQ(pvmx_parse_size("33558528", &v), 0);
 	CHECK_EQ(v, 33558528);
-	CHECK_EQ(pvmx_parse_size("0x2000000", &v), 0);
-	CHECK_EQ(v, 32ULL << 20);
+	/* Decimal only: a leading 0 is not octal, 0x is not hex. */
+	CHECK_EQ(pvmx_parse_size("064M", &v), 0);
+	CHECK_EQ(v, 64ULL << 20);
+	CHECK_EQ(pvmx_parse_size("010", &v), 0);
+	CHECK_EQ(v, 10);
+	CHECK_EQ(pvmx_parse_size("0x2000000", &v), -EINVAL);
+	CHECK_EQ(pvmx_parse_size(" 1M", &v), -EINVAL);
+	CHECK_EQ(pvmx_parse_size("+1M", &v), -EINVAL);
+	CHECK_EQ(pvmx_parse_size("1 M", &v), -EINVAL);
+	CHECK_EQ(pvmx_parse_size("18446744073709551615", &v), 0);
+	CHECK_EQ(v, UINT64_MAX);
+	CHECK_EQ(pvmx_parse_size("18446744073709551616", &v), -EINVAL);
+	CHECK_EQ(pvmx_parse_size("17179869183G", &v), 0);
+	CHECK_EQ(v, 17179869183ULL << 30);
 	CHECK_EQ(pvmx_parse_size("", &v), -EINVAL);
 	CHECK_EQ(pvmx_parse_size("0", &v), -EINVAL);
 	CHECK_EQ(pvmx_parse_size("-1M", &v), -EINVAL);
@@ -35,6 +47,83 @@ static void test_parse_size(void)
 	CHECK_EQ(pvmx_parse_size("99999999999999999999", &v), -EINVAL);
 	CHECK_EQ(pvmx_parse_size("17179869184G", &v), -EINVAL);
 	CHECK_EQ(pvmx_parse_size(NULL, &v), -EINVAL);
+}
+
+static void test_parse_uint(void)
+{
+	uint64_t v = 0;
+
+	CHECK_EQ(pvmx_parse_uint("010", &v, false), 0);
+	CHECK_EQ(v, 10);
+	CHECK_EQ(pvmx_parse_uint("0", &v, false), 0);
+	CHECK_EQ(v, 0);
+	CHECK_EQ(pvmx_parse_uint("18446744073709551615", &v, false), 0);
+	CHECK_EQ(v, UINT64_MAX);
+	CHECK_EQ(pvmx_parse_uint("18446744073709551616", &v, false), -ERANGE);
+	CHECK_EQ(pvmx_parse_uint("99999999999999999999999", &v, false), -ERANGE);
+	CHECK_EQ(pvmx_parse_uint("0x10", &v, false), -EINVAL);
+	CHECK_EQ(pvmx_parse_uint("0x10", &v, true), 0);
+	CHECK_EQ(v, 16);
+	CHECK_EQ(pvmx_parse_uint("0XfFfFfFfFfFfFfFfF", &v, true), 0);
+	CHECK_EQ(v, UINT64_MAX);
+	CHECK_EQ(pvmx_parse_uint("0x10000000000000000", &v, true), -ERANGE);
+	CHECK_EQ(pvmx_parse_uint("0x", &v, true), -EINVAL);
+	CHECK_EQ(pvmx_parse_uint("0xg", &v, true), -EINVAL);
+	CHECK_EQ(pvmx_parse_uint("010", &v, true), 0);
+	CHECK_EQ(v, 10);
+	CHECK_EQ(pvmx_parse_uint("", &v, true), -EINVAL);
+	CHECK_EQ(pvmx_parse_uint("-1", &v, true), -EINVAL);
+	CHECK_EQ(pvmx_parse_uint("+1", &v, true), -EINVAL);
+	CHECK_EQ(pvmx_parse_uint(" 1", &v, true), -EINVAL);
+	CHECK_EQ(pvmx_parse_uint("1 ", &v, true), -EINVAL);
+	CHECK_EQ(pvmx_parse_uint(NULL, &v, true), -EINVAL);
+}
+
+static void test_parse_seconds(void)
+{
+	double d = 0;
+
+	CHECK_EQ(pvmx_parse_seconds("30", &d), 0);
+	CHECK(d == 30);
+	CHECK_EQ(pvmx_parse_seconds("0.3", &d), 0);
+	CHECK(d > 0.2999 && d < 0.3001);
+	CHECK_EQ(pvmx_parse_seconds(".25", &d), 0);
+	CHECK(d == 0.25);
+	CHECK_EQ(pvmx_parse_seconds("010", &d), 0);
+	CHECK(d == 10);
+	CHECK_EQ(pvmx_parse_seconds("100000000", &d), 0);
+	CHECK_EQ(pvmx_parse_seconds("100000001", &d), -EINVAL);
+	CHECK_EQ(pvmx_parse_seconds("0", &d), -EINVAL);
+	CHECK_EQ(pvmx_parse_seconds("0.0", &d), -EINVAL);
+	CHECK_EQ(pvmx_parse_seconds(".", &d), -EINVAL);
+	CHECK_EQ(pvmx_parse_seconds("", &d), -EINVAL);
+	CHECK_EQ(pvmx_parse_seconds("-1", &d), -EINVAL);
+	CHECK_EQ(pvmx_parse_seconds("1e3", &d), -EINVAL);
+	CHECK_EQ(pvmx_parse_seconds("0x10", &d), -EINVAL);
+	CHECK_EQ(pvmx_parse_seconds("inf", &d), -EINVAL);
+	CHECK_EQ(pvmx_parse_seconds("nan", &d), -EINVAL);
+	CHECK_EQ(pvmx_parse_seconds("1.", &d), 0);
+	CHECK_EQ(pvmx_parse_seconds("1.2.3", &d), -EINVAL);
+	CHECK_EQ(pvmx_parse_seconds(" 1", &d), -EINVAL);
+	CHECK_EQ(pvmx_parse_seconds(NULL, &d), -EINVAL);
+}
+
+/* The launcher's 1 GiB limit (Documentation/launcher.rst), on a sparse file. */
+static void test_read_file_limit(void)
+{
+	char err[PVMX_ERR_MAX], path[] = "/tmp/pvmx-unit-XXXXXX", want[128];
+	void *buf = (void *)1;
+	size_t len = 1;
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	CHECK_EQ(ftruncate(fd, (1LL << 30) + 1), 0);
+	close(fd);
+	CHECK_EQ(pvmx_read_file(path, &buf, &len, err), -EFBIG);
+	snprintf(want, sizeof(want), "%s: larger than 1024 MiB, the most the launcher reads", path);
+	CHECK_STR(err, want);
+	CHECK(buf == NULL && len == 0);
+	unlink(path);
 }
 
 static void test_names(void)
@@ -149,6 +238,9 @@ static void test_shuffle_p2m(void)
 const struct test util_tests[] = {
 	{ "util: pvmx_shuffle_p2m", test_shuffle_p2m },
 	{ "util: pvmx_parse_size", test_parse_size },
+	{ "util: pvmx_parse_uint", test_parse_uint },
+	{ "util: pvmx_parse_seconds", test_parse_seconds },
+	{ "util: pvmx_read_file refuses more than 1 GiB", test_read_file_limit },
 	{ "util: names and exit statuses", test_names },
 	{ "util: pvmx_read_file", test_read_file },
 	{ "dev: pvmx_open errors", test_open_errors },
