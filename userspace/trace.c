@@ -503,7 +503,7 @@ static void json_detail(struct sbuf *b, const struct pvmx_trace_rec *r)
 		sb_printf(b, "]");
 		break;
 	case __HYPERVISOR_console_io:
-		sb_printf(b, ",\"text\":");
+		sb_printf(b, ",\"string\":");
 		json_str(b, (const char *)r->data, n);
 		break;
 	}
