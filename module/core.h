@@ -393,6 +393,7 @@ static inline void pvmx_trace_begin(struct pvmx_vcpu_core *v)
 	if (pvmx_tracing(v))
 		pvmx_trace_stamp(v);
 }
+
 /* Records waiting: hand them to userspace before the guest runs on. */
 enum pvmx_action pvmx_trace_flush(struct pvmx_vcpu_core *v);
 bool pvmx_trace_room(const struct pvmx_vcpu_core *v, u32 records);
