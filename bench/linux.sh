@@ -59,7 +59,7 @@ if [ -z "$FROM_LOG" ]; then
 	cmd="echo 1 > /proc/sys/kernel/printk
 t0=\$(cat /proc/uptime)
 pvmx run --vcpus $VCPUS --memory 128M --cmdline 'console=hvc0 earlyprintk=xen' \\
-  --timeout $TIMEOUT --trace=/proc/self/fd/3 --stats=json /guests/vmlinux \\
+  --timeout $TIMEOUT --trace --trace-output=/proc/self/fd/3 --stats=json /guests/vmlinux \\
   3>&1 >/tmp/console.out 2>/tmp/stats.out | awk -f /guests/summarise.awk > /tmp/summary
 t1=\$(cat /proc/uptime)
 echo \"LINUXBENCH uptime \$t0 \$t1\"

@@ -208,6 +208,12 @@ struct pvmx_vcpu_core {
 	bool mc_continuing;	/* its continuation is pending */
 	u32 trace_flags;	/* PVMX_TRACE_* */
 	u32 trace_nr;		/* records waiting for a PVMX_EXIT_TRACE */
+	u64 trace_ops;		/* hypercalls recorded: bit n = op n, bit 63: 63 and above */
+	u64 trace_call_ns, trace_call_tsc;	/* the hypercall in progress began */
+	u64 trace_mark_ns, trace_mark_tsc;	/* the previous multicall entry ended */
+	u32 trace_open;		/* 1 + index of the record waiting for its duration; 0 none */
+	u32 trace_mc_nr;	/* entries run by the multicall (part) in progress */
+	u8 trace_mc_ops[PVMX_TRACE_DATA_MAX];
 	struct pvmx_trace_rec trace_buf[PVMX_TRACE_MAX];
 };
 
@@ -356,9 +362,38 @@ bool pvmx_vm_end(struct pvmx_vcpu_core *v);
 void pvmx_runstate_change(struct pvmx_vcpu_core *v, int state);
 
 /* ---- trace.c: statistics and trace records -------------------------------- */
-/* eip: where the guest was (the hypercall's `int $0x82`, the trapping insn). */
-void pvmx_trace(struct pvmx_vcpu_core *v, u32 kind, u32 flags, u32 op, u32 result,
-		const u32 args[5], u32 index, u32 eip);
+/* Enabled pvmx tracepoints (host.c counts them as perf/tracefs attach). */
+extern int pvmx_host_tracepoints;
+
+/* Anyone listening: PVMX_SET_TRACE on this vCPU or a tracepoint. */
+static inline bool pvmx_tracing(const struct pvmx_vcpu_core *v)
+{
+	return unlikely(v->trace_flags | READ_ONCE(pvmx_host_tracepoints));
+}
+
+void pvmx_trace_record(struct pvmx_vcpu_core *v, u32 kind, u32 flags, u32 op, u32 result,
+		       const u32 args[5], u32 index, u32 eip);
+void pvmx_trace_stamp(struct pvmx_vcpu_core *v);
+
+/*
+ * A record of what the guest did; eip: where the guest was (the
+ * hypercall's `int $0x82`, the trapping instruction).  Nothing is built
+ * unless someone listens: the common case is one test and a branch.
+ */
+static inline void pvmx_trace(struct pvmx_vcpu_core *v, u32 kind, u32 flags, u32 op,
+			      u32 result, const u32 args[5], u32 index, u32 eip)
+{
+	if (pvmx_tracing(v))
+		pvmx_trace_record(v, kind, flags, op, result, args, index, eip);
+}
+
+/* A hypercall begins (right after its VM exit): its records' time. */
+static inline void pvmx_trace_begin(struct pvmx_vcpu_core *v)
+{
+	if (pvmx_tracing(v))
+		pvmx_trace_stamp(v);
+}
+
 /* Records waiting: hand them to userspace before the guest runs on. */
 enum pvmx_action pvmx_trace_flush(struct pvmx_vcpu_core *v);
 bool pvmx_trace_room(const struct pvmx_vcpu_core *v, u32 records);
@@ -569,9 +604,8 @@ void pvmx_host_set_timer(struct pvmx_vcpu_core *v, u64 deadline_ns);
 void pvmx_host_set_periodic(struct pvmx_vcpu_core *v, u64 period_ns);
 /* Wake the vCPU's thread, or make it leave the guest to look at events. */
 void pvmx_host_kick(struct pvmx_vcpu_core *v);
-/* Cycle counter for the statistics; tracepoints (and whether any is on). */
+/* Cycle counter for the statistics; tracepoints (pvmx_host_tracepoints: how many are on). */
 u64 pvmx_host_cycles(void);
-bool pvmx_host_tracing(void);
 void pvmx_host_tracepoint(struct pvmx_vcpu_core *v, const struct pvmx_trace_rec *r);
 
 /* 32-bit atomics on guest-shared words (the guest updates them concurrently). */

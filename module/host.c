@@ -58,10 +58,20 @@ u64 pvmx_host_cycles(void)
 	return rdtsc();
 }
 
-bool pvmx_host_tracing(void)
+/*
+ * The record tracepoints' first probe attaches / last one detaches: the
+ * core builds records while any is on.  Called under the tracepoint core's
+ * mutex, so the updates do not race; the vCPUs read the count locklessly.
+ */
+int pvmx_tracepoint_reg(void)
 {
-	return trace_pvmx_hypercall_enabled() || trace_pvmx_multicall_entry_enabled() ||
-	       trace_pvmx_delivery_enabled();
+	WRITE_ONCE(pvmx_host_tracepoints, pvmx_host_tracepoints + 1);
+	return 0;
+}
+
+void pvmx_tracepoint_unreg(void)
+{
+	WRITE_ONCE(pvmx_host_tracepoints, pvmx_host_tracepoints - 1);
 }
 
 void pvmx_host_tracepoint(struct pvmx_vcpu_core *v, const struct pvmx_trace_rec *r)

@@ -291,6 +291,7 @@ enum pvmx_action pvmx_hypercall(struct pvmx_vcpu_core *v, u32 insn_len)
 	u32 eip = v->cpu.eip;
 	long ret;
 
+	pvmx_trace_begin(v);
 	/* VM-wide state (events, page types, other vCPUs) is shared: see core.h. */
 	spin_lock(&v->vm->lock);
 	ret = pvmx_dispatch(v, &hc);

@@ -60,7 +60,8 @@ static int __init pvmx_init(void)
 	BUILD_BUG_ON(sizeof(struct pvmx_boot_info) != 120);
 	BUILD_BUG_ON(sizeof(struct pvmx_vmx_info) != 80);
 	BUILD_BUG_ON(sizeof(struct pvmx_event) != 32);
-	BUILD_BUG_ON(sizeof(struct pvmx_trace_rec) != 48);
+	BUILD_BUG_ON(sizeof(struct pvmx_trace_rec) != 112);
+	BUILD_BUG_ON(sizeof(struct pvmx_trace_config) != 64);
 	BUILD_BUG_ON(sizeof(struct pvmx_stats) % 8);
 
 	ret = pvmx_arch_init();

@@ -12,6 +12,10 @@
 
 #include <linux/tracepoint.h>
 
+/* host.c: count the record tracepoints that are on (pvmx_host_tracepoints). */
+int pvmx_tracepoint_reg(void);
+void pvmx_tracepoint_unreg(void);
+
 TRACE_EVENT(pvmx_exit,
 	TP_PROTO(u32 vcpu, u32 reason, u32 eip, u32 intr_info),
 	TP_ARGS(vcpu, reason, eip, intr_info),
@@ -40,6 +44,7 @@ DECLARE_EVENT_CLASS(pvmx_call_class,
 		__field(u32, result)
 		__field(u32, flags)
 		__field(u32, index)
+		__field(u32, eip)
 		__array(u32, args, 5)
 	),
 	TP_fast_assign(
@@ -48,21 +53,24 @@ DECLARE_EVENT_CLASS(pvmx_call_class,
 		__entry->result = r->result;
 		__entry->flags = r->flags;
 		__entry->index = r->index;
+		__entry->eip = r->eip;
 		memcpy(__entry->args, r->args, sizeof(__entry->args));
 	),
-	TP_printk("vcpu %u op %u (0x%x, 0x%x, 0x%x, 0x%x, 0x%x) = %d%s index %u",
+	TP_printk("vcpu %u op %u (0x%x, 0x%x, 0x%x, 0x%x, 0x%x) = %d%s index %u at 0x%08x",
 		  __entry->vcpu, __entry->op, __entry->args[0], __entry->args[1],
 		  __entry->args[2], __entry->args[3], __entry->args[4], (int)__entry->result,
 		  __entry->flags & PVMX_TRACE_F_PREEMPTED ? " (continued)" : "",
-		  __entry->index)
+		  __entry->index, __entry->eip)
 );
 
-DEFINE_EVENT(pvmx_call_class, pvmx_hypercall,
-	TP_PROTO(u32 vcpu, const struct pvmx_trace_rec *r), TP_ARGS(vcpu, r));
-DEFINE_EVENT(pvmx_call_class, pvmx_multicall_entry,
-	TP_PROTO(u32 vcpu, const struct pvmx_trace_rec *r), TP_ARGS(vcpu, r));
+DEFINE_EVENT_FN(pvmx_call_class, pvmx_hypercall,
+	TP_PROTO(u32 vcpu, const struct pvmx_trace_rec *r), TP_ARGS(vcpu, r),
+	pvmx_tracepoint_reg, pvmx_tracepoint_unreg);
+DEFINE_EVENT_FN(pvmx_call_class, pvmx_multicall_entry,
+	TP_PROTO(u32 vcpu, const struct pvmx_trace_rec *r), TP_ARGS(vcpu, r),
+	pvmx_tracepoint_reg, pvmx_tracepoint_unreg);
 
-TRACE_EVENT(pvmx_delivery,
+TRACE_EVENT_FN(pvmx_delivery,
 	TP_PROTO(u32 vcpu, const struct pvmx_trace_rec *r),
 	TP_ARGS(vcpu, r),
 	TP_STRUCT__entry(
@@ -83,7 +91,8 @@ TRACE_EVENT(pvmx_delivery,
 		  __entry->kind == PVMX_TRACE_KIND_UPCALL ? "upcall" :
 		  __entry->kind == PVMX_TRACE_KIND_FAILSAFE ? "failsafe" :
 		  __entry->kind == PVMX_TRACE_KIND_FAST_SYSCALL ? "fast_syscall" : "trap",
-		  __entry->vector, __entry->error, __entry->eip)
+		  __entry->vector, __entry->error, __entry->eip),
+	pvmx_tracepoint_reg, pvmx_tracepoint_unreg
 );
 
 TRACE_EVENT(pvmx_crash,

@@ -147,14 +147,27 @@ static int pvmx_vcpu_run(struct pvmx_vcpu *vcpu, unsigned long arg)
 	return ret;
 }
 
-static int pvmx_vcpu_set_trace(struct pvmx_vcpu *vcpu, unsigned long flags)
+static int pvmx_vcpu_set_trace(struct pvmx_vcpu *vcpu, void __user *argp)
 {
-	if (flags & ~(unsigned long)(PVMX_TRACE_HYPERCALLS | PVMX_TRACE_DELIVERIES))
+	struct pvmx_trace_config c;
+	u32 i;
+
+	if (copy_from_user(&c, argp, sizeof(c)))
+		return -EFAULT;
+	if (c.version != PVMX_TRACE_VERSION || c.size != sizeof(c))
+		return -EPROTO;
+	if (c.flags & ~(PVMX_TRACE_HYPERCALLS | PVMX_TRACE_DELIVERIES) || c.pad)
 		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(c.reserved); i++)
+		if (c.reserved[i])
+			return -EINVAL;
 	mutex_lock(&vcpu->run_lock);
-	vcpu->core.trace_flags = flags;
-	if (!flags)
+	vcpu->core.trace_flags = c.flags;
+	vcpu->core.trace_ops = c.hypercalls;
+	if (!c.flags) {
 		vcpu->core.trace_nr = 0;
+		vcpu->core.trace_open = 0;
+	}
 	mutex_unlock(&vcpu->run_lock);
 	return 0;
 }
@@ -182,7 +195,7 @@ static long pvmx_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long
 	case PVMX_GET_STATS:
 		return pvmx_vcpu_get_stats(vcpu, argp);
 	case PVMX_SET_TRACE:
-		return pvmx_vcpu_set_trace(vcpu, arg);
+		return pvmx_vcpu_set_trace(vcpu, argp);
 	default:
 		return -ENOTTY;
 	}

@@ -814,7 +814,7 @@ t_stats_trace() {
 	fi
 	if [ -n "$GUARD" ]; then
 		PVMX=$PVMX PVMX_GUESTS=$GUESTS PVMX_RUN_TIMEOUT=$RUN_TIMEOUT \
-			$GUARD $((RUN_TIMEOUT * 9 + 60)) sh "$HERE/stats_trace.sh" >"$out" 2>"$err"
+			$GUARD $((RUN_TIMEOUT * 12 + 60)) sh "$HERE/stats_trace.sh" >"$out" 2>"$err"
 	else
 		PVMX=$PVMX PVMX_GUESTS=$GUESTS PVMX_RUN_TIMEOUT=$RUN_TIMEOUT \
 			sh "$HERE/stats_trace.sh" >"$out" 2>"$err"

@@ -8,7 +8,12 @@
 #     hypercalls.xen_version.count >= 2000, sched_op count >= 2000 and
 #     exits >= 4000; the guest console on stderr;
 #   - `pvmx run --trace hello.elf`: strace-like lines on stderr for the
-#     console writes, XENVER_version (= 0x40013) and the final shutdown;
+#     console writes (with their text), XENVER_version (= 0x40013, a
+#     duration, the guest EIP) and the final shutdown;
+#   - `pvmx run --vcpus 2 --trace --trace-format=json smp.elf` (pingpong):
+#     JSON Lines (checked by jsonl_check) with records of both vCPUs, times
+#     and durations; `--trace=xen_version,vcpu_op`: only those, from both
+#     vCPUs; an unknown name is a usage error (2);
 #   - `pvmx run --stats hello.elf`: the table on stderr names console_io and
 #     the exception_nmi exits (hypercalls are int $0x82).
 #
@@ -93,15 +98,53 @@ at_least "$ex" 4000; ok $? "stats_exits_ge_4000" "$TMP/stats.json"
 rc=$?
 [ $rc -eq 0 ] && grep -q 'Bye.' "$TMP/trace.out"
 ok $? "trace_hello_runs" "$TMP/trace.err"
-grep -q '^console_io(CONSOLEIO_write, ' "$TMP/trace.err"
-ok $? "trace_console_io_write" "$TMP/trace.err"
-grep '^xen_version(XENVER_version, ' "$TMP/trace.err" | grep -q ' = 0x40013$'
+# "   0.001234 v0 call(...) = result {buffer} <1.234us> at 0x00101234"
+P='^ *[0-9][0-9]*\.[0-9]\{6\} v0 '
+grep "${P}console_io(CONSOLEIO_write, " "$TMP/trace.err" | grep -q ' = [^ ]* ".*"\(\.\.\.\)\{0,1\} <[0-9]*\.[0-9]\{3\}us> at 0x[0-9a-f]\{8\}$'
+ok $? "trace_console_io_write_text" "$TMP/trace.err"
+grep "${P}xen_version(XENVER_version, " "$TMP/trace.err" | grep -q ' = 0x40013 <[0-9]*\.[0-9]\{3\}us> at 0x[0-9a-f]\{8\}$'
 ok $? "trace_xen_version_result" "$TMP/trace.err"
-grep -q '^sched_op(SCHEDOP_shutdown, ' "$TMP/trace.err"
+grep -q "${P}sched_op(SCHEDOP_shutdown, .* {0} <" "$TMP/trace.err"
 ok $? "trace_sched_op_shutdown" "$TMP/trace.err"
 # Trace lines stay off stdout (the guest console).
 ! grep -q 'CONSOLEIO_write' "$TMP/trace.out"
 ok $? "trace_not_on_stdout" "$TMP/trace.out"
+
+# --- (b2) two vCPUs, JSON Lines, the filter --------------------------------
+JSONL_CHECK=$HERE/jsonl_check
+"$PVMX" run --vcpus 2 --cmdline pingpong=3 --trace --trace-format=json \
+	--trace-output="$TMP/smp.jsonl" --timeout "$T" "$GUESTS/smp.elf" \
+	>"$TMP/smp.out" 2>"$TMP/smp.err"
+rc=$?
+[ $rc -eq 0 ] && grep -q 'smp: pingpong 3 rounds' "$TMP/smp.out"
+ok $? "trace_smp_json_runs" "$TMP/smp.err"
+if [ -x "$JSONL_CHECK" ]; then
+	"$JSONL_CHECK" "$TMP/smp.jsonl" 2>"$TMP/jsonl.err"
+	ok $? "trace_json_valid" "$TMP/jsonl.err"
+else
+	diag "no $JSONL_CHECK"; ok 1 "trace_json_valid"
+fi
+n0=$(grep -c '^{"vcpu":0,"time_ns":[1-9][0-9]*,"tsc":[1-9][0-9]*,"kind":"hypercall",' "$TMP/smp.jsonl")
+n1=$(grep -c '^{"vcpu":1,"time_ns":[1-9][0-9]*,"tsc":[1-9][0-9]*,"kind":"hypercall",' "$TMP/smp.jsonl")
+diag "smp JSON trace: $n0 hypercalls on vCPU 0, $n1 on vCPU 1, $(wc -l <"$TMP/smp.jsonl") records"
+at_least "$n0" 10 && at_least "$n1" 10
+ok $? "trace_json_both_vcpus" "$TMP/smp.jsonl"
+grep '^{"vcpu":1,' "$TMP/smp.jsonl" | grep -q '"name":"xen_version",.*"duration_ns":[0-9][0-9]*,.*"eip":[1-9]'
+ok $? "trace_json_fields" "$TMP/smp.jsonl"
+# Only what the filter names, from both vCPUs, nothing on stdout.
+"$PVMX" run --vcpus 2 --cmdline pingpong=3 --trace=xen_version,vcpu_op \
+	--timeout "$T" "$GUESTS/smp.elf" >"$TMP/filt.out" 2>"$TMP/filt.err"
+rc=$?
+grep -v '^pvmx: ' "$TMP/filt.err" | grep -v '^ *[0-9]*\.[0-9]\{6\} v[01] \(  \[[0-9]*\] \)\{0,1\}\(xen_version\|vcpu_op\)(' >"$TMP/filt.other"
+[ $rc -eq 0 ] && [ ! -s "$TMP/filt.other" ] &&
+	grep -q ' v1 xen_version(' "$TMP/filt.err" && grep -q ' v0 vcpu_op(VCPUOP_up, 1, ' "$TMP/filt.err"
+ok $? "trace_filter_both_vcpus" "$TMP/filt.other"
+diag "filtered trace: $(wc -l <"$TMP/filt.err") lines"
+# Unknown names: a usage error listing the valid ones.
+"$PVMX" run --trace=xen_version,nosuchcall "$GUESTS/hello.elf" >/dev/null 2>"$TMP/bad.err"
+rc=$?
+[ $rc -eq 2 ] && grep -q "unknown name 'nosuchcall'; valid names: deliveries, set_trap_table, mmu_update," "$TMP/bad.err"
+ok $? "trace_filter_unknown_name" "$TMP/bad.err"
 
 # --- (c) pvmx run --stats on hello.elf ------------------------------------
 "$PVMX" run --stats --timeout "$T" "$GUESTS/hello.elf" >"$TMP/table.out" 2>"$TMP/table.err"

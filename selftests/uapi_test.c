@@ -1333,11 +1333,12 @@ static void t_raise_event(void)
 /* Statistics and trace controls: versions, bad flags, bad pointers. */
 static void t_stats_and_trace(void)
 {
+	struct pvmx_trace_config tc;
 	struct pvmx_stats st;
 	struct ctx c;
 
 	EXPECT_EQ(ioctl(open_dev(), PVMX_CHECK_CAP, PVMX_CAP_STATS), PVMX_STATS_VERSION);
-	EXPECT_EQ(ioctl(open_dev(), PVMX_CHECK_CAP, PVMX_CAP_TRACE), 1);
+	EXPECT_EQ(ioctl(open_dev(), PVMX_CHECK_CAP, PVMX_CAP_TRACE), PVMX_TRACE_VERSION);
 	setup(&c, ST_VCPU);
 	memset(&st, 0xAA, sizeof(st));
 	EXPECT_OK(ioctl(c.vcpu, PVMX_GET_STATS, &st));
@@ -1352,10 +1353,34 @@ static void t_stats_and_trace(void)
 	EXPECT_EQ(st.hypercall_other, 0);
 	EXPECT_ERRNO(ioctl(c.vcpu, PVMX_GET_STATS, bad_ptr()), EFAULT);
 	EXPECT_ERRNO(ioctl(c.vm, PVMX_GET_VM_STATS, bad_ptr()), EFAULT);
-	EXPECT_OK(ioctl(c.vcpu, PVMX_SET_TRACE, PVMX_TRACE_HYPERCALLS | PVMX_TRACE_DELIVERIES));
-	EXPECT_OK(ioctl(c.vcpu, PVMX_SET_TRACE, 0));
-	EXPECT_ERRNO(ioctl(c.vcpu, PVMX_SET_TRACE, 4), EINVAL);
-	EXPECT_ERRNO(ioctl(c.vcpu, PVMX_SET_TRACE, ~0UL), EINVAL);
+	memset(&tc, 0, sizeof(tc));
+	tc.version = PVMX_TRACE_VERSION;
+	tc.size = sizeof(tc);
+	tc.flags = PVMX_TRACE_HYPERCALLS | PVMX_TRACE_DELIVERIES;
+	tc.hypercalls = ~0ULL;
+	EXPECT_OK(ioctl(c.vcpu, PVMX_SET_TRACE, &tc));
+	tc.hypercalls = 1ULL << 13;
+	EXPECT_OK(ioctl(c.vcpu, PVMX_SET_TRACE, &tc));
+	tc.flags = 0;
+	EXPECT_OK(ioctl(c.vcpu, PVMX_SET_TRACE, &tc));
+	tc.flags = 4;
+	EXPECT_ERRNO(ioctl(c.vcpu, PVMX_SET_TRACE, &tc), EINVAL);
+	tc.flags = PVMX_TRACE_HYPERCALLS;
+	tc.pad = 1;
+	EXPECT_ERRNO(ioctl(c.vcpu, PVMX_SET_TRACE, &tc), EINVAL);
+	tc.pad = 0;
+	tc.reserved[4] = 1;
+	EXPECT_ERRNO(ioctl(c.vcpu, PVMX_SET_TRACE, &tc), EINVAL);
+	tc.reserved[4] = 0;
+	/* Another version or size: EPROTO. */
+	tc.version = 1;
+	EXPECT_ERRNO(ioctl(c.vcpu, PVMX_SET_TRACE, &tc), EPROTO);
+	tc.version = PVMX_TRACE_VERSION;
+	tc.size = 48;
+	EXPECT_ERRNO(ioctl(c.vcpu, PVMX_SET_TRACE, &tc), EPROTO);
+	EXPECT_ERRNO(ioctl(c.vcpu, PVMX_SET_TRACE, bad_ptr()), EFAULT);
+	/* A version-1 launcher's call (flags by value, _IO(PVMXIO, 0x24)) is unknown. */
+	EXPECT_ERRNO(ioctl(c.vcpu, _IO(PVMXIO, 0x24), PVMX_TRACE_HYPERCALLS), ENOTTY);
 }
 
 /* ---- table and main ---------------------------------------------------- */

@@ -22,7 +22,8 @@ _Static_assert(sizeof(struct pvmx_vmx_info) == 80, "pvmx_vmx_info size");
 _Static_assert(sizeof(struct pvmx_memory) == 64, "pvmx_memory size");
 _Static_assert(sizeof(struct pvmx_boot_info) == 120, "pvmx_boot_info size");
 _Static_assert(sizeof(struct pvmx_regs) == 120, "pvmx_regs size");
-_Static_assert(sizeof(struct pvmx_trace_rec) == 48, "pvmx_trace_rec size");
+_Static_assert(sizeof(struct pvmx_trace_rec) == 112, "pvmx_trace_rec size");
+_Static_assert(sizeof(struct pvmx_trace_config) == 64, "pvmx_trace_config size");
 _Static_assert(sizeof(struct pvmx_stats) == 16 + 8 * (1 + 2 * PVMX_STATS_EXIT_REASONS +
 	       2 * PVMX_STATS_HYPERCALLS + 2 + PVMX_STATS_BATCH_BUCKETS +
 	       PVMX_MC_STOP_REASONS + 4 + 16), "pvmx_stats size");
@@ -300,7 +301,14 @@ int pvmx_vm_get_stats(struct pvmx_vm *vm, struct pvmx_stats *stats)
 	return check_stats(stats);
 }
 
-int pvmx_vcpu_set_trace(struct pvmx_vcpu *vcpu, uint32_t flags)
+int pvmx_vcpu_set_trace(struct pvmx_vcpu *vcpu, uint32_t flags, uint64_t hypercalls)
 {
-	return ioctl(vcpu->fd, PVMX_SET_TRACE, (unsigned long)flags) < 0 ? -errno : 0;
+	struct pvmx_trace_config c;
+
+	memset(&c, 0, sizeof(c));
+	c.version = PVMX_TRACE_VERSION;
+	c.size = sizeof(c);
+	c.flags = flags;
+	c.hypercalls = hypercalls;
+	return ioctl(vcpu->fd, PVMX_SET_TRACE, &c) < 0 ? -errno : 0;
 }

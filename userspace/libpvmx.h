@@ -286,8 +286,12 @@ void pvmx_vcpu_destroy(struct pvmx_vcpu *vcpu);
  */
 int pvmx_vcpu_get_stats(struct pvmx_vcpu *vcpu, struct pvmx_stats *stats);
 int pvmx_vm_get_stats(struct pvmx_vm *vm, struct pvmx_stats *stats);
-/* PVMX_SET_TRACE: PVMX_TRACE_HYPERCALLS | PVMX_TRACE_DELIVERIES, 0 = off. */
-int pvmx_vcpu_set_trace(struct pvmx_vcpu *vcpu, uint32_t flags);
+/*
+ * PVMX_SET_TRACE (version PVMX_TRACE_VERSION): flags PVMX_TRACE_HYPERCALLS |
+ * PVMX_TRACE_DELIVERIES (0 = off); hypercalls: bit n records hypercall n
+ * (bit 63: 63 and above; ~0 all).  0 or -errno.
+ */
+int pvmx_vcpu_set_trace(struct pvmx_vcpu *vcpu, uint32_t flags, uint64_t hypercalls);
 
 /* ====================================================================== */
 /* Names, the trace decoder, statistics output                            */
@@ -313,7 +317,7 @@ const char *pvmx_mc_stop_name(unsigned stop);		/* PVMX_MC_STOP_*: "end" */
 const char *pvmx_batch_bucket_name(unsigned b, char *buf, size_t len);
 
 /*
- * One trace record as an strace-like line, without a newline:
+ * One trace record's call as an strace-like string, without a newline:
  *   xen_version(XENVER_version, 0) = 0x40013
  *   event_channel_op(EVTCHNOP_send, 0x12ff4) = -EINVAL (-22)
  *     [3] update_va_mapping(0x7000, 0x42067, 0, UVMF_INVLPG) = 0   (MC_ENTRY)
@@ -322,14 +326,36 @@ const char *pvmx_batch_bucket_name(unsigned b, char *buf, size_t len);
  * Pure; truncates to len.  Returns the length of the whole line (snprintf).
  */
 int pvmx_trace_format(const struct pvmx_trace_rec *r, char *buf, size_t len);
+/*
+ * The whole --trace text line: seconds since t0_ns (CLOCK_MONOTONIC), vCPU,
+ * the call as above, the buffer's contents, the duration and, for a
+ * hypercall, the guest's EIP:
+ *      0.001234 v1 sched_op(SCHEDOP_shutdown, 0x12ff0) = 0 {0} <2.100us> at 0x00101234
+ */
+int pvmx_trace_format_line(const struct pvmx_trace_rec *r, uint64_t t0_ns, char *buf,
+			   size_t len);
+/* The record as one JSON object, without a newline (--trace-format=json). */
+int pvmx_trace_format_json(const struct pvmx_trace_rec *r, char *buf, size_t len);
+/*
+ * --trace=LIST: comma-separated Xen hypercall names and "deliveries" into
+ * the PVMX_SET_TRACE flags and hypercall mask; list NULL: everything.
+ * -1 with a message listing the valid names in err.
+ */
+int pvmx_trace_parse_filter(const char *list, uint32_t *flags, uint64_t *ops,
+			    char *err, size_t errlen);
 
 /*
- * Prints a record stream: multicall entries (recorded before their
- * multicall) are held back and printed under the multicall's line.
+ * Prints a record stream: text lines or JSON Lines.  In text, multicall
+ * entries (recorded before their multicall) are held back and printed
+ * under the multicall's line, unless hold_entries is false (the filter
+ * leaves multicalls out).  One decoder per vCPU.
  */
 struct pvmx_trace_decoder {
 	struct pvmx_trace_rec *pending;
 	unsigned nr_pending, cap_pending;
+	bool json;			/* JSON Lines instead of text */
+	bool hold_entries;		/* text: entries wait for their multicall (default) */
+	uint64_t t0_ns;			/* text: times are seconds since this */
 };
 void pvmx_trace_decoder_init(struct pvmx_trace_decoder *d);
 void pvmx_trace_feed(struct pvmx_trace_decoder *d, const struct pvmx_trace_rec *r, FILE *f);

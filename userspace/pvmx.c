@@ -4,7 +4,8 @@
  * and runs it, copying its console to stdout.
  *
  *   pvmx run [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]
- *            [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--trace[=FILE]]
+ *            [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--trace[=LIST]]
+ *            [--trace-format=text|json] [--trace-output=FILE]
  *            [--stats[=table|json]] [--ramdisk FILE] [--console=MODE] IMAGE
  *   pvmx stats [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]
  *              [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--ramdisk FILE]
@@ -37,7 +38,8 @@
 static const char usage_text[] =
 "Usage:\n"
 "  pvmx run [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]\n"
-"           [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--trace[=FILE]]\n"
+"           [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--trace[=LIST]]\n"
+"           [--trace-format=text|json] [--trace-output=FILE]\n"
 "           [--stats[=table|json]] [--ramdisk FILE]\n"
 "           [--console=auto|ring|io|both] IMAGE\n"
 "      Load IMAGE (a 32-bit PAE Xen PV ELF kernel) into a new VM and run it;\n"
@@ -57,7 +59,7 @@ static const char usage_text[] =
 "                      PVMX_CAP_MAX_VCPUS): vCPU 0 starts at the image's entry,\n"
 "                      the others start down until the guest brings them up\n"
 "                      (VCPUOP_initialise, VCPUOP_up); one thread per vCPU;\n"
-"                      --trace follows vCPU 0 only\n"
+"                      --trace follows every vCPU\n"
 "      --fast-int80    int $0x80 reaches the guest kernel's handler through a\n"
 "                      hardware gate, without a VM exit, while its trap entry\n"
 "                      is a flat ring-1 handler that does not mask events:\n"
@@ -79,18 +81,37 @@ static const char usage_text[] =
 "                      own console shows), or both; auto (the default)\n"
 "                      prints both but a chunk the guest already wrote to\n"
 "                      the other one only once\n"
-"      --trace[=FILE]  print every hypercall, multicall entry and delivery,\n"
-"                      strace-like, to FILE (default stderr):\n"
-"                        xen_version(XENVER_version, 0) = 0x40013\n"
-"                        event_channel_op(EVTCHNOP_send, 0x12ff4) = -EINVAL (-22)\n"
-"                        multicall(0x220000, 40) = 0\n"
-"                          [3] update_va_mapping(0x7000, 0x42067, 0, UVMF_INVLPG) = 0\n"
-"                        --- trap #PF (vector 14) error 0x2, at 0x00101234 ---\n"
-"                      A multicall's entries are printed under it; a batch\n"
+"      --trace[=LIST]  print every hypercall, multicall entry and delivery of\n"
+"                      every vCPU, strace-like, on stderr (see --trace-output):\n"
+"                        0.001234 v0 xen_version(XENVER_version, 0) = 0x40013 <1.250us> at 0xc0101234\n"
+"                        0.001301 v1 multicall(0x220000, 2) = 0 [2 entries: mmu_update x2] <9.000us> at 0xc0104567\n"
+"                        0.001290 v1   [0] mmu_update(0x221000, 1, 0, DOMID_SELF) = 0 {MMU_NORMAL_PT_UPDATE ptr=0x3f3f008 val=0x4067} <3.000us>\n"
+"                        0.001400 v0 --- trap #PF (vector 14) error 0x2, at 0x00101234 ---\n"
+"                      Seconds since the start, vCPU, the call and its result\n"
+"                      (errors as -EXXX (-n), other values in hex), what\n"
+"                      buffers held (multicall: entry count and ops;\n"
+"                      mmu_update/mmuext_op: the first requests; console\n"
+"                      writes: the text; event_channel_op, sched_op,\n"
+"                      vcpu_op: the argument's words), the time from the VM\n"
+"                      exit to the re-entry (entries: their share of the\n"
+"                      batch), and the guest EIP of the int $0x82.  A\n"
+"                      multicall's entries are printed under it; a batch\n"
 "                      continued later prints \"= <continued>\" for each part.\n"
-"                      Results: errors as -EXXX (-n), other values in hex.\n"
-"                      The guest waits while records are printed: nothing is\n"
-"                      lost.  Needs a module with the trace capability.\n"
+"                      LIST: comma-separated Xen hypercall names (xen_version,\n"
+"                      mmu_update, multicall, ...; entries count by their\n"
+"                      own op) and \"deliveries\" (traps, upcalls, callbacks);\n"
+"                      without LIST everything.  The guest waits while\n"
+"                      records are printed: nothing is lost.  Needs a module\n"
+"                      with trace version 2.\n"
+"      --trace-format=text|json\n"
+"                      json: one JSON object per record and line (JSON\n"
+"                      Lines, in the module's order; fields in\n"
+"                      Documentation/launcher.rst), e.g.\n"
+"                        {\"vcpu\":0,\"time_ns\":N,\"tsc\":N,\"kind\":\"hypercall\",\"op\":17,\n"
+"                         \"name\":\"xen_version\",\"args\":[0,0,0,0,0],\"result\":262163,\n"
+"                         \"duration_ns\":1250,\"text\":\"...\",\"eip\":N}\n"
+"      --trace-output=FILE\n"
+"                      write the trace to FILE instead of stderr\n"
 "      --stats[=table|json]\n"
 "                      when the guest stops (however it stops), print the VM's\n"
 "                      statistics on stderr: VM exits by reason and hypercalls\n"
@@ -168,7 +189,10 @@ struct args {
 	bool quiet;
 	bool dry_run;
 	bool trace;
-	const char *trace_path;		/* NULL: stderr */
+	const char *trace_path;		/* --trace-output, NULL: stderr */
+	uint32_t trace_flags;		/* PVMX_TRACE_* from --trace[=LIST] */
+	uint64_t trace_ops;		/* hypercalls --trace records */
+	bool trace_json;		/* --trace-format=json */
 	enum stats_mode stats;
 	FILE *stats_out;
 	bool fast_int80;
@@ -182,7 +206,7 @@ struct args {
 
 enum { OPT_MEMORY = 1, OPT_CMDLINE, OPT_TIMEOUT, OPT_QUIET, OPT_DRY_RUN, OPT_HELP,
        OPT_TRACE, OPT_STATS, OPT_FAST_INT80, OPT_SHUFFLE_P2M, OPT_VCPUS, OPT_RAMDISK,
-       OPT_CONSOLE };
+       OPT_CONSOLE, OPT_TRACE_FORMAT, OPT_TRACE_OUTPUT };
 
 enum opt_arg { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
 
@@ -216,6 +240,8 @@ static const struct option_spec options[] = {
 	{ "quiet",	 ARG_NONE,     OPT_QUIET,	FOR_RUN | FOR_STATS },
 	{ "console",	 ARG_REQUIRED, OPT_CONSOLE,	FOR_RUN | FOR_STATS },
 	{ "trace",	 ARG_OPTIONAL, OPT_TRACE,	FOR_RUN },
+	{ "trace-format", ARG_REQUIRED, OPT_TRACE_FORMAT, FOR_RUN },
+	{ "trace-output", ARG_REQUIRED, OPT_TRACE_OUTPUT, FOR_RUN },
 	{ "stats",	 ARG_OPTIONAL, OPT_STATS,	FOR_RUN },
 	{ "dry-run",	 ARG_NONE,     OPT_DRY_RUN,	FOR_LOAD },
 	{ "help",	 ARG_NONE,     OPT_HELP,	FOR_ALL },
@@ -434,10 +460,25 @@ static void parse_args(int argc, char **argv, struct args *a, enum command cmd)
 		case OPT_DRY_RUN:
 			a->dry_run = true;
 			break;
-		case OPT_TRACE:
-			if (val && !*val)
-				die_usage("--trace= needs a file name");
+		case OPT_TRACE: {
+			char err[2048];
+
+			if (pvmx_trace_parse_filter(val, &a->trace_flags, &a->trace_ops,
+						    err, sizeof(err))) {
+				fprintf(stderr, "pvmx: %s\nTry 'pvmx --help'.\n", err);
+				exit(2);	/* a usage error */
+			}
 			a->trace = true;
+			break;
+		}
+		case OPT_TRACE_FORMAT:
+			if (strcmp(val, "text") && strcmp(val, "json"))
+				die_usage("bad --trace-format '%s' (want text or json)", val);
+			a->trace_json = !strcmp(val, "json");
+			break;
+		case OPT_TRACE_OUTPUT:
+			if (!*val)
+				die_usage("--trace-output needs a file name");
 			a->trace_path = val;
 			break;
 		case OPT_STATS:
@@ -461,6 +502,8 @@ static void parse_args(int argc, char **argv, struct args *a, enum command cmd)
 	} else {
 		a->stats_out = stderr;
 	}
+	if ((a->trace_json || a->trace_path) && !a->trace)
+		die_usage("--trace-format and --trace-output need --trace");
 	if (!image)
 		die_usage("missing IMAGE");
 	a->image = image;
@@ -963,16 +1006,25 @@ static int handle_notify(struct pvmx_vm *vm, const struct pvmx_layout *L, uint32
 	return rc;
 }
 
-/* Print the records of a PVMX_EXIT_TRACE. */
+/* Print the records of a PVMX_EXIT_TRACE; vCPU threads take turns, a batch at a time. */
+static pthread_mutex_t trace_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void print_trace(const struct pvmx_run *run, struct pvmx_trace_decoder *tr, FILE *out)
 {
 	uint32_t i, n = run->trace.nr;
 
 	if (n > PVMX_TRACE_MAX)
 		n = PVMX_TRACE_MAX;
+	if (run->trace.rec_size != sizeof(run->trace.rec[0])) {
+		fprintf(stderr, "pvmx: PVMX_EXIT_TRACE: records of %u bytes, this pvmx reads %zu\n",
+			run->trace.rec_size, sizeof(run->trace.rec[0]));
+		n = 0;
+	}
+	pthread_mutex_lock(&trace_lock);
 	for (i = 0; i < n; i++)
 		pvmx_trace_feed(tr, &run->trace.rec[i], out);
 	fflush(out);
+	pthread_mutex_unlock(&trace_lock);
 }
 
 /*
@@ -1166,6 +1218,11 @@ static void check_caps(struct pvmx_dev *dev, const struct args *a)
 				v);
 			exit(PVMX_STATUS_ERROR);
 		}
+		if (v != PVMX_TRACE_VERSION) {
+			fprintf(stderr, "pvmx: --trace: this pvmx module has trace version %ld, this pvmx reads version %d\n",
+				v, PVMX_TRACE_VERSION);
+			exit(PVMX_STATUS_ERROR);
+		}
 	}
 	if (a->stats) {
 		v = pvmx_check_cap(dev, PVMX_CAP_STATS);
@@ -1203,7 +1260,7 @@ static int print_stats(struct pvmx_vm *vm, const struct args *a, int st)
 
 static int cmd_run(int argc, char **argv, enum command cmd)
 {
-	struct pvmx_trace_decoder decoder, *tr = NULL;
+	struct pvmx_trace_decoder *decoders = NULL;
 	FILE *trace_out = stderr;
 	struct pvmx_image_info info;
 	struct pvmx_load_opts opts;
@@ -1281,39 +1338,55 @@ static int cmd_run(int argc, char **argv, enum command cmd)
 		return PVMX_STATUS_ERROR;
 	}
 	if (a.trace) {
+		struct timespec ts;
+
 		if (a.trace_path) {
 			trace_out = fopen(a.trace_path, "w");
 			if (!trace_out) {
-				fprintf(stderr, "pvmx: --trace=%s: %s\n", a.trace_path,
+				fprintf(stderr, "pvmx: --trace-output=%s: %s\n", a.trace_path,
 					strerror(errno));
 				return PVMX_STATUS_ERROR;
 			}
 		}
-		rc = pvmx_vcpu_set_trace(vcpu0, PVMX_TRACE_HYPERCALLS | PVMX_TRACE_DELIVERIES);
-		if (rc) {
-			fprintf(stderr, "pvmx: PVMX_SET_TRACE: %s\n", strerror(-rc));
+		decoders = calloc(a.vcpus, sizeof(*decoders));
+		if (!decoders) {
+			fprintf(stderr, "pvmx: out of memory\n");
 			return PVMX_STATUS_ERROR;
 		}
-		pvmx_trace_decoder_init(&decoder);
-		tr = &decoder;
+		/* Text times count from here: the module's clock is CLOCK_MONOTONIC. */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		for (i = 0; i < a.vcpus; i++) {
+			rc = pvmx_vcpu_set_trace(&threads[i].vcpu, a.trace_flags, a.trace_ops);
+			if (rc) {
+				fprintf(stderr, "pvmx: PVMX_SET_TRACE: %s\n", strerror(-rc));
+				return PVMX_STATUS_ERROR;
+			}
+			pvmx_trace_decoder_init(&decoders[i]);
+			decoders[i].json = a.trace_json;
+			decoders[i].hold_entries = a.trace_ops >> __HYPERVISOR_multicall & 1;
+			decoders[i].t0_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+		}
 	}
 	install_signals(a.timeout);
 	if (a.vcpus == 1) {
-		st = run_loop(vcpu0, &vm, &L, &a, tr, trace_out);
+		st = run_loop(vcpu0, &vm, &L, &a, decoders, trace_out);
 	} else {
 		for (i = 0; i < a.vcpus; i++) {
 			threads[i].vm = &vm;
 			threads[i].L = &L;
 			threads[i].a = &a;
-			threads[i].tr = i == 0 ? tr : NULL;
+			threads[i].tr = decoders ? &decoders[i] : NULL;
 			threads[i].trace_out = trace_out;
 		}
 		st = run_threads(threads, a.vcpus, &a);
 	}
-	if (tr) {
-		pvmx_trace_decoder_finish(tr, trace_out);
+	if (decoders) {
+		for (i = 0; i < a.vcpus; i++)
+			pvmx_trace_decoder_finish(&decoders[i], trace_out);
+		free(decoders);
 		if (trace_out != stderr && fclose(trace_out)) {
-			fprintf(stderr, "pvmx: --trace=%s: %s\n", a.trace_path, strerror(errno));
+			fprintf(stderr, "pvmx: --trace-output=%s: %s\n", a.trace_path,
+				strerror(errno));
 			if (!st)
 				st = PVMX_STATUS_ERROR;
 		}

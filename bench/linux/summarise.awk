@@ -21,6 +21,10 @@ function arg(s, i,    a, n) {		# the i-th argument of "name(a, b, c)"
 }
 function close_mc() { if (mc_open) { bump("mc_hist:" mc_n, 1); mc_open = 0 } }
 BEGIN { phase = "boot"; mc_open = 0 }
+# Trace version 2 lines begin "   0.001234 v0 ": drop that (one space after
+# the vCPU keeps a multicall entry's indentation), and the duration, buffer
+# and EIP after the call.
+{ sub(/^ *[0-9]+\.[0-9]+ v[0-9]+ /, "") }
 !/^ +\[[0-9]+\] / { close_mc() }
 /^--- (sysenter|syscall32) callback/ || /^--- trap int 0x80/ {
 	if (phase == "boot") phase = "work"

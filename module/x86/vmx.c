@@ -251,8 +251,9 @@ int pvmx_arch_check_cap(unsigned long cap)
 	case PVMX_CAP_VPID:
 		return caps.vpid;
 	case PVMX_CAP_EVENTS:
-	case PVMX_CAP_TRACE:
 		return 1;
+	case PVMX_CAP_TRACE:
+		return PVMX_TRACE_VERSION;
 	case PVMX_CAP_STATS:
 		return PVMX_STATS_VERSION;
 	default:

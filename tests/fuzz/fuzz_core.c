@@ -464,6 +464,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 
 	flags = in_u8(&in);
 	fx.v.trace_flags = flags & (PVMX_TRACE_HYPERCALLS | PVMX_TRACE_DELIVERIES);
+	fx.v.trace_ops = ~0ULL;
 	fx.vm.fast_int80 = flags & 4;
 	/* The host wants its CPU back every so often, as need_resched() would. */
 	fx.preempt_every = 1 + in_u8(&in) % 64;

@@ -20,6 +20,7 @@ void fixture_setup(void)
 	unsigned int i;
 
 	memset(&fx, 0, sizeof(fx));
+	pvmx_host_tracepoints = 1;	/* count every record in fx.tracepoints */
 	fx.ram = aligned_alloc(4096, (FX_RAM_FRAMES + 1) * 4096ul);
 	memset(fx.ram, 0, (FX_RAM_FRAMES + 1) * 4096ul);
 	for (i = 0; i <= FX_RAM_FRAMES; i++)
@@ -170,11 +171,6 @@ void pvmx_host_kick(struct pvmx_vcpu_core *v)
 u64 pvmx_host_cycles(void)
 {
 	return ++fx.cycles;
-}
-
-bool pvmx_host_tracing(void)
-{
-	return true;	/* count every record in fx.tracepoints */
 }
 
 void pvmx_host_tracepoint(struct pvmx_vcpu_core *v, const struct pvmx_trace_rec *r)

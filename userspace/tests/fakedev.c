@@ -20,8 +20,9 @@
  * again on every PVMX_RUN.
  * PVMX_RAISE_EVENT is logged ("raise PORT").
  * PVMX_GET_VM_STATS and PVMX_GET_STATS return synthetic counters (see
- * fake_stats), PVMX_SET_TRACE is logged; $FAKE_PVMX_NOCAP=N makes
- * PVMX_CHECK_CAP(N) return 0.
+ * fake_stats), PVMX_SET_TRACE is logged ("trace flags F ops 0xMASK");
+ * $FAKE_PVMX_NOCAP=N makes PVMX_CHECK_CAP(N) return 0;
+ * $FAKE_PVMX_TRACE_VERSION=V makes PVMX_CAP_TRACE V (default 2).
  * Checks the launcher's calls (SET_BOOT_INFO, SET_REGS) and writes what it
  * saw to $FAKE_PVMX_LOG.
  */
@@ -51,16 +52,20 @@ static int ended;
 static char *ram;			/* the VM's RAM mapping */
 static struct pvmx_boot_info boot;	/* from PVMX_SET_BOOT_INFO */
 
+/* vCPU 0, time_ns 0 (before the launcher's start: printed as 0.000000). */
 #define REC(k, fl, o, res, a0, a1, a2, a3, a4, idx, ip) \
 	{ .kind = (k), .flags = (fl), .op = (o), .result = (res), \
-	  .args = { (a0), (a1), (a2), (a3), (a4) }, .index = (idx), .eip = (ip) }
+	  .args = { (a0), (a1), (a2), (a3), (a4) }, .index = (idx), .eip = (ip), \
+	  .tsc = 3000000 + (idx), .duration_ns = 1250 }
 
 static const struct pvmx_trace_rec trace_records[] = {
 	REC(PVMX_TRACE_KIND_HYPERCALL, 0, 17, 0x40013, 0, 0, 0, 0, 0, 0, 0x100100),
 	REC(PVMX_TRACE_KIND_HYPERCALL, 0, 18, 0, 0, 14, 0x103020, 0, 0, 0, 0x100200),
 	REC(PVMX_TRACE_KIND_MC_ENTRY, 0, 14, 0, 0x7000, 0x42067, 0, 2, 0, 0, 0x100300),
 	REC(PVMX_TRACE_KIND_MC_ENTRY, 0, 32, (uint32_t)-22, 4, 0x12ff4, 0, 0, 0, 1, 0x100300),
-	REC(PVMX_TRACE_KIND_HYPERCALL, 0, 13, 0, 0x220000, 2, 0, 0, 0, 0, 0x100300),
+	{ .kind = PVMX_TRACE_KIND_HYPERCALL, .op = 13, .args = { 0x220000, 2 },
+	  .eip = 0x100300, .duration_ns = 9000, .detail = PVMX_TRACE_DETAIL_MC_OPS,
+	  .detail_nr = 2, .data = { 14, 32 } },
 	REC(PVMX_TRACE_KIND_UPCALL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x101000),
 	REC(PVMX_TRACE_KIND_TRAP, 0, 14, 2, 0, 0, 0, 0, 0, 0, 0x101234),
 };
@@ -256,6 +261,7 @@ static int next_exit(struct pvmx_run *run)
 
 		run->exit_reason = PVMX_EXIT_TRACE;
 		run->trace.nr = (uint32_t)nr;
+		run->trace.rec_size = sizeof(*r);
 		memcpy(run->trace.rec, r, nr * sizeof(*r));
 		return 0;
 	} else if (!strcmp(item, "block")) {
@@ -293,6 +299,9 @@ int ioctl(int fd, unsigned long req, ...)
 
 		if (nocap && *nocap && (uintptr_t)arg == strtoul(nocap, NULL, 0))
 			return 0;
+		if ((uintptr_t)arg == PVMX_CAP_TRACE)
+			return getenv("FAKE_PVMX_TRACE_VERSION") ?
+			       atoi(getenv("FAKE_PVMX_TRACE_VERSION")) : PVMX_TRACE_VERSION;
 		return (int)(uintptr_t)arg == PVMX_CAP_MAX_VCPUS ? 32 : 1;
 	}
 	case PVMX_GET_VM_STATS:
@@ -300,9 +309,16 @@ int ioctl(int fd, unsigned long req, ...)
 		fake_log("%s\n", req == PVMX_GET_VM_STATS ? "vm stats" : "vcpu stats");
 		fake_stats(arg);
 		return 0;
-	case PVMX_SET_TRACE:
-		fake_log("trace flags %lu\n", (unsigned long)(uintptr_t)arg);
+	case PVMX_SET_TRACE: {
+		const struct pvmx_trace_config *c = arg;
+
+		if (c->version != PVMX_TRACE_VERSION || c->size != sizeof(*c)) {
+			errno = EPROTO;
+			return -1;
+		}
+		fake_log("trace flags %u ops %#llx\n", c->flags, (unsigned long long)c->hypercalls);
 		return 0;
+	}
 	case PVMX_GET_VMX_INFO: {
 		struct pvmx_vmx_info *vi = arg;
 

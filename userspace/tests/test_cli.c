@@ -110,7 +110,8 @@ static void test_help(void)
 {
 	CHECK_EQ(run(NULL, "--help", NULL), 0);
 	CHECK_HAS(out, "pvmx run [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]\n"
-		       "           [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--trace[=FILE]]\n"
+		       "           [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--trace[=LIST]]\n"
+		       "           [--trace-format=text|json] [--trace-output=FILE]\n"
 		       "           [--stats[=table|json]] [--ramdisk FILE]\n"
 		       "           [--console=auto|ring|io|both] IMAGE");
 	CHECK_HAS(out, "pvmx stats [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]\n"
@@ -125,7 +126,9 @@ static void test_help(void)
 	CHECK_HAS(out, "  128+n stopped by signal n: 129 SIGHUP, 130 SIGINT, 143 SIGTERM");
 	CHECK_HAS(out, "    2   usage error");
 	CHECK_HAS(out, "'--' ends them");
-	CHECK_HAS(out, "--trace[=FILE]  print every hypercall");
+	CHECK_HAS(out, "--trace[=LIST]  print every hypercall");
+	CHECK_HAS(out, "--trace-format=text|json\n");
+	CHECK_HAS(out, "--trace-output=FILE\n");
 	CHECK_HAS(out, "--stats[=table|json]\n");
 	CHECK_HAS(out, "\"multicall\":{\"entries\":N,");
 	CHECK_HAS(out, "Exit status of `pvmx run` and `pvmx stats`:");
@@ -642,13 +645,13 @@ static void test_fake_trace_stats(void)
 	char tracefile[] = "/tmp/pvmx-trace-XXXXXX", opt[64], tr[8192];
 	const char *logpath = logenv + strlen("FAKE_PVMX_LOG=");
 	const char *want_trace =
-		"xen_version(XENVER_version, 0) = 0x40013\n"
-		"console_io(CONSOLEIO_write, 14, 0x103020) = 0\n"
-		"multicall(0x220000, 2) = 0\n"
-		"  [0] update_va_mapping(0x7000, 0x42067, 0, UVMF_INVLPG) = 0\n"
-		"  [1] event_channel_op(EVTCHNOP_send, 0x12ff4) = -EINVAL (-22)\n"
-		"--- event upcall, at 0x00101000 ---\n"
-		"--- trap #PF (vector 14) error 0x2, at 0x00101234 ---\n";
+		"   0.000000 v0 xen_version(XENVER_version, 0) = 0x40013 <1.250us> at 0x00100100\n"
+		"   0.000000 v0 console_io(CONSOLEIO_write, 14, 0x103020) = 0 <1.250us> at 0x00100200\n"
+		"   0.000000 v0 multicall(0x220000, 2) = 0 [2 entries: update_va_mapping, event_channel_op] <9.000us> at 0x00100300\n"
+		"   0.000000 v0   [0] update_va_mapping(0x7000, 0x42067, 0, UVMF_INVLPG) = 0 <1.250us>\n"
+		"   0.000000 v0   [1] event_channel_op(EVTCHNOP_send, 0x12ff4) = -EINVAL (-22) <1.250us>\n"
+		"   0.000000 v0 --- event upcall, at 0x00101000 ---\n"
+		"   0.000000 v0 --- trap #PF (vector 14) error 0x2, at 0x00101234 ---\n";
 	int fd;
 
 	if (!t_fake_pvmx) {
@@ -669,32 +672,92 @@ static void test_fake_trace_stats(void)
 	CHECK_STR(errout, want_trace);
 	fd = open(logpath, O_RDONLY);
 	slurp(fd, log);
-	CHECK_HAS(log, "trace flags 3\n");
+	CHECK_HAS(log, "trace flags 3 ops 0xffffffffffffffff\n");
 	/* The module hands out the records still waiting, then the end. */
 	run_env[2] = "FAKE_PVMX_SCRIPT=trace,trace:end,shutdown:1,trace";
 	CHECK_EQ(run("fake:dev", "run", "--trace", img("xtf.elf"), NULL), 11);
 	CHECK_HAS(errout, want_trace);
 	CHECK_HAS(errout, "--- trap #PF (vector 14) error 0x2, at 0x00101234 ---\n"
-		  "sched_op(SCHEDOP_shutdown, 0x12ff0) = 0\n"
+		  "   0.000000 v0 sched_op(SCHEDOP_shutdown, 0x12ff0) = 0 <1.250us> at 0x00100400\n"
 		  "pvmx: guest shut down: reboot (reason 1)\n");
 	run_env[2] = "FAKE_PVMX_SCRIPT=console:x,trace:end,crash";
 	CHECK_EQ(run("fake:dev", "run", "--trace", img("xtf.elf"), NULL), 20);
-	CHECK_HAS(errout, "sched_op(SCHEDOP_shutdown, 0x12ff0) = 0\npvmx: guest crashed: page fault with no handler\n");
+	CHECK_HAS(errout, "sched_op(SCHEDOP_shutdown, 0x12ff0) = 0 <1.250us> at 0x00100400\npvmx: guest crashed: page fault with no handler\n");
 	CHECK_HAS(errout, "vector 14, error code 0x2, eip 0xe019:0x00100123");
-	/* --trace=FILE */
+	/* --trace-output=FILE */
 	fd = mkstemp(tracefile);
 	close(fd);
-	snprintf(opt, sizeof(opt), "--trace=%s", tracefile);
+	snprintf(opt, sizeof(opt), "--trace-output=%s", tracefile);
 	run_env[2] = "FAKE_PVMX_SCRIPT=trace,console:done";
-	CHECK_EQ(run("fake:dev", "run", opt, img("xtf.elf"), NULL), 0);
+	CHECK_EQ(run("fake:dev", "run", "--trace", opt, img("xtf.elf"), NULL), 0);
 	CHECK_STR(out, "done");
 	CHECK_STR(errout, "");
 	fd = open(tracefile, O_RDONLY);
 	slurp(fd, tr);
 	CHECK_STR(tr, want_trace);
+	/* --trace-format=json: the same records, one object a line. */
+	CHECK_EQ(run("fake:dev", "run", "--trace", "--trace-format=json", opt, img("xtf.elf"),
+		     NULL), 0);
+	fd = open(tracefile, O_RDONLY);
+	slurp(fd, tr);
+	{
+		const char *first = "{\"vcpu\":0,\"time_ns\":0,\"tsc\":3000000,\"kind\":\"hypercall\","
+			"\"op\":17,\"name\":\"xen_version\",\"args\":[0,0,0,0,0],\"result\":262163,"
+			"\"duration_ns\":1250,\"text\":\"xen_version(XENVER_version, 0) = 0x40013\","
+			"\"eip\":1048832}\n";
+
+		CHECK(!strncmp(tr, first, strlen(first)));
+	}
+	/* JSON keeps the module's order: the entries before their multicall. */
+	CHECK_HAS(tr, "\"kind\":\"multicall_entry\",\"op\":32,\"name\":\"event_channel_op\","
+		  "\"args\":[4,77812,0,0,0],\"index\":1,\"result\":-22,\"errno\":\"EINVAL\",");
+	CHECK_HAS(tr, "\"multicall\":{\"entries\":2,\"ops\":[\"update_va_mapping\",\"event_channel_op\"]}");
+	CHECK_HAS(tr, "{\"vcpu\":0,\"time_ns\":0,\"tsc\":3000000,\"kind\":\"trap\",\"vector\":14,"
+		  "\"name\":\"#PF\",\"error_code\":2,\"eip\":1053236}\n");
+	{
+		const char *p;
+		int lines = 0;
+
+		for (p = tr; *p; p++)
+			lines += *p == '\n';
+		CHECK_EQ(lines, 7);
+	}
+	if (!system("python3 -c '' 2>/dev/null")) {
+		char cmd[256];
+
+		snprintf(cmd, sizeof(cmd), "python3 -c 'import json,sys\n"
+			 "for l in sys.stdin: json.loads(l)' < %s", tracefile);
+		CHECK_EQ(system(cmd), 0);
+	}
 	unlink(tracefile);
-	CHECK_EQ(run("fake:dev", "run", "--trace=/nonexistent/dir/trace", img("xtf.elf"), NULL), 1);
-	ONE_LINE("pvmx: --trace=/nonexistent/dir/trace: No such file or directory");
+	CHECK_EQ(run("fake:dev", "run", "--trace", "--trace-output=/nonexistent/dir/trace",
+		     img("xtf.elf"), NULL), 1);
+	ONE_LINE("pvmx: --trace-output=/nonexistent/dir/trace: No such file or directory");
+	/* --trace=LIST: names are Xen's; the module gets the mask. */
+	run_env[2] = "FAKE_PVMX_SCRIPT=shutdown:0";
+	CHECK_EQ(run("fake:dev", "run", "--trace=mmu_update,multicall", img("xtf.elf"), NULL), 0);
+	fd = open(logpath, O_RDONLY);
+	slurp(fd, log);
+	CHECK_HAS(log, "trace flags 1 ops 0x2002\n");
+	CHECK_EQ(run("fake:dev", "run", "--trace=deliveries,xen_version", img("xtf.elf"), NULL), 0);
+	fd = open(logpath, O_RDONLY);
+	slurp(fd, log);
+	CHECK_HAS(log, "trace flags 3 ops 0x20000\n");
+	CHECK_EQ(run("fake:dev", "run", "--trace=mmu_update,bogus", img("xtf.elf"), NULL), 2);
+	CHECK_HAS(errout, "pvmx: --trace: unknown name 'bogus'; valid names: deliveries, set_trap_table, mmu_update,");
+	CHECK_HAS(errout, ", multicall, ");
+	CHECK_EQ(run("fake:dev", "run", "--trace=/tmp/x", img("xtf.elf"), NULL), 2);
+	CHECK_HAS(errout, "(a file? that is --trace-output=FILE now)");
+	CHECK_EQ(run("fake:dev", "run", "--trace=", img("xtf.elf"), NULL), 2);
+	CHECK_EQ(run("fake:dev", "run", "--trace-format=xml", "--trace", img("xtf.elf"), NULL), 2);
+	CHECK_HAS(errout, "bad --trace-format 'xml' (want text or json)");
+	CHECK_EQ(run("fake:dev", "run", "--trace-format=json", img("xtf.elf"), NULL), 2);
+	CHECK_HAS(errout, "--trace-format and --trace-output need --trace");
+	/* A module with version-1 tracing: refused before the run. */
+	run_env[3] = "FAKE_PVMX_TRACE_VERSION=1";
+	CHECK_EQ(run("fake:dev", "run", "--trace", img("xtf.elf"), NULL), 1);
+	CHECK_STR(errout, "pvmx: --trace: this pvmx module has trace version 1, this pvmx reads version 2\n");
+	run_env[3] = NULL;
 	/* No trace capability. */
 	run_env[3] = "FAKE_PVMX_NOCAP=8";
 	CHECK_EQ(run("fake:dev", "run", "--trace", img("xtf.elf"), NULL), 1);

@@ -7,6 +7,9 @@
 #include "harness.h"
 #include "libpvmx.h"
 
+#define JSONL_CHECK_NO_MAIN
+#include "../../selftests/jsonl_check.c"
+
 static struct pvmx_trace_rec rec(uint32_t kind, uint32_t flags, uint32_t op, uint32_t result,
 				 uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3,
 				 uint32_t a4, uint32_t index)
@@ -262,27 +265,31 @@ static void test_decoder(void)
 	r[n++] = HC(13, 0, 0x230040, 2, 0, 0, 0);
 	r[n++] = HC(29, 0, 2, 0x12ff0, 0, 0, 0);
 	out = decode(r, n);
+#define P "   0.000000 v0 "
+#define H " <0.000us> at 0x00100100\n"
+#define E " <0.000us>\n"
 	CHECK_STR(out,
-		"xen_version(XENVER_version, 0) = 0x40013\n"
-		"multicall(0x220000, 3) = 0\n"
-		"  [0] update_va_mapping(0x7000, 0x42067, 0, UVMF_INVLPG) = 0\n"
-		"  [1] event_channel_op(EVTCHNOP_send, 0x12ff4) = -EINVAL (-22)\n"
-		"  [2] sched_op(SCHEDOP_yield, 0) = 0\n"
-		"multicall(0x230000, 4) = <continued>\n"
-		"  [0] xen_version(XENVER_version, 0) = 0x40013\n"
-		"  [1] console_io(CONSOLEIO_write, 3, 0x103000) = 0\n"
-		"--- event upcall, at 0x00101000 ---\n"
-		"multicall(0x230040, 2) = 0\n"
-		"  [2] update_va_mapping(0x8000, 0x43067, 0, UVMF_TLB_FLUSH) = 0\n"
-		"  [3] iret() = 0\n"
-		"sched_op(SCHEDOP_shutdown, 0x12ff0) = 0\n");
+		P "xen_version(XENVER_version, 0) = 0x40013" H
+		P "multicall(0x220000, 3) = 0" H
+		P "  [0] update_va_mapping(0x7000, 0x42067, 0, UVMF_INVLPG) = 0" E
+		P "  [1] event_channel_op(EVTCHNOP_send, 0x12ff4) = -EINVAL (-22)" E
+		P "  [2] sched_op(SCHEDOP_yield, 0) = 0" E
+		P "multicall(0x230000, 4) = <continued>" H
+		P "  [0] xen_version(XENVER_version, 0) = 0x40013" E
+		P "  [1] console_io(CONSOLEIO_write, 3, 0x103000) = 0" E
+		P "--- event upcall, at 0x00101000 ---\n"
+		P "multicall(0x230040, 2) = 0" H
+		P "  [2] update_va_mapping(0x8000, 0x43067, 0, UVMF_TLB_FLUSH) = 0" E
+		P "  [3] iret() = 0" E
+		P "sched_op(SCHEDOP_shutdown, 0x12ff0) = 0" H);
 	free(out);
 
 	/* Entries whose multicall never came. */
 	n = 0;
 	r[n++] = MC(0, 17, 0x40013, 0, 0, 0, 0, 0);
 	out = decode(r, n);
-	CHECK_STR(out, "multicall(?) = <unfinished>\n  [0] xen_version(XENVER_version, 0) = 0x40013\n");
+	CHECK_STR(out, "            v0 multicall(?) = <unfinished>\n"
+		  P "  [0] xen_version(XENVER_version, 0) = 0x40013" E);
 	free(out);
 	/* ... nor when another hypercall comes first (they are printed before it). */
 	n = 0;
@@ -294,28 +301,232 @@ static void test_decoder(void)
 	r[n++].flags = PVMX_TRACE_F_PREEMPTED;
 	out = decode(r, n);
 	CHECK_STR(out,
-		"multicall(?) = <unfinished>\n"
-		"  [0] xen_version(XENVER_version, 0) = 0x40013\n"
-		"  [1] iret() = 0x5eed1234\n"
-		"hypercall_1592594996(0x120100, 0x3, 0, 0, 0) = 0x5eed1234\n"
-		"multicall(0x122180, 6000) = <continued>\n"
-		"  [0] console_io(CONSOLEIO_write, 1, 0x1215c0) = 0\n");
+		"            v0 multicall(?) = <unfinished>\n"
+		P "  [0] xen_version(XENVER_version, 0) = 0x40013" E
+		P "  [1] iret() = 0x5eed1234" E
+		P "hypercall_1592594996(0x120100, 0x3, 0, 0, 0) = 0x5eed1234" H
+		P "multicall(0x122180, 6000) = <continued>" H
+		P "  [0] console_io(CONSOLEIO_write, 1, 0x1215c0) = 0" E);
 	free(out);
 
-	/* Many entries across feeds (more than one PVMX_EXIT_TRACE worth). */
+/* Many entries across feeds (more than one PVMX_EXIT_TRACE worth). */
 	{
 		struct pvmx_trace_rec *big = calloc(2 * PVMX_TRACE_MAX + 1, sizeof(*big));
+		const char *want = P "multicall(0x220000, 70) = 0" H P "  [0] xen_version";
 		unsigned i;
 
 		for (i = 0; i < 2 * PVMX_TRACE_MAX; i++)
 			big[i] = MC(i, 17, 0x40013, 0, 0, 0, 0, 0);
 		big[i] = HC(13, 0, 0x220000, 2 * PVMX_TRACE_MAX, 0, 0, 0);
 		out = decode(big, 2 * PVMX_TRACE_MAX + 1);
-		CHECK(!strncmp(out, "multicall(0x220000, 160) = 0\n  [0] xen_version", 45));
-		CHECK_HAS(out, "  [159] xen_version(XENVER_version, 0) = 0x40013\n");
+		CHECK_EQ(2 * PVMX_TRACE_MAX, 70);
+		CHECK(!strncmp(out, want, strlen(want)));
+		CHECK_HAS(out, "  [69] xen_version(XENVER_version, 0) = 0x40013" E);
 		free(out);
 		free(big);
 	}
+}
+
+/* The text line: time since t0, vCPU, buffers, duration, EIP. */
+static void test_format_line(void)
+{
+	struct pvmx_trace_rec r = HC(1, 0, 0x220000, 3, 0, DOMID_SELF, 0);
+	char buf[1024];
+	uint64_t req[2] = { 0x3f3f008ULL | MMU_PT_UPDATE_PRESERVE_AD, 0x80000000deadb067ULL };
+
+	r.vcpu = 1;
+	r.time_ns = 5000000000ULL + 1234567;
+	r.duration_ns = 1234567;
+	r.eip = 0xc0101234;
+	r.detail = PVMX_TRACE_DETAIL_BUFFER;
+	r.detail_nr = 32;
+	memcpy(r.data, req, 16);
+	memcpy(r.data + 16, req, 16);
+	pvmx_trace_format_line(&r, 5000000000ULL, buf, sizeof(buf));
+	CHECK_STR(buf, "   0.001234 v1 mmu_update(0x220000, 3, 0, DOMID_SELF) = 0"
+		  " {MMU_PT_UPDATE_PRESERVE_AD ptr=0x3f3f008 val=0x80000000deadb067}"
+		  " {MMU_PT_UPDATE_PRESERVE_AD ptr=0x3f3f008 val=0x80000000deadb067} +1 more"
+		  " <1234.567us> at 0xc0101234");
+	/* Before t0 (clocks of another run): 0. */
+	CHECK_EQ(pvmx_trace_format_line(&r, 6000000000ULL, buf, 14), 222);
+	CHECK_STR(buf, "   0.000000 v");
+
+	/* A multicall: its entries' ops, runs folded, the rest counted. */
+	r = HC(13, 0, 0x220000, 40, 0, 0, 0);
+	r.detail = PVMX_TRACE_DETAIL_MC_OPS;
+	r.detail_nr = 40;
+	memset(r.data, 14, 30);
+	r.data[30] = 1;
+	r.data[31] = 200;
+	pvmx_trace_format_line(&r, 0, buf, sizeof(buf));
+	CHECK_STR(buf, "   0.000000 v0 multicall(0x220000, 40) = 0 [40 entries: update_va_mapping x30,"
+		  " mmu_update, hypercall_200, +8 more] <0.000us> at 0x00100100");
+
+	/* mmuext_op, a console write (escaped, cut), other buffers as words, a fault. */
+	r = HC(26, 0, 0x230000, 1, 0, DOMID_SELF, 0);
+	r.detail = PVMX_TRACE_DETAIL_BUFFER;
+	r.detail_nr = 12;
+	memcpy(r.data, (uint32_t[]){ 2, 0x1234, 0 }, 12);
+	pvmx_trace_format_line(&r, 0, buf, sizeof(buf));
+	CHECK_HAS(buf, "= 0 {MMUEXT_PIN_L3_TABLE 0x1234 0} <");
+	r = HC(18, 0, 0, 40, 0x103000, 0, 0);
+	r.detail = PVMX_TRACE_DETAIL_BUFFER;
+	r.detail_nr = 32;
+	memcpy(r.data, "say \"hi\"\n\t\x80 and more text.......", 32);
+	pvmx_trace_format_line(&r, 0, buf, sizeof(buf));
+	CHECK_HAS(buf, "= 0 \"say \\\"hi\\\"\\n\\x09\\x80 and more text.......\"... <");
+	r = HC(32, 0, 4, 0x12ff4, 0, 0, 0);
+	r.detail = PVMX_TRACE_DETAIL_BUFFER;
+	r.detail_nr = 6;
+	memcpy(r.data, (uint8_t[]){ 5, 0, 0, 0, 1, 2 }, 6);
+	pvmx_trace_format_line(&r, 0, buf, sizeof(buf));
+	CHECK_HAS(buf, "event_channel_op(EVTCHNOP_send, 0x12ff4) = 0 {0x5 0x201} <");
+	r.detail = PVMX_TRACE_DETAIL_NONE;
+	r.flags = PVMX_TRACE_F_DATA_FAULT;
+	pvmx_trace_format_line(&r, 0, buf, sizeof(buf));
+	CHECK_HAS(buf, "= 0 {unreadable} <");
+	/* A detail_nr beyond data[] reads only data[]. */
+	r = HC(18, 0, 0, 4000, 0x103000, 0, 0);
+	r.detail = PVMX_TRACE_DETAIL_BUFFER;
+	r.detail_nr = 0xFFFFFFFF;
+	memset(r.data, 'a', sizeof(r.data));
+	pvmx_trace_format_line(&r, 0, buf, sizeof(buf));
+	CHECK_HAS(buf, "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"... <");
+}
+
+/* Every kind of record, odd bytes included, is one valid JSON object. */
+static void test_format_json(void)
+{
+	struct pvmx_trace_rec r[12];
+	char buf[2048];
+	const char *why = NULL;
+	unsigned i, n = 0, k;
+
+	r[n++] = HC(17, 0x40013, 0, 0, 0, 0, 0);
+	r[n] = HC(13, 0, 0x220000, 40, 0, 0, 0);
+	r[n].detail = PVMX_TRACE_DETAIL_MC_OPS;
+	r[n].detail_nr = 40;
+	memset(r[n++].data, 255, 32);
+	r[n] = MC(3, 1, -22, 0x221000, 1, 0, DOMID_SELF, 0);
+	r[n].detail = PVMX_TRACE_DETAIL_BUFFER;
+	r[n].detail_nr = 16;
+	memset(r[n++].data, 0xff, 16);
+	r[n] = HC(18, 0, 0, 32, 0x103000, 0, 0);
+	r[n].detail = PVMX_TRACE_DETAIL_BUFFER;
+	r[n].detail_nr = 32;
+	for (k = 0; k < 32; k++)
+		r[n].data[k] = (uint8_t)(k * 8);	/* NUL, controls, quote, backslash, high */
+	r[n].data[5] = '"';
+	r[n++].data[6] = '\\';
+	r[n] = HC(26, 0, 0x230000, 2, 0, DOMID_SELF, 0);
+	r[n].detail = PVMX_TRACE_DETAIL_BUFFER;
+	r[n].detail_nr = 24;
+	memset(r[n++].data, 0x7f, 24);
+	r[n] = HC(29, 0, 2, 0x12ff0, 0, 0, 0);
+	r[n++].flags = PVMX_TRACE_F_DATA_FAULT | PVMX_TRACE_F_PREEMPTED;
+	r[n++] = HC(1000, 0, 1, 2, 3, 4, 5);
+	r[n++] = rec(PVMX_TRACE_KIND_TRAP, 0, 14, 2, 0, 0, 0, 0, 0, 0);
+	r[n++] = rec(PVMX_TRACE_KIND_TRAP, 0, 0x80, 0, 0, 0, 0, 0, 0, 0);
+	r[n++] = rec(PVMX_TRACE_KIND_UPCALL, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+	r[n++] = rec(PVMX_TRACE_KIND_FAST_SYSCALL, 0, 1, 0, 0, 0, 0, 0, 0, 0);
+	r[n++] = rec(99, 0, 1, 0, 0, 0, 0, 0, 0, 0);
+	for (i = 0; i < n; i++) {
+		r[i].vcpu = i;
+		r[i].time_ns = 0xFFFFFFFFFFFFFFFFULL - i;
+		r[i].tsc = 1ULL << 63;
+		r[i].duration_ns = i * 1000;
+		k = (unsigned)pvmx_trace_format_json(&r[i], buf, sizeof(buf));
+		CHECK(k < sizeof(buf));
+		if (jsonl_check_line(buf, strlen(buf), &why)) {
+			t_failures++;
+			fprintf(stderr, "  FAIL: record %u: %s: %s\n", i, why, buf);
+		}
+	}
+	pvmx_trace_format_json(&r[2], buf, sizeof(buf));
+	CHECK_HAS(buf, "\"kind\":\"multicall_entry\",\"op\":1,\"name\":\"mmu_update\","
+		  "\"args\":[2232320,1,0,32752,0],\"index\":3,\"result\":-22,\"errno\":\"EINVAL\","
+		  "\"duration_ns\":2000,\"text\":\"mmu_update(0x221000, 1, 0, DOMID_SELF) = -EINVAL (-22)\","
+		  "\"buffer\":\"ffffffffffffffffffffffffffffffff\",\"requests\":[{\"cmd\":"
+		  "\"MMU_PT_UPDATE_NO_TRANSLATE\",\"ptr\":18446744073709551612,"
+		  "\"val\":18446744073709551615}],\"eip\":1048832}");
+	pvmx_trace_format_json(&r[1], buf, sizeof(buf));
+	CHECK_HAS(buf, "\"multicall\":{\"entries\":40,\"ops\":[\"hypercall_255+\",");
+	pvmx_trace_format_json(&r[5], buf, sizeof(buf));
+	CHECK_HAS(buf, "\"preempted\":true,");
+	CHECK_HAS(buf, "\"buffer_fault\":true");
+	pvmx_trace_format_json(&r[7], buf, sizeof(buf));
+	CHECK_STR(buf, "{\"vcpu\":7,\"time_ns\":18446744073709551608,\"tsc\":9223372036854775808,"
+		  "\"kind\":\"trap\",\"vector\":14,\"name\":\"#PF\",\"error_code\":2,\"eip\":1048832}");
+	/* The checker itself refuses what is not JSON. */
+	CHECK(jsonl_check_line("{\"a\":1,}", 8, &why) == -1);
+	CHECK(jsonl_check_line("{\"a\":01}", 8, &why) == -1);
+	CHECK(jsonl_check_line("{\"a\":\"\x01\"}", 9, &why) == -1);
+	CHECK(jsonl_check_line("{\"a\":1} x", 10, &why) == -1);
+	CHECK(jsonl_check_line("[1]", 3, &why) == -1);
+	CHECK(jsonl_check_line("{\"a\":[1,{\"b\":null}],\"c\":-0.5e+3}", 32, &why) == 0);
+}
+
+/* --trace=LIST */
+static void test_parse_filter(void)
+{
+	char err[2048];
+	uint32_t flags;
+	uint64_t ops;
+
+	CHECK_EQ(pvmx_trace_parse_filter(NULL, &flags, &ops, err, sizeof(err)), 0);
+	CHECK_EQ(flags, PVMX_TRACE_HYPERCALLS | PVMX_TRACE_DELIVERIES);
+	CHECK_EQ(ops, ~0ULL);
+	CHECK_EQ(pvmx_trace_parse_filter("mmu_update,multicall", &flags, &ops, err, sizeof(err)), 0);
+	CHECK_EQ(flags, PVMX_TRACE_HYPERCALLS);
+	CHECK_EQ(ops, (1ULL << 1) | (1ULL << 13));
+	CHECK_EQ(pvmx_trace_parse_filter("deliveries", &flags, &ops, err, sizeof(err)), 0);
+	CHECK_EQ(flags, PVMX_TRACE_DELIVERIES);
+	CHECK_EQ(ops, 0);
+	CHECK_EQ(pvmx_trace_parse_filter("arch_1,xen_version,deliveries", &flags, &ops, err,
+					 sizeof(err)), 0);
+	CHECK_EQ(flags, PVMX_TRACE_HYPERCALLS | PVMX_TRACE_DELIVERIES);
+	CHECK_EQ(ops, (1ULL << 49) | (1ULL << 17));
+	CHECK_EQ(pvmx_trace_parse_filter("xen_version,mmu_updat", &flags, &ops, err, sizeof(err)), -1);
+	CHECK(!strncmp(err, "--trace: unknown name 'mmu_updat'; valid names: deliveries, "
+		       "set_trap_table, mmu_update, set_gdt,", 94));
+	CHECK_HAS(err, ", mca, arch_1");
+	CHECK_EQ(pvmx_trace_parse_filter("xen_version,", &flags, &ops, err, sizeof(err)), -1);
+	CHECK_HAS(err, "empty name in 'xen_version,'");
+	CHECK_EQ(pvmx_trace_parse_filter("Xen_Version", &flags, &ops, err, sizeof(err)), -1);
+	CHECK_EQ(pvmx_trace_parse_filter("./trace.log", &flags, &ops, err, 40), -1);
+	CHECK_EQ(strlen(err), 39);
+}
+
+/* JSON decoders keep the module's order; text without multicalls does not wait. */
+static void test_decoder_modes(void)
+{
+	struct pvmx_trace_decoder d;
+	struct pvmx_trace_rec r[2] = { MC(0, 17, 0x40013, 0, 0, 0, 0, 0),
+				       HC(13, 0, 0x220000, 1, 0, 0, 0) };
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	pvmx_trace_decoder_init(&d);
+	d.json = true;
+	pvmx_trace_feed(&d, &r[0], f);
+	fflush(f);
+	CHECK(!strncmp(out, "{\"vcpu\":0,\"time_ns\":0,\"tsc\":0,\"kind\":\"multicall_entry\"", 53));
+	pvmx_trace_feed(&d, &r[1], f);
+	pvmx_trace_decoder_finish(&d, f);
+	fclose(f);
+	CHECK_HAS(out, "}\n{\"vcpu\":0,\"time_ns\":0,\"tsc\":0,\"kind\":\"hypercall\",\"op\":13,");
+	free(out);
+
+	f = open_memstream(&out, &len);
+	pvmx_trace_decoder_init(&d);
+	d.hold_entries = false;
+	pvmx_trace_feed(&d, &r[0], f);
+	fflush(f);
+	CHECK_STR(out, "   0.000000 v0   [0] xen_version(XENVER_version, 0) = 0x40013 <0.000us>\n");
+	pvmx_trace_decoder_finish(&d, f);
+	fclose(f);
+	free(out);
 }
 
 static void synthetic_stats(struct pvmx_stats *s)
@@ -483,6 +694,10 @@ const struct test trace_tests[] = {
 	{ "trace: names of hypercalls, sub-ops, errnos, exit reasons", test_names },
 	{ "trace: pvmx_trace_format golden lines", test_format },
 	{ "trace: decoder puts multicall entries under their multicall", test_decoder },
+	{ "trace: text lines with time, vCPU, buffers, duration, EIP", test_format_line },
+	{ "trace: JSON records are valid JSON objects", test_format_json },
+	{ "trace: --trace=LIST parsing", test_parse_filter },
+	{ "trace: JSON and unheld decoders keep the order", test_decoder_modes },
 	{ "stats: table of non-zero counters", test_stats_table },
 	{ "stats: JSON", test_stats_json },
 	{ NULL, NULL },

@@ -54,7 +54,7 @@
 #define PVMX_CAP_VPID		5	/* 1 when VPID tags the guest TLB */
 #define PVMX_CAP_EVENTS		6	/* PVMX_RAISE_EVENT and PVMX_EXIT_NOTIFY */
 #define PVMX_CAP_STATS		7	/* = PVMX_STATS_VERSION supported */
-#define PVMX_CAP_TRACE		8	/* PVMX_SET_TRACE and PVMX_EXIT_TRACE */
+#define PVMX_CAP_TRACE		8	/* = PVMX_TRACE_VERSION supported */
 #define PVMX_CAP_NR		9
 
 struct pvmx_vmx_info {
@@ -205,15 +205,30 @@ struct pvmx_regs {
 #define PVMX_RUN		_IO(PVMXIO, 0x22)
 #define PVMX_GET_STATS		_IOR(PVMXIO, 0x23, struct pvmx_stats)
 /*
- * Argument: PVMX_TRACE_* flags, 0 turns tracing off.  While on, the records
- * of what the guest did come back as PVMX_EXIT_TRACE exits (lossless: the
- * guest waits until userspace has taken them).
+ * Tracing, version 2 (PVMX_CAP_TRACE is the version the module speaks).
+ * Argument: struct pvmx_trace_config.  While on, the records of what the
+ * guest did come back as PVMX_EXIT_TRACE exits (lossless: the guest waits
+ * until userspace has taken them).  Version 1 took the flags by value
+ * (_IO(PVMXIO, 0x24)); that ioctl number is gone (ENOTTY), so a version-1
+ * launcher stops at PVMX_SET_TRACE instead of misreading records.
  */
-#define PVMX_SET_TRACE		_IO(PVMXIO, 0x24)
+#define PVMX_TRACE_VERSION	2
 #define PVMX_TRACE_HYPERCALLS	(1u << 0)	/* hypercalls and multicall entries */
 #define PVMX_TRACE_DELIVERIES	(1u << 1)	/* traps, upcalls, failsafe callbacks */
 
-/* One trace record. */
+struct pvmx_trace_config {
+	__u32 version;			/* PVMX_TRACE_VERSION */
+	__u32 size;			/* sizeof(struct pvmx_trace_config) */
+	__u32 flags;			/* PVMX_TRACE_*; 0 turns tracing off */
+	__u32 pad;
+	__u64 hypercalls;		/* bit n: record hypercall n; bit 63: 63 and above */
+	__u64 reserved[5];
+};
+#define PVMX_SET_TRACE		_IOW(PVMXIO, 0x24, struct pvmx_trace_config)
+
+#define PVMX_TRACE_DATA_MAX	32
+
+/* One trace record (version 2). */
 struct pvmx_trace_rec {
 	__u32 kind;			/* PVMX_TRACE_KIND_* */
 	__u32 flags;			/* PVMX_TRACE_F_* */
@@ -222,7 +237,13 @@ struct pvmx_trace_rec {
 	__u32 args[5];			/* hypercall arguments; 0 for deliveries */
 	__u32 index;			/* multicall entry index */
 	__u32 eip;			/* where the guest was: its int $0x82, the trap */
-	__u32 pad;
+	__u32 vcpu;			/* the vCPU's id */
+	__u64 tsc;			/* guest TSC (= host TSC) when it began */
+	__u64 time_ns;			/* host CLOCK_MONOTONIC when it began */
+	__u64 duration_ns;		/* hypercall: exit to re-entry; entry: its share */
+	__u32 detail;			/* PVMX_TRACE_DETAIL_*: what data[] holds */
+	__u32 detail_nr;		/* MC_OPS: entries run; BUFFER: bytes in data[] */
+	__u8 data[PVMX_TRACE_DATA_MAX];
 };
 #define PVMX_TRACE_KIND_HYPERCALL	1
 #define PVMX_TRACE_KIND_MC_ENTRY	2	/* inside the multicall recorded next */
@@ -231,7 +252,11 @@ struct pvmx_trace_rec {
 #define PVMX_TRACE_KIND_FAILSAFE	5
 #define PVMX_TRACE_KIND_FAST_SYSCALL	6	/* sysenter (op 1) or syscall (op 0) callback */
 #define PVMX_TRACE_F_PREEMPTED		(1u << 0)	/* continuation: re-issued */
-#define PVMX_TRACE_MAX			80
+#define PVMX_TRACE_F_DATA_FAULT		(1u << 1)	/* the buffer could not be read */
+#define PVMX_TRACE_DETAIL_NONE		0
+#define PVMX_TRACE_DETAIL_MC_OPS	1	/* data[i]: op of entry i (255: >= 255) */
+#define PVMX_TRACE_DETAIL_BUFFER	2	/* data[]: the buffer argument's first bytes */
+#define PVMX_TRACE_MAX			35
 
 /* Exit reasons in pvmx_run.exit_reason. */
 #define PVMX_EXIT_NONE		0
@@ -297,7 +322,7 @@ struct pvmx_run {
 		} notify;
 		struct {
 			__u32 nr;
-			__u32 pad;
+			__u32 rec_size;	/* sizeof(struct pvmx_trace_rec) */
 			struct pvmx_trace_rec rec[PVMX_TRACE_MAX];
 		} trace;
 		char padding[PVMX_RUN_MMAP_SIZE - 64];
