@@ -1074,8 +1074,8 @@ static void vmcs_write_guest_state(struct pvmx_vcpu *vcpu)
 	vmcs_write(GUEST_PDPTR1, cpu->pdpte[1]);
 	vmcs_write(GUEST_PDPTR2, cpu->pdpte[2]);
 	vmcs_write(GUEST_PDPTR3, cpu->pdpte[3]);
-	vcpu->arch.vmcs_cs = cpu->cs;
-	vcpu->arch.vmcs_ss = cpu->ss;
+	/* CS and SS are checked as a pair before the first entry (sync_cs_ss()). */
+	vcpu->arch.cs_ss_stale = true;
 	/* Force the first entry to write ESP and EFLAGS. */
 	vcpu->arch.vmcs_esp = ~(u32)cpu->gpr[PVMX_ESP];
 	vcpu->arch.vmcs_eflags = ~cpu->eflags;
@@ -1166,28 +1166,88 @@ static enum pvmx_action vmentry_failed(struct pvmx_vcpu *vcpu)
 	return PVMX_EXIT_TO_USER;
 }
 
-/* The core only ever hands us selectors it checked with selector_usable(). */
-static void load_guest_segment(struct pvmx_vcpu *vcpu, int sreg, u16 selector)
-{
-	struct pvmx_seg seg;
+#define SEG_AR_ACCESSED	0x1
+#define SEG_AR_RW		0x2	/* code: readable, data: writable */
+#define SEG_AR_CONFORMING	0x4
+#define SEG_AR_CODE		0x8
+#define SEG_AR_S			0x10
+#define SEG_AR_DPL(ar)		(((ar) >> 5) & 3)
+#define SEG_AR_P			0x80
 
-	pvmx_guest_segment(&vcpu->core, selector, &seg);
-	pvmx_write_guest_segment(sreg, &seg);
+/*
+ * The #GP error code a hardware iret to cs:ss raises (SDM IRET, return to
+ * an outer or the same level from ring 0), or -1 when it can return there.
+ * It implies what VM entry checks for a 32-bit guest's CS and SS (SDM
+ * 26.3.1.2: accessed code with CS.DPL = SS.DPL, or <= for conforming code;
+ * accessed writable data with SS.RPL = SS.DPL = CS.RPL), so a pair it
+ * accepts never fails VM entry.
+ */
+static int return_fault(u16 csel, const struct pvmx_seg *cs, u16 ssel, const struct pvmx_seg *ss)
+{
+	u32 rpl = csel & 3, ct = cs->ar & 0xF, st = ss->ar & 0xF;
+
+	if ((cs->ar & PVMX_AR_UNUSABLE) || !(cs->ar & SEG_AR_S) || !(cs->ar & SEG_AR_P) || !rpl ||
+	    !(ct & SEG_AR_CODE) || !(ct & SEG_AR_ACCESSED) ||
+	    ((ct & SEG_AR_CONFORMING) ? SEG_AR_DPL(cs->ar) > rpl : SEG_AR_DPL(cs->ar) != rpl))
+		return csel & 0xFFFC;
+	if ((ss->ar & PVMX_AR_UNUSABLE) || !(ss->ar & SEG_AR_S) || !(ss->ar & SEG_AR_P) ||
+	    (ssel & 3) != rpl || (st & SEG_AR_CODE) || !(st & SEG_AR_RW) ||
+	    !(st & SEG_AR_ACCESSED) || SEG_AR_DPL(ss->ar) != rpl)
+		return ssel & 0xFFFC;
+	return -1;
 }
 
-/* A bounce frame or iret may have switched rings or stacks. */
-static void sync_cs_ss(struct pvmx_vcpu *vcpu)
+/*
+ * A bounce frame, callback, iret or stack_switch may have switched rings
+ * or stacks: CS and SS into the VMCS, for the entry that follows.  The core
+ * checks each selector on its own, not the pair: a trap-table or callback
+ * CS of ring 3 entered from ring 1, a stack_switch SS of ring 3, an iret to
+ * CS ring 3 with SS ring 1 or 2.  Xen returns to its guest with an iretq,
+ * which faults on such a pair; the fault is taken as the guest's own #GP
+ * with that context as the interrupted one (entry.S,
+ * exception_with_ints_disabled: "Check to see if the exception was on the
+ * IRET to guest context").  pvmx does the same before VM entry, where VMX
+ * would refuse the pair.  If the #GP's own frame cannot be returned to
+ * either, Xen faults again for ever; pvmx crashes the guest.
+ */
+static enum pvmx_action sync_cs_ss(struct pvmx_vcpu *vcpu, enum pvmx_action act)
 {
 	struct pvmx_cpu *cpu = &vcpu->core.cpu;
+	struct pvmx_seg cs, ss;
+	u16 bad_cs, bad_ss;
+	u32 bad_eip;
+	int err;
 
-	if (cpu->cs != vcpu->arch.vmcs_cs) {
-		load_guest_segment(vcpu, PVMX_SREG_CS, cpu->cs);
-		vcpu->arch.vmcs_cs = cpu->cs;
+	if (likely(cpu->cs == vcpu->arch.vmcs_cs && cpu->ss == vcpu->arch.vmcs_ss &&
+		   !vcpu->arch.cs_ss_stale))
+		return act;
+	pvmx_guest_segment(&vcpu->core, cpu->cs, &cs);
+	pvmx_guest_segment(&vcpu->core, cpu->ss, &ss);
+	err = return_fault(cpu->cs, &cs, cpu->ss, &ss);
+	if (unlikely(err >= 0)) {
+		/* Not entering now (an exit to userspace): the next stretch looks again. */
+		if (act != PVMX_RESUME)
+			return act;
+		bad_cs = cpu->cs;
+		bad_ss = cpu->ss;
+		bad_eip = cpu->eip;
+		act = pvmx_deliver_exception(&vcpu->core, X86_TRAP_GP, true, err);
+		if (act != PVMX_RESUME)
+			return act;
+		pvmx_guest_segment(&vcpu->core, cpu->cs, &cs);
+		pvmx_guest_segment(&vcpu->core, cpu->ss, &ss);
+		if (return_fault(cpu->cs, &cs, cpu->ss, &ss) >= 0)
+			return pvmx_crash(&vcpu->core, PVMX_CRASH_BAD_STATE, X86_TRAP_GP, err, 0,
+					  "cannot return to %04x:%08x on stack %04x (#GP 0x%x), nor to the #GP handler at %04x:%08x on stack %04x",
+					  bad_cs, bad_eip, bad_ss, err, cpu->cs, cpu->eip,
+					  cpu->ss);
 	}
-	if (cpu->ss != vcpu->arch.vmcs_ss) {
-		load_guest_segment(vcpu, PVMX_SREG_SS, cpu->ss);
-		vcpu->arch.vmcs_ss = cpu->ss;
-	}
+	pvmx_write_guest_segment(PVMX_SREG_CS, &cs);
+	pvmx_write_guest_segment(PVMX_SREG_SS, &ss);
+	vcpu->arch.vmcs_cs = cpu->cs;
+	vcpu->arch.vmcs_ss = cpu->ss;
+	vcpu->arch.cs_ss_stale = false;
+	return act;
 }
 
 static void host_nmi_or_mce(struct pvmx_vcpu *vcpu)
@@ -1284,8 +1344,7 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 		WRITE_ONCE(vcpu->kicked, false);
 		smp_mb();	/* cleared before looking; pairs with pvmx_host_kick() */
 		/* Queued events, and the upcall if one is deliverable now. */
-		act = pvmx_prepare_entry(&vcpu->core);
-		sync_cs_ss(vcpu);
+		act = sync_cs_ss(vcpu, pvmx_prepare_entry(&vcpu->core));
 		if (act != PVMX_RESUME)
 			break;
 
@@ -1346,8 +1405,7 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 		cpu->ss = vcpu->arch.vmcs_ss;
 		trace_pvmx_exit(vcpu->core.id, vcpu->arch.exit_reason, cpu->eip,
 				vcpu->arch.exit_intr_info);
-		act = pvmx_handle_exit(vcpu);
-		sync_cs_ss(vcpu);
+		act = sync_cs_ss(vcpu, pvmx_handle_exit(vcpu));
 		account_exit(vcpu, exit_tsc);
 		if (act != PVMX_RESUME)
 			break;
