@@ -1052,6 +1052,19 @@ t_guest_exploit_bounce_unmapped() {
 	expect_rc 20 && expect_err_re "pvmx: guest crashed: .*cannot write the frame"
 }
 
+# ---- hardening, round 2 (guests/harden.c, ldt_test.c) -----------------------
+
+# A launcher with its own LDT (modify_ldt) runs a guest, then loads a selector
+# of that LDT: VM exits leave LDTR null, the module must reload the host's.
+t_host_ldt_after_run() {
+	run_cmd_guarded host_ldt 120 "$HERE/ldt_test" "$GUESTS/hello.elf"
+	if [ "$rc" = 4 ]; then
+		SKIP_REASON="no modify_ldt(2) in this kernel"
+		return 4
+	fi
+	expect_rc 0 && expect_out "ldt_test: ok"
+}
+
 # ---- hardening: ioctl fuzzer, stress (selftests/ioctl_fuzz.c, stress.sh) ------
 
 # Fixed seed: a failure reproduces with the same command (the interleaving of
@@ -1135,7 +1148,7 @@ guest_smp guest_smp_1vcpu
 guest_console_ring guest_xenstore guest_memory guest_memory_shuffled guests_shuffled_p2m
 guest_wait_virq guest_mm guest_ptwr spin_timeout spin_sigint spin_sigterm block_timeout
 block_sigint guest_fuzz guest_fuzz_ring1 guest_exploit guest_exploit_race guest_exploit_bounce_ro
-guest_exploit_bounce_unmapped ioctl_fuzz stress_concurrent_vms stress_create_destroy
+guest_exploit_bounce_unmapped host_ldt_after_run ioctl_fuzz stress_concurrent_vms stress_create_destroy
 stress_memory_exhaustion vcpu_migrates_between_cpus cpu_hotplug_with_vm
 image_missing image_truncated_header image_truncated_segment image_empty
 image_bad_magic image_class64 image_no_pae image_xen_version_2 image_overlap

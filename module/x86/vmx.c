@@ -1095,7 +1095,7 @@ static void vmcs_read_guest_selectors(struct pvmx_vcpu *vcpu)
 /* ---- running -------------------------------------------------------------- */
 
 struct pvmx_host_segments {
-	u16 ds, es, fs, gs;
+	u16 ds, es, fs, gs, ldt;
 	unsigned long fs_base, kernel_gs_base;
 	unsigned long debugctl;
 };
@@ -1106,15 +1106,22 @@ static void save_host_segments(struct pvmx_vcpu *vcpu, struct pvmx_host_segments
 	savesegment(es, h->es);
 	savesegment(fs, h->fs);
 	savesegment(gs, h->gs);
+	/* A process that used modify_ldt(2) has an LDT loaded (KVM's kvm_read_ldt()). */
+	asm volatile("sldt %0" : "=g" (h->ldt));
 	rdmsrl(MSR_FS_BASE, h->fs_base);
 	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
 	h->debugctl = get_debugctlmsr();
 	vmcs_write(HOST_FS_BASE, h->fs_base);
 }
 
-/* VM exits load null DS/ES/FS/GS, limit GDTR/TR, clear DR7 and DEBUGCTL. */
+/*
+ * VM exits load null DS/ES/FS/GS and LDTR, limit GDTR/TR, clear DR7 and
+ * DEBUGCTL.  LDTR first: the selectors may name the process's LDT.
+ */
 static void restore_host_segments(const struct pvmx_host_segments *h)
 {
+	if (h->ldt)
+		asm volatile("lldt %0" : : "rm" (h->ldt));
 	if (h->ds)
 		loadsegment(ds, h->ds);
 	if (h->es)
