@@ -194,7 +194,8 @@ static int read_capabilities(void)
 		pr_err("pvmx: cannot load: the CPU forces CR3 exiting (no TRUE VMX controls)\n");
 		return -ENODEV;
 	}
-	ret = adjust_controls(SECONDARY_EXEC_ENABLE_EPT, SECONDARY_EXEC_ENABLE_VPID,
+	ret = adjust_controls(SECONDARY_EXEC_ENABLE_EPT,
+			      SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_ENABLE_RDTSCP,
 			      MSR_IA32_VMX_PROCBASED_CTLS2, &caps.proc2, "secondary");
 	if (ret)
 		return ret;
@@ -233,6 +234,18 @@ static int read_capabilities(void)
 	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, caps.cr4_fixed0);
 	rdmsrl(MSR_IA32_VMX_CR4_FIXED1, caps.cr4_fixed1);
 	return 0;
+}
+
+/*
+ * RDTSCP and RDPID (both need the "enable RDTSCP" control; without it they
+ * are #UD): offered to the guest as Xen offers them to PV guests, which
+ * run them natively, with the guest's own TSC_AUX (emulate.c, 0 until the
+ * guest writes it), loaded for the stretch (run_stretch()).  Without the
+ * control the CPUID policy hides both (exits.c).
+ */
+bool pvmx_vmx_rdtscp(void)
+{
+	return caps.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP;
 }
 
 int pvmx_arch_check_cap(unsigned long cap)
@@ -626,6 +639,8 @@ int pvmx_arch_vm_init(struct pvmx_vm *vm)
 	    !arch->hv_l1_ldt || !arch->hv_l1_m2p[0] || !arch->hv_l1_m2p[1])
 		return -ENOMEM;
 	arch->eptp = __pa(arch->ept_pml4) | ((EPT_LEVELS - 1) << 3) | VMX_MEMTYPE_WB;
+	vm->core.tsc_aux_msr = pvmx_vmx_rdtscp() && (boot_cpu_has(X86_FEATURE_RDTSCP) ||
+						      boot_cpu_has(X86_FEATURE_RDPID));
 	/* The hypervisor's frames are read-only to the guest, in EPT too. */
 	ret = pvmx_ept_map(vm, PVMX_HV_GPA(PVMX_HV_FRAME_L1), page_to_phys(arch->hv_l1),
 			   PVMX_EPT_R);
@@ -1334,6 +1349,8 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 {
 	struct pvmx_cpu *cpu = &vcpu->core.cpu;
 	struct pvmx_host_segments host;
+	bool tsc_aux = vcpu->vm->core.tsc_aux_msr;
+	u64 host_tsc_aux = 0, hw_tsc_aux = 0;
 	enum pvmx_action act;
 	u64 exit_tsc;
 
@@ -1345,6 +1362,16 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 	pvmx_update_time_info(&vcpu->core);
 	kernel_fpu_begin();
 	asm volatile("fxrstor %0" : : "m" (*vcpu->arch.fpu));
+	/*
+	 * The guest's TSC_AUX for the stretch, the host's (its CPU and node
+	 * for the vDSO's getcpu) back before preemption is enabled: the host
+	 * kernel itself does not read it (KVM defers the restore to the
+	 * return to userspace).
+	 */
+	if (tsc_aux) {
+		rdmsrl(MSR_TSC_AUX, host_tsc_aux);
+		hw_tsc_aux = host_tsc_aux;
+	}
 
 	for (;;) {
 		/* A kick from now on is seen below, with interrupts off. */
@@ -1376,6 +1403,10 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 		pvmx_mm_before_entry(&vcpu->core);
 		sync_host_control_regs(vcpu);
 		load_guest_debugregs(vcpu);
+		if (tsc_aux && unlikely(vcpu->core.tsc_aux != hw_tsc_aux)) {
+			hw_tsc_aux = vcpu->core.tsc_aux;
+			wrmsrl(MSR_TSC_AUX, hw_tsc_aux);
+		}
 		/* RIP almost always moved; ESP and EFLAGS only on frames and iret. */
 		vmcs_write(GUEST_RIP, cpu->eip);
 		if ((u32)cpu->gpr[PVMX_ESP] != vcpu->arch.vmcs_esp)
@@ -1420,6 +1451,8 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 
 	/* The guest may have moved on since the last entry: keep what GET_REGS shows. */
 	vmcs_read_guest_selectors(vcpu);
+	if (hw_tsc_aux != host_tsc_aux)
+		wrmsrl(MSR_TSC_AUX, host_tsc_aux);
 	asm volatile("fxsave %0" : "=m" (*vcpu->arch.fpu));
 	kernel_fpu_end();
 	restore_host_segments(&host);
