@@ -34,6 +34,7 @@
 #include <asm/mmu_context.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
+#include <asm/reboot.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 #include "vmx_ops.h"
@@ -375,6 +376,31 @@ static void vmx_off_ipi(void *unused)
 	vmx_off_here();
 }
 
+/*
+ * Emergency reboot and kdump (NMI to every CPU, nothing else may run): the
+ * kernel calls the registered callback so VMX is off before it resets or
+ * jumps into the crash kernel (INIT is blocked in VMX operation, and a VMCS
+ * only reaches memory through VMCLEAR).  KVM's vmx_emergency_disable().
+ * Registered while pvmx has VMX on; the kernel has a single slot, which
+ * kvm_intel takes while loaded (its callback runs VMXOFF for any owner).
+ */
+static void pvmx_emergency_disable(void)
+{
+	struct pvmx_percpu *pc = this_cpu_ptr(&pvmx_pcpu);
+	struct pvmx_vcpu *vcpu;
+
+	if (!READ_ONCE(pc->vmx_on))
+		return;
+	list_for_each_entry(vcpu, &pc->loaded_vcpus, arch.loaded_link)
+		vmcs_clear_insn(vcpu->arch.vmcs);
+	asm goto("1: vmxoff\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : : "cc", "memory" : fault);
+fault:
+	cr4_clear_bits(X86_CR4_VMXE);
+	WRITE_ONCE(pc->vmx_on, false);
+}
+
 int pvmx_arch_enable(void)
 {
 	atomic_t failed = ATOMIC_INIT(0);
@@ -390,6 +416,8 @@ int pvmx_arch_enable(void)
 			on_each_cpu(vmx_off_ipi, NULL, 1);
 			pvmx_users = 0;
 			ret = -EBUSY;
+		} else {
+			cpu_emergency_register_virt_callback(pvmx_emergency_disable);
 		}
 	}
 	if (!ret)
@@ -404,8 +432,10 @@ void pvmx_arch_disable(void)
 	cpus_read_lock();
 	mutex_lock(&pvmx_enable_lock);
 	pvmx_nr_vms--;
-	if (--pvmx_users == 0)
+	if (--pvmx_users == 0) {
+		cpu_emergency_unregister_virt_callback(pvmx_emergency_disable);
 		on_each_cpu(vmx_off_ipi, NULL, 1);
+	}
 	mutex_unlock(&pvmx_enable_lock);
 	cpus_read_unlock();
 }
