@@ -717,9 +717,16 @@ static unsigned long guest_cr0(void)
 
 #define GUEST_CR4_VISIBLE	(X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
 
+/*
+ * CR4.MCE as the host has it (KVM's vmx_set_cr4()): with it clear a
+ * machine check in guest mode shuts the CPU down instead of exiting to the
+ * host's #MC handler (host_nmi_or_mce()).  The guest's reads of CR4 are
+ * emulated (emulate.c) and never see it.
+ */
 static unsigned long guest_cr4(void)
 {
-	return (GUEST_CR4_VISIBLE | X86_CR4_VMXE | caps.cr4_fixed0) & caps.cr4_fixed1;
+	return (GUEST_CR4_VISIBLE | X86_CR4_VMXE | (cr4_read_shadow() & X86_CR4_MCE) |
+		caps.cr4_fixed0) & caps.cr4_fixed1;
 }
 
 /* Host state that is the same on every CPU and for the vCPU's lifetime. */
