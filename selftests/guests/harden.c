@@ -78,7 +78,6 @@ asm(".text\n"
 
 /* Provocations. */
 void do_ud2(void), ud_cs3_target(void), iret_mix(void), iret_vm86(void);
-extern u8 ud_insn[];
 volatile u32 mix_esp;
 asm(".text\n"
     "do_ud2:\n"
@@ -86,17 +85,26 @@ asm(".text\n"
     "	ret\n"
     "ud_cs3_target:\n"		/* never runs: the #GP comes first */
     "	ud2\n"
-    /* iret frame: EAX EIP CS EFLAGS ESP SS = 0x1ced, ud_cs3_target, ring-3 CS, IF=0, mix_esp, ring-1 SS */
+    /*
+     * iret frames below EAX, which the hypercall page's slot 23 pushes:
+     * EIP CS EFLAGS ESP SS = ud_cs3_target, ring-3 CS, IF=0, mix_esp, ring-1 SS
+     */
     "iret_mix:\n"
     "	push $0xE021\n	push mix_esp\n	push $0x2\n	push $0xE02B\n"
-    "	push $ud_cs3_target\n	push $0x1ced\n"
+    "	push $ud_cs3_target\n	mov $0x1ced, %eax\n"
     "	jmp hypercall_page + 23 * 32\n"
-    /* VM86 frame: EAX EIP CS EFLAGS(VM, IF=0) ESP SS ES DS FS GS */
+    /* VM86: EIP CS EFLAGS(VM, IF=0) ESP SS ES DS FS GS */
     "iret_vm86:\n"
     "	push $0x44\n	push $0x33\n	push $0x22\n	push $0x11\n"
     "	push $0xDEF0\n	push $0x9ABC\n	push $0x00020002\n	push $0x5678\n"
-    "	push $0x1234\n	push $0xea86\n"
-    "	jmp hypercall_page + 23 * 32\n");
+    "	push $0x1234\n	mov $0xea86, %eax\n"
+    "	jmp hypercall_page + 23 * 32\n"
+    /* Ring-3 code, alone in the .user_text pages (mode=kss3). */
+    ".pushsection .user_text, \"ax\"\n"
+    "user_ud2:\n"
+    "	ud2\n"
+    ".popsection\n");
+extern u8 user_text_start[], user_text_end[], user_ud2[];
 
 static void set_traps(u16 ud_cs, u32 ud_eip)
 {
@@ -120,8 +128,8 @@ static void test_trap_cs3(void)
 	ok &= check_word("CS (ring 3)", caught_w[2] & 0xFFFF, FLAT_RING3_CS);
 	ok &= check_word("SS (ring 1)", caught_w[5], FLAT_RING1_SS);
 	ok &= check_word("frame on the stack_switch stack", caught_esp, KSTACK_TOP - 24);
-	/* The #UD frame below it, on the ring-1 stack: EIP of the ud2. */
-	ok &= check_word("#UD frame EIP", *(volatile u32 *)caught_w[4], (u32)ud_insn);
+	/* ESP: below the #UD frame (3 words) under do_ud2's return address. */
+	ok &= check_word("ESP (the #UD frame's)", caught_w[4], catch_esp - 4 - 12);
 	CHECK(ok, "trap_cs3_gp_frame_is_xens");
 }
 
@@ -297,14 +305,25 @@ static void test_event_cs3(void)
 }
 
 /* mode=kss3: a ring-3 kernel stack segment; the guest cannot go on. */
+static int map_user(u32 va)
+{
+	return !update_va_mapping(va, ((u64)va_to_mfn((void *)va) << 12) | 0x67, UVMF_INVLPG);
+}
+
 static void mode_kss3(void)
 {
-	test_plan(1);
+	u32 va;
+	int ok = 1;
+
+	test_plan(2);
 	set_traps(FLAT_RING1_CS, (u32)catch_ud);
+	for (va = (u32)user_text_start; va < (u32)user_text_end; va += PAGE_SIZE)
+		ok &= map_user(va);
+	CHECK(ok && map_user((u32)ustack), "map_user_pages");
 	CHECK_EQ(stack_switch(FLAT_RING3_DS, (u32)ustack + sizeof(ustack)), 0,
 		 "stack_switch_ring3_ss_accepted");
 	printf("harden: kss3: ud2 in ring 3\n");
-	enter_ring3(do_ud2, (u32)ustack + 0x800);
+	enter_ring3(user_ud2, (u32)ustack + 0x800);
 	printf("harden: kss3: survived\n");
 	shutdown(SHUTDOWN_poweroff);
 }
