@@ -669,8 +669,8 @@ int pvmx_arch_vm_init(struct pvmx_vm *vm)
 	    !arch->hv_l1_ldt || !arch->hv_l1_m2p[0] || !arch->hv_l1_m2p[1])
 		return -ENOMEM;
 	arch->eptp = __pa(arch->ept_pml4) | ((EPT_LEVELS - 1) << 3) | VMX_MEMTYPE_WB;
-	vm->core.tsc_aux_msr = pvmx_vmx_rdtscp() &&
-			       (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID));
+	vm->core.tsc_aux_msr = pvmx_vmx_rdtscp() && (boot_cpu_has(X86_FEATURE_RDTSCP) ||
+						     boot_cpu_has(X86_FEATURE_RDPID));
 	/* The hypervisor's frames are read-only to the guest, in EPT too. */
 	ret = pvmx_ept_map(vm, PVMX_HV_GPA(PVMX_HV_FRAME_L1), page_to_phys(arch->hv_l1),
 			   PVMX_EPT_R);
