@@ -360,7 +360,7 @@ void test_main(void)
 		return;
 	}
 	probe_cpuid();
-	test_plan(19 + rdtscp_checks());
+	test_plan(20 + rdtscp_checks());
 	CHECK_EQ(stack_switch(FLAT_RING1_DS, KSTACK_TOP), 0, "stack_switch");
 	test_trap_cs3();
 	test_iret_mix();
