@@ -114,9 +114,10 @@ struct pvmx_vm_core {
 	struct pvmx_frame *frame_table;	/* page types, nr_ram_frames entries (mm.c) */
 	u32 *m2p;		/* machine-to-physical table, one entry per frame */
 	u32 nr_m2p;		/* its entries */
-	u32 gnttab_gfn;		/* first of PVMX_GNTTAB_MAX_FRAMES grant frames */
+	u32 gnttab_gfn;		/* first of PVMX_GNTTAB_MAX_FRAMES grant frames (one block) */
 	u32 nr_gnttab_frames;	/* frames the table has grown to (Xen starts at 1) */
 	bool fast_int80;	/* PVMX_BOOT_FAST_INT80 */
+	bool tsc_aux_msr;	/* RDTSCP/RDPID offered: the guest has TSC_AUX (back end) */
 	struct pvmx_vcpu_core *vcpus[PVMX_MAX_VCPUS];
 	struct pvmx_evtchn evtchn[XEN_NR_EVTCHN_PORTS];
 	/* Ports raised from outside (launcher), applied by any vCPU: atomic. */
@@ -203,6 +204,7 @@ struct pvmx_vcpu_core {
 	bool initialised;	/* has a context: vCPU 0, SET_REGS or VCPUOP_initialise */
 	bool new_context;	/* VCPUOP_initialise's selectors not yet checked */
 	bool cpuid_faulting;	/* MISC_FEATURES_ENABLES.CPUID_FAULTING */
+	u32 tsc_aux;		/* the guest's MSR_TSC_AUX (RDTSCP, RDPID) */
 	struct pvmx_stats stats;
 	u32 mc_done;		/* entries run by the multicall in progress */
 	bool mc_continuing;	/* its continuation is pending */

@@ -64,6 +64,7 @@
 #define GUEST_MSR_IA32_CR_PAT			0x00000277u
 #define GUEST_MSR_IA32_PERF_CAPABILITIES	0x00000345u
 #define GUEST_MSR_EFER			0xC0000080u
+#define GUEST_MSR_TSC_AUX		0xC0000103u
 #define GUEST_MSR_XEN_HYPERCALL_PAGE		0x40000000u
 
 #define XEN_MSR_PAT			0x0000050100070406ULL
@@ -629,6 +630,12 @@ static int read_msr(struct pvmx_vcpu_core *v, u32 msr, u64 *val)
 		return 0;
 	case GUEST_MSR_EFER:
 		return guest_efer(val);
+	case GUEST_MSR_TSC_AUX:
+		/* Xen's guest_rdmsr(): only with RDTSCP or RDPID in the policy. */
+		if (!v->vm->tsc_aux_msr)
+			return -XEN_EINVAL;
+		*val = v->tsc_aux;
+		return 0;
 	default:
 		if (vpmu_msr(msr)) {		/* vPMU off: counters read 0 */
 			*val = 0;
@@ -686,6 +693,12 @@ static int write_msr(struct pvmx_vcpu_core *v, u32 msr, u64 val)
 		return 0;
 	case GUEST_MSR_XEN_HYPERCALL_PAGE:
 		return write_hypercall_page(v, val);
+	case GUEST_MSR_TSC_AUX:
+		/* Xen's guest_wrmsr(): 32 bits; the back end loads it before entry. */
+		if (!v->vm->tsc_aux_msr || val >> 32)
+			return -XEN_EINVAL;
+		v->tsc_aux = val;
+		return 0;
 	default:
 		return vpmu_msr(msr) ? 0 : -XEN_EINVAL;	/* vPMU off: dropped */
 	}

@@ -160,8 +160,16 @@ static long gnttab_setup_table(struct pvmx_vcpu_core *v, u32 uop, u32 count)
 	} else if (op.nr_frames > PVMX_GNTTAB_MAX_FRAMES) {
 		op.status = GNTST_general_error;
 	} else {
+		/*
+		 * gnttab_grow_table: frames past the table do not exist on Xen,
+		 * so they reach the frame table (and become mappable) only now.
+		 * vm.c allocates all of them as one block.
+		 */
+		for (i = vm->nr_gnttab_frames; i < op.nr_frames; i++)
+			WRITE_ONCE(vm->mem.frames[vm->gnttab_gfn + i],
+				   (u8 *)vm->mem.frames[vm->gnttab_gfn] + i * PVMX_PAGE_SIZE);
 		if (op.nr_frames > vm->nr_gnttab_frames)
-			vm->nr_gnttab_frames = op.nr_frames;	/* gnttab_grow_table */
+			vm->nr_gnttab_frames = op.nr_frames;
 		op.status = GNTST_okay;
 		for (i = 0; i < op.nr_frames; i++) {
 			mfn = vm->gnttab_gfn + i;

@@ -565,6 +565,51 @@ enum pvmx_action pvmx_fast_syscall(struct pvmx_vcpu_core *v, bool sysenter, u32 
 
 /* ---- iret (23) ------------------------------------------------------------ */
 
+/*
+ * iret to VM86 mode, which a PV guest cannot have: compat Xen's
+ * compat_iret() (xen/arch/x86/pv/iret.c) injects #GP "on the first VM86
+ * mode instruction": the VM86 frame the guest gave (EIP CS EFLAGS ESP SS
+ * ES DS FS GS) moves to the top of the stack_switch stack under an error
+ * code of 0, and the guest enters its #GP handler there with EAX restored,
+ * EFLAGS from the frame without VM, RF, NT and TF, and the upcall mask from
+ * the frame's IF (set as well if the handler masks events).  The frame is
+ * the guest's own, so its CS word carries no saved mask.  f[] holds the
+ * first four words (EAX EIP CS EFLAGS) at ss:esp.
+ */
+static enum pvmx_action iret_to_vm86(struct pvmx_vcpu_core *v, const u32 *f, u32 esp, u16 ss)
+{
+	const struct pvmx_trap_entry *t = &v->trap_ctxt[PVMX_TRAP_GP];
+	struct pvmx_cpu *cpu = &v->cpu;
+	u32 ksp = v->cpu.kernel_sp - 40, frame[10], eflags = f[3];
+
+	if (v->vm->vm_assist & BIT(VMASST_TYPE_architectural_iopl))
+		v->iopl = (eflags & PVMX_EFLAGS_IOPL) >> 12;
+	frame[0] = 0;
+	if (pvmx_copy_from_guest(v, frame + 1, stack_linear(v, ss, esp + 4), 36) ||
+	    pvmx_copy_to_guest(v, stack_linear(v, v->cpu.kernel_ss, ksp), frame, 40))
+		return pvmx_crash(v, PVMX_CRASH_BAD_STATE, ~0u, 0, esp,
+				  "iret to VM86 mode: cannot move the frame at %08x to %04x:%08x",
+				  esp, v->cpu.kernel_ss, ksp);
+	if (!callback_usable(v, t->cs))
+		return pvmx_crash(v, PVMX_CRASH_UNHANDLED_TRAP, PVMX_TRAP_GP, 0, 0,
+				  "iret to VM86 mode (#GP), and no usable #GP handler (cs %04x)",
+				  t->cs);
+	if (t->flags & PVMX_TRAP_MASK_EVENTS)
+		eflags &= ~PVMX_EFLAGS_IF;
+	WRITE_ONCE(pvmx_vcpu_info(v)->evtchn_upcall_mask, !(eflags & PVMX_EFLAGS_IF));
+	cpu->gpr[PVMX_EAX] = f[0];
+	cpu->eflags = (f[3] & PVMX_EFLAGS_LEGAL & ~PVMX_EFLAGS_IOPL &
+		       ~(PVMX_EFLAGS_VM | PVMX_EFLAGS_RF | PVMX_EFLAGS_NT | PVMX_EFLAGS_TF)) |
+		      PVMX_EFLAGS_IF | PVMX_EFLAGS_FIXED;
+	cpu->gpr[PVMX_ESP] = ksp;
+	cpu->ss = v->cpu.kernel_ss;
+	cpu->cs = t->cs;
+	cpu->eip = t->address;
+	v->stats.traps++;
+	pvmx_trace(v, PVMX_TRACE_KIND_TRAP, 0, PVMX_TRAP_GP, 0, NULL, 0, f[1]);
+	return PVMX_RESUME;
+}
+
 long pvmx_do_iret(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
 	struct pvmx_cpu *cpu = &v->cpu;
@@ -579,16 +624,16 @@ long pvmx_do_iret(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 					"iret: cannot read the frame at %08x", esp);
 		return 0;
 	}
+	/* Xen's order: VM86 first, its frame's CS is a real-mode segment. */
+	if (f[3] & PVMX_EFLAGS_VM) {
+		hc->action = iret_to_vm86(v, f, esp, ss);
+		return cpu->gpr[PVMX_EAX];
+	}
 	cs = f[2] & 0xFFFF;
 	if (!(cs & 3)) {
 		hc->action = pvmx_crash(v, PVMX_CRASH_BAD_STATE, ~0u, 0, esp,
 					"iret to ring 0 (cs %04x)", cs);
 		return 0;
-	}
-	if (f[3] & PVMX_EFLAGS_VM) {
-		/* Compat Xen refuses VM86 with #GP. */
-		hc->action = deliver_exception(v, PVMX_TRAP_GP, true, 0);
-		return cpu->gpr[PVMX_EAX];
 	}
 	new_esp = esp + 16;
 	if (cs & 2) {

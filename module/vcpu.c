@@ -277,15 +277,28 @@ int pvmx_create_vcpu(struct pvmx_vm *vm, unsigned long id)
 		pvmx_vcpu_free(vcpu);
 		goto out;
 	}
+	/*
+	 * Published before userspace can reach it (KVM's order in
+	 * kvm_vm_ioctl_create_vcpu()): from the moment the fd is installed
+	 * another thread may run the vCPU, and a vCPU in guest mode must be
+	 * one the others send their TLB flushes, kicks and requests to.
+	 */
+	vm->vcpus[id] = vcpu;
+	spin_lock(&vm->core.lock);
+	WRITE_ONCE(vm->core.vcpus[id], &vcpu->core);
+	spin_unlock(&vm->core.lock);
 	kref_get(&vm->kref);
 	ret = anon_inode_getfd("pvmx-vcpu", &pvmx_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
 	if (ret < 0) {
+		/* Nobody ran it; others only touch it under the VM lock. */
+		spin_lock(&vm->core.lock);
+		WRITE_ONCE(vm->core.vcpus[id], NULL);
+		spin_unlock(&vm->core.lock);
+		vm->vcpus[id] = NULL;
 		pvmx_vm_put(vm);	/* not the last: the caller's VM fd holds one */
 		pvmx_vcpu_free(vcpu);
 		goto out;
 	}
-	vm->vcpus[id] = vcpu;
-	WRITE_ONCE(vm->core.vcpus[id], &vcpu->core);
 out:
 	mutex_unlock(&vm->lock);
 	return ret;

@@ -128,11 +128,15 @@ static int pvmx_vm_set_memory(struct pvmx_vm *vm, struct pvmx_memory __user *arg
 	/* The shared_info frame sits right after RAM, as a machine frame. */
 	vm->core.shared_info_gfn = nr;
 	mem->frames[nr] = page_address(vm->shared_info_page);
-	/* Then the grant frames, which the guest maps read/write itself. */
+	/*
+	 * Then the grant frames, which the guest maps read/write itself: the
+	 * table starts with one frame, as Xen's; setup_table adds the others
+	 * to the frame table as it grows (memory.c), so a frame past the
+	 * table's size cannot be mapped.
+	 */
 	vm->core.gnttab_gfn = nr + 1;
 	vm->core.nr_gnttab_frames = 1;
-	for (i = 0; i < PVMX_GNTTAB_MAX_FRAMES; i++)
-		mem->frames[nr + 1 + i] = page_address(vm->gnttab_pages + i);
+	mem->frames[nr + 1] = page_address(vm->gnttab_pages);
 	mem->nr_frames = nr_frames;
 	vm->core.shared_info = page_address(vm->shared_info_page);
 	for (i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)

@@ -1056,6 +1056,57 @@ t_guest_exploit_bounce_unmapped() {
 	expect_rc 20 && expect_err_re "pvmx: guest crashed: .*cannot write the frame"
 }
 
+# ---- hardening, round 2 (guests/harden.c, ldt_test.c) -----------------------
+
+# Host log lines matching ERE since this suite started (its /dev/kmsg mark).
+kmsg_count() {
+	if [ -n "$MARK" ]; then
+		dmesg 2>/dev/null | sed -n "/$MARK/,\$p" | grep -cE -- "$1"
+	else
+		dmesg 2>/dev/null | grep -cE -- "$1"
+	fi
+}
+
+# Contexts VMX cannot enter (CS/SS of different rings from the trap table,
+# an event callback, iret), iret to VM86, grant frames past the table,
+# RDTSCP/RDPID: Xen's answers, and no VM-entry failure or host log line.
+t_guest_harden() {
+	before=$(kmsg_count 'pvmx: ')
+	run_guest harden harden.elf
+	expect_rc 0 && expect_ktap_pass || return 1
+	after=$(kmsg_count 'pvmx: ')
+	[ "$before" = "$after" ] || { diag "host log gained $((after - before)) pvmx lines"; return 1; }
+}
+
+# A ring-3 stack_switch SS: the #GP for the bad frame cannot be entered
+# either; the guest is crashed with the reason, VM entry never fails.
+t_guest_harden_kss3() {
+	run_guest harden_kss3 harden.elf --cmdline "mode=kss3"
+	expect_rc 20 && expect_err_re "pvmx: guest crashed: cannot return to e019:[0-9a-f]+ on stack e033 \(#GP 0xe030\)"
+}
+
+# 10000 contexts that made VM entry fail (and the host log it) before: the
+# host log gains at most a bounded number of lines (none: they are the
+# guest's #GP now; guest-triggered messages are rate-limited anyway).
+t_guest_harden_log_flood() {
+	before=$(kmsg_count 'pvmx: ')
+	run_guest harden_loop harden.elf --cmdline "mode=loop n=10000"
+	expect_rc 0 && expect_ktap_pass && expect_out "harden: loop: 10000 " || return 1
+	after=$(kmsg_count 'pvmx: ')
+	[ $((after - before)) -le 10 ] || { diag "host log gained $((after - before)) pvmx lines"; return 1; }
+}
+
+# A launcher with its own LDT (modify_ldt) runs a guest, then loads a selector
+# of that LDT: VM exits leave LDTR null, the module must reload the host's.
+t_host_ldt_after_run() {
+	run_cmd_guarded host_ldt 120 "$HERE/ldt_test" "$GUESTS/hello.elf"
+	if [ "$rc" = 4 ]; then
+		SKIP_REASON="no modify_ldt(2) in this kernel"
+		return 4
+	fi
+	expect_rc 0 && expect_out "ldt_test: ok"
+}
+
 # ---- hardening: ioctl fuzzer, stress (selftests/ioctl_fuzz.c, stress.sh) ------
 
 # Fixed seed: a failure reproduces with the same command (the interleaving of
@@ -1139,7 +1190,8 @@ guest_smp guest_smp_1vcpu
 guest_console_ring guest_xenstore guest_memory guest_memory_shuffled guests_shuffled_p2m
 guest_wait_virq guest_mm guest_ptwr spin_timeout spin_sigint spin_sigterm block_timeout
 block_sigint guest_fuzz guest_fuzz_ring1 guest_exploit guest_exploit_race guest_exploit_bounce_ro
-guest_exploit_bounce_unmapped ioctl_fuzz stress_concurrent_vms stress_create_destroy
+guest_exploit_bounce_unmapped guest_harden guest_harden_kss3 guest_harden_log_flood
+host_ldt_after_run ioctl_fuzz stress_concurrent_vms stress_create_destroy
 stress_memory_exhaustion vcpu_migrates_between_cpus cpu_hotplug_with_vm
 image_missing image_truncated_header image_truncated_segment image_empty
 image_bad_magic image_class64 image_no_pae image_xen_version_2 image_overlap

@@ -218,9 +218,19 @@ static enum pvmx_action handle_triple_fault(struct pvmx_vcpu *vcpu)
 			  "triple fault at %04x:%08x", vcpu->core.cpu.cs, vcpu->core.cpu.eip);
 }
 
+#define CPUID_E1D_RDTSCP	BIT(27)		/* 0x80000001.edx */
+#define CPUID_7C0_RDPID		BIT(22)		/* 7:0.ecx */
+
+/* What the CPU offers, less what the VMCS cannot let the guest run. */
 static void host_cpuid(u32 leaf, u32 subleaf, struct pvmx_cpuid_leaf *r)
 {
 	cpuid_count(leaf, subleaf, &r->a, &r->b, &r->c, &r->d);
+	if (pvmx_vmx_rdtscp())
+		return;
+	if (leaf == 0x80000001u)
+		r->d &= ~CPUID_E1D_RDTSCP;
+	else if (leaf == 7 && subleaf == 0)
+		r->c &= ~CPUID_7C0_RDPID;
 }
 
 /*

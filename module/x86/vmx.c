@@ -34,6 +34,7 @@
 #include <asm/mmu_context.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
+#include <asm/reboot.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 #include "vmx_ops.h"
@@ -194,7 +195,8 @@ static int read_capabilities(void)
 		pr_err("pvmx: cannot load: the CPU forces CR3 exiting (no TRUE VMX controls)\n");
 		return -ENODEV;
 	}
-	ret = adjust_controls(SECONDARY_EXEC_ENABLE_EPT, SECONDARY_EXEC_ENABLE_VPID,
+	ret = adjust_controls(SECONDARY_EXEC_ENABLE_EPT,
+			      SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_ENABLE_RDTSCP,
 			      MSR_IA32_VMX_PROCBASED_CTLS2, &caps.proc2, "secondary");
 	if (ret)
 		return ret;
@@ -233,6 +235,18 @@ static int read_capabilities(void)
 	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, caps.cr4_fixed0);
 	rdmsrl(MSR_IA32_VMX_CR4_FIXED1, caps.cr4_fixed1);
 	return 0;
+}
+
+/*
+ * RDTSCP and RDPID (both need the "enable RDTSCP" control; without it they
+ * are #UD): offered to the guest as Xen offers them to PV guests, which
+ * run them natively, with the guest's own TSC_AUX (emulate.c, 0 until the
+ * guest writes it), loaded for the stretch (run_stretch()).  Without the
+ * control the CPUID policy hides both (exits.c).
+ */
+bool pvmx_vmx_rdtscp(void)
+{
+	return caps.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP;
 }
 
 int pvmx_arch_check_cap(unsigned long cap)
@@ -363,6 +377,31 @@ static void vmx_off_ipi(void *unused)
 	vmx_off_here();
 }
 
+/*
+ * Emergency reboot and kdump (NMI to every CPU, nothing else may run): the
+ * kernel calls the registered callback so VMX is off before it resets or
+ * jumps into the crash kernel (INIT is blocked in VMX operation, and a VMCS
+ * only reaches memory through VMCLEAR).  KVM's vmx_emergency_disable().
+ * Registered while pvmx has VMX on; the kernel has a single slot, which
+ * kvm_intel takes while loaded (its callback runs VMXOFF for any owner).
+ */
+static void pvmx_emergency_disable(void)
+{
+	struct pvmx_percpu *pc = this_cpu_ptr(&pvmx_pcpu);
+	struct pvmx_vcpu *vcpu;
+
+	if (!READ_ONCE(pc->vmx_on))
+		return;
+	list_for_each_entry(vcpu, &pc->loaded_vcpus, arch.loaded_link)
+		vmcs_clear_insn(vcpu->arch.vmcs);
+	asm goto("1: vmxoff\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : : "cc", "memory" : fault);
+fault:
+	cr4_clear_bits(X86_CR4_VMXE);
+	WRITE_ONCE(pc->vmx_on, false);
+}
+
 int pvmx_arch_enable(void)
 {
 	atomic_t failed = ATOMIC_INIT(0);
@@ -378,6 +417,8 @@ int pvmx_arch_enable(void)
 			on_each_cpu(vmx_off_ipi, NULL, 1);
 			pvmx_users = 0;
 			ret = -EBUSY;
+		} else {
+			cpu_emergency_register_virt_callback(pvmx_emergency_disable);
 		}
 	}
 	if (!ret)
@@ -392,8 +433,10 @@ void pvmx_arch_disable(void)
 	cpus_read_lock();
 	mutex_lock(&pvmx_enable_lock);
 	pvmx_nr_vms--;
-	if (--pvmx_users == 0)
+	if (--pvmx_users == 0) {
+		cpu_emergency_unregister_virt_callback(pvmx_emergency_disable);
 		on_each_cpu(vmx_off_ipi, NULL, 1);
+	}
 	mutex_unlock(&pvmx_enable_lock);
 	cpus_read_unlock();
 }
@@ -630,6 +673,8 @@ int pvmx_arch_vm_init(struct pvmx_vm *vm)
 	    !arch->hv_l1_ldt || !arch->hv_l1_m2p[0] || !arch->hv_l1_m2p[1])
 		return -ENOMEM;
 	arch->eptp = __pa(arch->ept_pml4) | ((EPT_LEVELS - 1) << 3) | VMX_MEMTYPE_WB;
+	vm->core.tsc_aux_msr = pvmx_vmx_rdtscp() && (boot_cpu_has(X86_FEATURE_RDTSCP) ||
+						     boot_cpu_has(X86_FEATURE_RDPID));
 	/* The hypervisor's frames are read-only to the guest, in EPT too. */
 	ret = pvmx_ept_map(vm, PVMX_HV_GPA(PVMX_HV_FRAME_L1), page_to_phys(arch->hv_l1),
 			   PVMX_EPT_R);
@@ -676,9 +721,16 @@ static unsigned long guest_cr0(void)
 
 #define GUEST_CR4_VISIBLE	(X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
 
+/*
+ * CR4.MCE as the host has it (KVM's vmx_set_cr4()): with it clear a
+ * machine check in guest mode shuts the CPU down instead of exiting to the
+ * host's #MC handler (host_nmi_or_mce()).  The guest's reads of CR4 are
+ * emulated (emulate.c) and never see it.
+ */
 static unsigned long guest_cr4(void)
 {
-	return (GUEST_CR4_VISIBLE | X86_CR4_VMXE | caps.cr4_fixed0) & caps.cr4_fixed1;
+	return (GUEST_CR4_VISIBLE | X86_CR4_VMXE | (cr4_read_shadow() & X86_CR4_MCE) |
+		caps.cr4_fixed0) & caps.cr4_fixed1;
 }
 
 /* Host state that is the same on every CPU and for the vCPU's lifetime. */
@@ -1078,8 +1130,8 @@ static void vmcs_write_guest_state(struct pvmx_vcpu *vcpu)
 	vmcs_write(GUEST_PDPTR1, cpu->pdpte[1]);
 	vmcs_write(GUEST_PDPTR2, cpu->pdpte[2]);
 	vmcs_write(GUEST_PDPTR3, cpu->pdpte[3]);
-	vcpu->arch.vmcs_cs = cpu->cs;
-	vcpu->arch.vmcs_ss = cpu->ss;
+	/* CS and SS are checked as a pair before the first entry (sync_cs_ss()). */
+	vcpu->arch.cs_ss_stale = true;
 	/* Force the first entry to write ESP and EFLAGS. */
 	vcpu->arch.vmcs_esp = ~(u32)cpu->gpr[PVMX_ESP];
 	vcpu->arch.vmcs_eflags = ~cpu->eflags;
@@ -1099,7 +1151,7 @@ static void vmcs_read_guest_selectors(struct pvmx_vcpu *vcpu)
 /* ---- running -------------------------------------------------------------- */
 
 struct pvmx_host_segments {
-	u16 ds, es, fs, gs;
+	u16 ds, es, fs, gs, ldt;
 	unsigned long fs_base, kernel_gs_base;
 	unsigned long debugctl;
 };
@@ -1110,15 +1162,22 @@ static void save_host_segments(struct pvmx_vcpu *vcpu, struct pvmx_host_segments
 	savesegment(es, h->es);
 	savesegment(fs, h->fs);
 	savesegment(gs, h->gs);
+	/* A process that used modify_ldt(2) has an LDT loaded (KVM's kvm_read_ldt()). */
+	asm volatile("sldt %0" : "=g" (h->ldt));
 	rdmsrl(MSR_FS_BASE, h->fs_base);
 	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
 	h->debugctl = get_debugctlmsr();
 	vmcs_write(HOST_FS_BASE, h->fs_base);
 }
 
-/* VM exits load null DS/ES/FS/GS, limit GDTR/TR, clear DR7 and DEBUGCTL. */
+/*
+ * VM exits load null DS/ES/FS/GS and LDTR, limit GDTR/TR, clear DR7 and
+ * DEBUGCTL.  LDTR first: the selectors may name the process's LDT.
+ */
 static void restore_host_segments(const struct pvmx_host_segments *h)
 {
+	if (h->ldt)
+		asm volatile("lldt %0" : : "rm" (h->ldt));
 	if (h->ds)
 		loadsegment(ds, h->ds);
 	if (h->es)
@@ -1170,28 +1229,88 @@ static enum pvmx_action vmentry_failed(struct pvmx_vcpu *vcpu)
 	return PVMX_EXIT_TO_USER;
 }
 
-/* The core only ever hands us selectors it checked with selector_usable(). */
-static void load_guest_segment(struct pvmx_vcpu *vcpu, int sreg, u16 selector)
-{
-	struct pvmx_seg seg;
+#define SEG_AR_ACCESSED	0x1
+#define SEG_AR_RW		0x2	/* code: readable, data: writable */
+#define SEG_AR_CONFORMING	0x4
+#define SEG_AR_CODE		0x8
+#define SEG_AR_S			0x10
+#define SEG_AR_DPL(ar)		(((ar) >> 5) & 3)
+#define SEG_AR_P			0x80
 
-	pvmx_guest_segment(&vcpu->core, selector, &seg);
-	pvmx_write_guest_segment(sreg, &seg);
+/*
+ * The #GP error code a hardware iret to cs:ss raises (SDM IRET, return to
+ * an outer or the same level from ring 0), or -1 when it can return there.
+ * It implies what VM entry checks for a 32-bit guest's CS and SS (SDM
+ * 26.3.1.2: accessed code with CS.DPL = SS.DPL, or <= for conforming code;
+ * accessed writable data with SS.RPL = SS.DPL = CS.RPL), so a pair it
+ * accepts never fails VM entry.
+ */
+static int return_fault(u16 csel, const struct pvmx_seg *cs, u16 ssel, const struct pvmx_seg *ss)
+{
+	u32 rpl = csel & 3, ct = cs->ar & 0xF, st = ss->ar & 0xF;
+
+	if ((cs->ar & PVMX_AR_UNUSABLE) || !(cs->ar & SEG_AR_S) || !(cs->ar & SEG_AR_P) || !rpl ||
+	    !(ct & SEG_AR_CODE) || !(ct & SEG_AR_ACCESSED) ||
+	    ((ct & SEG_AR_CONFORMING) ? SEG_AR_DPL(cs->ar) > rpl : SEG_AR_DPL(cs->ar) != rpl))
+		return csel & 0xFFFC;
+	if ((ss->ar & PVMX_AR_UNUSABLE) || !(ss->ar & SEG_AR_S) || !(ss->ar & SEG_AR_P) ||
+	    (ssel & 3) != rpl || (st & SEG_AR_CODE) || !(st & SEG_AR_RW) ||
+	    !(st & SEG_AR_ACCESSED) || SEG_AR_DPL(ss->ar) != rpl)
+		return ssel & 0xFFFC;
+	return -1;
 }
 
-/* A bounce frame or iret may have switched rings or stacks. */
-static void sync_cs_ss(struct pvmx_vcpu *vcpu)
+/*
+ * A bounce frame, callback, iret or stack_switch may have switched rings
+ * or stacks: CS and SS into the VMCS, for the entry that follows.  The core
+ * checks each selector on its own, not the pair: a trap-table or callback
+ * CS of ring 3 entered from ring 1, a stack_switch SS of ring 3, an iret to
+ * CS ring 3 with SS ring 1 or 2.  Xen returns to its guest with an iretq,
+ * which faults on such a pair; the fault is taken as the guest's own #GP
+ * with that context as the interrupted one (entry.S,
+ * exception_with_ints_disabled: "Check to see if the exception was on the
+ * IRET to guest context").  pvmx does the same before VM entry, where VMX
+ * would refuse the pair.  If the #GP's own frame cannot be returned to
+ * either, Xen faults again for ever; pvmx crashes the guest.
+ */
+static enum pvmx_action sync_cs_ss(struct pvmx_vcpu *vcpu, enum pvmx_action act)
 {
 	struct pvmx_cpu *cpu = &vcpu->core.cpu;
+	struct pvmx_seg cs, ss;
+	u16 bad_cs, bad_ss;
+	u32 bad_eip;
+	int err;
 
-	if (cpu->cs != vcpu->arch.vmcs_cs) {
-		load_guest_segment(vcpu, PVMX_SREG_CS, cpu->cs);
-		vcpu->arch.vmcs_cs = cpu->cs;
+	if (likely(cpu->cs == vcpu->arch.vmcs_cs && cpu->ss == vcpu->arch.vmcs_ss &&
+		   !vcpu->arch.cs_ss_stale))
+		return act;
+	pvmx_guest_segment(&vcpu->core, cpu->cs, &cs);
+	pvmx_guest_segment(&vcpu->core, cpu->ss, &ss);
+	err = return_fault(cpu->cs, &cs, cpu->ss, &ss);
+	if (unlikely(err >= 0)) {
+		/* Not entering now (an exit to userspace): the next stretch looks again. */
+		if (act != PVMX_RESUME)
+			return act;
+		bad_cs = cpu->cs;
+		bad_ss = cpu->ss;
+		bad_eip = cpu->eip;
+		act = pvmx_deliver_exception(&vcpu->core, X86_TRAP_GP, true, err);
+		if (act != PVMX_RESUME)
+			return act;
+		pvmx_guest_segment(&vcpu->core, cpu->cs, &cs);
+		pvmx_guest_segment(&vcpu->core, cpu->ss, &ss);
+		if (return_fault(cpu->cs, &cs, cpu->ss, &ss) >= 0)
+			return pvmx_crash(&vcpu->core, PVMX_CRASH_BAD_STATE, X86_TRAP_GP, err, 0,
+					  "cannot return to %04x:%08x on stack %04x (#GP 0x%x), nor to the #GP handler at %04x:%08x on stack %04x",
+					  bad_cs, bad_eip, bad_ss, err, cpu->cs, cpu->eip,
+					  cpu->ss);
 	}
-	if (cpu->ss != vcpu->arch.vmcs_ss) {
-		load_guest_segment(vcpu, PVMX_SREG_SS, cpu->ss);
-		vcpu->arch.vmcs_ss = cpu->ss;
-	}
+	pvmx_write_guest_segment(PVMX_SREG_CS, &cs);
+	pvmx_write_guest_segment(PVMX_SREG_SS, &ss);
+	vcpu->arch.vmcs_cs = cpu->cs;
+	vcpu->arch.vmcs_ss = cpu->ss;
+	vcpu->arch.cs_ss_stale = false;
+	return act;
 }
 
 static void host_nmi_or_mce(struct pvmx_vcpu *vcpu)
@@ -1271,6 +1390,8 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 {
 	struct pvmx_cpu *cpu = &vcpu->core.cpu;
 	struct pvmx_host_segments host;
+	bool tsc_aux = vcpu->vm->core.tsc_aux_msr;
+	u64 host_tsc_aux = 0, hw_tsc_aux = 0;
 	enum pvmx_action act;
 	u64 exit_tsc;
 
@@ -1282,14 +1403,23 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 	pvmx_update_time_info(&vcpu->core);
 	kernel_fpu_begin();
 	asm volatile("fxrstor %0" : : "m" (*vcpu->arch.fpu));
+	/*
+	 * The guest's TSC_AUX for the stretch, the host's (its CPU and node
+	 * for the vDSO's getcpu) back before preemption is enabled: the host
+	 * kernel itself does not read it (KVM defers the restore to the
+	 * return to userspace).
+	 */
+	if (tsc_aux) {
+		rdmsrl(MSR_TSC_AUX, host_tsc_aux);
+		hw_tsc_aux = host_tsc_aux;
+	}
 
 	for (;;) {
 		/* A kick from now on is seen below, with interrupts off. */
 		WRITE_ONCE(vcpu->kicked, false);
 		smp_mb();	/* cleared before looking; pairs with pvmx_host_kick() */
 		/* Queued events, and the upcall if one is deliverable now. */
-		act = pvmx_prepare_entry(&vcpu->core);
-		sync_cs_ss(vcpu);
+		act = sync_cs_ss(vcpu, pvmx_prepare_entry(&vcpu->core));
 		if (act != PVMX_RESUME)
 			break;
 
@@ -1314,6 +1444,10 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 		pvmx_mm_before_entry(&vcpu->core);
 		sync_host_control_regs(vcpu);
 		load_guest_debugregs(vcpu);
+		if (tsc_aux && unlikely(vcpu->core.tsc_aux != hw_tsc_aux)) {
+			hw_tsc_aux = vcpu->core.tsc_aux;
+			wrmsrl(MSR_TSC_AUX, hw_tsc_aux);
+		}
 		/* RIP almost always moved; ESP and EFLAGS only on frames and iret. */
 		vmcs_write(GUEST_RIP, cpu->eip);
 		if ((u32)cpu->gpr[PVMX_ESP] != vcpu->arch.vmcs_esp)
@@ -1350,8 +1484,7 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 		cpu->ss = vcpu->arch.vmcs_ss;
 		trace_pvmx_exit(vcpu->core.id, vcpu->arch.exit_reason, cpu->eip,
 				vcpu->arch.exit_intr_info);
-		act = pvmx_handle_exit(vcpu);
-		sync_cs_ss(vcpu);
+		act = sync_cs_ss(vcpu, pvmx_handle_exit(vcpu));
 		account_exit(vcpu, exit_tsc);
 		if (act != PVMX_RESUME)
 			break;
@@ -1359,6 +1492,8 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 
 	/* The guest may have moved on since the last entry: keep what GET_REGS shows. */
 	vmcs_read_guest_selectors(vcpu);
+	if (hw_tsc_aux != host_tsc_aux)
+		wrmsrl(MSR_TSC_AUX, host_tsc_aux);
 	asm volatile("fxsave %0" : "=m" (*vcpu->arch.fpu));
 	kernel_fpu_end();
 	restore_host_segments(&host);

@@ -111,6 +111,7 @@ struct pvmx_vcpu_arch {
 	bool desc_dirty;		/* GDT/LDT changed: LDTR and a TLB flush due */
 	u16 sregs[PVMX_SREG_GS + 1];	/* selectors as of the last stretch */
 	u16 vmcs_cs, vmcs_ss;		/* CS/SS selectors the VMCS holds */
+	bool cs_ss_stale;		/* reload (and check) CS/SS before entry */
 	u32 vmcs_esp, vmcs_eflags;	/* ESP/EFLAGS the VMCS holds */
 	u32 vmcs_dr7;			/* GUEST_DR7 the VMCS holds */
 	u16 vpid;			/* 0: no VPID */

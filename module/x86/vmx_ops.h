@@ -8,6 +8,7 @@
 #include "../pvmx.h"
 
 void pvmx_vmwrite_error(unsigned long field, unsigned long value);
+bool pvmx_vmx_rdtscp(void);
 
 static __always_inline unsigned long vmcs_read(unsigned long field)
 {

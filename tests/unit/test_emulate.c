@@ -588,6 +588,30 @@ static void rdmsr_allowed_and_refused(void)
 	check_gp(CODE_VA);
 }
 
+/* TSC_AUX (Xen's guest_{rd,wr}msr()): only with RDTSCP/RDPID offered; 32 bits. */
+static void tsc_aux_msr_follows_the_policy(void)
+{
+	handlers();
+	rdmsr(0xC0000103);
+	check_gp(CODE_VA);
+	handlers();
+	wrmsr(0xC0000103, 1);
+	check_gp(CODE_VA);
+	CHECK_EQ(fx.v.tsc_aux, 0);
+
+	fx.vm.tsc_aux_msr = true;
+	handlers();
+	CHECK_EQ(rdmsr(0xC0000103), 0);			/* Xen's default */
+	CHECK_EQ(fx.v.cpu.eip, CODE_VA + 2);
+	wrmsr(0xC0000103, 0xFEDC1234);
+	CHECK_EQ(fx.v.cpu.eip, CODE_VA + 2);
+	CHECK_EQ(fx.v.tsc_aux, 0xFEDC1234);
+	CHECK_EQ(rdmsr(0xC0000103), 0xFEDC1234);
+	wrmsr(0xC0000103, 1ULL << 32);			/* not 32 bits */
+	check_gp(CODE_VA);
+	CHECK_EQ(fx.v.tsc_aux, 0xFEDC1234);
+}
+
 static void wrmsr_allowed_and_refused(void)
 {
 	const u8 *page = fx_gpa(0x7000);
@@ -848,6 +872,7 @@ const struct unit_test emulate_tests[] = {
 	UNIT_TEST(single_step_traps_after),
 	UNIT_TEST(rdmsr_allowed_and_refused),
 	UNIT_TEST(wrmsr_allowed_and_refused),
+	UNIT_TEST(tsc_aux_msr_follows_the_policy),
 	UNIT_TEST(vm_assist_types),
 	UNIT_TEST(runstate_update_flag),
 	UNIT_TEST(physdev_set_iopl),

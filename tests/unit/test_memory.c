@@ -17,8 +17,10 @@ static void add_grant_frames(void)
 	u32 i;
 
 	memcpy(frames, fx.frames, sizeof(fx.frames));
-	for (i = 0; i < PVMX_GNTTAB_MAX_FRAMES; i++)
-		frames[FX_RAM_FRAMES + 1 + i] = gnttab[i];
+	/* One block; only the first frame exists until the table grows (vm.c). */
+	frames[FX_RAM_FRAMES + 1] = gnttab[0];
+	for (i = 1; i < PVMX_GNTTAB_MAX_FRAMES; i++)
+		frames[FX_RAM_FRAMES + 1 + i] = NULL;
 	fx.vm.mem.frames = frames;
 	fx.vm.mem.nr_frames = NR_FRAMES;
 	fx.vm.gnttab_gfn = FX_RAM_FRAMES + 1;
@@ -206,6 +208,31 @@ static void gnttab_setup_table_hands_out_frames(void)
 	CHECK_EQ(fx.vm.nr_gnttab_frames, 4);
 }
 
+/* A grant frame past the table's size is not the VM's memory yet: it cannot be mapped. */
+static void gnttab_frames_past_the_size_cannot_be_mapped(void)
+{
+	struct gnttab_setup_table op = setup(DOMID_SELF, 2, BUF_VA + 64);
+	u64 pte = ((u64)(FX_RAM_FRAMES + 2) << 12) | PVMX_PTE_P | PVMX_PTE_RW;
+	u64 ro = ((u64)(FX_RAM_FRAMES + 4) << 12) | PVMX_PTE_P;
+
+	add_grant_frames();
+	CHECK(pvmx_gfn_to_host(&fx.vm.mem, FX_RAM_FRAMES + 1) == gnttab[0]);
+	CHECK(!pvmx_gfn_to_host(&fx.vm.mem, FX_RAM_FRAMES + 2));
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_update_va_mapping, BUF_VA + 0x10000, (u32)pte,
+			      (u32)(pte >> 32), 0, 0), PVMX_RESUME);
+	CHECK_EQ(fx_eax(), XEN_ERR(XEN_EPERM));
+	/* Grown to two: the second maps, the fourth still does not. */
+	memcpy(fx_gpa(BUF_VA), &op, sizeof(op));
+	CHECK_EQ(grant_op(GNTTABOP_setup_table, BUF_VA, 1), 0);
+	CHECK(pvmx_gfn_to_host(&fx.vm.mem, FX_RAM_FRAMES + 2) == gnttab[1]);
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_update_va_mapping, BUF_VA + 0x10000, (u32)pte,
+			      (u32)(pte >> 32), 0, 0), PVMX_RESUME);
+	CHECK_EQ(fx_eax(), 0);
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_update_va_mapping, BUF_VA + 0x11000, (u32)ro,
+			      (u32)(ro >> 32), 0, 0), PVMX_RESUME);
+	CHECK_EQ(fx_eax(), XEN_ERR(XEN_EPERM));
+}
+
 static void gnttab_setup_table_errors(void)
 {
 	struct gnttab_setup_table op;
@@ -341,6 +368,7 @@ const struct unit_test memory_tests[] = {
 	UNIT_TEST(memory_op_memory_map_absent_for_domu),
 	UNIT_TEST(memory_op_others_enosys),
 	UNIT_TEST(gnttab_setup_table_hands_out_frames),
+	UNIT_TEST(gnttab_frames_past_the_size_cannot_be_mapped),
 	UNIT_TEST(gnttab_setup_table_errors),
 	UNIT_TEST(gnttab_query_size_errors),
 	UNIT_TEST(gnttab_versions),

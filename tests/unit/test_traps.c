@@ -383,6 +383,67 @@ static void iret_bad_frames(void)
 	CHECK(strstr(fx.run.crash.reason, "iret to ring 0"));
 }
 
+/*
+ * iret with EFLAGS.VM: compat Xen's #GP "on the first VM86 instruction"
+ * (pv/iret.c): the nine VM86 words move under an error code of 0 to
+ * kernel_sp - 40, the #GP handler runs there with EAX restored, the frame's
+ * EFLAGS without VM/RF/NT/TF, and the mask from the frame's IF.
+ */
+static void iret_vm86_moves_frame_to_gp_handler(void)
+{
+	static const u32 vm86[10] = { 0xEAEAEAEA, 0x1234, 0x5678, 0x00037102,
+				      0x9ABC, 0xDEF0, 0x11, 0x22, 0x33, 0x44 };
+	u32 i;
+
+	fx.v.trap_ctxt[13] = (struct pvmx_trap_entry){ HANDLER, FLAT_RING1_CS, 0 };
+	fx.v.cpu.kernel_ss = FLAT_RING1_SS;
+	fx.v.cpu.kernel_sp = KSTACK_TOP;
+	fx.v.cpu.gpr[PVMX_ESP] = STACK_TOP - 40;
+	for (i = 0; i < 10; i++)
+		wr32(STACK_TOP - 40 + 4 * i, vm86[i]);
+	*mask_byte() = 1;
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_iret, 0, 0, 0, 0, 0), PVMX_RESUME);
+	CHECK_EQ(fx_eax(), 0xEAEAEAEA);
+	CHECK_EQ(fx.v.cpu.eip, HANDLER);
+	CHECK_EQ(fx.v.cpu.cs, FLAT_RING1_CS);
+	CHECK_EQ(fx.v.cpu.ss, FLAT_RING1_SS);
+	CHECK_EQ(fx.v.cpu.gpr[PVMX_ESP], KSTACK_TOP - 40);
+	CHECK_EQ(rd32(KSTACK_TOP - 40), 0);			/* error code */
+	for (i = 1; i < 10; i++)
+		CHECK_EQ(rd32(KSTACK_TOP - 40 + 4 * i), vm86[i]);	/* verbatim */
+	/* IOPL dropped, VM RF NT TF cleared, IF on. */
+	CHECK_EQ(fx.v.cpu.eflags, 0x00000202);
+	CHECK_EQ(*mask_byte(), 1);	/* the frame's IF was clear */
+
+	/* IF set in the frame unmasks, unless the #GP handler masks events. */
+	wr32(STACK_TOP - 40 + 12, 0x00020202);
+	fx.v.cpu.gpr[PVMX_ESP] = STACK_TOP - 40;
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_iret, 0, 0, 0, 0, 0), PVMX_RESUME);
+	CHECK_EQ(*mask_byte(), 0);
+	fx.v.trap_ctxt[13].flags = PVMX_TRAP_MASK_EVENTS;
+	fx.v.cpu.gpr[PVMX_ESP] = STACK_TOP - 40;
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_iret, 0, 0, 0, 0, 0), PVMX_RESUME);
+	CHECK_EQ(*mask_byte(), 1);
+
+	/* No #GP handler: the guest is crashed. */
+	fx.v.trap_ctxt[13] = (struct pvmx_trap_entry){ 0 };
+	fx.v.cpu.gpr[PVMX_ESP] = STACK_TOP - 40;
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_iret, 0, 0, 0, 0, 0), PVMX_EXIT_TO_USER);
+	CHECK(strstr(fx.run.crash.reason, "iret to VM86 mode (#GP), and no usable #GP handler"));
+}
+
+/* A stack_switch stack that cannot take the frame crashes the guest. */
+static void iret_vm86_unwritable_kernel_stack_crashes(void)
+{
+	fx.v.trap_ctxt[13] = (struct pvmx_trap_entry){ HANDLER, FLAT_RING1_CS, 0 };
+	fx.v.cpu.kernel_ss = FLAT_RING1_SS;
+	fx.v.cpu.kernel_sp = FX_RO_VA + 0x100;
+	fx.v.cpu.gpr[PVMX_ESP] = STACK_TOP - 40;
+	wr32(STACK_TOP - 40 + 12, 0x00020202);
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_iret, 0, 0, 0, 0, 0), PVMX_EXIT_TO_USER);
+	CHECK(strstr(fx.run.crash.reason, "iret to VM86 mode: cannot move the frame"));
+}
+
 static void iret_unreadable_frame_crashes(void)
 {
 	fx.v.cpu.gpr[PVMX_ESP] = FX_UNMAPPED_VA;
@@ -621,6 +682,8 @@ const struct unit_test trap_tests[] = {
 	UNIT_TEST(iret_restores_context),
 	UNIT_TEST(iret_bad_frames),
 	UNIT_TEST(iret_unreadable_frame_crashes),
+	UNIT_TEST(iret_vm86_moves_frame_to_gp_handler),
+	UNIT_TEST(iret_vm86_unwritable_kernel_stack_crashes),
 	UNIT_TEST(callbacks_register_as_compat_xen),
 	UNIT_TEST(stack_switch_and_fpu_taskswitch),
 	UNIT_TEST(multicall_results_and_errors),
