@@ -152,7 +152,9 @@ else
 	fi
 	if [ -f "$GDIR/linux-pv32/vmlinux-smp" ]; then
 		emit linux/vmlinux-smp-2vcpu marker linux-pv32/vmlinux-smp 2 128 "$T_LINUX" "LINUX-PV32: PASS" "$LCMD"
+		emit linux/vmlinux-smp-4vcpu marker linux-pv32/vmlinux-smp 4 128 "$T_LINUX" "LINUX-PV32: PASS" "$LCMD"
 	else
 		skip linux/vmlinux-smp-2vcpu "no SMP kernel: $GDIR/linux-pv32/vmlinux-smp is absent (linux-pv32/build.sh builds one)"
+		skip linux/vmlinux-smp-4vcpu "no SMP kernel: $GDIR/linux-pv32/vmlinux-smp is absent (linux-pv32/build.sh builds one)"
 	fi
 fi

@@ -98,6 +98,8 @@ check "manifest: timeouts from the environment" bash -c \
 : >"$G/linux-pv32/vmlinux-smp"
 check "manifest: vmlinux-smp, when present, runs with 2 vCPUs" bash -c \
 	"'$MANIFEST_SH' '$G' | grep -qxF '$(row linux/vmlinux-smp-2vcpu marker linux-pv32/vmlinux-smp 2 128 300 'LINUX-PV32: PASS' 'console=hvc0 earlyprintk=xen')'"
+check "manifest: vmlinux-smp, when present, runs with 4 vCPUs" bash -c \
+	"'$MANIFEST_SH' '$G' | grep -qxF '$(row linux/vmlinux-smp-4vcpu marker linux-pv32/vmlinux-smp 4 128 300 'LINUX-PV32: PASS' 'console=hvc0 earlyprintk=xen')'"
 rm -f "$G/linux-pv32/vmlinux-smp"
 
 E=$T/empty
@@ -160,7 +162,7 @@ STUB_LOG=$T/args PATH="$T/bin:$PATH" PVMX=$STUB PVMX_CONF_GUESTS=$G PVMX_CONF_KM
 	sh "$RUNNER" "$M" >"$O" 2>"$T/runner.err"
 rc=$?
 check "runner: exit 1 when a guest failed" [ "$rc" = 1 ]
-check "runner: plan covers every guest and the log check" has_line "$O" "1..17"
+check "runner: plan covers every guest and the log check" has_line "$O" "1..18"
 check "runner: passes" bash -c "
 	grep -qE '^ok [0-9]+ xtf/example$' '$O' && grep -qE '^ok [0-9]+ xtf/argo$' '$O' &&
 	grep -qE '^ok [0-9]+ xtf/pv-iopl~hypercall$' '$O' && grep -qE '^ok [0-9]+ minios/app$' '$O' &&
@@ -182,7 +184,7 @@ check "runner: a guest's panic is a failure with its status" \
 check "runner: a manifest error is a failure" grep -qE '^not ok [0-9]+ xtf/broken # .*no such file$' "$O"
 check "runner: a manifest skip is a KTAP skip" grep -qE '^ok [0-9]+ linux/vmlinux-smp-2vcpu # SKIP no SMP kernel' "$O"
 check "runner: per-guest times" grep -qE '^# time xtf/example [0-9]+\.[0-9]{2} s, exit 0$' "$O"
-check "runner: totals" has_line "$O" "# Totals: pass:8 fail:8 xfail:0 xpass:0 skip:1 error:0"
+check "runner: totals" has_line "$O" "# Totals: pass:8 fail:8 xfail:0 xpass:0 skip:2 error:0"
 check "runner: the config's settings reach the launcher" bash -c "
 	grep -qxF -- 'run --timeout 20 --vcpus 1 --memory 128M --cmdline hypercall $G/xtf/pv-iopl/test-pv32pae-pv-iopl' '$T/args' &&
 	grep -qxF -- 'run --timeout 20 --vcpus 1 --memory 128M --cmdline a b  c $G/xtf/spaced/test-pv32pae-spaced' '$T/args' &&
