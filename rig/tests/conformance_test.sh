@@ -16,17 +16,7 @@ RUNNER=$REPO/selftests/conformance.sh
 T=$(mktemp -d "${TMPDIR:-/tmp}/pvmx-conftest.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 
-nr=0
-failed=0
-check() { # NAME CMD...: one KTAP result
-	nr=$((nr + 1))
-	if "${@:2}"; then
-		echo "ok $nr $1"
-	else
-		echo "not ok $nr $1"
-		failed=$((failed + 1))
-	fi
-}
+. "$(dirname "$0")/ktap.sh"
 has_line() { grep -qxF -- "$2" "$1" || { echo "# $1 lacks the line: $2"; sed 's/^/#   /' "$1" | head -n 60; return 1; }; }
 lacks() { ! grep -qF -- "$2" "$1" || { echo "# $1 has: $2"; return 1; }; }
 
@@ -222,5 +212,4 @@ check "runner: a kernel splat fails host_log_clean" bash -c "
 	grep -qF '#   [ 1.0] WARNING: CPU: 0' '$O.klog'"
 
 echo "1..$nr"
-echo "# conformance_test: $((nr - failed)) passed, $failed failed"
-[ "$failed" = 0 ]
+ktap_done conformance_test

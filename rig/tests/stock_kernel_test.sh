@@ -15,17 +15,7 @@ SK=$REPO/rig/stock-kernel.sh
 T=$(mktemp -d "${TMPDIR:-/tmp}/pvmx-stocktest.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 
-nr=0
-failed=0
-check() { # NAME CMD...: one KTAP result
-	nr=$((nr + 1))
-	if "${@:2}"; then
-		echo "ok $nr $1"
-	else
-		echo "not ok $nr $1"
-		failed=$((failed + 1))
-	fi
-}
+. "$(dirname "$0")/ktap.sh"
 has() { grep -qF -- "$2" "$1" || { echo "# $1 lacks: $2"; sed 's/^/#   /' "$1" | head -n 20; return 1; }; }
 
 echo "KTAP version 1"
@@ -171,5 +161,4 @@ check "vmtest --kvm-coexist goes with the suite only" vmt 2 "--kvm-coexist goes 
 check "vmtest --debug-kernel is not Debian's kernel" vmt 2 "--debug-kernel is the rig's kernel" --kernel debian-6.12 --debug-kernel
 
 echo "1..$nr"
-echo "# stock_kernel_test: $((nr - failed)) passed, $failed failed"
-[ "$failed" = 0 ]
+ktap_done stock_kernel_test
