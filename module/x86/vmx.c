@@ -1273,7 +1273,7 @@ static int return_fault(u16 csel, const struct pvmx_seg *cs, u16 ssel, const str
  * would refuse the pair.  If the #GP's own frame cannot be returned to
  * either, Xen faults again for ever; pvmx crashes the guest.
  */
-static enum pvmx_action sync_cs_ss(struct pvmx_vcpu *vcpu, enum pvmx_action act)
+static noinline enum pvmx_action load_cs_ss(struct pvmx_vcpu *vcpu, enum pvmx_action act)
 {
 	struct pvmx_cpu *cpu = &vcpu->core.cpu;
 	struct pvmx_seg cs, ss;
@@ -1281,9 +1281,6 @@ static enum pvmx_action sync_cs_ss(struct pvmx_vcpu *vcpu, enum pvmx_action act)
 	u32 bad_eip;
 	int err;
 
-	if (likely(cpu->cs == vcpu->arch.vmcs_cs && cpu->ss == vcpu->arch.vmcs_ss &&
-		   !vcpu->arch.cs_ss_stale))
-		return act;
 	pvmx_guest_segment(&vcpu->core, cpu->cs, &cs);
 	pvmx_guest_segment(&vcpu->core, cpu->ss, &ss);
 	err = return_fault(cpu->cs, &cs, cpu->ss, &ss);
@@ -1311,6 +1308,17 @@ static enum pvmx_action sync_cs_ss(struct pvmx_vcpu *vcpu, enum pvmx_action act)
 	vcpu->arch.vmcs_ss = cpu->ss;
 	vcpu->arch.cs_ss_stale = false;
 	return act;
+}
+
+/* The common case, inline: CS and SS are what the VMCS holds. */
+static __always_inline enum pvmx_action sync_cs_ss(struct pvmx_vcpu *vcpu, enum pvmx_action act)
+{
+	const struct pvmx_cpu *cpu = &vcpu->core.cpu;
+
+	if (likely(cpu->cs == vcpu->arch.vmcs_cs && cpu->ss == vcpu->arch.vmcs_ss &&
+		   !vcpu->arch.cs_ss_stale))
+		return act;
+	return load_cs_ss(vcpu, act);
 }
 
 static void host_nmi_or_mce(struct pvmx_vcpu *vcpu)
