@@ -81,6 +81,9 @@ void pvmx_arch_load_baseptr(struct pvmx_vcpu_core *v) { (void)v; }
 #ifdef HAVE_pvmx_arch_fill_hv_l2
 void pvmx_arch_fill_hv_l2(struct pvmx_vm_core *vm, u64 *l2) { (void)vm; (void)l2; }
 #endif
+#ifdef HAVE_pvmx_arch_m2p_mfn
+u32 pvmx_arch_m2p_mfn(struct pvmx_vm_core *vm, u32 page) { (void)vm; return 0xF0100u + page; }
+#endif
 #ifdef HAVE_pvmx_arch_read_host_msr
 int pvmx_arch_read_host_msr(u32 msr, u64 *val) { (void)msr; *val = 0; return 0; }
 #endif
