@@ -366,12 +366,33 @@ static int alloc_port(struct pvmx_vm_core *vm)
 	return -XEN_ENOSPC;
 }
 
+/*
+ * Which vCPU's table holds a VIRQ port: a per-vCPU VIRQ's own, a global
+ * VIRQ's always vCPU 0's, whichever vCPU bind_vcpu made it notify since
+ * (Xen's evtchn_bind_virq() and evtchn_close(), xen/common/event_channel.c).
+ */
+static struct pvmx_vcpu_core *virq_owner(struct pvmx_vm_core *vm, u32 virq, u32 vcpu)
+{
+	return vcpu_of(vm, virq_is_per_vcpu(virq) ? vcpu : 0);
+}
+
+static void unbind_virq(struct pvmx_vm_core *vm, const struct pvmx_evtchn *chn, u32 port)
+{
+	struct pvmx_vcpu_core *owner;
+
+	if (chn->virq >= XEN_NR_VIRQS)
+		return;
+	owner = virq_owner(vm, chn->virq, chn->vcpu);
+	if (owner && owner->virq_port[chn->virq] == port)
+		owner->virq_port[chn->virq] = 0;
+}
+
 static void close_port(struct pvmx_vm_core *vm, u32 port)
 {
 	struct pvmx_evtchn *chn = &vm->evtchn[port];
 
-	if (chn->state == EVTCHNSTAT_virq && vcpu_of(vm, chn->vcpu))
-		vm->vcpus[chn->vcpu]->virq_port[chn->virq] = 0;
+	if (chn->state == EVTCHNSTAT_virq)
+		unbind_virq(vm, chn, port);
 	if (chn->state == EVTCHNSTAT_interdomain && !chn->to_launcher) {
 		/* The peer (ourselves) goes back to waiting for a bind. */
 		struct pvmx_evtchn *peer = &vm->evtchn[chn->remote_port];
