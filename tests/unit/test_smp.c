@@ -555,6 +555,27 @@ static void global_virq_moved_closed_rebound(void)
 	CHECK_EQ(si->vcpu_info[0].evtchn_upcall_pending, 0);
 	CHECK_EQ(si->vcpu_info[0].evtchn_pending_sel, 0);
 
+	/* With vCPU 0 down, vCPU 1 is kicked and applies it. */
+	si->evtchn_pending[port / 32] = 0;
+	si->vcpu_info[1].evtchn_upcall_pending = 0;
+	si->vcpu_info[1].evtchn_pending_sel = 0;
+	fx.v.up = false;
+	fx.last_kick = NULL;
+	pvmx_raise_virq_async(&fx.v, VIRQ_CONSOLE);
+	CHECK(fx.last_kick == &v1);
+	CHECK(!pvmx_vcpu_should_wake(&fx.v));
+	CHECK(pvmx_vcpu_should_wake(&v1));
+	CHECK(si->evtchn_pending[port / 32] & (1u << (port % 32)));
+	CHECK_EQ(si->vcpu_info[1].evtchn_upcall_pending, 1);
+	/* vCPU 1 took only the global VIRQs: vCPU 0's timer stays its own. */
+	fx.v.virq_port[VIRQ_TIMER] = 0;
+	pvmx_raise_virq_async(&fx.v, VIRQ_TIMER);
+	CHECK(fx.last_kick == &fx.v);
+	pvmx_prepare_entry(&v1);
+	CHECK_EQ(fx.v.async_virqs, 1u << VIRQ_TIMER);
+	fx.v.async_virqs = 0;
+	fx.v.up = true;
+
 	/* Closed: vCPU 0's binding goes with it. */
 	memcpy(fx_gpa(ARG), &port, 4);
 	CHECK_EQ(evtchn_on(&fx.v, EVTCHNOP_close, ARG), 0);
