@@ -24,10 +24,13 @@
 #define PERIODIC_DEFAULT_NS	10000000ULL	/* Xen's 10 ms for PV vCPUs */
 #define PERIODIC_MIN_NS		1000000ULL
 
+/* Xen's VIRQ_VCPU type: TIMER, DEBUG, XENOPROF (7), XENPMU (13). */
+#define PER_VCPU_VIRQS	(BIT(VIRQ_TIMER) | BIT(VIRQ_DEBUG) | BIT(7) | BIT(13))
+#define GLOBAL_VIRQS	((u32)(BIT(XEN_NR_VIRQS) - 1) & ~(u32)PER_VCPU_VIRQS)
+
 static bool virq_is_per_vcpu(u32 virq)
 {
-	return virq == VIRQ_TIMER || virq == VIRQ_DEBUG || virq == 7 /* XENOPROF */ ||
-	       virq == 13 /* XENPMU */;
+	return virq < 32 && (PER_VCPU_VIRQS & BIT(virq));
 }
 
 static struct pvmx_vcpu_core *vcpu_of(struct pvmx_vm_core *vm, u32 id)
@@ -91,10 +94,26 @@ static void send_virq(struct pvmx_vcpu_core *v, u32 virq)
 		set_pending(v->vm, port);
 }
 
+/*
+ * A global VIRQ is raised on vCPU 0, whose table holds it, but its port may
+ * notify another vCPU (bind_vcpu), and vCPU 0 may be down: the vCPU the port
+ * names is kicked, and any vCPU applies vCPU 0's global VIRQs.  No VM lock:
+ * the port's vCPU is only a hint.
+ */
 void pvmx_raise_virq_async(struct pvmx_vcpu_core *v, u32 virq)
 {
+	struct pvmx_vcpu_core *target = v;
+	u32 port;
+
 	__atomic_fetch_or(&v->async_virqs, 1u << virq, __ATOMIC_SEQ_CST);
-	pvmx_host_kick(v);
+	if (virq < XEN_NR_VIRQS && !virq_is_per_vcpu(virq)) {
+		port = READ_ONCE(v->virq_port[virq]) % XEN_NR_EVTCHN_PORTS;
+		target = READ_ONCE(v->vm->vcpus[READ_ONCE(v->vm->evtchn[port].vcpu) %
+						 PVMX_MAX_VCPUS]);
+		if (!target || !READ_ONCE(target->up))
+			target = v;
+	}
+	pvmx_host_kick(target);
 }
 
 /* No VM lock: the launcher's ports stay theirs; the bound vCPU is only a hint. */
@@ -117,6 +136,7 @@ int pvmx_raise_port_async(struct pvmx_vm_core *vm, u32 port)
 
 static void apply_async_events(struct pvmx_vcpu_core *v)
 {
+	struct pvmx_vcpu_core *v0;
 	u32 virqs, words, word, bits, i;
 
 	if (__atomic_load_n(&v->async_virqs, __ATOMIC_RELAXED)) {
@@ -124,6 +144,13 @@ static void apply_async_events(struct pvmx_vcpu_core *v)
 		for (i = 0; i < XEN_NR_VIRQS; i++)
 			if (virqs & (1u << i))
 				send_virq(v, i);
+	}
+	v0 = v->vm->vcpus[0];
+	if (v0 && v0 != v && (__atomic_load_n(&v0->async_virqs, __ATOMIC_RELAXED) & GLOBAL_VIRQS)) {
+		virqs = __atomic_fetch_and(&v0->async_virqs, ~GLOBAL_VIRQS, __ATOMIC_SEQ_CST);
+		for (i = 0; i < XEN_NR_VIRQS; i++)
+			if (virqs & GLOBAL_VIRQS & (1u << i))
+				send_virq(v0, i);
 	}
 	/* One load on the hot path: which words to look at. */
 	if (!__atomic_load_n(&v->vm->raised_words, __ATOMIC_RELAXED))
@@ -366,12 +393,33 @@ static int alloc_port(struct pvmx_vm_core *vm)
 	return -XEN_ENOSPC;
 }
 
+/*
+ * Which vCPU's table holds a VIRQ port: a per-vCPU VIRQ's own, a global
+ * VIRQ's always vCPU 0's, whichever vCPU bind_vcpu made it notify since
+ * (Xen's evtchn_bind_virq() and evtchn_close(), xen/common/event_channel.c).
+ */
+static struct pvmx_vcpu_core *virq_owner(struct pvmx_vm_core *vm, u32 virq, u32 vcpu)
+{
+	return vcpu_of(vm, virq_is_per_vcpu(virq) ? vcpu : 0);
+}
+
+static void unbind_virq(struct pvmx_vm_core *vm, const struct pvmx_evtchn *chn, u32 port)
+{
+	struct pvmx_vcpu_core *owner;
+
+	if (chn->virq >= XEN_NR_VIRQS)
+		return;
+	owner = virq_owner(vm, chn->virq, chn->vcpu);
+	if (owner && owner->virq_port[chn->virq] == port)
+		owner->virq_port[chn->virq] = 0;
+}
+
 static void close_port(struct pvmx_vm_core *vm, u32 port)
 {
 	struct pvmx_evtchn *chn = &vm->evtchn[port];
 
-	if (chn->state == EVTCHNSTAT_virq && vcpu_of(vm, chn->vcpu))
-		vm->vcpus[chn->vcpu]->virq_port[chn->virq] = 0;
+	if (chn->state == EVTCHNSTAT_virq)
+		unbind_virq(vm, chn, port);
 	if (chn->state == EVTCHNSTAT_interdomain && !chn->to_launcher) {
 		/* The peer (ourselves) goes back to waiting for a bind. */
 		struct pvmx_evtchn *peer = &vm->evtchn[chn->remote_port];

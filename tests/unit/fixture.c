@@ -164,8 +164,8 @@ void pvmx_host_set_periodic(struct pvmx_vcpu_core *v, u64 period_ns)
 
 void pvmx_host_kick(struct pvmx_vcpu_core *v)
 {
-	(void)v;
 	fx.kicks++;
+	fx.last_kick = v;
 }
 
 u64 pvmx_host_cycles(void)

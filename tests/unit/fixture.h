@@ -42,6 +42,7 @@ struct fixture {
 	u64 timer_deadline;
 	u64 periodic_ns;
 	int kicks;
+	struct pvmx_vcpu_core *last_kick;
 	u64 cycles;
 	int tracepoints;
 	int traps_changed;

@@ -511,6 +511,99 @@ static void per_vcpu_timer_virq(void)
 	CHECK(fx.vm.shared_info->evtchn_pending[0] & (1u << port));
 }
 
+/*
+ * A global VIRQ stays in vCPU 0's table whatever vCPU its port notifies
+ * (Xen's evtchn_bind_virq/evtchn_close/send_guest_domain_virq): raised, it
+ * reaches the port's current vCPU; closed after bind_vcpu, it binds again and
+ * never fires the port reused for something else.
+ */
+static void global_virq_moved_closed_rebound(void)
+{
+	struct xen_shared_info *si = fx.vm.shared_info;
+	u32 b[3] = { VIRQ_CONSOLE, 0, 0 }, port, ipi, again, st[6];
+
+	add_vcpu1();
+	v1.up = true;
+	memcpy(fx_gpa(ARG), b, sizeof(b));
+	CHECK_EQ(evtchn_on(&fx.v, EVTCHNOP_bind_virq, ARG), 0);
+	memcpy(&port, fx_gpa(ARG + 8), 4);
+	CHECK_EQ(fx.v.virq_port[VIRQ_CONSOLE], port);
+
+	/* Moved to vCPU 1: raised (on vCPU 0, as the launcher does), it lands on vCPU 1. */
+	memcpy(fx_gpa(ARG), (u32[2]){ port, 1 }, 8);
+	CHECK_EQ(evtchn_on(&fx.v, EVTCHNOP_bind_vcpu, ARG), 0);
+	CHECK_EQ(fx.v.virq_port[VIRQ_CONSOLE], port);
+	CHECK_EQ(v1.virq_port[VIRQ_CONSOLE], 0);
+	memset(st, 0, sizeof(st));
+	st[0] = DOMID_SELF;
+	st[1] = port;
+	memcpy(fx_gpa(ARG), st, sizeof(st));
+	CHECK_EQ(evtchn_on(&fx.v, EVTCHNOP_status, ARG), 0);
+	memcpy(st, fx_gpa(ARG), sizeof(st));
+	CHECK_EQ(st[2], EVTCHNSTAT_virq);
+	CHECK_EQ(st[3], 1);			/* notified vCPU */
+	CHECK_EQ(st[4], VIRQ_CONSOLE);
+	si->vcpu_info[0].evtchn_upcall_pending = 0;
+	si->vcpu_info[0].evtchn_pending_sel = 0;
+	si->vcpu_info[1].evtchn_upcall_pending = 0;
+	si->vcpu_info[1].evtchn_pending_sel = 0;
+	pvmx_raise_virq_async(&fx.v, VIRQ_CONSOLE);
+	pvmx_prepare_entry(&fx.v);
+	CHECK(si->evtchn_pending[port / 32] & (1u << (port % 32)));
+	CHECK_EQ(si->vcpu_info[1].evtchn_upcall_pending, 1);
+	CHECK_EQ(si->vcpu_info[1].evtchn_pending_sel, 1u << (port / 32));
+	CHECK_EQ(si->vcpu_info[0].evtchn_upcall_pending, 0);
+	CHECK_EQ(si->vcpu_info[0].evtchn_pending_sel, 0);
+
+	/* With vCPU 0 down, vCPU 1 is kicked and applies it. */
+	si->evtchn_pending[port / 32] = 0;
+	si->vcpu_info[1].evtchn_upcall_pending = 0;
+	si->vcpu_info[1].evtchn_pending_sel = 0;
+	fx.v.up = false;
+	fx.last_kick = NULL;
+	pvmx_raise_virq_async(&fx.v, VIRQ_CONSOLE);
+	CHECK(fx.last_kick == &v1);
+	CHECK(!pvmx_vcpu_should_wake(&fx.v));
+	CHECK(pvmx_vcpu_should_wake(&v1));
+	CHECK(si->evtchn_pending[port / 32] & (1u << (port % 32)));
+	CHECK_EQ(si->vcpu_info[1].evtchn_upcall_pending, 1);
+	/* vCPU 1 took only the global VIRQs: vCPU 0's timer stays its own. */
+	fx.v.virq_port[VIRQ_TIMER] = 0;
+	pvmx_raise_virq_async(&fx.v, VIRQ_TIMER);
+	CHECK(fx.last_kick == &fx.v);
+	pvmx_prepare_entry(&v1);
+	CHECK_EQ(fx.v.async_virqs, 1u << VIRQ_TIMER);
+	fx.v.async_virqs = 0;
+	fx.v.up = true;
+
+	/* Closed: vCPU 0's binding goes with it. */
+	memcpy(fx_gpa(ARG), &port, 4);
+	CHECK_EQ(evtchn_on(&fx.v, EVTCHNOP_close, ARG), 0);
+	CHECK_EQ(fx.v.virq_port[VIRQ_CONSOLE], 0);
+	CHECK_EQ(v1.virq_port[VIRQ_CONSOLE], 0);
+
+	/* The port reused by an IPI never receives the old VIRQ. */
+	memcpy(fx_gpa(ARG), (u32[1]){ 0 }, 4);
+	CHECK_EQ(evtchn_on(&fx.v, EVTCHNOP_bind_ipi, ARG), 0);
+	memcpy(&ipi, fx_gpa(ARG + 4), 4);
+	CHECK_EQ(ipi, port);
+	pvmx_raise_virq_async(&fx.v, VIRQ_CONSOLE);
+	pvmx_prepare_entry(&fx.v);
+	CHECK(!(si->evtchn_pending[ipi / 32] & (1u << (ipi % 32))));
+
+	/* And the VIRQ binds again, on a fresh port, and fires that one. */
+	memcpy(fx_gpa(ARG), b, sizeof(b));
+	CHECK_EQ(evtchn_on(&fx.v, EVTCHNOP_bind_virq, ARG), 0);
+	memcpy(&again, fx_gpa(ARG + 8), 4);
+	CHECK(again != ipi);
+	CHECK_EQ(fx.v.virq_port[VIRQ_CONSOLE], again);
+	CHECK_EQ(evtchn_on(&fx.v, EVTCHNOP_bind_virq, ARG), XEN_ERR(XEN_EEXIST));
+	pvmx_raise_virq_async(&fx.v, VIRQ_CONSOLE);
+	pvmx_prepare_entry(&fx.v);
+	CHECK(si->evtchn_pending[again / 32] & (1u << (again % 32)));
+	CHECK(!(si->evtchn_pending[ipi / 32] & (1u << (ipi % 32))));
+}
+
 static void launcher_port_applied_by_any_vcpu(void)
 {
 	int kicks;
@@ -582,6 +675,7 @@ const struct unit_test smp_tests[] = {
 	UNIT_TEST(self_down_with_another_up),
 	UNIT_TEST(ipi_reaches_the_other_vcpu),
 	UNIT_TEST(per_vcpu_timer_virq),
+	UNIT_TEST(global_virq_moved_closed_rebound),
 	UNIT_TEST(register_vcpu_info_moves_it),
 	UNIT_TEST(vcpu_time_area_copies_the_time),
 	UNIT_TEST(launcher_port_applied_by_any_vcpu),
