@@ -77,7 +77,10 @@ echo extracting >"$OUT/stage"
 	    "$(find "$OUT/src" -name '*.o' 2>/dev/null | wc -l) objects built"
   done ) 9>&- >&2 &
 ticker=$!
-trap 'kill $ticker 2>/dev/null' EXIT
+# `|| true`: under set -e a failed kill (ticker already gone) in the EXIT
+# trap would turn a finished build into exit status 1.
+stop_ticker() { kill "$ticker" 2>/dev/null || true; }
+trap stop_ticker EXIT
 tmp="$OUT/extract"
 mkdir -p "$tmp"
 tar -C "$tmp" -xf "$SRC_TAR"
@@ -137,7 +140,7 @@ cp "$S/arch/x86/boot/bzImage" "$OUT/bzImage"
 t4=$(date +%s)
 log "modules/Module.symvers in $((t4 - t3)) s; total $((t4 - t0)) s"
 echo "extract=$((t1 - t0)) config=$((t2 - t1)) bzImage=$((t3 - t2)) modules=$((t4 - t3)) total=$((t4 - t0))" >"$OUT/times"
-kill $ticker 2>/dev/null
+stop_ticker
 rm -f "$OUT/stage"
 touch "$OUT/.done"
 echo "$OUT"
