@@ -19,6 +19,7 @@
 #include <linux/cpuhotplug.h>
 #include <linux/idr.h>
 #include <linux/mm.h>
+#include <linux/namei.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/sched.h>
@@ -382,8 +383,11 @@ static void vmx_off_ipi(void *unused)
  * kernel calls the registered callback so VMX is off before it resets or
  * jumps into the crash kernel (INIT is blocked in VMX operation, and a VMCS
  * only reaches memory through VMCLEAR).  KVM's vmx_emergency_disable().
- * Registered while pvmx has VMX on; the kernel has a single slot, which
- * kvm_intel takes while loaded (its callback runs VMXOFF for any owner).
+ * Registered while pvmx has VMX on and kvm_intel is absent: the kernel has
+ * a single slot and warns when a second owner registers, and kvm_intel
+ * registers its callback (which runs VMXOFF for any owner) at load or
+ * when it enables VMX, whoever holds the slot.  So pvmx yields the slot
+ * when kvm_intel comes and takes it back when kvm_intel goes.
  */
 static void pvmx_emergency_disable(void)
 {
@@ -402,6 +406,55 @@ fault:
 	WRITE_ONCE(pc->vmx_on, false);
 }
 
+/* pvmx_enable_lock protects both. */
+static bool pvmx_kvm_intel_present;
+static bool pvmx_holds_emergency_slot;
+
+/* Hold the emergency slot exactly while VMX is on and kvm_intel is absent. */
+static void update_emergency_slot(void)
+{
+	bool want = pvmx_users && !pvmx_kvm_intel_present;
+
+	lockdep_assert_held(&pvmx_enable_lock);
+	if (want == pvmx_holds_emergency_slot)
+		return;
+	if (want)
+		cpu_emergency_register_virt_callback(pvmx_emergency_disable);
+	else
+		cpu_emergency_unregister_virt_callback(pvmx_emergency_disable);
+	pvmx_holds_emergency_slot = want;
+}
+
+/* Runs before kvm_intel's init (COMING) and after its exit or failed init (GOING). */
+static int pvmx_module_notify(struct notifier_block *nb, unsigned long state, void *data)
+{
+	struct module *mod = data;
+
+	if (strcmp(mod->name, "kvm_intel") ||
+	    (state != MODULE_STATE_COMING && state != MODULE_STATE_GOING))
+		return NOTIFY_DONE;
+	mutex_lock(&pvmx_enable_lock);
+	pvmx_kvm_intel_present = state == MODULE_STATE_COMING;
+	update_emergency_slot();
+	mutex_unlock(&pvmx_enable_lock);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block pvmx_module_nb = {
+	.notifier_call = pvmx_module_notify,
+};
+
+/* kvm_intel loaded (or built in) before pvmx: its /sys/module directory. */
+static bool kvm_intel_loaded(void)
+{
+	struct path path;
+
+	if (kern_path("/sys/module/kvm_intel", LOOKUP_FOLLOW, &path))
+		return false;
+	path_put(&path);
+	return true;
+}
+
 int pvmx_arch_enable(void)
 {
 	atomic_t failed = ATOMIC_INIT(0);
@@ -417,9 +470,8 @@ int pvmx_arch_enable(void)
 			on_each_cpu(vmx_off_ipi, NULL, 1);
 			pvmx_users = 0;
 			ret = -EBUSY;
-		} else {
-			cpu_emergency_register_virt_callback(pvmx_emergency_disable);
 		}
+		update_emergency_slot();
 	}
 	if (!ret)
 		pvmx_nr_vms++;
@@ -434,7 +486,7 @@ void pvmx_arch_disable(void)
 	mutex_lock(&pvmx_enable_lock);
 	pvmx_nr_vms--;
 	if (--pvmx_users == 0) {
-		cpu_emergency_unregister_virt_callback(pvmx_emergency_disable);
+		update_emergency_slot();
 		on_each_cpu(vmx_off_ipi, NULL, 1);
 	}
 	mutex_unlock(&pvmx_enable_lock);
@@ -493,6 +545,19 @@ int pvmx_arch_init(void)
 	if (ret < 0)
 		goto fail;
 	pvmx_hp_state = ret;
+	/*
+	 * Notifier first, so no kvm_intel load goes unseen; one unloading
+	 * meanwhile can leave the slot unused, never doubly held.
+	 */
+	ret = register_module_notifier(&pvmx_module_nb);
+	if (ret) {
+		cpuhp_remove_state(pvmx_hp_state);
+		goto fail;
+	}
+	mutex_lock(&pvmx_enable_lock);
+	if (kvm_intel_loaded())
+		pvmx_kvm_intel_present = true;
+	mutex_unlock(&pvmx_enable_lock);
 	return 0;
 fail:
 	for_each_possible_cpu(cpu)
@@ -504,6 +569,7 @@ void pvmx_arch_exit(void)
 {
 	int cpu;
 
+	unregister_module_notifier(&pvmx_module_nb);
 	cpuhp_remove_state(pvmx_hp_state);
 	for_each_possible_cpu(cpu)
 		free_page((unsigned long)per_cpu(pvmx_pcpu, cpu).vmxon_region);
