@@ -404,6 +404,11 @@ static bool store(struct pvmx_vcpu_core *v, const struct ptwr_insn *insn, u32 mf
 			expected = (full & ~mask) | (cmp << shift);
 		seen = expected;
 		rc = pvmx_ptwr_update_l1(v, mfn, slot, new, &seen);
+		/* An L1TF-unsafe not-present value (zapped ones too): crash. */
+		if (rc < 0 && v->vm->l1tf_bad_level) {
+			*action = pvmx_mm_l1tf_crash(v);
+			return true;
+		}
 		if (rc < 0) {
 			/*
 			 * Xen: a high half written before its low half (a plain
