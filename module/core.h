@@ -464,8 +464,12 @@ long pvmx_do_update_va_mapping_otherdomain(struct pvmx_vcpu_core *v, struct pvmx
  * (as Xen's domain_crash()) and return the action; else PVMX_RESUME.
  */
 enum pvmx_action pvmx_mm_l1tf_crash(struct pvmx_vcpu_core *v);
-/* A checked store into an L1 entry (ptwr.c): 0, 1 (*expected was stale), -errno. */
-int pvmx_ptwr_update_l1(struct pvmx_vcpu_core *v, u32 mfn, u32 slot, u64 new, u64 *expected);
+/*
+ * A checked store into an L1 entry (ptwr.c): 0, 1 (*expected was stale), -errno.
+ * zapped: Xen's high-half fix-up made it not present (no XSA-273 check, as Xen).
+ */
+int pvmx_ptwr_update_l1(struct pvmx_vcpu_core *v, u32 mfn, u32 slot, u64 new, u64 *expected,
+			 bool zapped);
 
 /* ---- ptwr.c: VMASST_TYPE_writable_pagetables ---------------------------- */
 /*

@@ -551,7 +551,8 @@ static long mod_l1_entry(struct pvmx_vm_core *vm, u64 *slot, u64 new, bool prese
  * 0: written; 1: the entry held something else, now in *expected, nothing
  * written; or a negated Xen errno (not a validated L1, or a refused value).
  */
-int pvmx_ptwr_update_l1(struct pvmx_vcpu_core *v, u32 mfn, u32 slot, u64 new, u64 *expected)
+int pvmx_ptwr_update_l1(struct pvmx_vcpu_core *v, u32 mfn, u32 slot, u64 new, u64 *expected,
+			bool zapped)
 {
 	struct pvmx_vm_core *vm = v->vm;
 	const struct pvmx_frame *f;
@@ -575,7 +576,8 @@ int pvmx_ptwr_update_l1(struct pvmx_vcpu_core *v, u32 mfn, u32 slot, u64 new, u6
 			if (rc)
 				return rc;
 		}
-	} else if (l1tf_unsafe(vm, 1, new)) {
+	} else if (!zapped && l1tf_unsafe(vm, 1, new)) {
+		/* Xen's ptwr_emulated_update() does not check its own fix-up. */
 		return -XEN_EINVAL;
 	}
 	if (!__atomic_compare_exchange_n(e, &cur, new, false, __ATOMIC_SEQ_CST,

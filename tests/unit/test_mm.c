@@ -792,16 +792,19 @@ static void l1tf_ptwr_crashes(void)
 	check_l1tf_crash(1, LINUX_PROTNONE & 0xFFFFFFFFULL);
 	CHECK_EQ(rd64(slot), LINUX_PROTNONE);
 	l1tf_revive();
-	/* A high half zapping a present entry's P leaves an unsafe address: crash too. */
+	/*
+	 * Xen's fix-up of a refused high half (P zapped) is not checked, as in
+	 * Xen's ptwr_emulated_update(): the entry lands not present.
+	 */
 	wr64(REQ_VA, slot);
 	wr64(REQ_VA + 8, pte(0x10, RW_PTE));
 	fx_hypercall(__HYPERVISOR_mmu_update, REQ_VA, 1, DONE_VA, DOMID_SELF, 0);
 	CHECK_EQ(rd64(slot), pte(0x10, RW_PTE));
 	ptwr_mov(slot + 4, 1, &act);		/* frame 0x100010: not the VM's */
-	CHECK_EQ(act, PVMX_EXIT_TO_USER);
-	check_l1tf_crash(1, 0x100010000ULL | (RW_PTE & ~PVMX_PTE_P));
-	CHECK_EQ(rd64(slot), pte(0x10, RW_PTE));
-	CHECK_EQ(frame(0x10)->type_count, 1);
+	CHECK_EQ(act, PVMX_RESUME);
+	CHECK_EQ(fx.v.state, PVMX_VCPU_RUNNABLE);
+	CHECK_EQ(rd64(slot), 0x100010000ULL | (RW_PTE & ~PVMX_PTE_P));
+	CHECK_EQ(frame(0x10)->type_count, 0);
 }
 
 const struct unit_test mm_tests[] = {
