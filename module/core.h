@@ -118,6 +118,18 @@ struct pvmx_vm_core {
 	u32 nr_gnttab_frames;	/* frames the table has grown to (Xen starts at 1) */
 	bool fast_int80;	/* PVMX_BOOT_FAST_INT80 */
 	bool tsc_aux_msr;	/* RDTSCP/RDPID offered: the guest has TSC_AUX (back end) */
+	/*
+	 * XSA-273 (mm.c, set by the back end from the host CPU): with l1tf_check,
+	 * a not-present page-table entry whose address bits under l1tf_addr_mask
+	 * are non-zero and below l1tf_safe_maddr (or a not-present L2/L3 entry
+	 * with PSE) crashes the VM; l1tf_bad_level/pte record the first one until
+	 * the hypercall dispatcher (or ptwr) reports it.
+	 */
+	bool l1tf_check;
+	u64 l1tf_addr_mask;
+	u64 l1tf_safe_maddr;
+	u32 l1tf_bad_level;
+	u64 l1tf_bad_pte;
 	struct pvmx_vcpu_core *vcpus[PVMX_MAX_VCPUS];
 	struct pvmx_evtchn evtchn[XEN_NR_EVTCHN_PORTS];
 	/* Ports raised from outside (launcher), applied by any vCPU: atomic. */
@@ -447,8 +459,17 @@ long pvmx_do_mmuext_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
 long pvmx_do_update_va_mapping(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
 long pvmx_do_update_va_mapping_otherdomain(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
 
-/* A checked store into an L1 entry (ptwr.c): 0, 1 (*expected was stale), -errno. */
-int pvmx_ptwr_update_l1(struct pvmx_vcpu_core *v, u32 mfn, u32 slot, u64 new, u64 *expected);
+/*
+ * XSA-273: if an L1TF-unsafe not-present entry was refused, crash the guest
+ * (as Xen's domain_crash()) and return the action; else PVMX_RESUME.
+ */
+enum pvmx_action pvmx_mm_l1tf_crash(struct pvmx_vcpu_core *v);
+/*
+ * A checked store into an L1 entry (ptwr.c): 0, 1 (*expected was stale), -errno.
+ * zapped: Xen's high-half fix-up made it not present (no XSA-273 check, as Xen).
+ */
+int pvmx_ptwr_update_l1(struct pvmx_vcpu_core *v, u32 mfn, u32 slot, u64 new, u64 *expected,
+			 bool zapped);
 
 /* ---- ptwr.c: VMASST_TYPE_writable_pagetables ---------------------------- */
 /*

@@ -269,6 +269,9 @@ long pvmx_dispatch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	if (hc->op < ARRAY_SIZE(hypercall_table))
 		fn = hypercall_table[hc->op];
 	ret = fn ? fn(v, hc) : -XEN_ENOSYS;
+	/* mm.c refused an L1TF-unsafe entry (XSA-273): Xen's domain_crash(). */
+	if (unlikely(v->vm->l1tf_bad_level))
+		hc->action = pvmx_mm_l1tf_crash(v);
 	if (hc->op < PVMX_STATS_HYPERCALLS) {
 		v->stats.hypercall_count[hc->op]++;
 		v->stats.hypercall_cycles[hc->op] += pvmx_host_cycles() - start;

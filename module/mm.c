@@ -161,13 +161,50 @@ static void l3_changed(struct pvmx_vm_core *vm, u32 l3_mfn)
 
 /* ---- entries and the references they hold --------------------------------- */
 
-/* Xen's get_page_from_l1e for a domU. */
+/*
+ * XSA-273 (L1TF): on an affected CPU a guest access through a not-present
+ * entry may speculatively read the L1D line at the entry's address bits
+ * taken as a host physical address, untranslated by EPT.  As Xen's
+ * pv_l1tf_check_pte() for a PV domU without shadow paging: the address bits
+ * (under l1tf_addr_mask) must be 0 or at or above l1tf_safe_maddr, and PSE
+ * is refused in a not-present L2/L3 entry (the CPU would consider a
+ * superpage); anything else is refused and crashes the VM (domain_crash():
+ * the guest never sees the error).  Linux inverts the address of its
+ * not-present PTEs (swap entries, PROT_NONE) for exactly this check.
+ */
+static bool l1tf_unsafe(struct pvmx_vm_core *vm, u32 level, u64 e)
+{
+	u64 maddr = e & vm->l1tf_addr_mask;
+
+	if (!vm->l1tf_check)
+		return false;
+	if (!(level > 1 && (e & PVMX_PTE_PS)) && (!maddr || maddr >= vm->l1tf_safe_maddr))
+		return false;
+	if (!vm->l1tf_bad_level) {
+		vm->l1tf_bad_level = level;
+		vm->l1tf_bad_pte = e;
+	}
+	return true;
+}
+
+enum pvmx_action pvmx_mm_l1tf_crash(struct pvmx_vcpu_core *v)
+{
+	struct pvmx_vm_core *vm = v->vm;
+
+	if (likely(!vm->l1tf_bad_level))
+		return PVMX_RESUME;
+	return pvmx_crash(v, PVMX_CRASH_BAD_MEMORY, ~0u, 0, vm->l1tf_bad_pte,
+			  "L1TF-vulnerable L%ue %#018llx", vm->l1tf_bad_level,
+			  (unsigned long long)vm->l1tf_bad_pte);
+}
+
+/* Xen's get_page_from_l1e for a domU (and alloc_l1_table's not-present check). */
 static int get_l1e(struct pvmx_vm_core *vm, u64 e)
 {
 	u64 mfn = pte_mfn(e);
 
 	if (!(e & PVMX_PTE_P))
-		return 0;
+		return l1tf_unsafe(vm, 1, e) ? -XEN_EINVAL : 0;
 	if (e & L1_DISALLOWED)
 		return -XEN_EINVAL;
 	/* Not the VM's memory: Xen's "non-privileged attempt to map I/O space". */
@@ -189,7 +226,7 @@ static void put_l1e(struct pvmx_vm_core *vm, u64 e)
 static int get_l2e(struct pvmx_vm_core *vm, u64 e)
 {
 	if (!(e & PVMX_PTE_P))
-		return 0;
+		return l1tf_unsafe(vm, 2, e) ? -XEN_EINVAL : 0;
 	if (e & L2_DISALLOWED)
 		return -XEN_EINVAL;
 	if (!is_ram(vm, pte_mfn(e)))
@@ -284,6 +321,8 @@ static int validate_l3(struct pvmx_vm_core *vm, u32 mfn)
 			}
 		} else if (e & PVMX_PTE_P) {
 			rc = get_l3e(vm, e, false);
+		} else if (l1tf_unsafe(vm, 3, e)) {
+			rc = -XEN_EINVAL;
 		}
 		if (rc)
 			break;
@@ -437,6 +476,7 @@ long pvmx_mm_boot_baseptr(struct pvmx_vcpu_core *v, u64 cr3)
 	struct pvmx_vm_core *vm = v->vm;
 	u32 mfn = cr3 >> PVMX_PAGE_SHIFT;
 	struct pvmx_frame *f;
+	u32 had_bad;
 	int rc;
 
 	/* A pv32 CR3 names a page frame. */
@@ -445,7 +485,11 @@ long pvmx_mm_boot_baseptr(struct pvmx_vcpu_core *v, u64 cr3)
 	f = &vm->frame_table[mfn];
 	/* Xen's builder pins the L3 (MMUEXT_PIN_L3_TABLE); another vCPU may share it. */
 	if (!(f->flags & PVMX_FRAME_PINNED) || f->type != PVMX_PGT_L3) {
+		had_bad = vm->l1tf_bad_level;
 		rc = get_type(vm, mfn, PVMX_PGT_L3, false);
+		/* The launcher's tables, not the guest: refused, no crash pending. */
+		if (!had_bad)
+			vm->l1tf_bad_level = 0;
 		if (rc)
 			return rc;
 		f->flags |= PVMX_FRAME_PINNED;
@@ -489,6 +533,8 @@ static long mod_l1_entry(struct pvmx_vm_core *vm, u64 *slot, u64 new, bool prese
 		rc = get_l1e(vm, new);
 		if (rc)
 			return rc;
+	} else if (l1tf_unsafe(vm, 1, new)) {
+		return -XEN_EINVAL;
 	}
 	old = write_entry(slot, new, preserve_ad);
 	put_l1e(vm, old);
@@ -505,7 +551,8 @@ static long mod_l1_entry(struct pvmx_vm_core *vm, u64 *slot, u64 new, bool prese
  * 0: written; 1: the entry held something else, now in *expected, nothing
  * written; or a negated Xen errno (not a validated L1, or a refused value).
  */
-int pvmx_ptwr_update_l1(struct pvmx_vcpu_core *v, u32 mfn, u32 slot, u64 new, u64 *expected)
+int pvmx_ptwr_update_l1(struct pvmx_vcpu_core *v, u32 mfn, u32 slot, u64 new, u64 *expected,
+			bool zapped)
 {
 	struct pvmx_vm_core *vm = v->vm;
 	const struct pvmx_frame *f;
@@ -529,6 +576,9 @@ int pvmx_ptwr_update_l1(struct pvmx_vcpu_core *v, u32 mfn, u32 slot, u64 new, u6
 			if (rc)
 				return rc;
 		}
+	} else if (!zapped && l1tf_unsafe(vm, 1, new)) {
+		/* Xen's ptwr_emulated_update() does not check its own fix-up. */
+		return -XEN_EINVAL;
 	}
 	if (!__atomic_compare_exchange_n(e, &cur, new, false, __ATOMIC_SEQ_CST,
 					 __ATOMIC_SEQ_CST)) {
@@ -562,6 +612,8 @@ static long mod_l2_entry(struct pvmx_vm_core *vm, u32 mfn, u32 slot, u64 new, bo
 		rc = get_l2e(vm, new);
 		if (rc)
 			return rc;
+	} else if (l1tf_unsafe(vm, 2, new)) {
+		return -XEN_EINVAL;
 	}
 	old = write_entry(e, new, preserve_ad);
 	put_l2e(vm, old);
@@ -588,6 +640,8 @@ static long mod_l3_entry(struct pvmx_vm_core *vm, u32 mfn, u32 slot, u64 new, bo
 				return rc;
 		}
 		new |= L3_ADDED;
+	} else if (l1tf_unsafe(vm, 3, new)) {
+		return -XEN_EINVAL;
 	}
 	old = write_entry(e, new, preserve_ad);
 	/* PDPTEs are loaded at VM entry from the VMCS: reload them first. */

@@ -403,7 +403,12 @@ static bool store(struct pvmx_vcpu_core *v, const struct ptwr_insn *insn, u32 mf
 		if (insn->op == PTWR_CMPXCHG || insn->op == PTWR_CMPXCHG8B)
 			expected = (full & ~mask) | (cmp << shift);
 		seen = expected;
-		rc = pvmx_ptwr_update_l1(v, mfn, slot, new, &seen);
+		rc = pvmx_ptwr_update_l1(v, mfn, slot, new, &seen, zap_present);
+		/* An L1TF-unsafe not-present value: crash. */
+		if (rc < 0 && v->vm->l1tf_bad_level) {
+			*action = pvmx_mm_l1tf_crash(v);
+			return true;
+		}
 		if (rc < 0) {
 			/*
 			 * Xen: a high half written before its low half (a plain

@@ -1085,6 +1085,25 @@ t_guest_harden_kss3() {
 	expect_rc 20 && expect_err_re "pvmx: guest crashed: cannot return to e019:[0-9a-f]+ on stack e033 \(#GP 0xe030\)"
 }
 
+# XSA-273: a not-present L1 entry with a low address crashes the guest where
+# the host CPU has L1TF, as Xen without shadow paging; safe ones pass.
+t_guest_harden_l1tf() {
+	vuln=$(cat /sys/devices/system/cpu/vulnerabilities/l1tf 2>/dev/null || echo "Not affected")
+	diag "host l1tf: $vuln"
+	run_guest harden_l1tf harden.elf --cmdline "mode=l1tf"
+	case $vuln in
+	"Not affected"*)
+		expect_rc 0 && expect_ktap_pass && expect_out "harden: l1tf: unsafe entry accepted: 0"
+		;;
+	*)
+		expect_rc 20 && expect_out "ok 3 l1tf_page_restored" &&
+			expect_out "harden: l1tf: writing an unsafe not-present entry" &&
+			expect_err_re "pvmx: guest crashed: L1TF-vulnerable L1e 0x0000000000001062" || return 1
+		! grep -q "unsafe entry accepted" "$out" || { diag "the unsafe entry was accepted"; show; return 1; }
+		;;
+	esac
+}
+
 # 10000 contexts that made VM entry fail (and the host log it) before: the
 # host log gains at most a bounded number of lines (none: they are the
 # guest's #GP now; guest-triggered messages are rate-limited anyway).
@@ -1190,7 +1209,7 @@ guest_smp guest_smp_1vcpu
 guest_console_ring guest_xenstore guest_memory guest_memory_shuffled guests_shuffled_p2m
 guest_wait_virq guest_mm guest_ptwr spin_timeout spin_sigint spin_sigterm block_timeout
 block_sigint guest_fuzz guest_fuzz_ring1 guest_exploit guest_exploit_race guest_exploit_bounce_ro
-guest_exploit_bounce_unmapped guest_harden guest_harden_kss3 guest_harden_log_flood
+guest_exploit_bounce_unmapped guest_harden guest_harden_kss3 guest_harden_l1tf guest_harden_log_flood
 host_ldt_after_run ioctl_fuzz stress_concurrent_vms stress_create_destroy
 stress_memory_exhaustion vcpu_migrates_between_cpus cpu_hotplug_with_vm
 image_missing image_truncated_header image_truncated_segment image_empty

@@ -723,6 +723,21 @@ fail:
 	return ret;
 }
 
+/*
+ * XSA-273: the boundary for not-present guest entries (mm.c), as Xen's
+ * l1tf_calculations(): the L1D's address width (x86_cache_bits, wider than
+ * CPUID's on some models) masks the address; above CPUID's width is safe
+ * when the L1D is wider, else the top quarter of physical address space.
+ */
+static void pvmx_l1tf_init(struct pvmx_vm_core *core)
+{
+	u8 paddr = boot_cpu_data.x86_phys_bits, l1d = boot_cpu_data.x86_cache_bits;
+
+	core->l1tf_check = boot_cpu_has_bug(X86_BUG_L1TF);
+	core->l1tf_addr_mask = (BIT_ULL(l1d) - 1) & PAGE_MASK;
+	core->l1tf_safe_maddr = l1d > paddr ? BIT_ULL(paddr) : 3ULL << (paddr - 2);
+}
+
 int pvmx_arch_vm_init(struct pvmx_vm *vm)
 {
 	struct pvmx_vm_arch *arch = &vm->arch;
@@ -741,6 +756,7 @@ int pvmx_arch_vm_init(struct pvmx_vm *vm)
 	arch->eptp = __pa(arch->ept_pml4) | ((EPT_LEVELS - 1) << 3) | VMX_MEMTYPE_WB;
 	vm->core.tsc_aux_msr = pvmx_vmx_rdtscp() && (boot_cpu_has(X86_FEATURE_RDTSCP) ||
 						     boot_cpu_has(X86_FEATURE_RDPID));
+	pvmx_l1tf_init(&vm->core);
 	/* The hypervisor's frames are read-only to the guest, in EPT too. */
 	ret = pvmx_ept_map(vm, PVMX_HV_GPA(PVMX_HV_FRAME_L1), page_to_phys(arch->hv_l1),
 			   PVMX_EPT_R);

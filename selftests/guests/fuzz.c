@@ -37,6 +37,8 @@
  */
 #define SCRATCH_USE	(SCRATCH_BYTES - 8192)
 #define ML_ENTRIES	512
+#define PTE_PSE		0x80u
+#define PTE_ADDR_BITS	0x000FFFFFFFFFF000ull	/* a PAE entry's address, bits 12-51 */
 
 /* Hypervisor writes land here only. */
 static u8 scratch[SCRATCH_BYTES] __attribute__((aligned(4096)));
@@ -224,8 +226,12 @@ static u32 sanitize(u32 op, u32 a[5])
 		 * pointer would let the hypervisor's writes reach them.
 		 */
 		a[0] = hostile_pointer();
-		if (a[1] & 1)	/* present: a frame past RAM, to be refused */
+		if (a[1] & 1) {	/* present: a frame past RAM, to be refused */
 			a[1] = (start_info->nr_pages + below(1u << 20)) << 12 | (a[1] & 0xFFF);
+		} else {	/* not present: L1TF-safe (l1tf_safe()) */
+			a[1] &= 0xFFF & ~PTE_PSE;
+			a[2] = below(2) ? 0 : 0xFFFFF;
+		}
 		break;
 	case __HYPERVISOR_sched_op_compat:
 		a[0] = SCHEDOP_yield;
@@ -691,6 +697,20 @@ static u32 mm_pool_frame(void)
 	return va_to_mfn(mm_pool[below(ARRAY_SIZE(mm_pool))]);
 }
 
+/*
+ * On an L1TF-affected host a not-present entry whose address is neither 0
+ * nor above the L1D's safe boundary crashes the guest (XSA-273; harden.elf
+ * mode=l1tf tests that), which would end the run: not-present entries get
+ * address 0 or all ones, and no PSE.
+ */
+static u64 l1tf_safe(u64 e)
+{
+	if (e & 1)
+		return e;
+	e &= ~(PTE_ADDR_BITS | PTE_PSE);
+	return below(2) ? e : e | PTE_ADDR_BITS;
+}
+
 static u64 mm_pte(void)
 {
 	static const u32 flags[] = { 0x21, 0x23, 0x63, 0x67, 0x25, 0xA3, 0x1 };
@@ -699,9 +719,9 @@ static u64 mm_pte(void)
 	case 0:
 		return 0;
 	case 1:
-		return ((u64)rnd() << 32) | rnd();
+		return l1tf_safe(((u64)rnd() << 32) | rnd());
 	case 2:
-		return ((u64)mm_frame() << 12) | (rnd() & 0xFFF) | ((u64)below(2) << 63);
+		return l1tf_safe(((u64)mm_frame() << 12) | (rnd() & 0xFFF) | ((u64)below(2) << 63));
 	default:
 		return ((u64)mm_frame() << 12) | flags[below(ARRAY_SIZE(flags))];
 	}

@@ -19,6 +19,10 @@
  *     event_cs3     an event callback with a ring-3 CS: the upcall's frame
  *                   cannot be returned to, the #GP again
  *   mode=loop     n=N (10000) trap_cs3 cases in a row
+ *   mode=l1tf     not-present L1 entries through update_va_mapping: address 0
+ *                 and an inverted (all ones) address are accepted; then one
+ *                 with a low address (0x1000), which crashes the guest on an
+ *                 L1TF-affected host (XSA-273) and is accepted elsewhere
  *   mode=kss3     stack_switch to a ring-3 SS, then a trap from ring 3: the
  *                 frame's SS is ring 3 under a ring-1 handler CS, and the
  *                 #GP for it cannot be entered either: the guest is crashed
@@ -40,6 +44,8 @@ static u8 kstack[2 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static u8 ustack[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 /* A page whose mapping the grant test replaces. */
 static u8 scratch[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+/* A page whose L1 entry mode=l1tf rewrites. */
+static u8 l1tf_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
 /*
  * catch_call(fn): run fn(); returns 0 if it returned, or the vector (13, 6)
@@ -329,6 +335,28 @@ static void mode_kss3(void)
 }
 
 /*
+ * mode=l1tf: XSA-273.  The unsafe entry names frame 1 with the bits a
+ * PROT_NONE PTE keeps (RW, A, D, not present); run_all.sh expects the crash
+ * (status 20, "L1TF-vulnerable L1e ...") where the host CPU has L1TF.
+ */
+static void mode_l1tf(void)
+{
+	u32 va = (u32)l1tf_page;
+	u64 own = (u64)va_to_mfn(l1tf_page) << 12 | PTE_KERNEL_RW;
+	long rc;
+
+	test_plan(3);
+	CHECK_EQ(update_va_mapping(va, 0x62, UVMF_INVLPG), 0, "l1tf_zero_address_accepted");
+	CHECK_EQ(update_va_mapping(va, 0x000FFFFFFFFFF062ull, UVMF_INVLPG), 0,
+		 "l1tf_inverted_address_accepted");
+	CHECK_EQ(update_va_mapping(va, own, UVMF_INVLPG), 0, "l1tf_page_restored");
+	printf("harden: l1tf: writing an unsafe not-present entry\n");
+	rc = update_va_mapping(va, 0x1062, UVMF_INVLPG);
+	printf("harden: l1tf: unsafe entry accepted: %ld\n", rc);
+	update_va_mapping(va, own, UVMF_INVLPG);
+}
+
+/*
  * mode=loop n=N: N times (10000) the trap_cs3 case, each of which made VM
  * entry fail, and the host log it, before the fix: run_all.sh checks that
  * the host log gains no line meanwhile.
@@ -353,6 +381,10 @@ void test_main(void)
 
 	if (strstr(cmd, "mode=kss3")) {
 		mode_kss3();
+		return;
+	}
+	if (strstr(cmd, "mode=l1tf")) {
+		mode_l1tf();
 		return;
 	}
 	if (strstr(cmd, "mode=loop")) {

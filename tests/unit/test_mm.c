@@ -563,6 +563,250 @@ static void clear_and_copy_page(void)
 	CHECK(!memcmp(fx_gpa(0x43000), fx_gpa(FX_L1_GPA), 4096));
 }
 
+/* ---- XSA-273: not-present entries with unsafe address bits --------------- */
+
+/* A host as Xen sees a Skylake: L1D 46 bits, CPUID 39 bits, L1TF affected. */
+#define L1TF_SAFE	(1ULL << 39)
+#define L1TF_MASK	(((1ULL << 46) - 1) & ~0xFFFULL)
+/* Linux 4.19 PAE: swap type 0 offset 1, inverted (__swp_pteval_entry). */
+#define LINUX_SWAP_PTE	0x07FFFFFFFFFFFC00ULL
+/* Linux 4.19 PAE: PROT_NONE (_PAGE_PROTNONE | A) of pfn 0x42, PFN inverted. */
+#define LINUX_PROTNONE	0x00000FFFFFFBD120ULL
+#define UNSAFE_PTE	0x42000ULL		/* not present, names frame 0x42 */
+
+static void l1tf_on(void)
+{
+	fx.vm.l1tf_check = true;
+	fx.vm.l1tf_addr_mask = L1TF_MASK;
+	fx.vm.l1tf_safe_maddr = L1TF_SAFE;
+}
+
+/* The VM was crashed (Xen's domain_crash) for this entry at this level. */
+static void check_l1tf_crash(u32 level, u64 e)
+{
+	char want[64];
+
+	snprintf(want, sizeof(want), "L1TF-vulnerable L%ue %#018llx", level,
+		 (unsigned long long)e);
+	CHECK_EQ(fx.v.state, PVMX_VCPU_CRASHED);
+	CHECK_EQ(fx.run.exit_reason, PVMX_EXIT_CRASH);
+	CHECK_EQ(fx.run.crash.kind, PVMX_CRASH_BAD_MEMORY);
+	CHECK_EQ(fx.run.crash.address, e);
+	CHECK(!strcmp(fx.run.crash.reason, want));
+}
+
+/* Back to a live VM for the next case. */
+static void l1tf_revive(void)
+{
+	fx.v.state = PVMX_VCPU_RUNNABLE;
+	fx.run.exit_reason = 0;
+	memset(&fx.run.crash, 0, sizeof(fx.run.crash));
+	fx.vm.l1tf_bad_level = 0;
+}
+
+static void l1tf_safe_entries_pass(void)
+{
+	/* Not affected (the check off): any not-present entry, as before. */
+	CHECK_EQ(uvm(0x7000, UNSAFE_PTE, 0), 0);
+	CHECK_EQ(rd64(FX_L1_GPA + 7 * 8), UNSAFE_PTE);
+	l1tf_on();
+	/* Zero, bits outside the L1D's width, the boundary and above. */
+	CHECK_EQ(uvm(0x7000, 0, 0), 0);
+	CHECK_EQ(uvm(0x7000, PVMX_PTE_NX | (1ULL << 46) | 0x1E, 0), 0);
+	CHECK_EQ(uvm(0x7000, L1TF_SAFE, 0), 0);
+	CHECK_EQ(uvm(0x7000, L1TF_MASK | 0xFFE, 0), 0);
+	/* Linux's inverted not-present PTEs. */
+	CHECK_EQ(uvm(0x7000, LINUX_SWAP_PTE, 0), 0);
+	CHECK_EQ(rd64(FX_L1_GPA + 7 * 8), LINUX_SWAP_PTE);
+	CHECK_EQ(mmu(FX_L1_GPA + 8 * 8, LINUX_PROTNONE, DOMID_SELF), 0);
+	CHECK_EQ(rd64(FX_L1_GPA + 8 * 8), LINUX_PROTNONE);
+	CHECK_EQ(frame(8)->type_count, 0);		/* the old mapping's ref dropped */
+	/* A not-present L2 entry with a safe address, and an L1 holding them. */
+	make_l1(SPARE, 0, 0);
+	wr64(((u64)SPARE << 12) + 8, LINUX_SWAP_PTE);
+	CHECK_EQ(ext(MMUEXT_PIN_L1_TABLE, SPARE, 0), 0);
+	CHECK_EQ(mmu(0x101000 + 300 * 8, L1TF_SAFE | 0x2, DOMID_SELF), 0);
+	CHECK_EQ(fx.v.state, PVMX_VCPU_RUNNABLE);
+	CHECK_EQ(fx.vm.l1tf_bad_level, 0);
+}
+
+static void l1tf_update_va_mapping_crashes(void)
+{
+	l1tf_on();
+	CHECK_EQ(uvm(0x7000, pte(0x42, RO_PTE), 0), 0);
+	/* Below the boundary, one frame under it, high bits with no address. */
+	fx_hypercall(__HYPERVISOR_update_va_mapping, 0x7000, (u32)UNSAFE_PTE, 0, 0, 0);
+	check_l1tf_crash(1, UNSAFE_PTE);
+	CHECK_EQ(rd64(FX_L1_GPA + 7 * 8), pte(0x42, RO_PTE));	/* not written */
+	CHECK_EQ(frame(0x42)->type_count, 1);
+	l1tf_revive();
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_update_va_mapping, 0x7000, (u32)(L1TF_SAFE - 0x1000),
+			      (u32)((L1TF_SAFE - 0x1000) >> 32), 0, 0), PVMX_EXIT_TO_USER);
+	check_l1tf_crash(1, L1TF_SAFE - 0x1000);
+	l1tf_revive();
+	/* Address bits above the PAE guest's 36 but inside the L1D's width. */
+	fx_hypercall(__HYPERVISOR_update_va_mapping, 0x7000, 0, 0x10, 0, 0);
+	check_l1tf_crash(1, 0x1000000000ULL);
+	CHECK_EQ(rd64(FX_L1_GPA + 7 * 8), pte(0x42, RO_PTE));
+}
+
+static void l1tf_mmu_update_crashes(void)
+{
+	l1tf_on();
+	/* The L1 entry: the batch stops there, the entry keeps its value. */
+	wr64(REQ_VA, FX_L1_GPA + 7 * 8);
+	wr64(REQ_VA + 8, pte(0x42, RO_PTE));
+	wr64(REQ_VA + 16, FX_L1_GPA + 8 * 8);
+	wr64(REQ_VA + 24, UNSAFE_PTE | 0x1E);
+	wr64(REQ_VA + 32, FX_L1_GPA + 9 * 8);
+	wr64(REQ_VA + 40, 0);
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_mmu_update, REQ_VA, 3, DONE_VA, DOMID_SELF, 0),
+		 PVMX_EXIT_TO_USER);
+	check_l1tf_crash(1, UNSAFE_PTE | 0x1E);
+	CHECK_EQ(rd64(FX_L1_GPA + 7 * 8), pte(0x42, RO_PTE));
+	CHECK_EQ(rd64(FX_L1_GPA + 8 * 8), pte(8, RW_PTE));
+	CHECK_EQ(rd64(FX_L1_GPA + 9 * 8), pte(9, RW_PTE));
+	l1tf_revive();
+	/* A not-present L2 entry: an unsafe address, or PSE at any address. */
+	CHECK_EQ(mmu(0x101000 + 300 * 8, UNSAFE_PTE, DOMID_SELF), XEN_ERR(XEN_EINVAL));
+	check_l1tf_crash(2, UNSAFE_PTE);
+	CHECK_EQ(rd64(0x101000 + 300 * 8), 0);
+	l1tf_revive();
+	mmu(0x101000 + 300 * 8, PVMX_PTE_PS, DOMID_SELF);
+	check_l1tf_crash(2, PVMX_PTE_PS);
+	l1tf_revive();
+	/* A not-present L3 entry. */
+	mmu(FX_L3_GPA + 2 * 8, UNSAFE_PTE, DOMID_SELF);
+	check_l1tf_crash(3, UNSAFE_PTE);
+	CHECK_EQ(rd64(FX_L3_GPA + 2 * 8), 0x103000 | 0x67);
+}
+
+static void l1tf_validation_crashes(void)
+{
+	l1tf_on();
+	/* An L1 to pin with one unsafe entry among good ones: nothing taken. */
+	make_l1(SPARE, 0x42, RW_PTE);
+	wr64(((u64)SPARE << 12) + 511 * 8, UNSAFE_PTE);
+	ext(MMUEXT_PIN_L1_TABLE, SPARE, 0);
+	check_l1tf_crash(1, UNSAFE_PTE);
+	CHECK_EQ(frame(SPARE)->type_count, 0);
+	CHECK_EQ(frame(0x42)->type_count, 1);		/* the writable ref unwound */
+	l1tf_revive();
+	/* An L2 naming such an L1 (validated through the L2's entry). */
+	memset(fx_gpa(0x501000), 0, 4096);
+	wr64(0x501000, pte(SPARE, 0x67));
+	ext(MMUEXT_PIN_L2_TABLE, SPARE + 1, 0);
+	check_l1tf_crash(1, UNSAFE_PTE);
+	CHECK_EQ(frame(SPARE + 1)->type_count, 0);
+	CHECK_EQ(frame(SPARE)->type_count, 0);
+	l1tf_revive();
+	/* An L2 with an unsafe not-present entry of its own. */
+	wr64(0x501000, 0);
+	wr64(0x501000 + 5 * 8, UNSAFE_PTE);
+	ext(MMUEXT_PIN_L2_TABLE, SPARE + 1, 0);
+	check_l1tf_crash(2, UNSAFE_PTE);
+	l1tf_revive();
+	/* An L3 (new_baseptr) with one in a not-present slot. */
+	memset(fx_gpa(0x502000), 0, 4096);
+	wr64(0x502000 + 1 * 8, UNSAFE_PTE);
+	wr64(0x502000 + 3 * 8, pte(0x503, 1));
+	memset(fx_gpa(0x503000), 0, 4096);
+	ext(MMUEXT_NEW_BASEPTR, SPARE + 2, 0);
+	check_l1tf_crash(3, UNSAFE_PTE);
+	CHECK_EQ(frame(SPARE + 2)->type_count, 0);
+	CHECK_EQ(frame(SPARE + 3)->type_count, 0);
+	CHECK_EQ(fx.v.cpu.cr3, FX_L3_GPA);
+}
+
+static void l1tf_boot_tables_refused(void)
+{
+	struct pvmx_vcpu_core v1 = { .vm = &fx.vm };
+
+	l1tf_on();
+	/* The launcher's L3 -> L2 -> L1 with an unsafe entry: refused, no crash left. */
+	make_l1(SPARE, 0, 0);
+	wr64(((u64)SPARE << 12) + 4 * 8, UNSAFE_PTE);
+	memset(fx_gpa(0x501000), 0, 4096);
+	wr64(0x501000, pte(SPARE, 0x67));
+	memset(fx_gpa(0x502000), 0, 4096);
+	wr64(0x502000, pte(0x501, 1));
+	wr64(0x502000 + 3 * 8, pte(0x503, 1));
+	memset(fx_gpa(0x503000), 0, 4096);
+	CHECK_EQ(pvmx_mm_boot_baseptr(&v1, 0x502000), -XEN_EINVAL);
+	CHECK_EQ(fx.vm.l1tf_bad_level, 0);
+	CHECK_EQ(frame(SPARE)->type_count, 0);
+	CHECK_EQ(frame(0x502)->type_count, 0);
+	/* Made safe, the same tables boot. */
+	wr64(((u64)SPARE << 12) + 4 * 8, LINUX_SWAP_PTE);
+	CHECK_EQ(pvmx_mm_boot_baseptr(&v1, 0x502000), 0);
+	CHECK_EQ(frame(SPARE)->type, PVMX_PGT_L1);
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_xen_version, 0, 0, 0, 0, 0), PVMX_RESUME);
+}
+
+static void l1tf_multicall_stops(void)
+{
+	u32 e[2][8] = {
+		{ __HYPERVISOR_update_va_mapping, 0, 0x7000, (u32)UNSAFE_PTE, 0, 0 },
+		{ __HYPERVISOR_update_va_mapping, 0, 0x8000, 0, 0, 0 },
+	};
+
+	l1tf_on();
+	memcpy(fx_gpa(REQ_VA), e, sizeof(e));
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_multicall, REQ_VA, 2, 0, 0, 0), PVMX_EXIT_TO_USER);
+	check_l1tf_crash(1, UNSAFE_PTE);
+	CHECK_EQ(rd64(FX_L1_GPA + 7 * 8), pte(7, RW_PTE));
+	CHECK_EQ(rd64(FX_L1_GPA + 8 * 8), pte(8, RW_PTE));	/* the second never ran */
+}
+
+/* The guest's mov %ecx,(%eax) at 0x2000 storing val at addr: emulated. */
+static void ptwr_mov(u32 addr, u32 val, enum pvmx_action *act)
+{
+	fx.v.cpu.eip = 0x2000;
+	fx.v.cpu.gpr[PVMX_EAX] = addr;
+	fx.v.cpu.gpr[PVMX_ECX] = val;
+	*act = PVMX_RESUME;
+	CHECK(pvmx_ptwr_fault(&fx.v, 0, addr, 3, act));
+}
+
+static void l1tf_ptwr_crashes(void)
+{
+	enum pvmx_action act = PVMX_RESUME;
+	u64 slot = FX_L1_GPA + 0x10 * 8;
+
+	l1tf_on();
+	fx.vm.vm_assist |= BIT(VMASST_TYPE_writable_pagetables);
+	/* mov %ecx,(%eax) through the read-only mapping of the L1. */
+	memcpy(fx_gpa(0x2000), "\x89\x08", 2);
+	/* Linux's native_set_pte() of PROT_NONE: the high half, then the low. */
+	ptwr_mov(slot + 4, (u32)(LINUX_PROTNONE >> 32), &act);
+	CHECK_EQ(act, PVMX_RESUME);
+	CHECK_EQ(rd64(slot), 0x00000FFF00010022ULL);	/* Xen's zapped P, safe */
+	CHECK_EQ(frame(0x10)->type_count, 0);
+	ptwr_mov(slot, (u32)LINUX_PROTNONE, &act);
+	CHECK_EQ(act, PVMX_RESUME);
+	CHECK_EQ(rd64(slot), LINUX_PROTNONE);
+	CHECK_EQ(fx.v.state, PVMX_VCPU_RUNNABLE);
+	/* Clearing the high half first leaves an address under the boundary. */
+	ptwr_mov(slot + 4, 0, &act);
+	CHECK_EQ(act, PVMX_EXIT_TO_USER);
+	check_l1tf_crash(1, LINUX_PROTNONE & 0xFFFFFFFFULL);
+	CHECK_EQ(rd64(slot), LINUX_PROTNONE);
+	l1tf_revive();
+	/*
+	 * Xen's fix-up of a refused high half (P zapped) is not checked, as in
+	 * Xen's ptwr_emulated_update(): the entry lands not present.
+	 */
+	wr64(REQ_VA, slot);
+	wr64(REQ_VA + 8, pte(0x10, RW_PTE));
+	fx_hypercall(__HYPERVISOR_mmu_update, REQ_VA, 1, DONE_VA, DOMID_SELF, 0);
+	CHECK_EQ(rd64(slot), pte(0x10, RW_PTE));
+	ptwr_mov(slot + 4, 1, &act);		/* frame 0x100010: not the VM's */
+	CHECK_EQ(act, PVMX_RESUME);
+	CHECK_EQ(fx.v.state, PVMX_VCPU_RUNNABLE);
+	CHECK_EQ(rd64(slot), 0x100010000ULL | (RW_PTE & ~PVMX_PTE_P));
+	CHECK_EQ(frame(0x10)->type_count, 0);
+}
+
 const struct unit_test mm_tests[] = {
 	UNIT_TEST(boot_tables_are_typed_and_pinned),
 	UNIT_TEST(boot_refuses_bad_tables),
@@ -579,5 +823,12 @@ const struct unit_test mm_tests[] = {
 	UNIT_TEST(l3_write_reloads_every_vcpu_on_it),
 	UNIT_TEST(remote_flush_waits_for_guest_exit),
 	UNIT_TEST(clear_and_copy_page),
+	UNIT_TEST(l1tf_safe_entries_pass),
+	UNIT_TEST(l1tf_update_va_mapping_crashes),
+	UNIT_TEST(l1tf_mmu_update_crashes),
+	UNIT_TEST(l1tf_validation_crashes),
+	UNIT_TEST(l1tf_boot_tables_refused),
+	UNIT_TEST(l1tf_multicall_stops),
+	UNIT_TEST(l1tf_ptwr_crashes),
 	{ NULL, NULL },
 };
