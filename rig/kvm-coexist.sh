@@ -107,17 +107,25 @@ hello_refused() {
 # A pvmx VM that stays: spin.elf in the background, until stop_spin.  Up
 # once the guest prints (the launcher is in its run loop, its signal
 # handling set up) and the module counts the VM.
-start_spin() {
-	pvmx run --timeout 600 "$G/spin.elf" >"$T/spin.out" 2>"$T/spin.err" &
-	BG=$!
+# wait_up PID CHECK...: 0 once CHECK succeeds (polled every 0.5 s, 60 s at
+# most); 1 if the background process PID ends first or time runs out.
+wait_up() {
+	wpid=$1
+	shift
 	i=0
 	while [ $i -lt 120 ]; do
-		grep -q spinning "$T/spin.out" &&
-			pvmx info 2>/dev/null | grep -qE '^ *live VMs +1$' && return 0
-		kill -0 "$BG" 2>/dev/null || break
+		"$@" && return 0
+		kill -0 "$wpid" 2>/dev/null || return 1
 		sleep 0.5
 		i=$((i + 1))
 	done
+	return 1
+}
+spin_is_up() { grep -q spinning "$T/spin.out" && pvmx info 2>/dev/null | grep -qE '^ *live VMs +1$'; }
+start_spin() {
+	pvmx run --timeout 600 "$G/spin.elf" >"$T/spin.out" 2>"$T/spin.err" &
+	BG=$!
+	wait_up "$BG" spin_is_up && return 0
 	diag "the spinning pvmx guest did not come up"
 	diag_file "$T/spin.err"
 	return 1
@@ -146,13 +154,7 @@ KBG=
 start_hold() {
 	kvm-vm hold >"$T/hold.out" 2>"$T/hold.err" &
 	KBG=$!
-	i=0
-	while [ $i -lt 120 ]; do
-		grep -q 'VM created' "$T/hold.out" && return 0
-		kill -0 "$KBG" 2>/dev/null || break
-		sleep 0.5
-		i=$((i + 1))
-	done
+	wait_up "$KBG" grep -q 'VM created' "$T/hold.out" && return 0
 	diag "kvm-vm hold did not create its VM"
 	diag_file "$T/hold.err"
 	return 1

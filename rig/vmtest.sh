@@ -262,28 +262,29 @@ fi
 # ---------------------------------------------------------------- kernel
 t=$(now)
 KMODS=()
-if [ "$KERNEL" = rig ]; then
-	KOUT=$("$RIG_DIR/kernel.sh" "${KERNEL_OPT[@]}" --print)
+# kernel_from WHAT SCRIPT ARGS...: KOUT = the script's cache dir, made first
+# (its progress on stderr) unless cached.
+kernel_from() {
+	local what=$1 script=$2
+	shift 2
+	KOUT=$("$script" "$@" --print) || die "$script --print failed"
 	if [ -f "$KOUT/.done" ]; then
 		TIMES[kernel]=cached
-		KOUT=$("$RIG_DIR/kernel.sh" "${KERNEL_OPT[@]}" 2>/dev/null)
+		KOUT=$("$script" "$@" 2>/dev/null) || die "$script failed"
 	else
-		say "building the test kernel (first time: ~5 min on 2 cores)"
-		KOUT=$("$RIG_DIR/kernel.sh" "${KERNEL_OPT[@]}")
+		say "$what"
+		KOUT=$("$script" "$@") || die "$script failed"
 		TIMES[kernel]="$(($(now) - t))s"
 	fi
+}
+if [ "$KERNEL" = rig ]; then
+	kernel_from "building the test kernel (first time: ~5 min on 2 cores)" \
+		"$RIG_DIR/kernel.sh" "${KERNEL_OPT[@]}"
 	KDIR=$KOUT/src
 	BZIMAGE=$KOUT/bzImage
 else
 	# Debian's stock kernel, fetched (not installed) once into the cache.
-	KOUT=$("$RIG_DIR/stock-kernel.sh" --print) || die "rig/stock-kernel.sh failed"
-	if [ -f "$KOUT/.done" ]; then
-		TIMES[kernel]=cached
-		KOUT=$("$RIG_DIR/stock-kernel.sh" 2>/dev/null)
-	else
-		KOUT=$("$RIG_DIR/stock-kernel.sh") || die "rig/stock-kernel.sh failed"
-		TIMES[kernel]="$(($(now) - t))s"
-	fi
+	kernel_from "fetching Debian's 6.12 kernel (first time)" "$RIG_DIR/stock-kernel.sh"
 	KDIR=$(readlink -f "$KOUT/kdir")
 	BZIMAGE=$KOUT/vmlinuz
 	KMODS=("$KOUT"/modules/*.ko)
