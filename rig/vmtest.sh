@@ -250,7 +250,9 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+# 128 + the signal's number, as a shell reports a process the signal ended.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 declare -A TIMES=()
 
