@@ -248,11 +248,12 @@ static int va0_mapped(void)
 
 static void runstate(void)
 {
+	const u8 *volatile zero = NULL;	/* VA 0, opaque to the compiler */
 	u8 va0[32];
 	int low = va0_mapped();
 
 	if (low)
-		memcpy(va0, (void *)0, sizeof(va0));
+		memcpy(va0, zero, sizeof(va0));
 	snapshot();
 	CHECK_EQ(register_runstate(0, start_info->pt_base), 0, "runstate_on_l3_accepted");
 	churn();
@@ -261,7 +262,7 @@ static void runstate(void)
 	CHECK_EQ(register_runstate(0, 0xFFFFFFF0), 0, "runstate_wrapping_accepted");
 	churn();
 	CHECK(unchanged(), "runstate_read_only_memory_never_written");
-	CHECK(!low || memcmp(va0, (void *)0, sizeof(va0)) == 0, "runstate_wrap_never_reaches_va_0");
+	CHECK(!low || memcmp(va0, zero, sizeof(va0)) == 0, "runstate_wrap_never_reaches_va_0");
 	CHECK_EQ(register_runstate(0, 0), 0, "runstate_stopped");
 }
 
