@@ -1135,6 +1135,20 @@ t_guest_hostile_dr_recurse() {
 	expect_rc 20 && expect_out "db_recurse: arming" && expect_err_re "pvmx: guest crashed"
 }
 
+# A syscall32 callback whose CS is a data segment: pvmx crashes the guest
+# with the reason (Documentation/guest-abi.rst, "(unusable cs)"), where Xen
+# gives it #GP from its faulting iretq; contained either way, no VM-entry
+# failure, no host log line.
+t_guest_hostile_dr_unusable_cs() {
+	before=$(kmsg_count 'pvmx: ')
+	run_guest hostile_dr_unusable_cs hostile_dr.elf --cmdline "mode=fastcall_unusable"
+	expect_rc 20 && expect_out "fastcall_unusable: syscall with callback CS 0xE021" &&
+		expect_err_re "pvmx: guest crashed: unhandled syscall in ring 3 at e02b:[0-9a-f]+; no callback registered \(unusable cs\)" ||
+		return 1
+	after=$(kmsg_count 'pvmx: ')
+	[ "$before" = "$after" ] || { diag "host log gained $((after - before)) pvmx lines"; return 1; }
+}
+
 # vcpu_info/time/runstate areas on hostile frames and addresses, cross-vCPU
 # initialise/up/down on running vCPUs (3 vCPUs).
 t_guest_hostile_vcpu() {
@@ -1282,7 +1296,7 @@ guest_console_ring guest_xenstore guest_memory guest_memory_shuffled guests_shuf
 guest_wait_virq guest_mm guest_ptwr spin_timeout spin_sigint spin_sigterm block_timeout
 block_sigint guest_fuzz guest_fuzz_ring1 guest_exploit guest_exploit_race guest_exploit_bounce_ro
 guest_exploit_bounce_unmapped guest_harden guest_harden_kss3 guest_harden_l1tf guest_harden_log_flood
-guest_hostile_dr guest_hostile_dr_recurse guest_hostile_vcpu guest_hostile_xs guest_hostile_xs_rss
+guest_hostile_dr guest_hostile_dr_recurse guest_hostile_dr_unusable_cs guest_hostile_vcpu guest_hostile_xs guest_hostile_xs_rss
 host_ldt_after_run ioctl_fuzz stress_concurrent_vms stress_create_destroy
 stress_memory_exhaustion vcpu_migrates_between_cpus cpu_hotplug_with_vm
 image_missing image_truncated_header image_truncated_segment image_empty

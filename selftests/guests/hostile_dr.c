@@ -32,11 +32,14 @@
  *                (R/W), a hypercall output buffer and vcpu_info (writes)
  *                while 100 set_trap_table, xen_version and #GP bounces
  *                run: the guest gets the 100 #GPs and no #DB
- *     fastcall   sysenter/syscall32 callbacks with a data-segment CS, an
- *                LDT selector without an LDT, a selector past the GDT, a
- *                ring-3 CS: registration succeeds (Xen only fixes up RPL
- *                0), the call becomes the guest's #GP; a callback EIP in
- *                the hypervisor area faults in the guest (#PF)
+ *     fastcall   sysenter/syscall32 callbacks with a ring-3 CS over the
+ *                ring-1 stack: registration succeeds (Xen only fixes up
+ *                RPL 0), the call becomes the guest's #GP with the SS
+ *                selector as error code; a callback EIP in the hypervisor
+ *                area faults in the guest (#PF)
+ *   mode=fastcall_unusable  a syscall32 callback CS that is a data segment:
+ *                the guest is crashed with the reason (Xen would give it
+ *                #GP from its faulting iretq; see fastcall_unusable())
  *   mode=db_recurse  an instruction breakpoint on the #DB handler's first
  *                instruction, on a one-page stack with nothing mapped below:
  *                each #DB's frame goes below the last until the stack runs
@@ -388,11 +391,12 @@ static u8 kstack[2 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 /* sysenter/syscall32 callbacks with selectors a return to the guest refuses. */
 static void fastcall(void)
 {
-	/* The #GP's error code: the selector the return to the guest refuses. */
+	/*
+	 * The #GP's error code: the selector the return to the guest refuses.
+	 * A callback CS that is no code segment at all (a data segment, an
+	 * LDT selector without an LDT, past the GDT) is mode=fastcall_unusable.
+	 */
 	static const struct { u16 cs, ec; const char *what; } bad[] = {
-		{ FLAT_RING1_DS, FLAT_RING1_DS & 0xFFFC, "data segment" },
-		{ 0x0007, 0x0004, "LDT selector, no LDT" },
-		{ 0x1FF9, 0x1FF8, "past the GDT" },
 		{ FLAT_RING3_CS, FLAT_RING1_SS & 0xFFFC, "ring-3 code over the ring-1 stack" },
 	};
 	struct trap_info catch[] = {
@@ -436,6 +440,35 @@ static void fastcall(void)
 	callback_op(CALLBACKOP_register, &cb);
 }
 
+/*
+ * mode=fastcall_unusable: a syscall32 callback whose CS is a data segment.
+ * Xen (compat_syscall, no check of the CS) builds the frame and faults on
+ * the iretq to it, which gives the guest #GP(0xE020); pvmx refuses to
+ * bounce to a CS it cannot load and crashes the guest ("no callback
+ * registered (unusable cs)", Documentation/guest-abi.rst): contained
+ * either way, never a VM-entry failure.
+ */
+static noreturn void fastcall_unusable(void)
+{
+	struct trap_info catch[] = {
+		{ 13, 0, FLAT_RING1_CS, (u32)catch_gp },
+		{ 0, 0, 0, 0 },
+	};
+	struct callback_register cb = { CALLBACKTYPE_syscall32, 0, FLAT_RING1_DS,
+					(u32)do_syscall_after };
+	u32 vec;
+
+	if (stack_switch(FLAT_RING1_SS, (u32)kstack + sizeof(kstack)) ||
+	    set_trap_table(catch) || callback_op(CALLBACKOP_register, &cb)) {
+		printf("fastcall_unusable: setup failed\n");
+		shutdown(SHUTDOWN_poweroff);
+	}
+	printf("fastcall_unusable: syscall with callback CS 0xE021\n");
+	vec = catch_call(do_syscall);
+	printf("fastcall_unusable: vector %u, error code 0x%x\n", vec, caught_ec);
+	shutdown(SHUTDOWN_poweroff);
+}
+
 /* mode=db_recurse: the #DB handler's first instruction is a breakpoint. */
 static u8 small_stack[2 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static noreturn void db_recurse(void)
@@ -465,10 +498,11 @@ void test_main(void)
 		printf("hostile_dr: setup failed\n");
 		shutdown(SHUTDOWN_crash);
 	}
-	if (strstr(cmd, "mode=db_recurse")) {
+	if (strstr(cmd, "mode=db_recurse"))
 		db_recurse();
-	}
-	test_plan(24);
+	if (strstr(cmd, "mode=fastcall_unusable"))
+		fastcall_unusable();
+	test_plan(21);
 	dr_hv();
 	dr7();
 	dr_nr();
