@@ -87,7 +87,8 @@ vmtest-debug:
 # (a fork costs ~0.5 s there; the whole suite takes about 2 hours).
 DEBUG_CI_TESTS = module_load dev_node pvmx_info uapi_.* guest_hello guest_events guest_timers \
 	guest_multicall guest_failsafe guest_desc guest_smp guest_mm guest_ptwr guest_memory \
-	spin_sigint block_sigint guest_fuzz guest_fuzz_ring1 guest_exploit.* ioctl_fuzz \
+	spin_sigint block_sigint guest_fuzz guest_fuzz_ring1 guest_exploit.* guest_hostile_dr.* \
+	guest_hostile_vcpu ioctl_fuzz \
 	stress_concurrent_vms stress_create_destroy rmmod_refused_while_vm_open rmmod \
 	insmod_again module_reload_cycles dmesg_clean
 empty :=

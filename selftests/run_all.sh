@@ -1115,6 +1115,92 @@ t_guest_harden_log_flood() {
 	[ $((after - before)) -le 10 ] || { diag "host log gained $((after - before)) pvmx lines"; return 1; }
 }
 
+# ---- hostile guests of the surfaces added since round 1 (guests/hostile_*.c) --
+
+# Debug registers and fast-system-call callbacks with hostile values: Xen's
+# answers, and the host log gains nothing.
+t_guest_hostile_dr() {
+	before=$(kmsg_count 'pvmx: ')
+	run_guest hostile_dr hostile_dr.elf
+	expect_rc 0 && expect_ktap_pass || return 1
+	after=$(kmsg_count 'pvmx: ')
+	[ "$before" = "$after" ] || { diag "host log gained $((after - before)) pvmx lines"; return 1; }
+}
+
+# An instruction breakpoint on the #DB handler: every #DB's frame goes
+# below the last until the stack runs out; the guest is crashed (Xen's
+# domain_crash when a bounce frame cannot be written), the host unharmed.
+t_guest_hostile_dr_recurse() {
+	run_guest hostile_dr_recurse hostile_dr.elf --cmdline "mode=db_recurse"
+	expect_rc 20 && expect_out "db_recurse: arming" && expect_err_re "pvmx: guest crashed"
+}
+
+# A syscall32 callback whose CS is a data segment: pvmx crashes the guest
+# with the reason (Documentation/guest-abi.rst, "(unusable cs)"), where Xen
+# gives it #GP from its faulting iretq; contained either way, no VM-entry
+# failure, no host log line.
+t_guest_hostile_dr_unusable_cs() {
+	before=$(kmsg_count 'pvmx: ')
+	run_guest hostile_dr_unusable_cs hostile_dr.elf --cmdline "mode=fastcall_unusable"
+	expect_rc 20 && expect_out "fastcall_unusable: syscall with callback CS 0xE021" &&
+		expect_err_re "pvmx: guest crashed: unhandled syscall in ring 3 at e02b:[0-9a-f]+; no callback registered \(unusable cs\)" ||
+		return 1
+	after=$(kmsg_count 'pvmx: ')
+	[ "$before" = "$after" ] || { diag "host log gained $((after - before)) pvmx lines"; return 1; }
+}
+
+# vcpu_info/time/runstate areas on hostile frames and addresses, cross-vCPU
+# initialise/up/down on running vCPUs (3 vCPUs).
+t_guest_hostile_vcpu() {
+	run_guest hostile_vcpu hostile_vcpu.elf --vcpus 3
+	expect_rc 0 && expect_ktap_pass
+}
+
+# The launcher's xenstore against a hostile ring: error replies, quotas,
+# back-pressure, wrapped indices; then each way of breaking the connection
+# (the reason on stderr, the error code in the page, no reply after).
+t_guest_hostile_xs() {
+	run_guest hostile_xs hostile_xs.elf
+	expect_rc 0 && expect_ktap_pass || return 1
+	for m in bad_len:"request payload longer than XENSTORE_PAYLOAD_MAX" \
+		 bad_idx:"request ring indices more than the ring apart" \
+		 rsp_idx:"response ring indices more than the ring apart"; do
+		run_guest "hostile_xs_${m%%:*}" hostile_xs.elf --cmdline "mode=${m%%:*}"
+		expect_rc 0 && expect_ktap_pass &&
+			expect_err_re "pvmx: xenstore: ${m#*:}: the guest's connection is ignored" ||
+			return 1
+	done
+}
+
+# Status field (kB) of a process.
+proc_kb() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null; }
+
+# The launcher's memory under repeated floods: its peak RSS after the first
+# round and after the last differ by at most 1 MiB (every store structure
+# is bounded; nothing accumulates).
+t_guest_hostile_xs_rss() {
+	out=$TMP/hostile_xs_rss.out; err=$TMP/hostile_xs_rss.err
+	"$PVMX" run --timeout "$RUN_TIMEOUT" --cmdline "mode=flood rounds=6" \
+		"$GUESTS/hostile_xs.elf" >"$out" 2>"$err" &
+	pid=$!
+	first=""; last=""; i=0
+	while [ $i -lt "$RUN_TIMEOUT" ] && kill -0 "$pid" 2>/dev/null; do
+		[ -z "$first" ] && grep -q '^XS-ROUND 1$' "$out" && first=$(proc_kb "$pid" VmHWM)
+		if grep -q '^XS-LAST$' "$out"; then
+			last=$(proc_kb "$pid" VmHWM)
+			break
+		fi
+		sleep 1
+		i=$((i + 1))
+	done
+	wait "$pid"
+	rc=$?
+	expect_rc 0 && expect_ktap_pass && expect_out "XS-ROUND 6" || return 1
+	diag "launcher VmHWM: ${first:-?} kB after round 1, ${last:-?} kB after round 6"
+	[ -n "$first" ] && [ -n "$last" ] || { diag "could not read the launcher's VmHWM"; return 1; }
+	[ $((last - first)) -le 1024 ] || { diag "the launcher grew by $((last - first)) kB"; return 1; }
+}
+
 # A launcher with its own LDT (modify_ldt) runs a guest, then loads a selector
 # of that LDT: VM exits leave LDTR null, the module must reload the host's.
 t_host_ldt_after_run() {
@@ -1210,6 +1296,7 @@ guest_console_ring guest_xenstore guest_memory guest_memory_shuffled guests_shuf
 guest_wait_virq guest_mm guest_ptwr spin_timeout spin_sigint spin_sigterm block_timeout
 block_sigint guest_fuzz guest_fuzz_ring1 guest_exploit guest_exploit_race guest_exploit_bounce_ro
 guest_exploit_bounce_unmapped guest_harden guest_harden_kss3 guest_harden_l1tf guest_harden_log_flood
+guest_hostile_dr guest_hostile_dr_recurse guest_hostile_dr_unusable_cs guest_hostile_vcpu guest_hostile_xs guest_hostile_xs_rss
 host_ldt_after_run ioctl_fuzz stress_concurrent_vms stress_create_destroy
 stress_memory_exhaustion vcpu_migrates_between_cpus cpu_hotplug_with_vm
 image_missing image_truncated_header image_truncated_segment image_empty

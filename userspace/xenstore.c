@@ -75,6 +75,7 @@ struct xs_event {
 struct xs_txn {
 	uint32_t id;
 	bool failed;		/* out of memory inside: commit says ENOMEM */
+	bool over_quota;	/* PVMX_XS_MAX_TXN_NODES reached: ENOSPC from now on */
 	struct xs_tree tree;
 	struct xs_access *acc;
 	size_t nr_acc, cap_acc;
@@ -272,6 +273,17 @@ static void txn_record(struct xs_txn *txn, const char *path, const struct xs_nod
 	for (i = 0; i < txn->nr_acc; i++)
 		if (!strcmp(txn->acc[i].path, path))
 			return;
+	/*
+	 * xenstored's quota_trans_nodes (XSA-326): a transaction may not make
+	 * the store remember more nodes than that.  This access goes on
+	 * unrecorded; the transaction is doomed (process() answers ENOSPC to
+	 * its next requests and to its commit), so nothing unrecorded can
+	 * ever be committed.
+	 */
+	if (txn->nr_acc >= PVMX_XS_MAX_TXN_NODES) {
+		txn->over_quota = true;
+		return;
+	}
 	if (grow(&txn->acc, &txn->cap_acc, txn->nr_acc + 1, sizeof(*txn->acc), 16)) {
 		txn->failed = true;
 		return;
@@ -550,11 +562,16 @@ static void fire_watches(struct xs_ctx *c, const char *name, int match,
 			 const struct xs_perm *old, uint32_t nold)
 {
 	struct xs_txn *t = c->txn;
+	size_t i;
 
 	if (!t) {
 		fire_now(c->xs, name, match, old, nold);
 		return;
 	}
+	/* Once per node and kind at the commit, however often it changed (bounded). */
+	for (i = 0; i < t->nr_ev; i++)
+		if (t->ev[i].match == match && !strcmp(t->ev[i].path, name))
+			return;
 	if (grow(&t->ev, &t->cap_ev, t->nr_ev + 1, sizeof(*t->ev), 8)) {
 		t->failed = true;
 		return;
@@ -1300,7 +1317,7 @@ static int do_transaction_end(struct xs_ctx *c, const struct xs_req *r)
 	c->txn = NULL;
 	c->tree = &xs->main;
 	if (!strcmp(arg, "T")) {
-		err = t->failed ? ENOMEM : commit(xs, t);
+		err = t->over_quota ? ENOSPC : t->failed ? ENOMEM : commit(xs, t);
 		if (err == EAGAIN)
 			xs->st.conflicts++;
 		if (!err) {
@@ -1401,6 +1418,10 @@ static void process(struct pvmx_xs *xs, const struct xs_req *r)
 		}
 		c.txn = *slot;
 		c.tree = &c.txn->tree;
+		if (c.txn->over_quota && type != XS_TRANSACTION_END) {
+			send_error(xs, r, ENOSPC);
+			return;
+		}
 	}
 	err = ops[type].fn(&c, r);
 	if (err)
@@ -1709,10 +1730,16 @@ int pvmx_xs_rm(struct pvmx_xs *xs, const char *path)
 
 void pvmx_xs_get_stats(const struct pvmx_xs *xs, struct pvmx_xs_stats *st)
 {
+	size_t i;
+
 	*st = xs->st;
 	st->nodes = xs->main.nr;
 	st->bytes = xs->main.bytes;
 	st->out_bytes = xs->out_bytes;
+	st->txn_records = 0;
+	for (i = 0; i < PVMX_XS_MAX_TRANSACTIONS; i++)
+		if (xs->txns[i])
+			st->txn_records += xs->txns[i]->nr_acc + xs->txns[i]->nr_ev;
 }
 
 /*

@@ -99,6 +99,7 @@ _Static_assert(__builtin_offsetof(struct xenstore_domain_interface, evtchn_port)
 #define PVMX_XS_MAX_PERMS	5	/* permission entries of a node */
 #define PVMX_XS_MAX_WATCHES	128
 #define PVMX_XS_MAX_TRANSACTIONS 10
+#define PVMX_XS_MAX_TXN_NODES	1024	/* nodes one transaction may access (quota_trans_nodes) */
 #define PVMX_XS_OUT_THROTTLE	16384	/* queued output above which requests wait */
 #define PVMX_XS_OUT_EVENTS_MAX	65536	/* queued output above which events are dropped */
 
@@ -155,6 +156,7 @@ struct pvmx_xs_stats {
 	uint64_t requests, errors, events, events_dropped;
 	uint64_t commits, conflicts;
 	size_t nodes, bytes, out_bytes;
+	size_t txn_records;	/* nodes and commit events open transactions remember */
 };
 void pvmx_xs_get_stats(const struct pvmx_xs *xs, struct pvmx_xs_stats *st);
 

@@ -9,7 +9,8 @@
  *   op 6     a dom0 write (fires watches), path chosen by n
  *   op 7     notify with nothing new
  * The store must never crash, leak or write outside the ring, and must
- * keep its bounds (queued output, nodes, bytes).
+ * keep its bounds (queued output, nodes, bytes, what open transactions
+ * remember).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -69,7 +70,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pvmx_xs_broken(xs);
 		pvmx_xs_get_stats(xs, &st);
 		if (st.out_bytes > PVMX_XS_OUT_EVENTS_MAX + PVMX_XS_OUT_THROTTLE + 2 * 4112 ||
-		    st.nodes > PVMX_XS_MAX_NODES)
+		    st.nodes > PVMX_XS_MAX_NODES ||
+		    st.txn_records > PVMX_XS_MAX_TRANSACTIONS *
+				     (PVMX_XS_MAX_TXN_NODES + 2 * PVMX_XS_MAX_NODES + 16))
 			abort();
 	}
 	pvmx_xs_free(xs);

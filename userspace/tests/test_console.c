@@ -10,6 +10,7 @@
 
 #include "harness.h"
 #include "console.h"
+#include "libpvmx.h"
 
 /* A console writing into a pipe; out() returns what came out so far. */
 struct cap {
@@ -263,9 +264,51 @@ static void test_write_all(void)
 	signal(SIGPIPE, old);
 }
 
+/*
+ * The guest owns the console ring page: indices more than the ring apart
+ * (either way, wrapped, or far behind) are resynchronised without reading,
+ * indices across 2^32 work, and a drain never reads past max or the ring.
+ */
+static void test_ring_hostile(void)
+{
+	struct xen_console_ring *r = calloc(1, 4096);
+	static const uint32_t bad[][2] = {	/* cons, prod */
+		{ 0, 2049 }, { 0, 0xFFFFFFFFu }, { 100, 99 }, { 0x80000000u, 0 },
+		{ 0xFFFFFF00u, 0x00000901u },
+	};
+	char buf[4096];
+	size_t i, n;
+	bool b;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		r->out_cons = bad[i][0];
+		r->out_prod = bad[i][1];
+		CHECK_EQ(pvmx_console_ring_drain(r, buf, sizeof(buf), &b), 0);
+		CHECK(b);
+		CHECK_EQ(r->out_cons, bad[i][1]);
+	}
+	/* A full ring across 2^32, drained in pieces of 100. */
+	r->out_cons = 0xFFFFFC00u;
+	r->out_prod = r->out_cons + 2048;
+	for (i = 0; i < 2048; i++)
+		r->out[(r->out_cons + i) % 2048] = (char)('a' + i % 26);
+	for (i = 0; i < 2048; i += n) {
+		n = pvmx_console_ring_drain(r, buf, 100, &b);
+		CHECK(!b && n == (2048 - i < 100 ? 2048 - i : 100));
+		CHECK(n && buf[0] == (char)('a' + i % 26));
+		if (!n)
+			break;
+	}
+	CHECK_EQ(r->out_cons, 0x400u);
+	CHECK_EQ(pvmx_console_ring_drain(r, buf, sizeof(buf), &b), 0);
+	CHECK(!b);
+	free(r);
+}
+
 const struct test console_tests[] = {
 	{ "console: --console modes", test_console_modes },
 	{ "console: auto shows mirrored output once", test_console_auto },
 	{ "console: write_all never drops output", test_write_all },
+	{ "console: hostile ring indices", test_ring_hostile },
 	{ NULL, NULL },
 };

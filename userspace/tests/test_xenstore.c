@@ -646,6 +646,57 @@ static void test_transactions(void)
 	cl_fini(&c);
 }
 
+/*
+ * A transaction's bookkeeping is bounded (XSA-326: xenstored's
+ * quota_trans_nodes, "limit max number of nodes accessed in a
+ * transaction", 1024 by default): the access past the quota is ENOSPC and
+ * the transaction can no longer commit; and a node written again and
+ * again inside one is remembered once and fires its watches once at the
+ * commit, as xenstored's commit walks its accessed nodes once each.
+ */
+static void test_transaction_bounds(void)
+{
+	struct pvmx_xs_stats st;
+	uint32_t t, type = 0;
+	unsigned int i, n = 0;
+	char path[64];
+	struct cl c;
+
+	cl_init(&c, 0);
+	CHECK_OK(call(&c, XS_TRANSACTION_START, 0, "", 1), XS_TRANSACTION_START);
+	t = (uint32_t)strtoul(rbuf, NULL, 10);
+	for (i = 0; i < 4 * PVMX_XS_MAX_TXN_NODES; i++) {
+		snprintf(path, sizeof(path), "data/none-%u", i);
+		type = call1(&c, XS_READ, t, path);
+		if (type != XS_ERROR || strcmp(rbuf, "ENOENT"))
+			break;
+	}
+	CHECK_EQ(type, XS_ERROR);
+	CHECK_STR(rbuf, "ENOSPC");
+	CHECK(i <= PVMX_XS_MAX_TXN_NODES && i >= PVMX_XS_MAX_TXN_NODES - 8);
+	CHECK_ERR(call(&c, XS_TRANSACTION_END, t, "T", 2), "ENOSPC");
+	/* The store is unharmed; a new transaction works. */
+	CHECK_OK(xwrite(&c, 0, "data/x", "1"), XS_WRITE);
+
+	CHECK_OK(call(&c, XS_WATCH, 0, "data/ev\0tok", 12), XS_WATCH);
+	sync_events(&c);
+	c.nev = 0;
+	CHECK_OK(call(&c, XS_TRANSACTION_START, 0, "", 1), XS_TRANSACTION_START);
+	t = (uint32_t)strtoul(rbuf, NULL, 10);
+	for (i = 0; i < 5000; i++)
+		CHECK_OK(xwrite(&c, t, "data/ev", i & 1 ? "a" : "b"), XS_WRITE);
+	/* What it remembers: a few nodes and one event, not 5000. */
+	pvmx_xs_get_stats(c.xs, &st);
+	CHECK(st.txn_records > 0 && st.txn_records < 16);
+	CHECK_OK(call(&c, XS_TRANSACTION_END, t, "T", 2), XS_TRANSACTION_END);
+	sync_events(&c);
+	for (i = 0; i < c.nev; i++)
+		n += !strcmp(c.ev[i][0], "data/ev");
+	CHECK_EQ(n, 1);
+	expect_read(&c, 0, "data/ev", "a");
+	cl_fini(&c);
+}
+
 static void test_directory_part(void)
 {
 	char buf[64];
@@ -924,6 +975,7 @@ const struct test xenstore_tests[] = {
 	{ "xenstore: ring framing, wrap, partial messages", test_ring_framing },
 	{ "xenstore: ring back-pressure, queued events", test_ring_backpressure },
 	{ "xenstore: hostile rings and random requests", test_ring_hostile },
+	{ "xenstore: transaction bookkeeping bounded (XSA-326 quota)", test_transaction_bounds },
 	{ "xenstore: xs_wire.h error strings", test_errstrings },
 	{ NULL, NULL },
 };
