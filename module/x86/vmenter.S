@@ -5,7 +5,9 @@
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
+#include <asm/msr-index.h>
 #include <asm/nospec-branch.h>
+#include <asm/percpu.h>
 #include <asm/unwind_hints.h>
 
 /* Checked against <asm/vmx.h> and core.h by BUILD_BUG_ON in vmx.c. */
@@ -56,7 +58,7 @@ SYM_FUNC_START(pvmx_vmx_enter)
 	mov GPR_EDI(%rax), %rdi
 	mov GPR_EAX(%rax), %rax
 
-	/* Clobbers ZF only. */
+	/* MDS and friends: VERW where the host asks for it.  Clobbers ZF only. */
 	VM_CLEAR_CPU_BUFFERS
 
 	/* Control returns at pvmx_vmx_exit, not here: tell objtool. */
@@ -91,8 +93,35 @@ SYM_INNER_LABEL(pvmx_vmx_exit, SYM_L_GLOBAL)
 	xor %esi, %esi
 	xor %edi, %edi
 
-	/* Guest-controlled return predictions must not reach the host. */
-	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT
+	/*
+	 * Before the first RET or indirect branch after the exit (KVM's
+	 * __vmx_vcpu_run() and vmx_spec_ctrl_restore_host()), as the host's
+	 * flags say:
+	 *
+	 * Legacy IBRS (KERNEL_IBRS): the IBRS bit must be written again after
+	 * running in a less privileged predictor mode.  The guest ran with the
+	 * host's value (it cannot change IA32_SPEC_CTRL: spec.c), so that
+	 * value goes back; other hosts need no write at all.
+	 */
+	ALTERNATIVE "jmp .Lspec_ctrl_done", "", X86_FEATURE_KERNEL_IBRS
+	mov $MSR_IA32_SPEC_CTRL, %ecx
+	movl PER_CPU_VAR(x86_spec_ctrl_current), %eax
+	wrmsr
+	lfence
+	xor %eax, %eax
+	xor %ecx, %ecx
+.Lspec_ctrl_done:
+
+	/*
+	 * Guest-controlled return predictions must not reach the host: the
+	 * whole RSB refilled (retpoline, IBRS), or with eIBRS a single call
+	 * retired before the first unbalanced RET (PBRSB).
+	 */
+	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
+			   X86_FEATURE_RSB_VMEXIT_LITE
+
+	/* BHI: the guest's branch history, overwritten by the host's loop. */
+	CLEAR_BRANCH_HISTORY_VMEXIT
 
 	mov %rbx, %rax
 	pop %rbx
