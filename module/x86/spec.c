@@ -9,7 +9,7 @@
  *  - L1D flush before VM entry on X86_BUG_L1TF hosts (vmentry_l1d_flush=
  *    auto|never|cond|always): MSR_IA32_FLUSH_CMD where the CPU has it,
  *    else KVM's software sequence over a 64 KiB buffer;
- *  - VERW before entry (X86_FEATURE_CLEAR_CPU_BUF_VM), RSB fill or the
+ *  - VERW before entry (X86_FEATURE_CLEAR_CPU_BUF{,_VM}), RSB fill or the
  *    PBRSB guard after exit (X86_FEATURE_RSB_VMEXIT{,_LITE}), the host's
  *    IA32_SPEC_CTRL back before any RET on KERNEL_IBRS hosts, and the
  *    branch-history clearing loop (X86_FEATURE_CLEAR_BHB_LOOP_ON_VMEXIT):
@@ -267,6 +267,7 @@ static void describe(enum pvmx_l1d_mode mode)
 			       l1d_flush_pages ? "software" : "flush_cmd");
 	n += scnprintf(mitigations + n, sizeof(mitigations) - n,
 		       " verw=%d rsb_fill=%s bhb_clear=%d ibrs_restore=%d ibpb_vcpu_switch=%d ibpb_exit_to_user=%d",
+		       cpu_feature_enabled(X86_FEATURE_CLEAR_CPU_BUF) ||
 		       cpu_feature_enabled(X86_FEATURE_CLEAR_CPU_BUF_VM),
 		       rsb, cpu_feature_enabled(X86_FEATURE_CLEAR_BHB_LOOP_ON_VMEXIT),
 		       cpu_feature_enabled(X86_FEATURE_KERNEL_IBRS),

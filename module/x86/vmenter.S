@@ -58,8 +58,18 @@ SYM_FUNC_START(pvmx_vmx_enter)
 	mov GPR_EDI(%rax), %rdi
 	mov GPR_EAX(%rax), %rax
 
-	/* MDS and friends: VERW where the host asks for it.  Clobbers ZF only. */
-	VM_CLEAR_CPU_BUFFERS
+	/*
+	 * MDS and relatives: VERW where the host clears CPU buffers before VM
+	 * entry.  Kernels with the split flags say so with
+	 * X86_FEATURE_CLEAR_CPU_BUF_VM; on the others (Debian's 6.1, whose
+	 * _VM flag is set for AMD's TSA alone) KVM keys its VERW on
+	 * X86_FEATURE_CLEAR_CPU_BUF, so either flag means VERW here.
+	 * Clobbers ZF only.
+	 */
+	ALTERNATIVE_2 "jmp .Lskip_verw", "", X86_FEATURE_CLEAR_CPU_BUF, \
+		      "", X86_FEATURE_CLEAR_CPU_BUF_VM
+	verw x86_verw_sel(%rip)
+.Lskip_verw:
 
 	/* Control returns at pvmx_vmx_exit, not here: tell objtool. */
 	UNWIND_HINT_SAVE
