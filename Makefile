@@ -12,9 +12,10 @@
 #   make vmtest-6.12  the in-VM suite on Debian's stock 6.12 kernel, then pvmx
 #                   next to KVM there (rig/kvm-coexist.sh)
 #   make vmtest-6.12-ci  CI's variant: fewer iterations (DEBUG_CI_ENV)
-#   make vmtest-mitigations  the test VM booted with speculation mitigations
-#                   on: a selection of the suite (MITIGATIONS_TESTS), then
-#                   rig/spec-check.sh (pvmx's entry/exit mitigations)
+#   make vmtest-mitigations  Debian's 6.12 kernel booted with speculation
+#                   mitigations on: a selection of the suite
+#                   (MITIGATIONS_TESTS), then rig/spec-check.sh (pvmx's
+#                   entry/exit mitigations)
 #   make demo       build the test VM and run the demo guest in it
 #   make vmtest     build the test VM and run the whole in-VM suite
 #   make vmrun GUESTS=dir CMD='pvmx run /guests/x.elf'
@@ -113,15 +114,17 @@ vmtest-6.12:
 vmtest-6.12-ci:
 	rig/vmtest.sh --kernel debian-6.12 --kvm-coexist --timeout 1200 $(DEBUG_CI_ENV)
 
-# The host's speculation mitigations on (mitigations=auto): the paths of
-# VM entry and exit with the host's flags set, the guests that exercise
-# them, the hostile guest for a short while, then rig/spec-check.sh.
+# The host's speculation mitigations on (mitigations=auto) on Debian's
+# stock 6.12 kernel, built with all of them and with KVM_INTEL (so
+# vmentry_l1d_flush=cond is KVM's cond): the paths of VM entry and exit
+# with the host's flags set, the guests that exercise them, the hostile
+# guest for a short while, then rig/spec-check.sh.  About 5 minutes.
 MITIGATIONS_TESTS = module_load guest_hello guest_events guest_timers guest_multicall \
 	guest_smp guest_fuzz dmesg_clean
 MITIGATIONS_SELECT = ^($(subst $(space),|,$(strip $(MITIGATIONS_TESTS))))$$
 vmtest-mitigations:
-	rig/vmtest.sh --mitigations --no-refuse --timeout 900 --select '$(MITIGATIONS_SELECT)' \
-		--env GUEST_FUZZ_N=5000
+	rig/vmtest.sh --kernel debian-6.12 --mitigations --no-refuse --timeout 900 \
+		--select '$(MITIGATIONS_SELECT)' --env GUEST_FUZZ_N=5000
 
 # CMD reaches the rig as its literal text (no make expansion, no
 # re-quoting), so quotes and $ pass untouched; TIMEOUT is the run's limit.
