@@ -95,11 +95,16 @@ SYM_INNER_LABEL(pvmx_vmx_exit, SYM_L_GLOBAL)
 	xor %ebx, %ebx
 
 .Lout:
-	/* Drop @gprs and the guest's values from registers the host reuses. */
+	/*
+	 * Drop @gprs and the guest's values, even from EBP, which is reloaded
+	 * from the stack below: an L1 miss there would let speculation run
+	 * with the guest's value (KVM's __vmx_vcpu_run()).
+	 */
 	pop %rax
 	xor %eax, %eax
 	xor %ecx, %ecx
 	xor %edx, %edx
+	xor %ebp, %ebp
 	xor %esi, %esi
 	xor %edi, %edi
 
