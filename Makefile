@@ -22,7 +22,8 @@
 #   make conformance  every third-party guest of $PVMX_GUESTS_DIR (default
 #                   ../shared/guests) in the test VM, one KTAP line each
 #                   (CONFORMANCE_ARGS: more rig options, e.g. --select 'xtf/')
-#   make rig-test   host tests of the conformance runner, the 6.12 plumbing, the kernel build
+#   make rig-test   host tests of the conformance runner, the 6.12 plumbing, the kernel build,
+#                   rig/spec-check.sh's judging
 #   make rig-selfcheck  the rig's own judging in Bochs (panics: guest's vs kernel's)
 #   make check      unit + rig-test + fuzz-check (each fuzzer CHECK_FUZZ_SECONDS=20)
 #                   + vmtest + rig-selfcheck + conformance (what CI runs)
@@ -142,6 +143,7 @@ rig-test:
 	rig/tests/conformance_test.sh
 	rig/tests/stock_kernel_test.sh
 	rig/tests/kernel_build_test.sh
+	rig/tests/spec_check_test.sh
 
 rig-selfcheck:
 	rig/selfcheck.sh

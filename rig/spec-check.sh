@@ -17,12 +17,17 @@
 #   - a bad vmentry_l1d_flush= is refused with one line;
 #   - no kernel splat on the way.
 # KTAP on stdout; exit 0 iff every check passed.
-# Environment: PVMX_KO (/pvmx/pvmx.ko), PVMX_GUESTS (/guests: hello.elf, events.elf).
+# Environment: PVMX_KO (/pvmx/pvmx.ko), PVMX_GUESTS (/guests: hello.elf,
+# events.elf, cpuid.elf); for the script's own host test
+# (rig/tests/spec_check_test.sh): PVMX_SPEC_PARAMS, PVMX_SPEC_VULNS,
+# PVMX_SPEC_PROC (the module's parameters, the vulnerabilities directory,
+# a stand-in for /proc).
 
 KO=${PVMX_KO:-/pvmx/pvmx.ko}
 G=${PVMX_GUESTS:-/guests}
-P=/sys/module/pvmx/parameters
-V=/sys/devices/system/cpu/vulnerabilities
+P=${PVMX_SPEC_PARAMS:-/sys/module/pvmx/parameters}
+V=${PVMX_SPEC_VULNS:-/sys/devices/system/cpu/vulnerabilities}
+PROC=${PVMX_SPEC_PROC:-/proc}
 T=$(mktemp -d /tmp/spec-check.XXXXXX)
 : >"$T/kmsg"
 
@@ -41,7 +46,7 @@ result() { # NAME STATUS
 }
 skip() { nr=$((nr + 1)); echo "ok $nr $1 # SKIP $2"; }
 
-loaded() { grep -q "^pvmx " /proc/modules; }
+loaded() { grep -q "^pvmx " "$PROC/modules"; }
 reload() { # PARAMS...: pvmx loaded with them
 	! loaded || rmmod pvmx || { diag "rmmod pvmx failed"; return 1; }
 	dmesg -c >>"$T/kmsg"
@@ -61,10 +66,10 @@ echo "1..8"
 for f in "$V"/*; do
 	diag "$(basename "$f"): $(cat "$f")"
 done
-diag "cmdline: $(cat /proc/cmdline)"
-diag "cpu flags: $(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' |
+diag "cmdline: $(cat "$PROC/cmdline")"
+diag "cpu flags: $(grep -m1 '^flags' "$PROC/cpuinfo" | tr ' ' '\n' |
 	grep -xE 'ibrs|ibpb|stibp|ssbd|md_clear|flush_l1d|arch_capabilities|spec_ctrl|ibrs_enhanced|retpoline' | tr '\n' ' ')"
-diag "cpu bugs: $(sed -n 's/^bugs[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+diag "cpu bugs: $(sed -n 's/^bugs[[:space:]]*: //p' "$PROC/cpuinfo" | head -n 1)"
 
 # 1: the default (auto) reports what the host's flags say.
 t_reported() {
@@ -164,7 +169,7 @@ t_mode cond cpuid.elf
 result l1d_flush_cond_cpuid $?
 
 # 6: MSR_IA32_FLUSH_CMD, where the CPU has it.
-if grep -qw flush_l1d /proc/cpuinfo; then
+if grep -qw flush_l1d "$PROC/cpuinfo"; then
 	t_flush_cmd() {
 		reload vmentry_l1d_flush=always || return 1
 		[ "$(field l1d_flush)" = "always(flush_cmd)" ] || { diag "l1d_flush=$(field l1d_flush)"; return 1; }
