@@ -13,7 +13,7 @@ set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SCRIPT=$HERE/../spec-check.sh
 W=$(mktemp -d "${TMPDIR:-/tmp}/spec-check-test.XXXXXX")
-trap "[ -n \"${KEEP:-}\" ] || rm -rf \"$W\"" EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT
 fail=0
 n=0
 
