@@ -12,13 +12,18 @@
 #   make vmtest-6.12  the in-VM suite on Debian's stock 6.12 kernel, then pvmx
 #                   next to KVM there (rig/kvm-coexist.sh)
 #   make vmtest-6.12-ci  CI's variant: fewer iterations (DEBUG_CI_ENV)
+#   make vmtest-mitigations  Debian's 6.12 kernel booted with speculation
+#                   mitigations on: a selection of the suite
+#                   (MITIGATIONS_TESTS), then rig/spec-check.sh (pvmx's
+#                   entry/exit mitigations)
 #   make demo       build the test VM and run the demo guest in it
 #   make vmtest     build the test VM and run the whole in-VM suite
 #   make vmrun GUESTS=dir CMD='pvmx run /guests/x.elf'
 #   make conformance  every third-party guest of $PVMX_GUESTS_DIR (default
 #                   ../shared/guests) in the test VM, one KTAP line each
 #                   (CONFORMANCE_ARGS: more rig options, e.g. --select 'xtf/')
-#   make rig-test   host tests of the conformance runner, the 6.12 plumbing, the kernel build
+#   make rig-test   host tests of the conformance runner, the 6.12 plumbing, the kernel build,
+#                   rig/spec-check.sh's judging
 #   make rig-selfcheck  the rig's own judging in Bochs (panics: guest's vs kernel's)
 #   make check      unit + rig-test + fuzz-check (each fuzzer CHECK_FUZZ_SECONDS=20)
 #                   + vmtest + rig-selfcheck + conformance (what CI runs)
@@ -26,7 +31,7 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PWD_ABS := $(CURDIR)
 
-.PHONY: all module userspace guests selftests unit fuzz fuzz-check fuzz-guest demo vmtest vmtest-debug vmtest-debug-ci vmtest-6.12 vmtest-6.12-ci vmrun check bench \
+.PHONY: all module userspace guests selftests unit fuzz fuzz-check fuzz-guest demo vmtest vmtest-debug vmtest-debug-ci vmtest-6.12 vmtest-6.12-ci vmtest-mitigations vmrun check bench \
 	conformance rig-test rig-selfcheck \
 	clean install install-module install-userspace dkms-tree dkms-install
 
@@ -111,6 +116,18 @@ vmtest-6.12:
 vmtest-6.12-ci:
 	rig/vmtest.sh --kernel debian-6.12 --kvm-coexist --timeout 1200 $(DEBUG_CI_ENV)
 
+# The host's speculation mitigations on (mitigations=auto) on Debian's
+# stock 6.12 kernel, built with all of them and with KVM_INTEL (so
+# vmentry_l1d_flush=cond is KVM's cond): the paths of VM entry and exit
+# with the host's flags set, the guests that exercise them, the hostile
+# guest for a short while, then rig/spec-check.sh.  About 5 minutes.
+MITIGATIONS_TESTS = module_load guest_hello guest_events guest_timers guest_multicall \
+	guest_smp guest_fuzz dmesg_clean
+MITIGATIONS_SELECT = ^($(subst $(space),|,$(strip $(MITIGATIONS_TESTS))))$$
+vmtest-mitigations:
+	rig/vmtest.sh --kernel debian-6.12 --mitigations --no-refuse --timeout 900 \
+		--select '$(MITIGATIONS_SELECT)' --env GUEST_FUZZ_N=5000
+
 # CMD reaches the rig as its literal text (no make expansion, no
 # re-quoting), so quotes and $ pass untouched; TIMEOUT is the run's limit.
 vmrun: export PVMX_VMRUN_CMD := $(value CMD)
@@ -127,6 +144,7 @@ rig-test:
 	rig/tests/conformance_test.sh
 	rig/tests/stock_kernel_test.sh
 	rig/tests/kernel_build_test.sh
+	rig/tests/spec_check_test.sh
 
 rig-selfcheck:
 	rig/selfcheck.sh

@@ -76,6 +76,12 @@ options:
                     rig/kvm-coexist.sh: KVM's refusal path and the
                     enable_virt_at_load=0 turn-taking, KTAP, counted with
                     the suite's results (with --cmd: sh /rig/kvm-coexist.sh)
+  --mitigations     boot with the kernel's speculation mitigations on
+                    (mitigations=auto instead of the rig's mitigations=off);
+                    (suite) then rig/spec-check.sh after the suite: what pvmx
+                    applies at VM entry/exit against the host's report, each
+                    L1D flush mode, KTAP, counted with the suite's results
+                    (with --cmd: sh /rig/spec-check.sh)
   --host-panic-test (the rig's self-check) /init exits after the mode: the
                     kernel panics, and the run must end as a kernel panic
   -h, --help        this text
@@ -94,6 +100,7 @@ TIMEOUT=
 DEBUG_KERNEL=0
 KERNEL=rig
 KVM_COEXIST=0
+MITIGATIONS=0
 TIMEOUT_SET=0
 KEEP=0
 VERBOSE=0
@@ -137,6 +144,7 @@ while [ "$#" -gt 0 ]; do
 	--debug-kernel) DEBUG_KERNEL=1 ;;
 	--kernel) need_arg "$@"; KERNEL=$2; shift ;;
 	--kvm-coexist) KVM_COEXIST=1 ;;
+	--mitigations) MITIGATIONS=1 ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "vmtest: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
 	esac
@@ -340,6 +348,7 @@ if [ "${#KMODS[@]}" -gt 0 ]; then
 	cp "${KMODS[@]}" "$ROOT/kmod/"
 	cp "$RIG_DIR/kvm-coexist.sh" "$ROOT/rig/kvm-coexist.sh"
 fi
+[ "$MITIGATIONS" = 0 ] || cp "$RIG_DIR/spec-check.sh" "$ROOT/rig/spec-check.sh"
 
 # The launcher, statically linked.
 if [ -n "$PRE_LAUNCHER" ]; then
@@ -531,10 +540,11 @@ suite)
 		[ -z "$SELECT" ] || vm_export "PVMX_SELFTESTS=$SELECT"
 		vm_env
 		echo 'cd /selftests && sh ./run_all.sh'
-		if [ "$KVM_COEXIST" = 1 ]; then
-			# Its own KTAP document after the suite's; both are counted.
+		# Their own KTAP documents after the suite's; all are counted.
+		if [ "$KVM_COEXIST" = 1 ] || [ "$MITIGATIONS" = 1 ]; then
 			echo 'rc=$?'
-			echo 'sh /rig/kvm-coexist.sh || [ "$rc" != 0 ] || rc=1'
+			[ "$KVM_COEXIST" = 0 ] || echo 'sh /rig/kvm-coexist.sh || [ "$rc" != 0 ] || rc=1'
+			[ "$MITIGATIONS" = 0 ] || echo 'sh /rig/spec-check.sh || [ "$rc" != 0 ] || rc=1'
 			echo 'exit $rc'
 		fi
 	} | mk_mode run 1
@@ -585,6 +595,8 @@ EOF
 # late clocksource switch under emulation.
 CMDLINE=${PVMX_RIG_CMDLINE:-"console=ttyS0,115200 nokaslr mitigations=off panic=-1 printk.devkmsg=on idle=halt tsc=reliable"}
 [ "$VERBOSE" = 1 ] || CMDLINE="$CMDLINE quiet"
+# The last mitigations= wins.
+[ "$MITIGATIONS" = 0 ] || CMDLINE="$CMDLINE mitigations=auto"
 [ -z "$APPEND" ] || CMDLINE="$CMDLINE $APPEND"
 ISO=$WORK/iso
 mkdir -p "$ISO/isolinux"

@@ -5,7 +5,9 @@
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
+#include <asm/msr-index.h>
 #include <asm/nospec-branch.h>
+#include <asm/percpu.h>
 #include <asm/unwind_hints.h>
 
 /* Checked against <asm/vmx.h> and core.h by BUILD_BUG_ON in vmx.c. */
@@ -56,8 +58,18 @@ SYM_FUNC_START(pvmx_vmx_enter)
 	mov GPR_EDI(%rax), %rdi
 	mov GPR_EAX(%rax), %rax
 
-	/* Clobbers ZF only. */
-	VM_CLEAR_CPU_BUFFERS
+	/*
+	 * MDS and relatives: VERW where the host clears CPU buffers before VM
+	 * entry.  Kernels with the split flags say so with
+	 * X86_FEATURE_CLEAR_CPU_BUF_VM; on the others (Debian's 6.1, whose
+	 * _VM flag is set for AMD's TSA alone) KVM keys its VERW on
+	 * X86_FEATURE_CLEAR_CPU_BUF, so either flag means VERW here.
+	 * Clobbers ZF only.
+	 */
+	ALTERNATIVE_2 "jmp .Lskip_verw", "", X86_FEATURE_CLEAR_CPU_BUF, \
+		      "", X86_FEATURE_CLEAR_CPU_BUF_VM
+	verw x86_verw_sel(%rip)
+.Lskip_verw:
 
 	/* Control returns at pvmx_vmx_exit, not here: tell objtool. */
 	UNWIND_HINT_SAVE
@@ -83,16 +95,48 @@ SYM_INNER_LABEL(pvmx_vmx_exit, SYM_L_GLOBAL)
 	xor %ebx, %ebx
 
 .Lout:
-	/* Drop @gprs and the guest's values from registers the host reuses. */
+	/*
+	 * Drop @gprs and the guest's values, even from EBP, which is reloaded
+	 * from the stack below: an L1 miss there would let speculation run
+	 * with the guest's value (KVM's __vmx_vcpu_run()).
+	 */
 	pop %rax
 	xor %eax, %eax
 	xor %ecx, %ecx
 	xor %edx, %edx
+	xor %ebp, %ebp
 	xor %esi, %esi
 	xor %edi, %edi
 
-	/* Guest-controlled return predictions must not reach the host. */
-	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT
+	/*
+	 * Before the first RET or indirect branch after the exit (KVM's
+	 * __vmx_vcpu_run() and vmx_spec_ctrl_restore_host()), as the host's
+	 * flags say:
+	 *
+	 * Legacy IBRS (KERNEL_IBRS): the IBRS bit must be written again after
+	 * running in a less privileged predictor mode.  The guest ran with the
+	 * host's value (it cannot change IA32_SPEC_CTRL: spec.c), so that
+	 * value goes back; other hosts need no write at all.
+	 */
+	ALTERNATIVE "jmp .Lspec_ctrl_done", "", X86_FEATURE_KERNEL_IBRS
+	mov $MSR_IA32_SPEC_CTRL, %ecx
+	movl PER_CPU_VAR(x86_spec_ctrl_current), %eax
+	wrmsr
+	lfence
+	xor %eax, %eax
+	xor %ecx, %ecx
+.Lspec_ctrl_done:
+
+	/*
+	 * Guest-controlled return predictions must not reach the host: the
+	 * whole RSB refilled (retpoline, IBRS), or with eIBRS a single call
+	 * retired before the first unbalanced RET (PBRSB).
+	 */
+	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
+			   X86_FEATURE_RSB_VMEXIT_LITE
+
+	/* BHI: the guest's branch history, overwritten by the host's loop. */
+	CLEAR_BRANCH_HISTORY_VMEXIT
 
 	mov %rbx, %rax
 	pop %rbx

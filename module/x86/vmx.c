@@ -29,6 +29,7 @@
 #include <asm/debugreg.h>
 #include <asm/desc.h>
 #include <asm/fpu/api.h>
+#include <asm/hardirq.h>
 #include <asm/io.h>
 #include <asm/mce.h>
 #include <asm/trapnr.h>
@@ -529,6 +530,9 @@ int pvmx_arch_init(void)
 	ret = read_capabilities();
 	if (ret)
 		return ret;
+	ret = pvmx_spec_init();
+	if (ret)
+		return ret;
 	for_each_possible_cpu(cpu) {
 		struct pvmx_percpu *pc = per_cpu_ptr(&pvmx_pcpu, cpu);
 
@@ -562,6 +566,7 @@ int pvmx_arch_init(void)
 fail:
 	for_each_possible_cpu(cpu)
 		free_page((unsigned long)per_cpu(pvmx_pcpu, cpu).vmxon_region);
+	pvmx_spec_exit();
 	return ret;
 }
 
@@ -574,6 +579,7 @@ void pvmx_arch_exit(void)
 	for_each_possible_cpu(cpu)
 		free_page((unsigned long)per_cpu(pvmx_pcpu, cpu).vmxon_region);
 	ida_destroy(&pvmx_vpids);
+	pvmx_spec_exit();
 }
 
 /* ---- EPT ------------------------------------------------------------------ */
@@ -757,6 +763,7 @@ int pvmx_arch_vm_init(struct pvmx_vm *vm)
 	vm->core.tsc_aux_msr = pvmx_vmx_rdtscp() && (boot_cpu_has(X86_FEATURE_RDTSCP) ||
 						     boot_cpu_has(X86_FEATURE_RDPID));
 	pvmx_l1tf_init(&vm->core);
+	pvmx_spec_vm_init(vm);
 	/* The hypervisor's frames are read-only to the guest, in EPT too. */
 	ret = pvmx_ept_map(vm, PVMX_HV_GPA(PVMX_HV_FRAME_L1), page_to_phys(arch->hv_l1),
 			   PVMX_EPT_R);
@@ -934,6 +941,7 @@ static void vcpu_load(struct pvmx_vcpu *vcpu)
 		vmcs_load_insn(vcpu->arch.vmcs);
 		pc->current_vmcs = vcpu->arch.vmcs;
 	}
+	pvmx_spec_vcpu_load(vcpu);
 }
 
 void pvmx_arch_flush_guest_tlb(struct pvmx_vcpu_core *core, u32 gva, bool one)
@@ -1475,6 +1483,45 @@ static void account_exit(struct pvmx_vcpu *vcpu, u64 exit_tsc)
 	}
 }
 
+/*
+ * L1TF: the L1D flushed before VM entry (spec.c says when), interrupts
+ * off, as close to the entry as the VMCS writes allow: KVM's
+ * vmx_vcpu_enter_exit().  The VERW of MDS follows in vmenter.S.
+ */
+static __always_inline void l1d_flush_before_entry(struct pvmx_vcpu *vcpu)
+{
+	bool flush;
+
+	if (!static_branch_unlikely(&pvmx_l1d_flush_key))
+		return;
+	if (static_branch_likely(&pvmx_l1d_flush_cond_key)) {
+		flush = vcpu->arch.l1d_flush_pending;
+		vcpu->arch.l1d_flush_pending = false;
+#if IS_ENABLED(CONFIG_KVM_INTEL)
+		/* A host interrupt or softirq since the last entry (irq_stat). */
+		flush |= kvm_get_cpu_l1tf_flush_l1d();
+		kvm_clear_cpu_l1tf_flush_l1d();
+#endif
+		if (!flush)
+			return;
+	}
+	pvmx_spec_l1d_flush();
+}
+
+/*
+ * vmentry_l1d_flush=cond: every exit but CPUID's (registers and the VM's
+ * own policy) and an external interrupt's (its handler sets the kernel's
+ * per-CPU flag) ran host code over guest memory and host state.
+ */
+static __always_inline void l1d_flush_after_exit(struct pvmx_vcpu *vcpu)
+{
+	u32 reason = vcpu->arch.exit_reason & 0xFFFF;
+
+	if (static_branch_unlikely(&pvmx_l1d_flush_cond_key) &&
+	    reason != EXIT_REASON_CPUID && reason != EXIT_REASON_EXTERNAL_INTERRUPT)
+		vcpu->arch.l1d_flush_pending = true;
+}
+
 /* One stretch of guest execution on this CPU; see the comment at the top. */
 static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 {
@@ -1487,6 +1534,8 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 
 	preempt_disable();
 	vcpu_load(vcpu);
+	/* The thread may have slept or run other code since its last entry. */
+	vcpu->arch.l1d_flush_pending = true;
 	if (vcpu->arch.state_dirty)
 		vmcs_write_guest_state(vcpu);
 	save_host_segments(vcpu, &host);
@@ -1544,6 +1593,7 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 			vmcs_write(GUEST_RSP, (u32)cpu->gpr[PVMX_ESP]);
 		if (cpu->eflags != vcpu->arch.vmcs_eflags)
 			vmcs_write(GUEST_RFLAGS, cpu->eflags);
+		l1d_flush_before_entry(vcpu);
 		if (pvmx_vmx_enter(cpu->gpr, &vcpu->arch.host_rsp, vcpu->arch.launched)) {
 			WRITE_ONCE(vcpu->core.in_guest, 0);
 			restore_host_debugregs();
@@ -1558,6 +1608,7 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 		vcpu->exits++;
 		vcpu->arch.exit_reason = vmcs_read(VM_EXIT_REASON);
 		vcpu->arch.exit_intr_info = vmcs_read(VM_EXIT_INTR_INFO);
+		l1d_flush_after_exit(vcpu);
 		/* NMIs and machine checks that exited are the host's: hand them over. */
 		host_nmi_or_mce(vcpu);
 		local_irq_enable();
@@ -1587,6 +1638,8 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 	asm volatile("fxsave %0" : "=m" (*vcpu->arch.fpu));
 	kernel_fpu_end();
 	restore_host_segments(&host);
+	/* On the CPU that ran the guest, before another task can run here. */
+	pvmx_spec_stretch_end();
 	preempt_enable();
 	return act;
 }

@@ -99,6 +99,7 @@ struct pvmx_vm_arch {
 	struct page *hv_l1_m2p[PVMX_M2P_MAX_L1];	/* map the M2P read-only */
 	u32 nr_m2p_l1;			/* of them in use: L2 slots 428.. */
 	u32 nr_m2p_pages;		/* M2P pages mapped in EPT */
+	u64 spec_id;			/* never reused: IBPB between vCPUs (spec.c) */
 };
 
 struct pvmx_vcpu_arch {
@@ -109,6 +110,7 @@ struct pvmx_vcpu_arch {
 	bool vmcs_ready;		/* constant fields written */
 	bool state_dirty;		/* SET_REGS state not yet in the VMCS */
 	bool desc_dirty;		/* GDT/LDT changed: LDTR and a TLB flush due */
+	bool l1d_flush_pending;		/* vmentry_l1d_flush=cond: flush before the next entry */
 	u16 sregs[PVMX_SREG_GS + 1];	/* selectors as of the last stretch */
 	u16 vmcs_cs, vmcs_ss;		/* CS/SS selectors the VMCS holds */
 	bool cs_ss_stale;		/* reload (and check) CS/SS before entry */

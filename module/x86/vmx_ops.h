@@ -4,6 +4,7 @@
 #define _PVMX_X86_VMX_OPS_H
 
 #include <linux/types.h>
+#include <linux/jump_label.h>
 #include <asm/vmx.h>
 #include "../pvmx.h"
 
@@ -60,6 +61,16 @@ int pvmx_ept_map(struct pvmx_vm *vm, u64 gpa, phys_addr_t hpa, u64 perms);
 #define PVMX_EPT_R	1ULL
 #define PVMX_EPT_W	2ULL
 #define PVMX_EPT_X	4ULL
+
+/* spec.c: speculation mitigations at VM entry and exit */
+DECLARE_STATIC_KEY_FALSE(pvmx_l1d_flush_key);
+DECLARE_STATIC_KEY_FALSE(pvmx_l1d_flush_cond_key);
+int pvmx_spec_init(void);
+void pvmx_spec_exit(void);
+void pvmx_spec_vm_init(struct pvmx_vm *vm);
+void pvmx_spec_vcpu_load(struct pvmx_vcpu *vcpu);
+void pvmx_spec_l1d_flush(void);
+void pvmx_spec_stretch_end(void);
 
 /* exits.c */
 enum pvmx_action pvmx_handle_exit(struct pvmx_vcpu *vcpu);
