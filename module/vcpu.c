@@ -4,6 +4,7 @@
  * A vCPU lives as long as its VM; its fd holds a VM reference.
  */
 #include <linux/anon_inodes.h>
+#include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -12,6 +13,23 @@
 #include <linux/uaccess.h>
 #include "pvmx.h"
 #include "pvmx_trace.h"
+
+/*
+ * Test knob (selftests/ctx_race.c): PVMX_SET_REGS sleeps this long after
+ * writing the registers, widening the window in which VCPUOP_initialise
+ * from another vCPU races it.  0 (the default): no delay.
+ */
+static unsigned int set_regs_delay_us;
+module_param(set_regs_delay_us, uint, 0600);
+MODULE_PARM_DESC(set_regs_delay_us, "test only: delay PVMX_SET_REGS by this many us (max 1 s)");
+
+static void set_regs_window(void)
+{
+	unsigned int us = min(READ_ONCE(set_regs_delay_us), 1000000u);
+
+	if (unlikely(us))
+		fsleep(us);
+}
 
 void pvmx_vcpu_free(struct pvmx_vcpu *vcpu)
 {
@@ -33,6 +51,7 @@ static int pvmx_vcpu_set_regs(struct pvmx_vcpu *vcpu, const void __user *argp)
 		return -EINVAL;
 	mutex_lock(&vcpu->run_lock);
 	ret = pvmx_arch_set_regs(vcpu, &regs);
+	set_regs_window();
 	if (!ret) {
 		vcpu->regs_set = true;
 		/* Like Xen's setvcpucontext: VCPUOP_initialise now answers -EEXIST. */
