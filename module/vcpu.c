@@ -50,15 +50,26 @@ static int pvmx_vcpu_set_regs(struct pvmx_vcpu *vcpu, const void __user *argp)
 	if (regs.flags || memchr_inv(regs.reserved, 0, sizeof(regs.reserved)))
 		return -EINVAL;
 	mutex_lock(&vcpu->run_lock);
+	/*
+	 * The run lock keeps the vCPU's own thread out; VCPUOP_initialise of
+	 * this vCPU from another vCPU's thread writes the same context under
+	 * the VM lock.  The context is this ioctl's until it is done: such an
+	 * initialise retries meanwhile (a continuation), then finds the vCPU
+	 * initialised, -EEXIST, as after Xen's setvcpucontext.  So the vCPU
+	 * has one context or the other, never a mix (design.rst, Concurrency).
+	 */
+	spin_lock(&vcpu->vm->core.lock);
+	vcpu->core.regs_busy = true;
+	spin_unlock(&vcpu->vm->core.lock);
 	ret = pvmx_arch_set_regs(vcpu, &regs);
 	set_regs_window();
-	if (!ret) {
-		vcpu->regs_set = true;
-		/* Like Xen's setvcpucontext: VCPUOP_initialise now answers -EEXIST. */
-		spin_lock(&vcpu->vm->core.lock);
+	spin_lock(&vcpu->vm->core.lock);
+	if (!ret)
 		vcpu->core.initialised = true;
-		spin_unlock(&vcpu->vm->core.lock);
-	}
+	vcpu->core.regs_busy = false;
+	spin_unlock(&vcpu->vm->core.lock);
+	if (!ret)
+		vcpu->regs_set = true;
 	mutex_unlock(&vcpu->run_lock);
 	return ret;
 }
@@ -69,7 +80,10 @@ static int pvmx_vcpu_get_regs(struct pvmx_vcpu *vcpu, void __user *argp)
 
 	memset(&regs, 0, sizeof(regs));
 	mutex_lock(&vcpu->run_lock);
+	/* Not torn by a VCPUOP_initialise of this vCPU (VM lock) meanwhile. */
+	spin_lock(&vcpu->vm->core.lock);
 	pvmx_arch_get_regs(vcpu, &regs);
+	spin_unlock(&vcpu->vm->core.lock);
 	mutex_unlock(&vcpu->run_lock);
 	if (copy_to_user(argp, &regs, sizeof(regs)))
 		return -EFAULT;
