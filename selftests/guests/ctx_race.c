@@ -4,8 +4,9 @@
  * context with VCPUOP_initialise (context B below, vCPU 1 left down) at the
  * moment the launcher sets vCPU 1's registers with PVMX_SET_REGS (context
  * A): it prints where its go flag is, spins until the launcher sets it (the
- * launcher then enters PVMX_SET_REGS), then calls VCPUOP_initialise and
- * reports the result.  The launcher checks vCPU 1 ends with one whole
+ * launcher then enters PVMX_SET_REGS), waits delay_us (cmdline, 2000) to
+ * land inside that call, then calls VCPUOP_initialise and reports the
+ * result.  The launcher checks vCPU 1 ends with one whole
  * context: A, since SET_REGS either came last or made the initialise -EEXIST.
  */
 #include "runtime.h"
@@ -23,6 +24,7 @@ static struct xen_vcpu_guest_context ctx;
 void test_main(void)
 {
 	long rc;
+	u64 end;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.flags = VGCF_in_kernel;		/* not online: vCPU 1 stays down */
@@ -47,6 +49,11 @@ void test_main(void)
 	printf("ctx_race: flag mfn=0x%x off=0x%x\n", va_to_mfn((void *)&go_flag),
 	       (u32)&go_flag & (PAGE_SIZE - 1));
 	while (!go_flag)
+		asm volatile("pause" ::: "memory");
+	/* Into the launcher's SET_REGS, not before it: delay_us (2000) later. */
+	end = now_ns() + 1000ULL * cmdline_uint(start_info->cmd_line, "delay_us",
+						2000);
+	while (now_ns() < end)
 		asm volatile("pause" ::: "memory");
 	rc = vcpu_op(VCPUOP_initialise, 1, &ctx);
 	printf("ctx_race: initialise rc=%d\n", (int)rc);
