@@ -176,6 +176,7 @@ static int trial(const void *img, size_t len, int n)
 	__atomic_store_n((uint32_t *)((char *)t->vm.ram + (uint64_t)t->flag_mfn * 4096 +
 				      t->flag_off), 1, __ATOMIC_SEQ_CST);
 	set_rc = pvmx_vcpu_set_regs(&t->v1, &a);
+	printf("# ctx_race: trial %d: SET_REGS returned %d\n", n, set_rc);
 	pthread_join(th, NULL);
 
 	if (set_rc) {
@@ -232,6 +233,7 @@ int main(int argc, char **argv)
 	if (argc > 2)
 		trials = atoi(argv[2]);
 	setvbuf(stdout, NULL, _IONBF, 0);
+	alarm(120);	/* SIGALRM ends a hung run: a failure, not a stuck suite */
 	if (pvmx_read_file(argv[1], &img, &len, err)) {
 		fprintf(stderr, "ctx_race: %s\n", err);
 		return 1;

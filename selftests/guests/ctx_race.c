@@ -50,6 +50,7 @@ void test_main(void)
 	       (u32)&go_flag & (PAGE_SIZE - 1));
 	while (!go_flag)
 		asm volatile("pause" ::: "memory");
+	printf("ctx_race: go\n");
 	/* Into the launcher's SET_REGS, not before it: delay_us (2000) later. */
 	end = now_ns() + 1000ULL * cmdline_uint(start_info->cmd_line, "delay_us",
 						2000);
