@@ -4,8 +4,8 @@
  * context with VCPUOP_initialise (context B below, vCPU 1 left down) at the
  * moment the launcher sets vCPU 1's registers with PVMX_SET_REGS (context
  * A): it prints where its go flag is, spins until the launcher sets it (the
- * launcher then enters PVMX_SET_REGS), waits delay_us (cmdline, 2000) to
- * land inside that call, then calls VCPUOP_initialise and reports the
+ * launcher then enters PVMX_SET_REGS), spins a little (cmdline spins,
+ * 20000 pauses) to land inside that call, then calls VCPUOP_initialise and reports the
  * result.  The launcher checks vCPU 1 ends with one whole
  * context: A, since SET_REGS either came last or made the initialise -EEXIST.
  */
@@ -24,7 +24,7 @@ static struct xen_vcpu_guest_context ctx;
 void test_main(void)
 {
 	long rc;
-	u64 end;
+	u32 n;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.flags = VGCF_in_kernel;		/* not online: vCPU 1 stays down */
@@ -51,11 +51,11 @@ void test_main(void)
 	while (!go_flag)
 		asm volatile("pause" ::: "memory");
 	printf("ctx_race: go\n");
-	/* Into the launcher's SET_REGS, not before it: delay_us (2000) later. */
-	end = now_ns() + 1000ULL * cmdline_uint(start_info->cmd_line, "delay_us",
-						2000);
-	while (now_ns() < end)
+	/* Into the launcher's SET_REGS, not before it: `spins` pauses later. */
+	n = cmdline_uint(start_info->cmd_line, "spins", 20000);
+	while (n--)
 		asm volatile("pause" ::: "memory");
+	printf("ctx_race: initialise\n");
 	rc = vcpu_op(VCPUOP_initialise, 1, &ctx);
 	printf("ctx_race: initialise rc=%d\n", (int)rc);
 	shutdown(SHUTDOWN_poweroff);
