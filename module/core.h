@@ -214,6 +214,14 @@ struct pvmx_vcpu_core {
 	struct xen_vcpu_runstate_info runstate;
 	bool up;		/* VCPUOP_up/down; vCPU 0 starts up, the others down */
 	bool initialised;	/* has a context: vCPU 0, SET_REGS or VCPUOP_initialise */
+	bool regs_busy;		/* PVMX_SET_REGS is writing the context (VM lock) */
+	/*
+	 * Cross-vCPU work (KVM's vcpu->requests): another thread sets a
+	 * PVMX_REQ_* bit with pvmx_make_request(), which kicks; the vCPU does
+	 * the work itself before it next enters the guest.  Atomic.
+	 */
+	u32 requests;
+	u32 hold_work;		/* work items done in this VM-lock hold (pvmx_preempt_check) */
 	bool new_context;	/* VCPUOP_initialise's selectors not yet checked */
 	bool cpuid_faulting;	/* MISC_FEATURES_ENABLES.CPUID_FAULTING */
 	u32 tsc_aux;		/* the guest's MSR_TSC_AUX (RDTSCP, RDPID) */
@@ -313,6 +321,32 @@ void pvmx_shutdown(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc, u32 reason);
 enum pvmx_action pvmx_crash(struct pvmx_vcpu_core *v, u32 kind, u32 vector,
 			    u32 error_code, u64 address, const char *fmt, ...)
 	__printf(6, 7);
+
+/*
+ * Cross-vCPU requests (KVM's kvm_make_request()/kvm_check_request()): work on
+ * another vCPU's state that only that vCPU may do, because it may be in
+ * the guest using that state.  pvmx_make_request() sets the bit and kicks;
+ * the target runs pvmx_process_requests() in its own thread, under the VM
+ * lock, before each entry (pvmx_prepare_entry()).
+ */
+#define PVMX_REQ_TRAPS_CHANGED	0	/* pvmx_arch_traps_changed(): vcpu_info moved */
+void pvmx_make_request(struct pvmx_vcpu_core *t, u32 req);
+void pvmx_process_requests(struct pvmx_vcpu_core *v);
+
+/*
+ * Xen's hypercall_preempt_check() for the loops over guest-supplied counts
+ * (mmu_update, mmuext_op, multicall): true when the caller should stop and
+ * continue later (a continuation), because the host wants the CPU or this
+ * VM-lock hold has done PVMX_HOLD_BUDGET work items.  pvmx_preempt_check_n()
+ * counts n items (for work of several items' cost).
+ */
+#define PVMX_HOLD_BUDGET	128
+extern u32 pvmx_hold_budget;	/* the budget in force (0: none); main.c's hold_budget */
+bool pvmx_preempt_check_n(struct pvmx_vcpu_core *v, u32 n);
+static inline bool pvmx_preempt_check(struct pvmx_vcpu_core *v)
+{
+	return pvmx_preempt_check_n(v, 1);
+}
 
 /* ---- traps.c: trap table, callbacks and bounce frames ------------------- */
 long pvmx_do_set_trap_table(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
@@ -629,6 +663,8 @@ void pvmx_host_set_periodic(struct pvmx_vcpu_core *v, u64 period_ns);
 void pvmx_host_kick(struct pvmx_vcpu_core *v);
 /* Cycle counter for the statistics; tracepoints (pvmx_host_tracepoints: how many are on). */
 u64 pvmx_host_cycles(void);
+/* A hypercall held the VM lock this many cycles (the longest is kept: main.c). */
+void pvmx_host_lock_held(u64 cycles);
 void pvmx_host_tracepoint(struct pvmx_vcpu_core *v, const struct pvmx_trace_rec *r);
 
 /* 32-bit atomics on guest-shared words (the guest updates them concurrently). */

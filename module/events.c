@@ -293,6 +293,7 @@ enum pvmx_action pvmx_prepare_entry(struct pvmx_vcpu_core *v)
 				 "vCPU %u: the VCPUOP_initialise context has selectors it cannot load (cs %04x ss %04x)",
 				 v->id, v->cpu.cs, v->cpu.ss);
 	} else {
+		pvmx_process_requests(v);
 		apply_async_events(v);
 		if (READ_ONCE(vi->evtchn_upcall_pending) && !READ_ONCE(vi->evtchn_upcall_mask))
 			act = pvmx_deliver_upcall(v);
@@ -972,10 +973,16 @@ static long register_vcpu_info(struct pvmx_vcpu_core *v, struct pvmx_vcpu_core *
 	WRITE_ONCE(vi->evtchn_pending_sel, ~0u);
 	WRITE_ONCE(vi->evtchn_upcall_pending, 1);
 	update_time_info(t, true);
-	/* The int $0x80 fast path reads the mask from shared_info: not any more. */
-	pvmx_arch_traps_changed(t);
-	if (t != v)
-		pvmx_host_kick(t);
+	/*
+	 * The int $0x80 fast path reads the mask from shared_info: not any
+	 * more.  Another vCPU's gate is its own to rewrite: it may still be
+	 * in the guest (downed, not yet out), so it does that before it next
+	 * enters.
+	 */
+	if (t == v)
+		pvmx_arch_traps_changed(t);
+	else
+		pvmx_make_request(t, PVMX_REQ_TRAPS_CHANGED);
 	return 0;
 }
 
@@ -1070,7 +1077,8 @@ static noinline_for_stack void vgc_load_context(struct pvmx_vcpu_core *v,
 	}
 }
 
-static long vcpu_initialise(struct pvmx_vcpu_core *v, struct pvmx_vcpu_core *t, u32 arg)
+static long vcpu_initialise(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc,
+			    struct pvmx_vcpu_core *t, u32 arg)
 {
 	struct {
 		u32 flags;
@@ -1092,6 +1100,17 @@ static long vcpu_initialise(struct pvmx_vcpu_core *v, struct pvmx_vcpu_core *t, 
 		return -XEN_EFAULT;
 	if (t->initialised)
 		return -XEN_EEXIST;
+	/*
+	 * The target is not initialised, so it has never run: its thread can
+	 * only be waiting for VCPUOP_up, and its context is written here, under
+	 * the VM lock.  Unless PVMX_SET_REGS is writing it: then retry once that
+	 * is done (as Xen's -ERESTART continuation), to find it initialised.
+	 */
+	if (t->regs_busy) {
+		hc->preempted = true;
+		hc->action = PVMX_YIELD;
+		return 0;
+	}
 	if ((tail.ldt_base & PVMX_PAGE_OFFSET_MASK) || tail.ldt_ents > LDT_MAX_ENTS)
 		return -XEN_EINVAL;
 	if (!pvmx_debug_context_ok(tail.debugreg))
@@ -1205,7 +1224,7 @@ long pvmx_do_vcpu_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 		return -XEN_ENOENT;	/* beyond the VM's vCPUs, as Xen's domain_vcpu() */
 	switch (hc->arg[0]) {
 	case VCPUOP_initialise:
-		return vcpu_initialise(v, target, arg);
+		return vcpu_initialise(v, hc, target, arg);
 	case VCPUOP_up:
 		if (!target->initialised)
 			return -XEN_EINVAL;

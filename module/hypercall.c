@@ -257,6 +257,51 @@ static const pvmx_hypercall_fn hypercall_table[XEN_NR_HYPERCALL_SLOTS] = {
 	[__HYPERVISOR_sched_op]			= do_sched_op,
 };
 
+/* ---- cross-vCPU requests and the per-hold work budget (core.h) ---------- */
+
+void pvmx_make_request(struct pvmx_vcpu_core *t, u32 req)
+{
+	pvmx_test_and_set_bit32(&t->requests, req);
+	/* In the guest it exits, blocked it wakes, down it sees it once up. */
+	pvmx_host_kick(t);
+}
+
+static bool check_request(struct pvmx_vcpu_core *v, u32 req)
+{
+	return pvmx_test_bit32(&v->requests, req) &&
+	       pvmx_test_and_clear_bit32(&v->requests, req);
+}
+
+/* The vCPU's own thread, VM lock held, before an entry. */
+void pvmx_process_requests(struct pvmx_vcpu_core *v)
+{
+	if (likely(!READ_ONCE(v->requests)))
+		return;
+	if (check_request(v, PVMX_REQ_TRAPS_CHANGED))
+		pvmx_arch_traps_changed(v);
+}
+
+/*
+ * Xen bounds a hypercall's work by hypercall_preempt_check() (softirqs or
+ * events pending) and continues it later.  A host kernel has no such
+ * signal for "someone else wants this CPU soon" short of need_resched:
+ * with nothing else runnable, a million-entry mmu_update would hold the VM
+ * lock (and this CPU, preemption off) to the end.  So each VM-lock hold
+ * also has a budget of pvmx_hold_budget items (PVMX_HOLD_BUDGET; the
+ * module parameter hold_budget, 0 for none, is there to measure with).
+ * Every loop over a guest-supplied count asks here before each item but
+ * the first, so each hold makes progress.
+ */
+u32 pvmx_hold_budget = PVMX_HOLD_BUDGET;
+
+bool pvmx_preempt_check_n(struct pvmx_vcpu_core *v, u32 n)
+{
+	u32 budget = READ_ONCE(pvmx_hold_budget);
+
+	v->hold_work += n;
+	return (budget && v->hold_work >= budget) || pvmx_arch_preempt_pending(v);
+}
+
 long pvmx_dispatch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
 	pvmx_hypercall_fn fn = NULL;
@@ -294,11 +339,17 @@ enum pvmx_action pvmx_hypercall(struct pvmx_vcpu_core *v, u32 insn_len)
 	u32 eip = v->cpu.eip;
 	long ret;
 
+	u64 held;
+
 	pvmx_trace_begin(v);
 	/* VM-wide state (events, page types, other vCPUs) is shared: see core.h. */
 	spin_lock(&v->vm->lock);
+	held = pvmx_host_cycles();
+	v->hold_work = 0;
 	ret = pvmx_dispatch(v, &hc);
+	held = pvmx_host_cycles() - held;
 	spin_unlock(&v->vm->lock);
+	pvmx_host_lock_held(held);
 
 	pvmx_trace(v, PVMX_TRACE_KIND_HYPERCALL, hc.preempted ? PVMX_TRACE_F_PREEMPTED : 0,
 		   issued.op, ret, issued.arg, 0, eip);

@@ -7,11 +7,60 @@
  * when the first VM is created and off when the last one goes, so pvmx and
  * KVM (with kvm.enable_virt_at_load=0) can take turns on one machine.
  */
+#include <linux/atomic.h>
 #include <linux/module.h>
 #include <linux/miscdevice.h>
+#include <linux/moduleparam.h>
+#include <asm/tsc.h>
 #include <linux/fs.h>
 #include <linux/uaccess.h>
 #include "pvmx.h"
+
+/*
+ * The longest time a hypercall held a VM lock, over all VMs since load (or
+ * since 0 was written): /sys/module/pvmx/parameters/lock_hold_max_us.  Kept
+ * in TSC cycles (hypercall.c measures with pvmx_host_cycles()), shown in us.
+ */
+static atomic64_t lock_hold_max = ATOMIC64_INIT(0);
+
+void pvmx_host_lock_held(u64 cycles)
+{
+	s64 old = atomic64_read(&lock_hold_max);
+
+	while ((u64)old < cycles && !atomic64_try_cmpxchg(&lock_hold_max, &old, cycles))
+		;
+}
+
+static int lock_hold_max_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+	int ret = kstrtouint(val, 0, &v);
+
+	if (ret)
+		return ret;
+	if (v)
+		return -EINVAL;		/* only a reset */
+	atomic64_set(&lock_hold_max, 0);
+	return 0;
+}
+
+static int lock_hold_max_get(char *buf, const struct kernel_param *kp)
+{
+	u64 cycles = atomic64_read(&lock_hold_max);
+
+	return sysfs_emit(buf, "%llu\n", tsc_khz ? div_u64(cycles * 1000, tsc_khz) : 0);
+}
+
+static const struct kernel_param_ops lock_hold_max_ops = {
+	.set = lock_hold_max_set,
+	.get = lock_hold_max_get,
+};
+module_param_cb(lock_hold_max_us, &lock_hold_max_ops, NULL, 0644);
+MODULE_PARM_DESC(lock_hold_max_us, "longest VM-lock hold of a hypercall in us (write 0 to reset)");
+
+/* Work items per VM-lock hold (hypercall.c); 0: unbounded, to measure the difference. */
+module_param_named(hold_budget, pvmx_hold_budget, uint, 0644);
+MODULE_PARM_DESC(hold_budget, "work items per VM-lock hold before a continuation (0: no limit)");
 
 static long pvmx_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 {
@@ -64,6 +113,15 @@ static int __init pvmx_init(void)
 	BUILD_BUG_ON(sizeof(struct pvmx_trace_config) != 64);
 	BUILD_BUG_ON(sizeof(struct pvmx_stats) % 8);
 
+	/*
+	 * The VM lock is a spinlock_t taken while the vCPU thread has
+	 * preemption off (design.rst, Concurrency): on PREEMPT_RT that lock
+	 * sleeps, which would be a bug every time.
+	 */
+	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		pr_err("pvmx: not supported on PREEMPT_RT kernels (the VM lock would sleep with preemption off)\n");
+		return -EOPNOTSUPP;
+	}
 	ret = pvmx_arch_init();
 	if (ret)
 		return ret;

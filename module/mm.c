@@ -766,7 +766,7 @@ long pvmx_do_mmu_update(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 		struct mmu_update req;
 		u32 cmd;
 
-		if (i && pvmx_arch_preempt_pending(v)) {
+		if (i && pvmx_preempt_check(v)) {
 			hc->arg[0] = ureqs + i * sizeof(req);
 			hc->arg[1] = (count - i) | MMU_UPDATE_PREEMPTED;
 			hc->preempted = true;
@@ -940,7 +940,7 @@ long pvmx_do_mmuext_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	for (i = 0; i < count; i++) {
 		struct mmuext_op op;
 
-		if (i && pvmx_arch_preempt_pending(v)) {
+		if (i && pvmx_preempt_check(v)) {
 			hc->arg[0] = uops + i * sizeof(op);
 			hc->arg[1] = (count - i) | MMU_UPDATE_PREEMPTED;
 			hc->preempted = true;

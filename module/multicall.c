@@ -78,7 +78,7 @@ long pvmx_do_multicall(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 		 * Room for this entry's records (an iret entry may add a delivery)
 		 * and the multicall's own.
 		 */
-		if (i && (pvmx_arch_preempt_pending(v) || !pvmx_trace_room(v, 4))) {
+		if (i && (pvmx_preempt_check(v) || !pvmx_trace_room(v, 4))) {
 			pvmx_stats_batch(v, i, PVMX_MC_STOP_PREEMPTED);
 			mc_continue(hc, list, nr - i);
 			return 0;

@@ -8,9 +8,6 @@
  */
 #include "core.h"
 
-/* Entries handled per set_trap_table call before a continuation. */
-#define TRAP_TABLE_BATCH	64
-
 struct xen_callback_register {
 	u16 type;
 	u16 flags;
@@ -56,7 +53,7 @@ long pvmx_do_set_trap_table(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 		v->trap_ctxt[ti.vector].cs = fixup_selector(ti.cs);
 		v->trap_ctxt[ti.vector].flags = ti.flags;
 		/* A table without an end must not hold the CPU: continue later. */
-		if (!(i % TRAP_TABLE_BATCH) && pvmx_arch_preempt_pending(v)) {
+		if (pvmx_preempt_check(v)) {
 			pvmx_arch_traps_changed(v);
 			hc->arg[0] = table + sizeof(ti);
 			hc->preempted = true;

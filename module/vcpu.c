@@ -4,6 +4,7 @@
  * A vCPU lives as long as its VM; its fd holds a VM reference.
  */
 #include <linux/anon_inodes.h>
+#include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -12,6 +13,23 @@
 #include <linux/uaccess.h>
 #include "pvmx.h"
 #include "pvmx_trace.h"
+
+/*
+ * Test knob (selftests/ctx_race.c): PVMX_SET_REGS sleeps this long after
+ * writing the registers, widening the window in which VCPUOP_initialise
+ * from another vCPU races it.  0 (the default): no delay.
+ */
+static unsigned int set_regs_delay_us;
+module_param(set_regs_delay_us, uint, 0600);
+MODULE_PARM_DESC(set_regs_delay_us, "test only: delay PVMX_SET_REGS by this many us (max 1 s)");
+
+static void set_regs_window(void)
+{
+	unsigned int us = min(READ_ONCE(set_regs_delay_us), 1000000u);
+
+	if (unlikely(us))
+		fsleep(us);
+}
 
 void pvmx_vcpu_free(struct pvmx_vcpu *vcpu)
 {
@@ -32,14 +50,26 @@ static int pvmx_vcpu_set_regs(struct pvmx_vcpu *vcpu, const void __user *argp)
 	if (regs.flags || memchr_inv(regs.reserved, 0, sizeof(regs.reserved)))
 		return -EINVAL;
 	mutex_lock(&vcpu->run_lock);
+	/*
+	 * The run lock keeps the vCPU's own thread out; VCPUOP_initialise of
+	 * this vCPU from another vCPU's thread writes the same context under
+	 * the VM lock.  The context is this ioctl's until it is done: such an
+	 * initialise retries meanwhile (a continuation), then finds the vCPU
+	 * initialised, -EEXIST, as after Xen's setvcpucontext.  So the vCPU
+	 * has one context or the other, never a mix (design.rst, Concurrency).
+	 */
+	spin_lock(&vcpu->vm->core.lock);
+	vcpu->core.regs_busy = true;
+	spin_unlock(&vcpu->vm->core.lock);
 	ret = pvmx_arch_set_regs(vcpu, &regs);
-	if (!ret) {
-		vcpu->regs_set = true;
-		/* Like Xen's setvcpucontext: VCPUOP_initialise now answers -EEXIST. */
-		spin_lock(&vcpu->vm->core.lock);
+	set_regs_window();
+	spin_lock(&vcpu->vm->core.lock);
+	if (!ret)
 		vcpu->core.initialised = true;
-		spin_unlock(&vcpu->vm->core.lock);
-	}
+	vcpu->core.regs_busy = false;
+	spin_unlock(&vcpu->vm->core.lock);
+	if (!ret)
+		vcpu->regs_set = true;
 	mutex_unlock(&vcpu->run_lock);
 	return ret;
 }
@@ -50,7 +80,10 @@ static int pvmx_vcpu_get_regs(struct pvmx_vcpu *vcpu, void __user *argp)
 
 	memset(&regs, 0, sizeof(regs));
 	mutex_lock(&vcpu->run_lock);
+	/* Not torn by a VCPUOP_initialise of this vCPU (VM lock) meanwhile. */
+	spin_lock(&vcpu->vm->core.lock);
 	pvmx_arch_get_regs(vcpu, &regs);
+	spin_unlock(&vcpu->vm->core.lock);
 	mutex_unlock(&vcpu->run_lock);
 	if (copy_to_user(argp, &regs, sizeof(regs)))
 		return -EFAULT;

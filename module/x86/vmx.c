@@ -18,6 +18,7 @@
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/idr.h>
+#include <linux/interrupt.h>
 #include <linux/mm.h>
 #include <linux/namei.h>
 #include <linux/module.h>
@@ -1001,7 +1002,7 @@ void pvmx_arch_load_baseptr(struct pvmx_vcpu_core *core)
 
 bool pvmx_arch_preempt_pending(struct pvmx_vcpu_core *core)
 {
-	return need_resched() || signal_pending(current);
+	return need_resched() || signal_pending(current) || local_softirq_pending();
 }
 
 void pvmx_arch_get_data_segs(struct pvmx_vcpu_core *core, u16 segs[4])
@@ -1563,7 +1564,7 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 			break;
 
 		local_irq_disable();
-		if (need_resched() || signal_pending(current)) {
+		if (pvmx_arch_preempt_pending(&vcpu->core)) {
 			local_irq_enable();
 			act = PVMX_RESUME;
 			break;

@@ -173,6 +173,12 @@ u64 pvmx_host_cycles(void)
 	return ++fx.cycles;
 }
 
+void pvmx_host_lock_held(u64 cycles)
+{
+	if (cycles > fx.lock_held_max)
+		fx.lock_held_max = cycles;
+}
+
 void pvmx_host_tracepoint(struct pvmx_vcpu_core *v, const struct pvmx_trace_rec *r)
 {
 	(void)v;

@@ -44,6 +44,7 @@ struct fixture {
 	int kicks;
 	struct pvmx_vcpu_core *last_kick;
 	u64 cycles;
+	u64 lock_held_max;	/* longest VM-lock hold of a hypercall (pvmx_host_lock_held) */
 	int tracepoints;
 	int traps_changed;
 	int desc_changed;

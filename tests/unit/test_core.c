@@ -278,7 +278,7 @@ int main(void)
 {
 	const struct unit_test *const suites[] = { core_tests, trap_tests, event_tests,
 						     stats_tests, emulate_tests, desc_tests, mm_tests, memory_tests, smp_tests, ptwr_tests,
-						     xenabi_tests, debugreg_tests };
+						     xenabi_tests, debugreg_tests, locking_tests };
 	unsigned int s, i, n = 0, passed = 0, failed = 0;
 
 	for (s = 0; s < ARRAY_SIZE(suites); s++)

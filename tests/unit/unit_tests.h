@@ -14,4 +14,5 @@ extern const struct unit_test smp_tests[];
 extern const struct unit_test ptwr_tests[];
 extern const struct unit_test xenabi_tests[];
 extern const struct unit_test debugreg_tests[];
+extern const struct unit_test locking_tests[];
 #endif
