@@ -494,9 +494,16 @@ long pvmx_do_update_descriptor(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
  * hole, call gates) and its accessed bit set.
  */
 bool pvmx_check_descriptor(u64 *d);
-/* Check (and fix up) all 512 descriptors of one of the VM's RAM frames. */
+/*
+ * Check (and fix up) all 512 descriptors of one of the VM's RAM frames: only
+ * mm.c's type change calls it, for a frame becoming PVMX_PGT_SEG_DESC.
+ */
 int pvmx_validate_desc_frame(struct pvmx_vm_core *vm, u32 mfn);
-/* The descriptor a selector names (guest GDT, Xen's entries, LDT): 0 or -XEN_EINVAL. */
+/*
+ * The descriptor a selector names (guest GDT, Xen's entries, LDT): 0 or
+ * -XEN_EINVAL.  Side-effect free (no page-type reference, no LDT mapping):
+ * callable by the vCPU's own thread without the VM lock, or under it.
+ */
 int pvmx_read_descriptor(struct pvmx_vcpu_core *v, u16 sel, u64 *desc);
 /* The hardware's checks for loading sel (the x86 pvmx_arch_selector_usable). */
 bool pvmx_selector_usable(struct pvmx_vcpu_core *v, u16 sel, enum pvmx_seg_use use);

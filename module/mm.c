@@ -413,6 +413,16 @@ static int get_type(struct pvmx_vm_core *vm, u32 mfn, enum pvmx_page_type type, 
 	case PVMX_PGT_L3:
 		rc = validate_l3(vm, mfn);
 		break;
+	case PVMX_PGT_SEG_DESC:
+		/*
+		 * Xen's alloc_segdesc_page, here as there inside the type
+		 * change: after the flush above (no stale writable translation
+		 * can store into the frame any more) and only once the frame is
+		 * known not to be held with another type, so a refused request
+		 * writes nothing and a frame already in use is never rewritten.
+		 */
+		rc = pvmx_validate_desc_frame(vm, mfn);
+		break;
 	default:
 		break;
 	}
