@@ -1058,6 +1058,15 @@ t_guest_exploit_bounce_unmapped() {
 
 # ---- hardening, round 2 (guests/harden.c, ldt_test.c) -----------------------
 
+# Descriptor frames checked inside the type change, after the flush (issue 15
+# points 3 and 11): a stale writable translation on vCPU 1 never puts an
+# unchecked call gate into vCPU 0's live GDT; a GDT page two vCPUs share is
+# checked once.
+t_guest_descrace() {
+	run_guest descrace descrace.elf --vcpus 2
+	expect_rc 0 && expect_ktap_pass && expect_out "descrace: "
+}
+
 # Host log lines matching ERE since this suite started (its /dev/kmsg mark).
 kmsg_count() {
 	if [ -n "$MARK" ]; then
@@ -1209,7 +1218,7 @@ guest_smp guest_smp_1vcpu
 guest_console_ring guest_xenstore guest_memory guest_memory_shuffled guests_shuffled_p2m
 guest_wait_virq guest_mm guest_ptwr spin_timeout spin_sigint spin_sigterm block_timeout
 block_sigint guest_fuzz guest_fuzz_ring1 guest_exploit guest_exploit_race guest_exploit_bounce_ro
-guest_exploit_bounce_unmapped guest_harden guest_harden_kss3 guest_harden_l1tf guest_harden_log_flood
+guest_exploit_bounce_unmapped guest_descrace guest_harden guest_harden_kss3 guest_harden_l1tf guest_harden_log_flood
 host_ldt_after_run ioctl_fuzz stress_concurrent_vms stress_create_destroy
 stress_memory_exhaustion vcpu_migrates_between_cpus cpu_hotplug_with_vm
 image_missing image_truncated_header image_truncated_segment image_empty
