@@ -130,6 +130,12 @@ struct pvmx_vm_core {
 	u64 l1tf_safe_maddr;
 	u32 l1tf_bad_level;
 	u64 l1tf_bad_pte;
+	/*
+	 * mm.c: the vCPU whose hypercall runs a preemptible page-table
+	 * validation (NULL: none), and the entries it validated in this step.
+	 */
+	struct pvmx_vcpu_core *pgt_preempt;
+	u32 pgt_work;
 	struct pvmx_vcpu_core *vcpus[PVMX_MAX_VCPUS];
 	struct pvmx_evtchn evtchn[XEN_NR_EVTCHN_PORTS];
 	/* Ports raised from outside (launcher), applied by any vCPU: atomic. */
@@ -431,11 +437,19 @@ struct pvmx_frame {
 	u32 type_count;		/* references on the type */
 	u8 type;		/* enum pvmx_page_type; kept when the count drops to 0 */
 	u8 flags;		/* PVMX_FRAME_* */
+	u16 nr_validated;	/* PARTIAL: entries whose references are held */
 };
 
 #define PVMX_FRAME_PINNED	0x01	/* MMUEXT_PIN_*: holds one type reference */
 #define PVMX_FRAME_VALIDATED	0x02	/* entries checked, child references held */
 #define PVMX_FRAME_PAE_XEN_L2	0x04	/* the L2 under L3 slot 3 (Xen's slots filled) */
+/*
+ * Xen's PGT_partial: a preemptible validation (mm.c) stopped after
+ * nr_validated entries, type_count 1.  Nobody owns that reference: the next
+ * get of the same type continues the validation and, when it completes,
+ * the reference is the caller's.
+ */
+#define PVMX_FRAME_PARTIAL	0x08
 
 /* vcpu->mm_requests: what the arch does before the vCPU next enters the guest. */
 #define PVMX_MM_FLUSH_TLB	0x01	/* drop all cached translations */
