@@ -1067,6 +1067,24 @@ t_guest_descrace() {
 	expect_rc 0 && expect_ktap_pass && expect_out "descrace: "
 }
 
+# One PIN_L3 of a tree of 256 L1s (131072 entries) is validated in steps of
+# 32 L1s (issue 15 point 16): at least 7 continuations in `pvmx stats`, and
+# the guest finds the tree typed as one pin leaves it.
+t_guest_bigpin() {
+	run_pvmx bigpin stats --timeout "$RUN_TIMEOUT" --memory 32M --cmdline "l1s=256" \
+		"$GUESTS/bigpin.elf"
+	expect_rc 0 || return 1
+	grep -E '^# bigpin' "$err" | sed -e 's/^# /#   /'
+	expect_ktap_pass "$err" || return 1
+	c=$(json_num continuations "$out")
+	diag "continuations ${c:-none}"
+	if [ -z "$c" ] || [ "$c" -lt 7 ]; then
+		diag "want >= 7 continuations (256 L1s in steps of 32)"
+		show
+		return 1
+	fi
+}
+
 # Host log lines matching ERE since this suite started (its /dev/kmsg mark).
 kmsg_count() {
 	if [ -n "$MARK" ]; then
@@ -1218,7 +1236,7 @@ guest_smp guest_smp_1vcpu
 guest_console_ring guest_xenstore guest_memory guest_memory_shuffled guests_shuffled_p2m
 guest_wait_virq guest_mm guest_ptwr spin_timeout spin_sigint spin_sigterm block_timeout
 block_sigint guest_fuzz guest_fuzz_ring1 guest_exploit guest_exploit_race guest_exploit_bounce_ro
-guest_exploit_bounce_unmapped guest_descrace guest_harden guest_harden_kss3 guest_harden_l1tf guest_harden_log_flood
+guest_exploit_bounce_unmapped guest_descrace guest_bigpin guest_harden guest_harden_kss3 guest_harden_l1tf guest_harden_log_flood
 host_ldt_after_run ioctl_fuzz stress_concurrent_vms stress_create_destroy
 stress_memory_exhaustion vcpu_migrates_between_cpus cpu_hotplug_with_vm
 image_missing image_truncated_header image_truncated_segment image_empty
