@@ -1035,6 +1035,67 @@ static void mmu_update_l3_entry_is_preemptible(void)
 	CHECK_EQ(frame(T_L1)->type_count, 0);
 }
 
+/*
+ * Random trees pinned in random steps, the guest changing what it still may
+ * (frames with no type) and pinning the partial L2 between the steps: every
+ * pin ends with Xen's result, and once everything is unpinned no frame keeps
+ * a type reference or a partial state.
+ */
+static void pin_l3_random_steps_keep_counts(void)
+{
+	static const u64 choices[] = { 0, RO_PTE, RW_PTE };
+	u32 seed = 12345, round, k, steps, res, l2_pinned;
+	bool more;
+
+#define RND()	(seed = seed * 1103515245u + 12345u, (seed >> 16) & 0x7FFF)
+	for (round = 0; round < 60; round++) {
+		build_tree();
+		l2_pinned = 0;
+		fx.preempt_every = RND() % 4;	/* 0: only the work batch */
+		fx.preempt_calls = 0;
+		more = ext_step(true, MMUEXT_PIN_L3_TABLE, T_L3);
+		for (steps = 1; more && steps < 10000; steps++) {
+			k = RND() % T_NL1;
+			if (!frame(T_L1 + k)->type_count) {
+				u32 c = RND() % 4;
+				u64 e = c < 3 ? choices[c] : RW_PTE;
+				u32 target = c < 3 ? T_DATA + k : T_L3;
+
+				wr64(((u64)(T_L1 + k) << 12) + 8 * (1 + RND() % 8),
+				     e ? pte(target, e) : 0);
+			}
+			if (!l2_pinned && RND() % 8 == 0 &&
+			    (frame(T_L2)->flags & PVMX_FRAME_PARTIAL)) {
+				u32 s2;
+
+				fx.preempt_every = 0;
+				res = ext_all(MMUEXT_PIN_L2_TABLE, T_L2, &s2);
+				CHECK(res == 0 || res == XEN_ERR(XEN_EBUSY));
+				l2_pinned = res == 0;
+			}
+			/* Re-issue the L3 pin (the request list is at REQ_VA again). */
+			more = ext_step(true, MMUEXT_PIN_L3_TABLE, T_L3);
+		}
+		res = fx_eax();
+		fx.preempt_every = 0;
+		CHECK(!more);
+		CHECK(res == 0 || res == XEN_ERR(XEN_EBUSY));
+		if (res == 0) {
+			CHECK_EQ(frame(T_L3)->flags, PVMX_FRAME_PINNED | PVMX_FRAME_VALIDATED);
+			CHECK_EQ(frame(T_L2)->type_count, 1 + l2_pinned);
+			CHECK_EQ(ext(MMUEXT_UNPIN_TABLE, T_L3, 0), 0);
+		} else {
+			CHECK(!(frame(T_L3)->flags & PVMX_FRAME_PARTIAL));
+		}
+		if (l2_pinned)
+			CHECK_EQ(ext(MMUEXT_UNPIN_TABLE, T_L2, 0), 0);
+		check_tree_released();
+		for (k = 0; k < 4; k++)
+			CHECK(!(frame(T_L3 + k)->flags & PVMX_FRAME_PARTIAL));
+	}
+#undef RND
+}
+
 const struct unit_test mm_tests[] = {
 	UNIT_TEST(boot_tables_are_typed_and_pinned),
 	UNIT_TEST(boot_refuses_bad_tables),
@@ -1061,5 +1122,6 @@ const struct unit_test mm_tests[] = {
 	UNIT_TEST(pin_l3_is_preemptible),
 	UNIT_TEST(pin_l3_tree_changed_between_steps),
 	UNIT_TEST(mmu_update_l3_entry_is_preemptible),
+	UNIT_TEST(pin_l3_random_steps_keep_counts),
 	{ NULL, NULL },
 };
