@@ -29,7 +29,7 @@
 #define PTE_RW		0x063ull	/* P | RW | A | D */
 #define ROUNDS		200
 #define SLOT		1
-#define WAIT_NS		200000000ull	/* 200 ms for vCPU 1 to answer */
+#define WAIT_NS		2000000000ull	/* 2 s for vCPU 1 to answer */
 
 enum { CMD_NONE, CMD_SET_GDT, CMD_CLEAR_GDT, CMD_DOWN };
 
