@@ -130,6 +130,11 @@ struct pvmx_vm_core {
 	u64 l1tf_safe_maddr;
 	u32 l1tf_bad_level;
 	u64 l1tf_bad_pte;
+	/*
+	 * mm.c: the vCPU whose hypercall runs a preemptible page-table
+	 * validation (NULL: none); its work counts in that vCPU's hold_work.
+	 */
+	struct pvmx_vcpu_core *pgt_preempt;
 	struct pvmx_vcpu_core *vcpus[PVMX_MAX_VCPUS];
 	struct pvmx_evtchn evtchn[XEN_NR_EVTCHN_PORTS];
 	/* Ports raised from outside (launcher), applied by any vCPU: atomic. */
@@ -465,11 +470,19 @@ struct pvmx_frame {
 	u32 type_count;		/* references on the type */
 	u8 type;		/* enum pvmx_page_type; kept when the count drops to 0 */
 	u8 flags;		/* PVMX_FRAME_* */
+	u16 nr_validated;	/* PARTIAL: entries whose references are held */
 };
 
 #define PVMX_FRAME_PINNED	0x01	/* MMUEXT_PIN_*: holds one type reference */
 #define PVMX_FRAME_VALIDATED	0x02	/* entries checked, child references held */
 #define PVMX_FRAME_PAE_XEN_L2	0x04	/* the L2 under L3 slot 3 (Xen's slots filled) */
+/*
+ * Xen's PGT_partial: a preemptible validation (mm.c) stopped after
+ * nr_validated entries, type_count 1.  Nobody owns that reference: the next
+ * get of the same type continues the validation and, when it completes,
+ * the reference is the caller's.
+ */
+#define PVMX_FRAME_PARTIAL	0x08
 
 /* vcpu->mm_requests: what the arch does before the vCPU next enters the guest. */
 #define PVMX_MM_FLUSH_TLB	0x01	/* drop all cached translations */
@@ -528,9 +541,16 @@ long pvmx_do_update_descriptor(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
  * hole, call gates) and its accessed bit set.
  */
 bool pvmx_check_descriptor(u64 *d);
-/* Check (and fix up) all 512 descriptors of one of the VM's RAM frames. */
+/*
+ * Check (and fix up) all 512 descriptors of one of the VM's RAM frames: only
+ * mm.c's type change calls it, for a frame becoming PVMX_PGT_SEG_DESC.
+ */
 int pvmx_validate_desc_frame(struct pvmx_vm_core *vm, u32 mfn);
-/* The descriptor a selector names (guest GDT, Xen's entries, LDT): 0 or -XEN_EINVAL. */
+/*
+ * The descriptor a selector names (guest GDT, Xen's entries, LDT): 0 or
+ * -XEN_EINVAL.  Side-effect free (no page-type reference, no LDT mapping):
+ * callable by the vCPU's own thread without the VM lock, or under it.
+ */
 int pvmx_read_descriptor(struct pvmx_vcpu_core *v, u16 sel, u64 *desc);
 /* The hardware's checks for loading sel (the x86 pvmx_arch_selector_usable). */
 bool pvmx_selector_usable(struct pvmx_vcpu_core *v, u16 sel, enum pvmx_seg_use use);

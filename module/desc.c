@@ -9,9 +9,11 @@
  * 0..7167, Xen's reserved page after them) and the LDT pages into the
  * vCPU's LDT area.  So every descriptor in such a frame must be safe for
  * the hardware at all times: a frame is checked (and fixed up in place, as
- * Xen does) before it is typed PVMX_PGT_SEG_DESC, and while typed it can
- * only change through update_descriptor, which checks again; the type keeps
- * writable mappings away (mm.c).  Fixed-up descriptors carry the accessed
+ * Xen does) by the type change that makes it PVMX_PGT_SEG_DESC (mm.c's
+ * get_type(), after the TLB flush that ends every writable translation of
+ * it, as Xen's _get_page_type() and alloc_segdesc_page()), and while typed
+ * it can only change through update_descriptor, which checks again; the
+ * type keeps writable mappings away.  Fixed-up descriptors carry the accessed
  * bit, so the CPU never writes to the read-only tables.
  *
  * LDT pages are mapped on first use, as Xen's shadow LDT is: SET_LDT only
@@ -136,37 +138,19 @@ static u32 gdt_nr_frames(u32 entries)
 	return (entries + PVMX_DESCS_PER_FRAME - 1) / PVMX_DESCS_PER_FRAME;
 }
 
-/* Whether this vCPU already holds a SEG_DESC reference on mfn. */
-static bool desc_frame_held(const struct pvmx_vcpu_core *v, u32 mfn)
-{
-	const struct pvmx_desc_tables *t = &v->desc;
-	u32 i;
-
-	for (i = 0; i < gdt_nr_frames(t->gdt_ents); i++)
-		if (t->gdt_frames[i] == mfn)
-			return true;
-	for (i = 0; i < PVMX_LDT_FRAMES; i++)
-		if ((t->ldt_mapped & (1u << i)) && t->ldt_frames[i] == mfn)
-			return true;
-	return false;
-}
-
 /*
- * A SEG_DESC reference on mfn.  Xen checks a frame when it takes the type;
- * a frame this vCPU already holds stays typed, so it is not checked again
- * (a second check would move call-gate DPLs a first one stored).
+ * A SEG_DESC reference on mfn.  As Xen's get_page_type(PGT_seg_desc_page),
+ * the frame's descriptors are checked and fixed up by the type change itself
+ * (mm.c), after the TLB flush and only when the frame is not typed yet: a
+ * frame held already (by this vCPU or another) is never checked again (a
+ * second check would move call-gate DPLs the first one stored), and a
+ * refused frame (another type, a bad descriptor) is left as it was.
  */
-static int get_desc_frame(struct pvmx_vcpu_core *v, u32 mfn, bool held)
+static int get_desc_frame(struct pvmx_vcpu_core *v, u32 mfn)
 {
-	int ret;
-
-	if (!held && !desc_frame_held(v, mfn)) {
-		ret = pvmx_validate_desc_frame(v->vm, mfn);
-		if (ret)
-			return ret;
-	}
-	ret = pvmx_get_page_type(v->vm, mfn, PVMX_PGT_SEG_DESC);
-	return ret ? -XEN_EINVAL : 0;
+	if (!frame_descriptors(v->vm, mfn))
+		return -XEN_EINVAL;
+	return pvmx_get_page_type(v->vm, mfn, PVMX_PGT_SEG_DESC) ? -XEN_EINVAL : 0;
 }
 
 /* Xen's pv_destroy_ldt: drop the LDT pages mapped so far. */
@@ -186,17 +170,13 @@ static bool destroy_ldt_mappings(struct pvmx_vcpu_core *v)
 long pvmx_set_gdt(struct pvmx_vcpu_core *v, const u32 *frames, u32 entries)
 {
 	struct pvmx_desc_tables *t = &v->desc;
-	u32 i, j, nr = gdt_nr_frames(entries), old_nr = gdt_nr_frames(t->gdt_ents);
+	u32 i, nr = gdt_nr_frames(entries), old_nr = gdt_nr_frames(t->gdt_ents);
 
 	if (entries > XEN_FIRST_RESERVED_GDT_ENTRY)
 		return -XEN_EINVAL;
-	for (i = 0; i < nr; i++) {
-		/* A frame listed twice is typed by its first reference already. */
-		for (j = 0; j < i && frames[j] != frames[i]; j++)
-			;
-		if (get_desc_frame(v, frames[i], j < i))
+	for (i = 0; i < nr; i++)
+		if (get_desc_frame(v, frames[i]))
 			goto fail;
-	}
 	/* The new references are taken: drop the old ones, install the new. */
 	for (i = 0; i < old_nr; i++)
 		pvmx_put_page_type(v->vm, t->gdt_frames[i]);
@@ -281,7 +261,7 @@ static int map_ldt_page(struct pvmx_vcpu_core *v, u32 offset)
 		return 0;
 	if (pvmx_gva_to_gpa(v, (u32)(t->ldt_base + (page << PVMX_PAGE_SHIFT)), false, &gpa) ||
 	    (gpa >> PVMX_PAGE_SHIFT) > 0xFFFFFFFFULL ||
-	    get_desc_frame(v, gpa >> PVMX_PAGE_SHIFT, false))
+	    get_desc_frame(v, gpa >> PVMX_PAGE_SHIFT))
 		return -XEN_EFAULT;
 	t->ldt_frames[page] = gpa >> PVMX_PAGE_SHIFT;
 	t->ldt_mapped |= 1u << page;
@@ -329,20 +309,80 @@ void pvmx_desc_release(struct pvmx_vcpu_core *v)
 	memset(t, 0, sizeof(*t));
 }
 
+/*
+ * A descriptor read from a guest frame, as the CPU would take it: a
+ * code/data descriptor goes through the check on a copy (the identity for
+ * one in a validated frame), so a read racing with the frame's type change
+ * never yields more than a checked descriptor would; one the check refuses
+ * reads as not present.  System descriptors (call gates) are returned as
+ * stored: no caller loads them.
+ */
+static u64 read_guest_descriptor(const u64 *descs, u32 slot)
+{
+	u64 d = READ_ONCE(descs[slot]);
+
+	if (!(d & DESC_S))
+		return d;
+	return pvmx_check_descriptor(&d) ? d : 0;
+}
+
+/*
+ * The frame an LDT page not mapped yet would come from, if mapping it would
+ * succeed (map_ldt_page): the guest maps it, it is not held with another
+ * type, and every descriptor in it passes the check.  Nothing is taken.
+ */
+static u64 *unmapped_ldt_frame(struct pvmx_vcpu_core *v, u32 base, u32 page)
+{
+	struct pvmx_vm_core *vm = v->vm;
+	const struct pvmx_frame *f;
+	u64 gpa, *descs, d;
+	u32 mfn, i;
+
+	if (pvmx_gva_to_gpa(v, (u32)(base + (page << PVMX_PAGE_SHIFT)), false, &gpa) ||
+	    (gpa >> PVMX_PAGE_SHIFT) > 0xFFFFFFFFULL)
+		return NULL;
+	mfn = gpa >> PVMX_PAGE_SHIFT;
+	descs = frame_descriptors(vm, mfn);
+	if (!descs)
+		return NULL;
+	f = &vm->frame_table[mfn];
+	if (READ_ONCE(f->type_count) && READ_ONCE(f->type) != PVMX_PGT_SEG_DESC)
+		return NULL;
+	for (i = 0; i < PVMX_DESCS_PER_FRAME; i++) {
+		d = READ_ONCE(descs[i]);
+		if (!pvmx_check_descriptor(&d))
+			return NULL;
+	}
+	return descs;
+}
+
+/*
+ * Side-effect free (it takes no page-type reference and maps no LDT page),
+ * so callable with or without the VM lock: by the vCPU's own thread, or by
+ * any thread under the VM lock.  An LDT page not mapped yet is read where
+ * mapping it would read it; the CPU maps it (pvmx_ldt_fault()) on its own
+ * first access.
+ */
 int pvmx_read_descriptor(struct pvmx_vcpu_core *v, u16 sel, u64 *desc)
 {
 	struct pvmx_desc_tables *t = &v->desc;
-	u32 index = sel >> 3, frame, i;
+	u32 index = sel >> 3, frame, i, page;
 	u64 *descs;
 
 	*desc = 0;
 	if (sel & 4) {
-		if (index >= t->ldt_ents || map_ldt_page(v, index * 8))
+		u32 base = READ_ONCE(t->ldt_base);
+
+		if (index >= READ_ONCE(t->ldt_ents))
 			return -XEN_EINVAL;
-		descs = pvmx_gfn_to_host(&v->vm->mem, t->ldt_frames[index / PVMX_DESCS_PER_FRAME]);
+		page = index / PVMX_DESCS_PER_FRAME;
+		if (READ_ONCE(t->ldt_mapped) & (1u << page))
+			descs = frame_descriptors(v->vm, READ_ONCE(t->ldt_frames[page]));
+		else
+			descs = unmapped_ldt_frame(v, base, page);
 		if (!descs)
 			return -XEN_EINVAL;
-		*desc = READ_ONCE(descs[index % PVMX_DESCS_PER_FRAME]);
+		*desc = read_guest_descriptor(descs, index % PVMX_DESCS_PER_FRAME);
 		return 0;
 	}
 	if (index >= PVMX_GDT_ENTRIES)
@@ -355,12 +395,12 @@ int pvmx_read_descriptor(struct pvmx_vcpu_core *v, u16 sel, u64 *desc)
 		return 0;
 	}
 	frame = index / PVMX_DESCS_PER_FRAME;
-	if (frame >= gdt_nr_frames(t->gdt_ents))
+	if (frame >= gdt_nr_frames(READ_ONCE(t->gdt_ents)))
 		return 0;	/* a page of zeroes, as Xen maps there */
-	descs = pvmx_gfn_to_host(&v->vm->mem, t->gdt_frames[frame]);
+	descs = frame_descriptors(v->vm, READ_ONCE(t->gdt_frames[frame]));
 	if (!descs)
 		return -XEN_EINVAL;
-	*desc = READ_ONCE(descs[index % PVMX_DESCS_PER_FRAME]);
+	*desc = read_guest_descriptor(descs, index % PVMX_DESCS_PER_FRAME);
 	return 0;
 }
 

@@ -52,6 +52,17 @@
 #define PDPTE_BITS		(PVMX_PTE_ADDR | PVMX_PTE_P | PVMX_PTE_PWT | PVMX_PTE_PCD)
 #define PAE_XEN_FIRST_SLOT	XEN_L2_FIRST_HYPERVISOR_SLOT
 #define DOMID_PT_OWNER_SHIFT	16
+/*
+ * Xen's -ERESTART: a preemptible validation stopped (the frame is
+ * PVMX_FRAME_PARTIAL); the hypercall continues.  Never seen by the guest.
+ */
+#define PGT_RESTART		(-1000)
+/*
+ * What one L1's validation (512 entries) counts against the VM-lock hold's
+ * budget (pvmx_preempt_check_n()): 8 L1s per hold at the default budget, a
+ * few milliseconds (a whole tree of 1536 L1s took 460 ms in one hold).
+ */
+#define PGT_L1_ITEMS		(PVMX_HOLD_BUDGET / 8)
 
 static int get_type(struct pvmx_vm_core *vm, u32 mfn, enum pvmx_page_type type, bool pae_xen);
 static void put_type(struct pvmx_vm_core *vm, u32 mfn, enum pvmx_page_type type);
@@ -262,12 +273,26 @@ static bool is_guest_l2_slot(const struct pvmx_frame *f, u32 slot)
 
 /* ---- validation -------------------------------------------------------- */
 
+/*
+ * Xen's hypercall_preempt_check() in alloc_l2_table()/alloc_l3_table(): a
+ * preemptible validation (MMUEXT_PIN_*, NEW_BASEPTR) stops between two
+ * entries once it has done a batch of work or the host wants the CPU back.
+ */
+static bool pgt_preempt(struct pvmx_vm_core *vm)
+{
+	struct pvmx_vcpu_core *v = vm->pgt_preempt;
+
+	return v && pvmx_preempt_check_n(v, 0);
+}
+
 static int validate_l1(struct pvmx_vm_core *vm, u32 mfn)
 {
 	u64 *l1 = table(vm, mfn);
 	u32 i;
 	int rc;
 
+	if (vm->pgt_preempt)
+		vm->pgt_preempt->hold_work += PGT_L1_ITEMS;
 	for (i = 0; i < L1_ENTRIES; i++) {
 		rc = get_l1e(vm, READ_ONCE(l1[i]));
 		if (rc) {
@@ -279,23 +304,35 @@ static int validate_l1(struct pvmx_vm_core *vm, u32 mfn)
 	return 0;
 }
 
+/*
+ * From entry f->nr_validated on (a continuation resumes there): the entries
+ * before it hold their references, and the frame's type keeps them as they
+ * were.  PGT_RESTART leaves the frame partial, any error undoes it whole.
+ */
 static int validate_l2(struct pvmx_vm_core *vm, u32 mfn)
 {
-	const struct pvmx_frame *f = &vm->frame_table[mfn];
+	struct pvmx_frame *f = &vm->frame_table[mfn];
 	u64 *l2 = table(vm, mfn);
-	u32 i;
+	u32 i, start = f->nr_validated;
 	int rc;
 
-	for (i = 0; i < L1_ENTRIES; i++) {
+	for (i = start; i < L1_ENTRIES; i++) {
 		if (!is_guest_l2_slot(f, i))
 			break;
+		/* At least one entry per step: every continuation progresses. */
+		if (i > start && pgt_preempt(vm)) {
+			f->nr_validated = i;
+			return PGT_RESTART;
+		}
 		rc = get_l2e(vm, READ_ONCE(l2[i]));
 		if (rc) {
 			while (i--)
 				put_l2e(vm, READ_ONCE(l2[i]));
+			f->nr_validated = 0;
 			return rc;
 		}
 	}
+	f->nr_validated = 0;
 	/* Xen's own mappings go in the pae_xen_l2 (create_pae_xen_mappings). */
 	if (f->flags & PVMX_FRAME_PAE_XEN_L2)
 		pvmx_arch_fill_hv_l2(vm, l2);
@@ -304,13 +341,18 @@ static int validate_l2(struct pvmx_vm_core *vm, u32 mfn)
 
 static int validate_l3(struct pvmx_vm_core *vm, u32 mfn)
 {
+	struct pvmx_frame *f = &vm->frame_table[mfn];
 	u64 *l3 = table(vm, mfn);
-	u32 i;
+	u32 i, start = f->nr_validated;
 	int rc = 0;
 
-	for (i = 0; i < 4; i++) {
+	for (i = start; i < 4; i++) {
 		u64 e = READ_ONCE(l3[i]);
 
+		if (i > start && pgt_preempt(vm)) {
+			f->nr_validated = i;
+			return PGT_RESTART;
+		}
 		if (i == 3) {
 			/* Slot 3 must be present: its L2 holds Xen's mappings. */
 			rc = (e & PVMX_PTE_P) ? get_l3e(vm, e, true) : -XEN_EINVAL;
@@ -327,6 +369,15 @@ static int validate_l3(struct pvmx_vm_core *vm, u32 mfn)
 		if (rc)
 			break;
 	}
+	if (rc == PGT_RESTART) {
+		/*
+		 * The L2 of slot i stopped part way (partial itself): no
+		 * reference of ours; the continuation's get continues it.
+		 */
+		f->nr_validated = i;
+		return rc;
+	}
+	f->nr_validated = 0;
 	if (rc) {
 		/* Slot i took no reference. */
 		while (i--)
@@ -377,7 +428,11 @@ static bool type_matches(const struct pvmx_frame *f, enum pvmx_page_type type, b
 	return f->type == type && !!(f->flags & PVMX_FRAME_PAE_XEN_L2) == pae_xen;
 }
 
-/* Xen's _get_page_type: -XEN_EINVAL for a frame busy with another type. */
+/*
+ * Xen's _get_page_type: -XEN_EINVAL for a frame busy with another type;
+ * PGT_RESTART (only under a preemptible validation, vm->pgt_preempt) when
+ * the frame was left partial for a continuation.
+ */
 static int get_type(struct pvmx_vm_core *vm, u32 mfn, enum pvmx_page_type type, bool pae_xen)
 {
 	struct pvmx_frame *f;
@@ -386,6 +441,17 @@ static int get_type(struct pvmx_vm_core *vm, u32 mfn, enum pvmx_page_type type, 
 	if (!is_ram(vm, mfn) || type == PVMX_PGT_NONE)
 		return -XEN_EINVAL;
 	f = &vm->frame_table[mfn];
+	if (f->type_count && (f->flags & PVMX_FRAME_PARTIAL)) {
+		/*
+		 * As Xen's PGT_partial: the reference the stopped validation
+		 * kept (type_count 1) goes on with this get, which continues
+		 * the validation where it stopped.
+		 */
+		if (!type_matches(f, type, pae_xen))
+			return -XEN_EINVAL;
+		f->flags &= ~PVMX_FRAME_PARTIAL;
+		goto validate;
+	}
 	if (f->type_count) {
 		/* Held with another type, or still being validated (a loop). */
 		if (!type_matches(f, type, pae_xen) || !(f->flags & PVMX_FRAME_VALIDATED) ||
@@ -403,6 +469,8 @@ static int get_type(struct pvmx_vm_core *vm, u32 mfn, enum pvmx_page_type type, 
 	f->type = type;
 	f->flags = pae_xen ? PVMX_FRAME_PAE_XEN_L2 : 0;
 	f->type_count = 1;
+	f->nr_validated = 0;
+validate:
 	switch (type) {
 	case PVMX_PGT_L1:
 		rc = validate_l1(vm, mfn);
@@ -413,8 +481,22 @@ static int get_type(struct pvmx_vm_core *vm, u32 mfn, enum pvmx_page_type type, 
 	case PVMX_PGT_L3:
 		rc = validate_l3(vm, mfn);
 		break;
+	case PVMX_PGT_SEG_DESC:
+		/*
+		 * Xen's alloc_segdesc_page, here as there inside the type
+		 * change: after the flush above (no stale writable translation
+		 * can store into the frame any more) and only once the frame is
+		 * known not to be held with another type, so a refused request
+		 * writes nothing and a frame already in use is never rewritten.
+		 */
+		rc = pvmx_validate_desc_frame(vm, mfn);
+		break;
 	default:
 		break;
+	}
+	if (rc == PGT_RESTART) {
+		f->flags |= PVMX_FRAME_PARTIAL;
+		return rc;
 	}
 	if (rc) {
 		f->type_count = 0;
@@ -428,8 +510,12 @@ static void put_type(struct pvmx_vm_core *vm, u32 mfn, enum pvmx_page_type type)
 {
 	struct pvmx_frame *f = &vm->frame_table[mfn];
 
-	/* Every caller holds a reference of this type; anything else is a bug. */
-	if (!is_ram(vm, mfn) || !f->type_count || f->type != type)
+	/*
+	 * Every caller holds a reference of this type; anything else is a bug.
+	 * Nobody holds the reference of a partial frame.
+	 */
+	if (!is_ram(vm, mfn) || !f->type_count || f->type != type ||
+	    (f->flags & PVMX_FRAME_PARTIAL))
 		return;
 	if (--f->type_count)
 		return;
@@ -450,15 +536,34 @@ void pvmx_put_page_type(struct pvmx_vm_core *vm, u32 mfn)
 		put_type(vm, mfn, vm->frame_table[mfn].type);
 }
 
+/*
+ * get_type() for a hypercall that can continue (Xen's preemptible
+ * get_page_type()): PGT_RESTART when a long validation stopped part way.
+ */
+static int get_type_preemptible(struct pvmx_vcpu_core *v, u32 mfn, enum pvmx_page_type type)
+{
+	struct pvmx_vm_core *vm = v->vm;
+	int rc;
+
+	vm->pgt_preempt = v;
+	rc = get_type(vm, mfn, type, false);
+	vm->pgt_preempt = NULL;
+	return rc;
+}
+
 /* ---- base pointer ---------------------------------------------------------- */
 
-long pvmx_new_baseptr(struct pvmx_vcpu_core *v, u32 mfn)
+static long new_baseptr(struct pvmx_vcpu_core *v, u32 mfn, bool preemptible)
 {
 	struct pvmx_vm_core *vm = v->vm;
 	u32 old = v->cpu.cr3 >> PVMX_PAGE_SHIFT;
 	bool had = v->base_ref;
-	int rc = get_type(vm, mfn, PVMX_PGT_L3, false);
+	int rc;
 
+	if (preemptible)
+		rc = get_type_preemptible(v, mfn, PVMX_PGT_L3);
+	else
+		rc = get_type(vm, mfn, PVMX_PGT_L3, false);
 	if (rc)
 		return rc;
 	v->cpu.cr3 = mfn << PVMX_PAGE_SHIFT;
@@ -469,6 +574,11 @@ long pvmx_new_baseptr(struct pvmx_vcpu_core *v, u32 mfn)
 	if (had)
 		put_type(vm, old, PVMX_PGT_L3);
 	return 0;
+}
+
+long pvmx_new_baseptr(struct pvmx_vcpu_core *v, u32 mfn)
+{
+	return new_baseptr(v, mfn, false);
 }
 
 long pvmx_mm_boot_baseptr(struct pvmx_vcpu_core *v, u64 cr3)
@@ -708,7 +818,10 @@ static long mmu_normal_update(struct pvmx_vcpu_core *v, u64 ptr, u64 val, u32 cm
 			rc = mod_l2_entry(vm, mfn, slot, val, preserve_ad);
 			break;
 		case PVMX_PGT_L3:
+			/* A new L2 may be a long validation: preemptible, as Xen's. */
+			vm->pgt_preempt = v;
 			rc = mod_l3_entry(vm, mfn, slot, val, preserve_ad);
+			vm->pgt_preempt = NULL;
 			break;
 		case PVMX_PGT_WRITABLE:
 			WRITE_ONCE(page[slot], val);
@@ -790,6 +903,14 @@ long pvmx_do_mmu_update(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 			rc = -XEN_ENOSYS;
 			break;
 		}
+		if (rc == PGT_RESTART) {
+			/* Xen's -ERESTART: this request again, where its validation stopped. */
+			hc->arg[0] = ureqs + i * sizeof(req);
+			hc->arg[1] = (count - i) | MMU_UPDATE_PREEMPTED;
+			hc->preempted = true;
+			rc = 0;
+			break;
+		}
 		if (rc)
 			break;
 	}
@@ -810,7 +931,7 @@ static long pin_table(struct pvmx_vcpu_core *v, u32 mfn, enum pvmx_page_type typ
 
 	if (!is_ram(vm, mfn))
 		return -XEN_EINVAL;
-	rc = get_type(vm, mfn, type, false);
+	rc = get_type_preemptible(v, mfn, type);
 	if (rc)
 		return rc;
 	if (vm->frame_table[mfn].flags & PVMX_FRAME_PINNED) {
@@ -887,7 +1008,7 @@ static long do_one_mmuext(struct pvmx_vcpu_core *v, const struct mmuext_op *op)
 	case MMUEXT_UNPIN_TABLE:
 		return unpin_table(v, op->arg1);
 	case MMUEXT_NEW_BASEPTR:
-		return pvmx_new_baseptr(v, op->arg1);
+		return new_baseptr(v, op->arg1, true);
 	case MMUEXT_TLB_FLUSH_LOCAL:
 		pvmx_arch_flush_guest_tlb(v, 0, false);
 		return 0;
@@ -951,6 +1072,14 @@ long pvmx_do_mmuext_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 			break;
 		}
 		rc = do_one_mmuext(v, &op);
+		if (rc == PGT_RESTART) {
+			/* Xen's -ERESTART: this op again, where its validation stopped. */
+			hc->arg[0] = uops + i * sizeof(op);
+			hc->arg[1] = (count - i) | MMU_UPDATE_PREEMPTED;
+			hc->preempted = true;
+			rc = 0;
+			break;
+		}
 		if (rc)
 			break;
 	}

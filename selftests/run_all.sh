@@ -1058,6 +1058,33 @@ t_guest_exploit_bounce_unmapped() {
 
 # ---- hardening, round 2 (guests/harden.c, ldt_test.c) -----------------------
 
+# Descriptor frames checked inside the type change, after the flush (issue 15
+# points 3 and 11): a stale writable translation on vCPU 1 never puts an
+# unchecked call gate into vCPU 0's live GDT; a GDT page two vCPUs share is
+# checked once.
+t_guest_descrace() {
+	run_guest descrace descrace.elf --vcpus 2
+	expect_rc 0 && expect_ktap_pass && expect_out "descrace: "
+}
+
+# One PIN_L3 of a tree of 256 L1s (131072 entries) is validated in steps of
+# 8 L1s (issue 15 point 16): at least 31 continuations in `pvmx stats`, and
+# the guest finds the tree typed as one pin leaves it.
+t_guest_bigpin() {
+	run_pvmx bigpin stats --timeout "$RUN_TIMEOUT" --memory 32M --cmdline "l1s=256" \
+		"$GUESTS/bigpin.elf"
+	expect_rc 0 || return 1
+	grep -E '^# bigpin' "$err" | sed -e 's/^# /#   /'
+	expect_ktap_pass "$err" || return 1
+	c=$(json_num continuations "$out")
+	diag "continuations ${c:-none}"
+	if [ -z "$c" ] || [ "$c" -lt 31 ]; then
+		diag "want >= 31 continuations (256 L1s in steps of 8)"
+		show
+		return 1
+	fi
+}
+
 # Host log lines matching ERE since this suite started (its /dev/kmsg mark).
 kmsg_count() {
 	if [ -n "$MARK" ]; then
@@ -1334,7 +1361,7 @@ guest_smp guest_smp_1vcpu
 guest_console_ring guest_xenstore guest_memory guest_memory_shuffled guests_shuffled_p2m
 guest_wait_virq guest_mm guest_ptwr spin_timeout spin_sigint spin_sigterm block_timeout
 block_sigint guest_fuzz guest_fuzz_ring1 guest_exploit guest_exploit_race guest_exploit_bounce_ro
-guest_exploit_bounce_unmapped guest_harden guest_harden_kss3 guest_harden_l1tf guest_harden_log_flood
+guest_exploit_bounce_unmapped guest_descrace guest_bigpin guest_harden guest_harden_kss3 guest_harden_l1tf guest_harden_log_flood
 guest_hostile_dr guest_hostile_dr_recurse guest_hostile_dr_unusable_cs guest_hostile_vcpu guest_hostile_xs guest_hostile_xs_rss
 host_ldt_after_run vcpu_ctx_race lock_hold_bounded ioctl_fuzz stress_concurrent_vms stress_create_destroy
 stress_memory_exhaustion vcpu_migrates_between_cpus cpu_hotplug_with_vm

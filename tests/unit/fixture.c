@@ -166,6 +166,8 @@ void pvmx_host_kick(struct pvmx_vcpu_core *v)
 {
 	fx.kicks++;
 	fx.last_kick = v;
+	if (fx.on_kick)
+		fx.on_kick(v);
 }
 
 u64 pvmx_host_cycles(void)

@@ -43,6 +43,8 @@ struct fixture {
 	u64 periodic_ns;
 	int kicks;
 	struct pvmx_vcpu_core *last_kick;
+	/* Run by pvmx_host_kick(): the kicked vCPU's last guest stores, its exit. */
+	void (*on_kick)(struct pvmx_vcpu_core *v);
 	u64 cycles;
 	u64 lock_held_max;	/* longest VM-lock hold of a hypercall (pvmx_host_lock_held) */
 	int tracepoints;

@@ -264,6 +264,124 @@ static void set_gdt_refusals(void)
 	CHECK_EQ(fx_eax(), XEN_ERR(XEN_EINVAL));
 }
 
+/* A second vCPU (down, uninitialised), for frames two vCPUs share. */
+static struct pvmx_vcpu_core v1;
+static struct pvmx_run run1;
+static void add_vcpu1(void)
+{
+	memset(&v1, 0, sizeof(v1));
+	memset(&run1, 0, sizeof(run1));
+	v1.vm = &fx.vm;
+	v1.id = 1;
+	v1.run = &run1;
+	v1.state = PVMX_VCPU_RUNNABLE;
+	pvmx_vcpu_events_init(&v1);
+	fx.vm.vcpus[1] = &v1;
+}
+
+/*
+ * Issue 15 points 3 and 11: a set_gdt or LDT page refused because the frame
+ * is a live page table writes nothing into it (the check's fix-ups come
+ * after the type is taken, as in Xen's alloc_segdesc_page()).
+ */
+static void refused_desc_frame_is_left_alone(void)
+{
+	u32 l1b = FX_L1_GPA + 0x1000;	/* the L1 mapping 2..4 MiB */
+	u64 looks_like_code = mkdesc(0, 0xFFFFF, CODE_DPL0, G_D), d;
+
+	setup_gdt_frames();
+	/* Entries the check would rewrite, planted behind the validator's back. */
+	desc_at(l1b)[500] = looks_like_code;
+	desc_at(FX_L3_GPA)[100] = looks_like_code;
+	wr32(LIST_VA, l1b >> 12);
+	fx_hypercall(__HYPERVISOR_set_gdt, LIST_VA, 16, 0, 0, 0);
+	CHECK_EQ(fx_eax(), XEN_ERR(XEN_EINVAL));
+	CHECK_EQ(desc_at(l1b)[500], looks_like_code);
+	wr32(LIST_VA, GDT0_GPA >> 12);
+	wr32(LIST_VA + 4, FX_L3_GPA >> 12);
+	fx_hypercall(__HYPERVISOR_set_gdt, LIST_VA, 600, 0, 0, 0);
+	CHECK_EQ(fx_eax(), XEN_ERR(XEN_EINVAL));
+	CHECK_EQ(desc_at(FX_L3_GPA)[100], looks_like_code);
+	CHECK_EQ(fx.frame_table[GDT0_GPA >> 12].type_count, 0);
+	CHECK_EQ(fx.v.desc.gdt_ents, 0);
+	/* The L1 as an LDT page (mapped read-only at its address): the #PF. */
+	fx.v.trap_ctxt[14].address = HANDLER;
+	fx.v.trap_ctxt[14].cs = FLAT_RING1_CS;
+	fx.v.cpu.gpr[PVMX_ESP] = STACK_TOP;
+	CHECK_EQ(pvmx_set_ldt(&fx.v, l1b, 512), 0);
+	CHECK_EQ(pvmx_read_descriptor(&fx.v, 500 << 3 | 4, &d), -XEN_EINVAL);
+	CHECK_EQ(pvmx_ldt_fault(&fx.v, 500 * 8, 0), PVMX_RESUME);
+	CHECK_EQ(fx.v.cpu.eip, HANDLER);
+	CHECK_EQ(fx.v.desc.ldt_mapped, 0);
+	CHECK_EQ(desc_at(l1b)[500], looks_like_code);
+	CHECK_EQ(fx.frame_table[l1b >> 12].type, PVMX_PGT_L1);
+}
+
+/* Issue 15 point 3: a frame another vCPU holds as its GDT is not checked again. */
+static void frame_held_by_another_vcpu_not_rechecked(void)
+{
+	u32 frames[1] = { GDT0_GPA >> 12 };
+
+	add_vcpu1();
+	setup_gdt_frames();
+	desc_at(GDT0_GPA)[9] = mkgate(0x0008, 0x100, 3, 0);
+	CHECK_EQ(pvmx_set_gdt(&v1, frames, 16), 0);
+	CHECK_EQ(desc_at(GDT0_GPA)[9], mkgate(0x000B, 0x100, 0, 0));
+	fx_hypercall(__HYPERVISOR_set_gdt, LIST_VA, 16, 0, 0, 0);
+	CHECK_EQ(fx_eax(), 0);
+	CHECK_EQ(desc_at(GDT0_GPA)[9], mkgate(0x000B, 0x100, 0, 0));
+	CHECK_EQ(fx.frame_table[GDT0_GPA >> 12].type_count, 2);
+	pvmx_desc_release(&v1);
+	fx.vm.vcpus[1] = NULL;
+}
+
+/*
+ * What another vCPU stores through a stale writable translation until the
+ * type change's flush reaches it (the kick): the check must come after.
+ */
+static u64 stale_store;
+static void store_then_exit(struct pvmx_vcpu_core *v)
+{
+	if (v != &v1)
+		return;
+	desc_at(GDT0_GPA)[4] = stale_store;
+	__atomic_store_n(&v->in_guest, 0, __ATOMIC_SEQ_CST);
+}
+
+static void stale_writable_translation_checked_after_flush(void)
+{
+	u64 d;
+
+	add_vcpu1();
+	setup_gdt_frames();	/* GDT0 was mapped writable: typed writable, unreferenced */
+	fx.on_kick = store_then_exit;
+	/* A DPL-0 code segment: fixed to DPL 1 in the live GDT. */
+	stale_store = mkdesc(0, 0xFFFFF, CODE_DPL0, G_D);
+	v1.in_guest = 1;
+	fx.kicks = 0;
+	fx_hypercall(__HYPERVISOR_set_gdt, LIST_VA, 16, 0, 0, 0);
+	CHECK_EQ(fx_eax(), 0);
+	CHECK_EQ(fx.kicks, 1);
+	CHECK_EQ(desc_at(GDT0_GPA)[4], 0x00cfbb000000ffffULL);
+	CHECK_EQ(pvmx_read_descriptor(&fx.v, 4 << 3, &d), 0);
+	CHECK_EQ(d, 0x00cfbb000000ffffULL);
+	fx_hypercall(__HYPERVISOR_set_gdt, 0, 0, 0, 0, 0);
+	CHECK_EQ(fx_eax(), 0);
+
+	/* A TSS descriptor: the frame is refused, not installed. */
+	map_read_only(GDT0_GPA);	/* writable once more, then read-only */
+	fx_hypercall(__HYPERVISOR_update_descriptor, GDT0_GPA + 8 * 4, 0, 0, 0, 0);
+	CHECK_EQ(fx_eax(), 0);
+	stale_store = mkdesc(0x1000, 0x67, 0x89, 0);
+	v1.in_guest = 1;
+	fx_hypercall(__HYPERVISOR_set_gdt, LIST_VA, 16, 0, 0, 0);
+	CHECK_EQ(fx_eax(), XEN_ERR(XEN_EINVAL));
+	CHECK_EQ(fx.v.desc.gdt_ents, 0);
+	CHECK_EQ(fx.frame_table[GDT0_GPA >> 12].type_count, 0);
+	fx.on_kick = NULL;
+	fx.vm.vcpus[1] = NULL;
+}
+
 static void update_descriptor_checks_and_writes(void)
 {
 	u64 good = mkdesc(0x50000, 0xFF, DATA_DPL0, 0x4), d;
@@ -325,11 +443,20 @@ static void set_ldt_records_and_maps_on_use(void)
 	CHECK_EQ(pvmx_read_descriptor(&fx.v, 0x000C, &d), -XEN_EINVAL);
 	CHECK_EQ(fx.v.desc.ldt_mapped, 0);
 	desc_at(LDT_VA)[2] = 0;
+	/* Read as it would be mapped, checked on a copy: nothing taken, nothing written. */
 	CHECK_EQ(pvmx_read_descriptor(&fx.v, 0x000C, &d), 0);
 	CHECK_EQ(d, mkdesc(0x60000, 0xFF, DATA_DPL1 | 1, 0x4));
+	CHECK_EQ(fx.v.desc.ldt_mapped, 0);
+	CHECK_EQ(fx.frame_table[LDT_VA >> 12].type_count, 0);
+	CHECK_EQ(desc_at(LDT_VA)[1], mkdesc(0x60000, 0xFF, DATA_DPL0, 0x4));
+	CHECK(pvmx_selector_usable(&fx.v, 0x000D, PVMX_SEG_STACK));
+	/* The CPU's first access maps it, checked in place. */
+	CHECK_EQ(pvmx_ldt_fault(&fx.v, 8, 0), PVMX_RESUME);
 	CHECK_EQ(fx.v.desc.ldt_mapped, 1);
 	CHECK_EQ(fx.v.desc.ldt_frames[0], LDT_VA >> 12);
-	CHECK(pvmx_selector_usable(&fx.v, 0x000D, PVMX_SEG_STACK));
+	CHECK_EQ(desc_at(LDT_VA)[1], mkdesc(0x60000, 0xFF, DATA_DPL1 | 1, 0x4));
+	CHECK_EQ(pvmx_read_descriptor(&fx.v, 0x000C, &d), 0);
+	CHECK_EQ(d, mkdesc(0x60000, 0xFF, DATA_DPL1 | 1, 0x4));
 	/* Past the LDT's entries. */
 	CHECK_EQ(pvmx_read_descriptor(&fx.v, 3 << 3 | 4, &d), -XEN_EINVAL);
 	/* The same LDT again changes nothing; a new one drops the mappings. */
@@ -338,6 +465,9 @@ static void set_ldt_records_and_maps_on_use(void)
 	CHECK_EQ(pvmx_set_ldt(&fx.v, 0, 0), 0);
 	CHECK_EQ(fx.v.desc.ldt_mapped, 0);
 	CHECK_EQ(fx.v.desc.ldt_ents, 0);
+	CHECK_EQ(pvmx_read_descriptor(&fx.v, 0x000C, &d), -XEN_EINVAL);
+	/* A page held as another type (a live L1) is not read as an LDT. */
+	CHECK_EQ(pvmx_set_ldt(&fx.v, FX_L1_GPA, 3), 0);
 	CHECK_EQ(pvmx_read_descriptor(&fx.v, 0x000C, &d), -XEN_EINVAL);
 }
 
@@ -420,6 +550,9 @@ const struct unit_test desc_tests[] = {
 	UNIT_TEST(set_gdt_installs_checked_frames),
 	UNIT_TEST(set_gdt_checks_a_frame_once),
 	UNIT_TEST(set_gdt_refusals),
+	UNIT_TEST(refused_desc_frame_is_left_alone),
+	UNIT_TEST(frame_held_by_another_vcpu_not_rechecked),
+	UNIT_TEST(stale_writable_translation_checked_after_flush),
 	UNIT_TEST(update_descriptor_checks_and_writes),
 	UNIT_TEST(set_ldt_records_and_maps_on_use),
 	UNIT_TEST(ldt_fault_maps_or_reflects),

@@ -39,6 +39,11 @@ static void wr64(u64 gpa, u64 v)
 	memcpy(fx_gpa(gpa), &v, 8);
 }
 
+static void wr32(u64 gpa, u32 v)
+{
+	memcpy(fx_gpa(gpa), &v, 4);
+}
+
 static u32 rd32(u64 gpa)
 {
 	u32 v;
@@ -807,6 +812,294 @@ static void l1tf_ptwr_crashes(void)
 	CHECK_EQ(frame(0x10)->type_count, 0);
 }
 
+/* ---- preemptible validation (issue 15 point 16) ------------------------------ */
+
+#define T_L3		0x700u	/* the tree's L3 */
+#define T_L2		0x701u	/* guest L2s 0x701, 0x702; 0x703 the pae_xen_l2 */
+#define T_L1		0x710u	/* T_NL1 L1s, 40 under each guest L2 */
+#define T_NL1		80u
+#define T_DATA		0x780u	/* L1 k maps frame T_DATA + k writable */
+#define T_PER_L2	40u	/* 5 work batches of 8 L1s */
+
+static void build_tree(void)
+{
+	u32 k;
+
+	for (k = 0; k < 4; k++)
+		memset(fx_gpa((u64)(T_L3 + k) << 12), 0, 4096);
+	wr64((u64)T_L3 << 12, pte(T_L2, 1));
+	wr64(((u64)T_L3 << 12) + 8, pte(T_L2 + 1, 1));
+	wr64(((u64)T_L3 << 12) + 24, pte(T_L2 + 2, 1));
+	for (k = 0; k < T_NL1; k++) {
+		wr64(((u64)(T_L2 + k / T_PER_L2) << 12) + (k % T_PER_L2) * 8, pte(T_L1 + k, 0x67));
+		make_l1(T_L1 + k, T_DATA + k, RW_PTE);
+	}
+}
+
+/* One mmuext_op call of a single op; true if it asks to be re-issued. */
+static bool ext_step(bool first, u32 cmd, u32 arg1)
+{
+	unsigned long *gpr = fx.v.cpu.gpr;
+	u32 op[3] = { cmd, arg1, 0 };
+
+	if (first) {
+		memcpy(fx_gpa(REQ_VA), op, sizeof(op));
+		fx_hypercall(__HYPERVISOR_mmuext_op, REQ_VA, 1, DONE_VA, DOMID_SELF, 0);
+	} else {
+		fx_hypercall(__HYPERVISOR_mmuext_op, gpr[PVMX_EBX], gpr[PVMX_ECX],
+			     gpr[PVMX_EDX], gpr[PVMX_ESI], 0);
+	}
+	return fx.v.cpu.eip == 0x1000;
+}
+
+/* The op and its continuations, as the guest re-executes them; *steps calls. */
+static u32 ext_all(u32 cmd, u32 arg1, u32 *steps)
+{
+	bool more = ext_step(true, cmd, arg1);
+
+	for (*steps = 1; more && *steps < 100000; (*steps)++)
+		more = ext_step(false, cmd, arg1);
+	return fx_eax();
+}
+
+static void check_tree_validated(u32 l1_count)
+{
+	u32 k;
+
+	CHECK_EQ(frame(T_L3)->type, PVMX_PGT_L3);
+	CHECK_EQ(frame(T_L3)->flags, PVMX_FRAME_PINNED | PVMX_FRAME_VALIDATED);
+	CHECK_EQ(frame(T_L3)->type_count, 1);
+	CHECK_EQ(frame(T_L2)->flags, PVMX_FRAME_VALIDATED);
+	CHECK_EQ(frame(T_L2 + 2)->flags, PVMX_FRAME_VALIDATED | PVMX_FRAME_PAE_XEN_L2);
+	for (k = 0; k < 3; k++) {
+		CHECK_EQ(frame(T_L2 + k)->type_count, 1);
+		CHECK_EQ(frame(T_L2 + k)->nr_validated, 0);
+	}
+	for (k = 0; k < T_NL1; k++) {
+		CHECK_EQ(frame(T_L1 + k)->type, PVMX_PGT_L1);
+		CHECK_EQ(frame(T_L1 + k)->type_count, l1_count);
+		CHECK_EQ(frame(T_DATA + k)->type, PVMX_PGT_WRITABLE);
+		CHECK_EQ(frame(T_DATA + k)->type_count, 1);
+	}
+	/* Completed as one validation would: compat's L3 bits, Xen's L2 slots. */
+	CHECK_EQ(rd64((u64)T_L3 << 12), pte(T_L2, 0x67));
+	CHECK_EQ(rd64(((u64)(T_L2 + 2) << 12) + 511 * 8), FX_HV_L2_MARKER);
+}
+
+static void check_tree_released(void)
+{
+	u32 k;
+
+	for (k = 0; k < 4; k++)
+		CHECK_EQ(frame(T_L3 + k)->type_count, 0);
+	for (k = 0; k < T_NL1; k++) {
+		CHECK_EQ(frame(T_L1 + k)->type_count, 0);
+		CHECK_EQ(frame(T_DATA + k)->type_count, 0);
+	}
+}
+
+static void pin_l3_is_preemptible(void)
+{
+	u64 before = fx.v.stats.continuations;
+	u32 steps, k;
+
+	build_tree();
+	/* One step: a batch of L1s, then the tree is left partial. */
+	CHECK(ext_step(true, MMUEXT_PIN_L3_TABLE, T_L3));
+	CHECK_EQ(fx.v.cpu.gpr[PVMX_EBX], REQ_VA);		/* the same op again */
+	CHECK_EQ(fx.v.cpu.gpr[PVMX_ECX], 1 | MMU_UPDATE_PREEMPTED);
+	CHECK_EQ(frame(T_L3)->flags, PVMX_FRAME_PARTIAL);
+	CHECK_EQ(frame(T_L3)->type_count, 1);
+	CHECK_EQ(frame(T_L3)->nr_validated, 0);
+	CHECK_EQ(frame(T_L2)->flags, PVMX_FRAME_PARTIAL);
+	CHECK_EQ(frame(T_L2)->nr_validated, 8);
+	CHECK_EQ(frame(T_L1 + 7)->type_count, 1);
+	CHECK_EQ(frame(T_L1 + 8)->type_count, 0);
+	CHECK_EQ(fx.v.stats.continuations, before + 1);
+	/* A partial table is typed: not writable, its entries not updatable, not unpinnable. */
+	CHECK_EQ(uvm(0x7000, pte(T_L3, RW_PTE), 0), XEN_ERR(XEN_EBUSY));
+	CHECK_EQ(mmu(((u64)T_L3 << 12) + 16, pte(T_L2 + 1, 1), DOMID_SELF), XEN_ERR(XEN_EINVAL));
+	CHECK_EQ(ext(MMUEXT_UNPIN_TABLE, T_L3, 0), XEN_ERR(XEN_EINVAL));
+	CHECK_EQ(ext(MMUEXT_PIN_L1_TABLE, T_L2, 0), XEN_ERR(XEN_EINVAL));
+	/* The continuations finish it: the result of an uninterrupted pin. */
+	CHECK_EQ(ext_all(MMUEXT_PIN_L3_TABLE, T_L3, &steps), 0);
+	CHECK_EQ(rd32(DONE_VA), 1);
+	/*
+	 * 80 L1s in steps of 8, each L2's last one ending its step (the L3
+	 * stops before its next slot): 11 steps, the first done above.
+	 */
+	CHECK_EQ(steps, 10);
+	check_tree_validated(1);
+	/* Unpinned, the whole tree goes. */
+	CHECK_EQ(ext(MMUEXT_UNPIN_TABLE, T_L3, 0), 0);
+	check_tree_released();
+
+	/* A small tree needs no continuation. */
+	for (k = 0; k < T_NL1; k++)
+		if (k % T_PER_L2 >= 3)
+			wr64(((u64)(T_L2 + k / T_PER_L2) << 12) + (k % T_PER_L2) * 8, 0);
+	before = fx.v.stats.continuations;
+	CHECK_EQ(ext_all(MMUEXT_PIN_L3_TABLE, T_L3, &steps), 0);
+	CHECK_EQ(steps, 1);
+	CHECK_EQ(fx.v.stats.continuations, before);
+	CHECK_EQ(ext(MMUEXT_UNPIN_TABLE, T_L3, 0), 0);
+
+	/* The host wanting the CPU stops it too, after one entry. */
+	build_tree();
+	fx.preempt_every = 1;
+	CHECK(ext_step(true, MMUEXT_PIN_L3_TABLE, T_L3));
+	fx.preempt_every = 0;
+	CHECK_EQ(frame(T_L2)->nr_validated, 1);
+	CHECK_EQ(ext_all(MMUEXT_PIN_L3_TABLE, T_L3, &steps), 0);
+	check_tree_validated(1);
+	CHECK_EQ(ext(MMUEXT_UNPIN_TABLE, T_L3, 0), 0);
+	check_tree_released();
+}
+
+/* Between two steps the guest changes what is not validated yet. */
+static void pin_l3_tree_changed_between_steps(void)
+{
+	u32 steps;
+
+	build_tree();
+	CHECK(ext_step(true, MMUEXT_PIN_L3_TABLE, T_L3));
+	/* An L1 not reached yet now maps the partial L3 writable: refused at the end. */
+	wr64(((u64)(T_L1 + 50) << 12) + 8, pte(T_L3, RW_PTE));
+	CHECK_EQ(ext_all(MMUEXT_PIN_L3_TABLE, T_L3, &steps), XEN_ERR(XEN_EBUSY));
+	CHECK_EQ(rd32(DONE_VA), 0);
+	check_tree_released();
+	CHECK(!(frame(T_L3)->flags & (PVMX_FRAME_PARTIAL | PVMX_FRAME_PINNED)));
+	/* Mapped read-only instead: accepted, and counted. */
+	build_tree();
+	CHECK(ext_step(true, MMUEXT_PIN_L3_TABLE, T_L3));
+	wr64(((u64)(T_L1 + 50) << 12) + 8, pte(T_L1 + 3, RO_PTE));
+	CHECK_EQ(ext_all(MMUEXT_PIN_L3_TABLE, T_L3, &steps), 0);
+	check_tree_validated(1);
+	CHECK_EQ(ext(MMUEXT_UNPIN_TABLE, T_L3, 0), 0);
+	check_tree_released();
+
+	/*
+	 * Another get continues a partial L2 (Xen's PGT_partial): pinning it
+	 * takes it over; the L3's continuation then takes a reference of its own.
+	 */
+	build_tree();
+	CHECK(ext_step(true, MMUEXT_PIN_L3_TABLE, T_L3));
+	CHECK_EQ(ext_all(MMUEXT_PIN_L2_TABLE, T_L2, &steps), 0);
+	CHECK_EQ(frame(T_L2)->flags, PVMX_FRAME_PINNED | PVMX_FRAME_VALIDATED);
+	CHECK_EQ(frame(T_L2)->type_count, 1);
+	CHECK_EQ(ext_all(MMUEXT_PIN_L3_TABLE, T_L3, &steps), 0);
+	CHECK_EQ(frame(T_L2)->type_count, 2);
+	CHECK_EQ(ext(MMUEXT_UNPIN_TABLE, T_L3, 0), 0);
+	CHECK_EQ(frame(T_L2)->type_count, 1);
+	CHECK_EQ(frame(T_L1)->type_count, 1);
+	CHECK_EQ(ext(MMUEXT_UNPIN_TABLE, T_L2, 0), 0);
+	check_tree_released();
+
+	/* NEW_BASEPTR continues the same way and loads the tree when done. */
+	build_tree();
+	CHECK(ext_step(true, MMUEXT_NEW_BASEPTR, T_L3));
+	CHECK_EQ(fx.v.cpu.cr3, FX_L3_GPA);
+	CHECK_EQ(ext_all(MMUEXT_NEW_BASEPTR, T_L3, &steps), 0);
+	CHECK_EQ(fx.v.cpu.cr3, (u64)T_L3 << 12);
+	CHECK_EQ(frame(T_L3)->type_count, 1);
+	/* Back (directly: the request list is not mapped in the new tree). */
+	CHECK_EQ(pvmx_new_baseptr(&fx.v, L3_MFN), 0);
+	check_tree_released();
+}
+
+/* An L3 entry naming a large L2: mmu_update continues the same way. */
+static void mmu_update_l3_entry_is_preemptible(void)
+{
+	unsigned long *gpr = fx.v.cpu.gpr;
+	u64 slot1 = FX_L3_GPA + 8, old = rd64(FX_L3_GPA + 8);
+	u32 steps = 1;
+
+	build_tree();
+	wr64(REQ_VA, slot1);
+	wr64(REQ_VA + 8, pte(T_L2, 1));
+	wr32(DONE_VA, 0);
+	fx_hypercall(__HYPERVISOR_mmu_update, REQ_VA, 1, DONE_VA, DOMID_SELF, 0);
+	CHECK_EQ(fx.v.cpu.eip, 0x1000);
+	CHECK_EQ(gpr[PVMX_EBX], REQ_VA);
+	CHECK_EQ(gpr[PVMX_ECX], 1 | MMU_UPDATE_PREEMPTED);
+	CHECK_EQ(rd64(slot1), old);			/* not written yet */
+	CHECK_EQ(frame(T_L2)->flags, PVMX_FRAME_PARTIAL);
+	while (fx.v.cpu.eip == 0x1000 && steps++ < 100)
+		fx_hypercall(__HYPERVISOR_mmu_update, gpr[PVMX_EBX], gpr[PVMX_ECX],
+			     gpr[PVMX_EDX], gpr[PVMX_ESI], 0);
+	CHECK_EQ(fx_eax(), 0);
+	CHECK_EQ(rd32(DONE_VA), 1);
+	CHECK_EQ(rd64(slot1), pte(T_L2, 0x67));
+	CHECK_EQ(frame(T_L2)->flags, PVMX_FRAME_VALIDATED);
+	CHECK_EQ(frame(T_L2)->type_count, 1);
+	CHECK_EQ(frame(T_L1 + 39)->type_count, 1);
+	CHECK_EQ(frame(T_L1 + 40)->type_count, 0);	/* under the other L2 */
+	CHECK_EQ(mmu(slot1, old, DOMID_SELF), 0);
+	CHECK_EQ(frame(T_L2)->type_count, 0);
+	CHECK_EQ(frame(T_L1)->type_count, 0);
+}
+
+/*
+ * Random trees pinned in random steps, the guest changing what it still may
+ * (frames with no type) and pinning the partial L2 between the steps: every
+ * pin ends with Xen's result, and once everything is unpinned no frame keeps
+ * a type reference or a partial state.
+ */
+static void pin_l3_random_steps_keep_counts(void)
+{
+	static const u64 choices[] = { 0, RO_PTE, RW_PTE };
+	u32 seed = 12345, round, k, steps, res, l2_pinned;
+	bool more;
+
+#define RND()	(seed = seed * 1103515245u + 12345u, (seed >> 16) & 0x7FFF)
+	for (round = 0; round < 60; round++) {
+		build_tree();
+		l2_pinned = 0;
+		fx.preempt_every = RND() % 4;	/* 0: only the work batch */
+		fx.preempt_calls = 0;
+		more = ext_step(true, MMUEXT_PIN_L3_TABLE, T_L3);
+		for (steps = 1; more && steps < 10000; steps++) {
+			k = RND() % T_NL1;
+			if (!frame(T_L1 + k)->type_count) {
+				u32 c = RND() % 4;
+				u64 e = c < 3 ? choices[c] : RW_PTE;
+				u32 target = c < 3 ? T_DATA + k : T_L3;
+
+				wr64(((u64)(T_L1 + k) << 12) + 8 * (1 + RND() % 8),
+				     e ? pte(target, e) : 0);
+			}
+			if (!l2_pinned && RND() % 8 == 0 &&
+			    (frame(T_L2)->flags & PVMX_FRAME_PARTIAL)) {
+				u32 s2;
+
+				fx.preempt_every = 0;
+				res = ext_all(MMUEXT_PIN_L2_TABLE, T_L2, &s2);
+				CHECK(res == 0 || res == XEN_ERR(XEN_EBUSY));
+				l2_pinned = res == 0;
+			}
+			/* Re-issue the L3 pin (the request list is at REQ_VA again). */
+			more = ext_step(true, MMUEXT_PIN_L3_TABLE, T_L3);
+		}
+		res = fx_eax();
+		fx.preempt_every = 0;
+		CHECK(!more);
+		CHECK(res == 0 || res == XEN_ERR(XEN_EBUSY));
+		if (res == 0) {
+			CHECK_EQ(frame(T_L3)->flags, PVMX_FRAME_PINNED | PVMX_FRAME_VALIDATED);
+			CHECK_EQ(frame(T_L2)->type_count, 1 + l2_pinned);
+			CHECK_EQ(ext(MMUEXT_UNPIN_TABLE, T_L3, 0), 0);
+		} else {
+			CHECK(!(frame(T_L3)->flags & PVMX_FRAME_PARTIAL));
+		}
+		if (l2_pinned)
+			CHECK_EQ(ext(MMUEXT_UNPIN_TABLE, T_L2, 0), 0);
+		check_tree_released();
+		for (k = 0; k < 4; k++)
+			CHECK(!(frame(T_L3 + k)->flags & PVMX_FRAME_PARTIAL));
+	}
+#undef RND
+}
+
 const struct unit_test mm_tests[] = {
 	UNIT_TEST(boot_tables_are_typed_and_pinned),
 	UNIT_TEST(boot_refuses_bad_tables),
@@ -830,5 +1123,9 @@ const struct unit_test mm_tests[] = {
 	UNIT_TEST(l1tf_boot_tables_refused),
 	UNIT_TEST(l1tf_multicall_stops),
 	UNIT_TEST(l1tf_ptwr_crashes),
+	UNIT_TEST(pin_l3_is_preemptible),
+	UNIT_TEST(pin_l3_tree_changed_between_steps),
+	UNIT_TEST(mmu_update_l3_entry_is_preemptible),
+	UNIT_TEST(pin_l3_random_steps_keep_counts),
 	{ NULL, NULL },
 };
