@@ -113,10 +113,11 @@ static void test_help(void)
 		       "           [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--trace[=LIST]]\n"
 		       "           [--trace-format=text|json] [--trace-output=FILE]\n"
 		       "           [--stats[=table|json]] [--ramdisk FILE]\n"
-		       "           [--console=auto|ring|io|both] IMAGE");
+		       "           [--disk FILE[,ro][,direct]]... [--console=auto|ring|io|both] IMAGE");
 	CHECK_HAS(out, "pvmx stats [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]\n"
 		       "             [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--ramdisk FILE]\n"
-		       "             [--console=auto|ring|io|both] IMAGE");
+		       "             [--disk FILE[,ro][,direct]]... [--console=auto|ring|io|both] IMAGE");
+	CHECK_HAS(out, "--disk FILE[,ro][,direct]\n                      a PV disk (blkif)");
 	CHECK_HAS(out, "--ramdisk FILE  initial ramdisk (xl's ramdisk=)");
 	CHECK_HAS(out, "--console=auto|ring|io|both\n                      which guest output");
 	CHECK_HAS(out, "--shuffle-p2m[=SEED]\n                      place pseudo-physical frames");
@@ -215,6 +216,11 @@ static void test_ramdisk_and_symbols(void)
 	CHECK_HAS(errout, "guest memory too small");
 	CHECK_EQ(run(NULL, "load", "--dry-run", "--ramdisk", "", img("xtf.elf"), NULL), 2);
 	CHECK_HAS(errout, "--ramdisk needs a file name");
+	/* --disk: run and stats only, a file name before its options. */
+	CHECK_EQ(run(NULL, "run", "--disk", ",ro", img("xtf.elf"), NULL), 2);
+	CHECK_HAS(errout, "--disk needs a file name");
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--disk", "d.img", img("xtf.elf"), NULL), 2);
+	CHECK_HAS(errout, "--disk");
 	unlink(rd);
 	unlink(empty);
 }
