@@ -121,7 +121,11 @@ int pvmx_backends_add_disk(struct pvmx_backends *bk, const struct pvmx_disk_opt 
 	fd = open(o->path, (o->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | (o->direct ? O_DIRECT : 0));
 	if (fd < 0 || fstat(fd, &st)) {
 		rc = -errno;
-		snprintf(err, errlen, "--disk %s: %s", o->path, strerror(errno));
+		if (o->direct && errno == EINVAL)
+			snprintf(err, errlen, "--disk %s: the file system does not support O_DIRECT (drop ,direct)",
+				 o->path);
+		else
+			snprintf(err, errlen, "--disk %s: %s", o->path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return rc;
