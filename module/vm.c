@@ -295,6 +295,20 @@ static int pvmx_vm_raise_event(struct pvmx_vm *vm, const void __user *argp)
 	return 0;
 }
 
+static int pvmx_vm_bind_evtchn(struct pvmx_vm *vm, const void __user *argp)
+{
+	struct pvmx_evtchn_bind b;
+
+	if (copy_from_user(&b, argp, sizeof(b)))
+		return -EFAULT;
+	if ((b.flags & ~PVMX_BIND_UNBIND) || memchr_inv(b.reserved, 0, sizeof(b.reserved)))
+		return -EINVAL;
+	if (!vm->boot_info_set)
+		return -EINVAL;
+	return pvmx_launcher_bind_port(&vm->core, b.port, b.flags & PVMX_BIND_UNBIND) ?
+		-EINVAL : 0;
+}
+
 static int pvmx_vm_get_stats(struct pvmx_vm *vm, void __user *argp)
 {
 	struct pvmx_stats *sum = kmalloc(sizeof(*sum), GFP_KERNEL);
@@ -363,20 +377,6 @@ static int pvmx_vm_mmap_gnttab(struct pvmx_vm *vm, struct vm_area_struct *vma)
 	pvmx_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	return remap_pfn_range(vma, vma->vm_start, page_to_pfn(vm->gnttab_pages) + first,
 			       vma_pages(vma) << PAGE_SHIFT, vma->vm_page_prot);
-}
-
-static int pvmx_vm_bind_evtchn(struct pvmx_vm *vm, const void __user *argp)
-{
-	struct pvmx_evtchn_bind b;
-
-	if (copy_from_user(&b, argp, sizeof(b)))
-		return -EFAULT;
-	if ((b.flags & ~PVMX_BIND_UNBIND) || memchr_inv(b.reserved, 0, sizeof(b.reserved)))
-		return -EINVAL;
-	if (!vm->boot_info_set)
-		return -EINVAL;
-	return pvmx_launcher_bind_port(&vm->core, b.port, b.flags & PVMX_BIND_UNBIND) ?
-		-EINVAL : 0;
 }
 
 static int pvmx_vm_mmap(struct file *filp, struct vm_area_struct *vma)
