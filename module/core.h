@@ -98,7 +98,8 @@ struct pvmx_vcpu_core;
  * hypercall (multicall entries included), exception and interrupt bounces,
  * and the event work before each guest entry.  Nothing under it sleeps: a
  * handler that must wait returns PVMX_BLOCK or PVMX_OFFLINE and the arch
- * waits after the lock is dropped.  Timers and the launcher never take it:
+ * waits after the lock is dropped.  Timers and PVMX_RAISE_EVENT never take it
+ * (PVMX_BIND_EVTCHN does, briefly, from a launcher thread):
  * they set atomic bits (async_virqs, raised_ports) and kick the vCPU.
  */
 struct pvmx_vm_core {
