@@ -98,9 +98,9 @@ struct pvmx_vcpu_core;
  * hypercall (multicall entries included), exception and interrupt bounces,
  * and the event work before each guest entry.  Nothing under it sleeps: a
  * handler that must wait returns PVMX_BLOCK or PVMX_OFFLINE and the arch
- * waits after the lock is dropped.  Timers and PVMX_RAISE_EVENT never take it
- * (PVMX_BIND_EVTCHN does, briefly, from a launcher thread):
+ * waits after the lock is dropped.  Timers and PVMX_RAISE_EVENT never take it:
  * they set atomic bits (async_virqs, raised_ports) and kick the vCPU.
+ * PVMX_BIND_EVTCHN takes it briefly, from a launcher thread.
  */
 struct pvmx_vm_core {
 	spinlock_t lock;	/* the VM lock: see above */
