@@ -258,6 +258,7 @@ static void vbd_connect(struct pvmx_backends *bk, struct pvmx_vbd *d)
 		return;
 	}
 	d->port = port;
+	d->raise_failed = false;
 	node(bk, d->be, "sectors", NULL, "%" PRIu64, d->blk.sectors);
 	node(bk, d->be, "info", NULL, "%u", d->opt.ro ? VDISK_READONLY : 0);
 	node(bk, d->be, "sector-size", NULL, "512");
@@ -322,9 +323,11 @@ bool pvmx_backends_notify(struct pvmx_backends *bk, uint32_t port, bool *store_c
 			continue;
 		if (pvmx_blkback_service(&d->blk, &bk->gt)) {
 			rc = bk->ops.raise(bk->ops.ctx, port);
-			if (rc)
-				fprintf(bk->log, "pvmx: vbd %u: PVMX_RAISE_EVENT: %s\n", d->devid,
-					strerror(-rc));
+			/* Once per connection: the guest may have closed the port. */
+			if (rc && !d->raise_failed)
+				fprintf(bk->log, "pvmx: vbd %u: PVMX_RAISE_EVENT on port %u: %s\n",
+					d->devid, port, strerror(-rc));
+			d->raise_failed |= rc != 0;
 		}
 		if (d->blk.broken) {
 			vbd_fatal(bk, d, d->blk.why);

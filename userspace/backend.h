@@ -52,6 +52,7 @@ struct pvmx_vbd {
 	char be[96], fe[96];		/* backend and frontend directories */
 	int be_state;
 	uint32_t port;			/* bound event channel, 0: none */
+	bool raise_failed;		/* said so once this connection */
 };
 
 /* How the back ends reach the VM (PVMX_BIND_EVTCHN, PVMX_RAISE_EVENT). */
