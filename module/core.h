@@ -98,8 +98,9 @@ struct pvmx_vcpu_core;
  * hypercall (multicall entries included), exception and interrupt bounces,
  * and the event work before each guest entry.  Nothing under it sleeps: a
  * handler that must wait returns PVMX_BLOCK or PVMX_OFFLINE and the arch
- * waits after the lock is dropped.  Timers and the launcher never take it:
+ * waits after the lock is dropped.  Timers and PVMX_RAISE_EVENT never take it:
  * they set atomic bits (async_virqs, raised_ports) and kick the vCPU.
+ * PVMX_BIND_EVTCHN takes it briefly, from a launcher thread.
  */
 struct pvmx_vm_core {
 	spinlock_t lock;	/* the VM lock: see above */
@@ -397,6 +398,8 @@ void pvmx_vcpu_events_init(struct pvmx_vcpu_core *v);
 /* From any context: queue an event for the vCPU and wake it. */
 void pvmx_raise_virq_async(struct pvmx_vcpu_core *v, u32 virq);
 int pvmx_raise_port_async(struct pvmx_vm_core *vm, u32 port);
+/* PVMX_BIND_EVTCHN: the launcher binds (or unbinds) a port the guest allocated for dom 0. */
+int pvmx_launcher_bind_port(struct pvmx_vm_core *vm, u32 port, bool unbind);
 /* vCPU thread, before entering the guest: apply queued events, time, upcall. */
 enum pvmx_action pvmx_prepare_entry(struct pvmx_vcpu_core *v);
 /* Whether a blocked or polling vCPU has something to do (vCPU thread). */

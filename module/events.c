@@ -796,6 +796,38 @@ int pvmx_events_init(struct pvmx_vm_core *vm, u32 console_port, u32 store_port)
 	return 0;
 }
 
+/*
+ * PVMX_BIND_EVTCHN: a back end in the launcher binds the guest's port
+ * allocated for domain 0, as Xen's evtchn_bind_interdomain() run by dom0
+ * (xen/common/event_channel.c); unbinding is the back end's evtchn_close():
+ * the guest's port goes back to unbound for domain 0.  The VM lock orders
+ * it against the guest's own event_channel_op calls.
+ */
+int pvmx_launcher_bind_port(struct pvmx_vm_core *vm, u32 port, bool unbind)
+{
+	struct pvmx_evtchn *chn;
+	int ret = -XEN_EINVAL;
+
+	if (port == 0 || port >= XEN_NR_EVTCHN_PORTS || vm->domid == DOMID_LAUNCHER)
+		return -XEN_EINVAL;
+	spin_lock(&vm->lock);
+	chn = &vm->evtchn[port];
+	if (!unbind && chn->state == EVTCHNSTAT_unbound &&
+	    chn->remote_dom == DOMID_LAUNCHER) {
+		chn->state = EVTCHNSTAT_interdomain;
+		WRITE_ONCE(chn->to_launcher, 1);
+		ret = 0;
+	} else if (unbind && chn->state == EVTCHNSTAT_interdomain && chn->to_launcher) {
+		WRITE_ONCE(chn->to_launcher, 0);
+		chn->state = EVTCHNSTAT_unbound;
+		chn->remote_dom = DOMID_LAUNCHER;
+		chn->remote_port = 0;
+		ret = 0;
+	}
+	spin_unlock(&vm->lock);
+	return ret;
+}
+
 void pvmx_vcpu_events_init(struct pvmx_vcpu_core *v)
 {
 	pvmx_stats_init(&v->stats);

@@ -295,6 +295,20 @@ static int pvmx_vm_raise_event(struct pvmx_vm *vm, const void __user *argp)
 	return 0;
 }
 
+static int pvmx_vm_bind_evtchn(struct pvmx_vm *vm, const void __user *argp)
+{
+	struct pvmx_evtchn_bind b;
+
+	if (copy_from_user(&b, argp, sizeof(b)))
+		return -EFAULT;
+	if ((b.flags & ~PVMX_BIND_UNBIND) || memchr_inv(b.reserved, 0, sizeof(b.reserved)))
+		return -EINVAL;
+	if (!vm->boot_info_set)
+		return -EINVAL;
+	return pvmx_launcher_bind_port(&vm->core, b.port, b.flags & PVMX_BIND_UNBIND) ?
+		-EINVAL : 0;
+}
+
 static int pvmx_vm_get_stats(struct pvmx_vm *vm, void __user *argp)
 {
 	struct pvmx_stats *sum = kmalloc(sizeof(*sum), GFP_KERNEL);
@@ -328,6 +342,8 @@ static long pvmx_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 		return pvmx_create_vcpu(vm, arg);
 	case PVMX_RAISE_EVENT:
 		return pvmx_vm_raise_event(vm, argp);
+	case PVMX_BIND_EVTCHN:
+		return pvmx_vm_bind_evtchn(vm, argp);
 	case PVMX_GET_VM_STATS:
 		return pvmx_vm_get_stats(vm, argp);
 	default:
@@ -351,6 +367,18 @@ static const struct vm_operations_struct pvmx_vm_vm_ops = {
 	.fault = pvmx_vm_fault,
 };
 
+static int pvmx_vm_mmap_gnttab(struct pvmx_vm *vm, struct vm_area_struct *vma)
+{
+	unsigned long first = vma->vm_pgoff - PVMX_GNTTAB_MMAP_OFFSET / PAGE_SIZE;
+
+	BUILD_BUG_ON(PVMX_GNTTAB_FRAMES != PVMX_GNTTAB_MAX_FRAMES);
+	if (first >= PVMX_GNTTAB_FRAMES || vma_pages(vma) > PVMX_GNTTAB_FRAMES - first)
+		return -EINVAL;
+	pvmx_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	return remap_pfn_range(vma, vma->vm_start, page_to_pfn(vm->gnttab_pages) + first,
+			       vma_pages(vma) << PAGE_SHIFT, vma->vm_page_prot);
+}
+
 static int pvmx_vm_mmap(struct file *filp, struct vm_area_struct *vma)
 {
 	struct pvmx_vm *vm = filp->private_data;
@@ -360,7 +388,10 @@ static int pvmx_vm_mmap(struct file *filp, struct vm_area_struct *vma)
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
 	mutex_lock(&vm->lock);
-	if (vm->ram_pages && vma->vm_pgoff < vm->core.mem.nr_ram_frames &&
+	if (vm->ram_pages && vma->vm_pgoff >= PVMX_GNTTAB_MMAP_OFFSET / PAGE_SIZE) {
+		/* The grant frames, for back ends (uapi.rst); they live as long as the VM. */
+		ret = pvmx_vm_mmap_gnttab(vm, vma);
+	} else if (vm->ram_pages && vma->vm_pgoff < vm->core.mem.nr_ram_frames &&
 	    pages <= vm->core.mem.nr_ram_frames - vma->vm_pgoff) {
 		pvmx_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 		vma->vm_ops = &pvmx_vm_vm_ops;

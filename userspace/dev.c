@@ -244,6 +244,24 @@ int pvmx_vm_raise_event(struct pvmx_vm *vm, uint32_t port_or_virq, bool virq)
 	return ioctl(vm->fd, PVMX_RAISE_EVENT, &ev) < 0 ? -errno : 0;
 }
 
+int pvmx_vm_bind_evtchn(struct pvmx_vm *vm, uint32_t port, bool unbind)
+{
+	struct pvmx_evtchn_bind b;
+
+	memset(&b, 0, sizeof(b));
+	b.port = port;
+	b.flags = unbind ? PVMX_BIND_UNBIND : 0;
+	return ioctl(vm->fd, PVMX_BIND_EVTCHN, &b) < 0 ? -errno : 0;
+}
+
+void *pvmx_vm_map_gnttab(struct pvmx_vm *vm)
+{
+	void *p = mmap(NULL, PVMX_GNTTAB_FRAMES * PVMX_PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_SHARED, vm->fd, (off_t)PVMX_GNTTAB_MMAP_OFFSET);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
 size_t pvmx_console_ring_drain(void *ring_page, char *buf, size_t max, bool *bad)
 {
 	struct xen_console_ring *ring = ring_page;

@@ -31,6 +31,8 @@
 #include "libpvmx.h"
 #include "console.h"
 #include "xenstore.h"
+#include "backend.h"
+#include <sys/mman.h>
 #include <pvmx/xen_abi.h>
 
 #define DEFAULT_MEMORY	(32ULL << 20)
@@ -41,7 +43,7 @@ static const char usage_text[] =
 "           [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--trace[=LIST]]\n"
 "           [--trace-format=text|json] [--trace-output=FILE]\n"
 "           [--stats[=table|json]] [--ramdisk FILE]\n"
-"           [--console=auto|ring|io|both] IMAGE\n"
+"           [--disk FILE[,ro][,direct]]... [--console=auto|ring|io|both] IMAGE\n"
 "      Load IMAGE (a 32-bit PAE Xen PV ELF kernel) into a new VM and run it;\n"
 "      the guest console goes to stdout.  Options may come before or after\n"
 "      IMAGE, spelt out in full; '--' ends them.  A value follows as the next\n"
@@ -55,6 +57,12 @@ static const char usage_text[] =
 "                      domain builder does (after the kernel; after the\n"
 "                      start-of-day mapping, mod_start a pfn, for an image\n"
 "                      with the MOD_START_PFN note)\n"
+"      --disk FILE[,ro][,direct]\n"
+"                      a PV disk (blkif) backed by FILE, a file or block\n"
+"                      device, served by the launcher as dom0's blkback: the\n"
+"                      first is xvda (vbd 51712), then xvdb, ... (at most 16);\n"
+"                      ro: read-only; direct: O_DIRECT instead of the page\n"
+"                      cache.  Flushes are fdatasync(); repeatable\n"
 "      --vcpus N       give the VM N vCPUs (default 1, at most the module's\n"
 "                      PVMX_CAP_MAX_VCPUS): vCPU 0 starts at the image's entry,\n"
 "                      the others start down until the guest brings them up\n"
@@ -124,7 +132,7 @@ static const char usage_text[] =
 "                      json: the object `pvmx stats` prints, instead.\n"
 "  pvmx stats [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]\n"
 "             [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--ramdisk FILE]\n"
-"             [--console=auto|ring|io|both] IMAGE\n"
+"             [--disk FILE[,ro][,direct]]... [--console=auto|ring|io|both] IMAGE\n"
 "      Run IMAGE like `pvmx run`, with the guest console on stderr, and print\n"
 "      the statistics as one JSON object on stdout when it stops (for scripts;\n"
 "      exit status as for `pvmx run`):\n"
@@ -202,11 +210,13 @@ struct args {
 	int console_fd;
 	enum pvmx_console_mode console_mode;
 	const char *image;
+	unsigned int nr_disks;
+	struct pvmx_disk_opt disks[PVMX_MAX_DISKS];	/* --disk */
 };
 
 enum { OPT_MEMORY = 1, OPT_CMDLINE, OPT_TIMEOUT, OPT_QUIET, OPT_DRY_RUN, OPT_HELP,
        OPT_TRACE, OPT_STATS, OPT_FAST_INT80, OPT_SHUFFLE_P2M, OPT_VCPUS, OPT_RAMDISK,
-       OPT_CONSOLE, OPT_TRACE_FORMAT, OPT_TRACE_OUTPUT };
+       OPT_CONSOLE, OPT_TRACE_FORMAT, OPT_TRACE_OUTPUT, OPT_DISK };
 
 enum opt_arg { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
 
@@ -235,6 +245,7 @@ static const struct option_spec options[] = {
 	{ "ramdisk",	 ARG_REQUIRED, OPT_RAMDISK,	FOR_ALL },
 	{ "shuffle-p2m", ARG_OPTIONAL, OPT_SHUFFLE_P2M,	FOR_ALL },
 	{ "vcpus",	 ARG_REQUIRED, OPT_VCPUS,	FOR_RUN | FOR_STATS },
+	{ "disk",	 ARG_REQUIRED, OPT_DISK,	FOR_RUN | FOR_STATS },
 	{ "fast-int80",	 ARG_NONE,     OPT_FAST_INT80,	FOR_RUN | FOR_STATS },
 	{ "timeout",	 ARG_REQUIRED, OPT_TIMEOUT,	FOR_RUN | FOR_STATS },
 	{ "quiet",	 ARG_NONE,     OPT_QUIET,	FOR_RUN | FOR_STATS },
@@ -428,6 +439,16 @@ static void parse_args(int argc, char **argv, struct args *a, enum command cmd)
 				die_usage("--ramdisk needs a file name");
 			a->ramdisk = val;
 			break;
+		case OPT_DISK: {
+			char err[256];
+
+			if (a->nr_disks == PVMX_MAX_DISKS)
+				die_usage("at most %d --disk options", PVMX_MAX_DISKS);
+			if (pvmx_disk_parse(val, &a->disks[a->nr_disks], err, sizeof(err)))
+				die_usage("%s", err);
+			a->nr_disks++;
+			break;
+		}
 		case OPT_TIMEOUT:
 			if (pvmx_parse_seconds(val, &a->timeout))
 				die_usage("bad --timeout '%s' (want seconds > 0, e.g. 30 or 0.5)", val);
@@ -964,6 +985,78 @@ static int setup_store(struct pvmx_vm *vm, const struct pvmx_layout *L, const st
 }
 
 /*
+ * The back ends (--disk), under store_lock with the store: they read and
+ * write the store, and the store's service follows their state.
+ */
+static struct pvmx_backends backends;
+static bool have_backends;
+static void *gnttab_map;
+
+static int backend_bind(void *ctx, uint32_t port, bool unbind)
+{
+	return pvmx_vm_bind_evtchn(ctx, port, unbind);
+}
+
+static int backend_raise(void *ctx, uint32_t port)
+{
+	return pvmx_vm_raise_event(ctx, port, false);
+}
+
+static int setup_devices(struct pvmx_vm *vm, const struct pvmx_layout *L, const struct args *a)
+{
+	struct pvmx_backend_ops ops = { .bind = backend_bind, .raise = backend_raise, .ctx = vm };
+	char err[256];
+	unsigned int i;
+
+	if (!a->nr_disks)
+		return 0;
+	if (!store) {
+		fprintf(stderr, "pvmx: --disk: the guest has no xenstore ring to find its devices\n");
+		return -1;
+	}
+	gnttab_map = pvmx_vm_map_gnttab(vm);
+	if (!gnttab_map) {
+		fprintf(stderr, "pvmx: --disk: cannot map the guest's grant table (%s): this pvmx module has no back-end support\n",
+			strerror(errno));
+		return -1;
+	}
+	if (pvmx_backends_init(&backends, store, L->boot.domid, gnttab_map, PVMX_GNTTAB_FRAMES,
+			       vm->ram, vm->mem_size / PVMX_PAGE_SIZE, &ops, stderr)) {
+		fprintf(stderr, "pvmx: out of memory\n");
+		return -1;
+	}
+	have_backends = true;
+	for (i = 0; i < a->nr_disks; i++) {
+		if (pvmx_backends_add_disk(&backends, &a->disks[i], err, sizeof(err))) {
+			fprintf(stderr, "pvmx: %s\n", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void teardown_devices(void)
+{
+	if (have_backends)
+		pvmx_backends_fini(&backends);
+	have_backends = false;
+	if (gnttab_map)
+		munmap(gnttab_map, PVMX_GNTTAB_FRAMES * PVMX_PAGE_SIZE);
+	gnttab_map = NULL;
+}
+
+/* Serve the store ring, and again while the back ends follow what the guest wrote. */
+static bool serve_store(struct pvmx_vm *vm, const struct pvmx_layout *L)
+{
+	bool signal_back = false;
+
+	do
+		signal_back |= pvmx_xs_service(store, (char *)vm->ram + L->boot.store_gpa);
+	while (have_backends && pvmx_backends_poll(&backends));
+	return signal_back;
+}
+
+/*
  * The guest signalled a port the launcher owns.  The console port: print
  * what the guest put in the console ring, and signal back only if
  * something was consumed (xenconsoled's rule: Mini-OS's console interrupt
@@ -991,12 +1084,21 @@ static int handle_notify(struct pvmx_vm *vm, const struct pvmx_layout *L, uint32
 		signal_back = n || bad;
 	} else if (port == L->boot.store_evtchn && store) {
 		pthread_mutex_lock(&store_lock);
-		signal_back = pvmx_xs_service(store, (char *)vm->ram + L->boot.store_gpa);
+		signal_back = serve_store(vm, L);
 		broken = pvmx_xs_broken(store);
 		pthread_mutex_unlock(&store_lock);
 		if (broken)
 			fprintf(stderr, "pvmx: xenstore: %s: the guest's connection is ignored from now on\n",
 				broken);
+	} else if (have_backends) {
+		bool changed;
+
+		/* A device's port: the back end raises it itself. */
+		pthread_mutex_lock(&store_lock);
+		if (pvmx_backends_notify(&backends, port, &changed) && changed)
+			signal_back = serve_store(vm, L);
+		pthread_mutex_unlock(&store_lock);
+		port = L->boot.store_evtchn;
 	}
 	if (!signal_back)
 		return 0;
@@ -1322,7 +1424,7 @@ static int cmd_run(int argc, char **argv, enum command cmd)
 	free(img);
 	free((void *)opts.ramdisk);
 	pvmx_console_init(&console, a.console_fd, a.console_mode);
-	if (setup_store(&vm, &L, &a))
+	if (setup_store(&vm, &L, &a) || setup_devices(&vm, &L, &a))
 		return PVMX_STATUS_ERROR;
 	for (i = 0; i < a.vcpus; i++) {
 		if (pvmx_vcpu_create(&vm, i, &threads[i].vcpu, err)) {
@@ -1397,6 +1499,7 @@ static int cmd_run(int argc, char **argv, enum command cmd)
 		if (threads[i].created)
 			pvmx_vcpu_destroy(&threads[i].vcpu);
 	free(threads);
+	teardown_devices();
 	pvmx_xs_free(store);
 	store = NULL;
 	pvmx_vm_destroy(&vm);

@@ -398,6 +398,59 @@ static void launcher_ports(void)
 	CHECK_EQ(alloc_unbound(), 3);
 }
 
+/*
+ * A back end in the launcher binds the port a front end allocated for
+ * domain 0 (PVMX_BIND_EVTCHN), as dom0's bind_interdomain; unbinding puts
+ * it back to unbound for domain 0.
+ */
+static void launcher_binds_frontend_port(void)
+{
+	u32 p, q;
+
+	wr32(ARG, DOMID_SELF | (0u << 16));	/* alloc_unbound(self, remote dom 0) */
+	CHECK_EQ(evtchn(EVTCHNOP_alloc_unbound), 0);
+	p = rd32(ARG + 4);
+	q = alloc_unbound();			/* for ourselves: not the launcher's */
+	CHECK_EQ(pvmx_launcher_bind_port(&fx.vm, q, false), -XEN_EINVAL);
+	CHECK_EQ(pvmx_launcher_bind_port(&fx.vm, 0, false), -XEN_EINVAL);
+	CHECK_EQ(pvmx_launcher_bind_port(&fx.vm, 5000, false), -XEN_EINVAL);
+	CHECK_EQ(pvmx_launcher_bind_port(&fx.vm, p, true), -XEN_EINVAL);	/* not bound */
+	/* Before the bind: the send is dropped, the launcher cannot raise it. */
+	CHECK_EQ(port_op(EVTCHNOP_send, p), 0);
+	CHECK(fx.run.exit_reason != PVMX_EXIT_NOTIFY);
+	CHECK_EQ(pvmx_raise_port_async(&fx.vm, p), -XEN_EINVAL);
+
+	CHECK_EQ(pvmx_launcher_bind_port(&fx.vm, p, false), 0);
+	CHECK_EQ(pvmx_launcher_bind_port(&fx.vm, p, false), -XEN_EINVAL);	/* twice */
+	wr32(ARG, DOMID_SELF);
+	wr32(ARG + 4, p);
+	CHECK_EQ(evtchn(EVTCHNOP_status), 0);
+	CHECK_EQ(rd32(ARG + 8), EVTCHNSTAT_interdomain);
+	CHECK_EQ(rd32(ARG + 16) & 0xFFFF, 0);	/* the peer is domain 0 */
+	CHECK(!pending(p));
+	CHECK_EQ(port_op(EVTCHNOP_send, p), 0);
+	CHECK_EQ(fx.run.exit_reason, PVMX_EXIT_NOTIFY);
+	CHECK_EQ(fx.run.notify.port, p);
+	fx.run.exit_reason = 0;
+	CHECK_EQ(pvmx_raise_port_async(&fx.vm, p), 0);
+	pvmx_prepare_entry(&fx.v);
+	CHECK(pending(p));
+
+	/* The back end closes its end: unbound for domain 0 again, rebindable. */
+	CHECK_EQ(pvmx_launcher_bind_port(&fx.vm, p, true), 0);
+	wr32(ARG, DOMID_SELF);
+	wr32(ARG + 4, p);
+	CHECK_EQ(evtchn(EVTCHNOP_status), 0);
+	CHECK_EQ(rd32(ARG + 8), EVTCHNSTAT_unbound);
+	CHECK_EQ(rd32(ARG + 16) & 0xFFFF, 0);
+	CHECK_EQ(pvmx_raise_port_async(&fx.vm, p), -XEN_EINVAL);
+	CHECK_EQ(pvmx_launcher_bind_port(&fx.vm, p, false), 0);
+	/* The guest closes its port: gone for the launcher too. */
+	CHECK_EQ(port_op(EVTCHNOP_close, p), 0);
+	CHECK_EQ(pvmx_raise_port_async(&fx.vm, p), -XEN_EINVAL);
+	CHECK_EQ(pvmx_launcher_bind_port(&fx.vm, p, true), -XEN_EINVAL);
+}
+
 const struct unit_test event_tests[] = {
 	UNIT_TEST(unbound_interdomain_and_status),
 	UNIT_TEST(virq_and_ipi_binding),
@@ -409,5 +462,6 @@ const struct unit_test event_tests[] = {
 	UNIT_TEST(timers_follow_xen),
 	UNIT_TEST(runstate_and_time),
 	UNIT_TEST(launcher_ports),
+	UNIT_TEST(launcher_binds_frontend_port),
 	{ NULL, NULL },
 };

@@ -158,8 +158,8 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 
 		if (fd == FAKE_VCPU)
 			run_page = p;
-		else
-			ram = p;
+		else if ((uint64_t)off < PVMX_GNTTAB_MMAP_OFFSET)
+			ram = p;		/* not the grant frames */
 		return p;
 	}
 	return (void *)syscall(9 /* SYS_mmap */, addr, len, prot, flags, fd, off);

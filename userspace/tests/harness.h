@@ -58,5 +58,6 @@ extern const struct test cli_tests[];
 extern const struct test trace_tests[];
 extern const struct test xenstore_tests[];
 extern const struct test console_tests[];
+extern const struct test blkback_tests[];
 
 #endif

@@ -113,10 +113,11 @@ static void test_help(void)
 		       "           [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--trace[=LIST]]\n"
 		       "           [--trace-format=text|json] [--trace-output=FILE]\n"
 		       "           [--stats[=table|json]] [--ramdisk FILE]\n"
-		       "           [--console=auto|ring|io|both] IMAGE");
+		       "           [--disk FILE[,ro][,direct]]... [--console=auto|ring|io|both] IMAGE");
 	CHECK_HAS(out, "pvmx stats [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]\n"
 		       "             [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--ramdisk FILE]\n"
-		       "             [--console=auto|ring|io|both] IMAGE");
+		       "             [--disk FILE[,ro][,direct]]... [--console=auto|ring|io|both] IMAGE");
+	CHECK_HAS(out, "--disk FILE[,ro][,direct]\n                      a PV disk (blkif)");
 	CHECK_HAS(out, "--ramdisk FILE  initial ramdisk (xl's ramdisk=)");
 	CHECK_HAS(out, "--console=auto|ring|io|both\n                      which guest output");
 	CHECK_HAS(out, "--shuffle-p2m[=SEED]\n                      place pseudo-physical frames");
@@ -215,6 +216,11 @@ static void test_ramdisk_and_symbols(void)
 	CHECK_HAS(errout, "guest memory too small");
 	CHECK_EQ(run(NULL, "load", "--dry-run", "--ramdisk", "", img("xtf.elf"), NULL), 2);
 	CHECK_HAS(errout, "--ramdisk needs a file name");
+	/* --disk: run and stats only, a file name before its options. */
+	CHECK_EQ(run(NULL, "run", "--disk", ",ro", img("xtf.elf"), NULL), 2);
+	CHECK_HAS(errout, "--disk needs a file name");
+	CHECK_EQ(run(NULL, "load", "--dry-run", "--disk", "d.img", img("xtf.elf"), NULL), 2);
+	CHECK_HAS(errout, "--disk");
 	unlink(rd);
 	unlink(empty);
 }
@@ -632,6 +638,38 @@ static void test_fake_backends(void)
 	CHECK_HAS(log, "xs reply 16 EACCES\n");
 	CHECK_HAS(log, "xs reply 2 281\n");		/* store mfn 0x119 */
 	CHECK_EQ(count_of(log, "raise 2\n"), 4);
+
+	/* --disk: the devices' nodes as xl writes them, back end in InitWait. */
+	{
+		char disk[] = "/tmp/pvmx-disk-XXXXXX", spec[64];
+		int dfd = mkstemp(disk);
+
+		CHECK(dfd >= 0 && ftruncate(dfd, 1 << 20) == 0);
+		close(dfd);
+		snprintf(spec, sizeof(spec), "%s,ro", disk);
+		CHECK_EQ(truncate(logpath, 0), 0);
+		run_env[2] = "FAKE_PVMX_SCRIPT=xsread:device/vbd/51712/backend,"
+			     "xsread:/local/domain/0/backend/vbd/1/51712/state,"
+			     "xsread:/local/domain/0/backend/vbd/1/51728/mode,"
+			     "xsread:/local/domain/0/backend/vbd/1/51728/dev,"
+			     "xsread:device/vbd/51728/state,shutdown:0";
+		CHECK_EQ(run("fake:dev", "run", "--disk", disk, "--disk", spec, img("xtf.elf"),
+			     NULL), 0);
+		CHECK_STR(errout, "");
+		fd = open(logpath, O_RDONLY);
+		slurp(fd, log);
+		CHECK_HAS(log, "xs reply 2 /local/domain/0/backend/vbd/1/51712\n");
+		CHECK_HAS(log, "xs reply 2 2\n");	/* InitWait */
+		CHECK_HAS(log, "xs reply 2 r\n");
+		CHECK_HAS(log, "xs reply 2 xvdb\n");
+		CHECK_HAS(log, "xs reply 2 1\n");	/* the front end: Initialising */
+		/* A disk that cannot be opened: one line, status 1. */
+		run_env[2] = "FAKE_PVMX_SCRIPT=shutdown:0";
+		CHECK_EQ(run("fake:dev", "run", "--disk", "/nonexistent/disk.img", img("xtf.elf"),
+			     NULL), 1);
+		ONE_LINE("pvmx: --disk /nonexistent/disk.img: No such file or directory");
+		unlink(disk);
+	}
 
 	run_bin = NULL;
 	memset(run_env, 0, sizeof(run_env));

@@ -92,6 +92,16 @@ struct pvmx_memory {
 #define PVMX_NO_PAGE		(~0ULL)
 
 /*
+ * The guest's grant table (version 1 entries, PVMX_GNTTAB_FRAMES frames,
+ * Xen's max_grant_frames) is mmap()able (MAP_SHARED, read/write) at this
+ * offset of the VM fd, for a back end in the launcher: it reads the
+ * entries the guest wrote and sets GTF_reading/GTF_writing while it uses a
+ * grant.  Frames the guest has not set up yet read as zero.
+ */
+#define PVMX_GNTTAB_MMAP_OFFSET	PVMX_MAX_MEMORY
+#define PVMX_GNTTAB_FRAMES	4
+
+/*
  * What the hypervisor needs to know about the image the launcher built.
  * Once per VM, after PVMX_SET_MEMORY and before the first PVMX_RUN.
  */
@@ -137,6 +147,24 @@ struct pvmx_event {
 };
 #define PVMX_EVENT_VIRQ		(1u << 0)
 #define PVMX_RAISE_EVENT	_IOW(PVMXIO, 0x13, struct pvmx_event)
+
+/*
+ * A back end in the launcher binds the guest's port, as a back end in dom0
+ * binds a front end's with EVTCHNOP_bind_interdomain: the port must be
+ * unbound and allocated for remote domain 0 (EVTCHNOP_alloc_unbound with
+ * remote_dom 0).  It becomes an interdomain port of the launcher's: the
+ * guest's EVTCHNOP_send on it returns PVMX_EXIT_NOTIFY, PVMX_RAISE_EVENT
+ * raises it.  With PVMX_BIND_UNBIND the launcher closes its end: the port
+ * goes back to unbound (remote domain 0), as in Xen when the back end
+ * closes.  -EINVAL when the port is not in that state.
+ */
+struct pvmx_evtchn_bind {
+	__u32 port;
+	__u32 flags;			/* PVMX_BIND_* */
+	__u64 reserved[3];
+};
+#define PVMX_BIND_UNBIND	(1u << 0)
+#define PVMX_BIND_EVTCHN	_IOW(PVMXIO, 0x15, struct pvmx_evtchn_bind)
 
 /*
  * Statistics, cheap enough to leave on.  Version 1.  Counted per vCPU;

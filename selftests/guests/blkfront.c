@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A PV block front end of our own, against the launcher's blkback
+ * (`pvmx run --disk FILE`): xenbus over the store ring, the handshake as
+ * Linux's xen-blkfront and Mini-OS's blkfront do it (alloc_unbound for
+ * domain 0, a granted ring page, ring-ref/event-channel/protocol, then
+ * Initialised; the back end Connected), then requests on the ring.
+ *
+ *   mode=rw       read the host's sector 1, write sector 3 (the suite checks
+ *                 the file), read it back, flush, a read past the end fails,
+ *                 the grants' GTF_reading/GTF_writing are cleared after use
+ *   mode=ro       --disk FILE,ro: info says read-only, writes fail, reads work
+ *   mode=hostile  bad grant refs, ungranted and out-of-page segments, too
+ *                 many segments, an indirect request, then a request
+ *                 producer a ring ahead: the back end closes the device;
+ *                 then Closed, Initialising and a fresh connection work
+ *
+ * Layouts from xen/include/public/io/blkif.h and ring.h (x86_32 ABI) and
+ * grant_table.h, written out here independently of the launcher's.
+ */
+#include "runtime.h"
+
+#define XS_READ			2
+#define XS_WRITE		11
+#define XS_WATCH_EVENT		15
+#define XS_ERROR		16
+#define XS_RING_SIZE		1024
+
+#define PTE_KERNEL_RW		0x63ull
+#define GTF_permit_access	1u
+#define GTF_readonly		4u
+#define GTF_reading		8u
+#define GTF_writing		16u
+
+#define BLKIF_OP_READ		0
+#define BLKIF_OP_WRITE		1
+#define BLKIF_OP_FLUSH		3
+#define BLKIF_OP_INDIRECT	6
+#define RSP_OKAY		0
+#define RSP_ERROR		(-1)
+#define RSP_EOPNOTSUPP		(-2)
+#define RING_SIZE		32
+#define VDISK_READONLY		4
+
+#define REF_RING		8
+#define REF_DATA		9
+#define REF_BUF			10
+#define REF_RO			11
+
+struct xsd_sockmsg { u32 type, req_id, tx_id, len; };
+struct xs_intf {
+	char req[XS_RING_SIZE], rsp[XS_RING_SIZE];
+	u32 req_cons, req_prod, rsp_cons, rsp_prod;
+};
+struct grant_entry { u16 flags, domid; u32 frame; };
+
+struct seg { u32 gref; u8 first, last; u16 pad; };
+struct blk_req {
+	u8 op, nseg;
+	u16 handle;
+	u32 id_lo, id_hi;		/* u64 id at offset 4 (x86_32: 4-byte aligned) */
+	u32 sector_lo, sector_hi;
+	struct seg seg[11];
+};
+struct blk_rsp {
+	u32 id_lo, id_hi;
+	u8 op, pad;
+	__s16 status_;
+};
+struct sring {
+	u32 req_prod, req_event, rsp_prod, rsp_event;
+	u8 pad[48];
+	u8 ring[RING_SIZE][108];
+};
+_Static_assert(sizeof(struct blk_req) == 108, "blkif x86_32 request");
+_Static_assert(sizeof(struct blk_rsp) == 12, "blkif x86_32 response");
+_Static_assert(__builtin_offsetof(struct sring, ring) == 64, "ring entries at 64");
+
+static struct xs_intf *xs;
+static u32 xs_port, next_id = 1;
+static char reply[4097];
+static u32 reply_type;
+
+static u8 gnt_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+static volatile struct grant_entry *gnt = (volatile struct grant_entry *)gnt_page;
+static struct sring ring_page __attribute__((aligned(PAGE_SIZE)));
+static u8 data[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+static u8 buf[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+static u8 ro_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+static volatile struct sring *ring = &ring_page;
+static u32 port, req_prod, rsp_cons;
+static char be_path[128];
+
+#define V(x) (*(volatile u32 *)&(x))
+
+static int wait_port(u32 p, u32 ms)
+{
+	u32 ports[1] = { p };
+	u64 end = now_ns() + (u64)ms * 1000000ull;
+
+	while (!test_bit(shared_info->evtchn_pending, p)) {
+		struct xen_sched_poll sp = { (u32)ports, 1, end };
+
+		if (now_ns() >= end)
+			return 0;
+		sched_op(SCHEDOP_poll, &sp);
+	}
+	clear_bit(shared_info->evtchn_pending, p);
+	return 1;
+}
+
+/* ---- xenbus ---- */
+
+static int put(const void *d, u32 n)
+{
+	const char *p = d;
+
+	while (n) {
+		u32 prod = V(xs->req_prod);
+
+		if (prod - V(xs->req_cons) == XS_RING_SIZE) {
+			evtchn_simple(EVTCHNOP_send, xs_port);
+			if (!wait_port(xs_port, 5000))
+				return 0;
+			continue;
+		}
+		xs->req[prod % XS_RING_SIZE] = *p++;
+		mb();
+		V(xs->req_prod) = prod + 1;
+		n--;
+	}
+	return 1;
+}
+
+static int get(void *d, u32 n)
+{
+	char *p = d;
+
+	while (n) {
+		u32 cons = V(xs->rsp_cons);
+
+		if (V(xs->rsp_prod) == cons) {
+			if (!wait_port(xs_port, 5000))
+				return 0;
+			continue;
+		}
+		mb();
+		*p++ = xs->rsp[cons % XS_RING_SIZE];
+		mb();
+		V(xs->rsp_cons) = cons + 1;
+		n--;
+	}
+	return 1;
+}
+
+static int request(u32 type, const char *a, const char *b)
+{
+	u32 la = (u32)strlen(a) + 1, lb = b ? (u32)strlen(b) : 0;
+	struct xsd_sockmsg h = { type, next_id, 0, la + lb };
+
+	if (!put(&h, sizeof(h)) || !put(a, la) || (lb && !put(b, lb)))
+		return 0;
+	evtchn_simple(EVTCHNOP_send, xs_port);
+	for (;;) {
+		if (!get(&h, sizeof(h)) || h.len > 4096 || !get(reply, h.len))
+			return 0;
+		reply[h.len] = '\0';
+		if (h.type == XS_WATCH_EVENT)
+			continue;
+		reply_type = h.type;
+		return h.req_id == next_id++;
+	}
+}
+
+static int xs_read(const char *path, char *out, u32 max)
+{
+	if (!request(XS_READ, path, NULL) || reply_type != XS_READ)
+		return 0;
+	snprintf(out, max, "%s", reply);
+	return 1;
+}
+
+static int xs_write(const char *path, const char *val)
+{
+	return request(XS_WRITE, path, val) && reply_type == XS_WRITE;
+}
+
+static int xs_write_uint(const char *path, u32 v)
+{
+	char s[16];
+
+	snprintf(s, sizeof(s), "%u", v);
+	return xs_write(path, s);
+}
+
+static u32 atou(const char *s)
+{
+	u32 v = 0;
+
+	if (!*s)
+		return ~0u;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return ~0u;
+		v = v * 10 + (u32)(*s - '0');
+	}
+	return v;
+}
+
+static u32 be_read_uint(const char *name)
+{
+	char path[160], s[32];
+
+	snprintf(path, sizeof(path), "%s/%s", be_path, name);
+	if (!xs_read(path, s, sizeof(s)))
+		return ~0u;
+	return atou(s);
+}
+
+/* Wait (up to 5 s) for the back end's state to become want. */
+static int wait_be_state(u32 want)
+{
+	u64 end = now_ns() + 5000000000ull;
+	u32 st;
+
+	do {
+		st = be_read_uint("state");
+		if (st == want)
+			return 1;
+		wait_port(xs_port, 10);
+	} while (now_ns() < end);
+	test_diag("  back end state %u, want %u", st, want);
+	return 0;
+}
+
+static int fe_state(u32 st)
+{
+	return xs_write_uint("device/vbd/51712/state", st);
+}
+
+/* ---- grants and the ring ---- */
+
+static void grant(u32 ref, const void *page, u32 flags)
+{
+	gnt[ref].frame = va_to_mfn(page);
+	gnt[ref].domid = 0;
+	mb();	/* frame and domid before the flags that publish them */
+	gnt[ref].flags = (u16)flags;
+}
+
+/* The handshake up to Connected; 1 on success. */
+static int connect(void)
+{
+	struct evtchn_alloc_unbound a = { DOMID_SELF, 0, 0 };
+
+	memset((void *)ring, 0, PAGE_SIZE);
+	ring->req_event = 1;
+	ring->rsp_event = 1;
+	req_prod = rsp_cons = 0;
+	grant(REF_RING, (const void *)ring, GTF_permit_access);
+	if (evtchn_op(EVTCHNOP_alloc_unbound, &a))
+		return 0;
+	port = a.port;
+	clear_bit(shared_info->evtchn_mask, port);
+	return wait_be_state(2) &&
+	       xs_write_uint("device/vbd/51712/ring-ref", REF_RING) &&
+	       xs_write_uint("device/vbd/51712/event-channel", port) &&
+	       xs_write("device/vbd/51712/protocol", "x86_32-abi") &&
+	       fe_state(3) && wait_be_state(4) && fe_state(4);
+}
+
+static volatile struct blk_req *slot(u32 i)
+{
+	return (volatile struct blk_req *)ring->ring[i % RING_SIZE];
+}
+
+static void put_req(u8 op, u32 nseg, u32 sector, u32 gref, u8 first, u8 last)
+{
+	struct blk_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.op = op;
+	r.nseg = (u8)nseg;
+	r.id_lo = 0xB10C0000 + req_prod;
+	r.sector_lo = sector;
+	r.seg[0].gref = gref;
+	r.seg[0].first = first;
+	r.seg[0].last = last;
+	memcpy((void *)slot(req_prod), &r, sizeof(r));
+	req_prod++;
+}
+
+/* Publish, notify, wait for the response to the newest request: its status. */
+static int submit(void)
+{
+	volatile struct blk_rsp *rsp;
+	u64 end = now_ns() + 5000000000ull;
+	int st = 99;
+
+	mb();
+	ring->req_prod = req_prod;
+	ring->rsp_event = req_prod;
+	mb();
+	evtchn_simple(EVTCHNOP_send, port);
+	while (V(ring->rsp_prod) != req_prod) {
+		if (now_ns() >= end) {
+			test_diag("  no response: rsp_prod %u, req_prod %u", V(ring->rsp_prod),
+				  req_prod);
+			return 99;
+		}
+		wait_port(port, 100);
+	}
+	mb();
+	for (; rsp_cons != req_prod; rsp_cons++) {
+		rsp = (volatile struct blk_rsp *)ring->ring[rsp_cons % RING_SIZE];
+		if (rsp->id_lo != 0xB10C0000 + rsp_cons)
+			test_diag("  response %u has id 0x%x", rsp_cons, rsp->id_lo);
+		st = rsp->status_;
+	}
+	return st;
+}
+
+static int one(u8 op, u32 sector, u32 gref, u8 first, u8 last)
+{
+	put_req(op, 1, sector, gref, first, last);
+	return submit();
+}
+
+static void mode_rw(void)
+{
+	u32 i, ok;
+
+	grant(REF_DATA, data, GTF_permit_access | GTF_readonly);
+	grant(REF_BUF, buf, GTF_permit_access);
+	CHECK_EQ(be_read_uint("info"), 0, "info_read_write");
+	/* The host wrote "HOST-SECTOR-1" at sector 1. */
+	memset(buf, 0xEE, PAGE_SIZE);
+	CHECK_EQ(one(BLKIF_OP_READ, 1, REF_BUF, 0, 0), RSP_OKAY, "read_sector_1");
+	CHECK(!memcmp(buf, "HOST-SECTOR-1", 13) && buf[512] == 0xEE, "host_data_read");
+	CHECK_EQ(gnt[REF_BUF].flags, GTF_permit_access, "read_grant_flags_cleared");
+
+	for (i = 0; i < PAGE_SIZE; i++)
+		data[i] = (u8)(i * 13 + 5);
+	memcpy(data, "GUEST-WROTE-SECTOR-3", 20);
+	CHECK_EQ(one(BLKIF_OP_WRITE, 3, REF_DATA, 0, 1), RSP_OKAY, "write_sectors_3_4");
+	CHECK_EQ(gnt[REF_DATA].flags, GTF_permit_access | GTF_readonly,
+		 "write_grant_flags_cleared");
+	memset(buf, 0, PAGE_SIZE);
+	CHECK_EQ(one(BLKIF_OP_READ, 3, REF_BUF, 2, 3), RSP_OKAY, "read_back");
+	ok = !memcmp(buf + 1024, data, 1024);
+	CHECK(ok, "read_back_matches");
+	/* Several segments in one request. */
+	put_req(BLKIF_OP_READ, 2, 3, REF_BUF, 0, 0);
+	slot(req_prod - 1)->seg[1] = (struct seg){ REF_BUF, 7, 7, 0 };
+	memset(buf, 0, PAGE_SIZE);
+	CHECK_EQ(submit(), RSP_OKAY, "two_segments");
+	CHECK(!memcmp(buf, data, 512) && !memcmp(buf + 7 * 512, data + 512, 512),
+	      "two_segments_data");
+	put_req(BLKIF_OP_FLUSH, 0, 0, 0, 0, 0);
+	CHECK_EQ(submit(), RSP_OKAY, "flush");
+	CHECK_EQ(one(BLKIF_OP_READ, be_read_uint("sectors"), REF_BUF, 0, 0), RSP_ERROR,
+		 "read_past_end_error");
+	/* A whole ring's worth of requests at once. */
+	for (i = 0; i < RING_SIZE; i++)
+		put_req(BLKIF_OP_READ, 1, 1, REF_BUF, 0, 0);
+	CHECK_EQ(submit(), RSP_OKAY, "full_ring");
+}
+
+static void mode_ro(void)
+{
+	grant(REF_DATA, data, GTF_permit_access | GTF_readonly);
+	grant(REF_BUF, buf, GTF_permit_access);
+	CHECK_EQ(be_read_uint("info"), VDISK_READONLY, "info_readonly");
+	memcpy(data, "MUST-NOT-APPEAR", 15);
+	CHECK_EQ(one(BLKIF_OP_WRITE, 3, REF_DATA, 0, 0), RSP_ERROR, "write_refused");
+	CHECK_EQ(one(BLKIF_OP_READ, 1, REF_BUF, 0, 0), RSP_OKAY, "read_allowed");
+	CHECK(!memcmp(buf, "HOST-SECTOR-1", 13), "host_data_read");
+}
+
+static void mode_hostile(void)
+{
+	grant(REF_BUF, buf, GTF_permit_access);
+	grant(REF_RO, ro_page, GTF_permit_access | GTF_readonly);
+	CHECK_EQ(one(BLKIF_OP_READ, 0, 99999, 0, 0), RSP_ERROR, "bad_gref");
+	CHECK_EQ(one(BLKIF_OP_READ, 0, 200, 0, 0), RSP_ERROR, "ungranted_ref");
+	CHECK_EQ(one(BLKIF_OP_READ, 0, REF_RO, 0, 0), RSP_ERROR, "read_into_readonly_grant");
+	CHECK_EQ(one(BLKIF_OP_READ, 0, REF_BUF, 0, 9), RSP_ERROR, "segment_past_page");
+	CHECK_EQ(one(BLKIF_OP_READ, 0, REF_BUF, 5, 4), RSP_ERROR, "segment_reversed");
+	put_req(BLKIF_OP_READ, 12, 0, REF_BUF, 0, 0);
+	CHECK_EQ(submit(), RSP_ERROR, "too_many_segments");
+	put_req(BLKIF_OP_READ, 0, 0, REF_BUF, 0, 0);
+	CHECK_EQ(submit(), RSP_ERROR, "no_segments");
+	CHECK_EQ(one(BLKIF_OP_INDIRECT, 0, REF_BUF, 0, 0), RSP_EOPNOTSUPP, "indirect_unsupported");
+	CHECK_EQ(gnt[REF_BUF].flags, GTF_permit_access, "flags_clear_after_errors");
+	/* The producer a ring and more ahead: the back end closes the device. */
+	ring->req_prod = req_prod + RING_SIZE + 5;
+	mb();
+	evtchn_simple(EVTCHNOP_send, port);
+	CHECK(wait_be_state(5), "bogus_req_prod_closes_device");
+	CHECK_EQ(evtchn_simple(EVTCHNOP_send, port), 0, "send_after_close_harmless");
+	CHECK_EQ(gnt[REF_RING].flags, GTF_permit_access, "ring_grant_released");
+	/* Closed, then a fresh connection. */
+	CHECK(fe_state(6) && wait_be_state(6), "closed");
+	evtchn_simple(EVTCHNOP_close, port);
+	CHECK(fe_state(1) && wait_be_state(2), "reinitialised");
+	CHECK(connect(), "reconnected");
+	CHECK_EQ(one(BLKIF_OP_READ, 1, REF_BUF, 0, 0), RSP_OKAY, "read_after_reconnect");
+}
+
+void test_main(void)
+{
+	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1 };
+	const char *mode = strstr(start_info->cmd_line, "mode=");
+	u32 frame = 0;
+
+	mode = mode ? mode + 5 : "rw";
+	test_plan(!strncmp(mode, "rw", 2) ? 18 : !strncmp(mode, "ro", 2) ? 9 : 21);
+	CHECK(map_shared_info(), "map_shared_info");
+	xs = mfn_to_va(start_info->store_mfn);
+	xs_port = start_info->store_evtchn;
+	clear_bit(shared_info->evtchn_pending, xs_port);
+	st.frame_list = (u32)&frame;
+	if (!CHECK(!hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_setup_table, &st, 1, 0, 0) &&
+		   st.status == GNTST_okay &&
+		   !update_va_mapping((u32)gnt_page, (u64)frame << 12 | PTE_KERNEL_RW, UVMF_INVLPG),
+		   "grant_table_mapped"))
+		return;
+	if (!CHECK(xs_read("device/vbd/51712/backend", be_path, sizeof(be_path)) &&
+		   !strcmp(be_path, "/local/domain/0/backend/vbd/1/51712"), "frontend_dir"))
+		return;
+	if (!CHECK(connect(), "connected"))
+		return;
+	if (!strncmp(mode, "ro", 2))
+		mode_ro();
+	else if (!strncmp(mode, "hostile", 7))
+		mode_hostile();
+	else
+		mode_rw();
+	CHECK(fe_state(5) && wait_be_state(5) && fe_state(6) && wait_be_state(6), "closed_cleanly");
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The launcher's PV back ends (it plays dom0): devices set up in the
+ * xenstore as xl sets them up (backend and frontend directories, the
+ * XenbusState handshake), grant access (gnttab.h), the event channel the
+ * front end allocated for domain 0 (bound with PVMX_BIND_EVTCHN) and the
+ * ring served on each notification.  Block devices only for now
+ * (blkif.h).  See Documentation/devices.rst.
+ *
+ * Not thread-safe: the launcher calls it under its store lock.
+ */
+#ifndef PVMX_BACKEND_H
+#define PVMX_BACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "blkif.h"
+#include "gnttab.h"
+#include "xenstore.h"
+
+#define PVMX_MAX_DISKS		16
+#define PVMX_VBD_XVDA		51712	/* xl's vbd number of xvda (202 << 8) */
+
+/* XenbusState (xen/include/public/io/xenbus.h). */
+enum {
+	XenbusStateUnknown = 0,
+	XenbusStateInitialising = 1,
+	XenbusStateInitWait = 2,
+	XenbusStateInitialised = 3,
+	XenbusStateConnected = 4,
+	XenbusStateClosing = 5,
+	XenbusStateClosed = 6,
+	XenbusStateReconfiguring = 7,
+	XenbusStateReconfigured = 8,
+};
+
+/* --disk FILE[,ro][,direct] */
+struct pvmx_disk_opt {
+	char path[4096];
+	bool ro;
+	bool direct;		/* O_DIRECT instead of the page cache */
+};
+/* 0, or -EINVAL with err (PVMX_ERR_MAX-sized) saying why. */
+int pvmx_disk_parse(const char *spec, struct pvmx_disk_opt *o, char *err, size_t errlen);
+
+struct pvmx_vbd {
+	struct pvmx_blkback blk;
+	struct pvmx_disk_opt opt;
+	unsigned int devid;
+	char be[96], fe[96];		/* backend and frontend directories */
+	int be_state;
+	uint32_t port;			/* bound event channel, 0: none */
+	bool raise_failed;		/* said so once this connection */
+};
+
+/* How the back ends reach the VM (PVMX_BIND_EVTCHN, PVMX_RAISE_EVENT). */
+struct pvmx_backend_ops {
+	int (*bind)(void *ctx, uint32_t port, bool unbind);	/* 0 or -errno */
+	int (*raise)(void *ctx, uint32_t port);			/* 0 or -errno */
+	void *ctx;
+};
+
+struct pvmx_backends {
+	struct pvmx_xs *xs;
+	unsigned int domid;
+	struct pvmx_gnttab gt;
+	struct pvmx_backend_ops ops;
+	FILE *log;			/* messages about misbehaving front ends */
+	unsigned int nr_vbds;
+	struct pvmx_vbd vbd[PVMX_MAX_DISKS];
+};
+
+/* gnttab: the mapped grant frames; ram: guest RAM by machine frame.  0 or -errno. */
+int pvmx_backends_init(struct pvmx_backends *bk, struct pvmx_xs *xs, unsigned int domid,
+		       void *gnttab, uint32_t gnttab_frames, void *ram, uint64_t nr_ram_frames,
+		       const struct pvmx_backend_ops *ops, FILE *log);
+void pvmx_backends_fini(struct pvmx_backends *bk);
+
+/*
+ * Open the disk and write its xenstore nodes as xl does, back end in
+ * InitWait (the hotplug step done at once).  The i-th disk is xvd<a+i>
+ * (vbd 51712 + 16 i).  0, or -errno with err set.
+ */
+int pvmx_backends_add_disk(struct pvmx_backends *bk, const struct pvmx_disk_opt *o,
+			   char *err, size_t errlen);
+
+/*
+ * Follow the front ends' state nodes after the guest changed the store:
+ * connect, close, reconnect as Linux's xen-blkback does (frontend_changed).
+ * Returns true when it wrote to the store (serve the store ring again).
+ */
+bool pvmx_backends_poll(struct pvmx_backends *bk);
+
+/*
+ * The guest notified port: serve the device bound to it, raise the port
+ * back when the front end wants to hear.  Returns false when no device has
+ * that port.  *store_changed: the device broke and its state changed.
+ */
+bool pvmx_backends_notify(struct pvmx_backends *bk, uint32_t port, bool *store_changed);
+
+#endif

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The blkif ring of one virtual block device (blkif.h), served the way
+ * Linux's xen-blkback serves it (drivers/block/xen-blkback/blkback.c) and
+ * QEMU's xen-block dataplane: requests copied out of the shared ring once,
+ * the producer index checked against the ring size, every segment's grant
+ * pinned for the duration of its I/O and its sector range checked, the
+ * I/O done with pread/pwrite straight into the granted pages.  Requests
+ * are answered synchronously, in order, so a write acknowledged before a
+ * flush is on the file when the flush (fdatasync) is acknowledged.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "blkif.h"
+
+/* Requests served per call at most: a front end on another vCPU cannot keep us here. */
+#define MAX_REQUESTS_PER_SERVICE	(64 * BLKIF_RING_SIZE)
+
+int pvmx_blkback_connect(struct pvmx_blkback *b, struct pvmx_gnttab *gt, uint32_t ring_ref)
+{
+	const char *why;
+
+	pvmx_blkback_disconnect(b, gt);
+	b->broken = false;
+	b->why[0] = '\0';
+	b->sring = pvmx_gnttab_pin(gt, ring_ref, true, &why);
+	if (!b->sring) {
+		snprintf(b->why, sizeof(b->why), "ring-ref %u: %s", ring_ref, why);
+		return -EINVAL;
+	}
+	b->ring_ref = ring_ref;
+	/* BACK_RING_INIT: the front end initialised the shared indices. */
+	b->req_cons = 0;
+	b->rsp_prod_pvt = 0;
+	return 0;
+}
+
+void pvmx_blkback_disconnect(struct pvmx_blkback *b, struct pvmx_gnttab *gt)
+{
+	if (!b->sring)
+		return;
+	pvmx_gnttab_unpin(gt, b->ring_ref, true);
+	b->sring = NULL;
+}
+
+static struct blkif_sring_hdr *hdr(struct pvmx_blkback *b)
+{
+	return (struct blkif_sring_hdr *)b->sring;
+}
+
+static uint8_t *slot(struct pvmx_blkback *b, uint32_t idx)
+{
+	return b->sring + sizeof(struct blkif_sring_hdr) +
+	       (idx & (BLKIF_RING_SIZE - 1)) * BLKIF_ENTRY_SIZE;
+}
+
+static int flush(struct pvmx_blkback *b)
+{
+	b->flushes++;
+	return fdatasync(b->fd) ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY;
+}
+
+static int discard(struct pvmx_blkback *b, const struct blkif_x86_32_request *req)
+{
+	struct blkif_x86_32_request_discard d;
+
+	memcpy(&d, req, sizeof(d));
+	if (b->ro || d.sector_number > b->sectors || d.nr_sectors > b->sectors - d.sector_number)
+		return BLKIF_RSP_ERROR;
+	if (!b->discard)
+		return BLKIF_RSP_EOPNOTSUPP;
+	b->discards++;
+	if (d.nr_sectors &&
+	    fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      (off_t)(d.sector_number << BLKIF_SECTOR_SHIFT),
+		      (off_t)(d.nr_sectors << BLKIF_SECTOR_SHIFT)))
+		return errno == EOPNOTSUPP ? BLKIF_RSP_EOPNOTSUPP : BLKIF_RSP_ERROR;
+	return BLKIF_RSP_OKAY;
+}
+
+/* pread/pwrite all of it; false on an error or end of file. */
+static bool full_io(int fd, bool write, uint8_t *buf, size_t len, uint64_t off)
+{
+	ssize_t n;
+
+	while (len) {
+		n = write ? pwrite(fd, buf, len, (off_t)off) : pread(fd, buf, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		buf += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return true;
+}
+
+int pvmx_blkback_request(struct pvmx_blkback *b, struct pvmx_gnttab *gt,
+			 const struct blkif_x86_32_request *req)
+{
+	uint8_t *page[BLKIF_MAX_SEGMENTS_PER_REQUEST];
+	bool write, flushing = false;
+	uint64_t nr_sects = 0, off;
+	unsigned int i, nseg = req->nr_segments, pinned = 0;
+	const char *why;
+	int st = BLKIF_RSP_OKAY;
+
+	switch (req->operation) {
+	case BLKIF_OP_READ:
+		write = false;
+		break;
+	case BLKIF_OP_WRITE:
+		write = true;
+		break;
+	case BLKIF_OP_WRITE_BARRIER:
+	case BLKIF_OP_FLUSH_DISKCACHE:
+		/* blkback: a write (possibly of nothing) with REQ_PREFLUSH. */
+		write = true;
+		flushing = true;
+		break;
+	case BLKIF_OP_DISCARD:
+		return discard(b, req);
+	default:
+		/* Indirect descriptors and the rest are not offered. */
+		b->unsupported++;
+		return BLKIF_RSP_EOPNOTSUPP;
+	}
+	/* blkback's checks: segment count, segment bounds, the device's end. */
+	if ((nseg == 0 && !flushing) || nseg > BLKIF_MAX_SEGMENTS_PER_REQUEST)
+		return BLKIF_RSP_ERROR;
+	for (i = 0; i < nseg; i++) {
+		if (req->seg[i].last_sect >= BLKIF_SECTORS_PER_PAGE ||
+		    req->seg[i].last_sect < req->seg[i].first_sect)
+			return BLKIF_RSP_ERROR;
+		nr_sects += req->seg[i].last_sect - req->seg[i].first_sect + 1u;
+	}
+	if (write && b->ro)
+		return BLKIF_RSP_ERROR;
+	if (req->sector_number > b->sectors || nr_sects > b->sectors - req->sector_number)
+		return BLKIF_RSP_ERROR;
+	/* Pin every segment first (blkback maps them all); a read writes the guest's page. */
+	for (pinned = 0; pinned < nseg; pinned++) {
+		page[pinned] = pvmx_gnttab_pin(gt, req->seg[pinned].gref, !write, &why);
+		if (!page[pinned]) {
+			st = BLKIF_RSP_ERROR;
+			goto out;
+		}
+	}
+	if (flushing && flush(b)) {
+		st = BLKIF_RSP_ERROR;
+		goto out;
+	}
+	off = req->sector_number << BLKIF_SECTOR_SHIFT;
+	for (i = 0; i < nseg; i++) {
+		size_t first = (size_t)req->seg[i].first_sect << BLKIF_SECTOR_SHIFT;
+		size_t len = ((size_t)req->seg[i].last_sect + 1 - req->seg[i].first_sect)
+			     << BLKIF_SECTOR_SHIFT;
+
+		if (!full_io(b->fd, write, page[i] + first, len, off)) {
+			st = BLKIF_RSP_ERROR;
+			goto out;
+		}
+		off += len;
+	}
+	if (flushing && nseg)
+		st = flush(b);		/* FUA: the data is stable when acknowledged */
+	if (write)
+		b->writes++;
+	else
+		b->reads++;
+out:
+	while (pinned)
+		pvmx_gnttab_unpin(gt, req->seg[--pinned].gref, !write);
+	return st;
+}
+
+static void respond(struct pvmx_blkback *b, uint64_t id, uint8_t op, int st)
+{
+	struct blkif_x86_32_response rsp = { .id = id, .operation = op, .status = (int16_t)st };
+
+	if (st != BLKIF_RSP_OKAY)
+		b->errors++;
+	memcpy(slot(b, b->rsp_prod_pvt), &rsp, sizeof(rsp));
+	b->rsp_prod_pvt++;
+}
+
+bool pvmx_blkback_service(struct pvmx_blkback *b, struct pvmx_gnttab *gt)
+{
+	struct blkif_sring_hdr *h;
+	struct blkif_x86_32_request req;
+	uint32_t rp, old, served = 0;
+	bool more;
+
+	if (!b->sring || b->broken)
+		return false;
+	h = hdr(b);
+	old = b->rsp_prod_pvt;
+	do {
+		rp = __atomic_load_n(&h->req_prod, __ATOMIC_ACQUIRE);
+		/* RING_REQUEST_PROD_OVERFLOW */
+		if (rp - b->rsp_prod_pvt > BLKIF_RING_SIZE) {
+			snprintf(b->why, sizeof(b->why),
+				 "front end's req_prod %u is more than a ring (%u) ahead of %u",
+				 rp, BLKIF_RING_SIZE, b->rsp_prod_pvt);
+			b->broken = true;
+			break;
+		}
+		while (b->req_cons != rp && served < MAX_REQUESTS_PER_SERVICE) {
+			/* RING_COPY_REQUEST: read the slot once. */
+			memcpy(&req, slot(b, b->req_cons), sizeof(req));
+			b->req_cons++;
+			served++;
+			respond(b, req.id, req.operation, pvmx_blkback_request(b, gt, &req));
+		}
+		/* RING_FINAL_CHECK_FOR_REQUESTS */
+		__atomic_store_n(&h->req_event, b->req_cons + 1, __ATOMIC_SEQ_CST);
+		more = __atomic_load_n(&h->req_prod, __ATOMIC_SEQ_CST) != b->req_cons;
+	} while (more && served < MAX_REQUESTS_PER_SERVICE);
+	/* RING_PUSH_RESPONSES_AND_CHECK_NOTIFY */
+	if (b->rsp_prod_pvt == old)
+		return false;
+	__atomic_store_n(&h->rsp_prod, b->rsp_prod_pvt, __ATOMIC_SEQ_CST);
+	return (uint32_t)(b->rsp_prod_pvt - __atomic_load_n(&h->rsp_event, __ATOMIC_SEQ_CST)) <
+	       (uint32_t)(b->rsp_prod_pvt - old);
+}
