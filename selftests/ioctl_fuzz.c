@@ -51,7 +51,7 @@ static struct { int fd; enum fd_kind kind; } fds[MAX_FDS];
 static struct { void *addr; size_t len; } maps[MAX_MAPS];
 
 static atomic_ulong calls, errors_by_kind[4], successes;
-static atomic_int stop;
+static atomic_int stop, fuzz_threads_done;
 static unsigned long seed = 1, calls_per_thread = 20000;
 static int nr_threads = 4;
 static const char *guest_path = "/selftests/guests/busy.elf";
@@ -333,6 +333,7 @@ static void *fuzz_thread(void *arg)
 	for (i = 0; i < calls_per_thread && !atomic_load(&stop); i++)
 		fuzz_one(&s, buf);
 	free(buf);
+	atomic_fetch_add(&fuzz_threads_done, 1);
 	return NULL;
 }
 
@@ -474,7 +475,7 @@ int main(int argc, char **argv)
 	pthread_t runner, kicker;
 	char err[PVMX_ERR_MAX];
 	int opt, i, devfd, n, failed = 0;
-	struct timespec t0, t1;
+	struct timespec t0, t1, poll_ts = { 0, 10 * 1000 * 1000 };
 
 	while ((opt = getopt(argc, argv, "s:n:t:g:G:")) != -1) {
 		switch (opt) {
@@ -530,11 +531,18 @@ int main(int argc, char **argv)
 	threads[nr_threads] = runner;
 	n = nr_threads + 1;
 	pthread_create(&kicker, NULL, kicker_thread, &n);
+	/*
+	 * The kicker signals every thread of threads[] until it stops: a
+	 * joined thread's descriptor may be freed (pthread_kill() on it then
+	 * faulted), so the kicker stops before any join.
+	 */
+	while (atomic_load(&fuzz_threads_done) < nr_threads)
+		nanosleep(&poll_ts, NULL);
+	atomic_store(&stop, 1);
+	pthread_join(kicker, NULL);
 	for (i = 0; i < nr_threads; i++)
 		pthread_join(threads[i], NULL);
-	atomic_store(&stop, 1);
 	pthread_join(runner, NULL);
-	pthread_join(kicker, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 
 	for (i = 0; i < MAX_FDS; i++)
