@@ -118,6 +118,9 @@ void pvmx_host_kick(struct pvmx_vcpu_core *v) { (void)v; }
 /* rdtsc in the module: one instruction; a counter here. */
 u64 pvmx_host_cycles(void) { return ++fake_cycles; }
 #endif
+#ifdef HAVE_pvmx_host_lock_held
+void pvmx_host_lock_held(u64 cycles) { (void)cycles; }
+#endif
 #ifdef HAVE_pvmx_host_tracing
 /* No tracepoint consumer attached. */
 bool pvmx_host_tracing(void) { return false; }
