@@ -93,22 +93,6 @@ static char be_path[128];
 
 #define V(x) (*(volatile u32 *)&(x))
 
-static int wait_port(u32 p, u32 ms)
-{
-	u32 ports[1] = { p };
-	u64 end = now_ns() + (u64)ms * 1000000ull;
-
-	while (!test_bit(shared_info->evtchn_pending, p)) {
-		struct xen_sched_poll sp = { (u32)ports, 1, end };
-
-		if (now_ns() >= end)
-			return 0;
-		sched_op(SCHEDOP_poll, &sp);
-	}
-	clear_bit(shared_info->evtchn_pending, p);
-	return 1;
-}
-
 /* ---- xenbus ---- */
 
 static int put(const void *d, u32 n)

@@ -74,22 +74,6 @@ static u32 next_id = 1;
 /* A request whose payload is a string literal with its NULs, all of it. */
 #define CALLS(type, lit) call((type), 0, (lit), sizeof(lit))
 
-static int wait_port(u32 port, u32 ms)
-{
-	u32 ports[1] = { port };
-	u64 end = now_ns() + (u64)ms * 1000000ull;
-
-	while (!test_bit(shared_info->evtchn_pending, port)) {
-		struct xen_sched_poll p = { (u32)ports, 1, end };
-
-		if (now_ns() >= end)
-			return 0;
-		sched_op(SCHEDOP_poll, &p);
-	}
-	clear_bit(shared_info->evtchn_pending, port);
-	return 1;
-}
-
 static int put(const void *data, u32 n)
 {
 	const char *p = data;

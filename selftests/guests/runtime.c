@@ -404,6 +404,22 @@ u64 now_ns(void)
 	return sys + (((delta & 0xffffffffu) * mul) >> 32) + (delta >> 32) * mul;
 }
 
+int wait_port(u32 port, u32 ms)
+{
+	u32 ports[1] = { port };
+	u64 end = now_ns() + (u64)ms * 1000000ull;
+
+	while (!test_bit(shared_info->evtchn_pending, port)) {
+		struct xen_sched_poll p = { (u32)ports, 1, end };
+
+		if (now_ns() >= end)
+			return 0;
+		sched_op(SCHEDOP_poll, &p);
+	}
+	clear_bit(shared_info->evtchn_pending, port);
+	return 1;
+}
+
 long evtchn_simple(int cmd, u32 port)
 {
 	u32 p = port;

@@ -237,6 +237,8 @@ struct evtchn_status {
 		u32 virq;
 	} u;
 };
+/* Wait up to ms for port to be pending (SCHEDOP_poll), then clear it: 1, or 0 on timeout. */
+int wait_port(u32 port, u32 ms);
 long evtchn_simple(int cmd, u32 port);	/* close, send, unmask */
 long evtchn_bind_virq(u32 virq, u32 vcpu, u32 *port);
 long evtchn_status_of(u32 port, struct evtchn_status *st);

@@ -44,22 +44,6 @@ static u32 nr_events;
 #define V(x) (*(volatile u32 *)&(x))
 
 /* Wait up to ms for port to become pending; clears it.  1 if it did. */
-static int wait_port(u32 port, u32 ms)
-{
-	u32 ports[1] = { port };
-	u64 end = now_ns() + (u64)ms * 1000000ull;
-
-	while (!test_bit(shared_info->evtchn_pending, port)) {
-		struct xen_sched_poll p = { (u32)ports, 1, end };
-
-		if (now_ns() >= end)
-			return 0;
-		sched_op(SCHEDOP_poll, &p);
-	}
-	clear_bit(shared_info->evtchn_pending, port);
-	return 1;
-}
-
 static int put(const void *data, u32 n)
 {
 	const char *p = data;
