@@ -93,7 +93,8 @@ vmtest-debug:
 DEBUG_CI_TESTS = module_load dev_node pvmx_info uapi_.* guest_hello guest_events guest_timers \
 	guest_multicall guest_failsafe guest_desc guest_smp guest_mm guest_ptwr guest_memory \
 	spin_sigint block_sigint guest_fuzz guest_fuzz_ring1 guest_exploit.* guest_hostile_dr.* \
-	guest_hostile_vcpu ioctl_fuzz \
+	guest_hostile_vcpu guest_descrace guest_bigpin guest_blkfront.* vcpu_ctx_race \
+	lock_hold_bounded ioctl_fuzz \
 	stress_concurrent_vms stress_create_destroy rmmod_refused_while_vm_open rmmod \
 	insmod_again module_reload_cycles dmesg_clean
 empty :=
