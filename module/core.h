@@ -141,6 +141,12 @@ struct pvmx_vm_core {
 	/* Ports raised from outside (launcher), applied by any vCPU: atomic. */
 	u32 raised_ports[XEN_NR_EVTCHN_PORTS / 32];
 	u32 raised_words;	/* bit w: raised_ports[w] may be non-zero */
+	/*
+	 * Bit n: vCPU n may be in SCHEDOP_poll (Xen's d->poll_mask): set with
+	 * wait.polling under the VM lock, cleared (atomically) after it, so a
+	 * send looks only at the vCPUs that poll.
+	 */
+	u32 poll_mask;
 };
 
 /* One virtual IDT entry (set_trap_table). */
@@ -709,6 +715,13 @@ static inline bool pvmx_test_bit32(const u32 *word, u32 bit)
 static inline u32 pvmx_xchg32(u32 *word, u32 value)
 {
 	return __atomic_exchange_n(word, value, __ATOMIC_SEQ_CST);
+}
+
+/* The vCPU no longer polls: the flag, then its poll_mask bit (events.c). */
+static inline void pvmx_poll_done(struct pvmx_vcpu_core *v)
+{
+	WRITE_ONCE(v->wait.polling, false);
+	pvmx_test_and_clear_bit32(&v->vm->poll_mask, v->id);
 }
 
 #endif /* _PVMX_CORE_H */
