@@ -354,6 +354,12 @@ void pvmx_process_requests(struct pvmx_vcpu_core *v);
  */
 #define PVMX_HOLD_BUDGET	128
 extern u32 pvmx_hold_budget;	/* the budget in force (0: none); main.c's hold_budget */
+/*
+ * Cycle accounting (main.c's cycle_stats, off by default): the statistics'
+ * exit_cycles/hypercall_cycles and lock_hold_max_us.  Off, the counters
+ * still count and no cycle counter is read.
+ */
+extern bool pvmx_cycle_stats;
 bool pvmx_preempt_check_n(struct pvmx_vcpu_core *v, u32 n);
 static inline bool pvmx_preempt_check(struct pvmx_vcpu_core *v)
 {

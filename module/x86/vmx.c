@@ -1480,7 +1480,8 @@ static void account_exit(struct pvmx_vcpu *vcpu, u64 exit_tsc)
 	st->exits++;
 	if (reason < PVMX_STATS_EXIT_REASONS) {
 		st->exit_count[reason]++;
-		st->exit_cycles[reason] += rdtsc() - exit_tsc;
+		if (unlikely(exit_tsc))
+			st->exit_cycles[reason] += rdtsc() - exit_tsc;
 	}
 }
 
@@ -1602,7 +1603,8 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 			act = vmentry_failed(vcpu);
 			break;
 		}
-		exit_tsc = rdtsc();
+		/* Cycle accounting only when asked for (pvmx_cycle_stats). */
+		exit_tsc = unlikely(READ_ONCE(pvmx_cycle_stats)) ? rdtsc() : 0;
 		restore_host_debugregs();
 		WRITE_ONCE(vcpu->core.in_guest, 0);
 		vcpu->arch.launched = true;
