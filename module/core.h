@@ -360,7 +360,16 @@ extern u32 pvmx_hold_budget;	/* the budget in force (0: none); main.c's hold_bud
  * still count and no cycle counter is read.
  */
 extern bool pvmx_cycle_stats;
-bool pvmx_preempt_check_n(struct pvmx_vcpu_core *v, u32 n);
+bool pvmx_arch_preempt_pending(struct pvmx_vcpu_core *v);
+/* Inline: the budget is a counter; only the host's own signals need a call. */
+static inline bool pvmx_preempt_check_n(struct pvmx_vcpu_core *v, u32 n)
+{
+	u32 budget = READ_ONCE(pvmx_hold_budget);
+
+	v->hold_work += n;
+	return (budget && v->hold_work >= budget) || pvmx_arch_preempt_pending(v);
+}
+
 static inline bool pvmx_preempt_check(struct pvmx_vcpu_core *v)
 {
 	return pvmx_preempt_check_n(v, 1);
@@ -464,7 +473,11 @@ static inline void pvmx_trace_begin(struct pvmx_vcpu_core *v)
 
 /* Records waiting: hand them to userspace before the guest runs on. */
 enum pvmx_action pvmx_trace_flush(struct pvmx_vcpu_core *v);
-bool pvmx_trace_room(const struct pvmx_vcpu_core *v, u32 records);
+/* Room for this many records before a flush (always, without PVMX_SET_TRACE). */
+static inline bool pvmx_trace_room(const struct pvmx_vcpu_core *v, u32 records)
+{
+	return likely(!v->trace_flags) || v->trace_nr + records <= PVMX_TRACE_MAX;
+}
 void pvmx_stats_init(struct pvmx_stats *s);
 void pvmx_stats_add(struct pvmx_stats *sum, const struct pvmx_stats *s);
 void pvmx_stats_batch(struct pvmx_vcpu_core *v, u32 entries, u32 stop);

@@ -295,14 +295,6 @@ void pvmx_process_requests(struct pvmx_vcpu_core *v)
 u32 pvmx_hold_budget = PVMX_HOLD_BUDGET;
 bool pvmx_cycle_stats;
 
-bool pvmx_preempt_check_n(struct pvmx_vcpu_core *v, u32 n)
-{
-	u32 budget = READ_ONCE(pvmx_hold_budget);
-
-	v->hold_work += n;
-	return (budget && v->hold_work >= budget) || pvmx_arch_preempt_pending(v);
-}
-
 long pvmx_dispatch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
 	pvmx_hypercall_fn fn = NULL;
