@@ -639,7 +639,14 @@ bool pvmx_iopl_ok(const struct pvmx_vcpu_core *v);
 int pvmx_set_debugreg(struct pvmx_vcpu_core *v, u32 reg, u32 val);
 int pvmx_get_debugreg(struct pvmx_vcpu_core *v, u32 reg, u32 *val);
 /* DR7 as the CPU gets it while the guest runs: I/O breakpoints left out. */
-u32 pvmx_hw_dr7(const struct pvmx_vcpu_core *v);
+u32 pvmx_hw_dr7_slow(const struct pvmx_vcpu_core *v);
+static inline u32 pvmx_hw_dr7(const struct pvmx_vcpu_core *v)
+{
+	/* No R/W fields (bits 16-31): no I/O breakpoint to leave out. */
+	if (likely(!(v->dr[7] >> 16)))
+		return v->dr[7] | 0x400;	/* bit 10 reads as 1 */
+	return pvmx_hw_dr7_slow(v);
+}
 /* VCPUOP_initialise (Xen's arch_set_info_guest()): DR0-3 acceptable? */
 bool pvmx_debug_context_ok(const u32 debugreg[8]);
 /* ... then CR4's guest bits and debugreg[0-3, 6, 7] through set_debugreg. */

@@ -1000,9 +1000,14 @@ void pvmx_arch_load_baseptr(struct pvmx_vcpu_core *core)
 	vmcs_write(GUEST_PDPTR3, cpu->pdpte[3]);
 }
 
-bool pvmx_arch_preempt_pending(struct pvmx_vcpu_core *core)
+static __always_inline bool host_preempt_pending(void)
 {
 	return need_resched() || signal_pending(current) || local_softirq_pending();
+}
+
+bool pvmx_arch_preempt_pending(struct pvmx_vcpu_core *core)
+{
+	return host_preempt_pending();
 }
 
 void pvmx_arch_get_data_segs(struct pvmx_vcpu_core *core, u16 segs[4])
@@ -1565,7 +1570,7 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 			break;
 
 		local_irq_disable();
-		if (pvmx_arch_preempt_pending(&vcpu->core)) {
+		if (host_preempt_pending()) {
 			local_irq_enable();
 			act = PVMX_RESUME;
 			break;
@@ -1582,7 +1587,9 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 		 * on a flush or base reload they request (see mm.c).
 		 */
 		__atomic_store_n(&vcpu->core.in_guest, 1, __ATOMIC_SEQ_CST);
-		pvmx_mm_before_entry(&vcpu->core);
+		/* in_guest is set (a full barrier): a plain look, a call only with work. */
+		if (unlikely(READ_ONCE(vcpu->core.mm_requests)))
+			pvmx_mm_before_entry(&vcpu->core);
 		sync_host_control_regs(vcpu);
 		load_guest_debugregs(vcpu);
 		if (tsc_aux && unlikely(vcpu->core.tsc_aux != hw_tsc_aux)) {
