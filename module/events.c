@@ -286,10 +286,9 @@ static bool new_context_loadable(struct pvmx_vcpu_core *v)
  * clears its kick flag and fences before calling, so a change it misses
  * here is seen as a kick with interrupts off and the loop looks again.
  */
-static inline bool entry_work_pending(struct pvmx_vcpu_core *v)
+static inline bool entry_work_pending(struct pvmx_vcpu_core *v, struct xen_vcpu_info *vi)
 {
 	struct pvmx_vm_core *vm = v->vm;
-	struct xen_vcpu_info *vi = pvmx_vcpu_info(v);
 	struct pvmx_vcpu_core *v0;
 
 	if (v->trace_nr || READ_ONCE(vm->ended) || !READ_ONCE(v->up) ||
@@ -309,7 +308,7 @@ enum pvmx_action pvmx_prepare_entry(struct pvmx_vcpu_core *v)
 	enum pvmx_action act = PVMX_RESUME;
 
 	/* The common case: nothing queued, no upcall to deliver, no VM lock. */
-	if (likely(!entry_work_pending(v)))
+	if (likely(!entry_work_pending(v, vi)))
 		return PVMX_RESUME;
 	if (v->trace_nr)
 		return pvmx_trace_flush(v);
