@@ -86,6 +86,17 @@ check "csv: the fast int \$0x80 against the reflected one" \
 	test "$(row trap_int80_ring3_fast | cut -d, -f11,12)" = "trap_int80_ring3,0.0100"
 check "txt: the unit is rig ticks" grep -q '^unit: rig ticks per operation' "$TMP/out/results.txt"
 check "txt: no 'cycles' column heading" bash -c "! grep -q 'cycles/op' '$TMP/out/results.txt'"
+# The fast-path table of issue 16: each row, its target and PASS/MISS;
+# the multicall slope from the batches ((39168 - 1100) / 127 = 299.7 here: the synthetic 800/n is integer division).
+TXT=$TMP/out/results.txt
+check "txt: fast-path table, bare exit row" grep -Eq '^  bare exit \(cpuid\) round trip +400\.0 +<= 220  MISS$' "$TXT"
+check "txt: fast-path table, null hypercall against cpuid + 40" \
+	grep -Eq '^  null hypercall \(hypercall page\) +600\.0 +<= 440  MISS  \(cpuid \+ 40\)$' "$TXT"
+check "txt: fast-path table, multicall slope" grep -Eq '^  multicall, each additional entry .* +299\.7 +<= 60  MISS$' "$TXT"
+check "txt: fast-path table, event round trip" grep -Eq '^  event_roundtrip .* +2800\.0 +<= 1500  MISS$' "$TXT"
+check "txt: fast-path table, mmu_update at 128" grep -Eq '^  mmu_update per PTE at N = 128 +404\.0 +<= 200  MISS$' "$TXT"
+check "txt: fast-path table, int 0x80 kept" grep -Eq '^  int \$0x80 fast path .* +14\.0 +<= 80  PASS$' "$TXT"
+check "txt: fast-path table, no row for a case the log lacks" bash -c "! grep -q '^  trap_pf_ring1 (bounce' '$TXT'"
 if command -v gnuplot >/dev/null 2>&1; then
 	check "plot: PNG" bash -c "head -c 8 '$TMP/out/multicall.png' | od -An -c | grep -q 'P   N   G'"
 	check "plot: SVG with the rig-ticks axis and both panels" bash -c \

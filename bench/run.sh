@@ -257,7 +257,29 @@ TXT=$OUT/results.txt
 			printf "  %-58s %7.1fx\n", "  (fast path vs the reflected int $0x80)",
 				v["trap_int80_ring3"] / f80
 		}
+		# The table of issue 16: each path against its target, from this run.
+		print ""
+		print "  fast-path targets (issue 16; rig ticks, reported, not asserted)"
+		printf "  %-52s %10s %12s  %s\n", "path", "now", "target", ""
+		target("bare exit (cpuid) round trip", cpu, 220, "<= 220")
+		if (hc != "")
+			target("null hypercall (hypercall page)", hc, cpu + 40,
+			       sprintf("<= %.0f", cpu + 40), "(cpuid + 40)")
+		b1 = v["multicall_batch_1"]; b128 = v["multicall_batch_128"]
+		if (b1 != "" && b128 != "")
+			target("multicall, each additional entry ((b128-b1)/127)", (b128 - b1) / 127, 60, "<= 60")
+		target("event_roundtrip (send, upcall, iret)", v["event_roundtrip"], 1500, "<= 1500")
+		target("mmu_update per PTE at N = 128", v["pte_mmu_update_128"], 200, "<= 200")
+		target("trap_pf_ring1 (bounce + iret)", v["trap_pf_ring1"], 1200, "<= 1200")
+		if (f80 != "")
+			target("int $0x80 fast path (keep: <= 0.2 x cpuid)", f80, 0.2 * cpu,
+			       sprintf("<= %.0f", 0.2 * cpu))
 		if (nc) { print ""; for (i = 1; i <= nc; i++) print "  " cmt[i] }
+	}
+	function target(label, val, limit, shown, note) {
+		if (val == "") return
+		printf "  %-52s %10.1f %12s  %s%s\n", label, val, shown,
+			(val + 0 <= limit ? "PASS" : "MISS"), (note == "" ? "" : "  " note)
 	}' "$RES"
 	if [ -s "$HOSTTXT" ]; then
 		echo

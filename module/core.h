@@ -141,6 +141,12 @@ struct pvmx_vm_core {
 	/* Ports raised from outside (launcher), applied by any vCPU: atomic. */
 	u32 raised_ports[XEN_NR_EVTCHN_PORTS / 32];
 	u32 raised_words;	/* bit w: raised_ports[w] may be non-zero */
+	/*
+	 * Bit n: vCPU n may be in SCHEDOP_poll (Xen's d->poll_mask): set with
+	 * wait.polling under the VM lock, cleared (atomically) after it, so a
+	 * send looks only at the vCPUs that poll.
+	 */
+	u32 poll_mask;
 };
 
 /* One virtual IDT entry (set_trap_table). */
@@ -348,7 +354,22 @@ void pvmx_process_requests(struct pvmx_vcpu_core *v);
  */
 #define PVMX_HOLD_BUDGET	128
 extern u32 pvmx_hold_budget;	/* the budget in force (0: none); main.c's hold_budget */
-bool pvmx_preempt_check_n(struct pvmx_vcpu_core *v, u32 n);
+/*
+ * Cycle accounting (main.c's cycle_stats, off by default): the statistics'
+ * exit_cycles/hypercall_cycles and lock_hold_max_us.  Off, the counters
+ * still count and no cycle counter is read.
+ */
+extern bool pvmx_cycle_stats;
+bool pvmx_arch_preempt_pending(struct pvmx_vcpu_core *v);
+/* Inline: the budget is a counter; only the host's own signals need a call. */
+static inline bool pvmx_preempt_check_n(struct pvmx_vcpu_core *v, u32 n)
+{
+	u32 budget = READ_ONCE(pvmx_hold_budget);
+
+	v->hold_work += n;
+	return (budget && v->hold_work >= budget) || pvmx_arch_preempt_pending(v);
+}
+
 static inline bool pvmx_preempt_check(struct pvmx_vcpu_core *v)
 {
 	return pvmx_preempt_check_n(v, 1);
@@ -452,7 +473,11 @@ static inline void pvmx_trace_begin(struct pvmx_vcpu_core *v)
 
 /* Records waiting: hand them to userspace before the guest runs on. */
 enum pvmx_action pvmx_trace_flush(struct pvmx_vcpu_core *v);
-bool pvmx_trace_room(const struct pvmx_vcpu_core *v, u32 records);
+/* Room for this many records before a flush (always, without PVMX_SET_TRACE). */
+static inline bool pvmx_trace_room(const struct pvmx_vcpu_core *v, u32 records)
+{
+	return likely(!v->trace_flags) || v->trace_nr + records <= PVMX_TRACE_MAX;
+}
 void pvmx_stats_init(struct pvmx_stats *s);
 void pvmx_stats_add(struct pvmx_stats *sum, const struct pvmx_stats *s);
 void pvmx_stats_batch(struct pvmx_vcpu_core *v, u32 entries, u32 stop);
@@ -614,7 +639,14 @@ bool pvmx_iopl_ok(const struct pvmx_vcpu_core *v);
 int pvmx_set_debugreg(struct pvmx_vcpu_core *v, u32 reg, u32 val);
 int pvmx_get_debugreg(struct pvmx_vcpu_core *v, u32 reg, u32 *val);
 /* DR7 as the CPU gets it while the guest runs: I/O breakpoints left out. */
-u32 pvmx_hw_dr7(const struct pvmx_vcpu_core *v);
+u32 pvmx_hw_dr7_slow(const struct pvmx_vcpu_core *v);
+static inline u32 pvmx_hw_dr7(const struct pvmx_vcpu_core *v)
+{
+	/* No R/W fields (bits 16-31): no I/O breakpoint to leave out. */
+	if (likely(!(v->dr[7] >> 16)))
+		return v->dr[7] | 0x400;	/* bit 10 reads as 1 */
+	return pvmx_hw_dr7_slow(v);
+}
 /* VCPUOP_initialise (Xen's arch_set_info_guest()): DR0-3 acceptable? */
 bool pvmx_debug_context_ok(const u32 debugreg[8]);
 /* ... then CR4's guest bits and debugreg[0-3, 6, 7] through set_debugreg. */
@@ -709,6 +741,13 @@ static inline bool pvmx_test_bit32(const u32 *word, u32 bit)
 static inline u32 pvmx_xchg32(u32 *word, u32 value)
 {
 	return __atomic_exchange_n(word, value, __ATOMIC_SEQ_CST);
+}
+
+/* The vCPU no longer polls: the flag, then its poll_mask bit (events.c). */
+static inline void pvmx_poll_done(struct pvmx_vcpu_core *v)
+{
+	WRITE_ONCE(v->wait.polling, false);
+	pvmx_test_and_clear_bit32(&v->vm->poll_mask, v->id);
 }
 
 #endif /* _PVMX_CORE_H */

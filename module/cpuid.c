@@ -177,9 +177,12 @@ void pvmx_guest_cpuid(const struct pvmx_vcpu_core *v, u32 leaf, u32 subleaf,
 		return;
 	}
 	if (leaf <= GUEST_MAX_BASIC) {
-		host(0, 0, &max);
-		if (leaf > min_t(u32, max.a, GUEST_MAX_BASIC))
-			return;
+		/* Leaf 0 is always there (and says the maximum): one query. */
+		if (leaf) {
+			host(0, 0, &max);
+			if (leaf > min_t(u32, max.a, GUEST_MAX_BASIC))
+				return;
+		}
 	} else if (leaf >= 0x80000000u && leaf <= GUEST_MAX_EXTD) {
 		host(0x80000000u, 0, &max);
 		if (leaf > min_t(u32, max.a, GUEST_MAX_EXTD))

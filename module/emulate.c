@@ -489,7 +489,7 @@ int pvmx_set_debugreg(struct pvmx_vcpu_core *v, u32 reg, u32 val)
  * CR4.DE clear, where R/W = 10 is undefined), so their R/W and LEN fields
  * are cleared too.
  */
-u32 pvmx_hw_dr7(const struct pvmx_vcpu_core *v)
+u32 pvmx_hw_dr7_slow(const struct pvmx_vcpu_core *v)
 {
 	u32 dr7 = v->dr[7] | DR7_FIXED_1;
 	u32 i;

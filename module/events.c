@@ -45,12 +45,17 @@ static struct pvmx_vcpu_core *vcpu_of(struct pvmx_vm_core *vm, u32 id)
  * the port is masked or its selector bit was already set (no upcall then).
  * Under the VM lock, which guards v->wait.
  */
+_Static_assert(PVMX_MAX_VCPUS <= 32, "poll_mask has a bit per vCPU");
+
 static void wake_pollers(struct pvmx_vm_core *vm, u32 port)
 {
 	struct pvmx_vcpu_core *p;
-	u32 id, i;
+	u32 mask = __atomic_load_n(&vm->poll_mask, __ATOMIC_RELAXED), id, i;
 
-	for (id = 0; id < PVMX_MAX_VCPUS; id++) {
+	/* Xen's evtchn_port_set_pending(): only the vCPUs in the poll mask. */
+	while (unlikely(mask)) {
+		id = __builtin_ctz(mask);
+		mask &= mask - 1;
 		p = vm->vcpus[id];
 		if (!p || !p->wait.polling)
 			continue;
@@ -274,11 +279,37 @@ static bool new_context_loadable(struct pvmx_vcpu_core *v)
 	return true;
 }
 
+/*
+ * Whether pvmx_prepare_entry() has anything to do, without the VM lock
+ * (KVM's vcpu->requests): every word looked at here is set by its writer
+ * before that writer kicks this vCPU (pvmx_host_kick()), and the run loop
+ * clears its kick flag and fences before calling, so a change it misses
+ * here is seen as a kick with interrupts off and the loop looks again.
+ */
+static inline bool entry_work_pending(struct pvmx_vcpu_core *v, struct xen_vcpu_info *vi)
+{
+	struct pvmx_vm_core *vm = v->vm;
+	struct pvmx_vcpu_core *v0;
+
+	if (v->trace_nr || READ_ONCE(vm->ended) || !READ_ONCE(v->up) ||
+	    READ_ONCE(v->new_context) || READ_ONCE(v->requests) ||
+	    __atomic_load_n(&v->async_virqs, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&vm->raised_words, __ATOMIC_RELAXED))
+		return true;
+	v0 = READ_ONCE(vm->vcpus[0]);
+	if (v0 && v0 != v && (__atomic_load_n(&v0->async_virqs, __ATOMIC_RELAXED) & GLOBAL_VIRQS))
+		return true;
+	return READ_ONCE(vi->evtchn_upcall_pending) && !READ_ONCE(vi->evtchn_upcall_mask);
+}
+
 enum pvmx_action pvmx_prepare_entry(struct pvmx_vcpu_core *v)
 {
 	struct xen_vcpu_info *vi = pvmx_vcpu_info(v);
 	enum pvmx_action act = PVMX_RESUME;
 
+	/* The common case: nothing queued, no upcall to deliver, no VM lock. */
+	if (likely(!entry_work_pending(v, vi)))
+		return PVMX_RESUME;
 	if (v->trace_nr)
 		return pvmx_trace_flush(v);
 	spin_lock(&v->vm->lock);
@@ -863,7 +894,7 @@ long pvmx_sched_block(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	apply_async_events(v);
 	if (!READ_ONCE(vi->evtchn_upcall_pending)) {
-		v->wait.polling = false;
+		pvmx_poll_done(v);
 		v->wait.deadline = 0;
 		hc->action = PVMX_BLOCK;
 	}
@@ -896,8 +927,9 @@ long pvmx_sched_poll(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	}
 	if (p.timeout && p.timeout <= pvmx_host_now_ns())
 		return 0;
-	v->wait.polling = true;
 	v->wait.nr_ports = p.nr_ports;
+	pvmx_test_and_set_bit32(&v->vm->poll_mask, v->id);
+	v->wait.polling = true;
 	v->wait.deadline = p.timeout;
 	hc->action = PVMX_BLOCK;
 	return 0;

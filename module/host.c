@@ -187,7 +187,7 @@ int pvmx_host_vcpu_wait(struct pvmx_vcpu *vcpu)
 		wait_event_interruptible_hrtimeout(vcpu->wq, pvmx_vcpu_should_wake(core),
 						   ns_to_ktime(deadline - now));
 	}
-	core->wait.polling = false;
+	pvmx_poll_done(core);
 	pvmx_runstate_change(core, RUNSTATE_running);
 	return ret;
 }

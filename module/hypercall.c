@@ -293,19 +293,13 @@ void pvmx_process_requests(struct pvmx_vcpu_core *v)
  * the first, so each hold makes progress.
  */
 u32 pvmx_hold_budget = PVMX_HOLD_BUDGET;
-
-bool pvmx_preempt_check_n(struct pvmx_vcpu_core *v, u32 n)
-{
-	u32 budget = READ_ONCE(pvmx_hold_budget);
-
-	v->hold_work += n;
-	return (budget && v->hold_work >= budget) || pvmx_arch_preempt_pending(v);
-}
+bool pvmx_cycle_stats;
 
 long pvmx_dispatch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
 	pvmx_hypercall_fn fn = NULL;
-	u64 start = pvmx_host_cycles();
+	bool timed = unlikely(READ_ONCE(pvmx_cycle_stats));
+	u64 start = timed ? pvmx_host_cycles() : 0;
 	long ret;
 
 	hc->action = PVMX_RESUME;
@@ -319,7 +313,8 @@ long pvmx_dispatch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 		hc->action = pvmx_mm_l1tf_crash(v);
 	if (hc->op < PVMX_STATS_HYPERCALLS) {
 		v->stats.hypercall_count[hc->op]++;
-		v->stats.hypercall_cycles[hc->op] += pvmx_host_cycles() - start;
+		if (timed)
+			v->stats.hypercall_cycles[hc->op] += pvmx_host_cycles() - start;
 	} else {
 		v->stats.hypercall_other++;
 	}
@@ -338,18 +333,21 @@ enum pvmx_action pvmx_hypercall(struct pvmx_vcpu_core *v, u32 insn_len)
 	const struct pvmx_hcall issued = hc;
 	u32 eip = v->cpu.eip;
 	long ret;
-
-	u64 held;
+	bool timed = unlikely(READ_ONCE(pvmx_cycle_stats));
+	u64 held = 0;
 
 	pvmx_trace_begin(v);
 	/* VM-wide state (events, page types, other vCPUs) is shared: see core.h. */
 	spin_lock(&v->vm->lock);
-	held = pvmx_host_cycles();
+	if (timed)
+		held = pvmx_host_cycles();
 	v->hold_work = 0;
 	ret = pvmx_dispatch(v, &hc);
-	held = pvmx_host_cycles() - held;
+	if (timed)
+		held = pvmx_host_cycles() - held;
 	spin_unlock(&v->vm->lock);
-	pvmx_host_lock_held(held);
+	if (timed)
+		pvmx_host_lock_held(held);
 
 	pvmx_trace(v, PVMX_TRACE_KIND_HYPERCALL, hc.preempted ? PVMX_TRACE_F_PREEMPTED : 0,
 		   issued.op, ret, issued.arg, 0, eip);

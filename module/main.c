@@ -61,6 +61,8 @@ MODULE_PARM_DESC(lock_hold_max_us, "longest VM-lock hold of a hypercall in us (w
 /* Work items per VM-lock hold (hypercall.c); 0: unbounded, to measure the difference. */
 module_param_named(hold_budget, pvmx_hold_budget, uint, 0644);
 MODULE_PARM_DESC(hold_budget, "work items per VM-lock hold before a continuation (0: no limit)");
+module_param_named(cycle_stats, pvmx_cycle_stats, bool, 0644);
+MODULE_PARM_DESC(cycle_stats, "time exits, hypercalls and VM-lock holds (statistics cycles, lock_hold_max_us)");
 
 static long pvmx_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 {

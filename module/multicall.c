@@ -31,8 +31,8 @@ struct mc_cursor {
 	u8 *host;
 };
 
-static struct xen_multicall_entry *mc_entry(struct pvmx_vcpu_core *v, struct mc_cursor *c,
-					    u32 gva)
+static struct xen_multicall_entry *mc_entry_slow(struct pvmx_vcpu_core *v, struct mc_cursor *c,
+						 u32 gva)
 {
 	u64 gpa;
 	u8 *host;
@@ -40,17 +40,31 @@ static struct xen_multicall_entry *mc_entry(struct pvmx_vcpu_core *v, struct mc_
 	/* A misaligned list is legal but must not be accessed as a struct. */
 	if ((gva & 3) || (gva & PVMX_PAGE_OFFSET_MASK) > PVMX_PAGE_BYTES - MC_ENTRY_BYTES)
 		return NULL;
-	if (c->page != gva >> PVMX_PAGE_SHIFT || c->generation != v->pt_generation) {
-		if (gva >= XEN_HYPERVISOR_VIRT_START || pvmx_gva_to_gpa(v, gva, true, &gpa))
-			return NULL;
-		host = pvmx_gfn_to_host(&v->vm->mem, gpa >> PVMX_PAGE_SHIFT);
-		if (!host)
-			return NULL;
-		c->page = gva >> PVMX_PAGE_SHIFT;
-		c->generation = v->pt_generation;
-		c->host = host;
-	}
-	return (void *)(c->host + (gva & PVMX_PAGE_OFFSET_MASK));
+	if (gva >= XEN_HYPERVISOR_VIRT_START || pvmx_gva_to_gpa(v, gva, true, &gpa))
+		return NULL;
+	host = pvmx_gfn_to_host(&v->vm->mem, gpa >> PVMX_PAGE_SHIFT);
+	if (!host)
+		return NULL;
+	c->page = gva >> PVMX_PAGE_SHIFT;
+	c->generation = v->pt_generation;
+	c->host = host;
+	return (void *)(host + (gva & PVMX_PAGE_OFFSET_MASK));
+}
+
+/*
+ * The entry at gva through the cursor: inline while the page and the page
+ * tables are the ones it was validated for and the entry lies inside the
+ * page at 4-byte alignment (the checks mc_entry_slow() made for the page).
+ */
+static inline struct xen_multicall_entry *mc_entry(struct pvmx_vcpu_core *v, struct mc_cursor *c,
+						   u32 gva)
+{
+	u32 off = gva & PVMX_PAGE_OFFSET_MASK;
+
+	if (likely(c->page == gva >> PVMX_PAGE_SHIFT && c->generation == v->pt_generation &&
+		   !(gva & 3) && off <= PVMX_PAGE_BYTES - MC_ENTRY_BYTES))
+		return (void *)(c->host + off);
+	return mc_entry_slow(v, c, gva);
 }
 
 static void mc_continue(struct pvmx_hcall *hc, u32 list, u32 left)
@@ -123,7 +137,9 @@ long pvmx_do_multicall(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 			mc_continue(hc, list, nr - i);
 			return 0;
 		}
-		fast = mc_entry(v, &cursor, list);
+		/* The same page, unless the entry changed page tables. */
+		if (!fast || cursor.generation != v->pt_generation)
+			fast = mc_entry(v, &cursor, list);
 		if (fast) {
 			WRITE_ONCE(fast->result, (u32)ret);
 		} else if (pvmx_copy_to_guest(v, list + 4, &(u32){ ret }, 4)) {

@@ -173,11 +173,6 @@ void pvmx_trace_record(struct pvmx_vcpu_core *v, u32 kind, u32 flags, u32 op, u3
 	v->trace_buf[v->trace_nr++] = r;
 }
 
-bool pvmx_trace_room(const struct pvmx_vcpu_core *v, u32 records)
-{
-	return !v->trace_flags || v->trace_nr + records <= PVMX_TRACE_MAX;
-}
-
 enum pvmx_action pvmx_trace_flush(struct pvmx_vcpu_core *v)
 {
 	struct pvmx_run *run = v->run;

@@ -216,7 +216,7 @@ static void guest_iret(void)
 
 enum bench_case {
 	NULL_HYPERCALL, MULTICALL_1, MULTICALL_32, UVM, MULTICALL_UVM_32,
-	EVENT_SEND, EVENT_ROUNDTRIP, TRAP_PF_BOUNCE_IRET, NR_CASES
+	EVENT_SEND, EVENT_ROUNDTRIP, TRAP_PF_BOUNCE_IRET, ENTRY_IDLE, NR_CASES
 };
 
 static const struct {
@@ -231,6 +231,7 @@ static const struct {
 	[EVENT_SEND]		= { "dispatch_evtchn_send_masked", 1 },
 	[EVENT_ROUNDTRIP]	= { "dispatch_event_send_upcall_iret", 1 },
 	[TRAP_PF_BOUNCE_IRET]	= { "dispatch_pf_bounce_iret", 1 },
+	[ENTRY_IDLE]		= { "dispatch_prepare_entry_idle", 1 },
 };
 
 static void prepare(enum bench_case c)
@@ -305,6 +306,10 @@ static void one(enum bench_case c)
 		vi->evtchn_pending_sel = 0;
 		vi->evtchn_upcall_pending = 0;
 		guest_iret();
+		break;
+	case ENTRY_IDLE:
+		/* What every exit pays before the next entry when nothing is pending. */
+		pvmx_prepare_entry(&vcpu);
 		break;
 	case TRAP_PF_BOUNCE_IRET:
 		/* The exit handler's #PF path: cr2, then the bounce; the handler drops the error code. */

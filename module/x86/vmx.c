@@ -1000,9 +1000,14 @@ void pvmx_arch_load_baseptr(struct pvmx_vcpu_core *core)
 	vmcs_write(GUEST_PDPTR3, cpu->pdpte[3]);
 }
 
-bool pvmx_arch_preempt_pending(struct pvmx_vcpu_core *core)
+static __always_inline bool host_preempt_pending(void)
 {
 	return need_resched() || signal_pending(current) || local_softirq_pending();
+}
+
+bool pvmx_arch_preempt_pending(struct pvmx_vcpu_core *core)
+{
+	return host_preempt_pending();
 }
 
 void pvmx_arch_get_data_segs(struct pvmx_vcpu_core *core, u16 segs[4])
@@ -1480,7 +1485,8 @@ static void account_exit(struct pvmx_vcpu *vcpu, u64 exit_tsc)
 	st->exits++;
 	if (reason < PVMX_STATS_EXIT_REASONS) {
 		st->exit_count[reason]++;
-		st->exit_cycles[reason] += rdtsc() - exit_tsc;
+		if (unlikely(exit_tsc))
+			st->exit_cycles[reason] += rdtsc() - exit_tsc;
 	}
 }
 
@@ -1564,7 +1570,7 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 			break;
 
 		local_irq_disable();
-		if (pvmx_arch_preempt_pending(&vcpu->core)) {
+		if (host_preempt_pending()) {
 			local_irq_enable();
 			act = PVMX_RESUME;
 			break;
@@ -1581,7 +1587,9 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 		 * on a flush or base reload they request (see mm.c).
 		 */
 		__atomic_store_n(&vcpu->core.in_guest, 1, __ATOMIC_SEQ_CST);
-		pvmx_mm_before_entry(&vcpu->core);
+		/* in_guest is set (a full barrier): a plain look, a call only with work. */
+		if (unlikely(READ_ONCE(vcpu->core.mm_requests)))
+			pvmx_mm_before_entry(&vcpu->core);
 		sync_host_control_regs(vcpu);
 		load_guest_debugregs(vcpu);
 		if (tsc_aux && unlikely(vcpu->core.tsc_aux != hw_tsc_aux)) {
@@ -1602,7 +1610,8 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 			act = vmentry_failed(vcpu);
 			break;
 		}
-		exit_tsc = rdtsc();
+		/* Cycle accounting only when asked for (pvmx_cycle_stats). */
+		exit_tsc = unlikely(READ_ONCE(pvmx_cycle_stats)) ? rdtsc() : 0;
 		restore_host_debugregs();
 		WRITE_ONCE(vcpu->core.in_guest, 0);
 		vcpu->arch.launched = true;

@@ -207,6 +207,49 @@ static void mask_unmask_and_upcall(void)
 	CHECK(strstr(fx.run.crash.reason, "no event callback registered"));
 }
 
+/*
+ * The entry path's lock-free check (events.c, entry_work_pending()):
+ * nothing pending, no VM lock (the host VM lock traps if it were taken
+ * while held); each kind of pending work still goes through the locked
+ * path and is done.
+ */
+static void entry_without_work_takes_no_lock(void)
+{
+	u32 port;
+
+	CHECK_EQ(vi()->evtchn_upcall_mask, 1);
+	spin_lock(&fx.vm.lock);
+	CHECK_EQ(pvmx_prepare_entry(&fx.v), PVMX_RESUME);
+	vi()->evtchn_upcall_pending = 1;	/* masked: still nothing to do */
+	CHECK_EQ(pvmx_prepare_entry(&fx.v), PVMX_RESUME);
+	spin_unlock(&fx.vm.lock);
+	vi()->evtchn_upcall_pending = 0;
+
+	/* A request another vCPU made. */
+	pvmx_make_request(&fx.v, PVMX_REQ_TRAPS_CHANGED);
+	CHECK(fx.v.requests);
+	CHECK_EQ(pvmx_prepare_entry(&fx.v), PVMX_RESUME);
+	CHECK_EQ(fx.v.requests, 0);
+
+	/* A VIRQ raised from outside. */
+	wr32(ARG, VIRQ_TIMER);
+	wr32(ARG + 4, 0);
+	CHECK_EQ(evtchn(EVTCHNOP_bind_virq), 0);
+	port = rd32(ARG + 8);
+	pvmx_raise_virq_async(&fx.v, VIRQ_TIMER);
+	CHECK_EQ(pvmx_prepare_entry(&fx.v), PVMX_RESUME);
+	CHECK(pending(port));
+	CHECK_EQ(fx.v.async_virqs, 0);
+
+	/* Down, then the VM's end. */
+	fx.v.up = false;
+	CHECK_EQ(pvmx_prepare_entry(&fx.v), PVMX_OFFLINE);
+	fx.v.up = true;
+	fx.vm.ended = true;
+	CHECK_EQ(pvmx_prepare_entry(&fx.v), PVMX_EXIT_TO_USER);
+	fx.vm.ended = false;
+}
+
 static void upcall_frame_and_iret(void)
 {
 	fx.v.event_cb = (struct pvmx_callback){ CALLBACK, FLAT_RING1_CS, true };
@@ -305,10 +348,26 @@ static void send_wakes_poller(void)
 	wr32(ARG, ARG + 64);
 	wr32(ARG + 4, 1);
 	CHECK_EQ(fx_hypercall(__HYPERVISOR_sched_op, SCHEDOP_poll, ARG, 0, 0, 0), PVMX_BLOCK);
+	CHECK_EQ(fx.vm.poll_mask, 1u << fx.v.id);	/* the send looks only here */
 	kicks = fx.kicks;
 	CHECK_EQ(port_op(EVTCHNOP_send, port), 0);
 	CHECK(fx.kicks > kicks);
 	CHECK_EQ(vi()->evtchn_pending_sel, 0);
+	/* Done polling: out of the mask, and a send to the masked port kicks nobody. */
+	pvmx_poll_done(&fx.v);
+	CHECK_EQ(fx.vm.poll_mask, 0);
+	si()->evtchn_pending[port / 32] = 0;
+	kicks = fx.kicks;
+	CHECK_EQ(port_op(EVTCHNOP_send, port), 0);
+	CHECK_EQ(fx.kicks, kicks);
+	/* SCHEDOP_block ends a poll too. */
+	si()->evtchn_pending[port / 32] = 0;
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_sched_op, SCHEDOP_poll, ARG, 0, 0, 0), PVMX_BLOCK);
+	CHECK_EQ(fx.vm.poll_mask, 1u << fx.v.id);
+	vi()->evtchn_upcall_pending = 0;
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_sched_op, SCHEDOP_block, 0, 0, 0, 0), PVMX_BLOCK);
+	CHECK_EQ(fx.vm.poll_mask, 0);
+	CHECK(!fx.v.wait.polling);
 }
 
 static void timers_follow_xen(void)
@@ -457,6 +516,7 @@ const struct unit_test event_tests[] = {
 	UNIT_TEST(ports_run_out_with_enospc),
 	UNIT_TEST(mask_unmask_and_upcall),
 	UNIT_TEST(upcall_frame_and_iret),
+	UNIT_TEST(entry_without_work_takes_no_lock),
 	UNIT_TEST(block_and_poll),
 	UNIT_TEST(send_wakes_poller),
 	UNIT_TEST(timers_follow_xen),

@@ -17,8 +17,16 @@ static void hypercalls_counted_per_op(void)
 {
 	unsigned int i;
 
+	/* cycle_stats off (the default): counted, not timed. */
+	pvmx_cycle_stats = false;
+	fx_hypercall(__HYPERVISOR_xen_version, XENVER_version, 0, 0, 0, 0);
+	CHECK_EQ(fx.v.stats.hypercall_count[__HYPERVISOR_xen_version], 1);
+	CHECK_EQ(fx.v.stats.hypercall_cycles[__HYPERVISOR_xen_version], 0);
+	fx.v.stats.hypercall_count[__HYPERVISOR_xen_version] = 0;
+	pvmx_cycle_stats = true;
 	for (i = 0; i < 3; i++)
 		fx_hypercall(__HYPERVISOR_xen_version, XENVER_version, 0, 0, 0, 0);
+	pvmx_cycle_stats = false;
 	fx_hypercall(60, 0, 0, 0, 0, 0);
 	fx_hypercall(1000, 0, 0, 0, 0, 0);
 	CHECK_EQ(fx.v.stats.hypercall_count[__HYPERVISOR_xen_version], 3);
