@@ -4,8 +4,8 @@
  * xenstore as xl sets them up (backend and frontend directories, the
  * XenbusState handshake), grant access (gnttab.h), the event channel the
  * front end allocated for domain 0 (bound with PVMX_BIND_EVTCHN) and the
- * ring served on each notification.  Block devices only for now
- * (blkif.h).  See Documentation/devices.rst.
+ * ring served on each notification: block devices (blkif.h) and network
+ * interfaces (netif.h, vif.c).  See Documentation/devices.rst.
  *
  * Not thread-safe: the launcher calls it under its store lock.
  */
@@ -78,6 +78,7 @@ struct pvmx_vif {
 	uint32_t port;
 	bool raise_failed;
 	bool grant_error_said;		/* a bad grant said once per connection */
+	bool tap_failed;		/* reading fd failed: it is not polled */
 	size_t pending_len;		/* a frame read from fd, waiting for a buffer */
 	uint8_t pending[65536];
 };

@@ -363,6 +363,12 @@ static void vif_rx(struct pvmx_backends *bk, struct pvmx_vif *v, bool *notify,
 	for (unsigned int i = 0; i < NETIF_RX_RING_SIZE && v->nb.rx && !v->nb.broken; i++) {
 		if (!v->pending_len) {
 			got = read(v->fd, v->pending, sizeof(v->pending));
+			if (got < 0 && errno != EAGAIN && errno != EINTR && !v->tap_failed) {
+				/* The tap went away: stop polling it rather than spin. */
+				fprintf(bk->log, "pvmx: vif %u: reading tap %s: %s: no more frames to the guest\n",
+					v->devid, v->opt.tap, strerror(errno));
+				v->tap_failed = true;
+			}
 			if (got <= 0)
 				break;
 			v->pending_len = (size_t)got;
@@ -428,5 +434,5 @@ bool pvmx_vif_input(struct pvmx_backends *bk, unsigned int i, bool *store_change
 bool pvmx_vif_wants_input(struct pvmx_backends *bk, unsigned int i)
 {
 	return i < bk->nr_vifs && bk->vif[i]->nb.rx && !bk->vif[i]->nb.broken &&
-	       !bk->vif[i]->pending_len;
+	       !bk->vif[i]->pending_len && !bk->vif[i]->tap_failed;
 }
