@@ -174,6 +174,7 @@ static int connect(void)
 	if (evtchn_op(EVTCHNOP_alloc_unbound, &a))
 		return 0;
 	port = a.port;
+	clear_bit(shared_info->evtchn_mask, port);
 	return wait_be_state(2) &&
 	       xb_write_uint(VIF "/tx-ring-ref", REF_TX_RING) &&
 	       xb_write_uint(VIF "/rx-ring-ref", REF_RX_RING) &&
