@@ -1070,11 +1070,12 @@ net_untap() { tunctl -d "$NET_TAP" >/dev/null 2>&1 || true; }
 # slots), each checked; the Mb/s line is kept in the log.
 t_guest_netfront() {
 	net_tap || return $?
-	run_guest netfront netfront.elf --net "tap=$NET_TAP,mac=00:16:3e:00:00:0f" \
+	run_guest netfront netfront.elf --net "tap=$NET_TAP,mac=00:16:3e:00:00:0f" --stats \
 		--cmdline "mode=ping frames=200"
 	net_untap
 	expect_rc 0 && expect_ktap_pass && expect_out "NETBULK: frames 200 each way" || return 1
 	diag "$(grep '^NETBULK:' "$out")"
+	diag "whole run: $(grep -E '^ *all (VM exits|hypercalls)' "$err" | tr -s ' ' | tr '\n' ';')"
 }
 # A hostile front end: a bad grant and a fragment longer than its frame get
 # errors; a slot crossing its page, tx and rx producers a ring ahead and 25
