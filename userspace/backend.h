@@ -56,10 +56,11 @@ struct pvmx_vbd {
 	bool raise_failed;		/* said so once this connection */
 };
 
-/* --net tap=NAME[,mac=XX:XX:XX:XX:XX:XX] (vif.c) */
+/* --net tap=NAME|fd=R[:W][,mac=XX:XX:XX:XX:XX:XX] (vif.c) */
 #define PVMX_MAX_NICS		4
 struct pvmx_net_opt {
-	char tap[16];			/* IFNAMSIZ */
+	char tap[16];			/* IFNAMSIZ; "" with fd= */
+	int fd_in, fd_out;		/* fd=R[:W]: inherited descriptors, else -1 */
 	uint8_t mac[6];
 	bool mac_set;			/* else xl's: 00:16:3e and three random bytes */
 };
@@ -72,6 +73,8 @@ struct pvmx_vif {
 	struct pvmx_netback nb;
 	struct pvmx_net_opt opt;
 	int fd;				/* the tap, or any fd keeping frame boundaries */
+	int out_fd;			/* where frames from the guest go (fd for a tap) */
+	char name[24];			/* "tap NAME" or "fd R:W", for messages */
 	unsigned int devid;
 	char be[96], fe[96];
 	int be_state;
@@ -131,12 +134,13 @@ bool pvmx_backends_poll(struct pvmx_backends *bk);
 bool pvmx_backends_notify(struct pvmx_backends *bk, uint32_t port, bool *store_changed);
 
 /*
- * Network interfaces (vif.c).  Add one on fd (the tap, owned by the vif
- * from here) with the xenstore nodes xl writes, back end in InitWait: the
- * i-th is vif devid i.  0, or -errno with err set.
+ * Network interfaces (vif.c).  Add one reading frames from fd and writing
+ * them to out_fd (the tap twice, or fd=R:W; owned by the vif from here)
+ * with the xenstore nodes xl writes, back end in InitWait: the i-th is vif
+ * devid i.  0, or -errno with err set.
  */
 int pvmx_backends_add_vif(struct pvmx_backends *bk, const struct pvmx_net_opt *o, int fd,
-			  char *err, size_t errlen);
+			  int out_fd, char *err, size_t errlen);
 /* Their parts of pvmx_backends_poll(), _notify() and _fini(). */
 bool pvmx_vifs_poll(struct pvmx_backends *bk);
 bool pvmx_vifs_notify(struct pvmx_backends *bk, uint32_t port, bool *store_changed);

@@ -34,6 +34,7 @@
 #include "backend.h"
 #include <sys/mman.h>
 #include <pvmx/xen_abi.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 
@@ -71,7 +72,10 @@ static const char usage_text[] =
 "                      or created, with IFF_TAP|IFF_NO_PI), served by the\n"
 "                      launcher as dom0's netback: vif 0, 1, ... (at most 4);\n"
 "                      mac: the guest's address (default 00:16:3e and three\n"
-"                      random bytes, as xl); repeatable\n"
+"                      random bytes, as xl); repeatable.  fd=R[:W] instead\n"
+"                      of tap=: frames read from inherited descriptor R and\n"
+"                      written to W (default R), one a read or write (a\n"
+"                      datagram or seqpacket socket, O_DIRECT pipes)\n"
 "      --vcpus N       give the VM N vCPUs (default 1, at most the module's\n"
 "                      PVMX_CAP_MAX_VCPUS): vCPU 0 starts at the image's entry,\n"
 "                      the others start down until the guest brings them up\n"
@@ -1032,7 +1036,7 @@ static int setup_devices(struct pvmx_vm *vm, const struct pvmx_layout *L, const 
 	const char *opt = a->nr_disks ? "--disk" : "--net";
 	char err[256];
 	unsigned int i;
-	int fd;
+	int fd, out;
 
 	if (!a->nr_disks && !a->nr_nics)
 		return 0;
@@ -1059,9 +1063,27 @@ static int setup_devices(struct pvmx_vm *vm, const struct pvmx_layout *L, const 
 		}
 	}
 	for (i = 0; i < a->nr_nics; i++) {
-		fd = pvmx_tap_open(a->nics[i].tap, err, sizeof(err));
-		if (fd < 0 || pvmx_backends_add_vif(&backends, &a->nics[i], fd, err, sizeof(err))) {
-			if (fd >= 0)
+		const struct pvmx_net_opt *o = &a->nics[i];
+
+		if (o->tap[0]) {
+			fd = pvmx_tap_open(o->tap, err, sizeof(err));
+			out = fd;
+		} else {
+			/* fd=R:W: inherited, the launcher reads R without blocking. */
+			fd = o->fd_in;
+			out = o->fd_out;
+			if (fcntl(fd, F_GETFL) < 0 || fcntl(out, F_GETFL) < 0 ||
+			    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)) {
+				snprintf(err, sizeof(err), "--net fd=%d:%d: %s", fd, out,
+					 strerror(errno));
+				fd = -1;
+			}
+			/* A peer that went away is an error on write, not a SIGPIPE. */
+			signal(SIGPIPE, SIG_IGN);
+		}
+		if (fd < 0 ||
+		    pvmx_backends_add_vif(&backends, o, fd, out, err, sizeof(err))) {
+			if (fd >= 0 && o->tap[0])
 				close(fd);
 			fprintf(stderr, "pvmx: %s\n", err);
 			return -1;

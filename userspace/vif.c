@@ -46,6 +46,7 @@ int pvmx_net_parse(const char *spec, struct pvmx_net_opt *o, char *err, size_t e
 	char buf[256], *tok, *save = NULL;
 
 	memset(o, 0, sizeof(*o));
+	o->fd_in = o->fd_out = -1;
 	if (strlen(spec) >= sizeof(buf)) {
 		snprintf(err, errlen, "--net: option too long");
 		return -EINVAL;
@@ -60,6 +61,23 @@ int pvmx_net_parse(const char *spec, struct pvmx_net_opt *o, char *err, size_t e
 				return -EINVAL;
 			}
 			strcpy(o->tap, tok + 4);
+		} else if (!strncmp(tok, "fd=", 3)) {
+			char *end;
+			long r, w;
+
+			errno = 0;
+			r = strtol(tok + 3, &end, 10);
+			w = r;
+			if (*end == ':')
+				w = strtol(end + 1, &end, 10);
+			if (errno || end == tok + 3 || *end || r < 0 || w < 0 || r > 65535 ||
+			    w > 65535) {
+				snprintf(err, errlen, "--net fd=R[:W]: descriptor numbers, not \"%s\"",
+					 tok + 3);
+				return -EINVAL;
+			}
+			o->fd_in = (int)r;
+			o->fd_out = (int)w;
 		} else if (!strncmp(tok, "mac=", 4)) {
 			if (parse_mac(tok + 4, o->mac)) {
 				snprintf(err, errlen,
@@ -69,13 +87,14 @@ int pvmx_net_parse(const char *spec, struct pvmx_net_opt *o, char *err, size_t e
 			}
 			o->mac_set = true;
 		} else {
-			snprintf(err, errlen, "--net: unknown option \"%s\" (tap=NAME[,mac=MAC])",
-				 tok);
+			snprintf(err, errlen,
+				 "--net: unknown option \"%s\" (tap=NAME|fd=R[:W][,mac=MAC])", tok);
 			return -EINVAL;
 		}
 	}
-	if (!o->tap[0]) {
-		snprintf(err, errlen, "--net needs a tap: --net tap=NAME[,mac=MAC]");
+	if (!o->tap[0] == (o->fd_in < 0)) {
+		snprintf(err, errlen,
+			 "--net needs a tap or descriptors, one of them: --net tap=NAME|fd=R[:W][,mac=MAC]");
 		return -EINVAL;
 	}
 	return 0;
@@ -126,7 +145,7 @@ static int switch_state(struct pvmx_backends *bk, struct pvmx_vif *v, int state)
 }
 
 int pvmx_backends_add_vif(struct pvmx_backends *bk, const struct pvmx_net_opt *o, int fd,
-			  char *err, size_t errlen)
+			  int out_fd, char *err, size_t errlen)
 {
 	char beperm[32], feperm[32], mac[18];
 	struct pvmx_vif *v;
@@ -143,6 +162,11 @@ int pvmx_backends_add_vif(struct pvmx_backends *bk, const struct pvmx_net_opt *o
 	}
 	v->opt = *o;
 	v->fd = fd;
+	v->out_fd = out_fd;
+	if (o->tap[0])
+		snprintf(v->name, sizeof(v->name), "tap %s", o->tap);
+	else
+		snprintf(v->name, sizeof(v->name), "fd %d:%d", fd, out_fd);
 	v->nb.sg = true;
 	if (!v->opt.mac_set) {
 		/* libxl__device_nic_setdefault(): Xen's OUI and three random bytes. */
@@ -186,7 +210,7 @@ int pvmx_backends_add_vif(struct pvmx_backends *bk, const struct pvmx_net_opt *o
 	rc = rc ? rc : vnode(bk, v->be, "hotplug-status", NULL, "connected");
 	rc = rc ? rc : switch_state(bk, v, XenbusStateInitWait);
 	if (rc) {
-		snprintf(err, errlen, "--net tap=%s: xenstore: %s", o->tap, strerror(-rc));
+		snprintf(err, errlen, "--net (%s): xenstore: %s", v->name, strerror(-rc));
 		free(v);
 		return rc;
 	}
@@ -210,6 +234,8 @@ void pvmx_vifs_fini(struct pvmx_backends *bk)
 
 	for (i = 0; i < bk->nr_vifs; i++) {
 		pvmx_netback_disconnect(&bk->vif[i]->nb, &bk->gt);
+		if (bk->vif[i]->out_fd != bk->vif[i]->fd)
+			close(bk->vif[i]->out_fd);
 		close(bk->vif[i]->fd);
 		free(bk->vif[i]);
 		bk->vif[i] = NULL;
@@ -220,8 +246,8 @@ void pvmx_vifs_fini(struct pvmx_backends *bk)
 /* xenbus_dev_fatal(): say why, and close our end. */
 static void vif_fatal(struct pvmx_backends *bk, struct pvmx_vif *v, const char *why)
 {
-	fprintf(bk->log, "pvmx: vif %u (tap %s): %s: the device is closed\n", v->devid,
-		v->opt.tap, why);
+	fprintf(bk->log, "pvmx: vif %u (%s): %s: the device is closed\n", v->devid, v->name,
+		why);
 	vif_disconnect(bk, v);
 	switch_state(bk, v, XenbusStateClosing);
 }
@@ -344,7 +370,7 @@ static int tap_out(void *ctx, const uint8_t *frame, size_t len)
 	ssize_t n;
 
 	do
-		n = write(v->fd, frame, len);
+		n = write(v->out_fd, frame, len);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
@@ -365,8 +391,8 @@ static void vif_rx(struct pvmx_backends *bk, struct pvmx_vif *v, bool *notify,
 			got = read(v->fd, v->pending, sizeof(v->pending));
 			if (got < 0 && errno != EAGAIN && errno != EINTR && !v->tap_failed) {
 				/* The tap went away: stop polling it rather than spin. */
-				fprintf(bk->log, "pvmx: vif %u: reading tap %s: %s: no more frames to the guest\n",
-					v->devid, v->opt.tap, strerror(errno));
+				fprintf(bk->log, "pvmx: vif %u: reading %s: %s: no more frames to the guest\n",
+					v->devid, v->name, strerror(errno));
 				v->tap_failed = true;
 			}
 			if (got <= 0)

@@ -429,10 +429,13 @@ static void test_option_syntax(void)
 		    "load", "--dry-run", "--shuffle-p2m=0x10000000000000000", x);
 	USAGE_ERROR("bad --shuffle-p2m seed '18446744073709551616' (want a decimal or 0x hex number)",
 		    "load", "--dry-run", "--shuffle-p2m=18446744073709551616", x);
-	USAGE_ERROR("--net: unknown option \"bridge=br0\" (tap=NAME[,mac=MAC])", "run", "--net",
-		    "tap=a,bridge=br0", x);
-	USAGE_ERROR("--net needs a tap: --net tap=NAME[,mac=MAC]", "run", "--net", "mac=00:16:3e:00:00:01",
-		    x);
+	USAGE_ERROR("--net: unknown option \"bridge=br0\" (tap=NAME|fd=R[:W][,mac=MAC])", "run",
+		    "--net", "tap=a,bridge=br0", x);
+	USAGE_ERROR("--net needs a tap or descriptors, one of them: --net tap=NAME|fd=R[:W][,mac=MAC]",
+		    "run", "--net", "mac=00:16:3e:00:00:01", x);
+	USAGE_ERROR("--net needs a tap or descriptors, one of them: --net tap=NAME|fd=R[:W][,mac=MAC]",
+		    "run", "--net", "tap=a,fd=3", x);
+	USAGE_ERROR("--net fd=R[:W]: descriptor numbers, not \"3:x\"", "run", "--net", "fd=3:x", x);
 	USAGE_ERROR("--net mac=ff:ff:ff:ff:ff:ff: want six hex bytes XX:XX:XX:XX:XX:XX, unicast",
 		    "run", "--net=tap=a,mac=ff:ff:ff:ff:ff:ff", x);
 	USAGE_ERROR("--net tap=NAME: an interface name of 1 to 15 characters", "stats", "--net",

@@ -470,12 +470,18 @@ static void vif_handshake_and_tap(void)
 	CHECK_EQ(pvmx_net_parse("tap=a,bridge=xenbr0", &o, err, sizeof(err)), -EINVAL);
 	CHECK_HAS(err, "bridge=xenbr0");
 	CHECK_EQ(pvmx_net_parse("tap=0123456789abcdef", &o, err, sizeof(err)), -EINVAL);
+	CHECK_EQ(pvmx_net_parse("fd=3:4", &o, err, sizeof(err)), 0);
+	CHECK(o.fd_in == 3 && o.fd_out == 4 && !o.tap[0]);
+	CHECK_EQ(pvmx_net_parse("fd=5", &o, err, sizeof(err)), 0);
+	CHECK(o.fd_in == 5 && o.fd_out == 5);
+	CHECK_EQ(pvmx_net_parse("fd=-1", &o, err, sizeof(err)), -EINVAL);
+	CHECK_EQ(pvmx_net_parse("fd=3,tap=a", &o, err, sizeof(err)), -EINVAL);
 	CHECK_EQ(pvmx_net_parse("tap=tap0", &o, err, sizeof(err)), 0);
-	CHECK(!o.mac_set);
+	CHECK(!o.mac_set && o.fd_in == -1);
 
 	CHECK_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv), 0);
 	CHECK_EQ(pvmx_backends_init(bk, xs, DOMID, gtab, GNTTAB_FRAMES, ram, NR_RAM, &ops, log), 0);
-	CHECK_EQ(pvmx_backends_add_vif(bk, &o, sv[0], err, sizeof(err)), 0);
+	CHECK_EQ(pvmx_backends_add_vif(bk, &o, sv[0], sv[0], err, sizeof(err)), 0);
 	CHECK_STR(be(xs, "state"), "2");
 	CHECK_STR(be(xs, "frontend"), "/local/domain/1/device/vif/0");
 	CHECK_STR(be(xs, "handle"), "0");
