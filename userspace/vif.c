@@ -389,10 +389,11 @@ static void vif_rx(struct pvmx_backends *bk, struct pvmx_vif *v, bool *notify,
 	for (unsigned int i = 0; i < NETIF_RX_RING_SIZE && v->nb.rx && !v->nb.broken; i++) {
 		if (!v->pending_len) {
 			got = read(v->fd, v->pending, sizeof(v->pending));
-			if (got < 0 && errno != EAGAIN && errno != EINTR && !v->tap_failed) {
-				/* The tap went away: stop polling it rather than spin. */
+			if ((!got || (got < 0 && errno != EAGAIN && errno != EINTR)) &&
+			    !v->tap_failed) {
+				/* The tap or peer went away: stop polling it rather than spin. */
 				fprintf(bk->log, "pvmx: vif %u: reading %s: %s: no more frames to the guest\n",
-					v->devid, v->name, strerror(errno));
+					v->devid, v->name, got ? strerror(errno) : "end of file");
 				v->tap_failed = true;
 			}
 			if (got <= 0)

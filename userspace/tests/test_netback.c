@@ -538,6 +538,21 @@ static void vif_handshake_and_tap(void)
 	CHECK_EQ(raised, 5);
 	CHECK(pvmx_vif_wants_input(bk, 0));
 
+	/* The peer closing its end: said once, the fd no longer polled (no spinning on EOF). */
+	{
+		int pp[2];
+		int keep = bk->vif[0]->fd;
+
+		CHECK_EQ(pipe(pp), 0);
+		close(pp[1]);
+		bk->vif[0]->fd = pp[0];
+		CHECK(!pvmx_vif_input(bk, 0, &changed));
+		CHECK(!pvmx_vif_wants_input(bk, 0));
+		bk->vif[0]->fd = keep;
+		bk->vif[0]->tap_failed = false;
+		close(pp[0]);
+	}
+
 	/* A hostile tx ring: the device closes with a message. */
 	txh()->req_prod = tx_prod + 1000;
 	CHECK(pvmx_backends_notify(bk, 5, &changed));
@@ -551,6 +566,7 @@ static void vif_handshake_and_tap(void)
 	memset(log_text, 0, sizeof(log_text));
 	CHECK(fread(log_text, 1, sizeof(log_text) - 1, log) > 0);
 	CHECK_HAS(log_text, "pvmx: vif 0 (tap tap0): impossible number of tx requests");
+	CHECK_HAS(log_text, "pvmx: vif 0: reading tap tap0: end of file: no more frames to the guest");
 
 	/* Closed, Initialising, reconnected; then front ends the back end refuses. */
 	fe(xs, "state", "6");
