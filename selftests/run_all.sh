@@ -1049,6 +1049,77 @@ t_guest_blkfront_hostile() {
 		return 1
 }
 
+# PV network interfaces (--net, guests/netfront.c): the launcher's netback
+# against our own front end.  Where the VM has a tap (a kernel with TUN and
+# IPv4, busybox tunctl and ip) this harness creates and addresses one and
+# the VM's IPv4 stack answers the guest's ARP and ICMP echo requests;
+# otherwise net_peer answers them on O_DIRECT pipes (--net fd=3:4).
+NET_TAP=pvmxtap0
+NET_PEER=""
+net_setup() {	# sets NET (the --net value) and NET_PEER
+	NET_PEER=""
+	if [ -c /dev/net/tun ] && command -v tunctl >/dev/null && command -v ip >/dev/null &&
+		[ -d /proc/sys/net/ipv4 ]; then
+		net_untap
+		tunctl -t "$NET_TAP" >/dev/null 2>&1 && ip addr add 10.0.2.1/24 dev "$NET_TAP" &&
+			ip link set "$NET_TAP" up || { diag "cannot set up tap $NET_TAP"; return 1; }
+		NET="tap=$NET_TAP"
+		NET_NAME="tap $NET_TAP"
+	else
+		diag "no tap in this VM (no CONFIG_TUN/CONFIG_INET or tools): the peer is net_peer on pipes"
+		NET_PEER="$HERE/net_peer"
+		NET="fd=3:4"
+		NET_NAME="fd 3:4"
+	fi
+}
+net_untap() { [ -n "$NET_PEER" ] || tunctl -d "$NET_TAP" >/dev/null 2>&1 || true; }
+run_net_guest() {	# NAME [launcher options...]: run_guest under net_peer when it is the peer
+	g=$1; shift
+	out=$TMP/$g.out; err=$TMP/$g.err
+	if [ -n "$GUARD" ]; then
+		$GUARD $((RUN_TIMEOUT * 3 + 60)) $NET_PEER "$PVMX" run --timeout "$RUN_TIMEOUT" \
+			"$@" "$GUESTS/netfront.elf" >"$out" 2>"$err"
+	else
+		$NET_PEER "$PVMX" run --timeout "$RUN_TIMEOUT" "$@" "$GUESTS/netfront.elf" \
+			>"$out" 2>"$err"
+	fi
+	rc=$?
+}
+# Ping, ARP, then 200 1400-byte echoes both ways (half of them sent in two
+# slots), each checked; the Mb/s line and the run's exits and hypercalls
+# are kept in the log.
+t_guest_netfront() {
+	net_setup || return 1
+	run_net_guest netfront --net "$NET,mac=00:16:3e:00:00:0f" --stats \
+		--cmdline "mode=ping frames=200"
+	net_untap
+	expect_rc 0 && expect_ktap_pass && expect_out "NETBULK: frames 200 each way" || return 1
+	diag "$(grep '^NETBULK:' "$out")"
+	diag "whole run: $(grep -E '^ *all (VM exits|hypercalls)' "$err" | tr -s ' ' | tr '\n' ';')"
+}
+# A hostile front end: a bad grant and a fragment longer than its frame get
+# errors; a slot crossing its page, tx and rx producers a ring ahead and 25
+# slots for one frame each close the device with the reason on stderr, the
+# guest reconnects and pings again; a tx flood is served, bounded.
+t_guest_netfront_hostile() {
+	net_setup || return 1
+	run_net_guest netfront_hostile --net "$NET" --cmdline "mode=hostile seconds=2"
+	net_untap
+	expect_rc 0 && expect_ktap_pass &&
+		expect_err_re "pvmx: vif 0 \\($NET_NAME\\): tx request .*crosses its page .*the device is closed" &&
+		expect_err_re "pvmx: vif 0 .*impossible number of tx requests.*the device is closed" &&
+		expect_err_re "pvmx: vif 0 .*more than 20 slots for one frame.*the device is closed" &&
+		expect_err_re "pvmx: vif 0 .*impossible number of rx requests.*the device is closed" &&
+		expect_err_re "pvmx: vif 0: a frame dropped: grant reference out of range" || return 1
+}
+# --net refusals: no such option, a tap that cannot be opened.
+t_guest_netfront_refused() {
+	run_guest netfront_badopt netfront.elf --net "tap=x,bridge=xenbr0"
+	expect_rc 2 && expect_err_re 'unknown option "bridge=xenbr0"' || return 1
+	run_guest netfront_notap netfront.elf --net "tap=pvmx/bad"
+	expect_rc 2 && expect_err_re "an interface name" || return 1
+}
+
 # VIRQ_DEBUG raised from the host (PVMX_RAISE_EVENT) wakes a blocked guest.
 t_guest_wait_virq() {
 	out=$TMP/wait_virq.out; err=$TMP/wait_virq.err
@@ -1420,7 +1491,7 @@ guest_ring3_traps guest_fastcall guest_traps_fast_int80 guest_ring3_traps_fast_i
 syscall_fast_path stats_trace tracepoints guest_callbacks guest_failsafe guest_failsafe_nofailsafe
 guest_failsafe_badstack guest_multicall multicall_signals guest_events guest_timers
 guest_smp guest_smp_1vcpu
-guest_console_ring guest_xenstore guest_blkfront guest_blkfront_ro guest_blkfront_hostile guest_memory guest_memory_shuffled guests_shuffled_p2m
+guest_console_ring guest_xenstore guest_blkfront guest_blkfront_ro guest_blkfront_hostile guest_netfront guest_netfront_hostile guest_netfront_refused guest_memory guest_memory_shuffled guests_shuffled_p2m
 guest_wait_virq guest_mm guest_ptwr spin_timeout spin_sigint spin_sigterm block_timeout
 block_sigint guest_fuzz guest_fuzz_ring1 guest_exploit guest_exploit_race guest_exploit_bounce_ro
 guest_exploit_bounce_unmapped guest_descrace guest_bigpin guest_harden guest_harden_kss3 guest_harden_l1tf guest_harden_log_flood

@@ -80,6 +80,7 @@ void pvmx_backends_fini(struct pvmx_backends *bk)
 		close(bk->vbd[i].blk.fd);
 	}
 	bk->nr_vbds = 0;
+	pvmx_vifs_fini(bk);
 	pvmx_gnttab_fini(&bk->gt);
 }
 
@@ -307,6 +308,7 @@ bool pvmx_backends_poll(struct pvmx_backends *bk)
 
 	for (i = 0; i < bk->nr_vbds; i++)
 		changed |= vbd_poll(bk, &bk->vbd[i]);
+	changed |= pvmx_vifs_poll(bk);
 	return changed;
 }
 
@@ -335,5 +337,17 @@ bool pvmx_backends_notify(struct pvmx_backends *bk, uint32_t port, bool *store_c
 		}
 		return true;
 	}
-	return false;
+	return pvmx_vifs_notify(bk, port, store_changed);
+}
+
+int pvmx_backend_write(struct pvmx_backends *bk, const char *dir, const char *name,
+		       const char *perms, const char *value)
+{
+	return node(bk, dir, name, perms, "%s", value);
+}
+
+bool pvmx_backend_read_uint(struct pvmx_backends *bk, const char *dir, const char *name,
+			    uint32_t *val)
+{
+	return read_uint(bk, dir, name, val);
 }

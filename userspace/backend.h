@@ -4,8 +4,8 @@
  * xenstore as xl sets them up (backend and frontend directories, the
  * XenbusState handshake), grant access (gnttab.h), the event channel the
  * front end allocated for domain 0 (bound with PVMX_BIND_EVTCHN) and the
- * ring served on each notification.  Block devices only for now
- * (blkif.h).  See Documentation/devices.rst.
+ * ring served on each notification: block devices (blkif.h) and network
+ * interfaces (netif.h, vif.c).  See Documentation/devices.rst.
  *
  * Not thread-safe: the launcher calls it under its store lock.
  */
@@ -18,6 +18,7 @@
 
 #include "blkif.h"
 #include "gnttab.h"
+#include "netif.h"
 #include "xenstore.h"
 
 #define PVMX_MAX_DISKS		16
@@ -55,6 +56,36 @@ struct pvmx_vbd {
 	bool raise_failed;		/* said so once this connection */
 };
 
+/* --net tap=NAME|fd=R[:W][,mac=XX:XX:XX:XX:XX:XX] (vif.c) */
+#define PVMX_MAX_NICS		4
+struct pvmx_net_opt {
+	char tap[16];			/* IFNAMSIZ; "" with fd= */
+	int fd_in, fd_out;		/* fd=R[:W]: inherited descriptors, else -1 */
+	uint8_t mac[6];
+	bool mac_set;			/* else xl's: 00:16:3e and three random bytes */
+};
+/* 0, or -EINVAL with err saying why. */
+int pvmx_net_parse(const char *spec, struct pvmx_net_opt *o, char *err, size_t errlen);
+/* Open (or create) tap NAME, IFF_TAP | IFF_NO_PI, non-blocking: the fd or -errno with err. */
+int pvmx_tap_open(const char *name, char *err, size_t errlen);
+
+struct pvmx_vif {
+	struct pvmx_netback nb;
+	struct pvmx_net_opt opt;
+	int fd;				/* the tap, or any fd keeping frame boundaries */
+	int out_fd;			/* where frames from the guest go (fd for a tap) */
+	char name[24];			/* "tap NAME" or "fd R:W", for messages */
+	unsigned int devid;
+	char be[96], fe[96];
+	int be_state;
+	uint32_t port;
+	bool raise_failed;
+	bool grant_error_said;		/* a bad grant said once per connection */
+	bool tap_failed;		/* reading fd failed: it is not polled */
+	size_t pending_len;		/* a frame read from fd, waiting for a buffer */
+	uint8_t pending[65536];
+};
+
 /* How the back ends reach the VM (PVMX_BIND_EVTCHN, PVMX_RAISE_EVENT). */
 struct pvmx_backend_ops {
 	int (*bind)(void *ctx, uint32_t port, bool unbind);	/* 0 or -errno */
@@ -70,6 +101,8 @@ struct pvmx_backends {
 	FILE *log;			/* messages about misbehaving front ends */
 	unsigned int nr_vbds;
 	struct pvmx_vbd vbd[PVMX_MAX_DISKS];
+	unsigned int nr_vifs;
+	struct pvmx_vif *vif[PVMX_MAX_NICS];
 };
 
 /* gnttab: the mapped grant frames; ram: guest RAM by machine frame.  0 or -errno. */
@@ -99,5 +132,32 @@ bool pvmx_backends_poll(struct pvmx_backends *bk);
  * that port.  *store_changed: the device broke and its state changed.
  */
 bool pvmx_backends_notify(struct pvmx_backends *bk, uint32_t port, bool *store_changed);
+
+/*
+ * Network interfaces (vif.c).  Add one reading frames from fd and writing
+ * them to out_fd (the tap twice, or fd=R:W; owned by the vif from here)
+ * with the xenstore nodes xl writes, back end in InitWait: the i-th is vif
+ * devid i.  0, or -errno with err set.
+ */
+int pvmx_backends_add_vif(struct pvmx_backends *bk, const struct pvmx_net_opt *o, int fd,
+			  int out_fd, char *err, size_t errlen);
+/* Their parts of pvmx_backends_poll(), _notify() and _fini(). */
+bool pvmx_vifs_poll(struct pvmx_backends *bk);
+bool pvmx_vifs_notify(struct pvmx_backends *bk, uint32_t port, bool *store_changed);
+void pvmx_vifs_fini(struct pvmx_backends *bk);
+/*
+ * Frames from vif i's fd into the guest while it has buffers posted.
+ * Returns true when vif i has a frame waiting for a buffer (do not poll
+ * its fd until the guest notifies).  *store_changed as for _notify().
+ */
+bool pvmx_vif_input(struct pvmx_backends *bk, unsigned int i, bool *store_changed);
+/* Whether to poll vif i's fd for input: connected and no frame waiting. */
+bool pvmx_vif_wants_input(struct pvmx_backends *bk, unsigned int i);
+
+/* For vif.c: backend.c's xenstore helpers. */
+int pvmx_backend_write(struct pvmx_backends *bk, const char *dir, const char *name,
+		       const char *perms, const char *value);
+bool pvmx_backend_read_uint(struct pvmx_backends *bk, const char *dir, const char *name,
+			    uint32_t *val);
 
 #endif

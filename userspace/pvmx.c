@@ -34,6 +34,9 @@
 #include "backend.h"
 #include <sys/mman.h>
 #include <pvmx/xen_abi.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 
 #define DEFAULT_MEMORY	(32ULL << 20)
 
@@ -43,7 +46,8 @@ static const char usage_text[] =
 "           [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--trace[=LIST]]\n"
 "           [--trace-format=text|json] [--trace-output=FILE]\n"
 "           [--stats[=table|json]] [--ramdisk FILE]\n"
-"           [--disk FILE[,ro][,direct]]... [--console=auto|ring|io|both] IMAGE\n"
+"           [--disk FILE[,ro][,direct]]... [--net tap=NAME[,mac=MAC]]...\n"
+"           [--console=auto|ring|io|both] IMAGE\n"
 "      Load IMAGE (a 32-bit PAE Xen PV ELF kernel) into a new VM and run it;\n"
 "      the guest console goes to stdout.  Options may come before or after\n"
 "      IMAGE, spelt out in full; '--' ends them.  A value follows as the next\n"
@@ -63,6 +67,15 @@ static const char usage_text[] =
 "                      first is xvda (vbd 51712), then xvdb, ... (at most 16);\n"
 "                      ro: read-only; direct: O_DIRECT instead of the page\n"
 "                      cache.  Flushes are fdatasync(); repeatable\n"
+"      --net tap=NAME[,mac=MAC]\n"
+"                      a PV network interface (netif) on tap NAME (opened,\n"
+"                      or created, with IFF_TAP|IFF_NO_PI), served by the\n"
+"                      launcher as dom0's netback: vif 0, 1, ... (at most 4);\n"
+"                      mac: the guest's address (default 00:16:3e and three\n"
+"                      random bytes, as xl); repeatable.  fd=R[:W] instead\n"
+"                      of tap=: frames read from inherited descriptor R and\n"
+"                      written to W (default R), one a read or write (a\n"
+"                      datagram or seqpacket socket, O_DIRECT pipes)\n"
 "      --vcpus N       give the VM N vCPUs (default 1, at most the module's\n"
 "                      PVMX_CAP_MAX_VCPUS): vCPU 0 starts at the image's entry,\n"
 "                      the others start down until the guest brings them up\n"
@@ -132,7 +145,8 @@ static const char usage_text[] =
 "                      json: the object `pvmx stats` prints, instead.\n"
 "  pvmx stats [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]\n"
 "             [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--ramdisk FILE]\n"
-"             [--disk FILE[,ro][,direct]]... [--console=auto|ring|io|both] IMAGE\n"
+"             [--disk FILE[,ro][,direct]]... [--net tap=NAME[,mac=MAC]]...\n"
+"             [--console=auto|ring|io|both] IMAGE\n"
 "      Run IMAGE like `pvmx run`, with the guest console on stderr, and print\n"
 "      the statistics as one JSON object on stdout when it stops (for scripts;\n"
 "      exit status as for `pvmx run`):\n"
@@ -212,11 +226,14 @@ struct args {
 	const char *image;
 	unsigned int nr_disks;
 	struct pvmx_disk_opt disks[PVMX_MAX_DISKS];	/* --disk */
+	unsigned int nr_nics;
+	struct pvmx_net_opt nics[PVMX_MAX_NICS];	/* --net */
 };
 
 enum { OPT_MEMORY = 1, OPT_CMDLINE, OPT_TIMEOUT, OPT_QUIET, OPT_DRY_RUN, OPT_HELP,
        OPT_TRACE, OPT_STATS, OPT_FAST_INT80, OPT_SHUFFLE_P2M, OPT_VCPUS, OPT_RAMDISK,
-       OPT_CONSOLE, OPT_TRACE_FORMAT, OPT_TRACE_OUTPUT, OPT_DISK };
+       OPT_CONSOLE, OPT_TRACE_FORMAT, OPT_TRACE_OUTPUT, OPT_DISK,
+       OPT_NET };
 
 enum opt_arg { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
 
@@ -246,6 +263,7 @@ static const struct option_spec options[] = {
 	{ "shuffle-p2m", ARG_OPTIONAL, OPT_SHUFFLE_P2M,	FOR_ALL },
 	{ "vcpus",	 ARG_REQUIRED, OPT_VCPUS,	FOR_RUN | FOR_STATS },
 	{ "disk",	 ARG_REQUIRED, OPT_DISK,	FOR_RUN | FOR_STATS },
+	{ "net",	 ARG_REQUIRED, OPT_NET,		FOR_RUN | FOR_STATS },
 	{ "fast-int80",	 ARG_NONE,     OPT_FAST_INT80,	FOR_RUN | FOR_STATS },
 	{ "timeout",	 ARG_REQUIRED, OPT_TIMEOUT,	FOR_RUN | FOR_STATS },
 	{ "quiet",	 ARG_NONE,     OPT_QUIET,	FOR_RUN | FOR_STATS },
@@ -447,6 +465,16 @@ static void parse_args(int argc, char **argv, struct args *a, enum command cmd)
 			if (pvmx_disk_parse(val, &a->disks[a->nr_disks], err, sizeof(err)))
 				die_usage("%s", err);
 			a->nr_disks++;
+			break;
+		}
+		case OPT_NET: {
+			char err[256];
+
+			if (a->nr_nics == PVMX_MAX_NICS)
+				die_usage("at most %d --net options", PVMX_MAX_NICS);
+			if (pvmx_net_parse(val, &a->nics[a->nr_nics], err, sizeof(err)))
+				die_usage("%s", err);
+			a->nr_nics++;
 			break;
 		}
 		case OPT_TIMEOUT:
@@ -1005,19 +1033,21 @@ static int backend_raise(void *ctx, uint32_t port)
 static int setup_devices(struct pvmx_vm *vm, const struct pvmx_layout *L, const struct args *a)
 {
 	struct pvmx_backend_ops ops = { .bind = backend_bind, .raise = backend_raise, .ctx = vm };
+	const char *opt = a->nr_disks ? "--disk" : "--net";
 	char err[256];
 	unsigned int i;
+	int fd, out;
 
-	if (!a->nr_disks)
+	if (!a->nr_disks && !a->nr_nics)
 		return 0;
 	if (!store) {
-		fprintf(stderr, "pvmx: --disk: the guest has no xenstore ring to find its devices\n");
+		fprintf(stderr, "pvmx: %s: the guest has no xenstore ring to find its devices\n", opt);
 		return -1;
 	}
 	gnttab_map = pvmx_vm_map_gnttab(vm);
 	if (!gnttab_map) {
-		fprintf(stderr, "pvmx: --disk: cannot map the guest's grant table (%s): this pvmx module has no back-end support\n",
-			strerror(errno));
+		fprintf(stderr, "pvmx: %s: cannot map the guest's grant table (%s): this pvmx module has no back-end support\n",
+			opt, strerror(errno));
 		return -1;
 	}
 	if (pvmx_backends_init(&backends, store, L->boot.domid, gnttab_map, PVMX_GNTTAB_FRAMES,
@@ -1028,6 +1058,33 @@ static int setup_devices(struct pvmx_vm *vm, const struct pvmx_layout *L, const 
 	have_backends = true;
 	for (i = 0; i < a->nr_disks; i++) {
 		if (pvmx_backends_add_disk(&backends, &a->disks[i], err, sizeof(err))) {
+			fprintf(stderr, "pvmx: %s\n", err);
+			return -1;
+		}
+	}
+	for (i = 0; i < a->nr_nics; i++) {
+		const struct pvmx_net_opt *o = &a->nics[i];
+
+		if (o->tap[0]) {
+			fd = pvmx_tap_open(o->tap, err, sizeof(err));
+			out = fd;
+		} else {
+			/* fd=R:W: inherited, the launcher reads R without blocking. */
+			fd = o->fd_in;
+			out = o->fd_out;
+			if (fcntl(fd, F_GETFL) < 0 || fcntl(out, F_GETFL) < 0 ||
+			    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)) {
+				snprintf(err, sizeof(err), "--net fd=%d:%d: %s", fd, out,
+					 strerror(errno));
+				fd = -1;
+			}
+			/* A peer that went away is an error on write, not a SIGPIPE. */
+			signal(SIGPIPE, SIG_IGN);
+		}
+		if (fd < 0 ||
+		    pvmx_backends_add_vif(&backends, o, fd, out, err, sizeof(err))) {
+			if (fd >= 0 && o->tap[0])
+				close(fd);
 			fprintf(stderr, "pvmx: %s\n", err);
 			return -1;
 		}
@@ -1054,6 +1111,123 @@ static bool serve_store(struct pvmx_vm *vm, const struct pvmx_layout *L)
 		signal_back |= pvmx_xs_service(store, (char *)vm->ram + L->boot.store_gpa);
 	while (have_backends && pvmx_backends_poll(&backends));
 	return signal_back;
+}
+
+/*
+ * --net: one thread reads the taps while the vCPUs run, and gives the
+ * frames to the guest under store_lock, as the vCPU threads serve the
+ * guest's notifications.  A vif whose guest has no rx buffer posted keeps
+ * its frame and is not polled until the guest notifies (net_wake).
+ */
+static pthread_t net_thread;
+static bool net_started;
+static int net_stop;		/* __atomic */
+static int net_wake = -1;	/* eventfd */
+static struct pvmx_vm *net_vm;
+static const struct pvmx_layout *net_L;
+
+static void wake_net(void)
+{
+	uint64_t one = 1;
+
+	if (net_wake >= 0 && write(net_wake, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		fprintf(stderr, "pvmx: --net: eventfd: %s\n", strerror(errno));
+}
+
+static void *net_main(void *arg)
+{
+	struct pollfd pfd[PVMX_MAX_NICS + 1];
+	unsigned int idx[PVMX_MAX_NICS], i, n;
+	bool changed, signal_back;
+	uint64_t val;
+	int rc;
+
+	(void)arg;
+	while (!__atomic_load_n(&net_stop, __ATOMIC_ACQUIRE)) {
+		pthread_mutex_lock(&store_lock);
+		for (i = n = 0; i < backends.nr_vifs; i++) {
+			if (!pvmx_vif_wants_input(&backends, i))
+				continue;
+			pfd[n] = (struct pollfd){ .fd = backends.vif[i]->fd, .events = POLLIN };
+			idx[n++] = i;
+		}
+		pthread_mutex_unlock(&store_lock);
+		pfd[n] = (struct pollfd){ .fd = net_wake, .events = POLLIN };
+		if (poll(pfd, n + 1, 1000) < 0 && errno != EINTR) {
+			fprintf(stderr, "pvmx: --net: poll: %s\n", strerror(errno));
+			break;
+		}
+		if ((pfd[n].revents & POLLIN) && read(net_wake, &val, sizeof(val)) < 0 &&
+		    errno != EAGAIN)
+			break;
+		signal_back = false;
+		pthread_mutex_lock(&store_lock);
+		for (i = 0; i < n; i++) {
+			if (!(pfd[i].revents & (POLLIN | POLLERR | POLLHUP)))
+				continue;
+			pvmx_vif_input(&backends, idx[i], &changed);
+			if (changed)
+				signal_back |= serve_store(net_vm, net_L);
+		}
+		pthread_mutex_unlock(&store_lock);
+		if (signal_back) {
+			rc = pvmx_vm_raise_event(net_vm, net_L->boot.store_evtchn, false);
+			if (rc)
+				fprintf(stderr, "pvmx: PVMX_RAISE_EVENT: %s\n", strerror(-rc));
+		}
+	}
+	return NULL;
+}
+
+static int start_net(struct pvmx_vm *vm, const struct pvmx_layout *L)
+{
+	sigset_t block, old;
+	int rc;
+
+	if (!have_backends || !backends.nr_vifs)
+		return 0;
+	net_vm = vm;
+	net_L = L;
+	net_wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (net_wake < 0) {
+		fprintf(stderr, "pvmx: --net: eventfd: %s\n", strerror(errno));
+		return -1;
+	}
+	/* The signals stay with the vCPU threads and the main thread (run_threads()). */
+	sigfillset(&block);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	rc = pthread_create(&net_thread, NULL, net_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		fprintf(stderr, "pvmx: pthread_create: %s\n", strerror(rc));
+		return -1;
+	}
+	net_started = true;
+	return 0;
+}
+
+static void stop_net(void)
+{
+	if (net_started) {
+		__atomic_store_n(&net_stop, 1, __ATOMIC_RELEASE);
+		wake_net();
+		pthread_join(net_thread, NULL);
+		net_started = false;
+	}
+	if (net_wake >= 0)
+		close(net_wake);
+	net_wake = -1;
+}
+
+/* Whether a vif holds a frame for want of an rx buffer (under store_lock). */
+static bool vif_waiting(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < backends.nr_vifs; i++)
+		if (backends.vif[i]->pending_len)
+			return true;
+	return false;
 }
 
 /*
@@ -1087,17 +1261,25 @@ static int handle_notify(struct pvmx_vm *vm, const struct pvmx_layout *L, uint32
 		signal_back = serve_store(vm, L);
 		broken = pvmx_xs_broken(store);
 		pthread_mutex_unlock(&store_lock);
+		/* A vif may have connected: its tap is polled from now on. */
+		if (net_started)
+			wake_net();
 		if (broken)
 			fprintf(stderr, "pvmx: xenstore: %s: the guest's connection is ignored from now on\n",
 				broken);
 	} else if (have_backends) {
-		bool changed;
+		bool changed, waiting, wake;
 
 		/* A device's port: the back end raises it itself. */
 		pthread_mutex_lock(&store_lock);
+		waiting = vif_waiting();
 		if (pvmx_backends_notify(&backends, port, &changed) && changed)
 			signal_back = serve_store(vm, L);
+		/* The guest posted rx buffers: the waiting frame went, read the tap again. */
+		wake = waiting && !vif_waiting();
 		pthread_mutex_unlock(&store_lock);
+		if (wake)
+			wake_net();
 		port = L->boot.store_evtchn;
 	}
 	if (!signal_back)
@@ -1424,7 +1606,7 @@ static int cmd_run(int argc, char **argv, enum command cmd)
 	free(img);
 	free((void *)opts.ramdisk);
 	pvmx_console_init(&console, a.console_fd, a.console_mode);
-	if (setup_store(&vm, &L, &a) || setup_devices(&vm, &L, &a))
+	if (setup_store(&vm, &L, &a) || setup_devices(&vm, &L, &a) || start_net(&vm, &L))
 		return PVMX_STATUS_ERROR;
 	for (i = 0; i < a.vcpus; i++) {
 		if (pvmx_vcpu_create(&vm, i, &threads[i].vcpu, err)) {
@@ -1482,6 +1664,7 @@ static int cmd_run(int argc, char **argv, enum command cmd)
 		}
 		st = run_threads(threads, a.vcpus, &a);
 	}
+	stop_net();
 	if (decoders) {
 		for (i = 0; i < a.vcpus; i++)
 			pvmx_trace_decoder_finish(&decoders[i], trace_out);

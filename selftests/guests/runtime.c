@@ -569,3 +569,131 @@ asm(".text\n"
     "	mov $0xE021, %eax\n	mov %eax, %ds\n	mov %eax, %es\n"
     "	pop %edi\n	pop %esi\n	pop %ebx\n	pop %ebp\n"
     "	ret\n");
+
+/* ---- xenbus client (io/xs_wire.h) ---- */
+
+#define XB_READ		2
+#define XB_WRITE	11
+#define XB_WATCH_EVENT	15
+#define XB_RING_SIZE	1024
+
+struct xb_msg { u32 type, req_id, tx_id, len; };
+struct xb_intf {
+	char req[XB_RING_SIZE], rsp[XB_RING_SIZE];
+	u32 req_cons, req_prod, rsp_cons, rsp_prod;
+};
+
+static struct xb_intf *xb;
+static u32 xb_evtchn, xb_next_id = 1, xb_reply_type;
+static char xb_reply[4097];
+
+#define XBV(x) (*(volatile u32 *)&(x))
+
+void xb_init(void)
+{
+	xb = mfn_to_va(start_info->store_mfn);
+	xb_evtchn = start_info->store_evtchn;
+	clear_bit(shared_info->evtchn_pending, xb_evtchn);
+}
+
+u32 xb_port(void)
+{
+	return xb_evtchn;
+}
+
+static int xb_put(const void *d, u32 n)
+{
+	const char *p = d;
+
+	while (n) {
+		u32 prod = XBV(xb->req_prod);
+
+		if (prod - XBV(xb->req_cons) == XB_RING_SIZE) {
+			evtchn_simple(EVTCHNOP_send, xb_evtchn);
+			if (!wait_port(xb_evtchn, 5000))
+				return 0;
+			continue;
+		}
+		xb->req[prod % XB_RING_SIZE] = *p++;
+		mb();
+		XBV(xb->req_prod) = prod + 1;
+		n--;
+	}
+	return 1;
+}
+
+static int xb_get(void *d, u32 n)
+{
+	char *p = d;
+
+	while (n) {
+		u32 cons = XBV(xb->rsp_cons);
+
+		if (XBV(xb->rsp_prod) == cons) {
+			if (!wait_port(xb_evtchn, 5000))
+				return 0;
+			continue;
+		}
+		mb();
+		*p++ = xb->rsp[cons % XB_RING_SIZE];
+		mb();
+		XBV(xb->rsp_cons) = cons + 1;
+		n--;
+	}
+	return 1;
+}
+
+static int xb_request(u32 type, const char *a, const char *b)
+{
+	u32 la = (u32)strlen(a) + 1, lb = b ? (u32)strlen(b) : 0;
+	struct xb_msg h = { type, xb_next_id, 0, la + lb };
+
+	if (!xb_put(&h, sizeof(h)) || !xb_put(a, la) || (lb && !xb_put(b, lb)))
+		return 0;
+	evtchn_simple(EVTCHNOP_send, xb_evtchn);
+	for (;;) {
+		if (!xb_get(&h, sizeof(h)) || h.len > 4096 || !xb_get(xb_reply, h.len))
+			return 0;
+		xb_reply[h.len] = '\0';
+		if (h.type == XB_WATCH_EVENT)
+			continue;
+		xb_reply_type = h.type;
+		return h.req_id == xb_next_id++;
+	}
+}
+
+int xb_read(const char *path, char *out, u32 max)
+{
+	if (!xb_request(XB_READ, path, NULL) || xb_reply_type != XB_READ)
+		return 0;
+	snprintf(out, max, "%s", xb_reply);
+	return 1;
+}
+
+int xb_write(const char *path, const char *val)
+{
+	return xb_request(XB_WRITE, path, val) && xb_reply_type == XB_WRITE;
+}
+
+int xb_write_uint(const char *path, u32 v)
+{
+	char s[16];
+
+	snprintf(s, sizeof(s), "%u", v);
+	return xb_write(path, s);
+}
+
+u32 xb_read_uint(const char *path)
+{
+	char s[32], *p = s;
+	u32 v = 0;
+
+	if (!xb_read(path, s, sizeof(s)) || !*p)
+		return ~0u;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return ~0u;
+		v = v * 10 + (u32)(*p - '0');
+	}
+	return v;
+}

@@ -243,6 +243,20 @@ long evtchn_simple(int cmd, u32 port);	/* close, send, unmask */
 long evtchn_bind_virq(u32 virq, u32 vcpu, u32 *port);
 long evtchn_status_of(u32 port, struct evtchn_status *st);
 
+/*
+ * A xenbus client on the store ring (start_info->store_mfn/store_evtchn),
+ * one request at a time, watch events skipped.  xb_init() needs
+ * shared_info mapped.  Paths relative to /local/domain/<domid> or absolute.
+ */
+void xb_init(void);
+u32 xb_port(void);
+/* 1 on success; xb_read() NUL-terminates what fits in max. */
+int xb_read(const char *path, char *out, u32 max);
+int xb_write(const char *path, const char *val);
+int xb_write_uint(const char *path, u32 v);
+/* The node as a decimal number, or ~0u when absent or not a number. */
+u32 xb_read_uint(const char *path);
+
 /* shared_info, mapped by map_shared_info() (update_va_mapping). */
 extern struct xen_shared_info *shared_info;
 struct xen_shared_info *map_shared_info(void);

@@ -59,5 +59,6 @@ extern const struct test trace_tests[];
 extern const struct test xenstore_tests[];
 extern const struct test console_tests[];
 extern const struct test blkback_tests[];
+extern const struct test netback_tests[];
 
 #endif

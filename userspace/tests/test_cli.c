@@ -113,11 +113,14 @@ static void test_help(void)
 		       "           [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--trace[=LIST]]\n"
 		       "           [--trace-format=text|json] [--trace-output=FILE]\n"
 		       "           [--stats[=table|json]] [--ramdisk FILE]\n"
-		       "           [--disk FILE[,ro][,direct]]... [--console=auto|ring|io|both] IMAGE");
+		       "           [--disk FILE[,ro][,direct]]... [--net tap=NAME[,mac=MAC]]...\n"
+		       "           [--console=auto|ring|io|both] IMAGE");
 	CHECK_HAS(out, "pvmx stats [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]\n"
 		       "             [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--ramdisk FILE]\n"
-		       "             [--disk FILE[,ro][,direct]]... [--console=auto|ring|io|both] IMAGE");
+		       "             [--disk FILE[,ro][,direct]]... [--net tap=NAME[,mac=MAC]]...\n"
+		       "             [--console=auto|ring|io|both] IMAGE");
 	CHECK_HAS(out, "--disk FILE[,ro][,direct]\n                      a PV disk (blkif)");
+	CHECK_HAS(out, "--net tap=NAME[,mac=MAC]\n                      a PV network interface (netif)");
 	CHECK_HAS(out, "--ramdisk FILE  initial ramdisk (xl's ramdisk=)");
 	CHECK_HAS(out, "--console=auto|ring|io|both\n                      which guest output");
 	CHECK_HAS(out, "--shuffle-p2m[=SEED]\n                      place pseudo-physical frames");
@@ -426,6 +429,17 @@ static void test_option_syntax(void)
 		    "load", "--dry-run", "--shuffle-p2m=0x10000000000000000", x);
 	USAGE_ERROR("bad --shuffle-p2m seed '18446744073709551616' (want a decimal or 0x hex number)",
 		    "load", "--dry-run", "--shuffle-p2m=18446744073709551616", x);
+	USAGE_ERROR("--net: unknown option \"bridge=br0\" (tap=NAME|fd=R[:W][,mac=MAC])", "run",
+		    "--net", "tap=a,bridge=br0", x);
+	USAGE_ERROR("--net needs a tap or descriptors, one of them: --net tap=NAME|fd=R[:W][,mac=MAC]",
+		    "run", "--net", "mac=00:16:3e:00:00:01", x);
+	USAGE_ERROR("--net needs a tap or descriptors, one of them: --net tap=NAME|fd=R[:W][,mac=MAC]",
+		    "run", "--net", "tap=a,fd=3", x);
+	USAGE_ERROR("--net fd=R[:W]: descriptor numbers, not \"3:x\"", "run", "--net", "fd=3:x", x);
+	USAGE_ERROR("--net mac=ff:ff:ff:ff:ff:ff: want six hex bytes XX:XX:XX:XX:XX:XX, unicast",
+		    "run", "--net=tap=a,mac=ff:ff:ff:ff:ff:ff", x);
+	USAGE_ERROR("--net tap=NAME: an interface name of 1 to 15 characters", "stats", "--net",
+		    "tap=0123456789abcdefg", x);
 	CHECK_EQ(run(NULL, "load", "--dry-run", "--shuffle-p2m=18446744073709551615", x, NULL), 0);
 	CHECK_EQ(run(NULL, "load", "--dry-run", "--shuffle-p2m=0xffffffffffffffff", x, NULL), 0);
 	CHECK_HAS(out, "shuffled, seed 18446744073709551615 ");
@@ -437,7 +451,7 @@ static void test_options_documented(void)
 	static const char *const opts[] = {
 		"--memory SIZE", "--cmdline STR", "--ramdisk FILE", "--shuffle-p2m[=SEED]",
 		"--vcpus N", "--fast-int80", "--timeout S", "--quiet", "--console=", "--trace",
-		"--stats[=table|json]", "--dry-run", "--help", "-h",
+		"--stats[=table|json]", "--dry-run", "--help", "-h", "--disk FILE", "--net tap=NAME",
 	};
 
 	CHECK_EQ(run(NULL, "--help", NULL), 0);

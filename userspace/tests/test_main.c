@@ -70,7 +70,8 @@ static int write_images(void)
 int main(int argc, char **argv)
 {
 	const struct test *const suites[] = { loader_tests, util_tests, cli_tests, trace_tests,
-						 xenstore_tests, console_tests, blkback_tests };
+						 xenstore_tests, console_tests, blkback_tests,
+						 netback_tests };
 	const char *filter = NULL;
 	char tmpl[] = "/tmp/pvmx-images-XXXXXX";
 	unsigned passed = 0, failed = 0, s;
