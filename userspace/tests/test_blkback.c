@@ -333,7 +333,7 @@ static void blkback_indirect(void)
 	b.fd = disk_fd;
 	b.sectors = DISK_SECTORS;
 	CHECK_EQ(pvmx_blkback_connect(&b, &gt, RING_REF), 0);
-	/* The front end grants its indirect pages read-only (blkfront does). */
+	/* A read-only grant is enough for an indirect page: the back end only reads it. */
 	grant(IND_REF, IND_PFN, GTF_permit_access | GTF_readonly, 0);
 	for (i = 0; i < IND_NSEG * PG; i++)
 		ram[IND_DATA * PG + i] = (uint8_t)(i * 13 + i / PG + 5);
