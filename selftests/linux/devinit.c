@@ -10,8 +10,8 @@
  *           O_DIRECT (so from the back end, not the page cache), power off
  *   verify  on the next boot: DATA_FILE is there with the pattern
  *   ro      the disk is read-only: root is mounted read-only, creating a
- *           file fails with EROFS, /dev/xvda refuses to open for writing,
- *           BLKROGET says 1; DATA_FILE still reads back
+ *           file fails with EROFS, BLKROGET on /dev/xvda says 1, a write to
+ *           it fails; DATA_FILE still reads back
  *   bench   O_DIRECT throughput: sequential reads of the raw disk and
  *           sequential writes of a file (MB/s), random 4 KiB reads and
  *           writes (IOPS), the request counts of /sys/block/xvda/stat
@@ -273,8 +273,13 @@ static int root_mounted_ro(void)
 
 static int do_ro(void)
 {
-	int fd, ro = 0;
+	unsigned long long size = 0;
+	uint8_t *buf = abuf(4096);
+	int fd, ro = 0, err;
+	ssize_t n;
 
+	if (!buf)
+		return fail("out of memory");
 	if (root_mounted_ro() != 1)
 		return fail("/ is not mounted read-only (/proc/mounts)");
 	fd = open("/data/ro-test", O_WRONLY | O_CREAT, 0644);
@@ -285,18 +290,34 @@ static int do_ro(void)
 	fd = open(DISK, O_RDONLY);
 	if (fd < 0)
 		return fail("open %s: %s", DISK, strerror(errno));
-	if (ioctl(fd, BLKROGET, &ro) || ro != 1) {
+	if (ioctl(fd, BLKROGET, &ro) || ro != 1 || ioctl(fd, BLKGETSIZE64, &size) ||
+	    size < 8192) {
 		close(fd);
-		return fail("BLKROGET on %s: %d (%s), want 1", DISK, ro, strerror(errno));
+		return fail("BLKROGET on %s: %d, size %llu (%s), want 1", DISK, ro, size,
+			    strerror(errno));
 	}
 	close(fd);
-	fd = open(DISK, O_WRONLY);
+	/*
+	 * 4.19's blkdev_open() lets a read-only disk be opened for writing; the
+	 * write itself must fail (blkdev_write_iter(): EPERM).  O_DIRECT, so a
+	 * write the kernel let through would reach the back end; its last
+	 * 4 KiB, outside the file system's data.
+	 */
+	memset(buf, 0xa5, 4096);
+	fd = open(DISK, O_WRONLY | O_DIRECT);
 	if (fd >= 0) {
+		n = pwrite(fd, buf, 4096, (off_t)(size - 4096));
+		err = errno;
 		close(fd);
-		return fail("%s opened for writing on a read-only disk", DISK);
+		if (n >= 0)
+			return fail("a write to read-only %s returned %zd", DISK, n);
+		say("DEVINIT: writes refused: create EROFS, BLKROGET 1, write to %s: %s\n",
+		    DISK, strerror(err));
+	} else {
+		say("DEVINIT: writes refused: create EROFS, BLKROGET 1, open(%s, O_WRONLY): %s\n",
+		    DISK, strerror(errno));
 	}
-	say("DEVINIT: writes refused: create EROFS, open(%s, O_WRONLY) %s, BLKROGET 1\n",
-	    DISK, strerror(errno));
+	free(buf);
 	if (verify_file(1))
 		return -1;
 	say("DEVINIT: %s still reads back with O_DIRECT\n", DATA_FILE);
