@@ -208,7 +208,13 @@ int pvmx_blkback_request(struct pvmx_blkback *b, struct pvmx_gnttab *gt,
 	}
 	if (write && b->ro)
 		return BLKIF_RSP_ERROR;
-	if (sector > b->sectors || nr_sects > b->sectors - sector)
+	/*
+	 * xen_vbd_translate(): the range only when there is one.  An empty
+	 * flush carries whatever sector its request had (blk-mq's flush
+	 * request: (sector_t)-1), and Linux's blkfront turns flushes off
+	 * for good when one fails.
+	 */
+	if (nr_sects && (sector > b->sectors || nr_sects > b->sectors - sector))
 		return BLKIF_RSP_ERROR;
 	/* Pin every segment first (blkback maps them all); a read writes the guest's page. */
 	for (pinned = 0; pinned < nseg; pinned++) {

@@ -206,6 +206,16 @@ static void blkback_round_trip_and_refusals(void)
 	CHECK_EQ(ram[21 * PG + 5 * 512], 0);
 	CHECK_EQ(gtab[21].flags, GTF_permit_access);
 	CHECK_EQ(b.flushes, 1);
+	/* An empty flush at blk-mq's flush sector, (sector_t)-1: served, as Xen does. */
+	memset(&r, 0, sizeof(r));
+	r.operation = BLKIF_OP_FLUSH_DISKCACHE;
+	r.id = 4;
+	r.sector_number = UINT64_MAX;
+	push(&r);
+	CHECK(pvmx_blkback_service(&b, &gt));
+	CHECK_EQ(rsp(3).id, 4);
+	CHECK_EQ(rsp(3).status, BLKIF_RSP_OKAY);
+	CHECK_EQ(b.flushes, 2);
 
 	/* Refused: each answered BLKIF_RSP_ERROR, the disk untouched. */
 	i = req_prod;
@@ -228,7 +238,7 @@ static void blkback_round_trip_and_refusals(void)
 	push(&r);
 	CHECK(pvmx_blkback_service(&b, &gt));
 	for (; i < req_prod; i++) {
-		CHECK_EQ(rsp(i).id, 10 + (i - 3));
+		CHECK_EQ(rsp(i).id, 10 + (i - 4));
 		CHECK_EQ(rsp(i).status, BLKIF_RSP_ERROR);
 	}
 	CHECK_EQ(gtab[21].flags, GTF_permit_access);	/* the first segment released */
