@@ -15,6 +15,11 @@
 #             marker  pass iff exit 0 and a console line contains expect
 #             idle    pass iff stopped by --timeout (124), a console line
 #                     contains expect and the guest blocked (>= 2 sched_op)
+#             disk:SPEC  a marker guest given `--disk DISKS/SPEC` (SPEC is
+#                     FILE[,ro]; DISKS is the runner's disk directory,
+#                     /rig/disks, where the rig puts selftests/linux's ext2
+#                     image as linuxfe.img); entries on one FILE share it, in
+#                     manifest order
 #             skip    not run; expect is the reason
 #             error   not run, a failure; expect is the reason
 #   image     path relative to GUESTS_DIR ("-" for skip/error)
@@ -138,10 +143,25 @@ fi
 
 # ---- Linux -------------------------------------------------------------------
 LCMD="console=hvc0 earlyprintk=xen"
+# The device tests: vmlinux-fe (build.sh with the block and net front ends,
+# Documentation/testing.rst) boots selftests/linux's devinit from the disk
+# (the built-in initramfs's /init is bypassed: rdinit names no file, so the
+# kernel mounts root=).  Boot 1 writes a file, boot 2 finds it on the same
+# image, boot 3 gets the image read-only, boot 4 measures throughput.
+FE_SKIP="vmlinux-fe is absent (build.sh with the front-end config, testing.rst)"
+FE_CMD="$LCMD root=/dev/xvda rw rdinit=/nonexistent init=/devinit devtest="
+fe() { # id disk-spec mode
+	if [ -f "$GDIR/linux-pv32/vmlinux-fe" ]; then
+		emit "$1" "disk:$2" linux-pv32/vmlinux-fe 1 128 "$T_LINUX" "DEVINIT: $3 PASS" "$FE_CMD$3"
+	else
+		skip "$1" "$FE_SKIP"
+	fi
+}
 if [ ! -d "$GDIR/linux-pv32" ]; then
 	skip linux/vmlinux-1vcpu "no $GDIR/linux-pv32 directory"
 	skip linux/vmlinux-2vcpu "no $GDIR/linux-pv32 directory"
 	skip linux/vmlinux-smp-2vcpu "no $GDIR/linux-pv32 directory"
+	for t in write verify ro bench; do skip "linux/fe-disk-$t" "no $GDIR/linux-pv32 directory"; done
 else
 	if [ -f "$GDIR/linux-pv32/vmlinux" ]; then
 		emit linux/vmlinux-1vcpu marker linux-pv32/vmlinux 1 128 "$T_LINUX" "LINUX-PV32: PASS" "$LCMD"
@@ -157,4 +177,8 @@ else
 		skip linux/vmlinux-smp-2vcpu "no SMP kernel: $GDIR/linux-pv32/vmlinux-smp is absent (linux-pv32/build.sh builds one)"
 		skip linux/vmlinux-smp-4vcpu "no SMP kernel: $GDIR/linux-pv32/vmlinux-smp is absent (linux-pv32/build.sh builds one)"
 	fi
+	fe linux/fe-disk-write linuxfe.img write
+	fe linux/fe-disk-verify linuxfe.img verify
+	fe linux/fe-disk-ro linuxfe.img,ro ro
+	fe linux/fe-disk-bench linuxfe.img bench
 fi

@@ -12,6 +12,8 @@ PKGS=(
 	# toolchain and kernel build
 	build-essential gcc-multilib make bc flex bison libelf-dev libssl-dev
 	dwarves kmod cpio binutils util-linux coreutils xz-utils
+	# the Linux device tests' ext2 disk (selftests/linux/mkdisk.sh: mke2fs -d)
+	e2fsprogs
 	# host fuzzers (libFuzzer)
 	clang libclang-rt-14-dev
 	# test kernel source and the build-matrix header trees

@@ -205,7 +205,7 @@ if [ "$MODE" = conformance ]; then
 	fi
 	# Largest vCPU count and memory, and the sum of the guests' limits.
 	read -r conf_vcpus conf_mem conf_time < <(printf '%s\n' "$CONF_MANIFEST" | awk -F '\t' '
-		!/^#/ && ($2 == "xtf" || $2 == "marker" || $2 == "idle") {
+		!/^#/ && ($2 == "xtf" || $2 == "marker" || $2 == "idle" || $2 ~ /^disk:/) {
 			if ($4 > v) v = $4; if ($5 > m) m = $5; t += 3 * $6 + 10 }
 		END { print v + 0, m + 0, t + 0 }')
 	if [ -z "$CPUS" ]; then
@@ -373,11 +373,17 @@ if [ "$MODE" = conformance ]; then
 	printf '%s\n' "$CONF_MANIFEST" >"$ROOT/rig/conformance.manifest"
 	cp "$ROOT/rig/conformance.manifest" "$WORK/conformance.manifest"
 	while IFS=$'\t' read -r _ kind img _; do
-		case "$kind" in xtf | marker | idle) ;; *) continue ;; esac
+		case "$kind" in xtf | marker | idle | disk:*) ;; *) continue ;; esac
 		[ -f "$ROOT/guests/$img" ] && continue
 		mkdir -p "$(dirname "$ROOT/guests/$img")"
 		cp "$CONF_DIR/$img" "$ROOT/guests/$img" || die "cannot copy $CONF_DIR/$img"
 	done < <(grep -v '^#' "$WORK/conformance.manifest")
+	# The Linux device tests' ext2 disk (selftests/linux), in /rig/disks.
+	if cut -f2 "$WORK/conformance.manifest" | grep -q '^disk:'; then
+		build "the device tests' disk" -C "$REPO/selftests/linux"
+		mkdir -p "$ROOT/rig/disks"
+		cp "$REPO/selftests/linux/disk.img" "$ROOT/rig/disks/linuxfe.img"
+	fi
 	say "conformance: $(grep -vc '^#' "$WORK/conformance.manifest") guests from $CONF_DIR" \
 		"($(du -sh "$ROOT/guests" | cut -f1) of images)"
 elif [ -n "$GUESTS_SRC" ]; then

@@ -19,9 +19,12 @@
 #   PVMX_CONF_TAIL    console lines shown for a failure (20)
 #   PVMX_CONF_KMSG    where the start mark for the kernel-log check is
 #                     written (/dev/kmsg; the check reads dmesg from it on)
+#   PVMX_CONF_DISKS   directory of the disk images of the disk:SPEC kinds
+#                     (/rig/disks)
 
 MANIFEST=$1
 GROOT=${PVMX_CONF_GUESTS:-/guests}
+DISKS=${PVMX_CONF_DISKS:-/rig/disks}
 TAIL_N=${PVMX_CONF_TAIL:-20}
 TAB=$(printf '\t')
 TMP=$(mktemp -d /tmp/pvmx-conformance.XXXXXX 2>/dev/null || echo /tmp/pvmx-conformance.$$)
@@ -178,14 +181,20 @@ while IFS="$TAB" read -r id kind img vcpus mem tmo expect cmdline; do
 	esac
 	out=$TMP/$nr.out
 	err=$TMP/$nr.err
+	# disk:SPEC = a marker guest with --disk DISKS/SPEC (SPEC: FILE[,ro]).
+	disk=
+	case $kind in disk:*) disk=$DISKS/${kind#disk:}; kind=marker ;; esac
 	set -- run --timeout "$tmo" --vcpus "$vcpus" --memory "${mem}M"
 	[ -z "$cmdline" ] || set -- "$@" --cmdline "$cmdline"
+	[ -z "$disk" ] || set -- "$@" --disk "$disk"
 	[ "$kind" != idle ] || set -- "$@" --stats=json
 	set -- "$@" "$GROOT/$img"
 	echo "# run $id: pvmx $*"
 	t0=$(now_cs)
 	if [ ! -f "$GROOT/$img" ]; then
 		: >"$out"; echo "pvmx: $GROOT/$img: no such file" >"$err"; rc=1
+	elif [ -n "$disk" ] && [ ! -f "${disk%%,*}" ]; then
+		: >"$out"; echo "pvmx: disk image ${disk%%,*}: no such file" >"$err"; rc=1
 	elif [ -n "$GUARD" ]; then
 		$GUARD $((tmo + 30)) "$PVMX" "$@" >"$out" 2>"$err" </dev/null
 		rc=$?

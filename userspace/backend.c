@@ -181,6 +181,9 @@ int pvmx_backends_add_disk(struct pvmx_backends *bk, const struct pvmx_disk_opt 
 	/* blkback's probe: its features, then InitWait. */
 	rc = rc ? rc : node(bk, d->be, "feature-flush-cache", NULL, "1");
 	rc = rc ? rc : node(bk, d->be, "feature-barrier", NULL, "1");
+	/* xen-blkback's connect(): indirect descriptors (blkback.c). */
+	rc = rc ? rc : node(bk, d->be, "feature-max-indirect-segments", NULL, "%u",
+			    PVMX_BLKIF_MAX_INDIRECT_SEGMENTS);
 	if (d->blk.discard) {
 		rc = rc ? rc : node(bk, d->be, "feature-discard", NULL, "1");
 		rc = rc ? rc : node(bk, d->be, "discard-granularity", NULL, "4096");

@@ -5,7 +5,11 @@
  * QEMU's xen-block dataplane: requests copied out of the shared ring once,
  * the producer index checked against the ring size, every segment's grant
  * pinned for the duration of its I/O and its sector range checked, the
- * I/O done with pread/pwrite straight into the granted pages.  Requests
+ * I/O done with pread/pwrite straight into the granted pages.  Indirect
+ * descriptors (BLKIF_OP_INDIRECT, up to PVMX_BLKIF_MAX_INDIRECT_SEGMENTS
+ * segments) as xen-blkback takes them; no persistent grants (the launcher
+ * maps all of the guest's memory already: a pin is a check of the grant
+ * entry, not a mapping to save).  Requests
  * are answered synchronously, in order, so a write acknowledged before a
  * flush is on the file when the flush (fdatasync) is acknowledged.
  */
@@ -100,17 +104,71 @@ static bool full_io(int fd, bool write, uint8_t *buf, size_t len, uint64_t off)
 	return true;
 }
 
+/* One segment, copied out of the request or of an indirect page. */
+struct seg {
+	uint32_t gref;
+	uint8_t first_sect, last_sect;
+};
+
+/*
+ * xen_blkbk_parse_indirect(): pin each indirect page read-only (the back end
+ * only reads it), copy its segments out once, unpin it.  The caller bounded
+ * nseg to 1..PVMX_BLKIF_MAX_INDIRECT_SEGMENTS.
+ */
+static int parse_indirect(struct pvmx_gnttab *gt, const struct blkif_x86_32_request_indirect *ind,
+			  unsigned int nseg, struct seg *seg)
+{
+	unsigned int pages = (nseg + BLKIF_SEGS_PER_INDIRECT_FRAME - 1) / BLKIF_SEGS_PER_INDIRECT_FRAME;
+	unsigned int p, i, n = 0;
+	const char *why;
+
+	for (p = 0; p < pages; p++) {
+		struct blkif_indirect_segment s[BLKIF_SEGS_PER_INDIRECT_FRAME];
+		unsigned int cnt = nseg - n;
+		uint8_t *page;
+
+		if (cnt > BLKIF_SEGS_PER_INDIRECT_FRAME)
+			cnt = BLKIF_SEGS_PER_INDIRECT_FRAME;
+		page = pvmx_gnttab_pin(gt, ind->indirect_grefs[p], false, &why);
+		if (!page)
+			return -1;
+		memcpy(s, page, cnt * sizeof(s[0]));
+		pvmx_gnttab_unpin(gt, ind->indirect_grefs[p], false);
+		for (i = 0; i < cnt; i++, n++) {
+			seg[n].gref = s[i].gref;
+			seg[n].first_sect = s[i].first_sect;
+			seg[n].last_sect = s[i].last_sect;
+		}
+	}
+	return 0;
+}
+
 int pvmx_blkback_request(struct pvmx_blkback *b, struct pvmx_gnttab *gt,
 			 const struct blkif_x86_32_request *req)
 {
-	uint8_t *page[BLKIF_MAX_SEGMENTS_PER_REQUEST];
-	bool write, flushing = false;
-	uint64_t nr_sects = 0, off;
+	struct seg seg[PVMX_BLKIF_MAX_INDIRECT_SEGMENTS];
+	uint8_t *page[PVMX_BLKIF_MAX_INDIRECT_SEGMENTS];
+	struct blkif_x86_32_request_indirect ind;
+	bool write, flushing = false, indirect = false;
+	uint64_t nr_sects = 0, off, sector = req->sector_number;
 	unsigned int i, nseg = req->nr_segments, pinned = 0;
+	uint8_t op = req->operation;
 	const char *why;
 	int st = BLKIF_RSP_OKAY;
 
-	switch (req->operation) {
+	if (op == BLKIF_OP_INDIRECT) {
+		/* The same slot read as the indirect layout (the union of blkif.h). */
+		_Static_assert(sizeof(ind) <= sizeof(*req), "indirect request fits the slot");
+		memcpy(&ind, req, sizeof(ind));
+		op = ind.indirect_op;
+		nseg = ind.nr_segments;
+		sector = ind.sector_number;
+		indirect = true;
+		/* dispatch_rw_block_io(): only reads and writes go indirect. */
+		if (op != BLKIF_OP_READ && op != BLKIF_OP_WRITE)
+			return BLKIF_RSP_ERROR;
+	}
+	switch (op) {
 	case BLKIF_OP_READ:
 		write = false;
 		break;
@@ -126,26 +184,41 @@ int pvmx_blkback_request(struct pvmx_blkback *b, struct pvmx_gnttab *gt,
 	case BLKIF_OP_DISCARD:
 		return discard(b, req);
 	default:
-		/* Indirect descriptors and the rest are not offered. */
 		b->unsupported++;
 		return BLKIF_RSP_EOPNOTSUPP;
 	}
 	/* blkback's checks: segment count, segment bounds, the device's end. */
-	if ((nseg == 0 && !flushing) || nseg > BLKIF_MAX_SEGMENTS_PER_REQUEST)
+	if ((nseg == 0 && !flushing) ||
+	    nseg > (indirect ? PVMX_BLKIF_MAX_INDIRECT_SEGMENTS : BLKIF_MAX_SEGMENTS_PER_REQUEST))
 		return BLKIF_RSP_ERROR;
-	for (i = 0; i < nseg; i++) {
-		if (req->seg[i].last_sect >= BLKIF_SECTORS_PER_PAGE ||
-		    req->seg[i].last_sect < req->seg[i].first_sect)
+	if (indirect) {
+		if (parse_indirect(gt, &ind, nseg, seg))
 			return BLKIF_RSP_ERROR;
-		nr_sects += req->seg[i].last_sect - req->seg[i].first_sect + 1u;
+	} else {
+		for (i = 0; i < nseg; i++) {
+			seg[i].gref = req->seg[i].gref;
+			seg[i].first_sect = req->seg[i].first_sect;
+			seg[i].last_sect = req->seg[i].last_sect;
+		}
+	}
+	for (i = 0; i < nseg; i++) {
+		if (seg[i].last_sect >= BLKIF_SECTORS_PER_PAGE || seg[i].last_sect < seg[i].first_sect)
+			return BLKIF_RSP_ERROR;
+		nr_sects += seg[i].last_sect - seg[i].first_sect + 1u;
 	}
 	if (write && b->ro)
 		return BLKIF_RSP_ERROR;
-	if (req->sector_number > b->sectors || nr_sects > b->sectors - req->sector_number)
+	/*
+	 * xen_vbd_translate(): the range only when there is one.  An empty
+	 * flush carries whatever sector its request had (blk-mq's flush
+	 * request: (sector_t)-1), and Linux's blkfront turns flushes off
+	 * for good when one fails.
+	 */
+	if (nr_sects && (sector > b->sectors || nr_sects > b->sectors - sector))
 		return BLKIF_RSP_ERROR;
 	/* Pin every segment first (blkback maps them all); a read writes the guest's page. */
 	for (pinned = 0; pinned < nseg; pinned++) {
-		page[pinned] = pvmx_gnttab_pin(gt, req->seg[pinned].gref, !write, &why);
+		page[pinned] = pvmx_gnttab_pin(gt, seg[pinned].gref, !write, &why);
 		if (!page[pinned]) {
 			st = BLKIF_RSP_ERROR;
 			goto out;
@@ -155,10 +228,10 @@ int pvmx_blkback_request(struct pvmx_blkback *b, struct pvmx_gnttab *gt,
 		st = BLKIF_RSP_ERROR;
 		goto out;
 	}
-	off = req->sector_number << BLKIF_SECTOR_SHIFT;
+	off = sector << BLKIF_SECTOR_SHIFT;
 	for (i = 0; i < nseg; i++) {
-		size_t first = (size_t)req->seg[i].first_sect << BLKIF_SECTOR_SHIFT;
-		size_t len = ((size_t)req->seg[i].last_sect + 1 - req->seg[i].first_sect)
+		size_t first = (size_t)seg[i].first_sect << BLKIF_SECTOR_SHIFT;
+		size_t len = ((size_t)seg[i].last_sect + 1 - seg[i].first_sect)
 			     << BLKIF_SECTOR_SHIFT;
 
 		if (!full_io(b->fd, write, page[i] + first, len, off)) {
@@ -173,10 +246,23 @@ int pvmx_blkback_request(struct pvmx_blkback *b, struct pvmx_gnttab *gt,
 		b->writes++;
 	else
 		b->reads++;
+	if (indirect)
+		b->indirect++;
 out:
 	while (pinned)
-		pvmx_gnttab_unpin(gt, req->seg[--pinned].gref, !write);
+		pvmx_gnttab_unpin(gt, seg[--pinned].gref, !write);
 	return st;
+}
+
+/* blkback answers an indirect request with its indirect_op (pending_req->operation). */
+static uint8_t response_op(const struct blkif_x86_32_request *req)
+{
+	struct blkif_x86_32_request_indirect ind;
+
+	if (req->operation != BLKIF_OP_INDIRECT)
+		return req->operation;
+	memcpy(&ind, req, sizeof(ind));
+	return ind.indirect_op;
 }
 
 static void respond(struct pvmx_blkback *b, uint64_t id, uint8_t op, int st)
@@ -215,7 +301,7 @@ bool pvmx_blkback_service(struct pvmx_blkback *b, struct pvmx_gnttab *gt)
 			memcpy(&req, slot(b, b->req_cons), sizeof(req));
 			b->req_cons++;
 			served++;
-			respond(b, req.id, req.operation, pvmx_blkback_request(b, gt, &req));
+			respond(b, req.id, response_op(&req), pvmx_blkback_request(b, gt, &req));
 		}
 		/* RING_FINAL_CHECK_FOR_REQUESTS */
 		__atomic_store_n(&h->req_event, b->req_cons + 1, __ATOMIC_SEQ_CST);

@@ -26,6 +26,17 @@
 #define BLKIF_RSP_OKAY			0
 
 #define BLKIF_MAX_SEGMENTS_PER_REQUEST	11
+/*
+ * Indirect descriptors (blkif.h, BLKIF_OP_INDIRECT): the request names up to
+ * BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST granted pages of segments, 512 to a
+ * page.  The back end takes at most PVMX_BLKIF_MAX_INDIRECT_SEGMENTS
+ * (advertised as feature-max-indirect-segments), Linux's xen-blkback's
+ * MAX_INDIRECT_SEGMENTS (drivers/block/xen-blkback/common.h): 256
+ * segments, 1 MiB, in one indirect page.
+ */
+#define BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST	8
+#define BLKIF_SEGS_PER_INDIRECT_FRAME		512
+#define PVMX_BLKIF_MAX_INDIRECT_SEGMENTS	256
 #define BLKIF_SECTOR_SHIFT		9
 #define BLKIF_SECTORS_PER_PAGE		8
 
@@ -50,6 +61,26 @@ struct blkif_x86_32_request {
 	struct blkif_x86_32_segment seg[BLKIF_MAX_SEGMENTS_PER_REQUEST];
 };
 
+/* A segment in an indirect page (blkif.h struct blkif_request_segment). */
+struct blkif_indirect_segment {
+	uint32_t gref;
+	uint8_t first_sect, last_sect;
+	uint16_t pad;
+};
+
+/* Linux's xen-blkback common.h: struct blkif_x86_32_request_indirect. */
+struct blkif_x86_32_request_indirect {
+	uint8_t operation;		/* BLKIF_OP_INDIRECT */
+	uint8_t indirect_op;		/* BLKIF_OP_READ or BLKIF_OP_WRITE */
+	uint16_t nr_segments;
+	uint64_t id;
+	uint64_t sector_number;
+	uint16_t handle;
+	uint16_t pad1;
+	uint32_t indirect_grefs[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
+	uint64_t pad2;
+};
+
 struct blkif_x86_32_request_discard {
 	uint8_t operation;
 	uint8_t flag;
@@ -70,6 +101,11 @@ _Static_assert(sizeof(struct blkif_x86_32_request) == 108, "x86_32 blkif request
 _Static_assert(__builtin_offsetof(struct blkif_x86_32_request, id) == 4, "request id");
 _Static_assert(__builtin_offsetof(struct blkif_x86_32_request, seg) == 20, "request seg");
 _Static_assert(sizeof(struct blkif_x86_32_response) == 12, "x86_32 blkif response");
+_Static_assert(sizeof(struct blkif_indirect_segment) == 8, "blkif_request_segment");
+_Static_assert(sizeof(struct blkif_x86_32_request_indirect) == 64, "x86_32 indirect request");
+_Static_assert(__builtin_offsetof(struct blkif_x86_32_request_indirect, id) == 4, "indirect id");
+_Static_assert(__builtin_offsetof(struct blkif_x86_32_request_indirect, indirect_grefs) == 24,
+	       "indirect grefs");
 _Static_assert(__builtin_offsetof(struct blkif_x86_32_response, status) == 10, "status");
 
 /* io/ring.h: the shared ring header, then the entries from byte 64. */
@@ -95,6 +131,7 @@ struct pvmx_blkback {
 	bool broken;
 	char why[160];			/* why it broke */
 	uint64_t reads, writes, flushes, discards, errors, unsupported;
+	uint64_t indirect;		/* BLKIF_OP_INDIRECT requests served */
 };
 
 /* Pin ring_ref (writable) as the ring; 0, or -EINVAL with b->why set. */
@@ -111,7 +148,11 @@ void pvmx_blkback_disconnect(struct pvmx_blkback *b, struct pvmx_gnttab *gt);
  */
 bool pvmx_blkback_service(struct pvmx_blkback *b, struct pvmx_gnttab *gt);
 
-/* One request, already copied out of the ring: its BLKIF_RSP_* status. */
+/*
+ * One request, already copied out of the ring: its BLKIF_RSP_* status.  An
+ * indirect request's segment pages are pinned read-only and their
+ * segments copied out once, as xen-blkback's xen_blkbk_parse_indirect().
+ */
 int pvmx_blkback_request(struct pvmx_blkback *b, struct pvmx_gnttab *gt,
 			 const struct blkif_x86_32_request *req);
 

@@ -91,12 +91,22 @@ check "manifest: vmlinux-smp, when present, runs with 2 vCPUs" bash -c \
 check "manifest: vmlinux-smp, when present, runs with 4 vCPUs" bash -c \
 	"'$MANIFEST_SH' '$G' | grep -qxF '$(row linux/vmlinux-smp-4vcpu marker linux-pv32/vmlinux-smp 4 128 300 'LINUX-PV32: PASS' 'console=hvc0 earlyprintk=xen')'"
 rm -f "$G/linux-pv32/vmlinux-smp"
+check "manifest: no vmlinux-fe: the device tests are skips with the reason" bash -c "
+	[ \$(grep -c '^linux/fe-disk-[a-z]*${TAB}skip${TAB}-${TAB}1${TAB}1${TAB}1${TAB}vmlinux-fe is absent (build.sh with the front-end config, testing.rst)${TAB}\$' '$M') = 4 ]"
+: >"$G/linux-pv32/vmlinux-fe"
+"$MANIFEST_SH" "$G" >"$T/m-fe"
+FE='console=hvc0 earlyprintk=xen root=/dev/xvda rw rdinit=/nonexistent init=/devinit devtest'
+check "manifest: vmlinux-fe: write, verify, ro, bench on one disk, in that order" bash -c "
+	grep '^linux/fe-' '$T/m-fe' | cut -f1,2 | tr '\t\n' ' ;' |
+		grep -qxF 'linux/fe-disk-write disk:linuxfe.img;linux/fe-disk-verify disk:linuxfe.img;linux/fe-disk-ro disk:linuxfe.img,ro;linux/fe-disk-bench disk:linuxfe.img;' &&
+	grep -qxF '$(row linux/fe-disk-ro disk:linuxfe.img,ro linux-pv32/vmlinux-fe 1 128 300 'DEVINIT: ro PASS' "$FE=ro")' '$T/m-fe'"
+rm -f "$G/linux-pv32/vmlinux-fe"
 
 E=$T/empty
 mkdir -p "$E"
 "$MANIFEST_SH" "$E" >"$T/m-empty"
 check "manifest: an empty directory gives only skips, with reasons" bash -c "
-	[ \$(grep -vc '^#' '$T/m-empty') = 6 ] && ! grep -v '^#' '$T/m-empty' | grep -qv '${TAB}skip${TAB}' &&
+	[ \$(grep -vc '^#' '$T/m-empty') = 10 ] && ! grep -v '^#' '$T/m-empty' | grep -qv '${TAB}skip${TAB}' &&
 	grep -q 'no $E/xtf directory' '$T/m-empty'"
 "$MANIFEST_SH" "$T/absent" >/dev/null 2>&1
 check "manifest: a missing directory is exit 2" [ "$?" = 2 ]
@@ -152,7 +162,7 @@ STUB_LOG=$T/args PATH="$T/bin:$PATH" PVMX=$STUB PVMX_CONF_GUESTS=$G PVMX_CONF_KM
 	sh "$RUNNER" "$M" >"$O" 2>"$T/runner.err"
 rc=$?
 check "runner: exit 1 when a guest failed" [ "$rc" = 1 ]
-check "runner: plan covers every guest and the log check" has_line "$O" "1..18"
+check "runner: plan covers every guest and the log check" has_line "$O" "1..22"
 check "runner: passes" bash -c "
 	grep -qE '^ok [0-9]+ xtf/example$' '$O' && grep -qE '^ok [0-9]+ xtf/argo$' '$O' &&
 	grep -qE '^ok [0-9]+ xtf/pv-iopl~hypercall$' '$O' && grep -qE '^ok [0-9]+ minios/app$' '$O' &&
@@ -174,13 +184,31 @@ check "runner: a guest's panic is a failure with its status" \
 check "runner: a manifest error is a failure" grep -qE '^not ok [0-9]+ xtf/broken # .*no such file$' "$O"
 check "runner: a manifest skip is a KTAP skip" grep -qE '^ok [0-9]+ linux/vmlinux-smp-2vcpu # SKIP no SMP kernel' "$O"
 check "runner: per-guest times" grep -qE '^# time xtf/example [0-9]+\.[0-9]{2} s, exit 0$' "$O"
-check "runner: totals" has_line "$O" "# Totals: pass:8 fail:8 xfail:0 xpass:0 skip:2 error:0"
+check "runner: totals" has_line "$O" "# Totals: pass:8 fail:8 xfail:0 xpass:0 skip:6 error:0"
 check "runner: the config's settings reach the launcher" bash -c "
 	grep -qxF -- 'run --timeout 20 --vcpus 1 --memory 128M --cmdline hypercall $G/xtf/pv-iopl/test-pv32pae-pv-iopl' '$T/args' &&
 	grep -qxF -- 'run --timeout 20 --vcpus 1 --memory 128M --cmdline a b  c $G/xtf/spaced/test-pv32pae-spaced' '$T/args' &&
 	grep -qxF -- 'run --timeout 20 --vcpus 2 --memory 128M $G/xtf/smp/test-pv32pae-smp' '$T/args' &&
 	grep -qxF -- 'run --timeout 15 --vcpus 1 --memory 64M --stats=json $G/minios/minios-stock.elf' '$T/args' &&
 	grep -qxF -- 'run --timeout 300 --vcpus 2 --memory 128M --cmdline console=hvc0 earlyprintk=xen $G/linux-pv32/vmlinux' '$T/args'"
+
+# A disk:SPEC guest gets --disk DISKS/SPEC; a missing disk image fails.
+D=$T/disks
+mkdir -p "$D"
+: >"$D/linuxfe.img"
+: >"$G/linux-pv32/vmlinux-fe"
+printf '%s\n' "$(row linux/fe-disk-ro disk:linuxfe.img,ro linux-pv32/vmlinux-fe 1 128 300 'DEVINIT: ro PASS' 'devtest=ro')" \
+	"$(row linux/fe-nodisk disk:absent.img linux-pv32/vmlinux-fe 1 128 300 'DEVINIT: ro PASS' 'devtest=ro')" >"$T/m-disk"
+sed -i 's|^\*vmlinux) |*vmlinux-fe) echo "DEVINIT: ro PASS"; exit 0 ;;\n&|' "$STUB"
+STUB_LOG=$T/args-disk PATH="$T/bin:$PATH" PVMX=$STUB PVMX_CONF_GUESTS=$G PVMX_CONF_KMSG=$KLOG \
+	PVMX_CONF_DISKS=$D sh "$RUNNER" "$T/m-disk" >"$O.disk" 2>&1
+check "runner: a disk guest runs with --disk and passes on its marker" bash -c "
+	grep -qxF -- 'run --timeout 300 --vcpus 1 --memory 128M --cmdline devtest=ro --disk $D/linuxfe.img,ro $G/linux-pv32/vmlinux-fe' '$T/args-disk' &&
+	grep -qE '^ok 1 linux/fe-disk-ro$' '$O.disk'"
+check "runner: a disk guest without its image fails, not run" bash -c "
+	grep -qE '^not ok 2 linux/fe-nodisk # .*disk image $D/absent.img: no such file' '$O.disk' &&
+	[ \$(wc -l <'$T/args-disk') = 1 ]"
+rm -f "$G/linux-pv32/vmlinux-fe"
 
 # Mini-OS stock that does not block, and one that stops by itself.
 grep -E '^(#|minios/stock)' "$M" >"$T/m-idle"

@@ -7,7 +7,9 @@
  * then the guest's other RAM pages; then the back end serves the ring,
  * the input flips bytes of the ring between services.  The back end must
  * never crash, touch memory outside the guest's RAM and grant table, keep
- * a data grant pinned after a service, or answer more than it consumed.
+ * a data grant pinned after a service (an indirect page's included), answer
+ * more than it consumed, or change a read-only disk.  The seed "indirect"
+ * holds BLKIF_OP_INDIRECT requests over a read-only indirect page.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +26,20 @@
 
 static int disk = -1;
 
+/* FNV-1a of the disk's contents. */
+static uint64_t disk_hash(void)
+{
+	uint8_t buf[64 * 512];
+	uint64_t h = 14695981039346656037ull;
+	size_t i;
+
+	if (pread(disk, buf, sizeof(buf), 0) != (ssize_t)sizeof(buf))
+		abort();
+	for (i = 0; i < sizeof(buf); i++)
+		h = (h ^ buf[i]) * 1099511628211ull;
+	return h;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pvmx_grant_v1 *gtab = aligned_alloc(PG, PVMX_GNTTAB_FRAMES_FUZZ * PG);
@@ -32,6 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pvmx_blkback b;
 	struct pvmx_gnttab gt;
 	size_t pos = 0, n, i;
+	uint64_t before = 0;
 	int round;
 
 	if (disk < 0) {
@@ -58,6 +75,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	b.sectors = 64;
 	b.ro = size & 1;
 	b.discard = true;
+	if (b.ro)
+		before = disk_hash();
 	if (pvmx_blkback_connect(&b, &gt, RING_REF))
 		abort();
 	/* The front end's indices as it left them; the back end starts at 0. */
@@ -76,6 +95,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (size >= 4 + (size_t)round * 4)
 			memcpy(&h->req_prod, data + size - 4 - round * 4, 4);
 	}
+	if (b.ro && disk_hash() != before)
+		abort();
 	pvmx_blkback_disconnect(&b, &gt);
 	if (gt.active[RING_REF].readers || (gtab[RING_REF].flags & (GTF_reading | GTF_writing)))
 		abort();

@@ -206,6 +206,16 @@ static void blkback_round_trip_and_refusals(void)
 	CHECK_EQ(ram[21 * PG + 5 * 512], 0);
 	CHECK_EQ(gtab[21].flags, GTF_permit_access);
 	CHECK_EQ(b.flushes, 1);
+	/* An empty flush at blk-mq's flush sector, (sector_t)-1: served, as Xen does. */
+	memset(&r, 0, sizeof(r));
+	r.operation = BLKIF_OP_FLUSH_DISKCACHE;
+	r.id = 4;
+	r.sector_number = UINT64_MAX;
+	push(&r);
+	CHECK(pvmx_blkback_service(&b, &gt));
+	CHECK_EQ(rsp(3).id, 4);
+	CHECK_EQ(rsp(3).status, BLKIF_RSP_OKAY);
+	CHECK_EQ(b.flushes, 2);
 
 	/* Refused: each answered BLKIF_RSP_ERROR, the disk untouched. */
 	i = req_prod;
@@ -228,15 +238,15 @@ static void blkback_round_trip_and_refusals(void)
 	push(&r);
 	CHECK(pvmx_blkback_service(&b, &gt));
 	for (; i < req_prod; i++) {
-		CHECK_EQ(rsp(i).id, 10 + (i - 3));
+		CHECK_EQ(rsp(i).id, 10 + (i - 4));
 		CHECK_EQ(rsp(i).status, BLKIF_RSP_ERROR);
 	}
 	CHECK_EQ(gtab[21].flags, GTF_permit_access);	/* the first segment released */
 	CHECK_EQ(pread(disk_fd, buf, 512, 0), 512);
 	CHECK_EQ(buf[0], 0);
-	/* Unknown and indirect operations: EOPNOTSUPP. */
-	push((r = rw(BLKIF_OP_INDIRECT, 30, 0, 21, 0, 0), &r));
+	/* Unknown operations: EOPNOTSUPP. */
 	push((r = rw(200, 31, 0, 21, 0, 0), &r));
+	push((r = rw(BLKIF_OP_RESERVED_1, 32, 0, 21, 0, 0), &r));
 	CHECK(pvmx_blkback_service(&b, &gt));
 	CHECK_EQ(rsp(req_prod - 2).status, BLKIF_RSP_EOPNOTSUPP);
 	CHECK_EQ(rsp(req_prod - 1).status, BLKIF_RSP_EOPNOTSUPP);
@@ -272,6 +282,158 @@ static void blkback_round_trip_and_refusals(void)
 	CHECK_EQ(pvmx_blkback_connect(&b, &gt, RING_REF), -EINVAL);
 	CHECK_HAS(b.why, "read-only");
 	CHECK_EQ(pvmx_blkback_connect(&b, &gt, 4000), -EINVAL);
+	teardown();
+}
+
+/* ---- indirect descriptors ---- */
+
+#define IND_PFN		30	/* the indirect page */
+#define IND_REF		30
+#define IND_DATA	32	/* 16 data pages from here, refs 100 + i */
+#define IND_NSEG	16
+
+static void ind_push(uint8_t op, uint64_t id, uint64_t sector, uint16_t nseg, uint32_t ind_ref)
+{
+	struct blkif_x86_32_request_indirect r;
+	struct blkif_x86_32_request slot;
+
+	memset(&r, 0, sizeof(r));
+	r.operation = BLKIF_OP_INDIRECT;
+	r.indirect_op = op;
+	r.nr_segments = nseg;
+	r.id = id;
+	r.sector_number = sector;
+	r.indirect_grefs[0] = ind_ref;
+	memset(&slot, 0, sizeof(slot));
+	memcpy(&slot, &r, sizeof(r));
+	push(&slot);
+}
+
+static struct blkif_indirect_segment *ind_seg(void)
+{
+	return (struct blkif_indirect_segment *)(ram + IND_PFN * PG);
+}
+
+/* Segment i on page IND_DATA + page_off + i, ref 100 + page_off + i, sectors 0..7. */
+static void ind_fill(unsigned int page_off)
+{
+	for (unsigned int i = 0; i < IND_NSEG; i++) {
+		ind_seg()[i] = (struct blkif_indirect_segment){ 100 + page_off + i, 0, 7, 0 };
+		grant(100 + page_off + i, IND_DATA + page_off + i, GTF_permit_access, 0);
+	}
+}
+
+static bool no_data_pins(void)
+{
+	for (uint32_t ref = 100; ref < 100 + 2 * IND_NSEG; ref++)
+		if (gtab[ref].flags & (GTF_reading | GTF_writing))
+			return false;
+	return !(gtab[IND_REF].flags & (GTF_reading | GTF_writing));
+}
+
+static void blkback_indirect(void)
+{
+	struct pvmx_blkback b = { 0 };
+	uint8_t *disk = malloc(IND_NSEG * PG);
+	uint32_t i, first;
+
+	setup();
+	req_prod = 0;
+	ring_init();
+	b.fd = disk_fd;
+	b.sectors = DISK_SECTORS;
+	CHECK_EQ(pvmx_blkback_connect(&b, &gt, RING_REF), 0);
+	/* A read-only grant is enough for an indirect page: the back end only reads it. */
+	grant(IND_REF, IND_PFN, GTF_permit_access | GTF_readonly, 0);
+	for (i = 0; i < IND_NSEG * PG; i++)
+		ram[IND_DATA * PG + i] = (uint8_t)(i * 13 + i / PG + 5);
+
+	/* 16 segments (more than a direct request's 11), the first from sector 3. */
+	ind_fill(0);
+	ind_seg()[0].first_sect = 3;
+	ind_push(BLKIF_OP_WRITE, 0xabcdef0123ull, 8, IND_NSEG, IND_REF);
+	CHECK(pvmx_blkback_service(&b, &gt));
+	CHECK_EQ(rsp(0).id, 0xabcdef0123ull);
+	CHECK_EQ(rsp(0).operation, BLKIF_OP_WRITE);	/* the indirect_op, as blkback */
+	CHECK_EQ(rsp(0).status, BLKIF_RSP_OKAY);
+	CHECK_EQ(pread(disk_fd, disk, IND_NSEG * PG - 3 * 512, 8 * 512),
+		 (ssize_t)(IND_NSEG * PG - 3 * 512));
+	CHECK(!memcmp(disk, ram + IND_DATA * PG + 3 * 512, IND_NSEG * PG - 3 * 512));
+	CHECK_EQ(b.indirect, 1);
+	CHECK(no_data_pins());
+
+	/* Read it back into the next 16 pages. */
+	ind_fill(IND_NSEG);
+	ind_seg()[0].first_sect = 3;
+	ind_push(BLKIF_OP_READ, 2, 8, IND_NSEG, IND_REF);
+	CHECK(pvmx_blkback_service(&b, &gt));
+	CHECK_EQ(rsp(1).operation, BLKIF_OP_READ);
+	CHECK_EQ(rsp(1).status, BLKIF_RSP_OKAY);
+	CHECK(!memcmp(ram + (IND_DATA + IND_NSEG) * PG + 3 * 512,
+		      ram + IND_DATA * PG + 3 * 512, IND_NSEG * PG - 3 * 512));
+	CHECK_EQ(ram[(IND_DATA + IND_NSEG) * PG + 3 * 512 - 1], 0);	/* before first_sect */
+	CHECK(no_data_pins());
+
+	/* Exactly the limit: 256 one-sector segments of one page; 257 is refused. */
+	for (i = 0; i < PVMX_BLKIF_MAX_INDIRECT_SEGMENTS; i++)
+		ind_seg()[i] = (struct blkif_indirect_segment){ 100, (uint8_t)(i % 8),
+								(uint8_t)(i % 8), 0 };
+	ind_push(BLKIF_OP_READ, 3, 0, PVMX_BLKIF_MAX_INDIRECT_SEGMENTS, IND_REF);
+	ind_seg()[PVMX_BLKIF_MAX_INDIRECT_SEGMENTS] = ind_seg()[0];
+	ind_push(BLKIF_OP_READ, 4, 0, PVMX_BLKIF_MAX_INDIRECT_SEGMENTS + 1, IND_REF);
+	CHECK(pvmx_blkback_service(&b, &gt));
+	CHECK_EQ(rsp(2).status, BLKIF_RSP_OKAY);
+	CHECK_EQ(rsp(3).status, BLKIF_RSP_ERROR);
+	CHECK(no_data_pins());
+
+	/* Refused, each BLKIF_RSP_ERROR with nothing left pinned and the disk untouched. */
+	first = req_prod;
+	ind_fill(0);
+	ind_push(BLKIF_OP_WRITE, 10, 0, 0, IND_REF);			/* no segments */
+	ind_push(BLKIF_OP_WRITE, 11, 0, 65535, IND_REF);		/* far too many */
+	ind_push(BLKIF_OP_FLUSH_DISKCACHE, 12, 0, 1, IND_REF);	/* not read/write */
+	ind_push(BLKIF_OP_INDIRECT, 13, 0, 1, IND_REF);
+	ind_push(BLKIF_OP_WRITE, 14, 0, IND_NSEG, 999999);		/* bad indirect gref */
+	ind_push(BLKIF_OP_WRITE, 15, 0, IND_NSEG, 29);			/* page not granted */
+	ind_push(BLKIF_OP_WRITE, 16, DISK_SECTORS - 8 * IND_NSEG + 1, IND_NSEG, IND_REF);
+	CHECK(pvmx_blkback_service(&b, &gt));
+	/* A segment in the indirect page out of its page, or not granted. */
+	ind_seg()[5].last_sect = 8;
+	ind_push(BLKIF_OP_WRITE, 17, 0, IND_NSEG, IND_REF);
+	CHECK(pvmx_blkback_service(&b, &gt));
+	ind_seg()[5].last_sect = 7;
+	ind_seg()[9].first_sect = 4;
+	ind_seg()[9].last_sect = 3;
+	ind_push(BLKIF_OP_WRITE, 18, 0, IND_NSEG, IND_REF);
+	CHECK(pvmx_blkback_service(&b, &gt));
+	ind_seg()[9].first_sect = 0;
+	ind_seg()[9].last_sect = 7;
+	ind_seg()[IND_NSEG - 1].gref = 23;
+	ind_push(BLKIF_OP_WRITE, 19, 0, IND_NSEG, IND_REF);
+	CHECK(pvmx_blkback_service(&b, &gt));
+	/* A read into a read-only data grant; a write on a read-only disk. */
+	ind_fill(0);
+	grant(107, IND_DATA + 7, GTF_permit_access | GTF_readonly, 0);
+	ind_push(BLKIF_OP_READ, 20, 0, IND_NSEG, IND_REF);
+	b.ro = true;
+	ind_push(BLKIF_OP_WRITE, 21, 0, IND_NSEG, IND_REF);
+	CHECK(pvmx_blkback_service(&b, &gt));
+	b.ro = false;
+	for (i = first; i < req_prod; i++) {
+		CHECK_EQ(rsp(i).id, 10 + (i - first));
+		CHECK_EQ(rsp(i).status, BLKIF_RSP_ERROR);
+	}
+	CHECK(no_data_pins());
+	CHECK_EQ(gtab[107].flags, GTF_permit_access | GTF_readonly);
+	CHECK_EQ(pread(disk_fd, disk, 8 * 512, 0), 8 * 512);
+	for (i = 0; i < 8 * 512; i++)
+		if (disk[i])
+			break;
+	CHECK_EQ(i, 8 * 512);					/* sectors 0..7 untouched */
+	CHECK_EQ(b.indirect, 3);
+	CHECK(!b.broken);
+	pvmx_blkback_disconnect(&b, &gt);
+	free(disk);
 	teardown();
 }
 
@@ -345,6 +507,7 @@ static void xenbus_handshake_as_blkback(void)
 	CHECK_STR(be(xs, "mode"), "w");
 	CHECK_STR(be(xs, "dev"), "xvda");
 	CHECK_STR(be(xs, "feature-flush-cache"), "1");
+	CHECK_STR(be(xs, "feature-max-indirect-segments"), "256");
 	CHECK_EQ(pvmx_xs_read(xs, "/local/domain/1/device/vbd/51712/backend", buf, sizeof(buf)), 0);
 	CHECK_STR(buf, "/local/domain/0/backend/vbd/1/51712");
 	CHECK_EQ(pvmx_xs_read(xs, "/local/domain/1/device/vbd/51712/state", buf, sizeof(buf)), 0);
@@ -456,6 +619,7 @@ static void xenbus_handshake_as_blkback(void)
 const struct test blkback_tests[] = {
 	{ "grants_pinned_as_xen_does", grants_pinned_as_xen_does },
 	{ "blkback_round_trip_and_refusals", blkback_round_trip_and_refusals },
+	{ "blkback_indirect", blkback_indirect },
 	{ "xenbus_handshake_as_blkback", xenbus_handshake_as_blkback },
 	{ NULL, NULL },
 };
