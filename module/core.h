@@ -186,6 +186,19 @@ struct pvmx_vcpu_core {
 	struct pvmx_trap_entry trap_ctxt[256];
 	struct pvmx_callback event_cb, failsafe_cb, syscall32_cb, sysenter_cb;
 	struct pvmx_desc_tables desc;
+	/*
+	 * int $0x80 (traps.c pvmx_int80_refresh(), Xen's int80_bounce): checked
+	 * whenever the trap table, stack_switch or the GDT entries it names
+	 * change, with the VM's fast_int80.  direct: pvmx_int80() bounces
+	 * it from ring 2/3 without the general machinery (GDT selectors, both
+	 * usable); flat: both are flat 32-bit ring-1 segments, as the hardware
+	 * gate needs (segments.c).
+	 */
+	struct {
+		bool direct;
+		bool flat;
+		u32 ss_base;	/* kernel_ss's base */
+	} int80;
 	bool fpu_ts;		/* virtual CR0.TS (fpu_taskswitch) */
 	u8 iopl;		/* virtual IOPL 0..3 (PHYSDEVOP_set_iopl, iret) */
 	u32 iobmp;		/* PHYSDEVOP_set_iobitmap: guest VA of the bitmap */
@@ -376,6 +389,12 @@ enum pvmx_action pvmx_deliver_db_locked(struct pvmx_vcpu_core *v, u32 pending);
 enum pvmx_action pvmx_deliver_db(struct pvmx_vcpu_core *v, u32 pending);
 /* `int n` (n = vector) that the hardware refused; EIP is on the instruction. */
 enum pvmx_action pvmx_software_interrupt(struct pvmx_vcpu_core *v, u32 vector, u32 insn_len);
+/* int $0x80 of insn_len bytes at EIP: Xen's int80 direct trap, else as any int n. */
+enum pvmx_action pvmx_int80(struct pvmx_vcpu_core *v, u32 insn_len);
+/* Recheck v->int80 (the arch's pvmx_arch_traps_changed() calls it). */
+void pvmx_int80_refresh(struct pvmx_vcpu_core *v);
+/* update_descriptor wrote GDT slot `slot` of frame mfn: recheck who uses it. */
+void pvmx_int80_desc_written(struct pvmx_vcpu_core *v, u32 mfn, u32 slot);
 /*
  * `sysenter` (true; #GP(0) at it) or `syscall` (#UD at it, insn_len its
  * length): the sysenter or syscall32 callback, or #GP(0) without one.

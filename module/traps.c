@@ -468,6 +468,130 @@ enum pvmx_action pvmx_software_interrupt(struct pvmx_vcpu_core *v, u32 vector, u
 	return act;
 }
 
+/* ---- int $0x80: Xen's int80 direct trap ------------------------------------ */
+
+/*
+ * A descriptor the hardware gate can use as it stands (segments.c): present,
+ * DPL 1, base 0, limit 4 GiB, 32-bit; for CS non-conforming code, for SS
+ * writable expand-up data.  Type, S, DPL, P, D/B, G and the limit bits.
+ */
+#define INT80_FLAT_MASK		0x00EFFF000000FFFFULL	/* limit, type, S, DPL, P, L, D, G */
+#define INT80_FLAT_CODE		0x00CFB8000000FFFFULL
+#define INT80_FLAT_DATA		0x00CFB2000000FFFFULL
+#define INT80_BASE_MASK		0xFF0000FFFFFF0000ULL
+#define INT80_CODE_ANY		(BIT_ULL(41) | BIT_ULL(40))	/* readable, accessed */
+#define INT80_DATA_ANY		BIT_ULL(40)			/* accessed */
+
+static bool int80_flat(u64 d, u64 want, u64 any)
+{
+	return !(d & INT80_BASE_MASK) && (d & INT80_FLAT_MASK & ~any) == want;
+}
+
+/*
+ * Xen builds the int80 bounce from trap_ctxt[0x80] (entry_int80 in
+ * xen/arch/x86/x86_64/entry.S, init_int80_direct_trap() in
+ * xen/arch/x86/pv/traps.c) and writes the compat frame without looking at
+ * the trap table again.  pvmx checks here, when the trap table, the
+ * stack_switch pair or the GDT entries they name change, what the general
+ * path (bounce(), push_frame()) would check at every delivery: a usable
+ * code selector and a usable kernel_ss, both in the GDT (an LDT entry can
+ * change under a plain store once its page is unmapped, so those take the
+ * general path).  Side-effect free; the vCPU's own thread, or its requests.
+ */
+void pvmx_int80_refresh(struct pvmx_vcpu_core *v)
+{
+	const struct pvmx_trap_entry *t = &v->trap_ctxt[0x80];
+	u16 ss = v->cpu.kernel_ss;
+	u64 cs_d, ss_d;
+
+	v->int80.direct = false;
+	v->int80.flat = false;
+	if (!v->vm->fast_int80 || (t->cs & 4) || (ss & 4) || !callback_usable(v, t->cs) ||
+	    !pvmx_arch_selector_usable(v, ss, PVMX_SEG_STACK) ||
+	    pvmx_read_descriptor(v, t->cs, &cs_d) || pvmx_read_descriptor(v, ss, &ss_d))
+		return;
+	v->int80.ss_base = pvmx_desc_base(ss_d);
+	v->int80.flat = int80_flat(cs_d, INT80_FLAT_CODE, INT80_CODE_ANY) &&
+			int80_flat(ss_d, INT80_FLAT_DATA, INT80_DATA_ANY) &&
+			(t->cs & 3) == 1 && (ss & 3) == 1;
+	v->int80.direct = true;
+}
+
+/* Whether GDT selector sel is in slot `slot` of frame mfn of v's GDT. */
+static bool gdt_slot_is(struct pvmx_vcpu_core *v, u16 sel, u32 mfn, u32 slot)
+{
+	u32 index = sel >> 3, frame = index / PVMX_DESCS_PER_FRAME;
+
+	return !(sel & 4) && index < XEN_FIRST_RESERVED_GDT_ENTRY &&
+	       index % PVMX_DESCS_PER_FRAME == slot &&
+	       frame < (READ_ONCE(v->desc.gdt_ents) + PVMX_DESCS_PER_FRAME - 1) / PVMX_DESCS_PER_FRAME &&
+	       READ_ONCE(v->desc.gdt_frames[frame]) == mfn;
+}
+
+/*
+ * update_descriptor changed a descriptor in place: every vCPU whose int80
+ * selectors name it rechecks (another vCPU before its next entry).
+ */
+void pvmx_int80_desc_written(struct pvmx_vcpu_core *v, u32 mfn, u32 slot)
+{
+	struct pvmx_vcpu_core *t;
+	u32 i;
+
+	if (!v->vm->fast_int80)
+		return;
+	for (i = 0; i < PVMX_MAX_VCPUS; i++) {
+		t = READ_ONCE(v->vm->vcpus[i]);
+		if (!t || (!gdt_slot_is(t, READ_ONCE(t->trap_ctxt[0x80].cs), mfn, slot) &&
+			   !gdt_slot_is(t, READ_ONCE(t->cpu.kernel_ss), mfn, slot)))
+			continue;
+		if (t == v)
+			pvmx_arch_traps_changed(t);
+		else
+			pvmx_make_request(t, PVMX_REQ_TRAPS_CHANGED);
+	}
+}
+
+/*
+ * int $0x80 that exited (a handler that masks events, or selectors the
+ * hardware gate cannot take): the frame push_frame() writes from ring 2/3,
+ * with what pvmx_int80_refresh() checked, and no VM lock (nothing here is
+ * VM-wide: the vCPU's own trap table, stack and vcpu_info, and a guest
+ * write through the checked copy).  Anything else, or a frame that does
+ * not fit, takes the general path, which gives the failsafe callback.
+ */
+enum pvmx_action pvmx_int80(struct pvmx_vcpu_core *v, u32 insn_len)
+{
+	const struct pvmx_trap_entry *t = &v->trap_ctxt[0x80];
+	struct pvmx_cpu *cpu = &v->cpu;
+	struct xen_vcpu_info *vi;
+	u32 frame[5], esp = cpu->kernel_sp, eip = cpu->eip + insn_len;
+	u8 saved_mask;
+
+	if (!v->int80.direct || !(cpu->cs & 2) || esp < sizeof(frame))
+		return pvmx_software_interrupt(v, 0x80, insn_len);
+	vi = pvmx_vcpu_info(v);
+	saved_mask = READ_ONCE(vi->evtchn_upcall_mask);
+	frame[0] = eip;
+	frame[1] = cpu->cs | ((u32)saved_mask << 16);
+	frame[2] = (cpu->eflags & ~(PVMX_EFLAGS_IF | PVMX_EFLAGS_IOPL)) |
+		   (saved_mask ? 0 : PVMX_EFLAGS_IF) | frame_iopl(v);
+	frame[3] = cpu->gpr[PVMX_ESP];
+	frame[4] = cpu->ss;
+	esp -= sizeof(frame);
+	if (pvmx_copy_to_guest(v, v->int80.ss_base + esp, frame, sizeof(frame)))
+		return pvmx_software_interrupt(v, 0x80, insn_len);
+	cpu->gpr[PVMX_ESP] = esp;
+	cpu->ss = cpu->kernel_ss;
+	cpu->cs = t->cs;
+	cpu->eip = t->address;
+	cpu->eflags &= ~(PVMX_EFLAGS_TF | PVMX_EFLAGS_VM | PVMX_EFLAGS_RF | PVMX_EFLAGS_NT);
+	if (t->flags & PVMX_TRAP_MASK_EVENTS)
+		WRITE_ONCE(vi->evtchn_upcall_mask, 1);
+	v->stats.traps++;
+	pvmx_trace(v, PVMX_TRACE_KIND_TRAP, 0, 0x80, 0, NULL, 0, eip);
+	return PVMX_RESUME;
+}
+
 /* The VM lock is held (pvmx_prepare_entry). */
 enum pvmx_action pvmx_deliver_upcall(struct pvmx_vcpu_core *v)
 {

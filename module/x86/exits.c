@@ -13,6 +13,7 @@
 #include "vmx_ops.h"
 
 #define INT82_ERROR_CODE	((0x82 << 3) | 2)
+#define INT80_ERROR_CODE	((0x80 << 3) | 2)
 #define X86_MAX_INSN_LEN	15
 
 static u32 guest_cpl(const struct pvmx_vcpu *vcpu)
@@ -159,6 +160,8 @@ static enum pvmx_action handle_exception(struct pvmx_vcpu *vcpu)
 			len = soft_int_length(vcpu, error >> 3);
 			if (len && error == INT82_ERROR_CODE && guest_cpl(vcpu) == 1)
 				return pvmx_hypercall(v, len);
+			if (len && error == INT80_ERROR_CODE)
+				return pvmx_int80(v, len);
 			if (len)
 				return pvmx_software_interrupt(v, error >> 3, len);
 		}
