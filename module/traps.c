@@ -222,6 +222,21 @@ static u32 frame_iopl(const struct pvmx_vcpu_core *v)
 	return (u32)v->iopl << 12;
 }
 
+/*
+ * pvmx_arch_selector_usable() for CS and SS, without the descriptor lookup
+ * for Xen's flat selectors, which nearly every bounce and iret names: their
+ * descriptors are fixed (the reserved GDT page), ring 1 and ring 3 code and
+ * data with DPL = RPL, so usable as code and stack.
+ */
+static inline bool selector_usable(struct pvmx_vcpu_core *v, u16 sel, enum pvmx_seg_use use)
+{
+	if (use == PVMX_SEG_CODE && (sel == FLAT_RING1_CS || sel == FLAT_RING3_CS))
+		return true;
+	if (use == PVMX_SEG_STACK && (sel == FLAT_RING1_SS || sel == FLAT_RING3_SS))
+		return true;
+	return pvmx_arch_selector_usable(v, sel, use);
+}
+
 /* Base of a stack segment from the guest's GDT or LDT (0 if it has none). */
 static u32 guest_stack_base(struct pvmx_vcpu_core *v, u16 ss)
 {
@@ -260,7 +275,7 @@ static int push_frame(struct pvmx_vcpu_core *v, const struct bounce *b)
 		*--p = esp;
 		ss = v->cpu.kernel_ss;
 		esp = v->cpu.kernel_sp;
-		if (!pvmx_arch_selector_usable(v, ss, PVMX_SEG_STACK))
+		if (!selector_usable(v, ss, PVMX_SEG_STACK))
 			return -XEN_EFAULT;
 	}
 	*--p = ((cpu->eflags & ~(PVMX_EFLAGS_IF | PVMX_EFLAGS_IOPL)) |
@@ -291,7 +306,7 @@ static int push_frame(struct pvmx_vcpu_core *v, const struct bounce *b)
 
 static bool callback_usable(struct pvmx_vcpu_core *v, u16 cs)
 {
-	return (cs & ~3u) && pvmx_arch_selector_usable(v, cs, PVMX_SEG_CODE);
+	return (cs & ~3u) && selector_usable(v, cs, PVMX_SEG_CODE);
 }
 
 /*
@@ -524,7 +539,7 @@ static bool gdt_slot_is(struct pvmx_vcpu_core *v, u16 sel, u32 mfn, u32 slot)
 
 	return !(sel & 4) && index < XEN_FIRST_RESERVED_GDT_ENTRY &&
 	       index % PVMX_DESCS_PER_FRAME == slot &&
-	       frame < (READ_ONCE(v->desc.gdt_ents) + PVMX_DESCS_PER_FRAME - 1) / PVMX_DESCS_PER_FRAME &&
+	       frame * PVMX_DESCS_PER_FRAME < READ_ONCE(v->desc.gdt_ents) &&
 	       READ_ONCE(v->desc.gdt_frames[frame]) == mfn;
 }
 
@@ -737,10 +752,12 @@ long pvmx_do_iret(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	u32 esp = cpu->gpr[PVMX_ESP];
 	u32 f[6];	/* eax, eip, cs, eflags, esp, ss */
 	u16 cs, ss = cpu->ss, segs[4];
-	u32 new_esp, i;
+	u32 new_esp, i, lin = stack_linear(v, ss, esp);
+	/* The outer ESP/SS too when on the same page: one guest access, no fault more. */
+	u32 got = (lin & PVMX_PAGE_OFFSET_MASK) <= 4096 - 24 ? 24 : 16;
 
 	hc->regs_replaced = true;
-	if (pvmx_copy_from_guest(v, f, stack_linear(v, ss, esp), 16)) {
+	if (pvmx_copy_from_guest(v, f, lin, got)) {
 		hc->action = pvmx_crash(v, PVMX_CRASH_BAD_STATE, ~0u, 0, esp,
 					"iret: cannot read the frame at %08x", esp);
 		return 0;
@@ -758,7 +775,7 @@ long pvmx_do_iret(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	}
 	new_esp = esp + 16;
 	if (cs & 2) {
-		if (pvmx_copy_from_guest(v, f + 4, stack_linear(v, ss, esp + 16), 8)) {
+		if (got < 24 && pvmx_copy_from_guest(v, f + 4, lin + 16, 8)) {
 			hc->action = pvmx_crash(v, PVMX_CRASH_BAD_STATE, ~0u, 0, esp,
 						"iret: cannot read the frame at %08x", esp);
 			return 0;
@@ -780,8 +797,7 @@ long pvmx_do_iret(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	cpu->gpr[PVMX_ESP] = new_esp;
 	cpu->ss = ss;
 
-	if (!pvmx_arch_selector_usable(v, cs, PVMX_SEG_CODE) ||
-	    !pvmx_arch_selector_usable(v, ss, PVMX_SEG_STACK)) {
+	if (!selector_usable(v, cs, PVMX_SEG_CODE) || !selector_usable(v, ss, PVMX_SEG_STACK)) {
 		char why[64];
 
 		snprintf(why, sizeof(why), "iret: cannot load cs %04x / ss %04x", cs, ss);
