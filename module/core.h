@@ -118,6 +118,8 @@ struct pvmx_vm_core {
 	u32 gnttab_gfn;		/* first of PVMX_GNTTAB_MAX_FRAMES grant frames (one block) */
 	u32 nr_gnttab_frames;	/* frames the table has grown to (Xen starts at 1) */
 	bool fast_int80;	/* PVMX_BOOT_FAST_INT80 */
+	/* GDT slots (index % 512) some vCPU's int80 check read: atomic, never cleared. */
+	u32 int80_slots[16];
 	bool tsc_aux_msr;	/* RDTSCP/RDPID offered: the guest has TSC_AUX (back end) */
 	/*
 	 * XSA-273 (mm.c, set by the back end from the host CPU): with l1tf_check,
@@ -197,6 +199,10 @@ struct pvmx_vcpu_core {
 	struct {
 		bool direct;
 		bool flat;
+		bool stale;	/* a descriptor changed: check again (atomic) */
+		bool checked;	/* cs, ss and fast below are what was checked */
+		bool fast;
+		u16 cs, ss;
 		u32 ss_base;	/* kernel_ss's base */
 	} int80;
 	bool fpu_ts;		/* virtual CR0.TS (fpu_taskswitch) */

@@ -513,15 +513,38 @@ static bool int80_flat(u64 d, u64 want, u64 any)
  * change under a plain store once its page is unmapped, so those take the
  * general path).  Side-effect free; the vCPU's own thread, or its requests.
  */
+static void int80_watch(struct pvmx_vm_core *vm, u16 sel)
+{
+	u32 slot = (sel >> 3) % PVMX_DESCS_PER_FRAME;
+
+	if (!(sel & 4) && !pvmx_test_bit32(&vm->int80_slots[slot / 32], slot % 32))
+		pvmx_test_and_set_bit32(&vm->int80_slots[slot / 32], slot % 32);
+}
+
 void pvmx_int80_refresh(struct pvmx_vcpu_core *v)
 {
 	const struct pvmx_trap_entry *t = &v->trap_ctxt[0x80];
 	u16 ss = v->cpu.kernel_ss;
+	bool fast = v->vm->fast_int80;
 	u64 cs_d, ss_d;
 
+	/* Nothing it depends on changed (Linux's stack_switch on every context switch). */
+	if (v->int80.checked && !READ_ONCE(v->int80.stale) && v->int80.cs == t->cs &&
+	    v->int80.ss == ss && v->int80.fast == fast)
+		return;
+	WRITE_ONCE(v->int80.stale, false);
+	v->int80.checked = true;
+	v->int80.cs = t->cs;
+	v->int80.ss = ss;
+	v->int80.fast = fast;
 	v->int80.direct = false;
 	v->int80.flat = false;
-	if (!v->vm->fast_int80 || (t->cs & 4) || (ss & 4) || !callback_usable(v, t->cs) ||
+	if (!fast)
+		return;
+	/* Before the descriptors are read: update_descriptor tests these after its write. */
+	int80_watch(v->vm, t->cs);
+	int80_watch(v->vm, ss);
+	if ((t->cs & 4) || (ss & 4) || !callback_usable(v, t->cs) ||
 	    !pvmx_arch_selector_usable(v, ss, PVMX_SEG_STACK) ||
 	    pvmx_read_descriptor(v, t->cs, &cs_d) || pvmx_read_descriptor(v, ss, &ss_d))
 		return;
@@ -552,13 +575,15 @@ void pvmx_int80_desc_written(struct pvmx_vcpu_core *v, u32 mfn, u32 slot)
 	struct pvmx_vcpu_core *t;
 	u32 i;
 
-	if (!v->vm->fast_int80)
-		return;
+	if (!v->vm->fast_int80 ||
+	    !pvmx_test_bit32(&v->vm->int80_slots[slot / 32], slot % 32))
+		return;		/* no vCPU's int80 check read such a slot: Linux's TLS updates */
 	for (i = 0; i < PVMX_MAX_VCPUS; i++) {
 		t = READ_ONCE(v->vm->vcpus[i]);
 		if (!t || (!gdt_slot_is(t, READ_ONCE(t->trap_ctxt[0x80].cs), mfn, slot) &&
 			   !gdt_slot_is(t, READ_ONCE(t->cpu.kernel_ss), mfn, slot)))
 			continue;
+		WRITE_ONCE(t->int80.stale, true);
 		if (t == v)
 			pvmx_arch_traps_changed(t);
 		else

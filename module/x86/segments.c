@@ -172,6 +172,7 @@ void pvmx_arch_desc_changed(struct pvmx_vcpu_core *v)
 
 	map_desc_tables(vcpu);
 	/* The int $0x80 gate and bounce name GDT selectors: check them again. */
+	WRITE_ONCE(v->int80.stale, true);
 	pvmx_arch_traps_changed(v);
 	/* LDTR and the TLB: before the vCPU's next entry (its VMCS may not be current). */
 	WRITE_ONCE(vcpu->arch.desc_dirty, true);
