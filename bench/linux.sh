@@ -16,7 +16,12 @@
 #   mc_hist.png    their histogram (gnuplot, if installed)
 # Skips (exit 0, with a reason) when the guest image is absent.
 #
-# usage: bench/linux.sh [--vcpus N] [--image PATH-IN-GUESTS-DIR] [--timeout S] [--from-log FILE]
+# With --fast-int80 on|off the guest runs with `pvmx run --fast-int80` or
+# `--no-fast-int80` (default: the launcher's default); summary.txt then has
+# the work phase's ticks, exits and int $0x80 exits per fork+execve.
+#
+# usage: bench/linux.sh [--vcpus N] [--image PATH-IN-GUESTS-DIR] [--timeout S]
+#                       [--fast-int80 on|off] [--from-log FILE]
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -28,6 +33,7 @@ VCPUS=1
 TIMEOUT=600
 FROM_LOG=
 FORKS=200	# /init's loop (linux-pv32/init.c)
+RUNFLAGS=
 
 while [ "$#" -gt 0 ]; do
 	case "$1" in
@@ -35,7 +41,14 @@ while [ "$#" -gt 0 ]; do
 	--image) IMAGE=$2; shift ;;
 	--timeout) TIMEOUT=$2; shift ;;
 	--from-log) FROM_LOG=$2; shift ;;
-	-h|--help) sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--fast-int80)
+		case "$2" in
+		on) RUNFLAGS=--fast-int80 ;;
+		off) RUNFLAGS=--no-fast-int80 ;;
+		*) echo "bench/linux: --fast-int80 on|off" >&2; exit 2 ;;
+		esac
+		shift ;;
+	-h|--help) sed -n '3,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench/linux: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -58,7 +71,7 @@ if [ -z "$FROM_LOG" ]; then
 	# Trace to fd 3, summarised in the VM (a Linux boot is ~10^6 records).
 	cmd="echo 1 > /proc/sys/kernel/printk
 t0=\$(cat /proc/uptime)
-pvmx run --vcpus $VCPUS --memory 128M --cmdline 'console=hvc0 earlyprintk=xen' \\
+pvmx run $RUNFLAGS --vcpus $VCPUS --memory 128M --cmdline 'console=hvc0 earlyprintk=xen' \\
   --timeout $TIMEOUT --trace --trace-output=/proc/self/fd/3 --stats=json /guests/vmlinux \\
   3>&1 >/tmp/console.out 2>/tmp/stats.out | awk -f /guests/summarise.awk > /tmp/summary
 t1=\$(cat /proc/uptime)
@@ -81,9 +94,18 @@ read -r _ _ up0 _ up1 _ < <(tr -d '\r' < "$RAW" | grep -o 'LINUXBENCH uptime .*'
 run_s=$(tr -d '\r' < "$RAW" | sed -n 's/.*timings:.* run=\([0-9]*\)s.*/\1/p' | tail -n 1)
 
 {
-	echo "Linux PV guest: $IMAGE, $VCPUS vCPU(s): ${result:-no result}"
+	echo "Linux PV guest: $IMAGE, $VCPUS vCPU(s)${RUNFLAGS:+, $RUNFLAGS}: ${result:-no result}"
 	[ -n "${up0:-}" ] && awk -v a="$up0" -v b="$up1" 'BEGIN { printf "boot to power-off: %.1f s of the test VM'\''s time\n", b - a }'
 	[ -n "${run_s:-}" ] && echo "rig command phase: ${run_s} s of wall time (Bochs)"
+	# 100 ticks per microsecond of the VM's clock (rig/vmtest.sh ips=100000000).
+	awk -v forks="$FORKS" '
+		{ v[$1, $2] = $3 }
+		END {
+			if (!v["work", "usec"]) exit
+			printf "per fork+execve (work phase / %d): %.0f ticks, %.1f exits, %.1f int $0x80 exits\n",
+			       forks, v["work", "usec"] * 100 / forks,
+			       (v["work", "hc"] + v["work", "traps"]) / forks, v["work", "int80"] / forks
+		}' "$OUT/counters.txt"
 	echo
 	printf '%-28s %12s %12s %14s\n' counter boot work "work/fork+exec"
 	awk -v forks="$FORKS" '

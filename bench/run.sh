@@ -72,7 +72,7 @@ if [ -z "$FROM_LOG" ]; then
 	# Kernel messages must not land in the middle of the guest's lines:
 	# console log level 1 while the guest runs, its output collected in a file.
 	cmd="echo 1 > /proc/sys/kernel/printk
-pvmx run --timeout $((TIMEOUT - 60)) --cmdline 'iters=$ITERS reps=$REPS' /guests/bench.elf > /tmp/bench.out 2>&1
+pvmx run --no-fast-int80 --timeout $((TIMEOUT - 60)) --cmdline 'iters=$ITERS reps=$REPS' /guests/bench.elf > /tmp/bench.out 2>&1
 st=\$?
 pvmx run --fast-int80 --timeout $((TIMEOUT - 60)) --cmdline 'iters=$ITERS reps=$REPS' /guests/bench.elf > /tmp/bench-fast.out 2>&1 || st=\$?
 echo \"BENCH-PLATFORM vm_kernel=\$(uname -r) vm_cpus=\$(nproc)\"

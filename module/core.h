@@ -118,6 +118,8 @@ struct pvmx_vm_core {
 	u32 gnttab_gfn;		/* first of PVMX_GNTTAB_MAX_FRAMES grant frames (one block) */
 	u32 nr_gnttab_frames;	/* frames the table has grown to (Xen starts at 1) */
 	bool fast_int80;	/* PVMX_BOOT_FAST_INT80 */
+	/* GDT slots (index % 512) some vCPU's int80 check read: atomic, never cleared. */
+	u32 int80_slots[16];
 	bool tsc_aux_msr;	/* RDTSCP/RDPID offered: the guest has TSC_AUX (back end) */
 	/*
 	 * XSA-273 (mm.c, set by the back end from the host CPU): with l1tf_check,
@@ -192,6 +194,23 @@ struct pvmx_vcpu_core {
 	struct pvmx_trap_entry trap_ctxt[256];
 	struct pvmx_callback event_cb, failsafe_cb, syscall32_cb, sysenter_cb;
 	struct pvmx_desc_tables desc;
+	/*
+	 * int $0x80 (traps.c pvmx_int80_refresh(), Xen's int80_bounce): checked
+	 * whenever the trap table, stack_switch or the GDT entries it names
+	 * change, with the VM's fast_int80.  direct: pvmx_int80() bounces
+	 * it from ring 2/3 without the general machinery (GDT selectors, both
+	 * usable); flat: both are flat 32-bit ring-1 segments, as the hardware
+	 * gate needs (segments.c).
+	 */
+	struct {
+		bool direct;
+		bool flat;
+		bool stale;	/* a descriptor changed: check again (atomic) */
+		bool checked;	/* cs, ss and fast below are what was checked */
+		bool fast;
+		u16 cs, ss;
+		u32 ss_base;	/* kernel_ss's base */
+	} int80;
 	bool fpu_ts;		/* virtual CR0.TS (fpu_taskswitch) */
 	u8 iopl;		/* virtual IOPL 0..3 (PHYSDEVOP_set_iopl, iret) */
 	u32 iobmp;		/* PHYSDEVOP_set_iobitmap: guest VA of the bitmap */
@@ -397,6 +416,12 @@ enum pvmx_action pvmx_deliver_db_locked(struct pvmx_vcpu_core *v, u32 pending);
 enum pvmx_action pvmx_deliver_db(struct pvmx_vcpu_core *v, u32 pending);
 /* `int n` (n = vector) that the hardware refused; EIP is on the instruction. */
 enum pvmx_action pvmx_software_interrupt(struct pvmx_vcpu_core *v, u32 vector, u32 insn_len);
+/* int $0x80 of insn_len bytes at EIP: Xen's int80 direct trap, else as any int n. */
+enum pvmx_action pvmx_int80(struct pvmx_vcpu_core *v, u32 insn_len);
+/* Recheck v->int80 (the arch's pvmx_arch_traps_changed() calls it). */
+void pvmx_int80_refresh(struct pvmx_vcpu_core *v);
+/* update_descriptor wrote GDT slot `slot` of frame mfn: recheck who uses it. */
+void pvmx_int80_desc_written(struct pvmx_vcpu_core *v, u32 mfn, u32 slot);
 /*
  * `sysenter` (true; #GP(0) at it) or `syscall` (#UD at it, insn_len its
  * length): the sysenter or syscall32 callback, or #GP(0) without one.

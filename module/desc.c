@@ -228,6 +228,7 @@ long pvmx_do_update_descriptor(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 		return -XEN_EINVAL;
 	WRITE_ONCE(descs[(pa & PVMX_PAGE_OFFSET_MASK) / 8], d);
 	pvmx_put_page_type(v->vm, mfn);
+	pvmx_int80_desc_written(v, mfn, (pa & PVMX_PAGE_OFFSET_MASK) / 8);
 	return 0;
 }
 

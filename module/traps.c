@@ -222,6 +222,21 @@ static u32 frame_iopl(const struct pvmx_vcpu_core *v)
 	return (u32)v->iopl << 12;
 }
 
+/*
+ * pvmx_arch_selector_usable() for CS and SS, without the descriptor lookup
+ * for Xen's flat selectors, which nearly every bounce and iret names: their
+ * descriptors are fixed (the reserved GDT page), ring 1 and ring 3 code and
+ * data with DPL = RPL, so usable as code and stack.
+ */
+static inline bool selector_usable(struct pvmx_vcpu_core *v, u16 sel, enum pvmx_seg_use use)
+{
+	if (use == PVMX_SEG_CODE && (sel == FLAT_RING1_CS || sel == FLAT_RING3_CS))
+		return true;
+	if (use == PVMX_SEG_STACK && (sel == FLAT_RING1_SS || sel == FLAT_RING3_SS))
+		return true;
+	return pvmx_arch_selector_usable(v, sel, use);
+}
+
 /* Base of a stack segment from the guest's GDT or LDT (0 if it has none). */
 static u32 guest_stack_base(struct pvmx_vcpu_core *v, u16 ss)
 {
@@ -260,7 +275,7 @@ static int push_frame(struct pvmx_vcpu_core *v, const struct bounce *b)
 		*--p = esp;
 		ss = v->cpu.kernel_ss;
 		esp = v->cpu.kernel_sp;
-		if (!pvmx_arch_selector_usable(v, ss, PVMX_SEG_STACK))
+		if (!selector_usable(v, ss, PVMX_SEG_STACK))
 			return -XEN_EFAULT;
 	}
 	*--p = ((cpu->eflags & ~(PVMX_EFLAGS_IF | PVMX_EFLAGS_IOPL)) |
@@ -291,7 +306,7 @@ static int push_frame(struct pvmx_vcpu_core *v, const struct bounce *b)
 
 static bool callback_usable(struct pvmx_vcpu_core *v, u16 cs)
 {
-	return (cs & ~3u) && pvmx_arch_selector_usable(v, cs, PVMX_SEG_CODE);
+	return (cs & ~3u) && selector_usable(v, cs, PVMX_SEG_CODE);
 }
 
 /*
@@ -468,6 +483,155 @@ enum pvmx_action pvmx_software_interrupt(struct pvmx_vcpu_core *v, u32 vector, u
 	return act;
 }
 
+/* ---- int $0x80: Xen's int80 direct trap ------------------------------------ */
+
+/*
+ * A descriptor the hardware gate can use as it stands (segments.c): present,
+ * DPL 1, base 0, limit 4 GiB, 32-bit; for CS non-conforming code, for SS
+ * writable expand-up data.  Type, S, DPL, P, D/B, G and the limit bits.
+ */
+#define INT80_FLAT_MASK		0x00EFFF000000FFFFULL	/* limit, type, S, DPL, P, L, D, G */
+#define INT80_FLAT_CODE		0x00CFB8000000FFFFULL
+#define INT80_FLAT_DATA		0x00CFB2000000FFFFULL
+#define INT80_BASE_MASK		0xFF0000FFFFFF0000ULL
+#define INT80_CODE_ANY		(BIT_ULL(41) | BIT_ULL(40))	/* readable, accessed */
+#define INT80_DATA_ANY		BIT_ULL(40)			/* accessed */
+
+static bool int80_flat(u64 d, u64 want, u64 any)
+{
+	return !(d & INT80_BASE_MASK) && (d & INT80_FLAT_MASK & ~any) == want;
+}
+
+/*
+ * Xen builds the int80 bounce from trap_ctxt[0x80] (entry_int80 in
+ * xen/arch/x86/x86_64/entry.S, init_int80_direct_trap() in
+ * xen/arch/x86/pv/traps.c) and writes the compat frame without looking at
+ * the trap table again.  pvmx checks here, when the trap table, the
+ * stack_switch pair or the GDT entries they name change, what the general
+ * path (bounce(), push_frame()) would check at every delivery: a usable
+ * code selector and a usable kernel_ss, both in the GDT (an LDT entry can
+ * change under a plain store once its page is unmapped, so those take the
+ * general path).  Side-effect free; the vCPU's own thread, or its requests.
+ */
+static void int80_watch(struct pvmx_vm_core *vm, u16 sel)
+{
+	u32 slot = (sel >> 3) % PVMX_DESCS_PER_FRAME;
+
+	if (!(sel & 4) && !pvmx_test_bit32(&vm->int80_slots[slot / 32], slot % 32))
+		pvmx_test_and_set_bit32(&vm->int80_slots[slot / 32], slot % 32);
+}
+
+void pvmx_int80_refresh(struct pvmx_vcpu_core *v)
+{
+	const struct pvmx_trap_entry *t = &v->trap_ctxt[0x80];
+	u16 ss = v->cpu.kernel_ss;
+	bool fast = v->vm->fast_int80;
+	u64 cs_d, ss_d;
+
+	/* Nothing it depends on changed (Linux's stack_switch on every context switch). */
+	if (v->int80.checked && !READ_ONCE(v->int80.stale) && v->int80.cs == t->cs &&
+	    v->int80.ss == ss && v->int80.fast == fast)
+		return;
+	WRITE_ONCE(v->int80.stale, false);
+	v->int80.checked = true;
+	v->int80.cs = t->cs;
+	v->int80.ss = ss;
+	v->int80.fast = fast;
+	v->int80.direct = false;
+	v->int80.flat = false;
+	if (!fast)
+		return;
+	/* Before the descriptors are read: update_descriptor tests these after its write. */
+	int80_watch(v->vm, t->cs);
+	int80_watch(v->vm, ss);
+	if ((t->cs & 4) || (ss & 4) || !callback_usable(v, t->cs) ||
+	    !pvmx_arch_selector_usable(v, ss, PVMX_SEG_STACK) ||
+	    pvmx_read_descriptor(v, t->cs, &cs_d) || pvmx_read_descriptor(v, ss, &ss_d))
+		return;
+	v->int80.ss_base = pvmx_desc_base(ss_d);
+	v->int80.flat = int80_flat(cs_d, INT80_FLAT_CODE, INT80_CODE_ANY) &&
+			int80_flat(ss_d, INT80_FLAT_DATA, INT80_DATA_ANY) &&
+			(t->cs & 3) == 1 && (ss & 3) == 1;
+	v->int80.direct = true;
+}
+
+/* Whether GDT selector sel is in slot `slot` of frame mfn of v's GDT. */
+static bool gdt_slot_is(struct pvmx_vcpu_core *v, u16 sel, u32 mfn, u32 slot)
+{
+	u32 index = sel >> 3, frame = index / PVMX_DESCS_PER_FRAME;
+
+	return !(sel & 4) && index < XEN_FIRST_RESERVED_GDT_ENTRY &&
+	       index % PVMX_DESCS_PER_FRAME == slot &&
+	       frame * PVMX_DESCS_PER_FRAME < READ_ONCE(v->desc.gdt_ents) &&
+	       READ_ONCE(v->desc.gdt_frames[frame]) == mfn;
+}
+
+/*
+ * update_descriptor changed a descriptor in place: every vCPU whose int80
+ * selectors name it rechecks (another vCPU before its next entry).
+ */
+void pvmx_int80_desc_written(struct pvmx_vcpu_core *v, u32 mfn, u32 slot)
+{
+	struct pvmx_vcpu_core *t;
+	u32 i;
+
+	if (!v->vm->fast_int80 ||
+	    !pvmx_test_bit32(&v->vm->int80_slots[slot / 32], slot % 32))
+		return;		/* no vCPU's int80 check read such a slot: Linux's TLS updates */
+	for (i = 0; i < PVMX_MAX_VCPUS; i++) {
+		t = READ_ONCE(v->vm->vcpus[i]);
+		if (!t || (!gdt_slot_is(t, READ_ONCE(t->trap_ctxt[0x80].cs), mfn, slot) &&
+			   !gdt_slot_is(t, READ_ONCE(t->cpu.kernel_ss), mfn, slot)))
+			continue;
+		WRITE_ONCE(t->int80.stale, true);
+		if (t == v)
+			pvmx_arch_traps_changed(t);
+		else
+			pvmx_make_request(t, PVMX_REQ_TRAPS_CHANGED);
+	}
+}
+
+/*
+ * int $0x80 that exited (a handler that masks events, or selectors the
+ * hardware gate cannot take): the frame push_frame() writes from ring 2/3,
+ * with what pvmx_int80_refresh() checked, and no VM lock (nothing here is
+ * VM-wide: the vCPU's own trap table, stack and vcpu_info, and a guest
+ * write through the checked copy).  Anything else, or a frame that does
+ * not fit, takes the general path, which gives the failsafe callback.
+ */
+enum pvmx_action pvmx_int80(struct pvmx_vcpu_core *v, u32 insn_len)
+{
+	const struct pvmx_trap_entry *t = &v->trap_ctxt[0x80];
+	struct pvmx_cpu *cpu = &v->cpu;
+	struct xen_vcpu_info *vi;
+	u32 frame[5], esp = cpu->kernel_sp, eip = cpu->eip + insn_len;
+	u8 saved_mask;
+
+	if (!v->int80.direct || !(cpu->cs & 2) || esp < sizeof(frame))
+		return pvmx_software_interrupt(v, 0x80, insn_len);
+	vi = pvmx_vcpu_info(v);
+	saved_mask = READ_ONCE(vi->evtchn_upcall_mask);
+	frame[0] = eip;
+	frame[1] = cpu->cs | ((u32)saved_mask << 16);
+	frame[2] = (cpu->eflags & ~(PVMX_EFLAGS_IF | PVMX_EFLAGS_IOPL)) |
+		   (saved_mask ? 0 : PVMX_EFLAGS_IF) | frame_iopl(v);
+	frame[3] = cpu->gpr[PVMX_ESP];
+	frame[4] = cpu->ss;
+	esp -= sizeof(frame);
+	if (pvmx_copy_to_guest(v, v->int80.ss_base + esp, frame, sizeof(frame)))
+		return pvmx_software_interrupt(v, 0x80, insn_len);
+	cpu->gpr[PVMX_ESP] = esp;
+	cpu->ss = cpu->kernel_ss;
+	cpu->cs = t->cs;
+	cpu->eip = t->address;
+	cpu->eflags &= ~(PVMX_EFLAGS_TF | PVMX_EFLAGS_VM | PVMX_EFLAGS_RF | PVMX_EFLAGS_NT);
+	if (t->flags & PVMX_TRAP_MASK_EVENTS)
+		WRITE_ONCE(vi->evtchn_upcall_mask, 1);
+	v->stats.traps++;
+	pvmx_trace(v, PVMX_TRACE_KIND_TRAP, 0, 0x80, 0, NULL, 0, eip);
+	return PVMX_RESUME;
+}
+
 /* The VM lock is held (pvmx_prepare_entry). */
 enum pvmx_action pvmx_deliver_upcall(struct pvmx_vcpu_core *v)
 {
@@ -613,10 +777,12 @@ long pvmx_do_iret(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	u32 esp = cpu->gpr[PVMX_ESP];
 	u32 f[6];	/* eax, eip, cs, eflags, esp, ss */
 	u16 cs, ss = cpu->ss, segs[4];
-	u32 new_esp, i;
+	u32 new_esp, i, lin = stack_linear(v, ss, esp);
+	/* The outer ESP/SS too when on the same page: one guest access, no fault more. */
+	u32 got = (lin & PVMX_PAGE_OFFSET_MASK) <= 4096 - 24 ? 24 : 16;
 
 	hc->regs_replaced = true;
-	if (pvmx_copy_from_guest(v, f, stack_linear(v, ss, esp), 16)) {
+	if (pvmx_copy_from_guest(v, f, lin, got)) {
 		hc->action = pvmx_crash(v, PVMX_CRASH_BAD_STATE, ~0u, 0, esp,
 					"iret: cannot read the frame at %08x", esp);
 		return 0;
@@ -634,7 +800,7 @@ long pvmx_do_iret(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	}
 	new_esp = esp + 16;
 	if (cs & 2) {
-		if (pvmx_copy_from_guest(v, f + 4, stack_linear(v, ss, esp + 16), 8)) {
+		if (got < 24 && pvmx_copy_from_guest(v, f + 4, lin + 16, 8)) {
 			hc->action = pvmx_crash(v, PVMX_CRASH_BAD_STATE, ~0u, 0, esp,
 						"iret: cannot read the frame at %08x", esp);
 			return 0;
@@ -656,8 +822,7 @@ long pvmx_do_iret(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	cpu->gpr[PVMX_ESP] = new_esp;
 	cpu->ss = ss;
 
-	if (!pvmx_arch_selector_usable(v, cs, PVMX_SEG_CODE) ||
-	    !pvmx_arch_selector_usable(v, ss, PVMX_SEG_STACK)) {
+	if (!selector_usable(v, cs, PVMX_SEG_CODE) || !selector_usable(v, ss, PVMX_SEG_STACK)) {
 		char why[64];
 
 		snprintf(why, sizeof(why), "iret: cannot load cs %04x / ss %04x", cs, ss);

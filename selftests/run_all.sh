@@ -739,8 +739,8 @@ t_dmesg_clean() {
 
 # ---- PV ABI: traps, callbacks, multicall, events, timers, console ring --------
 
-t_guest_traps() { run_guest traps traps.elf; expect_rc 0 && expect_ktap_pass; }
-t_guest_ring3_traps() { run_guest ring3_traps ring3_traps.elf; expect_rc 0 && expect_ktap_pass; }
+t_guest_traps() { run_guest traps traps.elf --no-fast-int80; expect_rc 0 && expect_ktap_pass; }
+t_guest_ring3_traps() { run_guest ring3_traps ring3_traps.elf --no-fast-int80; expect_rc 0 && expect_ktap_pass; }
 # sysenter/syscall from ring 3: compat Xen's callback frames (and #GP(0) without a callback).
 t_guest_fastcall() { run_guest fastcall fastcall.elf; expect_rc 0 && expect_ktap_pass; }
 # The guest's own GDT/LDT (set_gdt, update_descriptor, SET_LDT): its LDT and
@@ -785,10 +785,10 @@ syscall_stats() {
 	fi
 }
 
-# Without --fast-int80 every int $0x80 from ring 3 is a VM exit (#GP,
+# With --no-fast-int80 every int $0x80 from ring 3 is a VM exit (#GP,
 # reflected with Xen's frame).
 t_syscall_reflected() {
-	syscall_stats syscall_reflected || return 1
+	syscall_stats syscall_reflected --no-fast-int80 || return 1
 	if [ "$exits" -lt "$SYSCALL_N" ]; then
 		diag "exits $exits, want >= $SYSCALL_N (one per int \$0x80)"
 		return 1
@@ -800,6 +800,40 @@ t_syscall_fast_path() {
 	syscall_stats syscall_fast --fast-int80 || return 1
 	if [ "$exits" -ge $((SYSCALL_N / 2)) ]; then
 		diag "exits $exits, want < $((SYSCALL_N / 2)) (no exit per int \$0x80)"
+		return 1
+	fi
+}
+
+# int80.elf (n=200 calls in each of 3 phases): the guest's own GDT
+# selectors (Linux's 0x61/0x69), a trap gate, the same after
+# update_descriptor shrank the code segment, an interrupt gate that masks
+# events, with a pending event racing each; the guest checks every frame
+# against Xen's.  Fast path on (the default): phase 1 takes the hardware
+# gate (no exit), phases 2 and 3 exit (about 2n traps); reflected: all of
+# them exit (3n + 3).  The same guest checks pass either way.
+INT80_N=200
+int80_stats() {	# NAME [launcher options...]
+	n=$1; shift
+	run_pvmx "$n" stats --timeout "$RUN_TIMEOUT" "$@" --cmdline "n=$INT80_N" \
+		"$GUESTS/int80.elf"
+	expect_rc 0 || return 1
+	grep -E '^# int80' "$err" | sed -e 's/^# /#   /'
+	expect_ktap_pass "$err" || return 1
+	traps=$(json_num traps "$out")
+	diag "traps $traps, exits $(json_num exits "$out")"
+	[ -n "$traps" ] || { diag "no \"traps\" in the JSON"; show; return 1; }
+}
+t_guest_int80() {
+	int80_stats int80 || return 1
+	if [ "$traps" -lt $((2 * INT80_N)) ] || [ "$traps" -ge $((2 * INT80_N + INT80_N / 2)) ]; then
+		diag "traps $traps, want 2n..2.5n (n=$INT80_N): phase 1 only through the gate"
+		return 1
+	fi
+}
+t_guest_int80_reflected() {
+	int80_stats int80_reflected --no-fast-int80 || return 1
+	if [ "$traps" -lt $((3 * INT80_N)) ]; then
+		diag "traps $traps, want >= 3n (n=$INT80_N): every int \$0x80 reflected"
 		return 1
 	fi
 }
@@ -1488,7 +1522,7 @@ guest_xenabi_smp guest_xenabi_zeroup guest_bad_memory_outside guest_bad_memory_h
 guest_bad_memory_hvread guest_privileged_hlt guest_privileged_out
 guest_privileged_cli guest_privileged_int80 guest_privileged_int3 guest_privop guest_debugreg guest_traps
 guest_ring3_traps guest_fastcall guest_traps_fast_int80 guest_ring3_traps_fast_int80 syscall_reflected guest_desc
-syscall_fast_path stats_trace tracepoints guest_callbacks guest_failsafe guest_failsafe_nofailsafe
+syscall_fast_path guest_int80 guest_int80_reflected stats_trace tracepoints guest_callbacks guest_failsafe guest_failsafe_nofailsafe
 guest_failsafe_badstack guest_multicall multicall_signals guest_events guest_timers
 guest_smp guest_smp_1vcpu
 guest_console_ring guest_xenstore guest_blkfront guest_blkfront_ro guest_blkfront_hostile guest_netfront guest_netfront_hostile guest_netfront_refused guest_memory guest_memory_shuffled guests_shuffled_p2m

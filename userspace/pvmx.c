@@ -3,11 +3,11 @@
  * pvmx: the launcher.  Loads a 32-bit Xen PV (PAE) ELF image into a pvmx VM
  * and runs it, copying its console to stdout.
  *
- *   pvmx run [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]
+ *   pvmx run [--memory SIZE] [--cmdline STR] [--vcpus N] [--[no-]fast-int80]
  *            [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--trace[=LIST]]
  *            [--trace-format=text|json] [--trace-output=FILE]
  *            [--stats[=table|json]] [--ramdisk FILE] [--console=MODE] IMAGE
- *   pvmx stats [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]
+ *   pvmx stats [--memory SIZE] [--cmdline STR] [--vcpus N] [--[no-]fast-int80]
  *              [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--ramdisk FILE]
  *              [--console=MODE] IMAGE
  *   pvmx info
@@ -42,7 +42,7 @@
 
 static const char usage_text[] =
 "Usage:\n"
-"  pvmx run [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]\n"
+"  pvmx run [--memory SIZE] [--cmdline STR] [--vcpus N] [--[no-]fast-int80]\n"
 "           [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--trace[=LIST]]\n"
 "           [--trace-format=text|json] [--trace-output=FILE]\n"
 "           [--stats[=table|json]] [--ramdisk FILE]\n"
@@ -81,12 +81,15 @@ static const char usage_text[] =
 "                      the others start down until the guest brings them up\n"
 "                      (VCPUOP_initialise, VCPUOP_up); one thread per vCPU;\n"
 "                      --trace follows every vCPU\n"
-"      --fast-int80    int $0x80 reaches the guest kernel's handler through a\n"
-"                      hardware gate, without a VM exit, while its trap entry\n"
-"                      is a flat ring-1 handler that does not mask events:\n"
-"                      the frame is exactly Xen's, masked or not, but 8 bytes\n"
-"                      of kernel stack below it are overwritten (why it is\n"
-"                      off by default); such calls are not in --stats/--trace\n"
+"      --fast-int80, --no-fast-int80\n"
+"                      the int $0x80 fast path, on by default: a system call\n"
+"                      reaches the guest kernel's handler through a hardware\n"
+"                      gate, without a VM exit, while its trap entry does not\n"
+"                      mask events and names flat 32-bit ring-1 segments of\n"
+"                      the GDT (such calls are not in --stats/--trace; the 8\n"
+"                      bytes of kernel stack below the frame are used); a\n"
+"                      handler that masks events (Linux's) gets a short exit\n"
+"                      path; the frame is exactly Xen's either way\n"
 "      --timeout S     stop the guest after S seconds (decimal, e.g. 30 or\n"
 "                      0.5; exit status 124)\n"
 "      --shuffle-p2m[=SEED]\n"
@@ -143,7 +146,7 @@ static const char usage_text[] =
 "                      error), continuations, event upcalls, traps bounced to\n"
 "                      the guest, failsafe callbacks; only non-zero rows.\n"
 "                      json: the object `pvmx stats` prints, instead.\n"
-"  pvmx stats [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]\n"
+"  pvmx stats [--memory SIZE] [--cmdline STR] [--vcpus N] [--[no-]fast-int80]\n"
 "             [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--ramdisk FILE]\n"
 "             [--disk FILE[,ro][,direct]]... [--net tap=NAME[,mac=MAC]]...\n"
 "             [--console=auto|ring|io|both] IMAGE\n"
@@ -231,9 +234,8 @@ struct args {
 };
 
 enum { OPT_MEMORY = 1, OPT_CMDLINE, OPT_TIMEOUT, OPT_QUIET, OPT_DRY_RUN, OPT_HELP,
-       OPT_TRACE, OPT_STATS, OPT_FAST_INT80, OPT_SHUFFLE_P2M, OPT_VCPUS, OPT_RAMDISK,
-       OPT_CONSOLE, OPT_TRACE_FORMAT, OPT_TRACE_OUTPUT, OPT_DISK,
-       OPT_NET };
+       OPT_TRACE, OPT_STATS, OPT_FAST_INT80, OPT_NO_FAST_INT80, OPT_SHUFFLE_P2M, OPT_VCPUS,
+       OPT_RAMDISK, OPT_CONSOLE, OPT_TRACE_FORMAT, OPT_TRACE_OUTPUT, OPT_DISK, OPT_NET };
 
 enum opt_arg { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
 
@@ -265,6 +267,7 @@ static const struct option_spec options[] = {
 	{ "disk",	 ARG_REQUIRED, OPT_DISK,	FOR_RUN | FOR_STATS },
 	{ "net",	 ARG_REQUIRED, OPT_NET,		FOR_RUN | FOR_STATS },
 	{ "fast-int80",	 ARG_NONE,     OPT_FAST_INT80,	FOR_RUN | FOR_STATS },
+	{ "no-fast-int80", ARG_NONE,   OPT_NO_FAST_INT80, FOR_RUN | FOR_STATS },
 	{ "timeout",	 ARG_REQUIRED, OPT_TIMEOUT,	FOR_RUN | FOR_STATS },
 	{ "quiet",	 ARG_NONE,     OPT_QUIET,	FOR_RUN | FOR_STATS },
 	{ "console",	 ARG_REQUIRED, OPT_CONSOLE,	FOR_RUN | FOR_STATS },
@@ -422,6 +425,7 @@ static void parse_args(int argc, char **argv, struct args *a, enum command cmd)
 	memset(a, 0, sizeof(*a));
 	a->memory = DEFAULT_MEMORY;
 	a->vcpus = 1;
+	a->fast_int80 = true;
 	a->console_fd = STDOUT_FILENO;
 	/* Options and the IMAGE operand in any order; "--" ends the options. */
 	while (i < argc) {
@@ -482,7 +486,8 @@ static void parse_args(int argc, char **argv, struct args *a, enum command cmd)
 				die_usage("bad --timeout '%s' (want seconds > 0, e.g. 30 or 0.5)", val);
 			break;
 		case OPT_FAST_INT80:
-			a->fast_int80 = true;
+		case OPT_NO_FAST_INT80:
+			a->fast_int80 = o->id == OPT_FAST_INT80;
 			break;
 		case OPT_SHUFFLE_P2M:
 			a->shuffle_p2m = true;

@@ -13,6 +13,11 @@
 #               (direct or in multicalls), mmuext_op operations counted apart
 #   mmuext      mmuext_op operations
 #   traps, upcalls, fastcalls   deliveries
+#   int80       traps int 0x80 (system calls that exited; with the int $0x80
+#               fast path the hardware gate's do not exit and are not seen)
+#   usec        microseconds of the VM's clock from the phase's first record
+#               to the next phase's (or the last record); the rig runs 100
+#               ticks per microsecond (rig/vmtest.sh ips=100000000)
 function bump(k, n) { cnt[phase, k] += n; keys[k] = 1 }
 function arg(s, i,    a, n) {		# the i-th argument of "name(a, b, c)"
 	sub(/^[^(]*\(/, "", s); sub(/\).*$/, "", s)
@@ -24,6 +29,11 @@ BEGIN { phase = "boot"; mc_open = 0 }
 # Trace version 2 lines begin "   0.001234 v0 ": drop that (one space after
 # the vCPU keeps a multicall entry's indentation), and the duration, buffer
 # and EIP after the call.
+match($0, /^ *[0-9]+\.[0-9]+ v[0-9]+ /) {
+	ts = $1 + 0
+	if (!(phase in t0)) t0[phase] = ts
+	t1[phase] = ts
+}
 { sub(/^ *[0-9]+\.[0-9]+ v[0-9]+ /, "") }
 !/^ +\[[0-9]+\] / { close_mc() }
 /^--- (sysenter|syscall32) callback/ || /^--- trap int 0x80/ {
@@ -33,7 +43,10 @@ BEGIN { phase = "boot"; mc_open = 0 }
 	bump("records", 1)
 	if ($0 ~ /callback, at/ && $0 !~ /failsafe/) bump("fastcalls", 1)
 	else if ($0 ~ /event upcall/) bump("upcalls", 1)
-	else if ($0 ~ /^--- trap/) bump("traps", 1)
+	else if ($0 ~ /^--- trap/) {
+		bump("traps", 1)
+		if ($0 ~ /^--- trap int 0x80/) bump("int80", 1)
+	}
 	next
 }
 /^ +\[[0-9]+\] / {			# a multicall entry
@@ -59,6 +72,7 @@ BEGIN { phase = "boot"; mc_open = 0 }
 }
 END {
 	close_mc()
+	for (p in t0) { cnt[p, "usec"] = int((t1[p] - t0[p]) * 1000000 + 0.5); keys["usec"] = 1 }
 	for (k in keys) {
 		if (cnt["boot", k]) print "boot", k, cnt["boot", k]
 		if (cnt["work", k]) print "work", k, cnt["work", k]

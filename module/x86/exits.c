@@ -9,10 +9,12 @@
 #include <linux/kernel.h>
 #include <asm/processor.h>
 #include <asm/trapnr.h>
+#include <asm/trap_pf.h>
 #include <asm/vmx.h>
 #include "vmx_ops.h"
 
 #define INT82_ERROR_CODE	((0x82 << 3) | 2)
+#define INT80_ERROR_CODE	((0x80 << 3) | 2)
 #define X86_MAX_INSN_LEN	15
 
 static u32 guest_cpl(const struct pvmx_vcpu *vcpu)
@@ -159,6 +161,8 @@ static enum pvmx_action handle_exception(struct pvmx_vcpu *vcpu)
 			len = soft_int_length(vcpu, error >> 3);
 			if (len && error == INT82_ERROR_CODE && guest_cpl(vcpu) == 1)
 				return pvmx_hypercall(v, len);
+			if (len && error == INT80_ERROR_CODE)
+				return pvmx_int80(v, len);
 			if (len)
 				return pvmx_software_interrupt(v, error >> 3, len);
 		}
@@ -180,10 +184,13 @@ static enum pvmx_action handle_exception(struct pvmx_vcpu *vcpu)
 	case X86_TRAP_PF:
 		addr = vmcs_read(EXIT_QUALIFICATION);
 		/*
-		 * A store into one of its L1s (VMASST_TYPE_writable_pagetables);
+		 * A store into one of its L1s (VMASST_TYPE_writable_pagetables):
+		 * a write to a present page (pvmx_ptwr_fault() checks the rest
+		 * under the VM lock; other faults skip the lock and two VMREADs);
 		 * not a fault while the CPU delivered an event (no store at EIP).
 		 */
-		if (!(vmcs_read(IDT_VECTORING_INFO_FIELD) & VECTORING_INFO_VALID_MASK) &&
+		if ((error & (X86_PF_PROT | X86_PF_WRITE)) == (X86_PF_PROT | X86_PF_WRITE) &&
+		    !(vmcs_read(IDT_VECTORING_INFO_FIELD) & VECTORING_INFO_VALID_MASK) &&
 		    pvmx_ptwr_fault(v, vmcs_read(GUEST_CS_BASE), addr, error, &action))
 			return action;
 		WRITE_ONCE(pvmx_vcpu_info(v)->cr2, addr);

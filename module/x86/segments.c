@@ -171,6 +171,9 @@ void pvmx_arch_desc_changed(struct pvmx_vcpu_core *v)
 	struct pvmx_vcpu *vcpu = container_of(v, struct pvmx_vcpu, core);
 
 	map_desc_tables(vcpu);
+	/* The int $0x80 gate and bounce name GDT selectors: check them again. */
+	WRITE_ONCE(v->int80.stale, true);
+	pvmx_arch_traps_changed(v);
 	/* LDTR and the TLB: before the vCPU's next entry (its VMCS may not be current). */
 	WRITE_ONCE(vcpu->arch.desc_dirty, true);
 }
@@ -240,10 +243,11 @@ void pvmx_arch_traps_changed(struct pvmx_vcpu_core *v)
 	u32 mask = PVMX_HV_SHINFO_VA + v->id * sizeof(struct xen_vcpu_info) +
 		   offsetof(struct xen_vcpu_info, evtchn_upcall_mask);
 	u32 rel = t->address - (stub + sizeof(fast_int80_stub));
-	bool fast = v->vm->fast_int80 && t->address && t->cs == FLAT_RING1_CS &&
-		    !(t->flags & PVMX_TRAP_MASK_EVENTS) && v->cpu.kernel_ss == FLAT_RING1_SS &&
-		    !v->vcpu_info;	/* the mask is read from shared_info */
+	bool fast;
 
+	pvmx_int80_refresh(v);
+	fast = v->int80.flat && t->address && !(t->flags & PVMX_TRAP_MASK_EVENTS) &&
+	       !v->vcpu_info;	/* the mask is read from shared_info */
 	BUILD_BUG_ON(PVMX_STUB_OFFSET + sizeof(fast_int80_stub) > PVMX_IDT_OFFSET);
 	memcpy(tss + TSS32_ESP1, &v->cpu.kernel_sp, 4);
 	memcpy(tss + TSS32_SS1, &v->cpu.kernel_ss, 4);
@@ -252,7 +256,7 @@ void pvmx_arch_traps_changed(struct pvmx_vcpu_core *v)
 	memcpy(tss + PVMX_STUB_OFFSET + STUB_JMP_REL, &rel, 4);
 	/* 32-bit trap gate (keeps IF), present, DPL 3, to the stub. */
 	WRITE_ONCE(idt[0x80], !fast ? 0 :
-		   (stub & 0xFFFF) | ((u64)FLAT_RING1_CS << 16) | (0xEFULL << 40) |
+		   (stub & 0xFFFF) | ((u64)t->cs << 16) | (0xEFULL << 40) |
 		   ((u64)(stub >> 16) << 48));
 }
 

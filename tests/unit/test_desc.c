@@ -543,6 +543,127 @@ static void stack_segment_base_for_frames(void)
 	CHECK_EQ(fx.v.cpu.ss, 0x0011);
 }
 
+/* What one `int $0x80` from ring 3 left: the frame (and a word each side), the state. */
+struct int80_result {
+	u32 words[7];
+	u32 cs, ss, esp, eip, eflags, traps;
+	u8 mask;
+	enum pvmx_action act;
+};
+
+static void int80_once(bool fast, u16 cs, u16 ss, u32 ss_base, u8 flags, u8 mask,
+		       struct int80_result *r)
+{
+	u32 sp = 0xF00;
+
+	memset(r, 0, sizeof(*r));
+	fx.vm.fast_int80 = fast;
+	fx.v.trap_ctxt[0x80] = (struct pvmx_trap_entry){ HANDLER, cs, flags };
+	fx.v.cpu.kernel_ss = ss;
+	fx.v.cpu.kernel_sp = sp;
+	pvmx_int80_refresh(&fx.v);
+	fx.v.cpu.cs = FLAT_RING3_CS;
+	fx.v.cpu.ss = FLAT_RING3_SS;
+	fx.v.cpu.gpr[PVMX_ESP] = 0x100000;
+	fx.v.cpu.eip = 0x7000;
+	fx.v.cpu.eflags = 0x3302;	/* IOPL 3, TF, IF */
+	fx.v.stats.traps = 0;
+	fx.vm.shared_info->vcpu_info[0].evtchn_upcall_mask = mask;
+	memset(fx_gpa(ss_base + sp - 24), 0xA5, 28);
+	r->act = pvmx_int80(&fx.v, 2);
+	memcpy(r->words, fx_gpa(ss_base + sp - 24), 28);
+	r->cs = fx.v.cpu.cs;
+	r->ss = fx.v.cpu.ss;
+	r->esp = fx.v.cpu.gpr[PVMX_ESP];
+	r->eip = fx.v.cpu.eip;
+	r->eflags = fx.v.cpu.eflags;
+	r->traps = fx.v.stats.traps;
+	r->mask = fx.vm.shared_info->vcpu_info[0].evtchn_upcall_mask;
+}
+
+/*
+ * pvmx_int80(): with fast_int80, GDT selectors are checked once (refresh)
+ * and the frame is written by the short path; without it, by the general
+ * path.  Both must leave exactly the same frame and state, Xen's.
+ */
+static void int80_short_path_matches_general_path(void)
+{
+	static const struct { u16 cs, ss; u32 base; bool flat; } sel[] = {
+		{ 0x61, 0x69, 0, true },	/* Linux's __KERNEL_CS/__KERNEL_DS */
+		{ 0x09, 0x11, 0x10000, false },	/* data segment with a base */
+		{ FLAT_RING1_CS, FLAT_RING1_SS, 0, true },
+	};
+	struct int80_result on, off;
+	u32 i, m, f;
+
+	setup_gdt_frames();
+	desc_at(GDT0_GPA)[12] = mkdesc(0, 0xFFFFF, CODE_DPL0, G_D);
+	desc_at(GDT0_GPA)[13] = mkdesc(0, 0xFFFFF, DATA_DPL0, G_D);
+	fx_hypercall(__HYPERVISOR_set_gdt, LIST_VA, 16, 0, 0, 0);
+	CHECK_EQ(fx_eax(), 0);
+	for (i = 0; i < ARRAY_SIZE(sel); i++)
+		for (m = 0; m < 2; m++)
+			for (f = 3; f <= 7; f += 4) {
+				int80_once(true, sel[i].cs, sel[i].ss, sel[i].base, f, m, &on);
+				CHECK(fx.v.int80.direct);
+				CHECK_EQ(fx.v.int80.flat, sel[i].flat);
+				int80_once(false, sel[i].cs, sel[i].ss, sel[i].base, f, m, &off);
+				CHECK(!fx.v.int80.direct && !fx.v.int80.flat);
+				CHECK_EQ(on.act, PVMX_RESUME);
+				CHECK(!memcmp(&on, &off, sizeof(on)));
+				/* Xen's frame: EIP, CS | mask << 16, EFLAGS, ESP, SS. */
+				CHECK_EQ(on.words[0], 0xA5A5A5A5);
+				CHECK_EQ(on.words[1], 0x7002);
+				CHECK_EQ(on.words[2], FLAT_RING3_CS | m << 16);
+				CHECK_EQ(on.words[3], m ? 0x0102u : 0x0302u);
+				CHECK_EQ(on.words[4], 0x100000);
+				CHECK_EQ(on.words[5], FLAT_RING3_SS);
+				CHECK_EQ(on.words[6], 0xA5A5A5A5);
+				CHECK_EQ(on.esp, 0xF00 - 20);
+				CHECK_EQ(on.ss, sel[i].ss);
+				CHECK_EQ(on.cs, sel[i].cs);
+				CHECK_EQ(on.eip, HANDLER);
+				CHECK_EQ(on.eflags & 0x100, 0);
+				CHECK_EQ(on.mask, (f & 4) ? 1 : m);
+				CHECK_EQ(on.traps, 1);
+			}
+
+	/* An LDT selector, an unusable SS, a null CS: not direct. */
+	fx.vm.fast_int80 = true;
+	fx.v.trap_ctxt[0x80] = (struct pvmx_trap_entry){ HANDLER, 0x0D, 3 };
+	pvmx_int80_refresh(&fx.v);
+	CHECK(!fx.v.int80.direct);
+	fx.v.trap_ctxt[0x80] = (struct pvmx_trap_entry){ HANDLER, 0x61, 3 };
+	fx.v.cpu.kernel_ss = 0x61;
+	pvmx_int80_refresh(&fx.v);
+	CHECK(!fx.v.int80.direct);
+	fx.v.trap_ctxt[0x80] = (struct pvmx_trap_entry){ HANDLER, 1, 3 };
+	fx.v.cpu.kernel_ss = 0x69;
+	pvmx_int80_refresh(&fx.v);
+	CHECK(!fx.v.int80.direct);
+
+	/* update_descriptor of the entry CS names: checked again; of another: not. */
+	fx.v.trap_ctxt[0x80] = (struct pvmx_trap_entry){ HANDLER, 0x61, 3 };
+	pvmx_int80_refresh(&fx.v);
+	CHECK(fx.v.int80.flat);
+	fx.traps_changed = 0;
+	fx_hypercall(__HYPERVISOR_update_descriptor, GDT0_GPA + 5 * 8, 0, 0, 0, 0);
+	CHECK_EQ(fx_eax(), 0);
+	CHECK_EQ(fx.traps_changed, 0);
+	fx_hypercall(__HYPERVISOR_update_descriptor, GDT0_GPA + 12 * 8, 0,
+		     (u32)mkdesc(0, 0x7FFFF, CODE_DPL0, G_D),
+		     mkdesc(0, 0x7FFFF, CODE_DPL0, G_D) >> 32, 0);
+	CHECK_EQ(fx_eax(), 0);
+	CHECK_EQ(fx.traps_changed, 1);
+	fx_hypercall(__HYPERVISOR_update_descriptor, GDT0_GPA + 13 * 8, 0,
+		     (u32)mkdesc(0, 0xFFFFF, DATA_DPL0, G_D),
+		     mkdesc(0, 0xFFFFF, DATA_DPL0, G_D) >> 32, 0);
+	CHECK_EQ(fx.traps_changed, 2);
+	pvmx_int80_refresh(&fx.v);
+	CHECK(fx.v.int80.direct && !fx.v.int80.flat);	/* code limit 2 GiB */
+	fx.vm.fast_int80 = false;
+}
+
 const struct unit_test desc_tests[] = {
 	UNIT_TEST(check_descriptor_code_and_data),
 	UNIT_TEST(check_descriptor_widens_limits_into_the_hole),
@@ -557,5 +678,6 @@ const struct unit_test desc_tests[] = {
 	UNIT_TEST(set_ldt_records_and_maps_on_use),
 	UNIT_TEST(ldt_fault_maps_or_reflects),
 	UNIT_TEST(stack_segment_base_for_frames),
+	UNIT_TEST(int80_short_path_matches_general_path),
 	{ NULL, NULL },
 };

@@ -109,13 +109,13 @@ static void one_line(const char *prefix, int line)
 static void test_help(void)
 {
 	CHECK_EQ(run(NULL, "--help", NULL), 0);
-	CHECK_HAS(out, "pvmx run [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]\n"
+	CHECK_HAS(out, "pvmx run [--memory SIZE] [--cmdline STR] [--vcpus N] [--[no-]fast-int80]\n"
 		       "           [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--trace[=LIST]]\n"
 		       "           [--trace-format=text|json] [--trace-output=FILE]\n"
 		       "           [--stats[=table|json]] [--ramdisk FILE]\n"
 		       "           [--disk FILE[,ro][,direct]]... [--net tap=NAME[,mac=MAC]]...\n"
 		       "           [--console=auto|ring|io|both] IMAGE");
-	CHECK_HAS(out, "pvmx stats [--memory SIZE] [--cmdline STR] [--vcpus N] [--fast-int80]\n"
+	CHECK_HAS(out, "pvmx stats [--memory SIZE] [--cmdline STR] [--vcpus N] [--[no-]fast-int80]\n"
 		       "             [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--ramdisk FILE]\n"
 		       "             [--disk FILE[,ro][,direct]]... [--net tap=NAME[,mac=MAC]]...\n"
 		       "             [--console=auto|ring|io|both] IMAGE");
@@ -450,7 +450,7 @@ static void test_options_documented(void)
 {
 	static const char *const opts[] = {
 		"--memory SIZE", "--cmdline STR", "--ramdisk FILE", "--shuffle-p2m[=SEED]",
-		"--vcpus N", "--fast-int80", "--timeout S", "--quiet", "--console=", "--trace",
+		"--vcpus N", "--fast-int80", "--no-fast-int80", "--timeout S", "--quiet", "--console=", "--trace",
 		"--stats[=table|json]", "--dry-run", "--help", "-h", "--disk FILE", "--net tap=NAME",
 	};
 
@@ -462,6 +462,9 @@ static void test_options_documented(void)
 		     img("xtf.elf"), NULL), 1);
 	CHECK_EQ(run("/nonexistent/pvmx", "run", "--vcpus", "2", "--fast-int80", "--timeout", "1",
 		     "--quiet", "--console=io", "--trace", "--stats=json", img("xtf.elf"), NULL), 1);
+	CHECK_HAS(errout, "not found: is the module loaded?");
+	CHECK_EQ(run("/nonexistent/pvmx", "stats", "--no-fast-int80", "--timeout", "1",
+		     img("xtf.elf"), NULL), 1);
 	CHECK_HAS(errout, "not found: is the module loaded?");
 }
 
