@@ -1059,6 +1059,20 @@ t_guest_blkfront() {
 		return 1
 	fi
 }
+# An unclean end: the guest writes sector 5, its flush is acknowledged, then
+# it dies on an unhandled #UD without closing the device (exit 20); what it
+# flushed is in the file.
+t_guest_blkfront_crash() {
+	disk=$TMP/blk_crash.img
+	blk_disk "$disk" || return 1
+	run_guest blkfront_crash blkfront.elf --disk "$disk" --cmdline mode=crash
+	expect_rc 20 && expect_out "blkfront: flushed, crashing now" || return 1
+	got=$(blk_sector "$disk" 5)
+	if [ "$got" != GUEST-FLUSHED-SECTOR ]; then
+		diag "sector 5 of the disk file holds '$got', want GUEST-FLUSHED-SECTOR(-5)"
+		return 1
+	fi
+}
 # --disk FILE,ro: the front end is told, writes fail, the file is unchanged.
 t_guest_blkfront_ro() {
 	disk=$TMP/blk_ro.img
@@ -1525,7 +1539,7 @@ guest_ring3_traps guest_fastcall guest_traps_fast_int80 guest_ring3_traps_fast_i
 syscall_fast_path guest_int80 guest_int80_reflected stats_trace tracepoints guest_callbacks guest_failsafe guest_failsafe_nofailsafe
 guest_failsafe_badstack guest_multicall multicall_signals guest_events guest_timers
 guest_smp guest_smp_1vcpu
-guest_console_ring guest_xenstore guest_blkfront guest_blkfront_ro guest_blkfront_hostile guest_netfront guest_netfront_hostile guest_netfront_refused guest_memory guest_memory_shuffled guests_shuffled_p2m
+guest_console_ring guest_xenstore guest_blkfront guest_blkfront_ro guest_blkfront_crash guest_blkfront_hostile guest_netfront guest_netfront_hostile guest_netfront_refused guest_memory guest_memory_shuffled guests_shuffled_p2m
 guest_wait_virq guest_mm guest_ptwr spin_timeout spin_sigint spin_sigterm block_timeout
 block_sigint guest_fuzz guest_fuzz_ring1 guest_exploit guest_exploit_race guest_exploit_bounce_ro
 guest_exploit_bounce_unmapped guest_descrace guest_bigpin guest_harden guest_harden_kss3 guest_harden_l1tf guest_harden_log_flood

@@ -10,6 +10,9 @@
  *                 the file), read it back, flush, a read past the end fails,
  *                 the grants' GTF_reading/GTF_writing are cleared after use
  *   mode=ro       --disk FILE,ro: info says read-only, writes fail, reads work
+ *   mode=crash    write sector 5, flush, then crash without closing the
+ *                 device (an ud2 with no handler: the hypervisor crashes
+ *                 the guest); the suite checks the flushed data is in the file
  *   mode=hostile  bad grant refs, ungranted and out-of-page segments, too
  *                 many segments, an indirect request, then a request
  *                 producer a ring ahead: the back end closes the device;
@@ -361,6 +364,23 @@ static void mode_ro(void)
 	CHECK(!memcmp(buf, "HOST-SECTOR-1", 13), "host_data_read");
 }
 
+/*
+ * No data lost once a flush was acknowledged, however the guest ends: the
+ * device is never closed, the vCPU dies on an unhandled #UD.
+ */
+static void mode_crash(void)
+{
+	grant(REF_DATA, data, GTF_permit_access | GTF_readonly);
+	memset(data, 0, PAGE_SIZE);
+	memcpy(data, "GUEST-FLUSHED-SECTOR-5", 22);
+	CHECK_EQ(one(BLKIF_OP_WRITE, 5, REF_DATA, 0, 0), RSP_OKAY, "write_sector_5");
+	put_req(BLKIF_OP_FLUSH, 0, 0, 0, 0, 0);
+	CHECK_EQ(submit(), RSP_OKAY, "flush_acknowledged");
+	printf("blkfront: flushed, crashing now\n");
+	set_trap_table(NULL);	/* no handler left for the #UD */
+	asm volatile("ud2");
+}
+
 static void mode_hostile(void)
 {
 	grant(REF_BUF, buf, GTF_permit_access);
@@ -398,7 +418,8 @@ void test_main(void)
 	u32 frame = 0;
 
 	mode = mode ? mode + 5 : "rw";
-	test_plan(!strncmp(mode, "rw", 2) ? 18 : !strncmp(mode, "ro", 2) ? 9 : 21);
+	test_plan(!strncmp(mode, "rw", 2) ? 18 : !strncmp(mode, "ro", 2) ? 9 :
+		  !strncmp(mode, "crash", 5) ? 6 : 21);
 	CHECK(map_shared_info(), "map_shared_info");
 	xs = mfn_to_va(start_info->store_mfn);
 	xs_port = start_info->store_evtchn;
@@ -418,6 +439,8 @@ void test_main(void)
 		mode_ro();
 	else if (!strncmp(mode, "hostile", 7))
 		mode_hostile();
+	else if (!strncmp(mode, "crash", 5))
+		mode_crash();
 	else
 		mode_rw();
 	CHECK(fe_state(5) && wait_be_state(5) && fe_state(6) && wait_be_state(6), "closed_cleanly");
