@@ -14,7 +14,7 @@
  *                 device (an ud2 with no handler: the hypervisor crashes
  *                 the guest); the suite checks the flushed data is in the file
  *   mode=hostile  bad grant refs, ungranted and out-of-page segments, too
- *                 many segments, an indirect request, then a request
+ *                 many segments, malformed indirect requests, then a request
  *                 producer a ring ahead: the back end closes the device;
  *                 then Closed, Initialising and a fresh connection work
  *
@@ -41,7 +41,6 @@
 #define BLKIF_OP_INDIRECT	6
 #define RSP_OKAY		0
 #define RSP_ERROR		(-1)
-#define RSP_EOPNOTSUPP		(-2)
 #define RING_SIZE		32
 #define VDISK_READONLY		4
 
@@ -394,7 +393,15 @@ static void mode_hostile(void)
 	CHECK_EQ(submit(), RSP_ERROR, "too_many_segments");
 	put_req(BLKIF_OP_READ, 0, 0, REF_BUF, 0, 0);
 	CHECK_EQ(submit(), RSP_ERROR, "no_segments");
-	CHECK_EQ(one(BLKIF_OP_INDIRECT, 0, REF_BUF, 0, 0), RSP_EOPNOTSUPP, "indirect_unsupported");
+	/*
+	 * Indirect requests (offered: feature-max-indirect-segments).  put_req's
+	 * nseg byte is the indirect layout's indirect_op and its zero handle the
+	 * segment count: a flush may not go indirect, nor may zero segments.
+	 */
+	put_req(BLKIF_OP_INDIRECT, BLKIF_OP_FLUSH, 0, REF_BUF, 0, 0);
+	CHECK_EQ(submit(), RSP_ERROR, "indirect_flush_refused");
+	put_req(BLKIF_OP_INDIRECT, BLKIF_OP_READ, 0, REF_BUF, 0, 0);
+	CHECK_EQ(submit(), RSP_ERROR, "indirect_no_segments");
 	CHECK_EQ(gnt[REF_BUF].flags, GTF_permit_access, "flags_clear_after_errors");
 	/* The producer a ring and more ahead: the back end closes the device. */
 	ring->req_prod = req_prod + RING_SIZE + 5;
@@ -419,7 +426,7 @@ void test_main(void)
 
 	mode = mode ? mode + 5 : "rw";
 	test_plan(!strncmp(mode, "rw", 2) ? 18 : !strncmp(mode, "ro", 2) ? 9 :
-		  !strncmp(mode, "crash", 5) ? 6 : 21);
+		  !strncmp(mode, "crash", 5) ? 6 : 22);
 	CHECK(map_shared_info(), "map_shared_info");
 	xs = mfn_to_va(start_info->store_mfn);
 	xs_port = start_info->store_evtchn;
