@@ -335,6 +335,7 @@ int pvmx_check_user_access(const struct pvmx_vcpu_core *v, u32 gva, u32 len, boo
 struct pvmx_cpuid_leaf {
 	u32 a, b, c, d;
 };
+
 /* The host CPU's leaf (the arch's cpuid_count()). */
 typedef void (*pvmx_host_cpuid_fn)(u32 leaf, u32 subleaf, struct pvmx_cpuid_leaf *r);
 /* What CPUID leaf/subleaf gives the guest (Documentation/guest-abi.rst, CPUID). */
@@ -503,6 +504,7 @@ static inline bool pvmx_trace_room(const struct pvmx_vcpu_core *v, u32 records)
 {
 	return likely(!v->trace_flags) || v->trace_nr + records <= PVMX_TRACE_MAX;
 }
+
 void pvmx_stats_init(struct pvmx_stats *s);
 void pvmx_stats_add(struct pvmx_stats *sum, const struct pvmx_stats *s);
 void pvmx_stats_batch(struct pvmx_vcpu_core *v, u32 entries, u32 stop);
