@@ -687,8 +687,9 @@ static int do_net(void)
 	t0 = now_s();
 	while (done < frames) {
 		while (next < frames && next - done < NET_WINDOW) {
-			/* next counts sends of new sequence numbers */
-			seq = (int)++next;
+			/* next: the highest sequence number sent */
+			next++;
+			seq = (int)next;
 			tries[seq] = 1;
 			if (net_send(s, &to, NET_ID, (uint16_t)seq, NET_PAYLOAD))
 				return -1;
@@ -710,7 +711,7 @@ static int do_net(void)
 			if (got[i])
 				continue;
 			if (tries[i] >= NET_TRIES)
-				return fail("no echo reply to seq %ld after %d sends (%ld of %ld answered)",
+				return fail("seq %ld: no echo reply to %d sends (%ld of %ld answered)",
 					    i, NET_TRIES, done, frames);
 			tries[i]++;
 			retries++;
