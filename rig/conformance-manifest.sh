@@ -19,7 +19,9 @@
 #                     FILE[,ro]; DISKS is the runner's disk directory,
 #                     /rig/disks, where the rig puts selftests/linux's ext2
 #                     image as linuxfe.img); entries on one FILE share it, in
-#                     manifest order
+#                     manifest order.  SPEC FILE[,ro]+net: and a network
+#                     (--net; a tap with 10.0.2.1 in the VM where it has
+#                     one, else selftests/net_peer on pipes)
 #             skip    not run; expect is the reason
 #             error   not run, a failure; expect is the reason
 #   image     path relative to GUESTS_DIR ("-" for skip/error)
@@ -147,7 +149,8 @@ LCMD="console=hvc0 earlyprintk=xen"
 # Documentation/testing.rst) boots selftests/linux's devinit from the disk
 # (the built-in initramfs's /init is bypassed: rdinit names no file, so the
 # kernel mounts root=).  Boot 1 writes a file, boot 2 finds it on the same
-# image, boot 3 gets the image read-only, boot 4 measures throughput.
+# image, boot 3 gets the image read-only, boot 4 measures throughput; the
+# network test boots from the image read-only with a network as well.
 FE_SKIP="vmlinux-fe is absent (build.sh with the front-end config, testing.rst)"
 FE_CMD="$LCMD root=/dev/xvda rw rdinit=/nonexistent init=/devinit devtest="
 fe() { # id disk-spec mode
@@ -161,7 +164,9 @@ if [ ! -d "$GDIR/linux-pv32" ]; then
 	skip linux/vmlinux-1vcpu "no $GDIR/linux-pv32 directory"
 	skip linux/vmlinux-2vcpu "no $GDIR/linux-pv32 directory"
 	skip linux/vmlinux-smp-2vcpu "no $GDIR/linux-pv32 directory"
-	for t in write verify ro bench; do skip "linux/fe-disk-$t" "no $GDIR/linux-pv32 directory"; done
+	for t in disk-write disk-verify disk-ro disk-bench net; do
+		skip "linux/fe-$t" "no $GDIR/linux-pv32 directory"
+	done
 else
 	if [ -f "$GDIR/linux-pv32/vmlinux" ]; then
 		emit linux/vmlinux-1vcpu marker linux-pv32/vmlinux 1 128 "$T_LINUX" "LINUX-PV32: PASS" "$LCMD"
@@ -181,4 +186,5 @@ else
 	fe linux/fe-disk-verify linuxfe.img verify
 	fe linux/fe-disk-ro linuxfe.img,ro ro
 	fe linux/fe-disk-bench linuxfe.img bench
+	fe linux/fe-net linuxfe.img,ro+net net
 fi

@@ -21,6 +21,11 @@
 #                     written (/dev/kmsg; the check reads dmesg from it on)
 #   PVMX_CONF_DISKS   directory of the disk images of the disk:SPEC kinds
 #                     (/rig/disks)
+#   PVMX_CONF_TUN     the tun device whose presence means a tap can be made
+#                     (/dev/net/tun)
+#   PVMX_NET_PEER     net_peer, the network peer of a disk:SPEC+net guest
+#                     where the VM has no tap (net_peer in PATH,
+#                     /selftests/net_peer)
 
 MANIFEST=$1
 GROOT=${PVMX_CONF_GUESTS:-/guests}
@@ -89,6 +94,38 @@ status_reason() { # RC
 	*) echo "exit status $1: $(grep '^pvmx:' "$err" | tail -n 1)" ;;
 	esac
 }
+
+# The network of a disk:SPEC+net guest, as selftests/run_all.sh's
+# net_setup: a tap with the peer's address 10.0.2.1/24 where the VM can
+# make one (/dev/net/tun, IPv4, busybox tunctl and ip), its own IPv4 stack
+# answering; else net_peer answering ARP and ICMP echo on pipes
+# (--net fd=3:4).  Sets NET (the --net value) and NET_PEER; NET empty and
+# net_why set when there is neither.
+NET_TAP=pvmxtap0
+net_setup() {
+	NET= NET_PEER= net_why=
+	if [ -c "${PVMX_CONF_TUN:-/dev/net/tun}" ] && [ -d /proc/sys/net/ipv4 ] &&
+		command -v tunctl >/dev/null 2>&1 && command -v ip >/dev/null 2>&1; then
+		tunctl -d "$NET_TAP" >/dev/null 2>&1
+		if tunctl -t "$NET_TAP" >/dev/null 2>&1 &&
+			ip addr add 10.0.2.1/24 dev "$NET_TAP" && ip link set "$NET_TAP" up; then
+			NET="tap=$NET_TAP"
+			return 0
+		fi
+		tunctl -d "$NET_TAP" >/dev/null 2>&1
+		net_why="cannot set up tap $NET_TAP (tunctl, ip)"
+	fi
+	for p in "$PVMX_NET_PEER" "$(command -v net_peer 2>/dev/null)" /selftests/net_peer; do
+		if [ -n "$p" ] && [ -x "$p" ]; then
+			NET_PEER=$p NET="fd=3:4"
+			echo "# no tap in this VM: the peer is $p on pipes"
+			return 0
+		fi
+	done
+	net_why="no network peer: ${net_why:-no tap in this VM (/dev/net/tun, IPv4, tunctl, ip)} and no net_peer"
+	return 1
+}
+net_untap() { [ "$NET" != "tap=$NET_TAP" ] || tunctl -d "$NET_TAP" >/dev/null 2>&1; }
 
 judge() { # sets verdict (pass/fail) and why
 	verdict=fail
@@ -181,27 +218,35 @@ while IFS="$TAB" read -r id kind img vcpus mem tmo expect cmdline; do
 	esac
 	out=$TMP/$nr.out
 	err=$TMP/$nr.err
-	# disk:SPEC = a marker guest with --disk DISKS/SPEC (SPEC: FILE[,ro]).
-	disk=
-	case $kind in disk:*) disk=$DISKS/${kind#disk:}; kind=marker ;; esac
+	# disk:SPEC = a marker guest with --disk DISKS/SPEC (SPEC: FILE[,ro]);
+	# SPEC+net: and a network (net_setup).
+	disk= net= NET= NET_PEER= net_why=
+	case $kind in disk:*) disk=${kind#disk:}; kind=marker ;; esac
+	case $disk in *+net) disk=${disk%+net}; net=1 ;; esac
+	[ -z "$disk" ] || disk=$DISKS/$disk
+	[ -z "$net" ] || net_setup
 	set -- run --timeout "$tmo" --vcpus "$vcpus" --memory "${mem}M"
 	[ -z "$cmdline" ] || set -- "$@" --cmdline "$cmdline"
 	[ -z "$disk" ] || set -- "$@" --disk "$disk"
+	[ -z "$NET" ] || set -- "$@" --net "$NET"
 	[ "$kind" != idle ] || set -- "$@" --stats=json
 	set -- "$@" "$GROOT/$img"
-	echo "# run $id: pvmx $*"
+	echo "# run $id: ${NET_PEER:+$NET_PEER }pvmx $*"
 	t0=$(now_cs)
 	if [ ! -f "$GROOT/$img" ]; then
 		: >"$out"; echo "pvmx: $GROOT/$img: no such file" >"$err"; rc=1
 	elif [ -n "$disk" ] && [ ! -f "${disk%%,*}" ]; then
 		: >"$out"; echo "pvmx: disk image ${disk%%,*}: no such file" >"$err"; rc=1
+	elif [ -n "$net" ] && [ -z "$NET" ]; then
+		: >"$out"; echo "pvmx: $net_why" >"$err"; rc=1
 	elif [ -n "$GUARD" ]; then
-		$GUARD $((tmo + 30)) "$PVMX" "$@" >"$out" 2>"$err" </dev/null
+		$GUARD $((tmo + 30)) $NET_PEER "$PVMX" "$@" >"$out" 2>"$err" </dev/null
 		rc=$?
 	else
-		"$PVMX" "$@" >"$out" 2>"$err" </dev/null
+		$NET_PEER "$PVMX" "$@" >"$out" 2>"$err" </dev/null
 		rc=$?
 	fi
+	[ -z "$net" ] || net_untap
 	dt=$(($(now_cs) - t0))
 	judge
 	echo "# time $id $(fmt_cs "$dt") s, exit $rc"

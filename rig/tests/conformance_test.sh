@@ -92,21 +92,22 @@ check "manifest: vmlinux-smp, when present, runs with 4 vCPUs" bash -c \
 	"'$MANIFEST_SH' '$G' | grep -qxF '$(row linux/vmlinux-smp-4vcpu marker linux-pv32/vmlinux-smp 4 128 300 'LINUX-PV32: PASS' 'console=hvc0 earlyprintk=xen')'"
 rm -f "$G/linux-pv32/vmlinux-smp"
 check "manifest: no vmlinux-fe: the device tests are skips with the reason" bash -c "
-	[ \$(grep -c '^linux/fe-disk-[a-z]*${TAB}skip${TAB}-${TAB}1${TAB}1${TAB}1${TAB}vmlinux-fe is absent (build.sh with the front-end config, testing.rst)${TAB}\$' '$M') = 4 ]"
+	[ \$(grep -c '^linux/fe-[a-z-]*${TAB}skip${TAB}-${TAB}1${TAB}1${TAB}1${TAB}vmlinux-fe is absent (build.sh with the front-end config, testing.rst)${TAB}\$' '$M') = 5 ]"
 : >"$G/linux-pv32/vmlinux-fe"
 "$MANIFEST_SH" "$G" >"$T/m-fe"
 FE='console=hvc0 earlyprintk=xen root=/dev/xvda rw rdinit=/nonexistent init=/devinit devtest'
-check "manifest: vmlinux-fe: write, verify, ro, bench on one disk, in that order" bash -c "
+check "manifest: vmlinux-fe: write, verify, ro, bench, then net (read-only) on one disk, in that order" bash -c "
 	grep '^linux/fe-' '$T/m-fe' | cut -f1,2 | tr '\t\n' ' ;' |
-		grep -qxF 'linux/fe-disk-write disk:linuxfe.img;linux/fe-disk-verify disk:linuxfe.img;linux/fe-disk-ro disk:linuxfe.img,ro;linux/fe-disk-bench disk:linuxfe.img;' &&
-	grep -qxF '$(row linux/fe-disk-ro disk:linuxfe.img,ro linux-pv32/vmlinux-fe 1 128 300 'DEVINIT: ro PASS' "$FE=ro")' '$T/m-fe'"
+		grep -qxF 'linux/fe-disk-write disk:linuxfe.img;linux/fe-disk-verify disk:linuxfe.img;linux/fe-disk-ro disk:linuxfe.img,ro;linux/fe-disk-bench disk:linuxfe.img;linux/fe-net disk:linuxfe.img,ro+net;' &&
+	grep -qxF '$(row linux/fe-disk-ro disk:linuxfe.img,ro linux-pv32/vmlinux-fe 1 128 300 'DEVINIT: ro PASS' "$FE=ro")' '$T/m-fe' &&
+	grep -qxF '$(row linux/fe-net disk:linuxfe.img,ro+net linux-pv32/vmlinux-fe 1 128 300 'DEVINIT: net PASS' "$FE=net")' '$T/m-fe'"
 rm -f "$G/linux-pv32/vmlinux-fe"
 
 E=$T/empty
 mkdir -p "$E"
 "$MANIFEST_SH" "$E" >"$T/m-empty"
 check "manifest: an empty directory gives only skips, with reasons" bash -c "
-	[ \$(grep -vc '^#' '$T/m-empty') = 10 ] && ! grep -v '^#' '$T/m-empty' | grep -qv '${TAB}skip${TAB}' &&
+	[ \$(grep -vc '^#' '$T/m-empty') = 11 ] && ! grep -v '^#' '$T/m-empty' | grep -qv '${TAB}skip${TAB}' &&
 	grep -q 'no $E/xtf directory' '$T/m-empty'"
 "$MANIFEST_SH" "$T/absent" >/dev/null 2>&1
 check "manifest: a missing directory is exit 2" [ "$?" = 2 ]
@@ -162,7 +163,7 @@ STUB_LOG=$T/args PATH="$T/bin:$PATH" PVMX=$STUB PVMX_CONF_GUESTS=$G PVMX_CONF_KM
 	sh "$RUNNER" "$M" >"$O" 2>"$T/runner.err"
 rc=$?
 check "runner: exit 1 when a guest failed" [ "$rc" = 1 ]
-check "runner: plan covers every guest and the log check" has_line "$O" "1..22"
+check "runner: plan covers every guest and the log check" has_line "$O" "1..23"
 check "runner: passes" bash -c "
 	grep -qE '^ok [0-9]+ xtf/example$' '$O' && grep -qE '^ok [0-9]+ xtf/argo$' '$O' &&
 	grep -qE '^ok [0-9]+ xtf/pv-iopl~hypercall$' '$O' && grep -qE '^ok [0-9]+ minios/app$' '$O' &&
@@ -184,7 +185,7 @@ check "runner: a guest's panic is a failure with its status" \
 check "runner: a manifest error is a failure" grep -qE '^not ok [0-9]+ xtf/broken # .*no such file$' "$O"
 check "runner: a manifest skip is a KTAP skip" grep -qE '^ok [0-9]+ linux/vmlinux-smp-2vcpu # SKIP no SMP kernel' "$O"
 check "runner: per-guest times" grep -qE '^# time xtf/example [0-9]+\.[0-9]{2} s, exit 0$' "$O"
-check "runner: totals" has_line "$O" "# Totals: pass:8 fail:8 xfail:0 xpass:0 skip:6 error:0"
+check "runner: totals" has_line "$O" "# Totals: pass:8 fail:8 xfail:0 xpass:0 skip:7 error:0"
 check "runner: the config's settings reach the launcher" bash -c "
 	grep -qxF -- 'run --timeout 20 --vcpus 1 --memory 128M --cmdline hypercall $G/xtf/pv-iopl/test-pv32pae-pv-iopl' '$T/args' &&
 	grep -qxF -- 'run --timeout 20 --vcpus 1 --memory 128M --cmdline a b  c $G/xtf/spaced/test-pv32pae-spaced' '$T/args' &&
@@ -208,6 +209,38 @@ check "runner: a disk guest runs with --disk and passes on its marker" bash -c "
 check "runner: a disk guest without its image fails, not run" bash -c "
 	grep -qE '^not ok 2 linux/fe-nodisk # .*disk image $D/absent.img: no such file' '$O.disk' &&
 	[ \$(wc -l <'$T/args-disk') = 1 ]"
+
+# A disk:SPEC+net guest also gets --net: a tap made with tunctl and ip where
+# the VM can (removed after the run), else net_peer runs the launcher on
+# pipes (fd=3:4); with neither it fails, not run.
+printf '%s\n' "$(row linux/fe-net disk:linuxfe.img,ro+net linux-pv32/vmlinux-fe 1 128 300 'DEVINIT: ro PASS' 'devtest=net')" >"$T/m-net"
+NB=$T/netbin
+mkdir -p "$NB"
+for t in tunctl ip; do printf '#!/bin/sh\necho "%s $*" >>"%s"\n' "$t" "$T/net-log" >"$NB/$t"; done
+printf '#!/bin/sh\necho "net_peer $*" >>"%s"\nexec "$@"\n' "$T/net-log" >"$NB/peer"
+chmod +x "$NB"/*
+runnet() { # LOG [VAR=VALUE...]: the runner on m-net, the stub tools in PATH
+	local log=$1
+	shift
+	: >"$T/net-log"
+	env STUB_LOG="$T/$log" PATH="$NB:$T/bin:$PATH" PVMX=$STUB PVMX_CONF_GUESTS=$G \
+		PVMX_CONF_KMSG=$KLOG PVMX_CONF_DISKS=$D "$@" sh "$RUNNER" "$T/m-net" >"$O.$log" 2>&1
+}
+NETARGS="run --timeout 300 --vcpus 1 --memory 128M --cmdline devtest=net --disk $D/linuxfe.img,ro"
+runnet args-tap PVMX_CONF_TUN=/dev/null
+check "runner: a +net guest gets a tap with 10.0.2.1/24, removed after the run" bash -c "
+	grep -qxF -- '$NETARGS --net tap=pvmxtap0 $G/linux-pv32/vmlinux-fe' '$T/args-tap' &&
+	grep -qE '^ok 1 linux/fe-net$' '$O.args-tap' &&
+	tr '\n' ';' <'$T/net-log' | grep -qxF 'tunctl -d pvmxtap0;tunctl -t pvmxtap0;ip addr add 10.0.2.1/24 dev pvmxtap0;ip link set pvmxtap0 up;tunctl -d pvmxtap0;'"
+runnet args-peer PVMX_CONF_TUN=$T/absent PVMX_NET_PEER=$NB/peer
+check "runner: a +net guest without a tap runs under net_peer on pipes" bash -c "
+	grep -qxF -- '$NETARGS --net fd=3:4 $G/linux-pv32/vmlinux-fe' '$T/args-peer' &&
+	grep -qxF -- 'net_peer $STUB $NETARGS --net fd=3:4 $G/linux-pv32/vmlinux-fe' '$T/net-log' &&
+	grep -qE '^ok 1 linux/fe-net$' '$O.args-peer'"
+runnet args-none PVMX_CONF_TUN=$T/absent PVMX_NET_PEER=$T/absent
+check "runner: a +net guest with neither a tap nor net_peer fails, not run" bash -c "
+	grep -qE '^not ok 1 linux/fe-net # .*no network peer: no tap in this VM .* and no net_peer' '$O.args-none' &&
+	[ ! -e '$T/args-none' ]"
 rm -f "$G/linux-pv32/vmlinux-fe"
 
 # Mini-OS stock that does not block, and one that stops by itself.

@@ -15,6 +15,11 @@
  *   bench   O_DIRECT throughput: sequential reads of the raw disk and
  *           sequential writes of a file (MB/s), random 4 KiB reads and
  *           writes (IOPS), the request counts of /sys/block/xvda/stat
+ *   net     the network front end: lo and eth0 up, eth0 10.0.2.15/24 (by
+ *           ioctl), a ping of the peer 10.0.2.1 on a raw ICMP socket, then
+ *           NET_FRAMES (netframes=N on the command line) echo requests of
+ *           NET_PAYLOAD patterned bytes, NET_WINDOW in flight, each reply's
+ *           payload checked; frames, bytes and Mb/s on the guest's clock
  *
  * It prints "DEVINIT: <mode> PASS" or "DEVINIT: <mode> FAIL: <why>" and
  * powers the guest off either way (the harness judges the line).
@@ -30,9 +35,16 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/fs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <arpa/inet.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #define DATA_FILE	"/data/pattern.bin"
@@ -42,6 +54,7 @@
 #define ALIGN		4096
 
 static char mode[32];
+static char cmdline[1024];
 
 static void say(const char *fmt, ...)
 {
@@ -459,6 +472,266 @@ static int do_bench(void)
 	return 0;
 }
 
+/* ---- devtest=net ------------------------------------------------------- */
+
+#define NET_IF		"eth0"
+#define NET_ADDR	"10.0.2.15"
+#define NET_MASK	"255.255.255.0"
+#define NET_PEER	"10.0.2.1"
+#define NET_FRAMES	500
+#define NET_MAX_FRAMES	65535	/* 16-bit sequence numbers */
+#define NET_PAYLOAD	1400
+#define NET_WINDOW	8
+#define NET_WAIT_MS	5000	/* for a reply, before the window is sent again */
+#define NET_TRIES	3	/* sends of one request at most */
+#define NET_ID		0x7064	/* the transfer's echo identifier */
+#define NET_PING_ID	0x7065	/* the first ping's */
+
+/* The value of NAME=N on the kernel command line, else def. */
+static long cmdline_num(const char *name, long def)
+{
+	size_t n = strlen(name);
+	const char *p = cmdline;
+
+	while ((p = strstr(p, name))) {
+		if ((p == cmdline || p[-1] == ' ') && p[n] == '=')
+			return strtol(p + n + 1, NULL, 10);
+		p += n;
+	}
+	return def;
+}
+
+static int if_set_addr(int s, const char *ifname, unsigned long req, const char *addr)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	inet_pton(AF_INET, addr, &sin.sin_addr);
+	memcpy(&ifr.ifr_addr, &sin, sizeof(sin));
+	return ioctl(s, req, &ifr);
+}
+
+/* Bring ifname up; eth0 may still be probing: wait up to 10 s for it. */
+static int if_up(int s, const char *ifname)
+{
+	struct ifreq ifr;
+	int i;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	for (i = 0; ioctl(s, SIOCGIFFLAGS, &ifr); i++) {
+		if (errno != ENODEV || i >= 100)
+			return fail("SIOCGIFFLAGS %s: %s", ifname, strerror(errno));
+		usleep(100000);
+	}
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr))
+		return fail("SIOCSIFFLAGS %s up: %s", ifname, strerror(errno));
+	return 0;
+}
+
+static uint16_t ip_csum(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((uint16_t)~sum);
+}
+
+static int net_send(int s, const struct sockaddr_in *to, uint16_t id, uint16_t seq, size_t len)
+{
+	static uint8_t pkt[sizeof(struct icmphdr) + NET_PAYLOAD];
+	struct icmphdr *h = (struct icmphdr *)pkt;
+
+	memset(h, 0, sizeof(*h));
+	h->type = ICMP_ECHO;
+	h->un.echo.id = htons(id);
+	h->un.echo.sequence = htons(seq);
+	/* Each sequence number its own stretch of the pattern. */
+	fill_pattern(pkt + sizeof(*h), (uint32_t)seq * NET_PAYLOAD, len);
+	h->checksum = ip_csum(pkt, sizeof(*h) + len);
+	if (sendto(s, pkt, sizeof(*h) + len, 0, (const struct sockaddr *)to,
+		   sizeof(*to)) != (ssize_t)(sizeof(*h) + len))
+		return fail("sendto %s seq %u: %s", NET_PEER, seq, strerror(errno));
+	return 0;
+}
+
+/*
+ * The next echo reply with identifier id within ms: its sequence number, -1 on
+ * timeout, -2 on a failure (why says what).  A raw ICMP socket gets each
+ * datagram with its IP header.
+ */
+static int net_recv(int s, uint16_t id, int ms, size_t len)
+{
+	static uint8_t pkt[2048];
+	struct pollfd pfd = { .fd = s, .events = POLLIN };
+	struct icmphdr *h;
+	size_t ihl;
+	ssize_t n;
+	long bad;
+	int seq;
+
+	for (;;) {
+		int r = poll(&pfd, 1, ms);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return fail("poll: %s", strerror(errno)), -2;
+		if (r == 0)
+			return -1;
+		n = recv(s, pkt, sizeof(pkt), 0);
+		if (n < 0)
+			return fail("recv: %s", strerror(errno)), -2;
+		if (n < 20)
+			continue;
+		ihl = (size_t)(pkt[0] & 15) * 4;
+		if ((size_t)n < ihl + sizeof(*h))
+			continue;
+		h = (struct icmphdr *)(pkt + ihl);
+		if (h->type != ICMP_ECHOREPLY || ntohs(h->un.echo.id) != id)
+			continue;
+		seq = ntohs(h->un.echo.sequence);
+		if ((size_t)n - ihl - sizeof(*h) != len)
+			return fail("echo reply seq %d: %zd payload bytes, want %zu", seq,
+				    n - (ssize_t)(ihl + sizeof(*h)), len), -2;
+		if (ip_csum(h, (size_t)n - ihl))
+			return fail("echo reply seq %d: bad ICMP checksum", seq), -2;
+		bad = check_pattern(pkt + ihl + sizeof(*h), (uint32_t)seq * NET_PAYLOAD, len);
+		if (bad >= 0)
+			return fail("echo reply seq %d: payload differs at byte %ld", seq,
+				    bad - (long)seq * NET_PAYLOAD), -2;
+		return seq;
+	}
+}
+
+/* eth0's counter NAME from sysfs, or 0. */
+static unsigned long long if_stat(const char *name)
+{
+	char path[128];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/" NET_IF "/statistics/%s", name);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%llu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
+static int do_net(void)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	long frames = cmdline_num("netframes", NET_FRAMES);
+	unsigned long long rxp0, txp0;
+	uint8_t *tries, *got;
+	long next = 0, done = 0, retries = 0, i;
+	double t, t0;
+	int s, r, seq;
+
+	if (frames < 1 || frames > NET_MAX_FRAMES)
+		return fail("netframes=%ld: want 1..%d", frames, NET_MAX_FRAMES);
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	if (s < 0)
+		return fail("socket(AF_INET): %s", strerror(errno));
+	if (if_up(s, "lo") || if_set_addr(s, NET_IF, SIOCSIFADDR, NET_ADDR) ||
+	    if_set_addr(s, NET_IF, SIOCSIFNETMASK, NET_MASK) || if_up(s, NET_IF)) {
+		if (!why[0])
+			fail("setting %s's address: %s", NET_IF, strerror(errno));
+		close(s);
+		return -1;
+	}
+	close(s);
+	say("DEVINIT: %s up, %s netmask %s\n", NET_IF, NET_ADDR, NET_MASK);
+
+	s = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+	if (s < 0)
+		return fail("socket(SOCK_RAW, IPPROTO_ICMP): %s", strerror(errno));
+	inet_pton(AF_INET, NET_PEER, &to.sin_addr);
+
+	/* A first ping (ARP on the way), 56 bytes as ping's, a few tries. */
+	for (i = 0; i < 5; i++) {
+		t = now_s();
+		if (net_send(s, &to, NET_PING_ID, (uint16_t)i, 56))
+			return -1;
+		r = net_recv(s, NET_PING_ID, 2000, 56);
+		if (r == -2)
+			return -1;
+		if (r >= 0)
+			break;
+	}
+	if (i == 5)
+		return fail("no echo reply from %s to 5 pings", NET_PEER);
+	say("DEVINIT: net: ping %s: reply in %.1f ms (try %ld)\n", NET_PEER,
+	    (now_s() - t) * 1e3, i + 1);
+
+	/* The transfer: sequence numbers 1..frames, NET_WINDOW in flight. */
+	tries = calloc((size_t)frames + 1, 1);
+	got = calloc((size_t)frames + 1, 1);
+	if (!tries || !got)
+		return fail("out of memory");
+	rxp0 = if_stat("rx_packets");
+	txp0 = if_stat("tx_packets");
+	t0 = now_s();
+	while (done < frames) {
+		while (next < frames && next - done < NET_WINDOW) {
+			/* next: the highest sequence number sent */
+			next++;
+			seq = (int)next;
+			tries[seq] = 1;
+			if (net_send(s, &to, NET_ID, (uint16_t)seq, NET_PAYLOAD))
+				return -1;
+		}
+		r = net_recv(s, NET_ID, NET_WAIT_MS, NET_PAYLOAD);
+		if (r == -2)
+			return -1;
+		if (r > 0 && r <= frames && tries[r]) {
+			if (!got[r]) {
+				got[r] = 1;
+				done++;
+			}
+			continue;
+		}
+		if (r >= 0)
+			continue;	/* an old sequence number: ignore it */
+		/* A window without an answer: send the missing ones again. */
+		for (i = 1; i <= next; i++) {
+			if (got[i])
+				continue;
+			if (tries[i] >= NET_TRIES)
+				return fail("seq %ld: no echo reply to %d sends (%ld of %ld answered)",
+					    i, NET_TRIES, done, frames);
+			tries[i]++;
+			retries++;
+			if (net_send(s, &to, NET_ID, (uint16_t)i, NET_PAYLOAD))
+				return -1;
+		}
+	}
+	t = now_s() - t0;
+	if (t <= 0)
+		t = 1e-6;
+	close(s);
+	say("DEVINIT: net: frames %ld each way, %ld payload bytes each way, %.3f s, %.2f Mb/s each way, %ld sent again\n",
+	    frames, frames * NET_PAYLOAD, t, (double)frames * NET_PAYLOAD * 8 / t / 1e6, retries);
+	say("DEVINIT: net: %s packets during the transfer: rx %llu, tx %llu\n", NET_IF,
+	    if_stat("rx_packets") - rxp0, if_stat("tx_packets") - txp0);
+	free(tries);
+	free(got);
+	return 0;
+}
+
 /* devtest=MODE from /proc/cmdline (else from init's environment). */
 static void read_mode(void)
 {
@@ -468,6 +741,7 @@ static void read_mode(void)
 	mode[0] = '\0';
 	if (f) {
 		if (fgets(cmd, sizeof(cmd), f)) {
+			snprintf(cmdline, sizeof(cmdline), "%s", cmd);
 			for (p = strtok(cmd, " \n"); p; p = strtok(NULL, " \n"))
 				if (!strncmp(p, "devtest=", 8))
 					snprintf(mode, sizeof(mode), "%s", p + 8);
@@ -495,7 +769,9 @@ int main(void)
 		rc = do_ro();
 	else if (!strcmp(mode, "bench"))
 		rc = do_bench();
+	else if (!strcmp(mode, "net"))
+		rc = do_net();
 	else
-		rc = fail("no devtest=write|verify|ro|bench on the command line");
+		rc = fail("no devtest=write|verify|ro|bench|net on the command line");
 	finish(rc == 0, why);
 }
