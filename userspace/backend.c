@@ -100,10 +100,37 @@ static int node(struct pvmx_backends *bk, const char *dir, const char *name,
 	return pvmx_xs_write(bk->xs, path, value, perms);
 }
 
+int pvmx_xenbus_switch_state(struct pvmx_backends *bk, struct pvmx_xenbus_dev *xb, int state)
+{
+	xb->be_state = state;
+	return node(bk, xb->be, "state", NULL, "%d", state);
+}
+
+int pvmx_xenbus_bind(struct pvmx_backends *bk, uint32_t port, char *why, size_t len)
+{
+	int rc = bk->ops.bind(bk->ops.ctx, port, false);
+
+	if (rc)
+		snprintf(why, len, "event-channel %u: not a port allocated for domain 0 (%s)",
+			 port, strerror(-rc));
+	return rc;
+}
+
 static int switch_state(struct pvmx_backends *bk, struct pvmx_vbd *d, int state)
 {
-	d->be_state = state;
-	return node(bk, d->be, "state", NULL, "%d", state);
+	return pvmx_xenbus_switch_state(bk, &d->xb, state);
+}
+
+static void vbd_connect(struct pvmx_backends *bk, struct pvmx_vbd *d);
+
+static void vbd_xb_connect(struct pvmx_backends *bk, struct pvmx_xenbus_dev *xb)
+{
+	vbd_connect(bk, pvmx_container_of(xb, struct pvmx_vbd, xb));
+}
+
+static void vbd_xb_disconnect(struct pvmx_backends *bk, struct pvmx_xenbus_dev *xb)
+{
+	vbd_disconnect(bk, pvmx_container_of(xb, struct pvmx_vbd, xb));
 }
 
 int pvmx_backends_add_disk(struct pvmx_backends *bk, const struct pvmx_disk_opt *o,
@@ -148,47 +175,49 @@ int pvmx_backends_add_disk(struct pvmx_backends *bk, const struct pvmx_disk_opt 
 	}
 	d = &bk->vbd[bk->nr_vbds];
 	memset(d, 0, sizeof(*d));
+	d->xb.connect = vbd_xb_connect;
+	d->xb.disconnect = vbd_xb_disconnect;
 	d->opt = *o;
 	d->blk.fd = fd;
 	d->blk.ro = o->ro;
 	d->blk.sectors = bytes >> BLKIF_SECTOR_SHIFT;
 	d->blk.discard = S_ISREG(st.st_mode) && !o->ro;
 	d->devid = PVMX_VBD_XVDA + 16 * bk->nr_vbds;
-	snprintf(d->be, sizeof(d->be), "/local/domain/0/backend/vbd/%u/%u", bk->domid, d->devid);
-	snprintf(d->fe, sizeof(d->fe), "/local/domain/%u/device/vbd/%u", bk->domid, d->devid);
+	snprintf(d->xb.be, sizeof(d->xb.be), "/local/domain/0/backend/vbd/%u/%u", bk->domid, d->devid);
+	snprintf(d->xb.fe, sizeof(d->xb.fe), "/local/domain/%u/device/vbd/%u", bk->domid, d->devid);
 	snprintf(beperm, sizeof(beperm), "n0 r%u", bk->domid);
 	snprintf(feperm, sizeof(feperm), "n%u r0", bk->domid);
 
 	/* libxl__device_disk_add(): back end first, then the front end. */
-	rc = rc ? rc : node(bk, d->be, "", beperm, "%s", "");
-	rc = rc ? rc : node(bk, d->be, "frontend", beperm, "%s", d->fe);
-	rc = rc ? rc : node(bk, d->be, "frontend-id", beperm, "%u", bk->domid);
-	rc = rc ? rc : node(bk, d->be, "online", beperm, "1");
-	rc = rc ? rc : node(bk, d->be, "removable", beperm, "0");
-	rc = rc ? rc : node(bk, d->be, "bootable", beperm, "1");
-	rc = rc ? rc : node(bk, d->be, "type", beperm, "%s", S_ISBLK(st.st_mode) ? "phy" : "file");
-	rc = rc ? rc : node(bk, d->be, "params", beperm, "%s", o->path);
-	rc = rc ? rc : node(bk, d->be, "mode", beperm, "%s", o->ro ? "r" : "w");
-	rc = rc ? rc : node(bk, d->be, "device-type", beperm, "disk");
-	rc = rc ? rc : node(bk, d->be, "dev", beperm, "xvd%c", 'a' + bk->nr_vbds);
-	rc = rc ? rc : node(bk, d->be, "state", beperm, "%d", XenbusStateInitialising);
-	rc = rc ? rc : node(bk, d->fe, "", feperm, "%s", "");
-	rc = rc ? rc : node(bk, d->fe, "backend", feperm, "%s", d->be);
-	rc = rc ? rc : node(bk, d->fe, "backend-id", feperm, "0");
-	rc = rc ? rc : node(bk, d->fe, "virtual-device", feperm, "%u", d->devid);
-	rc = rc ? rc : node(bk, d->fe, "device-type", feperm, "disk");
-	rc = rc ? rc : node(bk, d->fe, "state", feperm, "%d", XenbusStateInitialising);
+	rc = rc ? rc : node(bk, d->xb.be, "", beperm, "%s", "");
+	rc = rc ? rc : node(bk, d->xb.be, "frontend", beperm, "%s", d->xb.fe);
+	rc = rc ? rc : node(bk, d->xb.be, "frontend-id", beperm, "%u", bk->domid);
+	rc = rc ? rc : node(bk, d->xb.be, "online", beperm, "1");
+	rc = rc ? rc : node(bk, d->xb.be, "removable", beperm, "0");
+	rc = rc ? rc : node(bk, d->xb.be, "bootable", beperm, "1");
+	rc = rc ? rc : node(bk, d->xb.be, "type", beperm, "%s", S_ISBLK(st.st_mode) ? "phy" : "file");
+	rc = rc ? rc : node(bk, d->xb.be, "params", beperm, "%s", o->path);
+	rc = rc ? rc : node(bk, d->xb.be, "mode", beperm, "%s", o->ro ? "r" : "w");
+	rc = rc ? rc : node(bk, d->xb.be, "device-type", beperm, "disk");
+	rc = rc ? rc : node(bk, d->xb.be, "dev", beperm, "xvd%c", 'a' + bk->nr_vbds);
+	rc = rc ? rc : node(bk, d->xb.be, "state", beperm, "%d", XenbusStateInitialising);
+	rc = rc ? rc : node(bk, d->xb.fe, "", feperm, "%s", "");
+	rc = rc ? rc : node(bk, d->xb.fe, "backend", feperm, "%s", d->xb.be);
+	rc = rc ? rc : node(bk, d->xb.fe, "backend-id", feperm, "0");
+	rc = rc ? rc : node(bk, d->xb.fe, "virtual-device", feperm, "%u", d->devid);
+	rc = rc ? rc : node(bk, d->xb.fe, "device-type", feperm, "disk");
+	rc = rc ? rc : node(bk, d->xb.fe, "state", feperm, "%d", XenbusStateInitialising);
 	/* blkback's probe: its features, then InitWait. */
-	rc = rc ? rc : node(bk, d->be, "feature-flush-cache", NULL, "1");
-	rc = rc ? rc : node(bk, d->be, "feature-barrier", NULL, "1");
+	rc = rc ? rc : node(bk, d->xb.be, "feature-flush-cache", NULL, "1");
+	rc = rc ? rc : node(bk, d->xb.be, "feature-barrier", NULL, "1");
 	/* xen-blkback's connect(): indirect descriptors (blkback.c). */
-	rc = rc ? rc : node(bk, d->be, "feature-max-indirect-segments", NULL, "%u",
+	rc = rc ? rc : node(bk, d->xb.be, "feature-max-indirect-segments", NULL, "%u",
 			    PVMX_BLKIF_MAX_INDIRECT_SEGMENTS);
 	if (d->blk.discard) {
-		rc = rc ? rc : node(bk, d->be, "feature-discard", NULL, "1");
-		rc = rc ? rc : node(bk, d->be, "discard-granularity", NULL, "4096");
-		rc = rc ? rc : node(bk, d->be, "discard-alignment", NULL, "0");
-		rc = rc ? rc : node(bk, d->be, "discard-secure", NULL, "0");
+		rc = rc ? rc : node(bk, d->xb.be, "feature-discard", NULL, "1");
+		rc = rc ? rc : node(bk, d->xb.be, "discard-granularity", NULL, "4096");
+		rc = rc ? rc : node(bk, d->xb.be, "discard-alignment", NULL, "0");
+		rc = rc ? rc : node(bk, d->xb.be, "discard-secure", NULL, "0");
 	}
 	rc = rc ? rc : switch_state(bk, d, XenbusStateInitWait);
 	if (rc) {
@@ -231,19 +260,18 @@ static void vbd_connect(struct pvmx_backends *bk, struct pvmx_vbd *d)
 {
 	char path[160], proto[32], why[200];
 	uint32_t ref, port, order;
-	int rc;
 
 	vbd_disconnect(bk, d);
-	if (!read_uint(bk, d->fe, "ring-ref", &ref) ||
-	    !read_uint(bk, d->fe, "event-channel", &port)) {
+	if (!read_uint(bk, d->xb.fe, "ring-ref", &ref) ||
+	    !read_uint(bk, d->xb.fe, "event-channel", &port)) {
 		vbd_fatal(bk, d, "front end wrote no valid ring-ref/event-channel");
 		return;
 	}
-	if (read_uint(bk, d->fe, "ring-page-order", &order) && order) {
+	if (read_uint(bk, d->xb.fe, "ring-page-order", &order) && order) {
 		vbd_fatal(bk, d, "multi-page rings are not offered (ring-page-order)");
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/protocol", d->fe);
+	snprintf(path, sizeof(path), "%s/protocol", d->xb.fe);
 	if (!pvmx_xs_read(bk->xs, path, proto, sizeof(proto)) && strcmp(proto, "x86_32-abi")) {
 		snprintf(why, sizeof(why), "unknown protocol \"%s\"", proto);
 		vbd_fatal(bk, d, why);
@@ -253,55 +281,51 @@ static void vbd_connect(struct pvmx_backends *bk, struct pvmx_vbd *d)
 		vbd_fatal(bk, d, d->blk.why);
 		return;
 	}
-	rc = bk->ops.bind(bk->ops.ctx, port, false);
-	if (rc) {
-		snprintf(why, sizeof(why),
-			 "event-channel %u: not a port allocated for domain 0 (%s)", port,
-			 strerror(-rc));
+	if (pvmx_xenbus_bind(bk, port, why, sizeof(why))) {
 		vbd_fatal(bk, d, why);
 		return;
 	}
 	d->port = port;
 	d->raise_failed = false;
-	node(bk, d->be, "sectors", NULL, "%" PRIu64, d->blk.sectors);
-	node(bk, d->be, "info", NULL, "%u", d->opt.ro ? VDISK_READONLY : 0);
-	node(bk, d->be, "sector-size", NULL, "512");
-	node(bk, d->be, "physical-sector-size", NULL, "512");
+	node(bk, d->xb.be, "sectors", NULL, "%" PRIu64, d->blk.sectors);
+	node(bk, d->xb.be, "info", NULL, "%u", d->opt.ro ? VDISK_READONLY : 0);
+	node(bk, d->xb.be, "sector-size", NULL, "512");
+	node(bk, d->xb.be, "physical-sector-size", NULL, "512");
 	switch_state(bk, d, XenbusStateConnected);
 }
 
-static bool vbd_poll(struct pvmx_backends *bk, struct pvmx_vbd *d)
+bool pvmx_xenbus_frontend_changed(struct pvmx_backends *bk, struct pvmx_xenbus_dev *xb)
 {
 	uint32_t fe;
-	int before = d->be_state;
+	int before = xb->be_state;
 
-	if (!read_uint(bk, d->fe, "state", &fe))
+	if (!read_uint(bk, xb->fe, "state", &fe))
 		fe = XenbusStateUnknown;
 	switch (fe) {
 	case XenbusStateInitialising:
-		if (d->be_state == XenbusStateClosed)
-			switch_state(bk, d, XenbusStateInitWait);	/* reconnect */
+		if (xb->be_state == XenbusStateClosed)
+			pvmx_xenbus_switch_state(bk, xb, XenbusStateInitWait);	/* reconnect */
 		break;
 	case XenbusStateInitialised:
 	case XenbusStateConnected:
-		if (d->be_state == XenbusStateInitWait)
-			vbd_connect(bk, d);
+		if (xb->be_state == XenbusStateInitWait)
+			xb->connect(bk, xb);
 		break;
 	case XenbusStateClosing:
-		if (d->be_state != XenbusStateClosing && d->be_state != XenbusStateClosed)
-			switch_state(bk, d, XenbusStateClosing);
+		if (xb->be_state != XenbusStateClosing && xb->be_state != XenbusStateClosed)
+			pvmx_xenbus_switch_state(bk, xb, XenbusStateClosing);
 		break;
 	case XenbusStateClosed:
 	case XenbusStateUnknown:
-		if (d->be_state != XenbusStateClosed) {
-			vbd_disconnect(bk, d);
-			switch_state(bk, d, XenbusStateClosed);
+		if (xb->be_state != XenbusStateClosed) {
+			xb->disconnect(bk, xb);
+			pvmx_xenbus_switch_state(bk, xb, XenbusStateClosed);
 		}
 		break;
 	default:
 		break;
 	}
-	return d->be_state != before;
+	return xb->be_state != before;
 }
 
 bool pvmx_backends_poll(struct pvmx_backends *bk)
@@ -310,8 +334,9 @@ bool pvmx_backends_poll(struct pvmx_backends *bk)
 	unsigned int i;
 
 	for (i = 0; i < bk->nr_vbds; i++)
-		changed |= vbd_poll(bk, &bk->vbd[i]);
-	changed |= pvmx_vifs_poll(bk);
+		changed |= pvmx_xenbus_frontend_changed(bk, &bk->vbd[i].xb);
+	for (i = 0; i < bk->nr_vifs; i++)
+		changed |= pvmx_xenbus_frontend_changed(bk, &bk->vif[i]->xb);
 	return changed;
 }
 

@@ -13,6 +13,7 @@
 #define PVMX_BACKEND_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -37,6 +38,32 @@ enum {
 	XenbusStateReconfigured = 8,
 };
 
+struct pvmx_backends;
+
+#define pvmx_container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
+/*
+ * A device's xenbus side: its two directories and the back end's state,
+ * which pvmx_xenbus_frontend_changed() drives from the front end's as
+ * Linux's xen-blkback and xen-netback do (frontend_changed()): connect on
+ * Initialised/Connected from InitWait, Closing on Closing, disconnect and
+ * Closed on Closed (or a vanished front end), InitWait again on
+ * Initialising after Closed.
+ */
+struct pvmx_xenbus_dev {
+	char be[96], fe[96];		/* backend and frontend directories */
+	int be_state;
+	void (*connect)(struct pvmx_backends *bk, struct pvmx_xenbus_dev *xb);
+	void (*disconnect)(struct pvmx_backends *bk, struct pvmx_xenbus_dev *xb);
+};
+/* Write the back end's state node: 0 or -errno. */
+int pvmx_xenbus_switch_state(struct pvmx_backends *bk, struct pvmx_xenbus_dev *xb, int state);
+/* Bind the front end's event channel to the launcher: 0, or -errno with why set. */
+int pvmx_xenbus_bind(struct pvmx_backends *bk, uint32_t port, char *why, size_t len);
+/* Follow the front end's state once; true when the back end's changed. */
+bool pvmx_xenbus_frontend_changed(struct pvmx_backends *bk, struct pvmx_xenbus_dev *xb);
+
 /* --disk FILE[,ro][,direct] */
 struct pvmx_disk_opt {
 	char path[4096];
@@ -50,8 +77,7 @@ struct pvmx_vbd {
 	struct pvmx_blkback blk;
 	struct pvmx_disk_opt opt;
 	unsigned int devid;
-	char be[96], fe[96];		/* backend and frontend directories */
-	int be_state;
+	struct pvmx_xenbus_dev xb;
 	uint32_t port;			/* bound event channel, 0: none */
 	bool raise_failed;		/* said so once this connection */
 };
@@ -76,8 +102,7 @@ struct pvmx_vif {
 	int out_fd;			/* where frames from the guest go (fd for a tap) */
 	char name[24];			/* "tap NAME" or "fd R:W", for messages */
 	unsigned int devid;
-	char be[96], fe[96];
-	int be_state;
+	struct pvmx_xenbus_dev xb;
 	uint32_t port;
 	bool raise_failed;
 	bool grant_error_said;		/* a bad grant said once per connection */
@@ -141,8 +166,7 @@ bool pvmx_backends_notify(struct pvmx_backends *bk, uint32_t port, bool *store_c
  */
 int pvmx_backends_add_vif(struct pvmx_backends *bk, const struct pvmx_net_opt *o, int fd,
 			  int out_fd, char *err, size_t errlen);
-/* Their parts of pvmx_backends_poll(), _notify() and _fini(). */
-bool pvmx_vifs_poll(struct pvmx_backends *bk);
+/* Their parts of pvmx_backends_notify() and _fini(). */
 bool pvmx_vifs_notify(struct pvmx_backends *bk, uint32_t port, bool *store_changed);
 void pvmx_vifs_fini(struct pvmx_backends *bk);
 /*

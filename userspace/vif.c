@@ -140,8 +140,20 @@ static int vnode(struct pvmx_backends *bk, const char *dir, const char *name,
 
 static int switch_state(struct pvmx_backends *bk, struct pvmx_vif *v, int state)
 {
-	v->be_state = state;
-	return vnode(bk, v->be, "state", NULL, "%d", state);
+	return pvmx_xenbus_switch_state(bk, &v->xb, state);
+}
+
+static void vif_connect(struct pvmx_backends *bk, struct pvmx_vif *v);
+static void vif_disconnect(struct pvmx_backends *bk, struct pvmx_vif *v);
+
+static void vif_xb_connect(struct pvmx_backends *bk, struct pvmx_xenbus_dev *xb)
+{
+	vif_connect(bk, pvmx_container_of(xb, struct pvmx_vif, xb));
+}
+
+static void vif_xb_disconnect(struct pvmx_backends *bk, struct pvmx_xenbus_dev *xb)
+{
+	vif_disconnect(bk, pvmx_container_of(xb, struct pvmx_vif, xb));
 }
 
 int pvmx_backends_add_vif(struct pvmx_backends *bk, const struct pvmx_net_opt *o, int fd,
@@ -160,6 +172,8 @@ int pvmx_backends_add_vif(struct pvmx_backends *bk, const struct pvmx_net_opt *o
 		snprintf(err, errlen, "--net: out of memory");
 		return -ENOMEM;
 	}
+	v->xb.connect = vif_xb_connect;
+	v->xb.disconnect = vif_xb_disconnect;
 	v->opt = *o;
 	v->fd = fd;
 	v->out_fd = out_fd;
@@ -180,34 +194,34 @@ int pvmx_backends_add_vif(struct pvmx_backends *bk, const struct pvmx_net_opt *o
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", v->opt.mac[0],
 		 v->opt.mac[1], v->opt.mac[2], v->opt.mac[3], v->opt.mac[4], v->opt.mac[5]);
 	v->devid = bk->nr_vifs;
-	snprintf(v->be, sizeof(v->be), "/local/domain/0/backend/vif/%u/%u", bk->domid, v->devid);
-	snprintf(v->fe, sizeof(v->fe), "/local/domain/%u/device/vif/%u", bk->domid, v->devid);
+	snprintf(v->xb.be, sizeof(v->xb.be), "/local/domain/0/backend/vif/%u/%u", bk->domid, v->devid);
+	snprintf(v->xb.fe, sizeof(v->xb.fe), "/local/domain/%u/device/vif/%u", bk->domid, v->devid);
 	snprintf(beperm, sizeof(beperm), "n0 r%u", bk->domid);
 	snprintf(feperm, sizeof(feperm), "n%u r0", bk->domid);
 
 	/* libxl__device_nic_add(): back end first, then the front end. */
-	rc = rc ? rc : vnode(bk, v->be, "", beperm, "%s", "");
-	rc = rc ? rc : vnode(bk, v->be, "frontend", beperm, "%s", v->fe);
-	rc = rc ? rc : vnode(bk, v->be, "frontend-id", beperm, "%u", bk->domid);
-	rc = rc ? rc : vnode(bk, v->be, "online", beperm, "1");
-	rc = rc ? rc : vnode(bk, v->be, "state", beperm, "%d", XenbusStateInitialising);
-	rc = rc ? rc : vnode(bk, v->be, "mac", beperm, "%s", mac);
-	rc = rc ? rc : vnode(bk, v->be, "handle", beperm, "%u", v->devid);
-	rc = rc ? rc : vnode(bk, v->be, "type", beperm, "vif");
-	rc = rc ? rc : vnode(bk, v->fe, "", feperm, "%s", "");
-	rc = rc ? rc : vnode(bk, v->fe, "backend", feperm, "%s", v->be);
-	rc = rc ? rc : vnode(bk, v->fe, "backend-id", feperm, "0");
-	rc = rc ? rc : vnode(bk, v->fe, "state", feperm, "%d", XenbusStateInitialising);
-	rc = rc ? rc : vnode(bk, v->fe, "handle", feperm, "%u", v->devid);
-	rc = rc ? rc : vnode(bk, v->fe, "mac", feperm, "%s", mac);
+	rc = rc ? rc : vnode(bk, v->xb.be, "", beperm, "%s", "");
+	rc = rc ? rc : vnode(bk, v->xb.be, "frontend", beperm, "%s", v->xb.fe);
+	rc = rc ? rc : vnode(bk, v->xb.be, "frontend-id", beperm, "%u", bk->domid);
+	rc = rc ? rc : vnode(bk, v->xb.be, "online", beperm, "1");
+	rc = rc ? rc : vnode(bk, v->xb.be, "state", beperm, "%d", XenbusStateInitialising);
+	rc = rc ? rc : vnode(bk, v->xb.be, "mac", beperm, "%s", mac);
+	rc = rc ? rc : vnode(bk, v->xb.be, "handle", beperm, "%u", v->devid);
+	rc = rc ? rc : vnode(bk, v->xb.be, "type", beperm, "vif");
+	rc = rc ? rc : vnode(bk, v->xb.fe, "", feperm, "%s", "");
+	rc = rc ? rc : vnode(bk, v->xb.fe, "backend", feperm, "%s", v->xb.be);
+	rc = rc ? rc : vnode(bk, v->xb.fe, "backend-id", feperm, "0");
+	rc = rc ? rc : vnode(bk, v->xb.fe, "state", feperm, "%d", XenbusStateInitialising);
+	rc = rc ? rc : vnode(bk, v->xb.fe, "handle", feperm, "%u", v->devid);
+	rc = rc ? rc : vnode(bk, v->xb.fe, "mac", feperm, "%s", mac);
 	/* netback_probe(): its features; the hotplug step done at once; InitWait. */
-	rc = rc ? rc : vnode(bk, v->be, "feature-sg", NULL, "%d", v->nb.sg);
-	rc = rc ? rc : vnode(bk, v->be, "feature-gso-tcpv4", NULL, "0");
-	rc = rc ? rc : vnode(bk, v->be, "feature-gso-tcpv6", NULL, "0");
-	rc = rc ? rc : vnode(bk, v->be, "feature-ipv6-csum-offload", NULL, "0");
-	rc = rc ? rc : vnode(bk, v->be, "feature-rx-copy", NULL, "1");
-	rc = rc ? rc : vnode(bk, v->be, "feature-rx-flip", NULL, "0");
-	rc = rc ? rc : vnode(bk, v->be, "hotplug-status", NULL, "connected");
+	rc = rc ? rc : vnode(bk, v->xb.be, "feature-sg", NULL, "%d", v->nb.sg);
+	rc = rc ? rc : vnode(bk, v->xb.be, "feature-gso-tcpv4", NULL, "0");
+	rc = rc ? rc : vnode(bk, v->xb.be, "feature-gso-tcpv6", NULL, "0");
+	rc = rc ? rc : vnode(bk, v->xb.be, "feature-ipv6-csum-offload", NULL, "0");
+	rc = rc ? rc : vnode(bk, v->xb.be, "feature-rx-copy", NULL, "1");
+	rc = rc ? rc : vnode(bk, v->xb.be, "feature-rx-flip", NULL, "0");
+	rc = rc ? rc : vnode(bk, v->xb.be, "hotplug-status", NULL, "connected");
 	rc = rc ? rc : switch_state(bk, v, XenbusStateInitWait);
 	if (rc) {
 		snprintf(err, errlen, "--net (%s): xenstore: %s", v->name, strerror(-rc));
@@ -257,27 +271,26 @@ static void vif_connect(struct pvmx_backends *bk, struct pvmx_vif *v)
 {
 	uint32_t tx, rx, port, val;
 	char why[200];
-	int rc;
 
 	vif_disconnect(bk, v);
-	if (!pvmx_backend_read_uint(bk, v->fe, "request-rx-copy", &val) || val != 1) {
+	if (!pvmx_backend_read_uint(bk, v->xb.fe, "request-rx-copy", &val) || val != 1) {
 		vif_fatal(bk, v, "front end did not ask for request-rx-copy (rx flip is not offered)");
 		return;
 	}
-	if (!pvmx_backend_read_uint(bk, v->fe, "feature-rx-notify", &val) || val != 1) {
+	if (!pvmx_backend_read_uint(bk, v->xb.fe, "feature-rx-notify", &val) || val != 1) {
 		vif_fatal(bk, v, "feature-rx-notify is mandatory");
 		return;
 	}
-	if (pvmx_backend_read_uint(bk, v->fe, "multi-queue-num-queues", &val) && val > 1) {
+	if (pvmx_backend_read_uint(bk, v->xb.fe, "multi-queue-num-queues", &val) && val > 1) {
 		vif_fatal(bk, v, "multi-queue-num-queues: one queue is offered");
 		return;
 	}
-	if (!pvmx_backend_read_uint(bk, v->fe, "tx-ring-ref", &tx) ||
-	    !pvmx_backend_read_uint(bk, v->fe, "rx-ring-ref", &rx)) {
+	if (!pvmx_backend_read_uint(bk, v->xb.fe, "tx-ring-ref", &tx) ||
+	    !pvmx_backend_read_uint(bk, v->xb.fe, "rx-ring-ref", &rx)) {
 		vif_fatal(bk, v, "front end wrote no valid tx-ring-ref/rx-ring-ref");
 		return;
 	}
-	if (!pvmx_backend_read_uint(bk, v->fe, "event-channel", &port)) {
+	if (!pvmx_backend_read_uint(bk, v->xb.fe, "event-channel", &port)) {
 		vif_fatal(bk, v, "front end wrote no valid event-channel (split channels are not offered)");
 		return;
 	}
@@ -285,11 +298,7 @@ static void vif_connect(struct pvmx_backends *bk, struct pvmx_vif *v)
 		vif_fatal(bk, v, v->nb.why);
 		return;
 	}
-	rc = bk->ops.bind(bk->ops.ctx, port, false);
-	if (rc) {
-		snprintf(why, sizeof(why),
-			 "event-channel %u: not a port allocated for domain 0 (%s)", port,
-			 strerror(-rc));
+	if (pvmx_xenbus_bind(bk, port, why, sizeof(why))) {
 		vif_fatal(bk, v, why);
 		return;
 	}
@@ -297,50 +306,6 @@ static void vif_connect(struct pvmx_backends *bk, struct pvmx_vif *v)
 	v->raise_failed = false;
 	v->grant_error_said = false;
 	switch_state(bk, v, XenbusStateConnected);
-}
-
-static bool vif_poll(struct pvmx_backends *bk, struct pvmx_vif *v)
-{
-	uint32_t fe;
-	int before = v->be_state;
-
-	if (!pvmx_backend_read_uint(bk, v->fe, "state", &fe))
-		fe = XenbusStateUnknown;
-	switch (fe) {
-	case XenbusStateInitialising:
-		if (v->be_state == XenbusStateClosed)
-			switch_state(bk, v, XenbusStateInitWait);	/* reconnect */
-		break;
-	case XenbusStateInitialised:
-	case XenbusStateConnected:
-		if (v->be_state == XenbusStateInitWait)
-			vif_connect(bk, v);
-		break;
-	case XenbusStateClosing:
-		if (v->be_state != XenbusStateClosing && v->be_state != XenbusStateClosed)
-			switch_state(bk, v, XenbusStateClosing);
-		break;
-	case XenbusStateClosed:
-	case XenbusStateUnknown:
-		if (v->be_state != XenbusStateClosed) {
-			vif_disconnect(bk, v);
-			switch_state(bk, v, XenbusStateClosed);
-		}
-		break;
-	default:
-		break;
-	}
-	return v->be_state != before;
-}
-
-bool pvmx_vifs_poll(struct pvmx_backends *bk)
-{
-	bool changed = false;
-	unsigned int i;
-
-	for (i = 0; i < bk->nr_vifs; i++)
-		changed |= vif_poll(bk, bk->vif[i]);
-	return changed;
 }
 
 static void vif_raise(struct pvmx_backends *bk, struct pvmx_vif *v)
@@ -407,7 +372,7 @@ static void vif_rx(struct pvmx_backends *bk, struct pvmx_vif *v, bool *notify,
 		v->pending_len = 0;
 	}
 	say_grant_error(bk, v);
-	if (v->nb.broken && v->be_state == XenbusStateConnected) {
+	if (v->nb.broken && v->xb.be_state == XenbusStateConnected) {
 		vif_fatal(bk, v, v->nb.why);
 		*store_changed = true;
 	}
