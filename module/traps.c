@@ -594,10 +594,12 @@ void pvmx_int80_desc_written(struct pvmx_vcpu_core *v, u32 mfn, u32 slot)
 /*
  * int $0x80 that exited (a handler that masks events, or selectors the
  * hardware gate cannot take): the frame push_frame() writes from ring 2/3,
- * with what pvmx_int80_refresh() checked, and no VM lock (nothing here is
- * VM-wide: the vCPU's own trap table, stack and vcpu_info, and a guest
- * write through the checked copy).  Anything else, or a frame that does
- * not fit, takes the general path, which gives the failsafe callback.
+ * with what pvmx_int80_refresh() checked.  Only the frame's write takes
+ * the VM lock: a guest write's walk must not race another vCPU's page-type
+ * change (pinning the stack page as a page table would let unvalidated
+ * frame words into it); the rest is the vCPU's own state.  Anything else,
+ * or a frame that does not fit, takes the general path, which gives the
+ * failsafe callback.
  */
 enum pvmx_action pvmx_int80(struct pvmx_vcpu_core *v, u32 insn_len)
 {
@@ -606,6 +608,7 @@ enum pvmx_action pvmx_int80(struct pvmx_vcpu_core *v, u32 insn_len)
 	struct xen_vcpu_info *vi;
 	u32 frame[5], esp = cpu->kernel_sp, eip = cpu->eip + insn_len;
 	u8 saved_mask;
+	int fault;
 
 	if (!v->int80.direct || !(cpu->cs & 2) || esp < sizeof(frame))
 		return pvmx_software_interrupt(v, 0x80, insn_len);
@@ -618,7 +621,10 @@ enum pvmx_action pvmx_int80(struct pvmx_vcpu_core *v, u32 insn_len)
 	frame[3] = cpu->gpr[PVMX_ESP];
 	frame[4] = cpu->ss;
 	esp -= sizeof(frame);
-	if (pvmx_copy_to_guest(v, v->int80.ss_base + esp, frame, sizeof(frame)))
+	spin_lock(&v->vm->lock);
+	fault = pvmx_copy_to_guest(v, v->int80.ss_base + esp, frame, sizeof(frame));
+	spin_unlock(&v->vm->lock);
+	if (fault)
 		return pvmx_software_interrupt(v, 0x80, insn_len);
 	cpu->gpr[PVMX_ESP] = esp;
 	cpu->ss = cpu->kernel_ss;
