@@ -21,6 +21,34 @@
 
 #include "backend.h"
 
+unsigned int pvmx_vdev_number(const char *name)
+{
+	unsigned long v;
+	char *end;
+	int n;
+
+	if (name[0] >= '1' && name[0] <= '9') {
+		errno = 0;
+		v = strtoul(name, &end, 10);
+		/* libxl: a number is the vbd number itself (below the extended bit's 1 << 28). */
+		return errno || *end || v >= 1UL << 28 ? 0 : (unsigned int)v;
+	}
+	if (!strncmp(name, "xvd", 3) || !strncmp(name, "hd", 2) || !strncmp(name, "sd", 2)) {
+		const char *l = name + (name[0] == 'x' ? 3 : 2);
+
+		if (l[0] < 'a' || l[0] > 'z' || l[1])
+			return 0;	/* partitions and xvdaa... are not taken */
+		n = l[0] - 'a';
+		if (name[0] == 'x')
+			return n < 16 ? 202 << 8 | n << 4 : 0;
+		if (name[0] == 's')
+			return n < 16 ? 8 << 8 | n << 4 : 0;
+		/* IDE: two disks a controller, majors 3 and 22 for the first two. */
+		return n < 4 ? (n < 2 ? 3 : 22) << 8 | (n & 1) << 6 : 0;
+	}
+	return 0;
+}
+
 int pvmx_disk_parse(const char *spec, struct pvmx_disk_opt *o, char *err, size_t errlen)
 {
 	char *comma;
@@ -39,12 +67,22 @@ int pvmx_disk_parse(const char *spec, struct pvmx_disk_opt *o, char *err, size_t
 			o->ro = false;
 		else if (!strcmp(comma + 1, "direct"))
 			o->direct = true;
-		else
+		else if (!strncmp(comma + 1, "vdev=", 5) && !o->devid) {
+			o->devid = pvmx_vdev_number(comma + 6);
+			if (!o->devid || strlen(comma + 6) >= sizeof(o->vdev)) {
+				snprintf(err, errlen,
+					 "--disk: vdev=%.32s: want xvd<a..p>, hd<a..d>, sd<a..p> or a vbd number",
+					 comma + 6);
+				return -EINVAL;
+			}
+			strcpy(o->vdev, comma + 6);
+		} else {
 			break;
+		}
 		*comma = '\0';
 	}
 	if (!o->path[0]) {
-		snprintf(err, errlen, "--disk needs a file name: --disk FILE[,ro][,direct]");
+		snprintf(err, errlen, "--disk needs a file name: --disk FILE[,ro][,direct][,vdev=NAME]");
 		return -EINVAL;
 	}
 	return 0;
@@ -139,13 +177,26 @@ int pvmx_backends_add_disk(struct pvmx_backends *bk, const struct pvmx_disk_opt 
 	struct pvmx_vbd *d;
 	struct stat st;
 	uint64_t bytes;
-	char beperm[32], feperm[32];
+	char beperm[32], feperm[32], dev[16];
+	unsigned int devid, i;
 	int fd, rc = 0;
 
 	if (bk->nr_vbds == PVMX_MAX_DISKS) {
 		snprintf(err, errlen, "--disk: at most %d disks", PVMX_MAX_DISKS);
 		return -E2BIG;
 	}
+	devid = o->devid ? o->devid : PVMX_VBD_XVDA + 16 * bk->nr_vbds;
+	for (i = 0; i < bk->nr_vbds; i++) {
+		if (bk->vbd[i].devid == devid) {
+			snprintf(err, errlen, "--disk %s: vbd %u is %s's already (vdev=)", o->path,
+				 devid, bk->vbd[i].opt.path);
+			return -EEXIST;
+		}
+	}
+	if (o->vdev[0])
+		snprintf(dev, sizeof(dev), "%s", o->vdev);
+	else
+		snprintf(dev, sizeof(dev), "xvd%c", 'a' + bk->nr_vbds);
 	fd = open(o->path, (o->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | (o->direct ? O_DIRECT : 0));
 	if (fd < 0 || fstat(fd, &st)) {
 		rc = -errno;
@@ -182,7 +233,7 @@ int pvmx_backends_add_disk(struct pvmx_backends *bk, const struct pvmx_disk_opt 
 	d->blk.ro = o->ro;
 	d->blk.sectors = bytes >> BLKIF_SECTOR_SHIFT;
 	d->blk.discard = S_ISREG(st.st_mode) && !o->ro;
-	d->devid = PVMX_VBD_XVDA + 16 * bk->nr_vbds;
+	d->devid = devid;
 	snprintf(d->xb.be, sizeof(d->xb.be), "/local/domain/0/backend/vbd/%u/%u", bk->domid, d->devid);
 	snprintf(d->xb.fe, sizeof(d->xb.fe), "/local/domain/%u/device/vbd/%u", bk->domid, d->devid);
 	snprintf(beperm, sizeof(beperm), "n0 r%u", bk->domid);
@@ -199,7 +250,7 @@ int pvmx_backends_add_disk(struct pvmx_backends *bk, const struct pvmx_disk_opt 
 	rc = rc ? rc : node(bk, d->xb.be, "params", beperm, "%s", o->path);
 	rc = rc ? rc : node(bk, d->xb.be, "mode", beperm, "%s", o->ro ? "r" : "w");
 	rc = rc ? rc : node(bk, d->xb.be, "device-type", beperm, "disk");
-	rc = rc ? rc : node(bk, d->xb.be, "dev", beperm, "xvd%c", 'a' + bk->nr_vbds);
+	rc = rc ? rc : node(bk, d->xb.be, "dev", beperm, "%s", dev);
 	rc = rc ? rc : node(bk, d->xb.be, "state", beperm, "%d", XenbusStateInitialising);
 	rc = rc ? rc : node(bk, d->xb.fe, "", feperm, "%s", "");
 	rc = rc ? rc : node(bk, d->xb.fe, "backend", feperm, "%s", d->xb.be);

@@ -64,14 +64,23 @@ int pvmx_xenbus_bind(struct pvmx_backends *bk, uint32_t port, char *why, size_t 
 /* Follow the front end's state once; true when the back end's changed. */
 bool pvmx_xenbus_frontend_changed(struct pvmx_backends *bk, struct pvmx_xenbus_dev *xb);
 
-/* --disk FILE[,ro][,direct] */
+/* --disk FILE[,ro][,direct][,vdev=NAME] */
 struct pvmx_disk_opt {
 	char path[4096];
 	bool ro;
 	bool direct;		/* O_DIRECT instead of the page cache */
+	char vdev[16];		/* xl's vdev= (xvdb, hda, sdc, 768), "" by default */
+	unsigned int devid;	/* its vbd number, 0 without vdev= */
 };
 /* 0, or -EINVAL with err (PVMX_ERR_MAX-sized) saying why. */
 int pvmx_disk_parse(const char *spec, struct pvmx_disk_opt *o, char *err, size_t errlen);
+/*
+ * A vdev name's vbd number as libxl's libxl__device_disk_dev_number()
+ * gives it for a whole disk: xvd<a..p> 202 << 8 | n << 4, hd<a..d> 3 << 8
+ * (hda, hdb: | 64) and 22 << 8 (hdc, hdd), sd<a..p> 8 << 8 | n << 4, or a
+ * decimal vbd number.  0 for a name it does not take.
+ */
+unsigned int pvmx_vdev_number(const char *name);
 
 struct pvmx_vbd {
 	struct pvmx_blkback blk;
@@ -139,7 +148,8 @@ void pvmx_backends_fini(struct pvmx_backends *bk);
 /*
  * Open the disk and write its xenstore nodes as xl does, back end in
  * InitWait (the hotplug step done at once).  The i-th disk is xvd<a+i>
- * (vbd 51712 + 16 i).  0, or -errno with err set.
+ * (vbd 51712 + 16 i) unless its vdev= names it; two disks may not share a
+ * vbd number.  0, or -errno with err set.
  */
 int pvmx_backends_add_disk(struct pvmx_backends *bk, const struct pvmx_disk_opt *o,
 			   char *err, size_t errlen);

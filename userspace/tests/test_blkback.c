@@ -616,10 +616,87 @@ static void xenbus_handshake_as_blkback(void)
 	teardown();
 }
 
+/*
+ * xl's vdev= names a disk's vbd number (Mini-OS's blkfront looks for
+ * device/vbd/768, hda): libxl__device_disk_dev_number()'s numbers, the
+ * nodes under that number, "dev" the name; a number used twice refused.
+ */
+static void disk_vdev_as_xl(void)
+{
+	struct pvmx_backend_ops ops = { .bind = fake_bind, .raise = fake_raise };
+	struct pvmx_backends bk;
+	struct pvmx_disk_opt o;
+	struct pvmx_xs *xs = pvmx_xs_new(DOMID);
+	char err[256], spec[4200], buf[64];
+	FILE *log = tmpfile();
+
+	CHECK_EQ(pvmx_vdev_number("xvda"), 51712);
+	CHECK_EQ(pvmx_vdev_number("xvdb"), 51728);
+	CHECK_EQ(pvmx_vdev_number("xvdp"), 51952);
+	CHECK_EQ(pvmx_vdev_number("hda"), 768);
+	CHECK_EQ(pvmx_vdev_number("hdb"), 832);
+	CHECK_EQ(pvmx_vdev_number("hdc"), 5632);
+	CHECK_EQ(pvmx_vdev_number("hdd"), 5696);
+	CHECK_EQ(pvmx_vdev_number("sda"), 2048);
+	CHECK_EQ(pvmx_vdev_number("sdc"), 2080);
+	CHECK_EQ(pvmx_vdev_number("768"), 768);
+	CHECK_EQ(pvmx_vdev_number("xvdq"), 0);
+	CHECK_EQ(pvmx_vdev_number("hde"), 0);
+	CHECK_EQ(pvmx_vdev_number("xvda1"), 0);
+	CHECK_EQ(pvmx_vdev_number("xvd"), 0);
+	CHECK_EQ(pvmx_vdev_number("0"), 0);
+	CHECK_EQ(pvmx_vdev_number("268435456"), 0);
+	CHECK_EQ(pvmx_vdev_number("12x"), 0);
+	CHECK_EQ(pvmx_vdev_number("fd0"), 0);
+
+	CHECK_EQ(pvmx_disk_parse("a,vdev=hda,ro", &o, err, sizeof(err)), 0);
+	CHECK_STR(o.path, "a");
+	CHECK(o.ro);
+	CHECK_STR(o.vdev, "hda");
+	CHECK_EQ(o.devid, 768);
+	CHECK_EQ(pvmx_disk_parse("a,vdev=hdz", &o, err, sizeof(err)), -EINVAL);
+	CHECK_HAS(err, "vdev=hdz");
+	CHECK_EQ(pvmx_disk_parse("a,vdev=", &o, err, sizeof(err)), -EINVAL);
+
+	setup();
+	CHECK_EQ(pvmx_backends_init(&bk, xs, DOMID, gtab, PVMX_GNTTAB_FRAMES_TEST, ram, NR_RAM,
+				    &ops, log), 0);
+	snprintf(spec, sizeof(spec), "%s,vdev=hda", disk_path);
+	CHECK_EQ(pvmx_disk_parse(spec, &o, err, sizeof(err)), 0);
+	CHECK_EQ(pvmx_backends_add_disk(&bk, &o, err, sizeof(err)), 0);
+	CHECK_EQ(pvmx_xs_read(xs, "/local/domain/0/backend/vbd/1/768/dev", buf, sizeof(buf)), 0);
+	CHECK_STR(buf, "hda");
+	CHECK_EQ(pvmx_xs_read(xs, "/local/domain/0/backend/vbd/1/768/state", buf, sizeof(buf)), 0);
+	CHECK_STR(buf, "2");
+	CHECK_EQ(pvmx_xs_read(xs, "/local/domain/1/device/vbd/768/virtual-device", buf,
+			      sizeof(buf)), 0);
+	CHECK_STR(buf, "768");
+	CHECK_EQ(pvmx_xs_read(xs, "/local/domain/1/device/vbd/768/backend", buf, sizeof(buf)), 0);
+	CHECK_STR(buf, "/local/domain/0/backend/vbd/1/768");
+	CHECK(pvmx_xs_read(xs, "/local/domain/1/device/vbd/51712/state", buf, sizeof(buf)) != 0);
+	/* The same number twice (768 by number) is refused; the second disk is xvdb. */
+	snprintf(spec, sizeof(spec), "%s,ro,vdev=768", disk_path);
+	CHECK_EQ(pvmx_disk_parse(spec, &o, err, sizeof(err)), 0);
+	CHECK_EQ(pvmx_backends_add_disk(&bk, &o, err, sizeof(err)), -EEXIST);
+	CHECK_HAS(err, "vbd 768");
+	CHECK_EQ(pvmx_disk_parse(disk_path, &o, err, sizeof(err)), 0);
+	CHECK_EQ(pvmx_backends_add_disk(&bk, &o, err, sizeof(err)), 0);
+	CHECK_EQ(pvmx_xs_read(xs, "/local/domain/0/backend/vbd/1/51728/dev", buf, sizeof(buf)), 0);
+	CHECK_STR(buf, "xvdb");
+	CHECK_EQ(bk.nr_vbds, 2);
+
+	pvmx_backends_fini(&bk);
+	pvmx_xs_free(xs);
+	fclose(log);
+	disk_fd = -1;		/* closed by pvmx_backends_fini */
+	teardown();
+}
+
 const struct test blkback_tests[] = {
 	{ "grants_pinned_as_xen_does", grants_pinned_as_xen_does },
 	{ "blkback_round_trip_and_refusals", blkback_round_trip_and_refusals },
 	{ "blkback_indirect", blkback_indirect },
 	{ "xenbus_handshake_as_blkback", xenbus_handshake_as_blkback },
+	{ "disk_vdev_as_xl", disk_vdev_as_xl },
 	{ NULL, NULL },
 };

@@ -113,13 +113,13 @@ static void test_help(void)
 		       "           [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--trace[=LIST]]\n"
 		       "           [--trace-format=text|json] [--trace-output=FILE]\n"
 		       "           [--stats[=table|json]] [--ramdisk FILE]\n"
-		       "           [--disk FILE[,ro][,direct]]... [--net tap=NAME[,mac=MAC]]...\n"
+		       "           [--disk FILE[,ro][,direct][,vdev=NAME]]... [--net tap=NAME[,mac=MAC]]...\n"
 		       "           [--console=auto|ring|io|both] IMAGE");
 	CHECK_HAS(out, "pvmx stats [--memory SIZE] [--cmdline STR] [--vcpus N] [--[no-]fast-int80]\n"
 		       "             [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--ramdisk FILE]\n"
-		       "             [--disk FILE[,ro][,direct]]... [--net tap=NAME[,mac=MAC]]...\n"
+		       "             [--disk FILE[,ro][,direct][,vdev=NAME]]... [--net tap=NAME[,mac=MAC]]...\n"
 		       "             [--console=auto|ring|io|both] IMAGE");
-	CHECK_HAS(out, "--disk FILE[,ro][,direct]\n                      a PV disk (blkif)");
+	CHECK_HAS(out, "--disk FILE[,ro][,direct][,vdev=NAME]\n                      a PV disk (blkif)");
 	CHECK_HAS(out, "--net tap=NAME[,mac=MAC]\n                      a PV network interface (netif)");
 	CHECK_HAS(out, "--ramdisk FILE  initial ramdisk (xl's ramdisk=)");
 	CHECK_HAS(out, "--console=auto|ring|io|both\n                      which guest output");
@@ -222,6 +222,8 @@ static void test_ramdisk_and_symbols(void)
 	/* --disk: run and stats only, a file name before its options. */
 	CHECK_EQ(run(NULL, "run", "--disk", ",ro", img("xtf.elf"), NULL), 2);
 	CHECK_HAS(errout, "--disk needs a file name");
+	CHECK_EQ(run(NULL, "run", "--disk", "d.img,vdev=hdq", img("xtf.elf"), NULL), 2);
+	CHECK_HAS(errout, "vdev=hdq: want xvd<a..p>, hd<a..d>, sd<a..p> or a vbd number");
 	CHECK_EQ(run(NULL, "load", "--dry-run", "--disk", "d.img", img("xtf.elf"), NULL), 2);
 	CHECK_HAS(errout, "--disk");
 	unlink(rd);
