@@ -277,10 +277,14 @@ static void vif_connect(struct pvmx_backends *bk, struct pvmx_vif *v)
 		vif_fatal(bk, v, "front end did not ask for request-rx-copy (rx flip is not offered)");
 		return;
 	}
-	if (!pvmx_backend_read_uint(bk, v->xb.fe, "feature-rx-notify", &val) || val != 1) {
-		vif_fatal(bk, v, "feature-rx-notify is mandatory");
-		return;
-	}
+	/*
+	 * feature-rx-notify is not required: Linux's xen-netback refuses a
+	 * front end without it (since 3.19), but QEMU's xen_nic.c does not
+	 * read it, and Mini-OS's netfront (which does notify as req_event asks,
+	 * RING_PUSH_REQUESTS_AND_CHECK_NOTIFY) does not write it.  The back end
+	 * sets req_event when a frame waits either way (netback.c) and retries
+	 * the waiting frame on the front end's next notification.
+	 */
 	if (pvmx_backend_read_uint(bk, v->xb.fe, "multi-queue-num-queues", &val) && val > 1) {
 		vif_fatal(bk, v, "multi-queue-num-queues: one queue is offered");
 		return;

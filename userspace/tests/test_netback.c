@@ -754,12 +754,80 @@ static void vif_on_a_real_tap(void)
 	free(nb);
 }
 
+/*
+ * Mini-OS's netfront (229260e02faa) writes no feature-rx-notify but
+ * notifies as req_event asks: it connects (as on QEMU's xen_nic), a frame
+ * with no buffer waits and req_event asks for the notification, which
+ * delivers it.
+ */
+static void vif_without_rx_notify(void)
+{
+	struct pvmx_backend_ops ops = { .bind = fake_bind, .raise = fake_raise };
+	struct pvmx_backends *bk = calloc(1, sizeof(*bk));
+	struct pvmx_xs *xs = pvmx_xs_new(DOMID);
+	struct pvmx_net_opt o;
+	uint8_t frame[200];
+	char err[256];
+	FILE *log = tmpfile();
+	bool changed;
+	int sv[2];
+
+	setup();
+	CHECK_EQ(pvmx_net_parse("tap=tap0", &o, err, sizeof(err)), 0);
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv), 0);
+	CHECK_EQ(pvmx_backends_init(bk, xs, DOMID, gtab, GNTTAB_FRAMES, ram, NR_RAM, &ops, log), 0);
+	CHECK_EQ(pvmx_backends_add_vif(bk, &o, sv[0], sv[0], err, sizeof(err)), 0);
+	/* What Mini-OS's init_netfront() writes, in its order. */
+	fe(xs, "tx-ring-ref", "8");
+	fe(xs, "rx-ring-ref", "9");
+	fe(xs, "event-channel", "5");
+	fe(xs, "request-rx-copy", "1");
+	fe(xs, "state", "4");
+	CHECK(pvmx_backends_poll(bk));
+	CHECK_STR(be(xs, "state"), "4");
+	CHECK_EQ(bound_port, 5);
+	CHECK(pvmx_vif_wants_input(bk, 0));
+
+	/* A frame and no buffer: it waits, req_event asks for the next request. */
+	udp_frame(frame, 120);
+	CHECK_EQ(write(sv[1], frame, 120), 120);
+	raised = 0;
+	rxh()->req_event = 0;
+	CHECK(pvmx_vif_input(bk, 0, &changed));
+	CHECK(!changed);
+	CHECK_EQ(raised, 0);
+	CHECK_EQ(rxh()->req_event, 1);
+	CHECK(!pvmx_vif_wants_input(bk, 0));
+	/* The front end posts a buffer and notifies (req_event): delivered. */
+	grant(30, 30, GTF_permit_access);
+	rx_post(1, 30);
+	CHECK(pvmx_backends_notify(bk, 5, &changed));
+	CHECK(!changed);
+	CHECK_EQ(rx_rsp(0).status, 120);
+	CHECK_EQ(memcmp(ram + 30 * PG, frame, 120), 0);
+	CHECK_EQ(raised, 5);
+	CHECK(pvmx_vif_wants_input(bk, 0));
+	rewind(log);
+	CHECK_EQ(fread(err, 1, sizeof(err), log), 0);
+
+	pvmx_backends_fini(bk);		/* closes sv[0] */
+	close(sv[1]);
+	pvmx_xs_free(xs);
+	fclose(log);
+	free(bk);
+	pvmx_gnttab_fini(&gt);
+	free(ram);
+	free(gtab);
+	free(nb);
+}
+
 const struct test netback_tests[] = {
 	{ "netback_tx_frames", netback_tx_frames },
 	{ "netback_tx_fatal", netback_tx_fatal },
 	{ "netback_rx_frames", netback_rx_frames },
 	{ "netback_csum", netback_csum },
 	{ "vif_handshake_and_tap", vif_handshake_and_tap },
+	{ "vif_without_rx_notify", vif_without_rx_notify },
 	{ "vif_on_a_real_tap", vif_on_a_real_tap },
 	{ NULL, NULL },
 };
