@@ -194,6 +194,37 @@ judge() { # sets verdict (pass/fail) and why
 			verdict=pass
 		fi
 		;;
+	timeout)
+		# A guest with no end of its own (Mini-OS's test.c loops until
+		# the toolstack asks it to shut down): pass iff --timeout stopped
+		# it and its console matches expect, " && "-separated EREs: each
+		# must match a line, one starting with '!' none.
+		if [ "$rc" != 124 ]; then
+			why="stopped before --timeout: $(status_reason "$rc")"
+		else
+			verdict=pass
+			rest=$expect
+			while [ -n "$rest" ]; do
+				part=${rest%% && *}
+				case $rest in *" && "*) rest=${rest#* && } ;; *) rest= ;; esac
+				case $part in
+				'!'*)
+					bad=$(tr -d '\r' <"$out" | grep -m 1 -E -- "${part#!}")
+					if [ -n "$bad" ]; then
+						verdict=fail why="console has '$bad'"
+						break
+					fi
+					;;
+				*)
+					if ! tr -d '\r' <"$out" | grep -qE -- "$part"; then
+						verdict=fail why="no line matching '$part' within ${tmo} s; last line: $last"
+						break
+					fi
+					;;
+				esac
+			done
+		fi
+		;;
 	*)
 		why="unknown kind '$kind' in the manifest"
 		;;
@@ -218,12 +249,25 @@ while IFS="$TAB" read -r id kind img vcpus mem tmo expect cmdline; do
 	esac
 	out=$TMP/$nr.out
 	err=$TMP/$nr.err
-	# disk:SPEC = a marker guest with --disk DISKS/SPEC (SPEC: FILE[,ro]);
-	# SPEC+net: and a network (net_setup).
-	disk= net= NET= NET_PEER= net_why=
+	# disk:SPEC = a marker guest with --disk DISKS/SPEC (SPEC: FILE[,OPTS]);
+	# +net: and a network (net_setup); +copy: a scratch copy of FILE, so a
+	# guest that writes leaves the shared image alone; +timeout: judged as
+	# a guest that runs until --timeout (kind timeout).
+	disk= net= copy= NET= NET_PEER= net_why=
 	case $kind in disk:*) disk=${kind#disk:}; kind=marker ;; esac
-	case $disk in *+net) disk=${disk%+net}; net=1 ;; esac
+	while :; do
+		case $disk in
+		*+net) disk=${disk%+net}; net=1 ;;
+		*+copy) disk=${disk%+copy}; copy=$TMP/$nr.img ;;
+		*+timeout) disk=${disk%+timeout}; kind=timeout ;;
+		*) break ;;
+		esac
+	done
 	[ -z "$disk" ] || disk=$DISKS/$disk
+	if [ -n "$copy" ] && [ -f "${disk%%,*}" ]; then
+		cp "${disk%%,*}" "$copy" || echo "# cannot copy ${disk%%,*} to $copy"
+		disk=$copy${disk#"${disk%%,*}"}
+	fi
 	[ -z "$net" ] || net_setup
 	set -- run --timeout "$tmo" --vcpus "$vcpus" --memory "${mem}M"
 	[ -z "$cmdline" ] || set -- "$@" --cmdline "$cmdline"
@@ -247,6 +291,7 @@ while IFS="$TAB" read -r id kind img vcpus mem tmo expect cmdline; do
 		rc=$?
 	fi
 	[ -z "$net" ] || net_untap
+	[ -z "$copy" ] || rm -f "$copy"
 	dt=$(($(now_cs) - t0))
 	judge
 	echo "# time $id $(fmt_cs "$dt") s, exit $rc"
