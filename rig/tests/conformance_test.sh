@@ -103,11 +103,22 @@ check "manifest: vmlinux-fe: write, verify, ro, bench, then net (read-only) on o
 	grep -qxF '$(row linux/fe-net disk:linuxfe.img,ro+net linux-pv32/vmlinux-fe 1 128 300 'DEVINIT: net PASS' "$FE=net")' '$T/m-fe'"
 rm -f "$G/linux-pv32/vmlinux-fe"
 
+check "manifest: no minios-fe.elf: Mini-OS's front-end tests are skips with the reason" bash -c "
+	[ \$(grep -c '^minios/fe-\(disk\|net\)${TAB}skip${TAB}-${TAB}1${TAB}1${TAB}1${TAB}minios-fe.elf is absent (Mini-OS with its front ends, Documentation/testing.rst)${TAB}\$' '$M') = 2 ]"
+: >"$G/minios/minios-fe.elf"
+"$MANIFEST_SH" "$G" >"$T/m-fe-minios"
+MFE_DISK='^[0-9]+ sectors of 512 bytes$ && ^[1-9][0-9]* read, [1-9][0-9]* write$ && !bogus data|got error code|error -?[0-9]+ on |Block device is read-only|backend not available'
+MFE_NET='^backend at /local/domain/0/backend/vif/[0-9]+/0$ && ^mac is 00:16:3e(:[0-9a-f]{2}){3}$ && ^[*]{26}$ && !backend not avalable|backend/mac failed|packet error'
+check "manifest: minios-fe.elf: fe-disk (a scratch copy as hda) and fe-net (xvda read-only, a network), until --timeout" bash -c "
+	grep -qxF '$(row minios/fe-disk disk:linuxfe.img,vdev=hda+copy+timeout minios/minios-fe.elf 1 64 30 "$MFE_DISK" '')' '$T/m-fe-minios' &&
+	grep -qxF '$(row minios/fe-net disk:linuxfe.img,ro+net+timeout minios/minios-fe.elf 1 64 30 "$MFE_NET" '')' '$T/m-fe-minios'"
+rm -f "$G/minios/minios-fe.elf"
+
 E=$T/empty
 mkdir -p "$E"
 "$MANIFEST_SH" "$E" >"$T/m-empty"
 check "manifest: an empty directory gives only skips, with reasons" bash -c "
-	[ \$(grep -vc '^#' '$T/m-empty') = 11 ] && ! grep -v '^#' '$T/m-empty' | grep -qv '${TAB}skip${TAB}' &&
+	[ \$(grep -vc '^#' '$T/m-empty') = 13 ] && ! grep -v '^#' '$T/m-empty' | grep -qv '${TAB}skip${TAB}' &&
 	grep -q 'no $E/xtf directory' '$T/m-empty'"
 "$MANIFEST_SH" "$T/absent" >/dev/null 2>&1
 check "manifest: a missing directory is exit 2" [ "$?" = 2 ]
@@ -140,6 +151,14 @@ case $img in
 	printf 'PANIC: PANIC: Unhandled exception at e019:00103064\nVec 13 #GP[0000]\nUnhandled exception at e019:00103064\n'
 	echo "pvmx: guest shut down: crash (reason 3)" >&2; exit 13 ;;
 *-hang) printf 'Xenstore read'; echo "pvmx: timeout after 20 s" >&2; exit 124 ;;
+*minios-fe.elf) d=; prev=
+	for a; do [ "$prev" != --disk ] || d=${a%%,*}; prev=$a; done
+	[ -z "$d" ] || { echo "$d" >>"$STUB_LOG.disks"; echo written >>"$d"; }
+	printf '8192 sectors of 512 bytes\r\n**************************\n0 read, 1536 write\n'
+	[ "${STUB_MINIOS:-}" = noread ] || echo "21662720 read, 21663232 write"
+	[ "${STUB_MINIOS:-}" != bogus ] || echo "bogus data at offset 1234"
+	[ "${STUB_MINIOS:-}" != exit0 ] || exit 0
+	echo "pvmx: timeout after 30 s" >&2; exit 124 ;;
 *minios-app.elf) echo "MINIOS-TEST: PASS"; exit 0 ;;
 *minios-stock.elf) printf 'Xen Minimal OS (pv)!\r\nkernel.c: dummy main: par=0\r\n'
 	echo "pvmx: timeout after 15 s" >&2
@@ -163,7 +182,7 @@ STUB_LOG=$T/args PATH="$T/bin:$PATH" PVMX=$STUB PVMX_CONF_GUESTS=$G PVMX_CONF_KM
 	sh "$RUNNER" "$M" >"$O" 2>"$T/runner.err"
 rc=$?
 check "runner: exit 1 when a guest failed" [ "$rc" = 1 ]
-check "runner: plan covers every guest and the log check" has_line "$O" "1..23"
+check "runner: plan covers every guest and the log check" has_line "$O" "1..25"
 check "runner: passes" bash -c "
 	grep -qE '^ok [0-9]+ xtf/example$' '$O' && grep -qE '^ok [0-9]+ xtf/argo$' '$O' &&
 	grep -qE '^ok [0-9]+ xtf/pv-iopl~hypercall$' '$O' && grep -qE '^ok [0-9]+ minios/app$' '$O' &&
@@ -185,7 +204,7 @@ check "runner: a guest's panic is a failure with its status" \
 check "runner: a manifest error is a failure" grep -qE '^not ok [0-9]+ xtf/broken # .*no such file$' "$O"
 check "runner: a manifest skip is a KTAP skip" grep -qE '^ok [0-9]+ linux/vmlinux-smp-2vcpu # SKIP no SMP kernel' "$O"
 check "runner: per-guest times" grep -qE '^# time xtf/example [0-9]+\.[0-9]{2} s, exit 0$' "$O"
-check "runner: totals" has_line "$O" "# Totals: pass:8 fail:8 xfail:0 xpass:0 skip:7 error:0"
+check "runner: totals" has_line "$O" "# Totals: pass:8 fail:8 xfail:0 xpass:0 skip:9 error:0"
 check "runner: the config's settings reach the launcher" bash -c "
 	grep -qxF -- 'run --timeout 20 --vcpus 1 --memory 128M --cmdline hypercall $G/xtf/pv-iopl/test-pv32pae-pv-iopl' '$T/args' &&
 	grep -qxF -- 'run --timeout 20 --vcpus 1 --memory 128M --cmdline a b  c $G/xtf/spaced/test-pv32pae-spaced' '$T/args' &&
@@ -242,6 +261,36 @@ check "runner: a +net guest with neither a tap nor net_peer fails, not run" bash
 	grep -qE '^not ok 1 linux/fe-net # .*no network peer: no tap in this VM .* and no net_peer' '$O.args-none' &&
 	[ ! -e '$T/args-none' ]"
 rm -f "$G/linux-pv32/vmlinux-fe"
+
+# A disk:SPEC+copy+timeout guest (Mini-OS's front ends): --disk gets a
+# scratch copy of the image (the shared one unchanged, the copy removed
+# after); it passes on exit 124 with every ERE matched and no '!' one.
+printf 'shared image\n' >"$D/linuxfe.img"
+: >"$G/minios/minios-fe.elf"
+grep -E '^(#|minios/fe-disk)' "$T/m-fe-minios" >"$T/m-mfe"
+runmfe() { # NAME [VAR=VALUE...]
+	local name=$1
+	shift
+	rm -f "$T/args-$name" "$T/args-$name.disks"
+	env STUB_LOG="$T/args-$name" PATH="$T/bin:$PATH" PVMX=$STUB PVMX_CONF_GUESTS=$G \
+		PVMX_CONF_KMSG=$KLOG PVMX_CONF_DISKS=$D "$@" sh "$RUNNER" "$T/m-mfe" >"$O.$name" 2>&1
+}
+runmfe mfe
+check "runner: a +copy+timeout guest writes a scratch copy (vdev kept), passes on its EREs at --timeout" bash -c "
+	grep -qE '^ok 1 minios/fe-disk$' '$O.mfe' &&
+	grep -qE -- '^run --timeout 30 --vcpus 1 --memory 64M --disk /tmp/.*/[0-9]+\.img,vdev=hda $G/minios/minios-fe.elf$' '$T/args-mfe' &&
+	[ \$(wc -l <'$T/args-mfe.disks') = 1 ] && [ ! -e \$(cat '$T/args-mfe.disks') ] &&
+	[ \"\$(cat '$D/linuxfe.img')\" = 'shared image' ]"
+runmfe mfe-bogus STUB_MINIOS=bogus
+check "runner: a +timeout guest printing a '!' line fails, naming it" \
+	grep -qE "^not ok 1 minios/fe-disk # console has 'bogus data at offset 1234'$" "$O.mfe-bogus"
+runmfe mfe-noread STUB_MINIOS=noread
+check "runner: a +timeout guest missing a line fails, naming the ERE" \
+	grep -qF "not ok 1 minios/fe-disk # no line matching '^[1-9][0-9]* read, [1-9][0-9]* write\$' within 30 s; last line: 0 read, 1536 write" "$O.mfe-noread"
+runmfe mfe-exit0 STUB_MINIOS=exit0
+check "runner: a +timeout guest that stops by itself fails" \
+	grep -qE '^not ok 1 minios/fe-disk # stopped before --timeout: exit status 0' "$O.mfe-exit0"
+rm -f "$G/minios/minios-fe.elf"
 
 # Mini-OS stock that does not block, and one that stops by itself.
 grep -E '^(#|minios/stock)' "$M" >"$T/m-idle"
