@@ -272,8 +272,8 @@ runmfe() { # NAME [VAR=VALUE...]
 	local name=$1
 	shift
 	rm -f "$T/args-$name" "$T/args-$name.disks"
-	env STUB_LOG="$T/args-$name" PATH="$T/bin:$PATH" PVMX=$STUB PVMX_CONF_GUESTS=$G \
-		PVMX_CONF_KMSG=$KLOG PVMX_CONF_DISKS=$D "$@" sh "$RUNNER" "$T/m-mfe" >"$O.$name" 2>&1
+	env STUB_LOG="$T/args-$name" PATH="$T/bin:$PATH" PVMX="$STUB" PVMX_CONF_GUESTS="$G" \
+		PVMX_CONF_KMSG="$KLOG" PVMX_CONF_DISKS="$D" "$@" sh "$RUNNER" "$T/m-mfe" >"$O.$name" 2>&1
 }
 runmfe mfe
 check "runner: a +copy+timeout guest writes a scratch copy (vdev kept), passes on its EREs at --timeout" bash -c "
