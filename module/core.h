@@ -89,8 +89,12 @@ struct pvmx_evtchn {
 
 struct pvmx_vcpu_core;
 
-/* Grant-table frames a VM has (after shared_info); Xen's max_grant_frames. */
-#define PVMX_GNTTAB_MAX_FRAMES	4
+/*
+ * Grant-table frames a VM may grow its table to (after shared_info): Xen's
+ * default max_grant_frames (opt_max_grant_frames, xen/common/grant_table.c,
+ * 64 since Xen 4.10), what GNTTABOP_query_size reports as max_nr_frames.
+ */
+#define PVMX_GNTTAB_MAX_FRAMES	64
 
 /*
  * Locking (Documentation/design.rst): vm->lock, a spinlock, is held around
@@ -115,8 +119,10 @@ struct pvmx_vm_core {
 	struct pvmx_frame *frame_table;	/* page types, nr_ram_frames entries (mm.c) */
 	u32 *m2p;		/* machine-to-physical table, one entry per frame */
 	u32 nr_m2p;		/* its entries */
-	u32 gnttab_gfn;		/* first of PVMX_GNTTAB_MAX_FRAMES grant frames (one block) */
+	u32 gnttab_gfn;		/* first of PVMX_GNTTAB_MAX_FRAMES grant frames */
 	u32 nr_gnttab_frames;	/* frames the table has grown to (Xen starts at 1) */
+	/* Host mappings of the grant frames, one page each (not contiguous). */
+	void *gnttab_va[PVMX_GNTTAB_MAX_FRAMES];
 	bool fast_int80;	/* PVMX_BOOT_FAST_INT80 */
 	/* GDT slots (index % 512) some vCPU's int80 check read: atomic, never cleared. */
 	u32 int80_slots[16];

@@ -8,7 +8,8 @@
  * pvmx guests see one domain, themselves: any domid other than DOMID_SELF or
  * their own is a domain that does not exist (-ESRCH, GNTST_bad_domain).
  * Machine frames are the VM's guest-physical frames: RAM, then shared_info,
- * then PVMX_GNTTAB_MAX_FRAMES grant frames.
+ * then PVMX_GNTTAB_MAX_FRAMES grant frames (Xen's default max_grant_frames,
+ * of which the table starts with one and grows by setup_table).
  */
 #include "core.h"
 
@@ -163,11 +164,11 @@ static long gnttab_setup_table(struct pvmx_vcpu_core *v, u32 uop, u32 count)
 		/*
 		 * gnttab_grow_table: frames past the table do not exist on Xen,
 		 * so they reach the frame table (and become mappable) only now.
-		 * vm.c allocates all of them as one block.
+		 * vm.c allocated each of them (a page each) with the VM; frames
+		 * already there, and the entries in them, stay as they are.
 		 */
 		for (i = vm->nr_gnttab_frames; i < op.nr_frames; i++)
-			WRITE_ONCE(vm->mem.frames[vm->gnttab_gfn + i],
-				   (u8 *)vm->mem.frames[vm->gnttab_gfn] + i * PVMX_PAGE_SIZE);
+			WRITE_ONCE(vm->mem.frames[vm->gnttab_gfn + i], vm->gnttab_va[i]);
 		if (op.nr_frames > vm->nr_gnttab_frames)
 			vm->nr_gnttab_frames = op.nr_frames;
 		op.status = GNTST_okay;

@@ -32,7 +32,8 @@ struct pvmx_vm {
 	struct mutex lock;		/* memory, boot info, vCPU creation */
 	struct page **ram_pages;	/* nr_ram_frames pages of RAM */
 	struct page *shared_info_page;
-	struct page *gnttab_pages;	/* PVMX_GNTTAB_MAX_FRAMES pages, one block */
+	/* The grant frames, a page each (core.gnttab_va maps them). */
+	struct page *gnttab_pages[PVMX_GNTTAB_MAX_FRAMES];
 	bool boot_info_set;
 	struct pvmx_vcpu *vcpus[PVMX_MAX_VCPUS];
 	/* The VM's end (first shutdown or crash), under core.lock: every vCPU reports it. */

@@ -17,10 +17,6 @@
 #include <linux/vmalloc.h>
 #include "pvmx.h"
 
-/* The grant frames come as one block of PVMX_GNTTAB_MAX_FRAMES pages. */
-#define GNTTAB_ORDER	ilog2(PVMX_GNTTAB_MAX_FRAMES)
-static_assert(PVMX_GNTTAB_MAX_FRAMES == 1 << GNTTAB_ORDER);
-
 static void pvmx_vm_free_memory(struct pvmx_vm *vm)
 {
 	u32 i;
@@ -35,8 +31,9 @@ static void pvmx_vm_free_memory(struct pvmx_vm *vm)
 	kvfree(vm->core.frame_table);
 	if (vm->shared_info_page)
 		__free_page(vm->shared_info_page);
-	if (vm->gnttab_pages)
-		__free_pages(vm->gnttab_pages, GNTTAB_ORDER);
+	for (i = 0; i < PVMX_GNTTAB_MAX_FRAMES; i++)
+		if (vm->gnttab_pages[i])
+			__free_page(vm->gnttab_pages[i]);
 	vfree(vm->core.m2p);
 }
 
@@ -103,13 +100,24 @@ static int pvmx_vm_set_memory(struct pvmx_vm *vm, struct pvmx_memory __user *arg
 	vm->core.frame_table = kvcalloc(nr, sizeof(*vm->core.frame_table),
 					GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
 	vm->shared_info_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	vm->gnttab_pages = alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, GNTTAB_ORDER);
 	/* The M2P, whole pages of it mapped into the guest: ~0 is "no pfn". */
 	vm->core.m2p = __vmalloc(PAGE_ALIGN(nr_frames * sizeof(u32)),
 				 GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
 	if (!vm->ram_pages || !mem->frames || !vm->core.frame_table || !vm->shared_info_page ||
-	    !vm->gnttab_pages || !vm->core.m2p)
+	    !vm->core.m2p)
 		goto fail;
+	/*
+	 * The grant frames, a page each (never one high-order block, which a
+	 * fragmented host may not have): all of them now, as the table may
+	 * grow to them under the VM lock, where nothing may sleep.
+	 */
+	for (i = 0; i < PVMX_GNTTAB_MAX_FRAMES; i++) {
+		vm->gnttab_pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
+						 __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
+		if (!vm->gnttab_pages[i])
+			goto fail;
+		vm->core.gnttab_va[i] = page_address(vm->gnttab_pages[i]);
+	}
 	memset(vm->core.m2p, 0xFF, PAGE_ALIGN(nr_frames * sizeof(u32)));
 	vm->core.nr_m2p = nr_frames;
 	mem->nr_ram_frames = nr;
@@ -136,7 +144,7 @@ static int pvmx_vm_set_memory(struct pvmx_vm *vm, struct pvmx_memory __user *arg
 	 */
 	vm->core.gnttab_gfn = nr + 1;
 	vm->core.nr_gnttab_frames = 1;
-	mem->frames[nr + 1] = page_address(vm->gnttab_pages);
+	mem->frames[nr + 1] = vm->core.gnttab_va[0];
 	mem->nr_frames = nr_frames;
 	vm->core.shared_info = page_address(vm->shared_info_page);
 	for (i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
@@ -157,7 +165,8 @@ fail:
 	pvmx_vm_free_memory(vm);
 	vm->ram_pages = NULL;
 	vm->shared_info_page = NULL;
-	vm->gnttab_pages = NULL;
+	memset(vm->gnttab_pages, 0, sizeof(vm->gnttab_pages));
+	memset(vm->core.gnttab_va, 0, sizeof(vm->core.gnttab_va));
 	vm->core.shared_info = NULL;
 	vm->core.frame_table = NULL;
 	vm->core.m2p = NULL;
@@ -367,16 +376,36 @@ static const struct vm_operations_struct pvmx_vm_vm_ops = {
 	.fault = pvmx_vm_fault,
 };
 
+#define GNTTAB_PGOFF	(PVMX_GNTTAB_MMAP_OFFSET / PAGE_SIZE)
+
+/* The grant frames: separate pages, inserted on fault as RAM's are. */
+static vm_fault_t pvmx_gnttab_fault(struct vm_fault *vmf)
+{
+	struct pvmx_vm *vm = vmf->vma->vm_file->private_data;
+	unsigned long i = vmf->pgoff - GNTTAB_PGOFF;
+
+	/* gnttab_pages never changes once RAM is set, and mmap checked it was. */
+	if (vmf->pgoff < GNTTAB_PGOFF || i >= PVMX_GNTTAB_MAX_FRAMES)
+		return VM_FAULT_SIGBUS;
+	vmf->page = vm->gnttab_pages[i];
+	get_page(vmf->page);
+	return 0;
+}
+
+static const struct vm_operations_struct pvmx_gnttab_vm_ops = {
+	.fault = pvmx_gnttab_fault,
+};
+
 static int pvmx_vm_mmap_gnttab(struct pvmx_vm *vm, struct vm_area_struct *vma)
 {
-	unsigned long first = vma->vm_pgoff - PVMX_GNTTAB_MMAP_OFFSET / PAGE_SIZE;
+	unsigned long first = vma->vm_pgoff - GNTTAB_PGOFF;
 
 	BUILD_BUG_ON(PVMX_GNTTAB_FRAMES != PVMX_GNTTAB_MAX_FRAMES);
 	if (first >= PVMX_GNTTAB_FRAMES || vma_pages(vma) > PVMX_GNTTAB_FRAMES - first)
 		return -EINVAL;
 	pvmx_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
-	return remap_pfn_range(vma, vma->vm_start, page_to_pfn(vm->gnttab_pages) + first,
-			       vma_pages(vma) << PAGE_SHIFT, vma->vm_page_prot);
+	vma->vm_ops = &pvmx_gnttab_vm_ops;
+	return 0;
 }
 
 static int pvmx_vm_mmap(struct file *filp, struct vm_area_struct *vma)
@@ -388,7 +417,7 @@ static int pvmx_vm_mmap(struct file *filp, struct vm_area_struct *vma)
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
 	mutex_lock(&vm->lock);
-	if (vm->ram_pages && vma->vm_pgoff >= PVMX_GNTTAB_MMAP_OFFSET / PAGE_SIZE) {
+	if (vm->ram_pages && vma->vm_pgoff >= GNTTAB_PGOFF) {
 		/* The grant frames, for back ends (uapi.rst); they live as long as the VM. */
 		ret = pvmx_vm_mmap_gnttab(vm, vma);
 	} else if (vm->ram_pages && vma->vm_pgoff < vm->core.mem.nr_ram_frames &&

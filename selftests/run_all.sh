@@ -1097,6 +1097,21 @@ t_guest_blkfront_hostile() {
 		return 1
 }
 
+# The grant table at Xen's default size (64 frames): query_size, 65 frames
+# refused, 64 granted keeping frame 0's grants, and I/O through reference
+# 32767 (the last of frame 63) reaches the file; 32768 is refused.
+t_guest_blkfront_bigtable() {
+	disk=$TMP/blk_bigtable.img
+	blk_disk "$disk" || return 1
+	run_guest blkfront_bigtable blkfront.elf --disk "$disk" --cmdline mode=bigtable
+	expect_rc 0 && expect_ktap_pass || return 1
+	got=$(blk_sector "$disk" 6)
+	if [ "$got" != GUEST-LAST-GRANT-REF ]; then
+		diag "sector 6 of the disk file holds '$got', want GUEST-LAST-GRANT-REF"
+		return 1
+	fi
+}
+
 # PV network interfaces (--net, guests/netfront.c): the launcher's netback
 # against our own front end.  Where the VM has a tap (a kernel with TUN and
 # IPv4, busybox tunctl and ip) this harness creates and addresses one and
@@ -1539,7 +1554,7 @@ guest_ring3_traps guest_fastcall guest_traps_fast_int80 guest_ring3_traps_fast_i
 syscall_fast_path guest_int80 guest_int80_reflected stats_trace tracepoints guest_callbacks guest_failsafe guest_failsafe_nofailsafe
 guest_failsafe_badstack guest_multicall multicall_signals guest_events guest_timers
 guest_smp guest_smp_1vcpu
-guest_console_ring guest_xenstore guest_blkfront guest_blkfront_ro guest_blkfront_crash guest_blkfront_hostile guest_netfront guest_netfront_hostile guest_netfront_refused guest_memory guest_memory_shuffled guests_shuffled_p2m
+guest_console_ring guest_xenstore guest_blkfront guest_blkfront_ro guest_blkfront_crash guest_blkfront_hostile guest_blkfront_bigtable guest_netfront guest_netfront_hostile guest_netfront_refused guest_memory guest_memory_shuffled guests_shuffled_p2m
 guest_wait_virq guest_mm guest_ptwr spin_timeout spin_sigint spin_sigterm block_timeout
 block_sigint guest_fuzz guest_fuzz_ring1 guest_exploit guest_exploit_race guest_exploit_bounce_ro
 guest_exploit_bounce_unmapped guest_descrace guest_bigpin guest_harden guest_harden_kss3 guest_harden_l1tf guest_harden_log_flood

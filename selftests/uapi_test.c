@@ -497,6 +497,51 @@ static void t_mmap_ram_shared(void)
 	EXPECT(nonzero != 2);
 }
 
+/*
+ * The grant frames: PVMX_GNTTAB_FRAMES (64, Xen's default max_grant_frames)
+ * separate zeroed pages at PVMX_GNTTAB_MMAP_OFFSET, shared between mappings;
+ * nothing past them, and nothing before the VM has memory.
+ */
+static void t_mmap_gnttab(void)
+{
+	const size_t len = PVMX_GNTTAB_FRAMES * 4096;
+	const off_t off = (off_t)PVMX_GNTTAB_MMAP_OFFSET;
+	struct ctx early, c;
+	uint8_t *a, *b;
+	size_t i;
+	int bad = 0;
+
+	EXPECT_EQ(PVMX_GNTTAB_FRAMES, 64);
+	setup(&early, ST_VM);
+	EXPECT(mmap(NULL, 4096, PROT_READ, MAP_SHARED, early.vm, off) == MAP_FAILED);
+	EXPECT_EQ(errno, EINVAL);
+	setup(&c, ST_MEM);
+	a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, c.vm, off);
+	ASSERT(a != MAP_FAILED);
+	for (i = 0; i < len; i += 8)
+		bad |= *(volatile uint64_t *)(a + i) != 0;
+	EXPECT(!bad);
+	for (i = 0; i < PVMX_GNTTAB_FRAMES; i++)
+		*(volatile uint32_t *)(a + i * 4096 + 8) = 0x6e740000 + (uint32_t)i;
+	/* The last frame alone, mapped again: the same page. */
+	b = mmap(NULL, 4096, PROT_READ, MAP_SHARED, c.vm, off + len - 4096);
+	ASSERT(b != MAP_FAILED);
+	EXPECT_EQ(*(volatile uint32_t *)(b + 8), 0x6e740000 + PVMX_GNTTAB_FRAMES - 1);
+	munmap(b, 4096);
+	for (i = 0; i < PVMX_GNTTAB_FRAMES; i++)
+		bad |= *(volatile uint32_t *)(a + i * 4096 + 8) != 0x6e740000 + (uint32_t)i;
+	EXPECT(!bad);
+	munmap(a, len);
+	/* One frame more, or a frame past the last: EINVAL. */
+	EXPECT(mmap(NULL, len + 4096, PROT_READ, MAP_SHARED, c.vm, off) == MAP_FAILED);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT(mmap(NULL, 4096, PROT_READ, MAP_SHARED, c.vm, off + len) == MAP_FAILED);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT(mmap(NULL, 8192, PROT_READ, MAP_SHARED, c.vm, off + len - 4096) == MAP_FAILED);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT(mmap(NULL, len, PROT_READ, MAP_PRIVATE, c.vm, off) == MAP_FAILED);
+}
+
 /* ---- VM fd: boot info -------------------------------------------------- */
 
 /* PVMX_SET_BOOT_INFO with c->bi must fail with err; c->bi is reset afterwards. */
@@ -1410,6 +1455,7 @@ static const struct test tests[] = {
 	T(mmap_ram_beyond),
 	T(mmap_ram_private),
 	T(mmap_ram_shared),
+	T(mmap_gnttab),
 	T(boot_info_before_memory),
 	T(boot_info_flags_pad_reserved),
 	T(boot_info_fast_int80),

@@ -254,12 +254,22 @@ int pvmx_vm_bind_evtchn(struct pvmx_vm *vm, uint32_t port, bool unbind)
 	return ioctl(vm->fd, PVMX_BIND_EVTCHN, &b) < 0 ? -errno : 0;
 }
 
-void *pvmx_vm_map_gnttab(struct pvmx_vm *vm)
+void *pvmx_vm_map_gnttab(struct pvmx_vm *vm, uint32_t *nr_frames)
 {
-	void *p = mmap(NULL, PVMX_GNTTAB_FRAMES * PVMX_PAGE_SIZE, PROT_READ | PROT_WRITE,
-		       MAP_SHARED, vm->fd, (off_t)PVMX_GNTTAB_MMAP_OFFSET);
+	uint32_t n = PVMX_GNTTAB_FRAMES;
+	void *p = mmap(NULL, n * PVMX_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, vm->fd,
+		       (off_t)PVMX_GNTTAB_MMAP_OFFSET);
 
-	return p == MAP_FAILED ? NULL : p;
+	if (p == MAP_FAILED && errno == EINVAL) {
+		/* A module from before the table grew to 64 frames (uapi.rst). */
+		n = PVMX_GNTTAB_FRAMES_OLD;
+		p = mmap(NULL, n * PVMX_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, vm->fd,
+			 (off_t)PVMX_GNTTAB_MMAP_OFFSET);
+	}
+	if (p == MAP_FAILED)
+		return NULL;
+	*nr_frames = n;
+	return p;
 }
 
 size_t pvmx_console_ring_drain(void *ring_page, char *buf, size_t max, bool *bad)

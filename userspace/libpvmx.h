@@ -267,8 +267,12 @@ int pvmx_vcpu_set_regs(struct pvmx_vcpu *vcpu, const struct pvmx_regs *regs);
 int pvmx_vm_raise_event(struct pvmx_vm *vm, uint32_t port_or_virq, bool virq);
 /* PVMX_BIND_EVTCHN: bind (or unbind) a port the guest allocated for domain 0. */
 int pvmx_vm_bind_evtchn(struct pvmx_vm *vm, uint32_t port, bool unbind);
-/* mmap the grant frames (PVMX_GNTTAB_FRAMES pages, read/write), or NULL with errno. */
-void *pvmx_vm_map_gnttab(struct pvmx_vm *vm);
+/*
+ * mmap the grant frames read/write: PVMX_GNTTAB_FRAMES pages, or the
+ * PVMX_GNTTAB_FRAMES_OLD an older module has; *nr_frames says how many.
+ * NULL with errno when neither maps.
+ */
+void *pvmx_vm_map_gnttab(struct pvmx_vm *vm, uint32_t *nr_frames);
 
 /*
  * Consume the output half of a PV console ring (struct xen_console_ring in

@@ -1026,6 +1026,7 @@ static int setup_store(struct pvmx_vm *vm, const struct pvmx_layout *L, const st
 static struct pvmx_backends backends;
 static bool have_backends;
 static void *gnttab_map;
+static uint32_t gnttab_frames;		/* pages of gnttab_map */
 
 static int backend_bind(void *ctx, uint32_t port, bool unbind)
 {
@@ -1051,13 +1052,13 @@ static int setup_devices(struct pvmx_vm *vm, const struct pvmx_layout *L, const 
 		fprintf(stderr, "pvmx: %s: the guest has no xenstore ring to find its devices\n", opt);
 		return -1;
 	}
-	gnttab_map = pvmx_vm_map_gnttab(vm);
+	gnttab_map = pvmx_vm_map_gnttab(vm, &gnttab_frames);
 	if (!gnttab_map) {
 		fprintf(stderr, "pvmx: %s: cannot map the guest's grant table (%s): this pvmx module has no back-end support\n",
 			opt, strerror(errno));
 		return -1;
 	}
-	if (pvmx_backends_init(&backends, store, L->boot.domid, gnttab_map, PVMX_GNTTAB_FRAMES,
+	if (pvmx_backends_init(&backends, store, L->boot.domid, gnttab_map, gnttab_frames,
 			       vm->ram, vm->mem_size / PVMX_PAGE_SIZE, &ops, stderr)) {
 		fprintf(stderr, "pvmx: out of memory\n");
 		return -1;
@@ -1105,7 +1106,7 @@ static void teardown_devices(void)
 		pvmx_backends_fini(&backends);
 	have_backends = false;
 	if (gnttab_map)
-		munmap(gnttab_map, PVMX_GNTTAB_FRAMES * PVMX_PAGE_SIZE);
+		munmap(gnttab_map, gnttab_frames * PVMX_PAGE_SIZE);
 	gnttab_map = NULL;
 }
 

@@ -715,7 +715,7 @@ int pvmx_arch_map_memory(struct pvmx_vm *vm)
 	/* Grant frames: ordinary data pages to the guest. */
 	for (i = 0; i < PVMX_GNTTAB_MAX_FRAMES; i++) {
 		ret = pvmx_ept_map(vm, (u64)(vm->core.gnttab_gfn + i) << PAGE_SHIFT,
-				   page_to_phys(vm->gnttab_pages + i),
+				   page_to_phys(vm->gnttab_pages[i]),
 				   PVMX_EPT_R | PVMX_EPT_W);
 		if (ret)
 			goto fail;

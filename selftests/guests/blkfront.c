@@ -17,6 +17,11 @@
  *                 many segments, malformed indirect requests, then a request
  *                 producer a ring ahead: the back end closes the device;
  *                 then Closed, Initialising and a fresh connection work
+ *   mode=bigtable the grant table at Xen's default max_grant_frames (64):
+ *                 query_size, setup_table(65) refused, setup_table(64)
+ *                 keeping frame 0 and its grants (the ring's), then a write
+ *                 and a read of sector 6 through the last reference of
+ *                 frame 63 (the suite checks the file); one past it fails
  *
  * Layouts from xen/include/public/io/blkif.h and ring.h (x86_32 ABI) and
  * grant_table.h, written out here independently of the launcher's.
@@ -48,6 +53,10 @@
 #define REF_DATA		9
 #define REF_BUF			10
 #define REF_RO			11
+
+#define MAX_GRANT_FRAMES	64	/* Xen's default max_grant_frames */
+#define REFS_PER_FRAME		(PAGE_SIZE / 8)
+#define REF_LAST		(MAX_GRANT_FRAMES * REFS_PER_FRAME - 1)
 
 struct xsd_sockmsg { u32 type, req_id, tx_id, len; };
 struct xs_intf {
@@ -89,6 +98,10 @@ static struct sring ring_page __attribute__((aligned(PAGE_SIZE)));
 static u8 data[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static u8 buf[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static u8 ro_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+/* bigtable: the VA where grant frame 63 gets mapped. */
+static u8 last_gnt_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+static u32 frame_list[MAX_GRANT_FRAMES + 1];
+static u32 gnt_frame0;		/* grant frame 0, mapped at gnt_page */
 static volatile struct sring *ring = &ring_page;
 static u32 port, req_prod, rsp_cons;
 static char be_path[128];
@@ -418,23 +431,98 @@ static void mode_hostile(void)
 	CHECK_EQ(one(BLKIF_OP_READ, 1, REF_BUF, 0, 0), RSP_OKAY, "read_after_reconnect");
 }
 
+static int setup_table(u32 nr)
+{
+	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = nr };
+	long r;
+
+	st.status = 0x55;
+	st.frame_list = (u32)frame_list;
+	r = hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_setup_table, &st, 1, 0, 0);
+	return r ? (int)r : st.status;
+}
+
+/* query_size: nr_frames, and max_nr_frames in *max; -1000 when it fails. */
+static int query_size(u32 *max)
+{
+	struct gnttab_query_size q = { .dom = DOMID_SELF };
+
+	if (hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_query_size, &q, 1, 0, 0) ||
+	    q.status != GNTST_okay)
+		return -1000;
+	*max = q.max_nr_frames;
+	return (int)q.nr_frames;
+}
+
+/*
+ * Xen's default grant-table size (xen/common/grant_table.c:
+ * opt_max_grant_frames), grown as Linux's gnttab_expand() grows it: a
+ * setup_table for all the frames, the ones it had included.
+ */
+static void mode_bigtable(void)
+{
+	volatile struct grant_entry *last = (volatile struct grant_entry *)last_gnt_page;
+	u32 max = 0, i, ok;
+
+	CHECK_EQ(query_size(&max), 1, "query_size_one_frame");
+	CHECK_EQ(max, MAX_GRANT_FRAMES, "query_size_max_64");
+	frame_list[0] = 0xAAAAAAAA;
+	CHECK_EQ(setup_table(MAX_GRANT_FRAMES + 1), GNTST_general_error,
+		 "setup_table_65_general_error");
+	CHECK(frame_list[0] == 0xAAAAAAAA && query_size(&max) == 1, "setup_table_65_no_change");
+	CHECK_EQ(setup_table(MAX_GRANT_FRAMES), GNTST_okay, "setup_table_64");
+	CHECK_EQ(frame_list[0], gnt_frame0, "frame_0_kept");
+	CHECK_EQ(query_size(&max), MAX_GRANT_FRAMES, "query_size_64_frames");
+	CHECK_EQ(update_va_mapping((u32)last_gnt_page,
+				   (u64)frame_list[MAX_GRANT_FRAMES - 1] << 12 | PTE_KERNEL_RW,
+				   UVMF_INVLPG), 0, "frame_63_mapped");
+	for (ok = 1, i = 0; i < REFS_PER_FRAME; i++)
+		ok &= !last[i].flags && !last[i].domid && !last[i].frame;
+	CHECK(ok, "frame_63_starts_empty");
+
+	/* The ring's grant (frame 0) survived the growth: requests still work. */
+	grant(REF_BUF, buf, GTF_permit_access);
+	CHECK_EQ(one(BLKIF_OP_READ, 1, REF_BUF, 0, 0), RSP_OKAY, "read_after_growth");
+	CHECK(!memcmp(buf, "HOST-SECTOR-1", 13), "host_data_read");
+
+	/* Write sector 6 from the last reference there is, read it back through it. */
+	memset(data, 0, PAGE_SIZE);
+	memcpy(data, "GUEST-LAST-GRANT-REF", 20);
+	last[REFS_PER_FRAME - 1].frame = va_to_mfn(data);
+	last[REFS_PER_FRAME - 1].domid = 0;
+	mb();
+	last[REFS_PER_FRAME - 1].flags = GTF_permit_access | GTF_readonly;
+	CHECK_EQ(one(BLKIF_OP_WRITE, 6, REF_LAST, 0, 0), RSP_OKAY, "write_through_ref_32767");
+	CHECK_EQ(last[REFS_PER_FRAME - 1].flags, GTF_permit_access | GTF_readonly,
+		 "ref_32767_released");
+	memset(buf, 0, PAGE_SIZE);
+	last[REFS_PER_FRAME - 1].flags = 0;
+	mb();
+	last[REFS_PER_FRAME - 1].frame = va_to_mfn(buf);
+	mb();
+	last[REFS_PER_FRAME - 1].flags = GTF_permit_access;
+	CHECK_EQ(one(BLKIF_OP_READ, 6, REF_LAST, 0, 0), RSP_OKAY, "read_through_ref_32767");
+	CHECK(!memcmp(buf, data, 512), "read_back_matches");
+	CHECK_EQ(one(BLKIF_OP_READ, 6, REF_LAST + 1, 0, 0), RSP_ERROR, "ref_32768_refused");
+}
+
 void test_main(void)
 {
 	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1 };
 	const char *mode = strstr(start_info->cmd_line, "mode=");
-	u32 frame = 0;
 
 	mode = mode ? mode + 5 : "rw";
 	test_plan(!strncmp(mode, "rw", 2) ? 18 : !strncmp(mode, "ro", 2) ? 9 :
-		  !strncmp(mode, "crash", 5) ? 6 : 22);
+		  !strncmp(mode, "crash", 5) ? 6 : !strncmp(mode, "bigtable", 8) ? 21 : 22);
 	CHECK(map_shared_info(), "map_shared_info");
 	xs = mfn_to_va(start_info->store_mfn);
 	xs_port = start_info->store_evtchn;
 	clear_bit(shared_info->evtchn_pending, xs_port);
-	st.frame_list = (u32)&frame;
+	st.frame_list = (u32)&gnt_frame0;
 	if (!CHECK(!hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_setup_table, &st, 1, 0, 0) &&
 		   st.status == GNTST_okay &&
-		   !update_va_mapping((u32)gnt_page, (u64)frame << 12 | PTE_KERNEL_RW, UVMF_INVLPG),
+		   !update_va_mapping((u32)gnt_page, (u64)gnt_frame0 << 12 | PTE_KERNEL_RW,
+				      UVMF_INVLPG),
 		   "grant_table_mapped"))
 		return;
 	if (!CHECK(xs_read("device/vbd/51712/backend", be_path, sizeof(be_path)) &&
@@ -448,6 +536,8 @@ void test_main(void)
 		mode_hostile();
 	else if (!strncmp(mode, "crash", 5))
 		mode_crash();
+	else if (!strncmp(mode, "bigtable", 8))
+		mode_bigtable();
 	else
 		mode_rw();
 	CHECK(fe_state(5) && wait_be_state(5) && fe_state(6) && wait_be_state(6), "closed_cleanly");

@@ -15,7 +15,7 @@
 #define PTE_KERNEL_RW	0x63ull		/* P | RW | A | D */
 #define PF_WRITE	2u
 #define PF_PRESENT	1u
-#define GNTTAB_FRAMES	4		/* pvmx's max_grant_frames */
+#define GNTTAB_FRAMES	64		/* pvmx's max_grant_frames: Xen's default */
 
 void m2p_store(void), m2p_load(void);
 extern u8 m2p_store_insn[], m2p_store_after[], m2p_load_insn[], m2p_load_after[];

@@ -31,6 +31,12 @@ void fixture_setup(void)
 	fx.vm.mem.nr_frames = FX_RAM_FRAMES + 1;
 	fx.vm.shared_info_gfn = FX_RAM_FRAMES;
 	fx.vm.shared_info = fx.frames[FX_RAM_FRAMES];
+	/*
+	 * No grant frames of its own (test_memory.c adds them): gnttab_gfn 0
+	 * names RAM's first frames, which a setup_table leaves where they are.
+	 */
+	for (i = 0; i < PVMX_GNTTAB_MAX_FRAMES; i++)
+		fx.vm.gnttab_va[i] = fx.frames[i];
 	for (i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
 		fx.vm.shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
 	fx.vm.domid = 1;

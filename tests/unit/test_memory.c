@@ -11,16 +11,24 @@
 static void *frames[NR_FRAMES];
 static u8 gnttab[PVMX_GNTTAB_MAX_FRAMES][4096];
 
+/* Grant frame i's host page: pages apart and out of order, as vm.c's may be. */
+static u8 *gframe(u32 i)
+{
+	return gnttab[PVMX_GNTTAB_MAX_FRAMES - 1 - i];
+}
+
 /* The fixture's VM plus the grant frames vm.c appends after shared_info. */
 static void add_grant_frames(void)
 {
 	u32 i;
 
 	memcpy(frames, fx.frames, sizeof(fx.frames));
-	/* One block; only the first frame exists until the table grows (vm.c). */
-	frames[FX_RAM_FRAMES + 1] = gnttab[0];
-	for (i = 1; i < PVMX_GNTTAB_MAX_FRAMES; i++)
-		frames[FX_RAM_FRAMES + 1 + i] = NULL;
+	memset(gnttab, 0, sizeof(gnttab));
+	/* A page each; only the first frame exists until the table grows (vm.c). */
+	for (i = 0; i < PVMX_GNTTAB_MAX_FRAMES; i++) {
+		fx.vm.gnttab_va[i] = gframe(i);
+		frames[FX_RAM_FRAMES + 1 + i] = i ? NULL : gframe(0);
+	}
 	fx.vm.mem.frames = frames;
 	fx.vm.mem.nr_frames = NR_FRAMES;
 	fx.vm.gnttab_gfn = FX_RAM_FRAMES + 1;
@@ -193,7 +201,7 @@ static void gnttab_setup_table_hands_out_frames(void)
 	memcpy(list, fx_gpa(BUF_VA + 64), sizeof(list));
 	for (i = 0; i < 4; i++) {
 		CHECK_EQ(list[i], FX_RAM_FRAMES + 1 + i);
-		CHECK(pvmx_gfn_to_host(&fx.vm.mem, list[i]) == gnttab[i]);
+		CHECK(pvmx_gfn_to_host(&fx.vm.mem, list[i]) == gframe(i));
 	}
 	/* The table grew to what was asked for. */
 	CHECK_EQ(grant_op(GNTTABOP_query_size, BUF_VA + 128, 1), 0);
@@ -216,7 +224,7 @@ static void gnttab_frames_past_the_size_cannot_be_mapped(void)
 	u64 ro = ((u64)(FX_RAM_FRAMES + 4) << 12) | PVMX_PTE_P;
 
 	add_grant_frames();
-	CHECK(pvmx_gfn_to_host(&fx.vm.mem, FX_RAM_FRAMES + 1) == gnttab[0]);
+	CHECK(pvmx_gfn_to_host(&fx.vm.mem, FX_RAM_FRAMES + 1) == gframe(0));
 	CHECK(!pvmx_gfn_to_host(&fx.vm.mem, FX_RAM_FRAMES + 2));
 	CHECK_EQ(fx_hypercall(__HYPERVISOR_update_va_mapping, BUF_VA + 0x10000, (u32)pte,
 			      (u32)(pte >> 32), 0, 0), PVMX_RESUME);
@@ -224,13 +232,97 @@ static void gnttab_frames_past_the_size_cannot_be_mapped(void)
 	/* Grown to two: the second maps, the fourth still does not. */
 	memcpy(fx_gpa(BUF_VA), &op, sizeof(op));
 	CHECK_EQ(grant_op(GNTTABOP_setup_table, BUF_VA, 1), 0);
-	CHECK(pvmx_gfn_to_host(&fx.vm.mem, FX_RAM_FRAMES + 2) == gnttab[1]);
+	CHECK(pvmx_gfn_to_host(&fx.vm.mem, FX_RAM_FRAMES + 2) == gframe(1));
 	CHECK_EQ(fx_hypercall(__HYPERVISOR_update_va_mapping, BUF_VA + 0x10000, (u32)pte,
 			      (u32)(pte >> 32), 0, 0), PVMX_RESUME);
 	CHECK_EQ(fx_eax(), 0);
 	CHECK_EQ(fx_hypercall(__HYPERVISOR_update_va_mapping, BUF_VA + 0x11000, (u32)ro,
 			      (u32)(ro >> 32), 0, 0), PVMX_RESUME);
 	CHECK_EQ(fx_eax(), XEN_ERR(XEN_EPERM));
+}
+
+static struct gnttab_query_size query_size(void)
+{
+	struct gnttab_query_size q = { .dom = DOMID_SELF, .nr_frames = 77, .max_nr_frames = 88 };
+
+	memcpy(fx_gpa(BUF_VA + 128), &q, sizeof(q));
+	CHECK_EQ(grant_op(GNTTABOP_query_size, BUF_VA + 128, 1), 0);
+	memcpy(&q, fx_gpa(BUF_VA + 128), sizeof(q));
+	CHECK_EQ(q.status, GNTST_okay);
+	return q;
+}
+
+static int setup_status(u32 nr, u32 list)
+{
+	struct gnttab_setup_table op = setup(DOMID_SELF, nr, list);
+
+	memcpy(fx_gpa(BUF_VA), &op, sizeof(op));
+	CHECK_EQ(grant_op(GNTTABOP_setup_table, BUF_VA, 1), 0);
+	memcpy(&op, fx_gpa(BUF_VA), sizeof(op));
+	return op.status;
+}
+
+/*
+ * Xen's default max_grant_frames (64): setup_table grows the table to it,
+ * not past it (GNTST_general_error, nothing changed), and growing keeps the
+ * frames and the entries already there (gnttab_grow_table() only adds).
+ */
+static void gnttab_grows_to_xens_default_max(void)
+{
+	struct gnttab_setup_table op;
+	struct gnttab_query_size q;
+	u32 list[PVMX_GNTTAB_MAX_FRAMES + 1], i;
+	u64 pte;
+
+	CHECK_EQ(PVMX_GNTTAB_MAX_FRAMES, 64);
+	add_grant_frames();
+	q = query_size();
+	CHECK_EQ(q.nr_frames, 1);
+	CHECK_EQ(q.max_nr_frames, 64);
+	/* An entry in frame 0, one in frame 3 once the table has four. */
+	memcpy(gframe(0) + 5 * 8, "\x01\x00\x00\x00\x2a\x00\x00\x00", 8);
+	CHECK_EQ(setup_status(4, BUF_VA + 1024), GNTST_okay);
+	CHECK_EQ(query_size().nr_frames, 4);
+	memcpy(gframe(3) + 511 * 8, "\x05\x00\x00\x00\x2b\x00\x00\x00", 8);
+
+	/* 65 frames: general_error, the list untouched, the table as it was. */
+	memset(fx_gpa(BUF_VA + 1024), 0xAA, sizeof(list));
+	CHECK_EQ(setup_status(65, BUF_VA + 1024), GNTST_general_error);
+	memcpy(list, fx_gpa(BUF_VA + 1024), sizeof(list));
+	for (i = 0; i < 65; i++)
+		CHECK_EQ(list[i], 0xAAAAAAAA);
+	q = query_size();
+	CHECK_EQ(q.nr_frames, 4);
+	CHECK_EQ(q.max_nr_frames, 64);
+	CHECK(!pvmx_gfn_to_host(&fx.vm.mem, FX_RAM_FRAMES + 1 + 4));
+
+	/* 64 frames: all handed out, each its own page, the old ones unchanged. */
+	CHECK_EQ(setup_status(64, BUF_VA + 1024), GNTST_okay);
+	memcpy(list, fx_gpa(BUF_VA + 1024), sizeof(list));
+	for (i = 0; i < 64; i++) {
+		CHECK_EQ(list[i], FX_RAM_FRAMES + 1 + i);
+		CHECK(pvmx_gfn_to_host(&fx.vm.mem, list[i]) == gframe(i));
+	}
+	CHECK_EQ(list[64], 0xAAAAAAAA);
+	q = query_size();
+	CHECK_EQ(q.nr_frames, 64);
+	CHECK_EQ(q.max_nr_frames, 64);
+	CHECK(!memcmp(gframe(0) + 5 * 8, "\x01\x00\x00\x00\x2a\x00\x00\x00", 8));
+	CHECK(!memcmp(gframe(3) + 511 * 8, "\x05\x00\x00\x00\x2b\x00\x00\x00", 8));
+	/* The last frame maps read/write now; the frame past it is no frame. */
+	pte = ((u64)(FX_RAM_FRAMES + 1 + 63) << 12) | PVMX_PTE_P | PVMX_PTE_RW;
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_update_va_mapping, BUF_VA + 0x10000, (u32)pte,
+			      (u32)(pte >> 32), 0, 0), PVMX_RESUME);
+	CHECK_EQ(fx_eax(), 0);
+	CHECK(!pvmx_gfn_to_host(&fx.vm.mem, FX_RAM_FRAMES + 1 + 64));
+	/* Asking again for 65 still fails; asking for 64 again changes nothing. */
+	CHECK_EQ(setup_status(65, BUF_VA + 1024), GNTST_general_error);
+	CHECK_EQ(setup_status(64, BUF_VA + 1024), GNTST_okay);
+	CHECK_EQ(fx.vm.nr_gnttab_frames, 64);
+	op = setup(DOMID_SELF, 1, BUF_VA + 1024);
+	memcpy(fx_gpa(BUF_VA), &op, sizeof(op));
+	CHECK_EQ(grant_op(GNTTABOP_setup_table, BUF_VA, 1), 0);
+	CHECK_EQ(query_size().nr_frames, 64);
 }
 
 static void gnttab_setup_table_errors(void)
@@ -369,6 +461,7 @@ const struct unit_test memory_tests[] = {
 	UNIT_TEST(memory_op_others_enosys),
 	UNIT_TEST(gnttab_setup_table_hands_out_frames),
 	UNIT_TEST(gnttab_frames_past_the_size_cannot_be_mapped),
+	UNIT_TEST(gnttab_grows_to_xens_default_max),
 	UNIT_TEST(gnttab_setup_table_errors),
 	UNIT_TEST(gnttab_query_size_errors),
 	UNIT_TEST(gnttab_versions),

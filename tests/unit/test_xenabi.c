@@ -212,8 +212,10 @@ static void cpuid_xen_leaves(void)
 	/* Machine address width: the last grant frame is the highest frame. */
 	fx.vm.gnttab_gfn = FX_RAM_FRAMES + 1;
 	CHECK_EQ(cpuid(0x40000005, 0).b, 12 + 12);	/* frames below 4096 */
-	fx.vm.gnttab_gfn = 0x1FFFC;
+	fx.vm.gnttab_gfn = 0x20000 - PVMX_GNTTAB_MAX_FRAMES;	/* the last is 0x1FFFF */
 	CHECK_EQ(cpuid(0x40000005, 0).b, 17 + 12);
+	fx.vm.gnttab_gfn++;					/* the last is 0x20000 */
+	CHECK_EQ(cpuid(0x40000005, 0).b, 18 + 12);
 	CHECK_EQ(cpuid(0x40000005, 1).b, 0);
 	CHECK_EQ(cpuid(0x40000006, 0).a, 0);
 	CHECK_EQ(cpuid(0x40000100, 0).a, 0);		/* no Viridian */

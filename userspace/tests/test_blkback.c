@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/pvmx.h>
 #include "backend.h"
 #include "harness.h"
 
@@ -19,7 +20,9 @@
 #define RING_PFN	10
 #define RING_REF	8
 #define DISK_SECTORS	256	/* 128 KiB */
-#define PVMX_GNTTAB_FRAMES_TEST	4
+#define PVMX_GNTTAB_FRAMES_TEST	PVMX_GNTTAB_FRAMES	/* what the launcher maps */
+/* The last grant reference of a full table (Xen's default 64 frames). */
+#define LAST_REF		(PVMX_GNTTAB_FRAMES_TEST * PVMX_GNTTAB_ENTRIES_PER_FRAME - 1)
 
 static uint8_t *ram;
 static struct pvmx_grant_v1 *gtab;
@@ -282,6 +285,56 @@ static void blkback_round_trip_and_refusals(void)
 	CHECK_EQ(pvmx_blkback_connect(&b, &gt, RING_REF), -EINVAL);
 	CHECK_HAS(b.why, "read-only");
 	CHECK_EQ(pvmx_blkback_connect(&b, &gt, 4000), -EINVAL);
+	teardown();
+}
+
+/*
+ * A table grown to Xen's default max_grant_frames: references in its last
+ * frame are served like any, the ring's included; one past it is refused.
+ */
+static void grant_refs_up_to_the_last_frame(void)
+{
+	struct pvmx_blkback b = { 0 };
+	struct blkif_x86_32_request r;
+	const char *why = NULL;
+	uint8_t buf[PG];
+	uint32_t i;
+
+	CHECK_EQ(PVMX_GNTTAB_FRAMES, 64);
+	CHECK_EQ(LAST_REF, 32767);
+	setup();
+	CHECK_EQ(gt.nr_entries, 32768);
+	grant(LAST_REF, 20, GTF_permit_access, 0);
+	CHECK(pvmx_gnttab_pin(&gt, LAST_REF, true, &why) == ram + 20 * PG);
+	CHECK_EQ(gtab[LAST_REF].flags, GTF_permit_access | GTF_reading | GTF_writing);
+	pvmx_gnttab_unpin(&gt, LAST_REF, true);
+	CHECK_EQ(gtab[LAST_REF].flags, GTF_permit_access);
+	CHECK(pvmx_gnttab_pin(&gt, LAST_REF + 1, false, &why) == NULL);
+	CHECK_STR(why, "grant reference out of range");
+
+	/* The ring in the last frame, data through the last reference. */
+	req_prod = 0;
+	ring_init();
+	gtab[RING_REF].flags = 0;
+	grant(LAST_REF - 1, RING_PFN, GTF_permit_access, 0);
+	b.fd = disk_fd;
+	b.sectors = DISK_SECTORS;
+	CHECK_EQ(pvmx_blkback_connect(&b, &gt, LAST_REF - 1), 0);
+	for (i = 0; i < PG; i++)
+		ram[20 * PG + i] = (uint8_t)(i * 11 + 3);
+	push((r = rw(BLKIF_OP_WRITE, 1, 8, LAST_REF, 0, 7), &r));
+	push((r = rw(BLKIF_OP_READ, 2, 8, LAST_REF + 1, 0, 7), &r));	/* one past */
+	CHECK(pvmx_blkback_service(&b, &gt));
+	CHECK_EQ(rsp(0).status, BLKIF_RSP_OKAY);
+	CHECK_EQ(rsp(1).status, BLKIF_RSP_ERROR);
+	CHECK_EQ(pread(disk_fd, buf, PG, 8 * 512), (ssize_t)PG);
+	CHECK(!memcmp(buf, ram + 20 * PG, PG));
+	CHECK_EQ(gtab[LAST_REF].flags, GTF_permit_access);
+	pvmx_blkback_disconnect(&b, &gt);
+	CHECK_EQ(gtab[LAST_REF - 1].flags, GTF_permit_access);
+	/* A ring reference one past the table: no connection. */
+	CHECK_EQ(pvmx_blkback_connect(&b, &gt, LAST_REF + 1), -EINVAL);
+	CHECK_HAS(b.why, "out of range");
 	teardown();
 }
 
@@ -695,6 +748,7 @@ static void disk_vdev_as_xl(void)
 const struct test blkback_tests[] = {
 	{ "grants_pinned_as_xen_does", grants_pinned_as_xen_does },
 	{ "blkback_round_trip_and_refusals", blkback_round_trip_and_refusals },
+	{ "grant_refs_up_to_the_last_frame", grant_refs_up_to_the_last_frame },
 	{ "blkback_indirect", blkback_indirect },
 	{ "xenbus_handshake_as_blkback", xenbus_handshake_as_blkback },
 	{ "disk_vdev_as_xl", disk_vdev_as_xl },

@@ -93,13 +93,16 @@ struct pvmx_memory {
 
 /*
  * The guest's grant table (version 1 entries, PVMX_GNTTAB_FRAMES frames,
- * Xen's max_grant_frames) is mmap()able (MAP_SHARED, read/write) at this
- * offset of the VM fd, for a back end in the launcher: it reads the
+ * Xen's default max_grant_frames) is mmap()able (MAP_SHARED, read/write) at
+ * this offset of the VM fd, for a back end in the launcher: it reads the
  * entries the guest wrote and sets GTF_reading/GTF_writing while it uses a
- * grant.  Frames the guest has not set up yet read as zero.
+ * grant.  Frames the guest has not set up yet read as zero.  Modules before
+ * the table grew to 64 frames had 4 (PVMX_GNTTAB_FRAMES_OLD): a mapping of
+ * more than they have fails with EINVAL.
  */
 #define PVMX_GNTTAB_MMAP_OFFSET	PVMX_MAX_MEMORY
-#define PVMX_GNTTAB_FRAMES	4
+#define PVMX_GNTTAB_FRAMES	64
+#define PVMX_GNTTAB_FRAMES_OLD	4
 
 /*
  * What the hypervisor needs to know about the image the launcher built.
