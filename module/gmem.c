@@ -135,25 +135,122 @@ int pvmx_check_user_access(const struct pvmx_vcpu_core *v, u32 gva, u32 len, boo
 	return 0;
 }
 
-/* Copies page by page through the guest's translation; buf NULL clears. */
+/* ---- the translation cache (struct pvmx_xlate in core.h) ------------------ */
+
+/* Bits the walk's result does not depend on: the CPU sets them behind our back. */
+#define XLATE_IGNORED	(PVMX_PTE_A | PVMX_PTE_D)
+
+/* Slot i of the table in frame gfn, or NULL when the VM has no such frame. */
+static const u64 *table_slot(const struct pvmx_gmem *mem, u64 gfn, u32 i)
+{
+	const u64 *t = pvmx_gfn_to_host(mem, gfn);
+
+	return t ? t + i : NULL;
+}
+
+/*
+ * The walk of pvmx_gva_to_gpa() keeping what it read: the host page of gva
+ * or NULL (not mapped, not writable for a write, no such frame).  Fills *e
+ * when every frame on the way is RAM, whose host addresses never change.
+ */
+static u8 *xlate_walk(const struct pvmx_vcpu_core *v, u32 gva, bool write,
+		      struct pvmx_xlate_entry *e)
+{
+	const struct pvmx_gmem *mem = &v->vm->mem;
+	u64 pdpte = READ_ONCE(v->cpu.pdpte[gva >> 30]), l2e, l1e = 0, gfn;
+	const u64 *l2p, *l1p = NULL;
+	bool rw, ram;
+	u8 *host;
+
+	if (gva >= XEN_HYPERVISOR_VIRT_START || !(pdpte & PVMX_PTE_P))
+		return NULL;
+	l2p = table_slot(mem, (pdpte & PVMX_PTE_ADDR) >> PVMX_PAGE_SHIFT, (gva >> 21) & 511);
+	if (!l2p)
+		return NULL;
+	l2e = READ_ONCE(*l2p);
+	if (!(l2e & PVMX_PTE_P) || (l2e & PTE_RESERVED_HIGH))
+		return NULL;
+	rw = l2e & PVMX_PTE_RW;
+	ram = (pdpte & PVMX_PTE_ADDR) >> PVMX_PAGE_SHIFT < mem->nr_ram_frames;
+	if (l2e & PVMX_PTE_PS) {
+		gfn = ((l2e & PVMX_PTE_ADDR & ~0x1FFFFFULL) >> PVMX_PAGE_SHIFT) + ((gva >> 12) & 511);
+	} else {
+		ram = ram && (l2e & PVMX_PTE_ADDR) >> PVMX_PAGE_SHIFT < mem->nr_ram_frames;
+		l1p = table_slot(mem, (l2e & PVMX_PTE_ADDR) >> PVMX_PAGE_SHIFT, (gva >> 12) & 511);
+		if (!l1p)
+			return NULL;
+		l1e = READ_ONCE(*l1p);
+		if (!(l1e & PVMX_PTE_P) || (l1e & PTE_RESERVED_HIGH))
+			return NULL;
+		rw = rw && (l1e & PVMX_PTE_RW);
+		gfn = (l1e & PVMX_PTE_ADDR) >> PVMX_PAGE_SHIFT;
+	}
+	if (write && !rw)
+		return NULL;
+	host = pvmx_gfn_to_host(mem, gfn);
+	if (!host)
+		return NULL;
+	if (e && ram && gfn < mem->nr_ram_frames) {
+		e->tag = (gva >> PVMX_PAGE_SHIFT) + 1;
+		e->writable = rw;
+		e->host = host;
+		e->l2e = l2p;
+		e->l1e = l1p;
+		e->pdpte = pdpte;
+		e->l2e_val = l2e & ~XLATE_IGNORED;
+		e->l1e_val = l1e & ~XLATE_IGNORED;
+	}
+	return host;
+}
+
+/*
+ * gva's host page through the cache: a hit is an entry for this page whose
+ * PDPTE, L2 and L1 entries still hold the values the walk read (so a walk
+ * now would take the same frames and find the same rights), else a walk.
+ */
+static u8 *xlate(struct pvmx_xlate *x, const struct pvmx_vcpu_core *v, u32 gva, bool write)
+{
+	struct pvmx_xlate_entry *e = &x->e[(gva >> PVMX_PAGE_SHIFT) % PVMX_XLATE_ENTRIES];
+
+	if (likely(e->tag == (gva >> PVMX_PAGE_SHIFT) + 1 && (e->writable || !write) &&
+		   READ_ONCE(v->cpu.pdpte[gva >> 30]) == e->pdpte &&
+		   (READ_ONCE(*e->l2e) & ~XLATE_IGNORED) == e->l2e_val &&
+		   (!e->l1e || (READ_ONCE(*e->l1e) & ~XLATE_IGNORED) == e->l1e_val)))
+		return e->host;
+	e->tag = 0;
+	x->fills++;
+	return xlate_walk(v, gva, write, e);
+}
+
+/*
+ * Copies page by page through the guest's translation; buf NULL clears.
+ * The cache is the vCPU's; when another thread is using it (a vCPU writing
+ * another one's time area under the VM lock while that one fetches an
+ * instruction), this access walks without it.  The cache only holds what
+ * the copy path would compute anyway, so v stays logically const.
+ */
 static int guest_access(const struct pvmx_vcpu_core *v, u32 gva, void *buf,
 			u32 len, bool write)
 {
+	struct pvmx_xlate *x = (struct pvmx_xlate *)&v->xlate;
+	bool mine;
+	int rc = 0;
 	u8 *p = buf;
 
-	if (len && (u64)gva + len > XEN_HYPERVISOR_VIRT_START)
+	if (!len)
+		return 0;
+	if ((u64)gva + len > XEN_HYPERVISOR_VIRT_START)
 		return -XEN_EFAULT;
+	mine = !__atomic_exchange_n(&x->busy, 1, __ATOMIC_ACQUIRE);
 	while (len) {
 		u32 chunk = min_t(u32, len, PVMX_PAGE_BYTES - (gva & PVMX_PAGE_OFFSET_MASK));
-		u64 gpa;
-		u8 *host;
+		u8 *host = mine ? xlate(x, v, gva, write) : xlate_walk(v, gva, write, NULL);
 
-		if (pvmx_gva_to_gpa(v, gva, write, &gpa))
-			return -XEN_EFAULT;
-		host = pvmx_gfn_to_host(&v->vm->mem, gpa >> PVMX_PAGE_SHIFT);
-		if (!host)
-			return -XEN_EFAULT;
-		host += gpa & PVMX_PAGE_OFFSET_MASK;
+		if (!host) {
+			rc = -XEN_EFAULT;
+			break;
+		}
+		host += gva & PVMX_PAGE_OFFSET_MASK;
 		if (!write)
 			memcpy(p, host, chunk);
 		else if (p)
@@ -165,7 +262,9 @@ static int guest_access(const struct pvmx_vcpu_core *v, u32 gva, void *buf,
 		gva += chunk;
 		len -= chunk;
 	}
-	return 0;
+	if (mine)
+		__atomic_store_n(&x->busy, 0, __ATOMIC_RELEASE);
+	return rc;
 }
 
 int pvmx_copy_from_guest(const struct pvmx_vcpu_core *v, void *dst, u32 gva, u32 len)
