@@ -200,6 +200,7 @@ struct pvmx_xlate_entry {
 	u8 *host;		/* the 4 KiB page */
 	const u64 *l2e, *l1e;	/* l1e NULL: a 2 MiB page */
 	u64 pdpte, l2e_val, l1e_val;
+	u64 where[3];		/* the page's frame, its L1 and L2 entries' gpas (~0: none) */
 };
 
 struct pvmx_xlate {
@@ -343,6 +344,9 @@ void *pvmx_gfn_to_host(const struct pvmx_gmem *mem, u64 gfn);
 int pvmx_gpa_read(const struct pvmx_gmem *mem, u64 gpa, void *dst, u32 len);
 int pvmx_gva_to_gpa(const struct pvmx_vcpu_core *v, u32 gva, bool write, u64 *gpa);
 int pvmx_copy_from_guest(const struct pvmx_vcpu_core *v, void *dst, u32 gva, u32 len);
+/* A copy inside one page that also says what it went through (gmem.c). */
+int pvmx_copy_from_guest_page(const struct pvmx_vcpu_core *v, void *dst, u32 gva, u32 len,
+			      u64 where[3]);
 int pvmx_copy_to_guest(const struct pvmx_vcpu_core *v, u32 gva, const void *src, u32 len);
 int pvmx_clear_guest(const struct pvmx_vcpu_core *v, u32 gva, u32 len);
 /* Guest-physical address of the L1 entry mapping gva, or -XEN_EINVAL. */

@@ -6,7 +6,10 @@
  * go (present bits, RW for writes with CR0.WP=1, 2 MiB pages), and every
  * frame is looked up in the VM's frame table, so nothing outside the guest's
  * frames is ever touched.  Addresses in the hypervisor hole are refused
- * before any walk, as Xen's compat_access_ok() does.
+ * before any walk, as Xen's compat_access_ok() does.  A per-vCPU cache of
+ * translations that checks, on every hit, that the entries its walk read
+ * still hold the same values (Documentation/design.rst, "Guest-memory
+ * access").
  */
 #include "core.h"
 
@@ -151,7 +154,8 @@ static const u64 *table_slot(const struct pvmx_gmem *mem, u64 gfn, u32 i)
 /*
  * The walk of pvmx_gva_to_gpa() keeping what it read: the host page of gva
  * or NULL (not mapped, not writable for a write, no such frame).  Fills *e
- * when every frame on the way is RAM, whose host addresses never change.
+ * when e is given; its tag only when every frame on the way is RAM, whose
+ * host addresses never change (anything else is not cached).
  */
 static u8 *xlate_walk(const struct pvmx_vcpu_core *v, u32 gva, bool write,
 		      struct pvmx_xlate_entry *e)
@@ -190,16 +194,19 @@ static u8 *xlate_walk(const struct pvmx_vcpu_core *v, u32 gva, bool write,
 	host = pvmx_gfn_to_host(mem, gfn);
 	if (!host)
 		return NULL;
-	if (e && ram && gfn < mem->nr_ram_frames) {
-		e->tag = (gva >> PVMX_PAGE_SHIFT) + 1;
-		e->writable = rw;
-		e->host = host;
-		e->l2e = l2p;
-		e->l1e = l1p;
-		e->pdpte = pdpte;
-		e->l2e_val = l2e & ~XLATE_IGNORED;
-		e->l1e_val = l1e & ~XLATE_IGNORED;
-	}
+	if (!e)
+		return host;
+	e->tag = ram && gfn < mem->nr_ram_frames ? (gva >> PVMX_PAGE_SHIFT) + 1 : 0;
+	e->where[0] = gfn;
+	e->where[1] = l1p ? (l2e & PVMX_PTE_ADDR) + ((gva >> 12) & 511) * 8 : ~0ULL;
+	e->where[2] = (pdpte & PVMX_PTE_ADDR) + ((gva >> 21) & 511) * 8;
+	e->writable = rw;
+	e->host = host;
+	e->l2e = l2p;
+	e->l1e = l1p;
+	e->pdpte = pdpte;
+	e->l2e_val = l2e & ~XLATE_IGNORED;
+	e->l1e_val = l1e & ~XLATE_IGNORED;
 	return host;
 }
 
@@ -208,18 +215,30 @@ static u8 *xlate_walk(const struct pvmx_vcpu_core *v, u32 gva, bool write,
  * PDPTE, L2 and L1 entries still hold the values the walk read (so a walk
  * now would take the same frames and find the same rights), else a walk.
  */
-static u8 *xlate(struct pvmx_xlate *x, const struct pvmx_vcpu_core *v, u32 gva, bool write)
+static inline struct pvmx_xlate_entry *xlate_slot(struct pvmx_xlate *x, u32 gva)
 {
-	struct pvmx_xlate_entry *e = &x->e[(gva >> PVMX_PAGE_SHIFT) % PVMX_XLATE_ENTRIES];
+	return &x->e[(gva >> PVMX_PAGE_SHIFT) % PVMX_XLATE_ENTRIES];
+}
+
+static u8 *xlate_miss(struct pvmx_xlate *x, const struct pvmx_vcpu_core *v, u32 gva,
+		      bool write, struct pvmx_xlate_entry *e)
+{
+	e->tag = 0;
+	x->fills++;
+	return xlate_walk(v, gva, write, e);
+}
+
+static inline u8 *xlate(struct pvmx_xlate *x, const struct pvmx_vcpu_core *v, u32 gva,
+			bool write)
+{
+	struct pvmx_xlate_entry *e = xlate_slot(x, gva);
 
 	if (likely(e->tag == (gva >> PVMX_PAGE_SHIFT) + 1 && (e->writable || !write) &&
 		   READ_ONCE(v->cpu.pdpte[gva >> 30]) == e->pdpte &&
 		   (READ_ONCE(*e->l2e) & ~XLATE_IGNORED) == e->l2e_val &&
 		   (!e->l1e || (READ_ONCE(*e->l1e) & ~XLATE_IGNORED) == e->l1e_val)))
 		return e->host;
-	e->tag = 0;
-	x->fills++;
-	return xlate_walk(v, gva, write, e);
+	return xlate_miss(x, v, gva, write, e);
 }
 
 /*
@@ -280,4 +299,40 @@ int pvmx_copy_to_guest(const struct pvmx_vcpu_core *v, u32 gva, const void *src,
 int pvmx_clear_guest(const struct pvmx_vcpu_core *v, u32 gva, u32 len)
 {
 	return guest_access(v, gva, NULL, len, true);
+}
+
+/*
+ * pvmx_copy_from_guest() of [gva, gva+len) inside one page, also saying
+ * what the read went through: where[0] the page's frame, [1] the guest
+ * physical address of the L1 entry that maps it (~0 for a 2 MiB page), [2]
+ * that of the L2 entry.  While neither entry nor the page is written and
+ * the vCPU's PDPTEs stay, another read would find the same bytes.
+ */
+int pvmx_copy_from_guest_page(const struct pvmx_vcpu_core *v, void *dst, u32 gva, u32 len,
+			      u64 where[3])
+{
+	struct pvmx_xlate *x = (struct pvmx_xlate *)&v->xlate;
+	struct pvmx_xlate_entry walked, *e = &walked;
+	bool mine;
+	u8 *host;
+
+	if (!len || (gva & PVMX_PAGE_OFFSET_MASK) + len > PVMX_PAGE_BYTES)
+		return -XEN_EINVAL;
+	if (gva >= XEN_HYPERVISOR_VIRT_START)
+		return -XEN_EFAULT;
+	mine = !__atomic_exchange_n(&x->busy, 1, __ATOMIC_ACQUIRE);
+	if (mine) {
+		/* A hit or a fresh walk: either way the slot describes this page. */
+		host = xlate(x, v, gva, false);
+		e = xlate_slot(x, gva);
+	} else {
+		host = xlate_walk(v, gva, false, &walked);
+	}
+	if (host) {
+		memcpy(dst, host + (gva & PVMX_PAGE_OFFSET_MASK), len);
+		memcpy(where, e->where, sizeof(e->where));
+	}
+	if (mine)
+		__atomic_store_n(&x->busy, 0, __ATOMIC_RELEASE);
+	return host ? 0 : -XEN_EFAULT;
 }

@@ -1267,6 +1267,53 @@ static void xlate_cache_other_vcpu_and_non_ram(void)
 	fx.vm.vcpus[1] = NULL;
 }
 
+/* mmu_update reads its requests in batches: never what Xen would not read. */
+static void set_req(u64 gpa, u64 ptr, u64 val)
+{
+	wr64(gpa, ptr);
+	wr64(gpa + 8, val);
+}
+
+static void mmu_update_batch_rereads_a_remapped_list(void)
+{
+	const u64 list_l1e = 0x106000;		/* maps REQ_VA */
+
+	/* Request 0 maps the list's page to SPARE, which holds another request 1. */
+	set_req(REQ_VA, list_l1e, pte(SPARE, RW_PTE));
+	set_req(REQ_VA + 16, XL_L1E, pte(SPARE + 1, RW_PTE));
+	memset(fx_gpa((u64)SPARE << 12), 0, 4096);
+	set_req(((u64)SPARE << 12) + 16, XL_L1E, pte(SPARE + 2, RW_PTE));
+	fx_hypercall(__HYPERVISOR_mmu_update, REQ_VA, 2, 0, DOMID_SELF, 0);
+	CHECK_EQ(fx_eax(), 0);
+	CHECK_EQ(rd64(XL_L1E), pte(SPARE + 2, RW_PTE));
+	CHECK_EQ(rd64(list_l1e), pte(SPARE, RW_PTE));
+}
+
+static void mmu_update_batch_rereads_a_rewritten_list(void)
+{
+	/* Request 0 rewrites request 1's value in the list page itself. */
+	set_req(REQ_VA, REQ_VA + 24, pte(SPARE + 2, RW_PTE));
+	set_req(REQ_VA + 16, XL_L1E, pte(SPARE + 1, RW_PTE));
+	fx_hypercall(__HYPERVISOR_mmu_update, REQ_VA, 2, 0, DOMID_SELF, 0);
+	CHECK_EQ(fx_eax(), 0);
+	CHECK_EQ(rd64(XL_L1E), pte(SPARE + 2, RW_PTE));
+}
+
+static void mmu_update_batch_across_pages(void)
+{
+	const u32 list = 0x20AFF8;		/* request 0 straddles two pages */
+	u32 i;
+
+	for (i = 0; i < 20; i++)
+		set_req(list + i * 16, FX_L1_GPA + (16 + i) * 8, pte(SPARE + i, RW_PTE));
+	wr32(DONE_VA, 0);
+	fx_hypercall(__HYPERVISOR_mmu_update, list, 20, DONE_VA, DOMID_SELF, 0);
+	CHECK_EQ(fx_eax(), 0);
+	CHECK_EQ(rd32(DONE_VA), 20);
+	for (i = 0; i < 20; i++)
+		CHECK_EQ(rd64(FX_L1_GPA + (16 + i) * 8), pte(SPARE + i, RW_PTE));
+}
+
 const struct unit_test mm_tests[] = {
 	UNIT_TEST(boot_tables_are_typed_and_pinned),
 	UNIT_TEST(boot_refuses_bad_tables),
@@ -1298,5 +1345,8 @@ const struct unit_test mm_tests[] = {
 	UNIT_TEST(xlate_cache_page_becoming_a_table),
 	UNIT_TEST(xlate_cache_follows_l2_and_pdpte),
 	UNIT_TEST(xlate_cache_other_vcpu_and_non_ram),
+	UNIT_TEST(mmu_update_batch_rereads_a_remapped_list),
+	UNIT_TEST(mmu_update_batch_rereads_a_rewritten_list),
+	UNIT_TEST(mmu_update_batch_across_pages),
 	{ NULL, NULL },
 };
