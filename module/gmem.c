@@ -177,7 +177,8 @@ static u8 *xlate_walk(const struct pvmx_vcpu_core *v, u32 gva, bool write,
 	rw = l2e & PVMX_PTE_RW;
 	ram = (pdpte & PVMX_PTE_ADDR) >> PVMX_PAGE_SHIFT < mem->nr_ram_frames;
 	if (l2e & PVMX_PTE_PS) {
-		gfn = ((l2e & PVMX_PTE_ADDR & ~0x1FFFFFULL) >> PVMX_PAGE_SHIFT) + ((gva >> 12) & 511);
+		gfn = ((l2e & PVMX_PTE_ADDR & ~0x1FFFFFULL) >> PVMX_PAGE_SHIFT) +
+		      ((gva >> 12) & 511);
 	} else {
 		ram = ram && (l2e & PVMX_PTE_ADDR) >> PVMX_PAGE_SHIFT < mem->nr_ram_frames;
 		l1p = table_slot(mem, (l2e & PVMX_PTE_ADDR) >> PVMX_PAGE_SHIFT, (gva >> 12) & 511);
