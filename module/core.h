@@ -191,6 +191,30 @@ struct pvmx_desc_tables {
 	u32 ldt_mapped;		/* LDT pages mapped so far (on first use, as Xen) */
 };
 
+/*
+ * gmem.c's translation cache: one guest page per entry, with the host
+ * addresses and the values of the entries its walk read (PDPTE, L2 entry,
+ * L1 entry but for a 2 MiB page).  A hit re-reads those entries and
+ * compares them (Accessed and Dirty aside), so an entry is never stale:
+ * nothing has to invalidate it (Documentation/design.rst, "Guest memory
+ * access").  Only RAM frames (host addresses fixed for the VM's life).
+ */
+#define PVMX_XLATE_ENTRIES	8
+struct pvmx_xlate_entry {
+	u32 tag;		/* gva >> 12, plus 1; 0: empty */
+	bool writable;		/* R/W at both levels */
+	u8 *host;		/* the 4 KiB page */
+	const u64 *l2e, *l1e;	/* l1e NULL: a 2 MiB page */
+	u64 pdpte, l2e_val, l1e_val;
+	u64 where[3];		/* the page's frame, its L1 and L2 entries' gpas (~0: none) */
+};
+
+struct pvmx_xlate {
+	u32 busy;		/* atomic: one user at a time, others walk */
+	u32 fills;		/* entries (re)filled, for tests and the bench */
+	struct pvmx_xlate_entry e[PVMX_XLATE_ENTRIES];
+};
+
 struct pvmx_vcpu_core {
 	struct pvmx_cpu cpu;
 	struct pvmx_vm_core *vm;
@@ -232,6 +256,7 @@ struct pvmx_vcpu_core {
 	u32 cr4;		/* guest-controlled CR4 bits: DE */
 	bool in_multicall;
 	u32 pt_generation;	/* bumped whenever a hypercall writes page tables */
+	struct pvmx_xlate xlate;	/* gmem.c; touched only there */
 	bool base_ref;		/* holds an L3 type reference on cpu.cr3's frame */
 	u32 mm_requests;	/* PVMX_MM_*, done before the next entry: atomic */
 	u32 in_guest;		/* the arch is between the request check and the exit */
@@ -325,6 +350,9 @@ void *pvmx_gfn_to_host(const struct pvmx_gmem *mem, u64 gfn);
 int pvmx_gpa_read(const struct pvmx_gmem *mem, u64 gpa, void *dst, u32 len);
 int pvmx_gva_to_gpa(const struct pvmx_vcpu_core *v, u32 gva, bool write, u64 *gpa);
 int pvmx_copy_from_guest(const struct pvmx_vcpu_core *v, void *dst, u32 gva, u32 len);
+/* A copy inside one page that also says what it went through (gmem.c). */
+int pvmx_copy_from_guest_page(const struct pvmx_vcpu_core *v, void *dst, u32 gva, u32 len,
+			      u64 where[3]);
 int pvmx_copy_to_guest(const struct pvmx_vcpu_core *v, u32 gva, const void *src, u32 len);
 int pvmx_clear_guest(const struct pvmx_vcpu_core *v, u32 gva, u32 len);
 /* Guest-physical address of the L1 entry mapping gva, or -XEN_EINVAL. */

@@ -854,11 +854,43 @@ static long mmu_machphys_update(struct pvmx_vcpu_core *v, u64 ptr, u64 val)
 	return 0;
 }
 
+/*
+ * Requests are read MMU_BATCH at a time from one page of the list, where Xen
+ * copies each one just before it runs.  The rest of a batch is what a copy
+ * now would read unless a request writes the list's frame, the L1 or L2
+ * entry that maps the list page (pvmx_copy_from_guest_page()) or the
+ * vCPU's L3 (its PDPTEs).  An update of an L1 entry or of a page that is no
+ * table writes that one entry and nothing else (reference counts aside),
+ * a machphys update only the M2P, which is no guest frame; an L2 or L3
+ * update may validate a new table, so it ends the batch whatever it
+ * writes.  Reads stay in list order: the guest sees no outcome Xen's
+ * per-request copy could not give it.
+ */
+#define MMU_BATCH	8
+
+static bool mmu_batch_survives(struct pvmx_vcpu_core *v, u64 ptr, const u64 where[3])
+{
+	struct pvmx_vm_core *vm = v->vm;
+	u64 mfn = ptr >> PVMX_PAGE_SHIFT;
+	const struct pvmx_frame *f;
+
+	if ((ptr & 7) == MMU_MACHPHYS_UPDATE)
+		return true;
+	ptr &= ~7ULL;
+	if (mfn == where[0] || ptr == where[1] || ptr == where[2] ||
+	    mfn == v->cpu.cr3 >> PVMX_PAGE_SHIFT || !is_ram(vm, mfn))
+		return false;
+	f = &vm->frame_table[mfn];
+	return !f->type_count || f->type == PVMX_PGT_L1 || f->type == PVMX_PGT_WRITABLE;
+}
+
 long pvmx_do_mmu_update(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
 	u32 ureqs = hc->arg[0], count = hc->arg[1], pdone = hc->arg[2];
-	u32 foreigndom = hc->arg[3], done = 0, i;
-	int owner;
+	u32 foreigndom = hc->arg[3], done = 0, i, have = 0, at = 0;
+	u64 where[3] = { ~0ULL, ~0ULL, ~0ULL };
+	struct mmu_update batch[MMU_BATCH];
+	int owner, err;
 	long rc = 0;
 
 	if (count & MMU_UPDATE_PREEMPTED) {
@@ -885,10 +917,29 @@ long pvmx_do_mmu_update(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 			hc->preempted = true;
 			break;
 		}
-		if (pvmx_copy_from_guest(v, &req, ureqs + i * sizeof(req), sizeof(req))) {
-			rc = -XEN_EFAULT;
-			break;
+		if (at == have) {
+			u32 gva = ureqs + i * sizeof(req);
+			u32 n = (PVMX_PAGE_BYTES - (gva & PVMX_PAGE_OFFSET_MASK)) / sizeof(req);
+
+			n = min_t(u32, min_t(u32, n, count - i), MMU_BATCH);
+			at = 0;
+			have = n ? n : 1;
+			if (n) {
+				err = pvmx_copy_from_guest_page(v, batch, gva, n * sizeof(req),
+								where);
+			} else {
+				/* A request across a page boundary: alone, as Xen reads it. */
+				err = pvmx_copy_from_guest(v, batch, gva, sizeof(req));
+			}
+			if (err) {
+				rc = -XEN_EFAULT;
+				break;
+			}
 		}
+		req = batch[at++];
+		/* Decided before the request runs: what its frame was then. */
+		if (at < have && !mmu_batch_survives(v, req.ptr, where))
+			have = at;
 		cmd = req.ptr & 7;
 		switch (cmd) {
 		case MMU_NORMAL_PT_UPDATE:

@@ -76,9 +76,9 @@ static void mc_continue(struct pvmx_hcall *hc, u32 list, u32 left)
 
 long pvmx_do_multicall(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
-	u32 list = hc->arg[0], nr = hc->arg[1], eip = v->cpu.eip, i;
+	u32 list = hc->arg[0], nr = hc->arg[1], eip = v->cpu.eip, i, left = 0;
 	struct mc_cursor cursor = { .page = ~0u };
-	struct xen_multicall_entry e, *fast;
+	struct xen_multicall_entry e, *fast = NULL;
 	struct pvmx_hcall call;
 	long ret;
 
@@ -97,14 +97,26 @@ long pvmx_do_multicall(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 			mc_continue(hc, list, nr - i);
 			return 0;
 		}
-		fast = mc_entry(v, &cursor, list);
+		/*
+		 * The next entry of the page the cursor validated, while no entry
+		 * changed page tables; else the full check (mc_entry()).
+		 */
+		if (likely(left && fast && cursor.generation == v->pt_generation)) {
+			fast++;
+			left--;
+		} else {
+			fast = mc_entry(v, &cursor, list);
+			left = fast ? (PVMX_PAGE_BYTES - MC_ENTRY_BYTES -
+				       (list & PVMX_PAGE_OFFSET_MASK)) / MC_ENTRY_BYTES : 0;
+		}
 		if (fast) {
 			memcpy(&e, fast, sizeof(e));
 		} else if (pvmx_copy_from_guest(v, &e, list, sizeof(e))) {
 			pvmx_stats_batch(v, i, PVMX_MC_STOP_ERROR);
 			return -XEN_EFAULT;
 		}
-		call = (struct pvmx_hcall){ .op = e.op };
+		/* pvmx_dispatch() sets the rest of call. */
+		call.op = e.op;
 		memcpy(call.arg, e.args, sizeof(call.arg));
 
 		v->in_multicall = true;
@@ -138,8 +150,11 @@ long pvmx_do_multicall(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 			return 0;
 		}
 		/* The same page, unless the entry changed page tables. */
-		if (!fast || cursor.generation != v->pt_generation)
+		if (!fast || cursor.generation != v->pt_generation) {
 			fast = mc_entry(v, &cursor, list);
+			left = fast ? (PVMX_PAGE_BYTES - MC_ENTRY_BYTES -
+				       (list & PVMX_PAGE_OFFSET_MASK)) / MC_ENTRY_BYTES : 0;
+		}
 		if (fast) {
 			WRITE_ONCE(fast->result, (u32)ret);
 		} else if (pvmx_copy_to_guest(v, list + 4, &(u32){ ret }, 4)) {

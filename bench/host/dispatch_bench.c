@@ -23,6 +23,8 @@
 #define SCRATCH_VA	0x300000u	/* PTEs rewritten by update_va_mapping */
 #define HANDLER		0x00123450u
 #define MC_MAX		32u
+#define MMU_N		128u		/* mmu_update requests per call */
+#define MMU_LIST_VA	0x224000u	/* two request lists, 0x800 bytes apart */
 
 static struct pvmx_vm_core vm;
 static struct pvmx_vcpu_core vcpu;
@@ -216,7 +218,8 @@ static void guest_iret(void)
 
 enum bench_case {
 	NULL_HYPERCALL, MULTICALL_1, MULTICALL_32, UVM, MULTICALL_UVM_32,
-	EVENT_SEND, EVENT_ROUNDTRIP, TRAP_PF_BOUNCE_IRET, ENTRY_IDLE, NR_CASES
+	EVENT_SEND, EVENT_ROUNDTRIP, TRAP_PF_BOUNCE_IRET, ENTRY_IDLE, MMU_UPDATE_128,
+	NR_CASES
 };
 
 static const struct {
@@ -232,6 +235,7 @@ static const struct {
 	[EVENT_ROUNDTRIP]	= { "dispatch_event_send_upcall_iret", 1 },
 	[TRAP_PF_BOUNCE_IRET]	= { "dispatch_pf_bounce_iret", 1 },
 	[ENTRY_IDLE]		= { "dispatch_prepare_entry_idle", 1 },
+	[MMU_UPDATE_128]	= { "dispatch_mmu_update_128_per_pte", MMU_N },
 };
 
 static void prepare(enum bench_case c)
@@ -249,6 +253,22 @@ static void prepare(enum bench_case c)
 		for (i = 0; i < MC_MAX; i++)
 			mc_fill(i, __HYPERVISOR_update_va_mapping, SCRATCH_VA + i * 4096,
 				(SCRATCH_VA + i * 4096) | 0x63, 0, 2);
+		break;
+	case MMU_UPDATE_128:
+		/*
+		 * The L1 entries of SCRATCH_VA's pages: one list makes them
+		 * read-only, the other writable again (so every request changes
+		 * an entry, as the rig's bench does).
+		 */
+		for (i = 0; i < MMU_N; i++) {
+			u64 ptr = L3_GPA + 0x5000 + ((SCRATCH_VA >> 12) + i) * 8;
+			u64 va = SCRATCH_VA + i * 4096;
+
+			set_pte(MMU_LIST_VA, 2 * i, ptr);
+			set_pte(MMU_LIST_VA, 2 * i + 1, va | 0x61);
+			set_pte(MMU_LIST_VA + 0x800, 2 * i, ptr);
+			set_pte(MMU_LIST_VA + 0x800, 2 * i + 1, va | 0x63);
+		}
 		break;
 	case EVENT_SEND:
 	case EVENT_ROUNDTRIP:
@@ -307,6 +327,15 @@ static void one(enum bench_case c)
 		vi->evtchn_upcall_pending = 0;
 		guest_iret();
 		break;
+	case MMU_UPDATE_128: {
+		static u32 flip;
+
+		hypercall(__HYPERVISOR_mmu_update, MMU_LIST_VA + (flip ^= 0x800), MMU_N, 0,
+			  DOMID_SELF, 0);
+		if (vcpu.cpu.gpr[PVMX_EAX])
+			abort();	/* every request must have been applied */
+		break;
+	}
 	case ENTRY_IDLE:
 		/* What every exit pays before the next entry when nothing is pending. */
 		pvmx_prepare_entry(&vcpu);

@@ -1100,6 +1100,220 @@ static void pin_l3_random_steps_keep_counts(void)
 #undef RND
 }
 
+/* ---- gmem.c's translation cache: never stale --------------------------------- */
+
+#define XL_VA		0x8000u
+#define XL_L1E		(FX_L1_GPA + (XL_VA >> 12) * 8)
+
+static u32 xlate_fills(const struct pvmx_vcpu_core *v)
+{
+	return v->xlate.fills;
+}
+
+/* A write through the copy path, and where it went. */
+static bool wrote_at(u64 gpa, const char *s)
+{
+	return !memcmp(fx_gpa(gpa), s, 4);
+}
+
+static void xlate_cache_hits_and_follows_l1_changes(void)
+{
+	u32 fills;
+	char buf[4];
+
+	CHECK_EQ(pvmx_copy_to_guest(&fx.v, XL_VA, "AAAA", 4), 0);
+	fills = xlate_fills(&fx.v);
+	CHECK_EQ(pvmx_copy_to_guest(&fx.v, XL_VA + 4, "BBBB", 4), 0);
+	CHECK_EQ(pvmx_copy_from_guest(&fx.v, buf, XL_VA, 4), 0);
+	CHECK_EQ(xlate_fills(&fx.v), fills);		/* hits */
+	CHECK(wrote_at(XL_VA, "AAAA") && wrote_at(XL_VA + 4, "BBBB"));
+
+	/* update_va_mapping moves the page: the next write follows it. */
+	CHECK_EQ(uvm(XL_VA, pte(SPARE, RW_PTE), 0), 0);
+	CHECK_EQ(pvmx_copy_to_guest(&fx.v, XL_VA, "CCCC", 4), 0);
+	CHECK(wrote_at((u64)SPARE << 12, "CCCC"));
+	CHECK(wrote_at(XL_VA, "AAAA"));
+
+	/* mmu_update makes it read-only: writes fault, reads still work. */
+	CHECK_EQ(mmu(XL_L1E, pte(SPARE, RO_PTE), DOMID_SELF), 0);
+	CHECK_EQ(pvmx_copy_to_guest(&fx.v, XL_VA, "DDDD", 4), -XEN_EFAULT);
+	CHECK_EQ(pvmx_clear_guest(&fx.v, XL_VA, 4), -XEN_EFAULT);
+	CHECK(wrote_at((u64)SPARE << 12, "CCCC"));
+	CHECK_EQ(pvmx_copy_from_guest(&fx.v, buf, XL_VA, 4), 0);
+	CHECK(!memcmp(buf, "CCCC", 4));
+
+	/* Accessed and Dirty set behind our back (the CPU does): still a hit. */
+	fills = xlate_fills(&fx.v);
+	wr64(XL_L1E, rd64(XL_L1E) | PVMX_PTE_A | PVMX_PTE_D);
+	CHECK_EQ(pvmx_copy_from_guest(&fx.v, buf, XL_VA, 4), 0);
+	CHECK_EQ(xlate_fills(&fx.v), fills);
+
+	/* Any other bit, even written behind the validator's back: a walk. */
+	wr64(XL_L1E, pte(SPARE + 1, RW_PTE));
+	CHECK_EQ(pvmx_copy_to_guest(&fx.v, XL_VA, "EEEE", 4), 0);
+	CHECK(wrote_at((u64)(SPARE + 1) << 12, "EEEE"));
+	CHECK_EQ(xlate_fills(&fx.v), fills + 1);
+
+	/* Unmapped: faults. */
+	CHECK_EQ(uvm(XL_VA, 0, 0), 0);
+	CHECK_EQ(pvmx_copy_from_guest(&fx.v, buf, XL_VA, 4), -XEN_EFAULT);
+}
+
+/* A page the cache holds writable becomes a page table: no write gets in. */
+static void xlate_cache_page_becoming_a_table(void)
+{
+	u64 before;
+
+	CHECK_EQ(uvm(XL_VA, pte(SPARE, RW_PTE), 0), 0);
+	memset(fx_gpa((u64)SPARE << 12), 0, 4096);
+	CHECK_EQ(pvmx_copy_to_guest(&fx.v, XL_VA + 8, "FFFF", 4), 0);
+	CHECK_EQ(ext(MMUEXT_PIN_L1_TABLE, SPARE, 0), XEN_ERR(XEN_EINVAL));	/* mapped writable */
+	CHECK_EQ(uvm(XL_VA, pte(SPARE, RO_PTE), 0), 0);
+	memset(fx_gpa((u64)SPARE << 12), 0, 4096);
+	CHECK_EQ(ext(MMUEXT_PIN_L1_TABLE, SPARE, 0), 0);
+	before = rd64((u64)SPARE << 12);
+	CHECK_EQ(pvmx_copy_to_guest(&fx.v, XL_VA, "GGGGGGGG", 8), -XEN_EFAULT);
+	CHECK_EQ(rd64((u64)SPARE << 12), before);
+	CHECK_EQ(ext(MMUEXT_UNPIN_TABLE, SPARE, 0), 0);
+}
+
+/* The L2 entry, the PDPTE and a 2 MiB page change under a cached page. */
+static void xlate_cache_follows_l2_and_pdpte(void)
+{
+	const u32 va = 0x1FF000;		/* L2 slot 0, L1 0x105 slot 511 */
+	const u64 l2e_gpa = FX_L2_GPA, old_l2e = rd64(l2e_gpa);
+	const u64 old_pdpte = fx.v.cpu.pdpte[0];
+
+	CHECK_EQ(pvmx_copy_to_guest(&fx.v, va, "HHHH", 4), 0);
+	CHECK(wrote_at(va, "HHHH"));
+	/* A new L1 (SPARE + 1) mapping va to SPARE + 2, through mmu_update. */
+	memset(fx_gpa((u64)(SPARE + 1) << 12), 0, 4096);
+	wr64(((u64)(SPARE + 1) << 12) + 511 * 8, pte(SPARE + 2, RW_PTE));
+	CHECK_EQ(mmu(l2e_gpa, pte(SPARE + 1, old_l2e & 0xFFF), DOMID_SELF), 0);
+	CHECK_EQ(pvmx_copy_to_guest(&fx.v, va, "IIII", 4), 0);
+	CHECK(wrote_at((u64)(SPARE + 2) << 12, "IIII"));
+	CHECK(wrote_at(va, "HHHH"));
+	CHECK_EQ(mmu(l2e_gpa, old_l2e, DOMID_SELF), 0);
+	CHECK_EQ(pvmx_copy_to_guest(&fx.v, va, "JJJJ", 4), 0);
+	CHECK(wrote_at(va, "JJJJ"));
+
+	/* Another L2 under PDPTE 0 (as a new base pointer would load). */
+	memcpy(fx_gpa((u64)(SPARE + 3) << 12), fx_gpa(FX_L2_GPA), 4096);
+	wr64((u64)(SPARE + 3) << 12, pte(SPARE + 1, old_l2e & 0xFFF));
+	fx.v.cpu.pdpte[0] = pte(SPARE + 3, PVMX_PTE_P);
+	CHECK_EQ(pvmx_copy_to_guest(&fx.v, va, "KKKK", 4), 0);
+	CHECK(wrote_at((u64)(SPARE + 2) << 12, "KKKK"));
+	CHECK(wrote_at(va, "JJJJ"));
+	fx.v.cpu.pdpte[0] = old_pdpte;
+
+	/* A 2 MiB page moved to another 2 MiB of RAM. */
+	CHECK_EQ(pvmx_copy_to_guest(&fx.v, FX_BIGPAGE_VA + 0x1000, "LLLL", 4), 0);
+	CHECK(wrote_at(FX_BIGPAGE_VA + 0x1000, "LLLL"));
+	wr64(FX_L2_GPA + (FX_BIGPAGE_VA >> 21) * 8, 0x600000 | 0xE7);
+	CHECK_EQ(pvmx_copy_to_guest(&fx.v, FX_BIGPAGE_VA + 0x1000, "MMMM", 4), 0);
+	CHECK(wrote_at(0x601000, "MMMM"));
+	CHECK(wrote_at(FX_BIGPAGE_VA + 0x1000, "LLLL"));
+}
+
+/* Another vCPU changes the mapping; and frames that are not RAM are never cached. */
+static void xlate_cache_other_vcpu_and_non_ram(void)
+{
+	static struct pvmx_vcpu_core v1;
+	static struct pvmx_run run1;
+	unsigned long *gpr = v1.cpu.gpr;
+	u32 fills;
+	char buf[4];
+
+	memset(&v1, 0, sizeof(v1));
+	v1.vm = &fx.vm;
+	v1.id = 1;
+	v1.run = &run1;
+	v1.state = PVMX_VCPU_RUNNABLE;
+	memcpy(v1.cpu.pdpte, fx.v.cpu.pdpte, sizeof(v1.cpu.pdpte));
+	pvmx_vcpu_events_init(&v1);
+	fx.vm.vcpus[1] = &v1;
+
+	CHECK_EQ(pvmx_copy_to_guest(&fx.v, XL_VA, "NNNN", 4), 0);
+	/* vCPU 1 issues the mmu_update. */
+	wr64(REQ_VA, XL_L1E);
+	wr64(REQ_VA + 8, pte(SPARE, RW_PTE));
+	gpr[PVMX_EAX] = __HYPERVISOR_mmu_update;
+	gpr[PVMX_EBX] = REQ_VA;
+	gpr[PVMX_ECX] = 1;
+	gpr[PVMX_EDX] = 0;
+	gpr[PVMX_ESI] = DOMID_SELF;
+	pvmx_hypercall(&v1, 2);
+	CHECK_EQ((u32)gpr[PVMX_EAX], 0);
+	CHECK_EQ(pvmx_copy_to_guest(&fx.v, XL_VA, "OOOO", 4), 0);
+	CHECK(wrote_at((u64)SPARE << 12, "OOOO"));
+	CHECK(wrote_at(XL_VA, "NNNN"));
+
+	/* The cache in use by another thread: this access walks, correctly. */
+	fx.v.xlate.busy = 1;
+	fills = xlate_fills(&fx.v);
+	wr64(XL_L1E, pte(SPARE + 1, RW_PTE));
+	CHECK_EQ(pvmx_copy_to_guest(&fx.v, XL_VA, "PPPP", 4), 0);
+	CHECK(wrote_at((u64)(SPARE + 1) << 12, "PPPP"));
+	CHECK_EQ(xlate_fills(&fx.v), fills);
+	CHECK_EQ(fx.v.xlate.busy, 1);
+	fx.v.xlate.busy = 0;
+
+	/* shared_info (not RAM): every access walks. */
+	wr64(XL_L1E, pte(FX_RAM_FRAMES, RW_PTE));
+	fills = xlate_fills(&fx.v);
+	CHECK_EQ(pvmx_copy_from_guest(&fx.v, buf, XL_VA, 4), 0);
+	CHECK_EQ(pvmx_copy_from_guest(&fx.v, buf, XL_VA, 4), 0);
+	CHECK_EQ(xlate_fills(&fx.v), fills + 2);
+	fx.vm.vcpus[1] = NULL;
+}
+
+/* mmu_update reads its requests in batches: never what Xen would not read. */
+static void set_req(u64 gpa, u64 ptr, u64 val)
+{
+	wr64(gpa, ptr);
+	wr64(gpa + 8, val);
+}
+
+static void mmu_update_batch_rereads_a_remapped_list(void)
+{
+	const u64 list_l1e = 0x106000;		/* maps REQ_VA */
+
+	/* Request 0 maps the list's page to SPARE, which holds another request 1. */
+	set_req(REQ_VA, list_l1e, pte(SPARE, RW_PTE));
+	set_req(REQ_VA + 16, XL_L1E, pte(SPARE + 1, RW_PTE));
+	memset(fx_gpa((u64)SPARE << 12), 0, 4096);
+	set_req(((u64)SPARE << 12) + 16, XL_L1E, pte(SPARE + 2, RW_PTE));
+	fx_hypercall(__HYPERVISOR_mmu_update, REQ_VA, 2, 0, DOMID_SELF, 0);
+	CHECK_EQ(fx_eax(), 0);
+	CHECK_EQ(rd64(XL_L1E), pte(SPARE + 2, RW_PTE));
+	CHECK_EQ(rd64(list_l1e), pte(SPARE, RW_PTE));
+}
+
+static void mmu_update_batch_rereads_a_rewritten_list(void)
+{
+	/* Request 0 rewrites request 1's value in the list page itself. */
+	set_req(REQ_VA, REQ_VA + 24, pte(SPARE + 2, RW_PTE));
+	set_req(REQ_VA + 16, XL_L1E, pte(SPARE + 1, RW_PTE));
+	fx_hypercall(__HYPERVISOR_mmu_update, REQ_VA, 2, 0, DOMID_SELF, 0);
+	CHECK_EQ(fx_eax(), 0);
+	CHECK_EQ(rd64(XL_L1E), pte(SPARE + 2, RW_PTE));
+}
+
+static void mmu_update_batch_across_pages(void)
+{
+	const u32 list = 0x20AFF8;		/* request 0 straddles two pages */
+	u32 i;
+
+	for (i = 0; i < 20; i++)
+		set_req(list + i * 16, FX_L1_GPA + (16 + i) * 8, pte(SPARE + i, RW_PTE));
+	wr32(DONE_VA, 0);
+	fx_hypercall(__HYPERVISOR_mmu_update, list, 20, DONE_VA, DOMID_SELF, 0);
+	CHECK_EQ(fx_eax(), 0);
+	CHECK_EQ(rd32(DONE_VA), 20);
+	for (i = 0; i < 20; i++)
+		CHECK_EQ(rd64(FX_L1_GPA + (16 + i) * 8), pte(SPARE + i, RW_PTE));
+}
+
 const struct unit_test mm_tests[] = {
 	UNIT_TEST(boot_tables_are_typed_and_pinned),
 	UNIT_TEST(boot_refuses_bad_tables),
@@ -1127,5 +1341,12 @@ const struct unit_test mm_tests[] = {
 	UNIT_TEST(pin_l3_tree_changed_between_steps),
 	UNIT_TEST(mmu_update_l3_entry_is_preemptible),
 	UNIT_TEST(pin_l3_random_steps_keep_counts),
+	UNIT_TEST(xlate_cache_hits_and_follows_l1_changes),
+	UNIT_TEST(xlate_cache_page_becoming_a_table),
+	UNIT_TEST(xlate_cache_follows_l2_and_pdpte),
+	UNIT_TEST(xlate_cache_other_vcpu_and_non_ram),
+	UNIT_TEST(mmu_update_batch_rereads_a_remapped_list),
+	UNIT_TEST(mmu_update_batch_rereads_a_rewritten_list),
+	UNIT_TEST(mmu_update_batch_across_pages),
 	{ NULL, NULL },
 };
