@@ -136,19 +136,24 @@ fi
 # minios-fe.elf (built with its front ends and test.c, BLKTEST_WRITE:
 # Documentation/testing.rst, "Mini-OS's front ends") is absent from
 # ../shared/guests and CI: its entries skip then.  Its test.c never ends
-# by itself (it loops until the toolstack writes control/shutdown, which
-# pvmx has no command for), so it runs until --timeout.
+# by itself: it loops until the toolstack writes control/shutdown.
 #   fe-disk: a scratch copy of linuxfe.img as hda (vbd 768, the node
 #   Mini-OS's blkfront opens), no network: blkfront connects, writes random
 #   sectors and reads each back, comparing ("bogus data" on a mismatch),
-#   and prints its byte counts every 10 s of its clock.
+#   and prints its byte counts every 10 s of its clock.  Its loop never
+#   yields the CPU (the ring never fills), so its shutdown thread could
+#   not run: it runs until --timeout.
 #   fe-net: a network and linuxfe.img read-only as xvda, which Mini-OS's
 #   blkfront does not look for (it gives up): with hda its loop, served
 #   synchronously, would never yield the CPU and netfront would not get to
-#   connect.  netfront connects and prints its banner once Connected.
+#   connect.  netfront connects and prints its banner once Connected; after
+#   15 s the launcher asks it to power off (--shutdown-after, as `xl
+#   shutdown`): its shutdown thread takes netfront through Closing, Closed
+#   and back to Initialising (it waits for the back end's InitWait) and
+#   powers off.
 FE_MINIOS_SKIP="minios-fe.elf is absent (Mini-OS with its front ends, Documentation/testing.rst)"
 FE_MINIOS_DISK='^[0-9]+ sectors of 512 bytes$ && ^[1-9][0-9]* read, [1-9][0-9]* write$ && !bogus data|got error code|error -?[0-9]+ on |Block device is read-only|backend not available'
-FE_MINIOS_NET='^backend at /local/domain/0/backend/vif/[0-9]+/0$ && ^mac is 00:16:3e(:[0-9a-f]{2}){3}$ && ^[*]{26}$ && !backend not avalable|backend/mac failed|packet error'
+FE_MINIOS_NET='^backend at /local/domain/0/backend/vif/[0-9]+/0$ && ^mac is 00:16:3e(:[0-9a-f]{2}){3}$ && ^[*]{26}$ && ^Shutting down \(poweroff\)$ && ^close network: backend at /local/domain/0/backend/vif/[0-9]+/0$ && !backend not avalable|backend/mac failed|packet error|shutdown_netfront: error'
 if [ ! -d "$GDIR/minios" ]; then
 	skip minios/app "no $GDIR/minios directory"
 	skip minios/stock "no $GDIR/minios directory"
@@ -158,7 +163,7 @@ else
 	if [ -f "$GDIR/minios/minios-fe.elf" ]; then
 		emit minios/fe-disk "disk:linuxfe.img,vdev=hda+copy+timeout" minios/minios-fe.elf 1 64 \
 			"$T_MINIOS" "$FE_MINIOS_DISK" ""
-		emit minios/fe-net "disk:linuxfe.img,ro+net+timeout" minios/minios-fe.elf 1 64 \
+		emit minios/fe-net "disk:linuxfe.img,ro+net+shutdown=15" minios/minios-fe.elf 1 64 \
 			"$T_MINIOS" "$FE_MINIOS_NET" ""
 	else
 		skip minios/fe-disk "$FE_MINIOS_SKIP"

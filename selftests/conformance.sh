@@ -127,6 +127,32 @@ net_setup() {
 }
 net_untap() { [ "$NET" != "tap=$NET_TAP" ] || tunctl -d "$NET_TAP" >/dev/null 2>&1; }
 
+# expect as " && "-separated EREs: each must match a console line, one
+# starting with '!' none.  Sets verdict and why.
+match_expect() {
+	verdict=pass
+	rest=$expect
+	while [ -n "$rest" ]; do
+		part=${rest%% && *}
+		case $rest in *" && "*) rest=${rest#* && } ;; *) rest= ;; esac
+		case $part in
+		'!'*)
+			bad=$(tr -d '\r' <"$out" | grep -m 1 -E -- "${part#!}")
+			if [ -n "$bad" ]; then
+				verdict=fail why="console has '$bad'"
+				return
+			fi
+			;;
+		*)
+			if ! tr -d '\r' <"$out" | grep -qE -- "$part"; then
+				verdict=fail why="no line matching '$part' within ${tmo} s; last line: $last"
+				return
+			fi
+			;;
+		esac
+	done
+}
+
 judge() { # sets verdict (pass/fail) and why
 	verdict=fail
 	why=
@@ -197,32 +223,20 @@ judge() { # sets verdict (pass/fail) and why
 	timeout)
 		# A guest with no end of its own (Mini-OS's test.c loops until
 		# the toolstack asks it to shut down): pass iff --timeout stopped
-		# it and its console matches expect, " && "-separated EREs: each
-		# must match a line, one starting with '!' none.
+		# it and its console matches expect (match_expect).
 		if [ "$rc" != 124 ]; then
 			why="stopped before --timeout: $(status_reason "$rc")"
 		else
-			verdict=pass
-			rest=$expect
-			while [ -n "$rest" ]; do
-				part=${rest%% && *}
-				case $rest in *" && "*) rest=${rest#* && } ;; *) rest= ;; esac
-				case $part in
-				'!'*)
-					bad=$(tr -d '\r' <"$out" | grep -m 1 -E -- "${part#!}")
-					if [ -n "$bad" ]; then
-						verdict=fail why="console has '$bad'"
-						break
-					fi
-					;;
-				*)
-					if ! tr -d '\r' <"$out" | grep -qE -- "$part"; then
-						verdict=fail why="no line matching '$part' within ${tmo} s; last line: $last"
-						break
-					fi
-					;;
-				esac
-			done
+			match_expect
+		fi
+		;;
+	poweroff)
+		# Asked to power off (--shutdown-after, as `xl shutdown`): pass
+		# iff it did (exit 0) and its console matches expect.
+		if [ "$rc" != 0 ]; then
+			why="did not power off when asked: $(status_reason "$rc"); last line: $last"
+		else
+			match_expect
 		fi
 		;;
 	*)
@@ -252,14 +266,17 @@ while IFS="$TAB" read -r id kind img vcpus mem tmo expect cmdline; do
 	# disk:SPEC = a marker guest with --disk DISKS/SPEC (SPEC: FILE[,OPTS]);
 	# +net: and a network (net_setup); +copy: a scratch copy of FILE, so a
 	# guest that writes leaves the shared image alone; +timeout: judged as
-	# a guest that runs until --timeout (kind timeout).
-	disk= net= copy= NET= NET_PEER= net_why=
+	# a guest that runs until --timeout (kind timeout); +shutdown=S (last):
+	# --shutdown-after S, judged as a guest that powers off (kind poweroff).
+	disk= net= copy= NET= NET_PEER= net_why= shutdown_after=
 	case $kind in disk:*) disk=${kind#disk:}; kind=marker ;; esac
 	while :; do
 		case $disk in
 		*+net) disk=${disk%+net}; net=1 ;;
 		*+copy) disk=${disk%+copy}; copy=$TMP/$nr.img ;;
 		*+timeout) disk=${disk%+timeout}; kind=timeout ;;
+		*+shutdown=*) shutdown_after=${disk##*+shutdown=}; disk=${disk%+shutdown=*}
+			kind=poweroff ;;
 		*) break ;;
 		esac
 	done
@@ -273,6 +290,7 @@ while IFS="$TAB" read -r id kind img vcpus mem tmo expect cmdline; do
 	[ -z "$cmdline" ] || set -- "$@" --cmdline "$cmdline"
 	[ -z "$disk" ] || set -- "$@" --disk "$disk"
 	[ -z "$NET" ] || set -- "$@" --net "$NET"
+	[ -z "$shutdown_after" ] || set -- "$@" --shutdown-after "$shutdown_after"
 	[ "$kind" != idle ] || set -- "$@" --stats=json
 	set -- "$@" "$GROOT/$img"
 	echo "# run $id: ${NET_PEER:+$NET_PEER }pvmx $*"

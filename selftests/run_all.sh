@@ -1024,6 +1024,18 @@ t_guest_xenstore() {
 	fi
 }
 
+# --shutdown-after (guests/xs_shutdown.c): the launcher writes "poweroff"
+# to control/shutdown as `xl shutdown` does; the guest's watch fires, it
+# reads and clears the node and powers off (exit 0).  Without the option
+# the guest waits 2 s for a request that never comes and crashes (13).
+t_guest_xs_shutdown() {
+	run_guest xs_shutdown xs_shutdown.elf --shutdown-after 0.5
+	expect_rc 0 && expect_ktap_pass && expect_out "XS-SHUTDOWN: powering off" &&
+		expect_err_re "asked the guest to power off \\(control/shutdown\\)" || return 1
+	run_guest xs_shutdown_none xs_shutdown.elf --cmdline "wait_s=2"
+	expect_rc 13 && expect_out "not ok 2 request_is_poweroff" || return 1
+}
+
 # PV block devices (--disk, guests/blkfront.c): the launcher's blkback
 # against our own front end.  A 32 KiB disk file with "HOST-SECTOR-1" in
 # sector 1; the guest reads it, writes sector 3, reads it back, flushes.
@@ -1554,7 +1566,7 @@ guest_ring3_traps guest_fastcall guest_traps_fast_int80 guest_ring3_traps_fast_i
 syscall_fast_path guest_int80 guest_int80_reflected stats_trace tracepoints guest_callbacks guest_failsafe guest_failsafe_nofailsafe
 guest_failsafe_badstack guest_multicall multicall_signals guest_events guest_timers
 guest_smp guest_smp_1vcpu
-guest_console_ring guest_xenstore guest_blkfront guest_blkfront_ro guest_blkfront_crash guest_blkfront_hostile guest_blkfront_bigtable guest_netfront guest_netfront_hostile guest_netfront_refused guest_memory guest_memory_shuffled guests_shuffled_p2m
+guest_console_ring guest_xenstore guest_xs_shutdown guest_blkfront guest_blkfront_ro guest_blkfront_crash guest_blkfront_hostile guest_blkfront_bigtable guest_netfront guest_netfront_hostile guest_netfront_refused guest_memory guest_memory_shuffled guests_shuffled_p2m
 guest_wait_virq guest_mm guest_ptwr spin_timeout spin_sigint spin_sigterm block_timeout
 block_sigint guest_fuzz guest_fuzz_ring1 guest_exploit guest_exploit_race guest_exploit_bounce_ro
 guest_exploit_bounce_unmapped guest_descrace guest_bigpin guest_harden guest_harden_kss3 guest_harden_l1tf guest_harden_log_flood

@@ -4,8 +4,8 @@
  * and runs it, copying its console to stdout.
  *
  *   pvmx run [--memory SIZE] [--cmdline STR] [--vcpus N] [--[no-]fast-int80]
- *            [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--trace[=LIST]]
- *            [--trace-format=text|json] [--trace-output=FILE]
+ *            [--shuffle-p2m[=SEED]] [--timeout S] [--shutdown-after S] [--quiet]
+ *            [--trace[=LIST]] [--trace-format=text|json] [--trace-output=FILE]
  *            [--stats[=table|json]] [--ramdisk FILE] [--console=MODE] IMAGE
  *   pvmx stats [--memory SIZE] [--cmdline STR] [--vcpus N] [--[no-]fast-int80]
  *              [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--ramdisk FILE]
@@ -43,8 +43,8 @@
 static const char usage_text[] =
 "Usage:\n"
 "  pvmx run [--memory SIZE] [--cmdline STR] [--vcpus N] [--[no-]fast-int80]\n"
-"           [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--trace[=LIST]]\n"
-"           [--trace-format=text|json] [--trace-output=FILE]\n"
+"           [--shuffle-p2m[=SEED]] [--timeout S] [--shutdown-after S] [--quiet]\n"
+"           [--trace[=LIST]] [--trace-format=text|json] [--trace-output=FILE]\n"
 "           [--stats[=table|json]] [--ramdisk FILE]\n"
 "           [--disk FILE[,ro][,direct][,vdev=NAME]]... [--net tap=NAME[,mac=MAC]]...\n"
 "           [--console=auto|ring|io|both] IMAGE\n"
@@ -94,6 +94,12 @@ static const char usage_text[] =
 "                      path; the frame is exactly Xen's either way\n"
 "      --timeout S     stop the guest after S seconds (decimal, e.g. 30 or\n"
 "                      0.5; exit status 124)\n"
+"      --shutdown-after S\n"
+"                      after S seconds, ask the guest to power off as\n"
+"                      `xl shutdown` does: write \"poweroff\" to its xenstore\n"
+"                      node control/shutdown; the guest's PV drivers shut\n"
+"                      down and it exits with its own reason (--timeout\n"
+"                      still stops one that does not)\n"
 "      --shuffle-p2m[=SEED]\n"
 "                      place pseudo-physical frames at scattered machine\n"
 "                      frames (a permutation drawn from SEED, decimal or 0x\n"
@@ -213,6 +219,7 @@ struct args {
 	const char *cmdline;
 	const char *ramdisk;		/* --ramdisk FILE, or NULL */
 	double timeout;
+	double shutdown_after;	/* 0: never ask */
 	bool quiet;
 	bool dry_run;
 	bool trace;
@@ -237,7 +244,8 @@ struct args {
 
 enum { OPT_MEMORY = 1, OPT_CMDLINE, OPT_TIMEOUT, OPT_QUIET, OPT_DRY_RUN, OPT_HELP,
        OPT_TRACE, OPT_STATS, OPT_FAST_INT80, OPT_NO_FAST_INT80, OPT_SHUFFLE_P2M, OPT_VCPUS,
-       OPT_RAMDISK, OPT_CONSOLE, OPT_TRACE_FORMAT, OPT_TRACE_OUTPUT, OPT_DISK, OPT_NET };
+       OPT_RAMDISK, OPT_CONSOLE, OPT_TRACE_FORMAT, OPT_TRACE_OUTPUT, OPT_DISK, OPT_NET,
+       OPT_SHUTDOWN_AFTER };
 
 enum opt_arg { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
 
@@ -271,6 +279,7 @@ static const struct option_spec options[] = {
 	{ "fast-int80",	 ARG_NONE,     OPT_FAST_INT80,	FOR_RUN | FOR_STATS },
 	{ "no-fast-int80", ARG_NONE,   OPT_NO_FAST_INT80, FOR_RUN | FOR_STATS },
 	{ "timeout",	 ARG_REQUIRED, OPT_TIMEOUT,	FOR_RUN | FOR_STATS },
+	{ "shutdown-after", ARG_REQUIRED, OPT_SHUTDOWN_AFTER, FOR_RUN | FOR_STATS },
 	{ "quiet",	 ARG_NONE,     OPT_QUIET,	FOR_RUN | FOR_STATS },
 	{ "console",	 ARG_REQUIRED, OPT_CONSOLE,	FOR_RUN | FOR_STATS },
 	{ "trace",	 ARG_OPTIONAL, OPT_TRACE,	FOR_RUN },
@@ -486,6 +495,11 @@ static void parse_args(int argc, char **argv, struct args *a, enum command cmd)
 		case OPT_TIMEOUT:
 			if (pvmx_parse_seconds(val, &a->timeout))
 				die_usage("bad --timeout '%s' (want seconds > 0, e.g. 30 or 0.5)", val);
+			break;
+		case OPT_SHUTDOWN_AFTER:
+			if (pvmx_parse_seconds(val, &a->shutdown_after))
+				die_usage("bad --shutdown-after '%s' (want seconds > 0, e.g. 10 or 0.5)",
+					  val);
 			break;
 		case OPT_FAST_INT80:
 		case OPT_NO_FAST_INT80:
@@ -1227,6 +1241,113 @@ static void stop_net(void)
 	net_wake = -1;
 }
 
+/*
+ * --shutdown-after: what `xl shutdown` does for a PV guest (libxl's
+ * libxl__domain_pvcontrol_write()): "poweroff" in the guest's
+ * control/shutdown, which its PV drivers watch.  A thread waits for the
+ * deadline, or for the run to end first (shutdown_req_stop).
+ */
+static pthread_t shutdown_req_thread;
+static bool shutdown_req_started;
+static pthread_mutex_t shutdown_req_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t shutdown_req_cond;
+static bool shutdown_req_stop;
+static struct timespec shutdown_req_deadline;	/* CLOCK_MONOTONIC */
+static struct pvmx_vm *shutdown_req_vm;
+static const struct pvmx_layout *shutdown_req_L;
+
+static void request_guest_poweroff(void)
+{
+	char path[64];
+	bool signal_back;
+	int rc;
+
+	snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown",
+		 (unsigned int)shutdown_req_L->boot.domid);
+	pthread_mutex_lock(&store_lock);
+	rc = pvmx_xs_write(store, path, "poweroff", NULL);
+	signal_back = !rc && serve_store(shutdown_req_vm, shutdown_req_L);
+	pthread_mutex_unlock(&store_lock);
+	if (rc) {
+		fprintf(stderr, "pvmx: --shutdown-after: writing %s: %s\n", path, strerror(-rc));
+		return;
+	}
+	fprintf(stderr, "pvmx: asked the guest to power off (control/shutdown)\n");
+	if (signal_back) {
+		rc = pvmx_vm_raise_event(shutdown_req_vm, shutdown_req_L->boot.store_evtchn, false);
+		if (rc)
+			fprintf(stderr, "pvmx: PVMX_RAISE_EVENT: %s\n", strerror(-rc));
+	}
+}
+
+static void *shutdown_req_main(void *arg)
+{
+	int rc = 0;
+
+	(void)arg;
+	pthread_mutex_lock(&shutdown_req_lock);
+	while (!shutdown_req_stop && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&shutdown_req_cond, &shutdown_req_lock,
+					    &shutdown_req_deadline);
+	pthread_mutex_unlock(&shutdown_req_lock);
+	if (rc == ETIMEDOUT && !shutdown_req_stop)
+		request_guest_poweroff();
+	return NULL;
+}
+
+static int start_shutdown_req(struct pvmx_vm *vm, const struct pvmx_layout *L,
+			      const struct args *a)
+{
+	pthread_condattr_t attr;
+	sigset_t block, old;
+	double whole;
+	int rc;
+
+	if (a->shutdown_after <= 0)
+		return 0;
+	if (!store) {
+		fprintf(stderr, "pvmx: --shutdown-after: the guest has no xenstore to ask it through\n");
+		return -1;
+	}
+	shutdown_req_vm = vm;
+	shutdown_req_L = L;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&shutdown_req_cond, &attr);
+	pthread_condattr_destroy(&attr);
+	clock_gettime(CLOCK_MONOTONIC, &shutdown_req_deadline);
+	whole = (double)(time_t)a->shutdown_after;
+	shutdown_req_deadline.tv_sec += (time_t)whole;
+	shutdown_req_deadline.tv_nsec += (long)((a->shutdown_after - whole) * 1e9);
+	if (shutdown_req_deadline.tv_nsec >= 1000000000L) {
+		shutdown_req_deadline.tv_sec++;
+		shutdown_req_deadline.tv_nsec -= 1000000000L;
+	}
+	/* The signals stay with the vCPU threads and the main thread (run_threads()). */
+	sigfillset(&block);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	rc = pthread_create(&shutdown_req_thread, NULL, shutdown_req_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		fprintf(stderr, "pvmx: pthread_create: %s\n", strerror(rc));
+		return -1;
+	}
+	shutdown_req_started = true;
+	return 0;
+}
+
+static void stop_shutdown_req(void)
+{
+	if (!shutdown_req_started)
+		return;
+	pthread_mutex_lock(&shutdown_req_lock);
+	shutdown_req_stop = true;
+	pthread_cond_signal(&shutdown_req_cond);
+	pthread_mutex_unlock(&shutdown_req_lock);
+	pthread_join(shutdown_req_thread, NULL);
+	shutdown_req_started = false;
+}
+
 /* Whether a vif holds a frame for want of an rx buffer (under store_lock). */
 static bool vif_waiting(void)
 {
@@ -1660,6 +1781,8 @@ static int cmd_run(int argc, char **argv, enum command cmd)
 		}
 	}
 	install_signals(a.timeout);
+	if (start_shutdown_req(&vm, &L, &a))
+		return PVMX_STATUS_ERROR;
 	if (a.vcpus == 1) {
 		st = run_loop(vcpu0, &vm, &L, &a, decoders, trace_out);
 	} else {
@@ -1672,6 +1795,7 @@ static int cmd_run(int argc, char **argv, enum command cmd)
 		}
 		st = run_threads(threads, a.vcpus, &a);
 	}
+	stop_shutdown_req();
 	stop_net();
 	if (decoders) {
 		for (i = 0; i < a.vcpus; i++)

@@ -108,10 +108,10 @@ check "manifest: no minios-fe.elf: Mini-OS's front-end tests are skips with the 
 : >"$G/minios/minios-fe.elf"
 "$MANIFEST_SH" "$G" >"$T/m-fe-minios"
 MFE_DISK='^[0-9]+ sectors of 512 bytes$ && ^[1-9][0-9]* read, [1-9][0-9]* write$ && !bogus data|got error code|error -?[0-9]+ on |Block device is read-only|backend not available'
-MFE_NET='^backend at /local/domain/0/backend/vif/[0-9]+/0$ && ^mac is 00:16:3e(:[0-9a-f]{2}){3}$ && ^[*]{26}$ && !backend not avalable|backend/mac failed|packet error'
-check "manifest: minios-fe.elf: fe-disk (a scratch copy as hda) and fe-net (xvda read-only, a network), until --timeout" bash -c "
+MFE_NET='^backend at /local/domain/0/backend/vif/[0-9]+/0$ && ^mac is 00:16:3e(:[0-9a-f]{2}){3}$ && ^[*]{26}$ && ^Shutting down \(poweroff\)$ && ^close network: backend at /local/domain/0/backend/vif/[0-9]+/0$ && !backend not avalable|backend/mac failed|packet error|shutdown_netfront: error'
+check "manifest: minios-fe.elf: fe-disk (a scratch copy as hda) and fe-net (xvda read-only, a network, asked to power off)" bash -c "
 	grep -qxF '$(row minios/fe-disk disk:linuxfe.img,vdev=hda+copy+timeout minios/minios-fe.elf 1 64 30 "$MFE_DISK" '')' '$T/m-fe-minios' &&
-	grep -qxF '$(row minios/fe-net disk:linuxfe.img,ro+net+timeout minios/minios-fe.elf 1 64 30 "$MFE_NET" '')' '$T/m-fe-minios'"
+	grep -qxF '$(row minios/fe-net disk:linuxfe.img,ro+net+shutdown=15 minios/minios-fe.elf 1 64 30 "$MFE_NET" '')' '$T/m-fe-minios'"
 rm -f "$G/minios/minios-fe.elf"
 
 E=$T/empty
@@ -158,6 +158,11 @@ case $img in
 	[ "${STUB_MINIOS:-}" = noread ] || echo "21662720 read, 21663232 write"
 	[ "${STUB_MINIOS:-}" != bogus ] || echo "bogus data at offset 1234"
 	[ "${STUB_MINIOS:-}" != exit0 ] || exit 0
+	case " $* " in *" --shutdown-after "*)
+		[ "${STUB_MINIOS:-}" != ignore ] || { echo "pvmx: timeout after 30 s" >&2; exit 124; }
+		echo "close network: backend at /local/domain/0/backend/vif/1/0"
+		echo "Shutting down (poweroff)"; exit 0 ;;
+	esac
 	echo "pvmx: timeout after 30 s" >&2; exit 124 ;;
 *minios-app.elf) echo "MINIOS-TEST: PASS"; exit 0 ;;
 *minios-stock.elf) printf 'Xen Minimal OS (pv)!\r\nkernel.c: dummy main: par=0\r\n'
@@ -290,6 +295,17 @@ check "runner: a +timeout guest missing a line fails, naming the ERE" \
 runmfe mfe-exit0 STUB_MINIOS=exit0
 check "runner: a +timeout guest that stops by itself fails" \
 	grep -qE '^not ok 1 minios/fe-disk # stopped before --timeout: exit status 0' "$O.mfe-exit0"
+
+# A disk:SPEC+shutdown=S guest: --shutdown-after S; it passes on exit 0
+# (it powered off when asked) with its EREs matched.
+grep -E '^(#|minios/fe-disk)' "$T/m-fe-minios" | sed 's/+copy+timeout/+shutdown=15/' >"$T/m-mfe"
+runmfe mfe-sd
+check "runner: a +shutdown=S guest gets --shutdown-after S and passes when it powers off" bash -c "
+	grep -qE '^ok 1 minios/fe-disk$' '$O.mfe-sd' &&
+	grep -qE -- '^run --timeout 30 --vcpus 1 --memory 64M --disk $D/linuxfe.img,vdev=hda --shutdown-after 15 $G/minios/minios-fe.elf$' '$T/args-mfe-sd'"
+runmfe mfe-sd-ignore STUB_MINIOS=ignore
+check "runner: a +shutdown=S guest that does not power off fails" \
+	grep -qE '^not ok 1 minios/fe-disk # did not power off when asked: timeout' "$O.mfe-sd-ignore"
 rm -f "$G/minios/minios-fe.elf"
 
 # Mini-OS stock that does not block, and one that stops by itself.

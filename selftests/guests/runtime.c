@@ -573,6 +573,7 @@ asm(".text\n"
 /* ---- xenbus client (io/xs_wire.h) ---- */
 
 #define XB_READ		2
+#define XB_WATCH	4
 #define XB_WRITE	11
 #define XB_WATCH_EVENT	15
 #define XB_RING_SIZE	1024
@@ -645,7 +646,8 @@ static int xb_get(void *d, u32 n)
 
 static int xb_request(u32 type, const char *a, const char *b)
 {
-	u32 la = (u32)strlen(a) + 1, lb = b ? (u32)strlen(b) : 0;
+	/* A watch's token ends in a NUL as its path does (xs_wire.h); a value does not. */
+	u32 la = (u32)strlen(a) + 1, lb = b ? (u32)strlen(b) + (type == XB_WATCH) : 0;
 	struct xb_msg h = { type, xb_next_id, 0, la + lb };
 
 	if (!xb_put(&h, sizeof(h)) || !xb_put(a, la) || (lb && !xb_put(b, lb)))
@@ -673,6 +675,11 @@ int xb_read(const char *path, char *out, u32 max)
 int xb_write(const char *path, const char *val)
 {
 	return xb_request(XB_WRITE, path, val) && xb_reply_type == XB_WRITE;
+}
+
+int xb_watch(const char *path, const char *token)
+{
+	return xb_request(XB_WATCH, path, token) && xb_reply_type == XB_WATCH;
 }
 
 int xb_write_uint(const char *path, u32 v)

@@ -254,6 +254,8 @@ u32 xb_port(void);
 int xb_read(const char *path, char *out, u32 max);
 int xb_write(const char *path, const char *val);
 int xb_write_uint(const char *path, u32 v);
+/* Register a watch; its events wake the store port and are then skipped. */
+int xb_watch(const char *path, const char *token);
 /* The node as a decimal number, or ~0u when absent or not a number. */
 u32 xb_read_uint(const char *path);
 

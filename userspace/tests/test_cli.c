@@ -110,8 +110,8 @@ static void test_help(void)
 {
 	CHECK_EQ(run(NULL, "--help", NULL), 0);
 	CHECK_HAS(out, "pvmx run [--memory SIZE] [--cmdline STR] [--vcpus N] [--[no-]fast-int80]\n"
-		       "           [--shuffle-p2m[=SEED]] [--timeout S] [--quiet] [--trace[=LIST]]\n"
-		       "           [--trace-format=text|json] [--trace-output=FILE]\n"
+		       "           [--shuffle-p2m[=SEED]] [--timeout S] [--shutdown-after S] [--quiet]\n"
+		       "           [--trace[=LIST]] [--trace-format=text|json] [--trace-output=FILE]\n"
 		       "           [--stats[=table|json]] [--ramdisk FILE]\n"
 		       "           [--disk FILE[,ro][,direct][,vdev=NAME]]... [--net tap=NAME[,mac=MAC]]...\n"
 		       "           [--console=auto|ring|io|both] IMAGE");
@@ -122,6 +122,7 @@ static void test_help(void)
 	CHECK_HAS(out, "--disk FILE[,ro][,direct][,vdev=NAME]\n                      a PV disk (blkif)");
 	CHECK_HAS(out, "--net tap=NAME[,mac=MAC]\n                      a PV network interface (netif)");
 	CHECK_HAS(out, "--ramdisk FILE  initial ramdisk (xl's ramdisk=)");
+	CHECK_HAS(out, "--shutdown-after S\n                      after S seconds, ask the guest to power off");
 	CHECK_HAS(out, "--console=auto|ring|io|both\n                      which guest output");
 	CHECK_HAS(out, "--shuffle-p2m[=SEED]\n                      place pseudo-physical frames");
 	CHECK_HAS(out, "pvmx info");
@@ -425,6 +426,10 @@ static void test_option_syntax(void)
 		    "0", x);
 	USAGE_ERROR("bad --timeout '.' (want seconds > 0, e.g. 30 or 0.5)", "run", "--timeout",
 		    ".", x);
+	USAGE_ERROR("bad --shutdown-after '0' (want seconds > 0, e.g. 10 or 0.5)", "run",
+		    "--shutdown-after", "0", x);
+	USAGE_ERROR("bad --shutdown-after '-1' (want seconds > 0, e.g. 10 or 0.5)", "run",
+		    "--shutdown-after", "-1", x);
 	USAGE_ERROR("bad --shuffle-p2m seed '0x' (want a decimal or 0x hex number)", "load",
 		    "--dry-run", "--shuffle-p2m=0x", x);
 	USAGE_ERROR("bad --shuffle-p2m seed '0x10000000000000000' (want a decimal or 0x hex number)",
