@@ -141,6 +141,9 @@ static int guest_access(const struct pvmx_vcpu_core *v, u32 gva, void *buf,
 {
 	u8 *p = buf;
 
+	/* A guest write's walk must not race a page-type change (design.rst). */
+	if (write)
+		lockdep_assert_held(&v->vm->lock);
 	if (len && (u64)gva + len > XEN_HYPERVISOR_VIRT_START)
 		return -XEN_EFAULT;
 	while (len) {
