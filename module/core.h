@@ -95,7 +95,8 @@ struct pvmx_vcpu_core;
 /*
  * Locking (Documentation/design.rst): vm->lock, a spinlock, is held around
  * everything that reads or changes VM-wide state on behalf of a vCPU: each
- * hypercall (multicall entries included), exception and interrupt bounces,
+ * hypercall the dispatch table does not mark lock-free (multicall entries
+ * included; every guest write holds it), exception and interrupt bounces,
  * and the event work before each guest entry.  Nothing under it sleeps: a
  * handler that must wait returns PVMX_BLOCK or PVMX_OFFLINE and the arch
  * waits after the lock is dropped.  Timers and PVMX_RAISE_EVENT never take it:

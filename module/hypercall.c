@@ -356,7 +356,7 @@ u32 pvmx_hold_budget = PVMX_HOLD_BUDGET;
 bool pvmx_cycle_stats;
 
 static __always_inline long dispatch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc,
-				    const struct hypercall_desc *d)
+				     const struct hypercall_desc *d)
 {
 	bool timed = unlikely(READ_ONCE(pvmx_cycle_stats));
 	u64 start = timed ? pvmx_host_cycles() : 0;
