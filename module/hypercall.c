@@ -265,13 +265,16 @@ static const struct hypercall_desc hypercall_table[XEN_NR_HYPERCALL_SLOTS] = {
 	/* Writes each entry's result into the list. */
 	[__HYPERVISOR_multicall]		= LOCKED(pvmx_do_multicall),
 	[__HYPERVISOR_memory_op]		= LOCKED(pvmx_do_memory_op),
-	/* The vCPU's own singleshot hrtimer (its only other user is vcpu_op on itself). */
+	/* The vCPU's own singleshot hrtimer (its only other user: vcpu_op on itself). */
 	[__HYPERVISOR_set_timer_op]		= NOLOCK(pvmx_do_set_timer_op),
 	[__HYPERVISOR_event_channel_op_compat]	= LOCKED(pvmx_do_event_channel_op_compat),
 	[__HYPERVISOR_grant_table_op]		= LOCKED(pvmx_do_grant_table_op),
 	/* Reads the frame; a failsafe or VM86 bounce takes the lock (traps.c). */
 	[__HYPERVISOR_iret]			= NOLOCK(pvmx_do_iret),
-	[__HYPERVISOR_vcpu_op]			= LOCKED(pvmx_do_vcpu_op),
+	/* The caller's own singleshot timer (another vCPU's: -EINVAL, nothing touched). */
+	[__HYPERVISOR_vcpu_op]			= NOLOCK_SUBOPS(pvmx_do_vcpu_op,
+								BIT(VCPUOP_set_singleshot_timer) |
+								BIT(VCPUOP_stop_singleshot_timer)),
 	/* callback_op reads its argument; the callbacks and NMI entry are the vCPU's. */
 	[__HYPERVISOR_callback_op]		= NOLOCK(pvmx_do_callback_op),
 	[__HYPERVISOR_event_channel_op]		= LOCKED(pvmx_do_event_channel_op),

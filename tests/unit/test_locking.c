@@ -294,6 +294,16 @@ static void lockfree_calls_run_while_the_lock_is_held(void)
 	CHECK_EQ(fx_eax(), 0x1234);
 	CHECK_EQ(fx_hypercall(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0, 0, 0), PVMX_YIELD);
 	CHECK_EQ(fx_hypercall(__HYPERVISOR_set_timer_op, 0, 0, 0, 0, 0), PVMX_RESUME);
+	memset(fx_gpa(ARG), 0, 12);
+	wr32(ARG, 0x12345678);
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_vcpu_op, VCPUOP_set_singleshot_timer, 0, ARG, 0, 0),
+		 PVMX_RESUME);
+	CHECK_EQ(fx_eax(), 0);
+	CHECK_EQ(fx.timer_deadline, 0x12345678);
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_vcpu_op, VCPUOP_stop_singleshot_timer, 0, 0, 0, 0),
+		 PVMX_RESUME);
+	CHECK_EQ(fx_eax(), 0);
+	CHECK_EQ(fx.timer_deadline, 0);
 	memcpy(fx_gpa(ARG), "hi", 2);
 	CHECK_EQ(fx_hypercall(__HYPERVISOR_console_io, CONSOLEIO_write, 2, ARG, 0, 0),
 		 PVMX_EXIT_TO_USER);
@@ -324,7 +334,7 @@ static void calls_that_write_or_share_take_the_lock(void)
 		__HYPERVISOR_stack_switch, __HYPERVISOR_update_descriptor,
 		__HYPERVISOR_memory_op, __HYPERVISOR_multicall, __HYPERVISOR_update_va_mapping,
 		__HYPERVISOR_event_channel_op_compat, __HYPERVISOR_grant_table_op,
-		__HYPERVISOR_vm_assist, __HYPERVISOR_vcpu_op, __HYPERVISOR_mmuext_op,
+		__HYPERVISOR_vm_assist, __HYPERVISOR_mmuext_op,
 		__HYPERVISOR_event_channel_op, __HYPERVISOR_physdev_op,
 		__HYPERVISOR_physdev_op_compat, __HYPERVISOR_update_va_mapping_otherdomain,
 	};
@@ -341,6 +351,9 @@ static void calls_that_write_or_share_take_the_lock(void)
 	CHECK(!lockfree(__HYPERVISOR_sched_op, SCHEDOP_poll));
 	CHECK(!lockfree(__HYPERVISOR_sched_op, SCHEDOP_shutdown));
 	CHECK(!lockfree(__HYPERVISOR_sched_op_compat, SCHEDOP_block));
+	for (sub = 0; sub < 40; sub++)
+		CHECK_EQ(lockfree(__HYPERVISOR_vcpu_op, sub),
+			 sub == VCPUOP_set_singleshot_timer || sub == VCPUOP_stop_singleshot_timer);
 	CHECK(lockfree(__HYPERVISOR_iret, 0x12345678));
 
 	/* A locked call releases the lock; so does a lock-free one that took it. */
