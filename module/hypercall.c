@@ -374,7 +374,7 @@ static __always_inline long dispatch(struct pvmx_vcpu_core *v, struct pvmx_hcall
 	 * Sticky once a guest set it, so a lock-free call that reads it from
 	 * another vCPU's refusal crashes the VM that is going down anyway.
 	 */
-	if (unlikely(v->vm->l1tf_bad_level))
+	if (unlikely(READ_ONCE(v->vm->l1tf_bad_level)))
 		hc->action = pvmx_mm_l1tf_crash(v);
 	if (hc->op < PVMX_STATS_HYPERCALLS) {
 		v->stats.hypercall_count[hc->op]++;
