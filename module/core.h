@@ -99,7 +99,8 @@ struct pvmx_vcpu_core;
 /*
  * Locking (Documentation/design.rst): vm->lock, a spinlock, is held around
  * everything that reads or changes VM-wide state on behalf of a vCPU: each
- * hypercall (multicall entries included), exception and interrupt bounces,
+ * hypercall the dispatch table does not mark lock-free (multicall entries
+ * included; every guest write holds it), exception and interrupt bounces,
  * and the event work before each guest entry.  Nothing under it sleeps: a
  * handler that must wait returns PVMX_BLOCK or PVMX_OFFLINE and the arch
  * waits after the lock is dropped.  Timers and PVMX_RAISE_EVENT never take it:
@@ -284,6 +285,8 @@ struct pvmx_vcpu_core {
 	 */
 	u32 requests;
 	u32 hold_work;		/* work items done in this VM-lock hold (pvmx_preempt_check) */
+	bool hc_locked;		/* pvmx_hypercall() holds the VM lock for this call (own thread) */
+	u64 hc_lock_start;	/* when it took it, with cycle_stats on */
 	bool new_context;	/* VCPUOP_initialise's selectors not yet checked */
 	bool cpuid_faulting;	/* MISC_FEATURES_ENABLES.CPUID_FAULTING */
 	u32 tsc_aux;		/* the guest's MSR_TSC_AUX (RDTSCP, RDPID) */
@@ -380,6 +383,18 @@ void pvmx_guest_cpuid(const struct pvmx_vcpu_core *v, u32 leaf, u32 subleaf,
 /* Handle the hypercall in the registers; insn_len is the `int $0x82` size. */
 enum pvmx_action pvmx_hypercall(struct pvmx_vcpu_core *v, u32 insn_len);
 long pvmx_dispatch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+/*
+ * Whether pvmx_hypercall() runs this call without the VM lock: the dispatch
+ * table's per-hypercall (and per-sub-op) flag (Documentation/design.rst,
+ * "Hypercalls without the VM lock").  A multicall may ask it of each entry.
+ */
+bool pvmx_hcall_lockfree(const struct pvmx_hcall *hc);
+/*
+ * A handler started without the lock that finds it needs VM-wide state (a
+ * guest write, a bounce frame) takes it here for the rest of the call;
+ * pvmx_hypercall() drops it.  A no-op when the call already holds it.
+ */
+void pvmx_hcall_lock(struct pvmx_vcpu_core *v);
 void pvmx_fill_hypercall_page(u8 *page);
 /* SCHEDOP_shutdown: the VM ends with this reason (reported by this vCPU). */
 void pvmx_shutdown(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc, u32 reason);

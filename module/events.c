@@ -70,9 +70,11 @@ static void wake_pollers(struct pvmx_vm_core *vm, u32 port)
 
 /*
  * Xen's evtchn_2l_set_pending(): pending, then selector and upcall if
- * unmasked, then the pollers.
+ * unmasked, then the pollers.  self is the vCPU whose thread runs this:
+ * like Xen's vcpu_kick() of current, it is not kicked (no wake-up, no
+ * IPI), its own pvmx_prepare_entry() sees the upcall before it enters.
  */
-static void set_pending(struct pvmx_vm_core *vm, u32 port)
+static void set_pending(struct pvmx_vm_core *vm, struct pvmx_vcpu_core *self, u32 port)
 {
 	struct xen_shared_info *si = vm->shared_info;
 	struct pvmx_vcpu_core *target = vcpu_of(vm, vm->evtchn[port].vcpu);
@@ -84,19 +86,20 @@ static void set_pending(struct pvmx_vm_core *vm, u32 port)
 		vi = pvmx_vcpu_info(target);
 		if (!pvmx_test_and_set_bit32(&vi->evtchn_pending_sel, port / 32)) {
 			WRITE_ONCE(vi->evtchn_upcall_pending, 1);
-			if (target->up)
+			if (target->up && target != self)
 				pvmx_host_kick(target);
 		}
 	}
 	wake_pollers(vm, port);
 }
 
-static void send_virq(struct pvmx_vcpu_core *v, u32 virq)
+/* v's VIRQ, raised by self's thread. */
+static void send_virq(struct pvmx_vcpu_core *self, struct pvmx_vcpu_core *v, u32 virq)
 {
 	u32 port = v->virq_port[virq];
 
 	if (port)
-		set_pending(v->vm, port);
+		set_pending(v->vm, self, port);
 }
 
 /*
@@ -148,14 +151,14 @@ static void apply_async_events(struct pvmx_vcpu_core *v)
 		virqs = pvmx_xchg32(&v->async_virqs, 0);
 		for (i = 0; i < XEN_NR_VIRQS; i++)
 			if (virqs & (1u << i))
-				send_virq(v, i);
+				send_virq(v, v, i);
 	}
 	v0 = v->vm->vcpus[0];
 	if (v0 && v0 != v && (__atomic_load_n(&v0->async_virqs, __ATOMIC_RELAXED) & GLOBAL_VIRQS)) {
 		virqs = __atomic_fetch_and(&v0->async_virqs, ~GLOBAL_VIRQS, __ATOMIC_SEQ_CST);
 		for (i = 0; i < XEN_NR_VIRQS; i++)
 			if (virqs & GLOBAL_VIRQS & (1u << i))
-				send_virq(v0, i);
+				send_virq(v, v0, i);
 	}
 	/* One load on the hot path: which words to look at. */
 	if (!__atomic_load_n(&v->vm->raised_words, __ATOMIC_RELAXED))
@@ -167,7 +170,7 @@ static void apply_async_events(struct pvmx_vcpu_core *v)
 		bits = pvmx_xchg32(&v->vm->raised_ports[word], 0);
 		for (i = 0; i < 32; i++)
 			if (bits & (1u << i))
-				set_pending(v->vm, word * 32 + i);
+				set_pending(v->vm, v, word * 32 + i);
 	}
 }
 
@@ -520,7 +523,7 @@ static long evtchn_bind_interdomain(struct pvmx_vcpu_core *v, u32 arg)
 		return -XEN_EFAULT;
 	}
 	/* Xen marks the new local port pending so no notification is lost. */
-	set_pending(vm, port);
+	set_pending(vm, v, port);
 	return 0;
 }
 
@@ -608,11 +611,11 @@ static long evtchn_send(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc, u32 por
 			v->run->exit_reason = PVMX_EXIT_NOTIFY;
 			hc->action = PVMX_EXIT_TO_USER;
 		} else {
-			set_pending(vm, chn->remote_port);
+			set_pending(vm, v, chn->remote_port);
 		}
 		return 0;
 	case EVTCHNSTAT_ipi:
-		set_pending(vm, port);
+		set_pending(vm, v, port);
 		return 0;
 	case EVTCHNSTAT_unbound:
 		return 0;		/* dropped silently, as Xen does */

@@ -259,6 +259,9 @@ static int guest_access(const struct pvmx_vcpu_core *v, u32 gva, void *buf,
 
 	if (!len)
 		return 0;
+	/* A guest write's walk must not race a page-type change (design.rst). */
+	if (write)
+		lockdep_assert_held(&v->vm->lock);
 	if ((u64)gva + len > XEN_HYPERVISOR_VIRT_START)
 		return -XEN_EFAULT;
 	mine = !__atomic_exchange_n(&x->busy, 1, __ATOMIC_ACQUIRE);

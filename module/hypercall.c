@@ -225,37 +225,100 @@ static long do_sysctl(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 
 /* ---- the table ---------------------------------------------------------- */
 
-static const pvmx_hypercall_fn hypercall_table[XEN_NR_HYPERCALL_SLOTS] = {
-	[__HYPERVISOR_set_trap_table]		= pvmx_do_set_trap_table,
-	[__HYPERVISOR_set_gdt]			= pvmx_do_set_gdt,
-	[__HYPERVISOR_stack_switch]		= pvmx_do_stack_switch,
-	[__HYPERVISOR_set_callbacks]		= pvmx_do_set_callbacks,
-	[__HYPERVISOR_fpu_taskswitch]		= pvmx_do_fpu_taskswitch,
-	[__HYPERVISOR_set_debugreg]		= pvmx_do_set_debugreg,
-	[__HYPERVISOR_get_debugreg]		= pvmx_do_get_debugreg,
-	[__HYPERVISOR_sched_op_compat]		= do_sched_op_compat,
-	[__HYPERVISOR_update_descriptor]	= pvmx_do_update_descriptor,
-	[__HYPERVISOR_multicall]		= pvmx_do_multicall,
-	[__HYPERVISOR_memory_op]		= pvmx_do_memory_op,
-	[__HYPERVISOR_set_timer_op]		= pvmx_do_set_timer_op,
-	[__HYPERVISOR_event_channel_op_compat]	= pvmx_do_event_channel_op_compat,
-	[__HYPERVISOR_grant_table_op]		= pvmx_do_grant_table_op,
-	[__HYPERVISOR_iret]			= pvmx_do_iret,
-	[__HYPERVISOR_vcpu_op]			= pvmx_do_vcpu_op,
-	[__HYPERVISOR_callback_op]		= pvmx_do_callback_op,
-	[__HYPERVISOR_event_channel_op]		= pvmx_do_event_channel_op,
-	[__HYPERVISOR_mmu_update]		= pvmx_do_mmu_update,
-	[__HYPERVISOR_update_va_mapping]	= pvmx_do_update_va_mapping,
-	[__HYPERVISOR_update_va_mapping_otherdomain] = pvmx_do_update_va_mapping_otherdomain,
-	[__HYPERVISOR_mmuext_op]		= pvmx_do_mmuext_op,
-	[__HYPERVISOR_xen_version]		= do_xen_version,
-	[__HYPERVISOR_console_io]		= do_console_io,
-	[__HYPERVISOR_physdev_op_compat]	= pvmx_do_physdev_op_compat,
-	[__HYPERVISOR_vm_assist]		= pvmx_do_vm_assist,
-	[__HYPERVISOR_physdev_op]		= pvmx_do_physdev_op,
-	[__HYPERVISOR_sysctl]			= do_sysctl,
-	[__HYPERVISOR_sched_op]			= do_sched_op,
+/*
+ * Which calls run without the VM lock (Documentation/design.rst,
+ * "Hypercalls without the VM lock").  The default is the lock.  A call
+ * runs without it only if it touches nothing but its own vCPU's state (its
+ * registers, callbacks, debug registers, FPU flag, run page, the host timer
+ * only it arms) and guest memory it only READS: a guest write's walk must
+ * not race another vCPU's page-type change (pinning the written page as a
+ * page table would let unvalidated words into it), so a handler that must
+ * write takes the lock first (pvmx_hcall_lock()), as iret's failsafe and
+ * VM86 paths do.
+ *
+ * nolock: bit n set when the call with arg[0] == n (n < 32) runs without
+ * the lock; HC_NOLOCK_ALL (every bit) for every sub-op, arg[0] >= 32 too.
+ */
+#define HC_NOLOCK_ALL	0xFFFFFFFFu
+
+struct hypercall_desc {
+	pvmx_hypercall_fn fn;
+	u32 nolock;
 };
+
+#define LOCKED(f)		{ .fn = (f) }
+#define NOLOCK(f)		{ .fn = (f), .nolock = HC_NOLOCK_ALL }
+#define NOLOCK_SUBOPS(f, m)	{ .fn = (f), .nolock = (m) }
+
+static const struct hypercall_desc hypercall_table[XEN_NR_HYPERCALL_SLOTS] = {
+	[__HYPERVISOR_set_trap_table]		= LOCKED(pvmx_do_set_trap_table),
+	[__HYPERVISOR_set_gdt]			= LOCKED(pvmx_do_set_gdt),
+	/* int80_refresh() against update_descriptor's int80_desc_written(). */
+	[__HYPERVISOR_stack_switch]		= LOCKED(pvmx_do_stack_switch),
+	[__HYPERVISOR_set_callbacks]		= NOLOCK(pvmx_do_set_callbacks),
+	[__HYPERVISOR_fpu_taskswitch]		= NOLOCK(pvmx_do_fpu_taskswitch),
+	[__HYPERVISOR_set_debugreg]		= NOLOCK(pvmx_do_set_debugreg),
+	[__HYPERVISOR_get_debugreg]		= NOLOCK(pvmx_do_get_debugreg),
+	[__HYPERVISOR_sched_op_compat]		= NOLOCK_SUBOPS(do_sched_op_compat,
+								BIT(SCHEDOP_yield)),
+	[__HYPERVISOR_update_descriptor]	= LOCKED(pvmx_do_update_descriptor),
+	/* Writes each entry's result into the list. */
+	[__HYPERVISOR_multicall]		= LOCKED(pvmx_do_multicall),
+	[__HYPERVISOR_memory_op]		= LOCKED(pvmx_do_memory_op),
+	/* The vCPU's own singleshot hrtimer (its only other user: vcpu_op on itself). */
+	[__HYPERVISOR_set_timer_op]		= NOLOCK(pvmx_do_set_timer_op),
+	[__HYPERVISOR_event_channel_op_compat]	= LOCKED(pvmx_do_event_channel_op_compat),
+	[__HYPERVISOR_grant_table_op]		= LOCKED(pvmx_do_grant_table_op),
+	/* Reads the frame; a failsafe or VM86 bounce takes the lock (traps.c). */
+	[__HYPERVISOR_iret]			= NOLOCK(pvmx_do_iret),
+	/* The caller's own singleshot timer (another vCPU's: -EINVAL, nothing touched). */
+	[__HYPERVISOR_vcpu_op]			= NOLOCK_SUBOPS(pvmx_do_vcpu_op,
+								BIT(VCPUOP_set_singleshot_timer) |
+								BIT(VCPUOP_stop_singleshot_timer)),
+	/* callback_op reads its argument; the callbacks and NMI entry are the vCPU's. */
+	[__HYPERVISOR_callback_op]		= NOLOCK(pvmx_do_callback_op),
+	[__HYPERVISOR_event_channel_op]		= LOCKED(pvmx_do_event_channel_op),
+	[__HYPERVISOR_mmu_update]		= LOCKED(pvmx_do_mmu_update),
+	[__HYPERVISOR_update_va_mapping]	= LOCKED(pvmx_do_update_va_mapping),
+	[__HYPERVISOR_update_va_mapping_otherdomain] =
+		LOCKED(pvmx_do_update_va_mapping_otherdomain),
+	[__HYPERVISOR_mmuext_op]		= LOCKED(pvmx_do_mmuext_op),
+	/* The sub-ops that write no guest memory. */
+	[__HYPERVISOR_xen_version]		= NOLOCK_SUBOPS(do_xen_version,
+								BIT(XENVER_version) |
+								BIT(XENVER_pagesize)),
+	/* Reads the guest's buffer into the vCPU's own run page. */
+	[__HYPERVISOR_console_io]		= NOLOCK(do_console_io),
+	[__HYPERVISOR_physdev_op_compat]	= LOCKED(pvmx_do_physdev_op_compat),
+	[__HYPERVISOR_vm_assist]		= LOCKED(pvmx_do_vm_assist),
+	[__HYPERVISOR_physdev_op]		= LOCKED(pvmx_do_physdev_op),
+	/* Reads its argument only. */
+	[__HYPERVISOR_sysctl]			= NOLOCK(do_sysctl),
+	[__HYPERVISOR_sched_op]			= NOLOCK_SUBOPS(do_sched_op,
+								BIT(SCHEDOP_yield) |
+								BIT(SCHEDOP_shutdown_code)),
+};
+
+/* Unknown numbers: -ENOSYS, which touches nothing. */
+static const struct hypercall_desc enosys_desc = { .nolock = HC_NOLOCK_ALL };
+
+static inline const struct hypercall_desc *hcall_desc(u32 op)
+{
+	return op < ARRAY_SIZE(hypercall_table) ? &hypercall_table[op] : &enosys_desc;
+}
+
+static inline bool desc_lockfree(const struct hypercall_desc *d, u32 arg0)
+{
+	u32 m = d->nolock;
+
+	/* An empty slot (-ENOSYS) takes the lock: rare, and harmless. */
+	return m && (m == HC_NOLOCK_ALL || (arg0 < 32 && (m & BIT(arg0))));
+}
+
+bool pvmx_hcall_lockfree(const struct pvmx_hcall *hc)
+{
+	return desc_lockfree(hcall_desc(hc->op), hc->arg[0]);
+}
 
 /* ---- cross-vCPU requests and the per-hold work budget (core.h) ---------- */
 
@@ -295,9 +358,9 @@ void pvmx_process_requests(struct pvmx_vcpu_core *v)
 u32 pvmx_hold_budget = PVMX_HOLD_BUDGET;
 bool pvmx_cycle_stats;
 
-long pvmx_dispatch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+static __always_inline long dispatch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc,
+				     const struct hypercall_desc *d)
 {
-	pvmx_hypercall_fn fn = NULL;
 	bool timed = unlikely(READ_ONCE(pvmx_cycle_stats));
 	u64 start = timed ? pvmx_host_cycles() : 0;
 	long ret;
@@ -305,11 +368,13 @@ long pvmx_dispatch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	hc->action = PVMX_RESUME;
 	hc->preempted = false;
 	hc->regs_replaced = false;
-	if (hc->op < ARRAY_SIZE(hypercall_table))
-		fn = hypercall_table[hc->op];
-	ret = fn ? fn(v, hc) : -XEN_ENOSYS;
-	/* mm.c refused an L1TF-unsafe entry (XSA-273): Xen's domain_crash(). */
-	if (unlikely(v->vm->l1tf_bad_level))
+	ret = d->fn ? d->fn(v, hc) : -XEN_ENOSYS;
+	/*
+	 * mm.c refused an L1TF-unsafe entry (XSA-273): Xen's domain_crash().
+	 * Sticky once a guest set it, so a lock-free call that reads it from
+	 * another vCPU's refusal crashes the VM that is going down anyway.
+	 */
+	if (unlikely(READ_ONCE(v->vm->l1tf_bad_level)))
 		hc->action = pvmx_mm_l1tf_crash(v);
 	if (hc->op < PVMX_STATS_HYPERCALLS) {
 		v->stats.hypercall_count[hc->op]++;
@@ -319,6 +384,35 @@ long pvmx_dispatch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 		v->stats.hypercall_other++;
 	}
 	return ret;
+}
+
+long pvmx_dispatch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+{
+	return dispatch(v, hc, hcall_desc(hc->op));
+}
+
+static __always_inline void hcall_lock(struct pvmx_vcpu_core *v)
+{
+	spin_lock(&v->vm->lock);
+	v->hc_locked = true;
+	v->hold_work = 0;
+	v->hc_lock_start = unlikely(READ_ONCE(pvmx_cycle_stats)) ? pvmx_host_cycles() : 0;
+}
+
+void pvmx_hcall_lock(struct pvmx_vcpu_core *v)
+{
+	if (!v->hc_locked)
+		hcall_lock(v);
+}
+
+static __always_inline void hcall_unlock(struct pvmx_vcpu_core *v)
+{
+	u64 start = v->hc_lock_start, held = start ? pvmx_host_cycles() - start : 0;
+
+	v->hc_locked = false;
+	spin_unlock(&v->vm->lock);
+	if (unlikely(start))
+		pvmx_host_lock_held(held);
 }
 
 enum pvmx_action pvmx_hypercall(struct pvmx_vcpu_core *v, u32 insn_len)
@@ -332,22 +426,16 @@ enum pvmx_action pvmx_hypercall(struct pvmx_vcpu_core *v, u32 insn_len)
 	/* For the trace: the call as issued (continuations rewrite hc, iret the registers). */
 	const struct pvmx_hcall issued = hc;
 	u32 eip = v->cpu.eip;
+	const struct hypercall_desc *d = hcall_desc(hc.op);
 	long ret;
-	bool timed = unlikely(READ_ONCE(pvmx_cycle_stats));
-	u64 held = 0;
 
 	pvmx_trace_begin(v);
 	/* VM-wide state (events, page types, other vCPUs) is shared: see core.h. */
-	spin_lock(&v->vm->lock);
-	if (timed)
-		held = pvmx_host_cycles();
-	v->hold_work = 0;
-	ret = pvmx_dispatch(v, &hc);
-	if (timed)
-		held = pvmx_host_cycles() - held;
-	spin_unlock(&v->vm->lock);
-	if (timed)
-		pvmx_host_lock_held(held);
+	if (!desc_lockfree(d, hc.arg[0]))
+		hcall_lock(v);
+	ret = dispatch(v, &hc, d);
+	if (v->hc_locked)
+		hcall_unlock(v);
 
 	pvmx_trace(v, PVMX_TRACE_KIND_HYPERCALL, hc.preempted ? PVMX_TRACE_F_PREEMPTED : 0,
 		   issued.op, ret, issued.arg, 0, eip);

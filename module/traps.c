@@ -795,6 +795,7 @@ long pvmx_do_iret(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	}
 	/* Xen's order: VM86 first, its frame's CS is a real-mode segment. */
 	if (f[3] & PVMX_EFLAGS_VM) {
+		pvmx_hcall_lock(v);	/* it writes a frame */
 		hc->action = iret_to_vm86(v, f, esp, ss);
 		return cpu->gpr[PVMX_EAX];
 	}
@@ -832,6 +833,7 @@ long pvmx_do_iret(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 		char why[64];
 
 		snprintf(why, sizeof(why), "iret: cannot load cs %04x / ss %04x", cs, ss);
+		pvmx_hcall_lock(v);	/* the failsafe frame is a guest write */
 		hc->action = deliver_failsafe(v, why);
 		return cpu->gpr[PVMX_EAX];
 	}

@@ -25,9 +25,12 @@ static void gmem_identity_and_page_crossing(void)
 	memcpy(fx_gpa(0x1FF8), "abcdefghijklmnop", 16);
 	CHECK_EQ(pvmx_copy_from_guest(&fx.v, out, 0x1FF8, 16), 0);
 	CHECK(!memcmp(out, "abcdefghijklmnop", 16));
+	/* Guest writes hold the VM lock (gmem.c asserts it). */
+	spin_lock(&fx.vm.lock);
 	CHECK_EQ(pvmx_copy_to_guest(&fx.v, 0x2FFC, "WXYZ1234", 8), 0);
 	CHECK(!memcmp(fx_gpa(0x2FFC), "WXYZ1234", 8));
 	CHECK_EQ(pvmx_clear_guest(&fx.v, 0x2FFE, 4), 0);
+	spin_unlock(&fx.vm.lock);
 	{
 		static const char expect[8] = { 'W', 'X', 0, 0, 0, 0, '3', '4' };
 
@@ -46,8 +49,10 @@ static void gmem_refuses_bad_addresses(void)
 	CHECK_EQ(pvmx_copy_from_guest(&fx.v, buf, 0xFFFFFFFC, 8), -XEN_EFAULT);
 	CHECK_EQ(pvmx_copy_from_guest(&fx.v, buf, FX_UNMAPPED_VA, 1), -XEN_EFAULT);
 	CHECK_EQ(pvmx_copy_from_guest(&fx.v, buf, FX_RO_VA, 8), 0);
+	spin_lock(&fx.vm.lock);
 	CHECK_EQ(pvmx_copy_to_guest(&fx.v, FX_RO_VA, buf, 8), -XEN_EFAULT);
 	CHECK_EQ(pvmx_copy_to_guest(&fx.v, FX_RO_VA - 4, buf, 8), -XEN_EFAULT);
+	spin_unlock(&fx.vm.lock);
 	/* An L1 entry naming a frame the VM does not have. */
 	{
 		u64 bad = (0x100000ULL << 12) | 0x23;

@@ -510,12 +510,58 @@ static void launcher_binds_frontend_port(void)
 	CHECK_EQ(pvmx_launcher_bind_port(&fx.vm, p, true), -XEN_EINVAL);
 }
 
+/*
+ * A send to the sender's own vCPU (Xen's vcpu_kick() of current) kicks
+ * nobody: its own entry path delivers the upcall.  A VIRQ applied at entry
+ * is the same: upcall in that entry, no second pass through the loop.
+ */
+static void self_send_upcalls_without_a_kick(void)
+{
+	u32 port;
+	int kicks;
+
+	fx.v.event_cb = (struct pvmx_callback){ CALLBACK, FLAT_RING1_CS, true };
+	fx.v.cpu.gpr[PVMX_ESP] = STACK_TOP;
+	fx.v.cpu.eip = 0x7777;
+	vi()->evtchn_upcall_mask = 0;
+	wr32(ARG, 0);
+	CHECK_EQ(evtchn(EVTCHNOP_bind_ipi), 0);
+	port = rd32(ARG + 4);
+	kicks = fx.kicks;
+	CHECK_EQ(port_op(EVTCHNOP_send, port), 0);
+	CHECK(pending(port));
+	CHECK_EQ(vi()->evtchn_upcall_pending, 1);
+	CHECK_EQ(fx.kicks, kicks);
+	CHECK_EQ(pvmx_prepare_entry(&fx.v), PVMX_RESUME);
+	CHECK_EQ(fx.v.cpu.eip, CALLBACK);
+	CHECK_EQ(fx.v.cpu.gpr[PVMX_ESP], STACK_TOP - 12);
+
+	/* Handled and unmasked again; the timer's VIRQ comes from outside. */
+	si()->evtchn_pending[0] = 0;
+	vi()->evtchn_pending_sel = 0;
+	vi()->evtchn_upcall_pending = 0;
+	vi()->evtchn_upcall_mask = 0;
+	fx.v.cpu.gpr[PVMX_ESP] = STACK_TOP;
+	fx.v.cpu.eip = 0x7777;
+	wr32(ARG, VIRQ_TIMER);
+	wr32(ARG + 4, 0);
+	CHECK_EQ(evtchn(EVTCHNOP_bind_virq), 0);
+	port = rd32(ARG + 8);
+	pvmx_raise_virq_async(&fx.v, VIRQ_TIMER);
+	kicks = fx.kicks;
+	CHECK_EQ(pvmx_prepare_entry(&fx.v), PVMX_RESUME);
+	CHECK(pending(port));
+	CHECK_EQ(fx.kicks, kicks);
+	CHECK_EQ(fx.v.cpu.eip, CALLBACK);
+}
+
 const struct unit_test event_tests[] = {
 	UNIT_TEST(unbound_interdomain_and_status),
 	UNIT_TEST(virq_and_ipi_binding),
 	UNIT_TEST(ports_run_out_with_enospc),
 	UNIT_TEST(mask_unmask_and_upcall),
 	UNIT_TEST(upcall_frame_and_iret),
+	UNIT_TEST(self_send_upcalls_without_a_kick),
 	UNIT_TEST(entry_without_work_takes_no_lock),
 	UNIT_TEST(block_and_poll),
 	UNIT_TEST(send_wakes_poller),

@@ -3,8 +3,9 @@
  * Host unit tests of the locking rules (Documentation/design.rst,
  * Concurrency): bounded work per VM-lock hold for every loop over a
  * guest-supplied count (continuations without any host preemption),
- * VCPUOP_initialise against PVMX_SET_REGS (regs_busy), and cross-vCPU
- * requests done by the target itself.
+ * VCPUOP_initialise against PVMX_SET_REGS (regs_busy), cross-vCPU
+ * requests done by the target itself, and the hypercalls that run without
+ * the VM lock (hypercall.c's table).
  */
 #include "harness.h"
 #include "fixture.h"
@@ -253,6 +254,126 @@ static void register_vcpu_info_of_another_is_a_request(void)
 	CHECK_EQ(fx.v.requests, 0);
 }
 
+/* ---- hypercalls without the VM lock (design.rst) ------------------------ */
+
+#define STACK_TOP	0x280000u
+
+static void wr32(u32 gpa, u32 v)
+{
+	memcpy(fx_gpa(gpa), &v, 4);
+}
+
+static bool lockfree(u32 op, u32 arg0)
+{
+	struct pvmx_hcall hc = { .op = op, .arg = { arg0 } };
+
+	return pvmx_hcall_lockfree(&hc);
+}
+
+/*
+ * The VM lock held by "another vCPU" (the host stand-in aborts when the
+ * same thread takes it twice): the lock-free calls must complete without
+ * it, and leave it as they found it.
+ */
+static void lockfree_calls_run_while_the_lock_is_held(void)
+{
+	spin_lock(&fx.vm.lock);
+
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_xen_version, XENVER_version, 0, 0, 0, 0), PVMX_RESUME);
+	CHECK_EQ(fx_eax(), (PVMX_XEN_MAJOR << 16) | PVMX_XEN_MINOR);
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_xen_version, XENVER_pagesize, 0, 0, 0, 0), PVMX_RESUME);
+	CHECK_EQ(fx_eax(), PVMX_PAGE_BYTES);
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_fpu_taskswitch, 1, 0, 0, 0, 0), PVMX_RESUME);
+	CHECK(fx.v.fpu_ts);
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_set_callbacks, FLAT_RING1_CS, 0x5000,
+			      FLAT_RING1_CS, 0x6000, 0), PVMX_RESUME);
+	CHECK_EQ(fx.v.event_cb.eip, 0x5000);
+	CHECK_EQ(fx.v.failsafe_cb.eip, 0x6000);
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_set_debugreg, 0, 0x1234, 0, 0, 0), PVMX_RESUME);
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_get_debugreg, 0, 0, 0, 0, 0), PVMX_RESUME);
+	CHECK_EQ(fx_eax(), 0x1234);
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0, 0, 0), PVMX_YIELD);
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_set_timer_op, 0, 0, 0, 0, 0), PVMX_RESUME);
+	memset(fx_gpa(ARG), 0, 12);
+	wr32(ARG, 0x12345678);
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_vcpu_op, VCPUOP_set_singleshot_timer, 0, ARG, 0, 0),
+		 PVMX_RESUME);
+	CHECK_EQ(fx_eax(), 0);
+	CHECK_EQ(fx.timer_deadline, 0x12345678);
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_vcpu_op, VCPUOP_stop_singleshot_timer, 0, 0, 0, 0),
+		 PVMX_RESUME);
+	CHECK_EQ(fx_eax(), 0);
+	CHECK_EQ(fx.timer_deadline, 0);
+	memcpy(fx_gpa(ARG), "hi", 2);
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_console_io, CONSOLEIO_write, 2, ARG, 0, 0),
+		 PVMX_EXIT_TO_USER);
+	CHECK_EQ(fx.run.console.len, 2);
+	CHECK(!memcmp(fx.run.console.data, "hi", 2));
+
+	/* iret to ring 1: the frame is read, the registers restored. */
+	fx.v.cpu.gpr[PVMX_ESP] = STACK_TOP - 16;
+	wr32(STACK_TOP - 16, 0xAAAA5555);
+	wr32(STACK_TOP - 12, 0x9000);
+	wr32(STACK_TOP - 8, FLAT_RING1_CS);
+	wr32(STACK_TOP - 4, 0x202);
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_iret, 0, 0, 0, 0, 0), PVMX_RESUME);
+	CHECK_EQ(fx_eax(), 0xAAAA5555);
+	CHECK_EQ(fx.v.cpu.eip, 0x9000);
+	CHECK_EQ(fx.v.cpu.gpr[PVMX_ESP], STACK_TOP);
+
+	CHECK(spin_is_locked(&fx.vm.lock));
+	CHECK(!fx.v.hc_locked);
+	spin_unlock(&fx.vm.lock);
+}
+
+/* What the table must keep under the lock: guest writes and VM-wide state. */
+static void calls_that_write_or_share_take_the_lock(void)
+{
+	static const u32 locked[] = {
+		__HYPERVISOR_set_trap_table, __HYPERVISOR_mmu_update, __HYPERVISOR_set_gdt,
+		__HYPERVISOR_stack_switch, __HYPERVISOR_update_descriptor,
+		__HYPERVISOR_memory_op, __HYPERVISOR_multicall, __HYPERVISOR_update_va_mapping,
+		__HYPERVISOR_event_channel_op_compat, __HYPERVISOR_grant_table_op,
+		__HYPERVISOR_vm_assist, __HYPERVISOR_mmuext_op,
+		__HYPERVISOR_event_channel_op, __HYPERVISOR_physdev_op,
+		__HYPERVISOR_physdev_op_compat, __HYPERVISOR_update_va_mapping_otherdomain,
+	};
+	u32 i, sub;
+
+	for (i = 0; i < ARRAY_SIZE(locked); i++)
+		for (sub = 0; sub < 40; sub++)
+			CHECK(!lockfree(locked[i], sub));
+	/* Sub-ops that write guest memory or block. */
+	for (sub = XENVER_extraversion; sub <= XENVER_commandline; sub++)
+		CHECK_EQ(lockfree(__HYPERVISOR_xen_version, sub), sub == XENVER_pagesize);
+	CHECK(!lockfree(__HYPERVISOR_xen_version, 32));
+	CHECK(!lockfree(__HYPERVISOR_sched_op, SCHEDOP_block));
+	CHECK(!lockfree(__HYPERVISOR_sched_op, SCHEDOP_poll));
+	CHECK(!lockfree(__HYPERVISOR_sched_op, SCHEDOP_shutdown));
+	CHECK(!lockfree(__HYPERVISOR_sched_op_compat, SCHEDOP_block));
+	for (sub = 0; sub < 40; sub++)
+		CHECK_EQ(lockfree(__HYPERVISOR_vcpu_op, sub),
+			 sub == VCPUOP_set_singleshot_timer || sub == VCPUOP_stop_singleshot_timer);
+	CHECK(lockfree(__HYPERVISOR_iret, 0x12345678));
+
+	/* A locked call releases the lock; so does a lock-free one that took it. */
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_xen_version, XENVER_extraversion, ARG, 0, 0, 0),
+		 PVMX_RESUME);
+	CHECK_EQ(fx_eax(), 0);
+	CHECK(!spin_is_locked(&fx.vm.lock) && !fx.v.hc_locked);
+	/* iret to an unloadable CS: the failsafe frame is written under the lock. */
+	fx.v.failsafe_cb = (struct pvmx_callback){ 0x6000, FLAT_RING1_CS, true };
+	fx.v.cpu.gpr[PVMX_ESP] = STACK_TOP - 16;
+	wr32(STACK_TOP - 16, 0);
+	wr32(STACK_TOP - 12, 0x9000);
+	wr32(STACK_TOP - 8, 0x0069);		/* RPL 1, no such descriptor */
+	wr32(STACK_TOP - 4, 0x202);
+	CHECK_EQ(fx_hypercall(__HYPERVISOR_iret, 0, 0, 0, 0, 0), PVMX_RESUME);
+	CHECK_EQ(fx.v.cpu.eip, 0x6000);
+	CHECK_EQ(rd32(STACK_TOP - 12), 0x9000);
+	CHECK(!spin_is_locked(&fx.vm.lock) && !fx.v.hc_locked);
+}
+
 const struct unit_test locking_tests[] = {
 	UNIT_TEST(mmu_update_bounded_per_hold),
 	UNIT_TEST(mmuext_op_bounded_per_hold),
@@ -260,5 +381,7 @@ const struct unit_test locking_tests[] = {
 	UNIT_TEST(multicall_shares_the_budget),
 	UNIT_TEST(initialise_waits_for_set_regs),
 	UNIT_TEST(register_vcpu_info_of_another_is_a_request),
+	UNIT_TEST(lockfree_calls_run_while_the_lock_is_held),
+	UNIT_TEST(calls_that_write_or_share_take_the_lock),
 	{ NULL, NULL },
 };
