@@ -1100,6 +1100,17 @@ static void pin_l3_random_steps_keep_counts(void)
 #undef RND
 }
 
+/* Guest writes run under the VM lock (gmem.c asserts it). */
+static int locked_copy_to_guest(struct pvmx_vcpu_core *v, u32 va, const void *buf, u32 len)
+{
+	int rc;
+
+	spin_lock(&fx.vm.lock);
+	rc = pvmx_copy_to_guest(v, va, buf, len);
+	spin_unlock(&fx.vm.lock);
+	return rc;
+}
+
 /* ---- gmem.c's translation cache: never stale --------------------------------- */
 
 #define XL_VA		0x8000u
@@ -1121,23 +1132,25 @@ static void xlate_cache_hits_and_follows_l1_changes(void)
 	u32 fills;
 	char buf[4];
 
-	CHECK_EQ(pvmx_copy_to_guest(&fx.v, XL_VA, "AAAA", 4), 0);
+	CHECK_EQ(locked_copy_to_guest(&fx.v, XL_VA, "AAAA", 4), 0);
 	fills = xlate_fills(&fx.v);
-	CHECK_EQ(pvmx_copy_to_guest(&fx.v, XL_VA + 4, "BBBB", 4), 0);
+	CHECK_EQ(locked_copy_to_guest(&fx.v, XL_VA + 4, "BBBB", 4), 0);
 	CHECK_EQ(pvmx_copy_from_guest(&fx.v, buf, XL_VA, 4), 0);
 	CHECK_EQ(xlate_fills(&fx.v), fills);		/* hits */
 	CHECK(wrote_at(XL_VA, "AAAA") && wrote_at(XL_VA + 4, "BBBB"));
 
 	/* update_va_mapping moves the page: the next write follows it. */
 	CHECK_EQ(uvm(XL_VA, pte(SPARE, RW_PTE), 0), 0);
-	CHECK_EQ(pvmx_copy_to_guest(&fx.v, XL_VA, "CCCC", 4), 0);
+	CHECK_EQ(locked_copy_to_guest(&fx.v, XL_VA, "CCCC", 4), 0);
 	CHECK(wrote_at((u64)SPARE << 12, "CCCC"));
 	CHECK(wrote_at(XL_VA, "AAAA"));
 
 	/* mmu_update makes it read-only: writes fault, reads still work. */
 	CHECK_EQ(mmu(XL_L1E, pte(SPARE, RO_PTE), DOMID_SELF), 0);
-	CHECK_EQ(pvmx_copy_to_guest(&fx.v, XL_VA, "DDDD", 4), -XEN_EFAULT);
+	CHECK_EQ(locked_copy_to_guest(&fx.v, XL_VA, "DDDD", 4), -XEN_EFAULT);
+	spin_lock(&fx.vm.lock);
 	CHECK_EQ(pvmx_clear_guest(&fx.v, XL_VA, 4), -XEN_EFAULT);
+	spin_unlock(&fx.vm.lock);
 	CHECK(wrote_at((u64)SPARE << 12, "CCCC"));
 	CHECK_EQ(pvmx_copy_from_guest(&fx.v, buf, XL_VA, 4), 0);
 	CHECK(!memcmp(buf, "CCCC", 4));
@@ -1150,7 +1163,7 @@ static void xlate_cache_hits_and_follows_l1_changes(void)
 
 	/* Any other bit, even written behind the validator's back: a walk. */
 	wr64(XL_L1E, pte(SPARE + 1, RW_PTE));
-	CHECK_EQ(pvmx_copy_to_guest(&fx.v, XL_VA, "EEEE", 4), 0);
+	CHECK_EQ(locked_copy_to_guest(&fx.v, XL_VA, "EEEE", 4), 0);
 	CHECK(wrote_at((u64)(SPARE + 1) << 12, "EEEE"));
 	CHECK_EQ(xlate_fills(&fx.v), fills + 1);
 
@@ -1166,13 +1179,13 @@ static void xlate_cache_page_becoming_a_table(void)
 
 	CHECK_EQ(uvm(XL_VA, pte(SPARE, RW_PTE), 0), 0);
 	memset(fx_gpa((u64)SPARE << 12), 0, 4096);
-	CHECK_EQ(pvmx_copy_to_guest(&fx.v, XL_VA + 8, "FFFF", 4), 0);
+	CHECK_EQ(locked_copy_to_guest(&fx.v, XL_VA + 8, "FFFF", 4), 0);
 	CHECK_EQ(ext(MMUEXT_PIN_L1_TABLE, SPARE, 0), XEN_ERR(XEN_EINVAL));	/* mapped writable */
 	CHECK_EQ(uvm(XL_VA, pte(SPARE, RO_PTE), 0), 0);
 	memset(fx_gpa((u64)SPARE << 12), 0, 4096);
 	CHECK_EQ(ext(MMUEXT_PIN_L1_TABLE, SPARE, 0), 0);
 	before = rd64((u64)SPARE << 12);
-	CHECK_EQ(pvmx_copy_to_guest(&fx.v, XL_VA, "GGGGGGGG", 8), -XEN_EFAULT);
+	CHECK_EQ(locked_copy_to_guest(&fx.v, XL_VA, "GGGGGGGG", 8), -XEN_EFAULT);
 	CHECK_EQ(rd64((u64)SPARE << 12), before);
 	CHECK_EQ(ext(MMUEXT_UNPIN_TABLE, SPARE, 0), 0);
 }
@@ -1184,33 +1197,33 @@ static void xlate_cache_follows_l2_and_pdpte(void)
 	const u64 l2e_gpa = FX_L2_GPA, old_l2e = rd64(l2e_gpa);
 	const u64 old_pdpte = fx.v.cpu.pdpte[0];
 
-	CHECK_EQ(pvmx_copy_to_guest(&fx.v, va, "HHHH", 4), 0);
+	CHECK_EQ(locked_copy_to_guest(&fx.v, va, "HHHH", 4), 0);
 	CHECK(wrote_at(va, "HHHH"));
 	/* A new L1 (SPARE + 1) mapping va to SPARE + 2, through mmu_update. */
 	memset(fx_gpa((u64)(SPARE + 1) << 12), 0, 4096);
 	wr64(((u64)(SPARE + 1) << 12) + 511 * 8, pte(SPARE + 2, RW_PTE));
 	CHECK_EQ(mmu(l2e_gpa, pte(SPARE + 1, old_l2e & 0xFFF), DOMID_SELF), 0);
-	CHECK_EQ(pvmx_copy_to_guest(&fx.v, va, "IIII", 4), 0);
+	CHECK_EQ(locked_copy_to_guest(&fx.v, va, "IIII", 4), 0);
 	CHECK(wrote_at((u64)(SPARE + 2) << 12, "IIII"));
 	CHECK(wrote_at(va, "HHHH"));
 	CHECK_EQ(mmu(l2e_gpa, old_l2e, DOMID_SELF), 0);
-	CHECK_EQ(pvmx_copy_to_guest(&fx.v, va, "JJJJ", 4), 0);
+	CHECK_EQ(locked_copy_to_guest(&fx.v, va, "JJJJ", 4), 0);
 	CHECK(wrote_at(va, "JJJJ"));
 
 	/* Another L2 under PDPTE 0 (as a new base pointer would load). */
 	memcpy(fx_gpa((u64)(SPARE + 3) << 12), fx_gpa(FX_L2_GPA), 4096);
 	wr64((u64)(SPARE + 3) << 12, pte(SPARE + 1, old_l2e & 0xFFF));
 	fx.v.cpu.pdpte[0] = pte(SPARE + 3, PVMX_PTE_P);
-	CHECK_EQ(pvmx_copy_to_guest(&fx.v, va, "KKKK", 4), 0);
+	CHECK_EQ(locked_copy_to_guest(&fx.v, va, "KKKK", 4), 0);
 	CHECK(wrote_at((u64)(SPARE + 2) << 12, "KKKK"));
 	CHECK(wrote_at(va, "JJJJ"));
 	fx.v.cpu.pdpte[0] = old_pdpte;
 
 	/* A 2 MiB page moved to another 2 MiB of RAM. */
-	CHECK_EQ(pvmx_copy_to_guest(&fx.v, FX_BIGPAGE_VA + 0x1000, "LLLL", 4), 0);
+	CHECK_EQ(locked_copy_to_guest(&fx.v, FX_BIGPAGE_VA + 0x1000, "LLLL", 4), 0);
 	CHECK(wrote_at(FX_BIGPAGE_VA + 0x1000, "LLLL"));
 	wr64(FX_L2_GPA + (FX_BIGPAGE_VA >> 21) * 8, 0x600000 | 0xE7);
-	CHECK_EQ(pvmx_copy_to_guest(&fx.v, FX_BIGPAGE_VA + 0x1000, "MMMM", 4), 0);
+	CHECK_EQ(locked_copy_to_guest(&fx.v, FX_BIGPAGE_VA + 0x1000, "MMMM", 4), 0);
 	CHECK(wrote_at(0x601000, "MMMM"));
 	CHECK(wrote_at(FX_BIGPAGE_VA + 0x1000, "LLLL"));
 }
@@ -1233,7 +1246,7 @@ static void xlate_cache_other_vcpu_and_non_ram(void)
 	pvmx_vcpu_events_init(&v1);
 	fx.vm.vcpus[1] = &v1;
 
-	CHECK_EQ(pvmx_copy_to_guest(&fx.v, XL_VA, "NNNN", 4), 0);
+	CHECK_EQ(locked_copy_to_guest(&fx.v, XL_VA, "NNNN", 4), 0);
 	/* vCPU 1 issues the mmu_update. */
 	wr64(REQ_VA, XL_L1E);
 	wr64(REQ_VA + 8, pte(SPARE, RW_PTE));
@@ -1244,7 +1257,7 @@ static void xlate_cache_other_vcpu_and_non_ram(void)
 	gpr[PVMX_ESI] = DOMID_SELF;
 	pvmx_hypercall(&v1, 2);
 	CHECK_EQ((u32)gpr[PVMX_EAX], 0);
-	CHECK_EQ(pvmx_copy_to_guest(&fx.v, XL_VA, "OOOO", 4), 0);
+	CHECK_EQ(locked_copy_to_guest(&fx.v, XL_VA, "OOOO", 4), 0);
 	CHECK(wrote_at((u64)SPARE << 12, "OOOO"));
 	CHECK(wrote_at(XL_VA, "NNNN"));
 
@@ -1252,7 +1265,7 @@ static void xlate_cache_other_vcpu_and_non_ram(void)
 	fx.v.xlate.busy = 1;
 	fills = xlate_fills(&fx.v);
 	wr64(XL_L1E, pte(SPARE + 1, RW_PTE));
-	CHECK_EQ(pvmx_copy_to_guest(&fx.v, XL_VA, "PPPP", 4), 0);
+	CHECK_EQ(locked_copy_to_guest(&fx.v, XL_VA, "PPPP", 4), 0);
 	CHECK(wrote_at((u64)(SPARE + 1) << 12, "PPPP"));
 	CHECK_EQ(xlate_fills(&fx.v), fills);
 	CHECK_EQ(fx.v.xlate.busy, 1);
