@@ -12,11 +12,14 @@
 void test_main(void)
 {
 	u32 wait_s = cmdline_uint(start_info->cmd_line, "wait_s", 20);
-	u64 end = now_ns() + (u64)wait_s * 1000000000ull;
 	char val[32] = "";
+	u64 end;
 
 	test_plan(4);
-	map_shared_info();
+	/* now_ns() reads shared_info: mapped first. */
+	if (!map_shared_info())
+		test_diag("shared_info not mapped");
+	end = now_ns() + (u64)wait_s * 1000000000ull;
 	xb_init();
 	test_check(xb_watch("control/shutdown", "shutdown"), "watch_control_shutdown");
 	while (now_ns() < end) {
