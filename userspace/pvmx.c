@@ -1201,11 +1201,29 @@ static void *net_main(void *arg)
 	return NULL;
 }
 
-static int start_net(struct pvmx_vm *vm, const struct pvmx_layout *L)
+/*
+ * A launcher thread (net, shutdown request) with every signal blocked: the
+ * signals stay with the vCPU threads and the main thread (run_threads()).
+ * 0, or -1 with a message.
+ */
+static int start_helper_thread(pthread_t *t, void *(*fn)(void *))
 {
 	sigset_t block, old;
 	int rc;
 
+	sigfillset(&block);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	rc = pthread_create(t, NULL, fn, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		fprintf(stderr, "pvmx: pthread_create: %s\n", strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+static int start_net(struct pvmx_vm *vm, const struct pvmx_layout *L)
+{
 	if (!have_backends || !backends.nr_vifs)
 		return 0;
 	net_vm = vm;
@@ -1215,15 +1233,8 @@ static int start_net(struct pvmx_vm *vm, const struct pvmx_layout *L)
 		fprintf(stderr, "pvmx: --net: eventfd: %s\n", strerror(errno));
 		return -1;
 	}
-	/* The signals stay with the vCPU threads and the main thread (run_threads()). */
-	sigfillset(&block);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
-	rc = pthread_create(&net_thread, NULL, net_main, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc) {
-		fprintf(stderr, "pvmx: pthread_create: %s\n", strerror(rc));
+	if (start_helper_thread(&net_thread, net_main))
 		return -1;
-	}
 	net_started = true;
 	return 0;
 }
@@ -1282,6 +1293,7 @@ static void request_guest_poweroff(void)
 
 static void *shutdown_req_main(void *arg)
 {
+	bool due;
 	int rc = 0;
 
 	(void)arg;
@@ -1289,8 +1301,9 @@ static void *shutdown_req_main(void *arg)
 	while (!shutdown_req_stop && rc != ETIMEDOUT)
 		rc = pthread_cond_timedwait(&shutdown_req_cond, &shutdown_req_lock,
 					    &shutdown_req_deadline);
+	due = !shutdown_req_stop;
 	pthread_mutex_unlock(&shutdown_req_lock);
-	if (rc == ETIMEDOUT && !shutdown_req_stop)
+	if (due)
 		request_guest_poweroff();
 	return NULL;
 }
@@ -1299,9 +1312,7 @@ static int start_shutdown_req(struct pvmx_vm *vm, const struct pvmx_layout *L,
 			      const struct args *a)
 {
 	pthread_condattr_t attr;
-	sigset_t block, old;
 	double whole;
-	int rc;
 
 	if (a->shutdown_after <= 0)
 		return 0;
@@ -1323,15 +1334,8 @@ static int start_shutdown_req(struct pvmx_vm *vm, const struct pvmx_layout *L,
 		shutdown_req_deadline.tv_sec++;
 		shutdown_req_deadline.tv_nsec -= 1000000000L;
 	}
-	/* The signals stay with the vCPU threads and the main thread (run_threads()). */
-	sigfillset(&block);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
-	rc = pthread_create(&shutdown_req_thread, NULL, shutdown_req_main, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc) {
-		fprintf(stderr, "pvmx: pthread_create: %s\n", strerror(rc));
+	if (start_helper_thread(&shutdown_req_thread, shutdown_req_main))
 		return -1;
-	}
 	shutdown_req_started = true;
 	return 0;
 }
