@@ -372,24 +372,20 @@ static void retired_in_hypervisor(struct pvmx_vcpu *vcpu, u32 exit_eip)
 
 /*
  * A CPUID exit for the run loop's fast path (vmx.c, fast_exits()), with
- * interrupts still off.  Only what CPUID needs is read from the VMCS:
- * RIP, the instruction length and, to retire it, the interruptibility
- * state; ESP, EFLAGS, CS and SS stay in the VMCS, which CPUID does not
- * change, and the next full exit reads them.  False, with nothing read or
- * done, where the result depends on the CPL (CPUID faulting): the full
- * path handles that exit.
+ * interrupts still off and CPUID faulting off (with it on the result
+ * depends on the CPL, which the full path reads).  Only what CPUID needs
+ * is read from the VMCS: RIP, the instruction length and, to retire it,
+ * the interruptibility state; ESP, EFLAGS, CS and SS stay in the VMCS,
+ * which CPUID does not change, and the next full exit reads them.
  */
-bool pvmx_fast_cpuid(struct pvmx_vcpu *vcpu)
+void pvmx_fast_cpuid(struct pvmx_vcpu *vcpu)
 {
 	u32 eip;
 
-	if (unlikely(vcpu->core.cpuid_faulting))
-		return false;
 	eip = vmcs_read(GUEST_RIP);
 	vcpu->core.cpu.eip = eip;
 	cpuid_to_regs(vcpu, vmcs_read(VM_EXIT_INSTRUCTION_LEN));
 	retired_in_hypervisor(vcpu, eip);
-	return true;
 }
 
 enum pvmx_action pvmx_handle_exit(struct pvmx_vcpu *vcpu)

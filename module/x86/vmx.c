@@ -1538,8 +1538,9 @@ static __always_inline void l1d_flush_after_exit(struct pvmx_vcpu *vcpu)
  * Exits handled with interrupts still off and the guest re-entered at
  * once, KVM's fastpath exits (vmx_exit_handlers_fastpath(),
  * EXIT_FASTPATH_REENTER_GUEST in vcpu_enter_guest()).  Called by the run
- * loop right after a CPUID exit (interrupts off, in_guest cleared, the host
- * debug registers back, the exit counted in vcpu->exits); it handles
+ * loop right after a CPUID exit with CPUID faulting off (interrupts off,
+ * in_guest cleared, the host debug registers back, the exit counted in
+ * vcpu->exits); it handles
  * CPUID exits for as long as they come and the conditions below hold, and
  * returns with the run loop's state after an exit it did not handle: the
  * exit reason in vcpu->arch.exit_reason, the rest still in the VMCS.  True
@@ -1558,8 +1559,11 @@ static __always_inline void l1d_flush_after_exit(struct pvmx_vcpu *vcpu)
  *   full path does with interrupts off;
  * - CS/SS, ESP, EFLAGS: CPUID changes none of them, and the VMCS holds the
  *   guest's own (the entry writes only RIP);
- * - the host CR3/CR4 and the guest's DR0-3 and TSC_AUX: changed only by a
+ * - the host CR3/CR4, the guest's DR7 and TSC_AUX: changed only by a
  *   context switch, an interrupt handler or a hypercall, none of which ran;
+ * - the guest's DR0-3: a guest with a breakpoint enabled takes the full
+ *   path, which loads them before every entry (the host's may be back in
+ *   the CPU after an exit: restore_host_debugregs());
  * - the descriptor reload and the mm requests (a remote vCPU's flush):
  *   looked at here, as before every entry;
  * - the L1D flush: CPUID needs none (l1d_flush_after_exit()); an always
@@ -1575,13 +1579,14 @@ static noinline bool fast_exits(struct pvmx_vcpu *vcpu)
 	struct pvmx_stats *st = &vcpu->core.stats;
 	struct xen_vcpu_info *vi = pvmx_vcpu_info(&vcpu->core);
 
-	if (trace_pvmx_exit_enabled() || READ_ONCE(pvmx_cycle_stats))
+	if (trace_pvmx_exit_enabled() || READ_ONCE(pvmx_cycle_stats) ||
+	    (vcpu->arch.vmcs_dr7 & PVMX_DR7_ENABLES))
 		return false;
 	do {
 		if (host_preempt_pending() || READ_ONCE(vcpu->kicked) ||
-		    (READ_ONCE(vi->evtchn_upcall_pending) && !READ_ONCE(vi->evtchn_upcall_mask)) ||
-		    !pvmx_fast_cpuid(vcpu))
+		    (READ_ONCE(vi->evtchn_upcall_pending) && !READ_ONCE(vi->evtchn_upcall_mask)))
 			return false;
+		pvmx_fast_cpuid(vcpu);
 		st->exits++;
 		st->exit_count[EXIT_REASON_CPUID]++;
 
@@ -1692,7 +1697,9 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 		vcpu->arch.launched = true;
 		vcpu->exits++;
 		vcpu->arch.exit_reason = vmcs_read(VM_EXIT_REASON);
-		if (vcpu->arch.exit_reason == EXIT_REASON_CPUID && unlikely(fast_exits(vcpu))) {
+		/* CPUID faulting makes the result depend on the CPL: the full path. */
+		if (vcpu->arch.exit_reason == EXIT_REASON_CPUID && !vcpu->core.cpuid_faulting &&
+		    unlikely(fast_exits(vcpu))) {
 			local_irq_enable();
 			act = vmentry_failed(vcpu);
 			break;
