@@ -31,6 +31,7 @@ spread() { awk -v k="${3:-1}" '{ printf "%s %.1f %.1f %.1f %.1f %.1f\r\n", $1, $
 	echo "BENCH-OUTPUT-BEGIN"
 	echo "# pvmx bench: iters=128 reps=11 (per op: median min q1 q3 max of the reps; TSC ticks)"
 	spread cpuid 400
+	spread cpuid_full 450
 	spread hypercall_page 600
 	spread hypercall_int82 610
 	for n in 1 2 4 8 16 32 64 128; do
@@ -72,7 +73,7 @@ check "csv: every column is described in the header${undocumented:+ (missing:$un
 check "csv: 13 fields in every row" \
 	awk -F, '!/^#/ && NF != 13 { bad = 1 } END { exit bad }' "$CSV"
 check "csv: one row per case, no multicall_batch_N rows (per-batch is a column)" \
-	awk -F, '!/^#/ && NR > 1 && $1 != "case" { n++ } /^multicall_batch/ { bad = 1 } END { exit bad || n != 26 }' "$CSV"
+	awk -F, '!/^#/ && NR > 1 && $1 != "case" { n++ } /^multicall_batch/ { bad = 1 } END { exit bad || n != 27 }' "$CSV"
 row() { grep "^$1," "$CSV"; }
 check "csv: multicall_32 per entry, per batch = 32 x, against one hypercall" \
 	test "$(row multicall_32)" = "multicall_32,multicall,32,entry,325.0,318.5,321.8,328.2,341.2,10400.0,hypercall_page,0.5417,0.8125"
@@ -92,6 +93,9 @@ TXT=$TMP/out/results.txt
 check "txt: fast-path table, bare exit row" grep -Eq '^  bare exit \(cpuid\) round trip +400\.0 +<= 220  MISS$' "$TXT"
 check "txt: fast-path table, null hypercall against cpuid + 40" \
 	grep -Eq '^  null hypercall \(hypercall page\) +600\.0 +<= 440  MISS  \(cpuid \+ 40\)$' "$TXT"
+check "txt: the full-path exit row" grep -Eq '^  cpuid_full +450\.0 +1\.12 ' "$TXT"
+check "txt: the dispatch alone (null hypercall - cpuid_full)" \
+	grep -Eq '^    \(null hypercall - cpuid_full: the dispatch alone\) +150\.0$' "$TXT"
 check "txt: fast-path table, multicall slope" grep -Eq '^  multicall, each additional entry .* +299\.7 +<= 60  MISS$' "$TXT"
 check "txt: fast-path table, event round trip" grep -Eq '^  event_roundtrip .* +2800\.0 +<= 1500  MISS$' "$TXT"
 check "txt: fast-path table, mmu_update at 128" grep -Eq '^  mmu_update per PTE at N = 128 +404\.0 +<= 200  MISS$' "$TXT"

@@ -211,6 +211,7 @@ TXT=$OUT/results.txt
 		cpu = v["cpuid"]; hc = v["hypercall_page"]
 		printf "  %-22s %10s %9s   %s\n", "case", "ticks/op", "x cpuid", ""
 		row("cpuid", v["cpuid"], "bare VM exit round trip (baseline)")
+		row("cpuid_full", v["cpuid_full"], "the same through the full exit path (CPUID faulting on: no fast exit)")
 		row("hypercall_page", v["hypercall_page"], "xen_version(XENVER_version) via the hypercall page")
 		row("hypercall_int82", v["hypercall_int82"], "the same, direct int $0x82")
 		row("event_roundtrip", v["event_roundtrip"], "EVTCHNOP_send to self IPI + upcall + iret hypercall")
@@ -265,6 +266,9 @@ TXT=$OUT/results.txt
 		if (hc != "")
 			target("null hypercall (hypercall page)", hc, cpu + 40,
 			       sprintf("<= %.0f", cpu + 40), "(cpuid + 40)")
+		if (hc != "" && v["cpuid_full"] != "")
+			printf "  %-52s %10.1f\n", "  (null hypercall - cpuid_full: the dispatch alone)",
+				hc - v["cpuid_full"]
 		b1 = v["multicall_batch_1"]; b128 = v["multicall_batch_128"]
 		if (b1 != "" && b128 != "")
 			target("multicall, each additional entry ((b128-b1)/127)", (b128 - b1) / 127, 60, "<= 60")

@@ -331,12 +331,17 @@ t_spin_timeout() {
 	run_pvmx spin_timeout run --timeout "$SPIN_TIMEOUT" "$GUESTS/spin.elf"
 	expect_rc 124 && expect_out "spinning"
 }
+t_spin_cpuid_timeout() {	# 2 s: the rig emulates every CPUID exit, slowly
+	run_pvmx spin_cpuid_timeout run --timeout 2 --cmdline cpuid=1 "$GUESTS/spin.elf"
+	expect_rc 124 && expect_out "spinning on cpuid"
+}
 
-spin_signal() {	# SIGNAL STATUS (128 + the signal's number)
-	out=$TMP/spin_$1.out; err=$TMP/spin_$1.err
+spin_signal() {	# SIGNAL STATUS (128 + the signal's number) [CPUID: 1 to spin on cpuid]
+	out=$TMP/spin_$1_${3:-0}.out; err=$TMP/spin_$1_${3:-0}.err
 	# A non-interactive sh starts background jobs with SIGINT ignored:
 	# uapi_test --exec-sigdfl resets it before exec'ing the launcher.
-	"$UAPI" --exec-sigdfl "$PVMX" run --timeout 600 "$GUESTS/spin.elf" >"$out" 2>"$err" &
+	"$UAPI" --exec-sigdfl "$PVMX" run --timeout 600 --cmdline "cpuid=${3:-0}" \
+		"$GUESTS/spin.elf" >"$out" 2>"$err" &
 	pid=$!
 	i=0
 	while [ $i -lt 60 ] && ! grep -q spinning "$out"; do
@@ -365,6 +370,7 @@ spin_signal() {	# SIGNAL STATUS (128 + the signal's number)
 }
 t_spin_sigint() { spin_signal INT 130; }
 t_spin_sigterm() { spin_signal TERM 143; }
+t_spin_cpuid_sigterm() { spin_signal TERM 143 1; }
 
 # Malformed images: exit 1 and "pvmx: IMAGE: reason", no guest run.
 bad_image() {	# NAME PATH
@@ -1567,7 +1573,7 @@ syscall_fast_path guest_int80 guest_int80_reflected stats_trace tracepoints gues
 guest_failsafe_badstack guest_multicall multicall_signals guest_events guest_timers
 guest_smp guest_smp_1vcpu
 guest_console_ring guest_xenstore guest_xs_shutdown guest_blkfront guest_blkfront_ro guest_blkfront_crash guest_blkfront_hostile guest_blkfront_bigtable guest_netfront guest_netfront_hostile guest_netfront_refused guest_memory guest_memory_shuffled guests_shuffled_p2m
-guest_wait_virq guest_mm guest_ptwr spin_timeout spin_sigint spin_sigterm block_timeout
+guest_wait_virq guest_mm guest_ptwr spin_timeout spin_cpuid_timeout spin_sigint spin_sigterm spin_cpuid_sigterm block_timeout
 block_sigint guest_fuzz guest_fuzz_ring1 guest_exploit guest_exploit_race guest_exploit_bounce_ro
 guest_exploit_bounce_unmapped guest_descrace guest_bigpin guest_harden guest_harden_kss3 guest_harden_l1tf guest_harden_log_flood
 guest_hostile_dr guest_hostile_dr_recurse guest_hostile_dr_unusable_cs guest_hostile_vcpu guest_hostile_xs guest_hostile_xs_rss

@@ -163,6 +163,24 @@ static u64 b_cpuid(u32 n, u32 arg)
 	return bn_tsc() - t0;
 }
 
+/*
+ * CPUID faulting (MSR_INTEL_MISC_FEATURES_ENABLES bit 0) on or off from
+ * ring 1, where CPUID still works with it on, if MSR_PLATFORM_INFO offers
+ * it (as Linux's check_cpuid_faulting() asks).  pvmx's fast exit leaves a
+ * faulting guest's CPUID to the full exit path, so cpuid_full measures a
+ * bare exit through the path every hypercall takes.
+ */
+static int bn_cpuid_faulting(u32 on)
+{
+	u32 lo, hi;
+
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0xCEu));
+	if (!(lo & (1u << 31)))
+		return 0;
+	asm volatile("wrmsr" : : "c"(0x140u), "a"(on), "d"(0u) : "memory");
+	return 1;
+}
+
 static u64 b_hc_page(u32 n, u32 arg)
 {
 	u64 t0 = bn_tsc();
@@ -567,6 +585,10 @@ void test_main(void)
 	       iters, reps);
 
 	print_x10("cpuid", measure(b_cpuid, 0, iters, 1));
+	if (bn_cpuid_faulting(1)) {
+		print_x10("cpuid_full", measure(b_cpuid, 0, iters, 1));
+		bn_cpuid_faulting(0);
+	}
 	print_x10("hypercall_page", measure(b_hc_page, 0, iters, 1));
 	print_x10("hypercall_int82", measure(b_hc_int82, 0, iters, 1));
 

@@ -232,11 +232,10 @@ static enum pvmx_action handle_triple_fault(struct pvmx_vcpu *vcpu)
 static void host_cpuid(u32 leaf, u32 subleaf, struct pvmx_cpuid_leaf *r)
 {
 	cpuid_count(leaf, subleaf, &r->a, &r->b, &r->c, &r->d);
-	if (pvmx_vmx_rdtscp())
-		return;
-	if (leaf == 0x80000001u)
+	/* The leaf first: every CPUID exit comes here, these two leaves rarely. */
+	if (leaf == 0x80000001u && !pvmx_vmx_rdtscp())
 		r->d &= ~CPUID_E1D_RDTSCP;
-	else if (leaf == 7 && subleaf == 0)
+	else if (leaf == 7 && subleaf == 0 && !pvmx_vmx_rdtscp())
 		r->c &= ~CPUID_7C0_RDPID;
 }
 
@@ -247,21 +246,26 @@ static void host_cpuid(u32 leaf, u32 subleaf, struct pvmx_cpuid_leaf *r)
  * form the fault points past the `ud2; "xen"` signature, at the cpuid, as
  * Xen's emulate_forced_invalid_op() leaves it (fault_skip 5).
  */
-static enum pvmx_action emulate_cpuid(struct pvmx_vcpu *vcpu, u32 insn_len, u32 fault_skip)
+static __always_inline void cpuid_to_regs(struct pvmx_vcpu *vcpu, u32 insn_len)
 {
 	unsigned long *gpr = vcpu->core.cpu.gpr;
 	struct pvmx_cpuid_leaf r;
 
-	if (vcpu->core.cpuid_faulting && guest_cpl(vcpu) != 1) {
-		vcpu->core.cpu.eip += fault_skip;
-		return pvmx_deliver_exception(&vcpu->core, X86_TRAP_GP, true, 0);
-	}
 	pvmx_guest_cpuid(&vcpu->core, gpr[PVMX_EAX], gpr[PVMX_ECX], host_cpuid, &r);
 	gpr[PVMX_EAX] = r.a;
 	gpr[PVMX_EBX] = r.b;
 	gpr[PVMX_ECX] = r.c;
 	gpr[PVMX_EDX] = r.d;
 	vcpu->core.cpu.eip += insn_len;
+}
+
+static enum pvmx_action emulate_cpuid(struct pvmx_vcpu *vcpu, u32 insn_len, u32 fault_skip)
+{
+	if (vcpu->core.cpuid_faulting && guest_cpl(vcpu) != 1) {
+		vcpu->core.cpu.eip += fault_skip;
+		return pvmx_deliver_exception(&vcpu->core, X86_TRAP_GP, true, 0);
+	}
+	cpuid_to_regs(vcpu, insn_len);
 	return PVMX_RESUME;
 }
 
@@ -364,6 +368,24 @@ static void retired_in_hypervisor(struct pvmx_vcpu *vcpu, u32 exit_eip)
 	if (unlikely(intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)))
 		vmcs_write(GUEST_INTERRUPTIBILITY_INFO,
 			   intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
+
+/*
+ * A CPUID exit for the run loop's fast path (vmx.c, fast_exits()), with
+ * interrupts still off and CPUID faulting off (with it on the result
+ * depends on the CPL, which the full path reads).  Only what CPUID needs
+ * is read from the VMCS: RIP, the instruction length and, to retire it,
+ * the interruptibility state; ESP, EFLAGS, CS and SS stay in the VMCS,
+ * which CPUID does not change, and the next full exit reads them.
+ */
+void pvmx_fast_cpuid(struct pvmx_vcpu *vcpu)
+{
+	u32 eip;
+
+	eip = vmcs_read(GUEST_RIP);
+	vcpu->core.cpu.eip = eip;
+	cpuid_to_regs(vcpu, vmcs_read(VM_EXIT_INSTRUCTION_LEN));
+	retired_in_hypervisor(vcpu, eip);
 }
 
 enum pvmx_action pvmx_handle_exit(struct pvmx_vcpu *vcpu)

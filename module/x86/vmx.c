@@ -1000,9 +1000,14 @@ void pvmx_arch_load_baseptr(struct pvmx_vcpu_core *core)
 	vmcs_write(GUEST_PDPTR3, cpu->pdpte[3]);
 }
 
+/*
+ * need_resched(), signal_pending(current) or softirqs: the thread flags in
+ * one read, as KVM's xfer_to_guest_mode_work_pending().
+ */
 static __always_inline bool host_preempt_pending(void)
 {
-	return need_resched() || signal_pending(current) || local_softirq_pending();
+	return (read_thread_flags() & (_TIF_NEED_RESCHED | _TIF_SIGPENDING | _TIF_NOTIFY_SIGNAL)) ||
+	       local_softirq_pending();
 }
 
 bool pvmx_arch_preempt_pending(struct pvmx_vcpu_core *core)
@@ -1529,6 +1534,81 @@ static __always_inline void l1d_flush_after_exit(struct pvmx_vcpu *vcpu)
 		vcpu->arch.l1d_flush_pending = true;
 }
 
+/*
+ * Exits handled with interrupts still off and the guest re-entered at
+ * once, KVM's fastpath exits (vmx_exit_handlers_fastpath(),
+ * EXIT_FASTPATH_REENTER_GUEST in vcpu_enter_guest()).  Called by the run
+ * loop right after a CPUID exit with CPUID faulting off (interrupts off,
+ * in_guest cleared, the host debug registers back, the exit counted in
+ * vcpu->exits); it handles
+ * CPUID exits for as long as they come and the conditions below hold, and
+ * returns with the run loop's state after an exit it did not handle: the
+ * exit reason in vcpu->arch.exit_reason, the rest still in the VMCS.  True
+ * when a VM entry failed (in_guest cleared; the run loop reports it).
+ *
+ * The run loop's full path between an exit and the next entry looks at
+ * more than the exit; each of those looks is either repeated here or
+ * cannot have changed since the full path made it, because interrupts
+ * have stayed off since then and a CPUID exit changes nothing but EIP and
+ * four GPRs (Documentation/design.rst, "The fast exit"):
+ *
+ * - pvmx_prepare_entry(): every writer of what it reads sets a kick after
+ *   writing (pvmx_host_kick()); no kick, no change, except for the two
+ *   vcpu_info words the guest writes without an exit, looked at here;
+ * - the host's need_resched, signals and softirqs: looked at here, as the
+ *   full path does with interrupts off;
+ * - CS/SS, ESP, EFLAGS: CPUID changes none of them, and the VMCS holds the
+ *   guest's own (the entry writes only RIP);
+ * - the host CR3/CR4, the guest's DR7 and TSC_AUX: changed only by a
+ *   context switch, an interrupt handler or a hypercall, none of which ran;
+ * - the guest's DR0-3: a guest with a breakpoint enabled takes the full
+ *   path, which loads them before every entry (the host's may be back in
+ *   the CPU after an exit: restore_host_debugregs());
+ * - the descriptor reload and the mm requests (a remote vCPU's flush):
+ *   looked at here, as before every entry;
+ * - the L1D flush: CPUID needs none (l1d_flush_after_exit()); an always
+ *   flush stays before every entry;
+ * - tracing and cycle accounting: the full path takes the exits while the
+ *   pvmx_exit tracepoint or cycle_stats is on, from the first exit that is
+ *   not a CPUID after either is switched on (a host timer interrupt at the
+ *   latest: it exits).
+ */
+static noinline bool fast_exits(struct pvmx_vcpu *vcpu)
+{
+	struct pvmx_cpu *cpu = &vcpu->core.cpu;
+	struct pvmx_stats *st = &vcpu->core.stats;
+	struct xen_vcpu_info *vi = pvmx_vcpu_info(&vcpu->core);
+
+	if (trace_pvmx_exit_enabled() || READ_ONCE(pvmx_cycle_stats) ||
+	    (vcpu->arch.vmcs_dr7 & PVMX_DR7_ENABLES))
+		return false;
+	do {
+		if (host_preempt_pending() || READ_ONCE(vcpu->kicked) ||
+		    (READ_ONCE(vi->evtchn_upcall_pending) && !READ_ONCE(vi->evtchn_upcall_mask)))
+			return false;
+		pvmx_fast_cpuid(vcpu);
+		st->exits++;
+		st->exit_count[EXIT_REASON_CPUID]++;
+
+		if (unlikely(vcpu->arch.desc_dirty))
+			pvmx_load_desc_state(vcpu);
+		__atomic_store_n(&vcpu->core.in_guest, 1, __ATOMIC_SEQ_CST);
+		if (unlikely(READ_ONCE(vcpu->core.mm_requests)))
+			pvmx_mm_before_entry(&vcpu->core);
+		vmcs_write(GUEST_RIP, cpu->eip);
+		l1d_flush_before_entry(vcpu);
+		if (unlikely(pvmx_vmx_enter(cpu->gpr, &vcpu->arch.host_rsp, true))) {
+			WRITE_ONCE(vcpu->core.in_guest, 0);
+			return true;
+		}
+		restore_host_debugregs();
+		WRITE_ONCE(vcpu->core.in_guest, 0);
+		vcpu->exits++;
+		vcpu->arch.exit_reason = vmcs_read(VM_EXIT_REASON);
+	} while (vcpu->arch.exit_reason == EXIT_REASON_CPUID);
+	return false;
+}
+
 /* One stretch of guest execution on this CPU; see the comment at the top. */
 static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 {
@@ -1617,6 +1697,13 @@ static enum pvmx_action run_stretch(struct pvmx_vcpu *vcpu)
 		vcpu->arch.launched = true;
 		vcpu->exits++;
 		vcpu->arch.exit_reason = vmcs_read(VM_EXIT_REASON);
+		/* CPUID faulting makes the result depend on the CPL: the full path. */
+		if (vcpu->arch.exit_reason == EXIT_REASON_CPUID && !vcpu->core.cpuid_faulting &&
+		    unlikely(fast_exits(vcpu))) {
+			local_irq_enable();
+			act = vmentry_failed(vcpu);
+			break;
+		}
 		vcpu->arch.exit_intr_info = vmcs_read(VM_EXIT_INTR_INFO);
 		l1d_flush_after_exit(vcpu);
 		/* NMIs and machine checks that exited are the host's: hand them over. */

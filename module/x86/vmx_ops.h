@@ -74,5 +74,6 @@ void pvmx_spec_stretch_end(void);
 
 /* exits.c */
 enum pvmx_action pvmx_handle_exit(struct pvmx_vcpu *vcpu);
+void pvmx_fast_cpuid(struct pvmx_vcpu *vcpu);
 
 #endif /* _PVMX_X86_VMX_OPS_H */

@@ -296,8 +296,25 @@ void test_main(void)
 	struct regs r;
 	long ver;
 	int ok;
+	u32 first_before, first_after, first_ebp;
 
-	test_plan(38);
+	/*
+	 * The guest's very first VM exit, before any hypercall: a CPUID, which
+	 * the run loop's fast exit handles without reading ESP and EFLAGS back.
+	 * The entry after it must not write back the stale copies it started
+	 * the stretch with (the stack would jump back to the boot stack).
+	 */
+	cpuid_probe();
+	first_before = cpuid_esp_before;
+	first_after = cpuid_esp_after;
+	first_ebp = cpuid_ebp_after;
+
+	test_plan(39);
+	if (first_after != first_before || first_ebp != 0x5A5A1234u)
+		test_diag("  first exit: esp 0x%x -> 0x%x, ebp 0x%x", first_before, first_after,
+			  first_ebp);
+	CHECK(first_after == first_before && first_ebp == 0x5A5A1234u,
+	      "first_exit_cpuid_keeps_esp_ebp");
 
 	r = cpuid(0x40000000, 0);
 	expect("leaf 0x40000000", r,

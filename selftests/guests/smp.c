@@ -3,7 +3,8 @@
  * SMP (xen-pv32-abi.md 7.4, 9.6): vCPU 0 starts vCPU 1 with
  * VCPUOP_initialise (its own stack and entry, our page tables) and
  * VCPUOP_up; vCPU 1 reports through shared memory and an IPI event channel
- * bound to vCPU 0, waits in SCHEDOP_poll for an IPI back, then spins.
+ * bound to vCPU 0, waits in SCHEDOP_poll for an IPI back, then spins on
+ * CPUID (exits the run loop's fast path handles).
  * VCPUOP_down stops it, VCPUOP_up lets it go on where it was, and it can
  * take itself down.  Bad contexts are refused with Xen's errors,
  * initialising twice is -EEXIST, vCPU ids past the VM's are -ENOENT.
@@ -98,6 +99,10 @@ void ap_main(void)
 	ap_pings++;
 	evtchn_simple(EVTCHNOP_send, port_to_0);
 	for (;;) {
+		/* CPUID exits: the fast exit must still see down and kicks. */
+		u32 a = 0, b, c = 0, d;
+
+		asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
 		ap_spins++;
 		if (ap_cmd == 1) {
 			ap_cmd = 0;
