@@ -1367,15 +1367,16 @@ t_guest_hostile_dr_recurse() {
 	expect_rc 20 && expect_out "db_recurse: arming" && expect_err_re "pvmx: guest crashed"
 }
 
-# A syscall32 callback whose CS is a data segment: pvmx crashes the guest
-# with the reason (Documentation/guest-abi.rst, "(unusable cs)"), where Xen
-# gives it #GP from its faulting iretq; contained either way, no VM-entry
-# failure, no host log line.
+# A syscall32 callback whose CS is a data segment becomes the guest's #GP
+# from the callback (hostile_dr's default run); with a #GP entry whose CS is
+# a data segment too, pvmx crashes the guest with the reason
+# (Documentation/guest-abi.rst, "(unusable cs)") where Xen would fault on
+# the #GP's frame for ever; no VM-entry failure, no host log line.
 t_guest_hostile_dr_unusable_cs() {
 	before=$(kmsg_count 'pvmx: ')
 	run_guest hostile_dr_unusable_cs hostile_dr.elf --cmdline "mode=fastcall_unusable"
-	expect_rc 20 && expect_out "fastcall_unusable: syscall with callback CS 0xE021" &&
-		expect_err_re "pvmx: guest crashed: unhandled syscall in ring 3 at e02b:[0-9a-f]+; no callback registered \(unusable cs\)" ||
+	expect_rc 20 && expect_out "fastcall_unusable: syscall with callback CS 0xE021, #GP entry CS 0xE021" &&
+		expect_err_re "pvmx: guest crashed: unhandled #GP general protection \(error code 0xe020\) in ring 1 at e021:[0-9a-f]+; no trap handler registered \(unusable cs\)" ||
 		return 1
 	after=$(kmsg_count 'pvmx: ')
 	[ "$before" = "$after" ] || { diag "host log gained $((after - before)) pvmx lines"; return 1; }
