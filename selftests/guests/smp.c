@@ -201,7 +201,7 @@ static u64 ap_clock(void)
  * Xen's update_vcpu_system_time() writes each vCPU's as it is scheduled):
  * vCPU 1's now_ns() lies between two of vCPU 0's (1 ms of slack for the
  * two TSCs and records), both advance by what passed, and vCPU 1's record
- * itself is refreshed as it runs.
+ * itself is refreshed as it runs (by most of the 50 ms that passed).
  */
 /* A consistent (version even, unchanged) read of a record's system_time. */
 static u64 record_system_time(volatile struct xen_vcpu_time_info *t, u32 *version)
@@ -244,7 +244,8 @@ static void per_vcpu_clocks(void)
 		test_diag("  ns: vCPU 1 0x%x%08x -> 0x%x%08x, vCPU 0 0x%x%08x",
 			  (u32)(b >> 32), (u32)b, (u32)(b2 >> 32), (u32)b2, (u32)(c >> 32), (u32)c);
 	sys2 = record_system_time(t1, &ver2);
-	if (!CHECK(sys2 >= sys1 + 50000000ULL && ver2 != ver1, "vCPU 1's own time record is refreshed"))
+	/* 40 ms: the record is the host's clock, now_ns() the TSC extrapolated. */
+	if (!CHECK(sys2 >= sys1 + 40000000ULL && ver2 != ver1, "vCPU 1's own time record is refreshed"))
 		test_diag("  system_time %u ms -> %u ms, version %u -> %u",
 			  (u32)div64(sys1, 1000000), (u32)div64(sys2, 1000000), ver1, ver2);
 }
