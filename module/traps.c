@@ -310,6 +310,24 @@ static bool callback_usable(struct pvmx_vcpu_core *v, u16 cs)
 }
 
 /*
+ * Whether bounce b may enter its CS.  Never a null one (compat Xen crashes
+ * the domain: compat_bounce_null_selector in compat_create_bounce_frame).
+ * The sysenter and syscall32 callbacks take any other selector, as Xen's
+ * compat_sysenter and compat_syscall do (callback.c's registration only
+ * fixes up RPL 0): the frame is built, and a CS that is no usable code
+ * segment faults on the way back into the guest -- Xen's iretq -- which the
+ * arch code turns into the guest's #GP from that context before VM entry
+ * (guest-abi.rst, "Contexts the CPU cannot enter").  Other bounces still
+ * refuse a CS they cannot load.
+ */
+static bool bounce_cs_ok(struct pvmx_vcpu_core *v, const struct bounce *b)
+{
+	if (b->kind == BOUNCE_FAST_SYSCALL)
+		return b->cs & ~3u;
+	return callback_usable(v, b->cs);
+}
+
+/*
  * The failsafe callback: entered when the normal frame cannot be built (or,
  * from iret, the context cannot be loaded).  When that fails as well, or
  * there is no failsafe callback, the guest is crashed with both reasons.
@@ -341,7 +359,7 @@ static enum pvmx_action bounce_from(struct pvmx_vcpu_core *v, const struct bounc
 {
 	char what[80], why[128];
 
-	if (callback_usable(v, b->cs) && !push_frame(v, b)) {
+	if (bounce_cs_ok(v, b) && !push_frame(v, b)) {
 		if (b->kind == BOUNCE_UPCALL) {
 			v->stats.upcalls++;
 			pvmx_trace(v, PVMX_TRACE_KIND_UPCALL, 0, 0, 0, NULL, 0, eip);
@@ -355,7 +373,7 @@ static enum pvmx_action bounce_from(struct pvmx_vcpu_core *v, const struct bounc
 		return PVMX_RESUME;
 	}
 	describe(b, what, sizeof(what));
-	if (!callback_usable(v, b->cs))
+	if (!bounce_cs_ok(v, b))
 		return pvmx_crash(v, PVMX_CRASH_UNHANDLED_TRAP,
 				  b->kind == BOUNCE_UPCALL ? ~0u : b->vector,
 				  b->has_error ? b->error : 0, b->address,
@@ -672,6 +690,10 @@ enum pvmx_action pvmx_deliver_upcall(struct pvmx_vcpu_core *v)
  *   FLAT_RING3_SS, the guest's ESP and EFLAGS, and leaves ECX holding the
  *   return EIP, as the instruction does.  With a null syscall32 CS the guest
  *   gets the #UD the CPU raised, EIP on the instruction.
+ *
+ * Any other callback CS is entered as Xen enters it (bounce_cs_ok()): one
+ * that is no code segment, such as a data segment, becomes the guest's #GP
+ * with that selector as error code, raised from the callback's address.
  */
 static enum pvmx_action fast_syscall(struct pvmx_vcpu_core *v, bool sysenter, u32 insn_len)
 {

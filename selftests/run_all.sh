@@ -987,6 +987,21 @@ t_guests_shuffled_p2m() {
 	expect_rc 0 && expect_out "Bye."
 }
 t_guest_timers() { run_guest timers timers.elf; expect_rc 0 && expect_ktap_pass; }
+# The runtime's clock (guests/clock.c): now_ns() before shared_info is
+# mapped maps it and reads the system time; on a stack of no vCPU once
+# another vCPU has one, the guest is crashed with the reason (13).
+t_guest_clock() {
+	run_guest clock clock.elf
+	expect_rc 0 && expect_ktap_pass || return 1
+	run_guest clock_unknown_stack clock.elf --cmdline "mode=unknown_stack"
+	expect_rc 13 && expect_out "clock: now_ns() on a stack of no vCPU" &&
+		expect_out "FAIL: smp_id: ESP 0x" || return 1
+	if grep -qF "clock: it returned" "$out"; then
+		diag "now_ns() on an unknown stack returned"
+		show
+		return 1
+	fi
+}
 t_guest_smp() {
 	run_guest smp smp.elf --vcpus 2
 	expect_rc 0 && expect_ktap_pass && expect_out "smp: vCPU 1 got the IPI"
@@ -1373,15 +1388,16 @@ t_guest_hostile_dr_recurse() {
 	expect_rc 20 && expect_out "db_recurse: arming" && expect_err_re "pvmx: guest crashed"
 }
 
-# A syscall32 callback whose CS is a data segment: pvmx crashes the guest
-# with the reason (Documentation/guest-abi.rst, "(unusable cs)"), where Xen
-# gives it #GP from its faulting iretq; contained either way, no VM-entry
-# failure, no host log line.
+# A syscall32 callback whose CS is a data segment becomes the guest's #GP
+# from the callback (hostile_dr's default run); with a #GP entry whose CS is
+# a data segment too, pvmx crashes the guest with the reason
+# (Documentation/guest-abi.rst, "(unusable cs)") where Xen would fault on
+# the #GP's frame for ever; no VM-entry failure, no host log line.
 t_guest_hostile_dr_unusable_cs() {
 	before=$(kmsg_count 'pvmx: ')
 	run_guest hostile_dr_unusable_cs hostile_dr.elf --cmdline "mode=fastcall_unusable"
-	expect_rc 20 && expect_out "fastcall_unusable: syscall with callback CS 0xE021" &&
-		expect_err_re "pvmx: guest crashed: unhandled syscall in ring 3 at e02b:[0-9a-f]+; no callback registered \(unusable cs\)" ||
+	expect_rc 20 && expect_out "fastcall_unusable: syscall with callback CS 0xE021, #GP entry CS 0xE021" &&
+		expect_err_re "pvmx: guest crashed: unhandled #GP general protection \(error code 0xe020\) in ring 1 at e021:[0-9a-f]+; no trap handler registered \(unusable cs\)" ||
 		return 1
 	after=$(kmsg_count 'pvmx: ')
 	[ "$before" = "$after" ] || { diag "host log gained $((after - before)) pvmx lines"; return 1; }
@@ -1570,7 +1586,7 @@ guest_bad_memory_hvread guest_privileged_hlt guest_privileged_out
 guest_privileged_cli guest_privileged_int80 guest_privileged_int3 guest_privop guest_debugreg guest_traps
 guest_ring3_traps guest_fastcall guest_traps_fast_int80 guest_ring3_traps_fast_int80 syscall_reflected guest_desc
 syscall_fast_path guest_int80 guest_int80_reflected stats_trace tracepoints guest_callbacks guest_failsafe guest_failsafe_nofailsafe
-guest_failsafe_badstack guest_multicall multicall_signals guest_events guest_timers
+guest_failsafe_badstack guest_multicall multicall_signals guest_events guest_timers guest_clock
 guest_smp guest_smp_1vcpu
 guest_console_ring guest_xenstore guest_xs_shutdown guest_blkfront guest_blkfront_ro guest_blkfront_crash guest_blkfront_hostile guest_blkfront_bigtable guest_netfront guest_netfront_hostile guest_netfront_refused guest_memory guest_memory_shuffled guests_shuffled_p2m
 guest_wait_virq guest_mm guest_ptwr spin_timeout spin_cpuid_timeout spin_sigint spin_sigterm spin_cpuid_sigterm block_timeout

@@ -135,6 +135,7 @@ static long ap_do(u32 cmd)
 
 static void start_ap(void)
 {
+	vcpu_stack(1, ap_stack, sizeof(ap_stack));
 	memset(&ctx, 0, sizeof(ctx));
 	ap_stack_top = (u32)(ap_stack + sizeof(ap_stack));
 	ctx.flags = VGCF_in_kernel;

@@ -34,6 +34,7 @@ hypercall_page:
 
 	.section .bss.stack, "aw", @nobits
 	.balign 16
+	.globl boot_stack, boot_stack_top	/* runtime.c: vCPU 0's stack */
 boot_stack:
 	.skip 16384
 boot_stack_top:

@@ -32,14 +32,18 @@
  *                (R/W), a hypercall output buffer and vcpu_info (writes)
  *                while 100 set_trap_table, xen_version and #GP bounces
  *                run: the guest gets the 100 #GPs and no #DB
- *     fastcall   sysenter/syscall32 callbacks with a ring-3 CS over the
- *                ring-1 stack: registration succeeds (Xen only fixes up
- *                RPL 0), the call becomes the guest's #GP with the SS
- *                selector as error code; a callback EIP in the hypervisor
+ *     fastcall   sysenter/syscall32 callbacks with a CS a return to the
+ *                guest refuses -- ring-3 code over the ring-1 stack, a data
+ *                segment, an LDT selector without an LDT: registration
+ *                succeeds (Xen only fixes up RPL 0), the call becomes the
+ *                guest's #GP from the callback's CS:EIP, with the refused
+ *                selector (SS, or CS itself) as error code, as Xen's
+ *                faulting iretq gives it; a callback EIP in the hypervisor
  *                area faults in the guest (#PF)
- *   mode=fastcall_unusable  a syscall32 callback CS that is a data segment:
- *                the guest is crashed with the reason (Xen would give it
- *                #GP from its faulting iretq; see fastcall_unusable())
+ *   mode=fastcall_unusable  a syscall32 callback CS that is a data segment
+ *                and a #GP trap entry whose CS is one too: the guest is
+ *                crashed with the reason (Xen would fault on the #GP's
+ *                own frame for ever; see fastcall_unusable())
  *   mode=db_recurse  an instruction breakpoint on the #DB handler's first
  *                instruction, on a one-page stack with nothing mapped below:
  *                each #DB's frame goes below the last until the stack runs
@@ -392,12 +396,15 @@ static u8 kstack[2 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static void fastcall(void)
 {
 	/*
-	 * The #GP's error code: the selector the return to the guest refuses.
-	 * A callback CS that is no code segment at all (a data segment, an
-	 * LDT selector without an LDT, past the GDT) is mode=fastcall_unusable.
+	 * The #GP's error code: the selector the return to the guest refuses
+	 * (compat_syscall and compat_sysenter build the frame whatever the
+	 * callback CS is; the iretq to it faults).  0x000D: LDT entry 1, RPL 1,
+	 * and this guest has no LDT.
 	 */
 	static const struct { u16 cs, ec; const char *what; } bad[] = {
 		{ FLAT_RING3_CS, FLAT_RING1_SS & 0xFFFC, "ring-3 code over the ring-1 stack" },
+		{ FLAT_RING1_DS, FLAT_RING1_DS & 0xFFFC, "a data segment" },
+		{ 0x000D, 0x000C, "an LDT selector without an LDT" },
 	};
 	struct trap_info catch[] = {
 		{ 13, 0, FLAT_RING1_CS, (u32)catch_gp },
@@ -420,9 +427,16 @@ static void fastcall(void)
 		vec = catch_call(do_syscall);
 		ok &= check_word("syscall: #GP", vec, 13);
 		ok &= check_word("syscall: #GP error code", caught_ec, bad[i].ec);
+		ok &= check_word("syscall: #GP from the callback EIP", caught_eip,
+				 (u32)do_syscall_after);
+		ok &= check_word("syscall: #GP from the callback CS", caught_cs & 0xFFFF, bad[i].cs);
 		vec = catch_call(do_sysenter);
 		ok &= check_word("sysenter: #GP", vec, 13);
 		ok &= check_word("sysenter: #GP error code", caught_ec, bad[i].ec);
+		ok &= check_word("sysenter: #GP from the callback EIP", caught_eip,
+				 (u32)do_sysenter_after);
+		ok &= check_word("sysenter: #GP from the callback CS", caught_cs & 0xFFFF,
+				 bad[i].cs);
 		if (!ok)
 			test_diag("  callback CS 0x%x (%s)", bad[i].cs, bad[i].what);
 		CHECK(ok, "fast_syscall_bad_callback_cs_gp");
@@ -441,17 +455,18 @@ static void fastcall(void)
 }
 
 /*
- * mode=fastcall_unusable: a syscall32 callback whose CS is a data segment.
- * Xen (compat_syscall, no check of the CS) builds the frame and faults on
- * the iretq to it, which gives the guest #GP(0xE020); pvmx refuses to
- * bounce to a CS it cannot load and crashes the guest ("no callback
- * registered (unusable cs)", Documentation/guest-abi.rst): contained
- * either way, never a VM-entry failure.
+ * mode=fastcall_unusable: a syscall32 callback whose CS is a data segment,
+ * and a #GP trap entry whose CS is a data segment too.  Xen (compat_syscall,
+ * no check of the CS) builds the frame and faults on the iretq to it: #GP
+ * 0xE020 from E021:do_syscall_after, whose own bounce faults the same way,
+ * for ever.  pvmx does not bounce to a trap entry it cannot load and
+ * crashes the guest ("unhandled #GP ... (unusable cs)",
+ * Documentation/guest-abi.rst): contained, never a VM-entry failure.
  */
 static noreturn void fastcall_unusable(void)
 {
 	struct trap_info catch[] = {
-		{ 13, 0, FLAT_RING1_CS, (u32)catch_gp },
+		{ 13, 0, FLAT_RING1_DS, (u32)catch_gp },
 		{ 0, 0, 0, 0 },
 	};
 	struct callback_register cb = { CALLBACKTYPE_syscall32, 0, FLAT_RING1_DS,
@@ -463,7 +478,7 @@ static noreturn void fastcall_unusable(void)
 		printf("fastcall_unusable: setup failed\n");
 		shutdown(SHUTDOWN_poweroff);
 	}
-	printf("fastcall_unusable: syscall with callback CS 0xE021\n");
+	printf("fastcall_unusable: syscall with callback CS 0xE021, #GP entry CS 0xE021\n");
 	vec = catch_call(do_syscall);
 	printf("fastcall_unusable: vector %u, error code 0x%x\n", vec, caught_ec);
 	shutdown(SHUTDOWN_poweroff);
@@ -502,7 +517,7 @@ void test_main(void)
 		db_recurse();
 	if (strstr(cmd, "mode=fastcall_unusable"))
 		fastcall_unusable();
-	test_plan(21);
+	test_plan(23);
 	dr_hv();
 	dr7();
 	dr_nr();

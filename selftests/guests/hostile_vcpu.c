@@ -96,6 +96,7 @@ void __attribute__((regparm(1))) ap_main(u32 id)
 
 static long start_ap(u32 id)
 {
+	vcpu_stack(id, ap_stack[id - 1], sizeof(ap_stack[0]));
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.flags = VGCF_in_kernel;
 	ctx.user_regs.eip = (u32)ap_entry;

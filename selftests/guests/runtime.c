@@ -368,6 +368,17 @@ struct xen_shared_info *map_shared_info(void)
 	return shared_info;
 }
 
+struct xen_shared_info *need_shared_info(void)
+{
+	if (shared_info)
+		return shared_info;
+	if (!map_shared_info()) {
+		printf("FAIL: cannot map shared_info (mfn 0x%x)\n", (u32)start_info->shared_info);
+		shutdown(SHUTDOWN_crash);
+	}
+	return shared_info;
+}
+
 struct xen_console_ring *console_ring(void)
 {
 	const u32 *p2m = (const u32 *)start_info->mfn_list;
@@ -379,13 +390,83 @@ struct xen_console_ring *console_ring(void)
 	return NULL;
 }
 
-u64 now_ns(void)
+/* ---- vCPU ids and time ---------------------------------------------------- */
+
+extern u8 boot_stack[], boot_stack_top[];	/* head.S */
+static struct { u32 lo, hi, id; } vcpu_stacks[MAX_VCPU_STACKS];
+static volatile u32 nr_vcpu_stacks, nr_ap_stacks;
+
+void vcpu_stack(u32 id, const void *base, u32 size)
 {
-	volatile struct xen_vcpu_time_info *t = &shared_info->vcpu_info[0].time;
+	u32 i, n = nr_vcpu_stacks, lo = (u32)base;
+
+	if (id >= XEN_LEGACY_MAX_VCPUS || lo + size < lo) {
+		printf("FAIL: vcpu_stack(%u, %p, %u): no such vCPU or stack\n", id, base, size);
+		shutdown(SHUTDOWN_crash);
+	}
+	/* The same stack named again (a context built twice): its id now. */
+	for (i = 0; i < n; i++) {
+		if (vcpu_stacks[i].lo == lo && vcpu_stacks[i].hi == lo + size) {
+			if (id && !vcpu_stacks[i].id)
+				nr_ap_stacks++;
+			vcpu_stacks[i].id = id;
+			return;
+		}
+	}
+	if (n == MAX_VCPU_STACKS) {
+		printf("FAIL: vcpu_stack: more than %u stacks\n", MAX_VCPU_STACKS);
+		shutdown(SHUTDOWN_crash);
+	}
+	vcpu_stacks[n].lo = lo;
+	vcpu_stacks[n].hi = lo + size;
+	vcpu_stacks[n].id = id;
+	barrier();
+	nr_vcpu_stacks = n + 1;
+	if (id)
+		nr_ap_stacks++;
+}
+
+u32 smp_id(void)
+{
+	u32 esp, i, n = nr_vcpu_stacks;
+
+	asm volatile("mov %%esp, %0" : "=r"(esp));
+	if (esp >= (u32)boot_stack && esp <= (u32)boot_stack_top)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (esp >= vcpu_stacks[i].lo && esp <= vcpu_stacks[i].hi)
+			return vcpu_stacks[i].id;
+	if (!nr_ap_stacks)
+		return 0;
+	printf("FAIL: smp_id: ESP 0x%x is on no vCPU's stack (vcpu_stack())\n", esp);
+	shutdown(SHUTDOWN_crash);
+}
+
+/* rdtsc after every earlier load (Linux's rdtsc_ordered()). */
+static inline u64 rdtsc_ordered(void)
+{
+	u32 lo, hi;
+
+	asm volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+	return ((u64)hi << 32) | lo;
+}
+
+/*
+ * Xen's vcpu_time_info protocol (Linux's pvclock_clocksource_read()): the
+ * record and the TSC read between two reads of an even, unchanged version.
+ */
+u64 vcpu_now_ns(u32 id)
+{
+	volatile struct xen_vcpu_time_info *t;
 	u32 ver, mul;
-	u64 sys, ts, delta;
+	u64 sys, ts, tsc, delta;
 	s32 shift;
 
+	if (id >= XEN_LEGACY_MAX_VCPUS) {
+		printf("FAIL: vcpu_now_ns(%u): no vcpu_info in shared_info\n", id);
+		shutdown(SHUTDOWN_crash);
+	}
+	t = &need_shared_info()->vcpu_info[id].time;
 	do {
 		ver = t->version;
 		barrier();
@@ -393,9 +474,11 @@ u64 now_ns(void)
 		sys = t->system_time;
 		mul = t->tsc_to_system_mul;
 		shift = (__s8)t->tsc_shift;
+		tsc = rdtsc_ordered();
 		barrier();
 	} while ((ver & 1) || ver != t->version);
-	delta = rdtsc() - ts;
+	/* A TSC behind the record (another CPU's, a moment ago): no time passed. */
+	delta = (long long)(tsc - ts) < 0 ? 0 : tsc - ts;
 	if (shift >= 0)
 		delta <<= shift;
 	else
@@ -404,12 +487,17 @@ u64 now_ns(void)
 	return sys + (((delta & 0xffffffffu) * mul) >> 32) + (delta >> 32) * mul;
 }
 
+u64 now_ns(void)
+{
+	return vcpu_now_ns(smp_id());
+}
+
 int wait_port(u32 port, u32 ms)
 {
 	u32 ports[1] = { port };
 	u64 end = now_ns() + (u64)ms * 1000000ull;
 
-	while (!test_bit(shared_info->evtchn_pending, port)) {
+	while (!test_bit(need_shared_info()->evtchn_pending, port)) {
 		struct xen_sched_poll p = { (u32)ports, 1, end };
 
 		if (now_ns() >= end)
@@ -594,7 +682,7 @@ void xb_init(void)
 {
 	xb = mfn_to_va(start_info->store_mfn);
 	xb_evtchn = start_info->store_evtchn;
-	clear_bit(shared_info->evtchn_pending, xb_evtchn);
+	clear_bit(need_shared_info()->evtchn_pending, xb_evtchn);
 }
 
 u32 xb_port(void)

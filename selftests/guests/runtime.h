@@ -245,8 +245,8 @@ long evtchn_status_of(u32 port, struct evtchn_status *st);
 
 /*
  * A xenbus client on the store ring (start_info->store_mfn/store_evtchn),
- * one request at a time, watch events skipped.  xb_init() needs
- * shared_info mapped.  Paths relative to /local/domain/<domid> or absolute.
+ * one request at a time, watch events skipped.  xb_init() maps shared_info
+ * if needed.  Paths relative to /local/domain/<domid> or absolute.
  */
 void xb_init(void);
 u32 xb_port(void);
@@ -259,9 +259,15 @@ int xb_watch(const char *path, const char *token);
 /* The node as a decimal number, or ~0u when absent or not a number. */
 u32 xb_read_uint(const char *path);
 
-/* shared_info, mapped by map_shared_info() (update_va_mapping). */
+/*
+ * shared_info, mapped by map_shared_info() (update_va_mapping); NULL until
+ * then.  need_shared_info() maps it if needed, or crashes the guest with the
+ * reason; now_ns() and wait_port() go through it, so they work before a
+ * guest's own map_shared_info().
+ */
 extern struct xen_shared_info *shared_info;
 struct xen_shared_info *map_shared_info(void);
+struct xen_shared_info *need_shared_info(void);
 #define vcpu0 (&shared_info->vcpu_info[0])
 static inline void barrier(void) { asm volatile("" ::: "memory"); }
 static inline void mb(void) { asm volatile("lock; addl $0,0(%%esp)" ::: "memory"); }
@@ -273,8 +279,26 @@ static inline void set_upcall_mask(u8 m) { *(volatile u8 *)&vcpu0->evtchn_upcall
 static inline u8 upcall_pending(void) { return *(volatile u8 *)&vcpu0->evtchn_upcall_pending; }
 /* The PV console ring (start_info->console_mfn), or NULL. */
 struct xen_console_ring *console_ring(void);
-/* System time in ns from vcpu_info[0].time (needs shared_info). */
+/*
+ * Which vCPU is running.  The runtime tells its vCPUs apart by their stacks,
+ * as i386 Linux once found its thread_info: vCPU 0 runs on the boot stack
+ * (head.S); a guest that starts vCPU n names the stacks it gives it (the
+ * context's ESP and kernel_sp) with vcpu_stack(n, base, size) before
+ * VCPUOP_up.  smp_id() is the vCPU whose stack ESP is on.  An ESP on no
+ * named stack is vCPU 0 while no other vCPU has one (a uniprocessor guest's
+ * stack_switch stack); once one has, the guest is crashed with the reason.
+ */
+#define MAX_VCPU_STACKS	16
+void vcpu_stack(u32 id, const void *base, u32 size);
+u32 smp_id(void);
+/*
+ * System time in ns from the calling vCPU's vcpu_info[smp_id()].time, with
+ * Xen's version protocol (odd: an update is in progress, read again); maps
+ * shared_info on first use.  vcpu_now_ns(id) reads vCPU id's record (the
+ * TSC is stable, so any vCPU's record gives the time; Linux reads its own).
+ */
 u64 now_ns(void);
+u64 vcpu_now_ns(u32 id);
 u64 div64(u64 n, u32 d);
 static inline u64 rdtsc(void) { u32 lo, hi; asm volatile("rdtsc" : "=a"(lo), "=d"(hi)); return ((u64)hi << 32) | lo; }
 

@@ -8,6 +8,9 @@
  * VCPUOP_down stops it, VCPUOP_up lets it go on where it was, and it can
  * take itself down.  Bad contexts are refused with Xen's errors,
  * initialising twice is -EEXIST, vCPU ids past the VM's are -ENOENT.
+ * Each vCPU reads the time from its own vcpu_info (the runtime knows vCPU
+ * 1 by its stack, vcpu_stack()): vCPU 1's smp_id() is 1, its now_ns()
+ * agrees with vCPU 0's, and its record advances as it runs.
  *
  * Run with `pvmx run --vcpus 2`.  With `--cmdline vcpus=1` (and --vcpus 1)
  * it checks Xen's answer for a vCPU the VM does not have: -ENOENT.
@@ -26,6 +29,8 @@ static u8 ap_stack[8192] __attribute__((aligned(16)));
 static volatile u32 ap_stage, ap_esi, ap_entry_esp, ap_pings, ap_spins, ap_cmd;
 static volatile long ap_down_ret = 12345, ap_timer_bind = 12345;
 static volatile u32 ap_timer_port, ap_timer_fired;
+static volatile u32 ap_id = ~0u;
+static volatile u64 ap_now;
 static u32 port_to_0, port_to_1;
 static struct xen_vcpu_guest_context ctx;
 static volatile u32 pp_rounds, pp_ap_answers;
@@ -108,6 +113,13 @@ void ap_main(void)
 			ap_cmd = 0;
 			/* Returns 0 once vCPU 0 brings us back up. */
 			ap_down_ret = vcpu_op(VCPUOP_down, 1, NULL);
+		} else if (ap_cmd == 2) {
+			/* An exit first: pvmx rewrites our time record before it resumes us. */
+			xen_version(XENVER_version, NULL);
+			ap_id = smp_id();
+			ap_now = now_ns();
+			barrier();
+			ap_cmd = 0;
 		}
 	}
 }
@@ -159,6 +171,7 @@ static int ap_stopped(void)
 
 static void good_context(void)
 {
+	vcpu_stack(1, ap_stack, sizeof(ap_stack));
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.flags = VGCF_in_kernel;
 	ctx.user_regs.eip = (u32)ap_entry;
@@ -172,6 +185,74 @@ static void good_context(void)
 	ctx.kernel_ss = FLAT_RING1_DS;
 	ctx.kernel_sp = (u32)(ap_stack + sizeof(ap_stack));
 	ctx.ctrlreg[3] = XEN_PFN_TO_CR3(va_to_mfn((void *)start_info->pt_base));
+}
+
+/* vCPU 1 reads its clock now; 0 if it did not within WAIT_NS. */
+static u64 ap_clock(void)
+{
+	u64 end = now_ns() + WAIT_NS;
+
+	ap_now = 0;
+	barrier();
+	ap_cmd = 2;
+	while (ap_cmd == 2 && now_ns() < end)
+		sched_op(SCHEDOP_yield, NULL);
+	barrier();
+	return ap_cmd == 2 ? 0 : ap_now;
+}
+
+/*
+ * Each vCPU reads its own vcpu_info time (Linux's xen_clocksource_read();
+ * Xen's update_vcpu_system_time() writes each vCPU's as it is scheduled):
+ * vCPU 1's now_ns() lies between two of vCPU 0's (1 ms of slack for the
+ * two TSCs and records), both advance by what passed, and vCPU 1's record
+ * itself is refreshed as it runs (by most of the 50 ms that passed).
+ */
+/* A consistent (version even, unchanged) read of a record's system_time. */
+static u64 record_system_time(volatile struct xen_vcpu_time_info *t, u32 *version)
+{
+	u64 sys;
+	u32 ver;
+
+	do {
+		ver = t->version;
+		barrier();
+		sys = t->system_time;
+		barrier();
+	} while ((ver & 1) || ver != t->version);
+	*version = ver;
+	return sys;
+}
+
+static void per_vcpu_clocks(void)
+{
+	volatile struct xen_vcpu_time_info *t1 = &shared_info->vcpu_info[1].time;
+	const u64 slack = 1000000ULL;
+	u64 a, b, c, b2, sys1, sys2, end;
+	u32 ver1, ver2;
+
+	a = now_ns();
+	b = ap_clock();
+	c = now_ns();
+	CHECK_EQ(ap_id, 1, "vCPU 1's smp_id() is 1");
+	if (!CHECK(b && a <= b + slack && b <= c + slack, "vCPU 1's now_ns() agrees with vCPU 0's"))
+		test_diag("  ns: vCPU 0 0x%x%08x, vCPU 1 0x%x%08x, vCPU 0 0x%x%08x",
+			  (u32)(a >> 32), (u32)a, (u32)(b >> 32), (u32)b, (u32)(c >> 32), (u32)c);
+	sys1 = record_system_time(t1, &ver1);
+	end = now_ns() + 50000000ULL;
+	while (now_ns() < end)
+		sched_op(SCHEDOP_yield, NULL);
+	b2 = ap_clock();
+	c = now_ns();
+	if (!CHECK(b2 >= b + 50000000ULL && b2 <= c + slack && c - b2 < WAIT_NS,
+		   "both clocks advance together"))
+		test_diag("  ns: vCPU 1 0x%x%08x -> 0x%x%08x, vCPU 0 0x%x%08x",
+			  (u32)(b >> 32), (u32)b, (u32)(b2 >> 32), (u32)b2, (u32)(c >> 32), (u32)c);
+	sys2 = record_system_time(t1, &ver2);
+	/* 40 ms: the record is the host's clock, now_ns() the TSC extrapolated. */
+	if (!CHECK(sys2 >= sys1 + 40000000ULL && ver2 != ver1, "vCPU 1's own time record is refreshed"))
+		test_diag("  system_time %u ms -> %u ms, version %u -> %u",
+			  (u32)div64(sys1, 1000000), (u32)div64(sys2, 1000000), ver1, ver2);
 }
 
 static void refused(const char *name, long want)
@@ -245,7 +326,7 @@ void test_main(void)
 		pingpong(cmdline_uint(start_info->cmd_line, "pingpong", 0));
 		return;
 	}
-	test_plan(36);
+	test_plan(40);
 	CHECK_EQ(vcpu_op(VCPUOP_is_up, 0, NULL), 1, "is_up(0) = 1");
 	CHECK_EQ(vcpu_op(VCPUOP_is_up, 1, NULL), 0, "vCPU 1 starts down");
 	CHECK(!vcpu_op(VCPUOP_get_runstate_info, 1, &rs) && rs.state == RUNSTATE_offline,
@@ -292,6 +373,7 @@ void test_main(void)
 	CHECK_EQ(evtchn_simple(EVTCHNOP_send, port_to_1), 0, "send the IPI to vCPU 1");
 	CHECK(wait_ipi() && ap_pings == 1, "blocked vCPU 1 woke on the IPI and answered");
 	CHECK(ap_running(), "vCPU 1 runs alongside vCPU 0");
+	per_vcpu_clocks();
 	CHECK(!ap_timer_bind && ap_timer_fired, "vCPU 1's own VIRQ_TIMER fired on vCPU 1");
 	CHECK(!evtchn_status_of(ap_timer_port, &st) && st.status == EVTCHNSTAT_virq &&
 	      st.vcpu == 1, "its timer port is bound to vCPU 1");

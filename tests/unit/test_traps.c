@@ -119,7 +119,7 @@ static void ring1_fault_frame(void)
  */
 static void sysenter_and_syscall_callbacks(void)
 {
-	u32 k = KSTACK_TOP;
+	u32 k = KSTACK_TOP, i;
 
 	fx.v.cpu.kernel_ss = FLAT_RING1_SS;
 	fx.v.cpu.kernel_sp = KSTACK_TOP;
@@ -212,8 +212,33 @@ static void sysenter_and_syscall_callbacks(void)
 	CHECK_EQ(fx.v.cpu.gpr[PVMX_ECX], 0x9002);
 	CHECK_EQ(*mask_byte(), 0);
 
-	/* An unusable callback CS crashes the guest with a reason. */
-	fx.v.sysenter_cb = (struct pvmx_callback){ HANDLER, 0xFFF9, false };
+	/*
+	 * A callback CS that is no code segment (a data segment, an LDT
+	 * selector without an LDT) is entered as compat Xen enters it: the
+	 * frame is written and CS holds the selector, which the arch code
+	 * turns into the guest's #GP before VM entry.
+	 */
+	fx.v.syscall32_cb = (struct pvmx_callback){ HANDLER + 7, FLAT_RING1_DS, false };
+	fx.v.sysenter_cb = (struct pvmx_callback){ HANDLER + 8, 0xFFF9, false };
+	for (i = 0; i < 2; i++) {
+		fx.v.cpu.cs = FLAT_RING3_CS;
+		fx.v.cpu.ss = FLAT_RING3_SS;
+		fx.v.cpu.eip = 0x9000;
+		fx.v.cpu.gpr[PVMX_ESP] = 0x6000;
+		fx.v.cpu.eflags = 0x202;
+		CHECK_EQ(pvmx_fast_syscall(&fx.v, i, 2), PVMX_RESUME);
+		CHECK_EQ(fx.v.state, PVMX_VCPU_RUNNABLE);
+		CHECK_EQ(fx.v.cpu.cs, i ? 0xFFF9 : FLAT_RING1_DS);
+		CHECK_EQ(fx.v.cpu.eip, HANDLER + 7 + i);
+		CHECK_EQ(fx.v.cpu.ss, FLAT_RING1_SS);
+		CHECK_EQ(fx.v.cpu.gpr[PVMX_ESP], k - 20);
+		CHECK_EQ(rd32(k - 20), i ? 0 : 0x9002);
+		CHECK_EQ(rd32(k - 4), FLAT_RING3_SS);
+	}
+
+	/* A null sysenter CS takes the #GP entry's; null too: crashed, with a reason. */
+	fx.v.sysenter_cb = (struct pvmx_callback){ HANDLER, 0, false };
+	fx.v.trap_ctxt[13] = (struct pvmx_trap_entry){ HANDLER, 0, 0 };
 	fx.v.cpu.cs = FLAT_RING3_CS;
 	CHECK_EQ(pvmx_fast_syscall(&fx.v, true, 2), PVMX_EXIT_TO_USER);
 	CHECK_EQ(fx.v.state, PVMX_VCPU_CRASHED);
