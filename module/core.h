@@ -304,7 +304,9 @@ struct pvmx_vcpu_core {
 	/*
 	 * pvmx_vcpu_info(this vCPU), cached for the entry check: the
 	 * shared_info slot from pvmx_vcpu_events_init(), the guest frame
-	 * from register_vcpu_info (VM lock).  NULL: the slow path sets it.
+	 * from register_vcpu_info (VM lock).  The slow path sets it too, and
+	 * a vCPU starts with every entry_work bit set, so the idle test
+	 * never reads it before one slow path ran.
 	 */
 	struct xen_vcpu_info *entry_vi;
 	u32 hold_work;		/* work items done in this VM-lock hold (pvmx_preempt_check) */
@@ -550,7 +552,7 @@ static inline enum pvmx_action pvmx_prepare_entry(struct pvmx_vcpu_core *v)
 {
 	const struct xen_vcpu_info *vi = v->entry_vi;
 
-	if (likely(!READ_ONCE(v->entry_work) && vi &&
+	if (likely(!READ_ONCE(v->entry_work) &&
 		   !(READ_ONCE(vi->evtchn_upcall_pending) && !READ_ONCE(vi->evtchn_upcall_mask))))
 		return PVMX_RESUME;
 	return pvmx_prepare_entry_slow(v);
