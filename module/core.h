@@ -557,6 +557,7 @@ static inline enum pvmx_action pvmx_prepare_entry(struct pvmx_vcpu_core *v)
 		return PVMX_RESUME;
 	return pvmx_prepare_entry_slow(v);
 }
+
 /* Whether a blocked or polling vCPU has something to do (vCPU thread). */
 bool pvmx_vcpu_should_wake(struct pvmx_vcpu_core *v);
 /* Whether a down vCPU may run again: it is up, or the VM has ended. */
