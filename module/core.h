@@ -550,7 +550,7 @@ enum pvmx_action pvmx_prepare_entry_slow(struct pvmx_vcpu_core *v);
  */
 static inline enum pvmx_action pvmx_prepare_entry(struct pvmx_vcpu_core *v)
 {
-	const struct xen_vcpu_info *vi = v->entry_vi;
+	const struct xen_vcpu_info *vi = READ_ONCE(v->entry_vi);
 
 	if (likely(!READ_ONCE(v->entry_work) &&
 		   !(READ_ONCE(vi->evtchn_upcall_pending) && !READ_ONCE(vi->evtchn_upcall_mask))))
