@@ -304,8 +304,8 @@ void (*pvmx_entry_slow_test_hook)(struct pvmx_vcpu_core *v);
 #endif
 
 /*
- * pvmx_prepare_entry() found entry_work set or an upcall to deliver (or no
- * cached vcpu_info yet).  The word is taken before any field is read
+ * pvmx_prepare_entry() found entry_work set (every bit at a vCPU's first
+ * entry, which caches entry_vi here) or an upcall to deliver.  The word is taken before any field is read
  * (core.h): a writer that stores its field and sets its bit after this
  * xchg is seen at the next entry.  Then exactly what the entry path did
  * before the word existed, under the VM lock; a condition that makes it
