@@ -18,6 +18,7 @@
 #include <linux/string.h>
 #include <linux/compiler.h>
 #include <linux/spinlock.h>
+#define pvmx_entry_slow_hook(v)	do { } while (0)	/* core_env_host.h */
 #else
 #include "core_env_host.h"
 #endif
@@ -284,6 +285,30 @@ struct pvmx_vcpu_core {
 	 * the work itself before it next enters the guest.  Atomic.
 	 */
 	u32 requests;
+	/*
+	 * The entry check in one word (KVM's vcpu->requests, read in
+	 * pvmx_prepare_entry()): a PVMX_WORK_* bit per reason the entry
+	 * path must look under the VM lock.  Invariant: every writer of a
+	 * field that pvmx_prepare_entry_slow() acts on (trace_nr, vm->ended,
+	 * up, new_context, requests, async_virqs, vCPU 0's global VIRQs,
+	 * vm->raised_ports) stores the field FIRST, then sets the bit
+	 * (pvmx_entry_work_set(), a full barrier) on every vCPU that must
+	 * act on it, then kicks as before.  The slow path takes the word
+	 * with an xchg BEFORE it reads any field, so a writer racing it
+	 * leaves its bit for the next entry; a condition that outlives the
+	 * slow path (records to flush first, the VM's end, the vCPU down)
+	 * puts the bits it took back.  Zero, with no deliverable upcall in
+	 * *entry_vi, means nothing to do (Documentation/design.rst).
+	 */
+	u32 entry_work;
+	/*
+	 * pvmx_vcpu_info(this vCPU), cached for the entry check: the
+	 * shared_info slot from pvmx_vcpu_events_init(), the guest frame
+	 * from register_vcpu_info (VM lock).  The slow path sets it too, and
+	 * a vCPU starts with every entry_work bit set, so the idle test
+	 * never reads it before one slow path ran.
+	 */
+	struct xen_vcpu_info *entry_vi;
 	u32 hold_work;		/* work items done in this VM-lock hold (pvmx_preempt_check) */
 	bool hc_locked;		/* pvmx_hypercall() holds the VM lock for this call (own thread) */
 	u64 hc_lock_start;	/* when it took it, with cycle_stats on */
@@ -496,8 +521,43 @@ void pvmx_raise_virq_async(struct pvmx_vcpu_core *v, u32 virq);
 int pvmx_raise_port_async(struct pvmx_vm_core *vm, u32 port);
 /* PVMX_BIND_EVTCHN: the launcher binds (or unbinds) a port the guest allocated for dom 0. */
 int pvmx_launcher_bind_port(struct pvmx_vm_core *vm, u32 port, bool unbind);
-/* vCPU thread, before entering the guest: apply queued events, time, upcall. */
-enum pvmx_action pvmx_prepare_entry(struct pvmx_vcpu_core *v);
+/* The reasons in vcpu->entry_work (core.h, struct pvmx_vcpu_core). */
+#define PVMX_WORK_TRACE		BIT(0)	/* trace_nr: records to hand over */
+#define PVMX_WORK_ENDED		BIT(1)	/* vm->ended */
+#define PVMX_WORK_STATE		BIT(2)	/* up, new_context */
+#define PVMX_WORK_REQUEST	BIT(3)	/* requests */
+#define PVMX_WORK_EVENTS	BIT(4)	/* async_virqs, vCPU 0's global VIRQs, raised ports */
+#define PVMX_WORK_ALL		0x1Fu
+
+/* Set work bits after the state they stand for; a full barrier, any context. */
+static inline void pvmx_entry_work_set(struct pvmx_vcpu_core *v, u32 bits)
+{
+	__atomic_fetch_or(&v->entry_work, bits, __ATOMIC_SEQ_CST);
+}
+
+/* The same on every vCPU of the VM (VM-wide state any vCPU may apply). */
+void pvmx_entry_work_set_all(struct pvmx_vm_core *vm, u32 bits);
+/* Everything pvmx_prepare_entry() does when it has work (events.c). */
+enum pvmx_action pvmx_prepare_entry_slow(struct pvmx_vcpu_core *v);
+
+/*
+ * vCPU thread, before entering the guest: apply queued events, time,
+ * upcall.  The idle case is one word and the upcall pending/mask bytes,
+ * which the guest writes without an exit (Xen's test_guest_events on
+ * every return); the run loop clears its kick flag and fences before the
+ * call, so a bit set after this look is seen as a kick with interrupts
+ * off and the loop looks again.
+ */
+static inline enum pvmx_action pvmx_prepare_entry(struct pvmx_vcpu_core *v)
+{
+	const struct xen_vcpu_info *vi = READ_ONCE(v->entry_vi);
+
+	if (likely(!READ_ONCE(v->entry_work) &&
+		   !(READ_ONCE(vi->evtchn_upcall_pending) && !READ_ONCE(vi->evtchn_upcall_mask))))
+		return PVMX_RESUME;
+	return pvmx_prepare_entry_slow(v);
+}
+
 /* Whether a blocked or polling vCPU has something to do (vCPU thread). */
 bool pvmx_vcpu_should_wake(struct pvmx_vcpu_core *v);
 /* Whether a down vCPU may run again: it is up, or the VM has ended. */

@@ -83,4 +83,18 @@ static inline bool spin_is_locked(spinlock_t *l)
 	} while (0)
 #endif
 
+/*
+ * The unit tests' hook into pvmx_prepare_entry_slow(), after it took the
+ * entry word and read every field, just before it returns: a test sets
+ * state and bits there, as a writer racing the slow path would, and
+ * checks the next entry does the work.  Not in the kernel.
+ */
+struct pvmx_vcpu_core;
+extern void (*pvmx_entry_slow_test_hook)(struct pvmx_vcpu_core *v);
+#define pvmx_entry_slow_hook(v)					\
+	do {								\
+		if (unlikely(pvmx_entry_slow_test_hook))			\
+			pvmx_entry_slow_test_hook(v);			\
+	} while (0)
+
 #endif /* _PVMX_CORE_ENV_HOST_H */

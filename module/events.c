@@ -114,7 +114,11 @@ void pvmx_raise_virq_async(struct pvmx_vcpu_core *v, u32 virq)
 	u32 port;
 
 	__atomic_fetch_or(&v->async_virqs, 1u << virq, __ATOMIC_SEQ_CST);
-	if (virq < XEN_NR_VIRQS && !virq_is_per_vcpu(virq)) {
+	if (virq >= XEN_NR_VIRQS || virq_is_per_vcpu(virq)) {
+		pvmx_entry_work_set(v, PVMX_WORK_EVENTS);
+	} else {
+		/* Any vCPU applies vCPU 0's global VIRQs: every one looks. */
+		pvmx_entry_work_set_all(v->vm, PVMX_WORK_EVENTS);
 		port = READ_ONCE(v->virq_port[virq]) % XEN_NR_EVTCHN_PORTS;
 		target = READ_ONCE(v->vm->vcpus[READ_ONCE(v->vm->evtchn[port].vcpu) %
 						 PVMX_MAX_VCPUS]);
@@ -133,6 +137,7 @@ int pvmx_raise_port_async(struct pvmx_vm_core *vm, u32 port)
 		return -XEN_EINVAL;
 	pvmx_test_and_set_bit32(&vm->raised_ports[port / 32], port % 32);
 	pvmx_test_and_set_bit32(&vm->raised_words, port / 32);
+	pvmx_entry_work_set_all(vm, PVMX_WORK_EVENTS);
 	/* Whichever vCPU looks first applies it; the one notified is kicked. */
 	target = READ_ONCE(vm->vcpus[READ_ONCE(vm->evtchn[port].vcpu) % PVMX_MAX_VCPUS]);
 	if (!target)
@@ -282,46 +287,57 @@ static bool new_context_loadable(struct pvmx_vcpu_core *v)
 	return true;
 }
 
-/*
- * Whether pvmx_prepare_entry() has anything to do, without the VM lock
- * (KVM's vcpu->requests): every word looked at here is set by its writer
- * before that writer kicks this vCPU (pvmx_host_kick()), and the run loop
- * clears its kick flag and fences before calling, so a change it misses
- * here is seen as a kick with interrupts off and the loop looks again.
- */
-static inline bool entry_work_pending(struct pvmx_vcpu_core *v, struct xen_vcpu_info *vi)
+void pvmx_entry_work_set_all(struct pvmx_vm_core *vm, u32 bits)
 {
-	struct pvmx_vm_core *vm = v->vm;
-	struct pvmx_vcpu_core *v0;
+	struct pvmx_vcpu_core *t;
+	u32 i;
 
-	if (v->trace_nr || READ_ONCE(vm->ended) || !READ_ONCE(v->up) ||
-	    READ_ONCE(v->new_context) || READ_ONCE(v->requests) ||
-	    __atomic_load_n(&v->async_virqs, __ATOMIC_RELAXED) ||
-	    __atomic_load_n(&vm->raised_words, __ATOMIC_RELAXED))
-		return true;
-	v0 = READ_ONCE(vm->vcpus[0]);
-	if (v0 && v0 != v && (__atomic_load_n(&v0->async_virqs, __ATOMIC_RELAXED) & GLOBAL_VIRQS))
-		return true;
-	return READ_ONCE(vi->evtchn_upcall_pending) && !READ_ONCE(vi->evtchn_upcall_mask);
+	for (i = 0; i < PVMX_MAX_VCPUS; i++) {
+		t = READ_ONCE(vm->vcpus[i]);
+		if (t)
+			pvmx_entry_work_set(t, bits);
+	}
 }
 
-enum pvmx_action pvmx_prepare_entry(struct pvmx_vcpu_core *v)
-{
-	struct xen_vcpu_info *vi = pvmx_vcpu_info(v);
-	enum pvmx_action act = PVMX_RESUME;
+#ifndef __KERNEL__
+void (*pvmx_entry_slow_test_hook)(struct pvmx_vcpu_core *v);
+#endif
 
-	/* The common case: nothing queued, no upcall to deliver, no VM lock. */
-	if (likely(!entry_work_pending(v, vi)))
-		return PVMX_RESUME;
-	if (v->trace_nr)
-		return pvmx_trace_flush(v);
+/*
+ * pvmx_prepare_entry() found entry_work set (every bit at a vCPU's first
+ * entry, which caches entry_vi here) or an upcall to deliver.  The word is taken before any field is read
+ * (core.h): a writer that stores its field and sets its bit after this
+ * xchg is seen at the next entry.  Then exactly what the entry path did
+ * before the word existed, under the VM lock; a condition that makes it
+ * leave without doing the rest puts the bits back, so none is lost.
+ */
+enum pvmx_action pvmx_prepare_entry_slow(struct pvmx_vcpu_core *v)
+{
+	u32 work = pvmx_xchg32(&v->entry_work, 0);
+	enum pvmx_action act = PVMX_RESUME;
+	struct xen_vcpu_info *vi;
+
+	if (v->trace_nr) {
+		/* The records first; the rest of the work at the next entry. */
+		if (work & ~PVMX_WORK_TRACE)
+			pvmx_entry_work_set(v, work & ~PVMX_WORK_TRACE);
+		act = pvmx_trace_flush(v);
+		pvmx_entry_slow_hook(v);
+		return act;
+	}
 	spin_lock(&v->vm->lock);
+	vi = pvmx_vcpu_info(v);
+	if (unlikely(v->entry_vi != vi))
+		WRITE_ONCE(v->entry_vi, vi);
 	if (v->vm->ended) {
 		/* Another vCPU ended the VM: the caller reports the VM's end. */
+		pvmx_entry_work_set(v, work | PVMX_WORK_ENDED);	/* every later entry too */
 		v->run->exit_reason = PVMX_EXIT_NONE;
 		act = PVMX_EXIT_TO_USER;
 	} else if (!v->up) {
-		act = PVMX_OFFLINE;	/* VCPUOP_down by another vCPU */
+		/* VCPUOP_down by another vCPU; the work waits for VCPUOP_up. */
+		pvmx_entry_work_set(v, work | PVMX_WORK_STATE);
+		act = PVMX_OFFLINE;
 	} else if (unlikely(v->new_context) && !new_context_loadable(v)) {
 		act = pvmx_crash(v, PVMX_CRASH_BAD_STATE, ~0u, 0, 0,
 				 "vCPU %u: the VCPUOP_initialise context has selectors it cannot load (cs %04x ss %04x)",
@@ -332,6 +348,7 @@ enum pvmx_action pvmx_prepare_entry(struct pvmx_vcpu_core *v)
 		if (READ_ONCE(vi->evtchn_upcall_pending) && !READ_ONCE(vi->evtchn_upcall_mask))
 			act = pvmx_deliver_upcall(v);
 	}
+	pvmx_entry_slow_hook(v);
 	spin_unlock(&v->vm->lock);
 	return act;
 }
@@ -869,6 +886,10 @@ void pvmx_vcpu_events_init(struct pvmx_vcpu_core *v)
 	v->periodic_ns = PERIODIC_DEFAULT_NS;
 	v->up = v->id == 0;
 	v->initialised = v->up;
+	/* The first entry looks at everything (what came before it was created too). */
+	v->entry_work = PVMX_WORK_ALL;
+	if (v->vm->shared_info && v->id < XEN_LEGACY_MAX_VCPUS)
+		v->entry_vi = &v->vm->shared_info->vcpu_info[v->id];
 	v->runstate.state = v->up ? RUNSTATE_runnable : RUNSTATE_offline;
 	v->runstate.state_entry_time = pvmx_host_now_ns();
 }
@@ -993,6 +1014,7 @@ bool pvmx_vm_end(struct pvmx_vcpu_core *v)
 	first = !vm->ended;
 	vm->ended = true;
 	spin_unlock(&vm->lock);
+	pvmx_entry_work_set_all(vm, PVMX_WORK_ENDED);
 	/* Every time: the host layer may have set ended itself with its record. */
 	for (i = 0; i < PVMX_MAX_VCPUS; i++) {
 		other = READ_ONCE(vm->vcpus[i]);
@@ -1036,6 +1058,7 @@ static long register_vcpu_info(struct pvmx_vcpu_core *v, struct pvmx_vcpu_core *
 	vi = (struct xen_vcpu_info *)(page + info.offset);
 	memcpy(vi, pvmx_vcpu_info(t), sizeof(*vi));
 	WRITE_ONCE(t->vcpu_info, vi);
+	WRITE_ONCE(t->entry_vi, vi);
 	/* Everything pending, so nothing is lost: a spurious upcall at worst. */
 	WRITE_ONCE(vi->evtchn_pending_sel, ~0u);
 	WRITE_ONCE(vi->evtchn_upcall_pending, 1);
@@ -1246,10 +1269,11 @@ static long vcpu_initialise(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc,
 	vgc_load_context(v, t, arg, sregs, head.flags & VGCF_i387_valid);
 	t->initialised = true;
 	t->new_context = true;
-	if (head.flags & VGCF_online) {
+	if (head.flags & VGCF_online)
 		t->up = true;
+	pvmx_entry_work_set(t, PVMX_WORK_STATE);
+	if (head.flags & VGCF_online)
 		pvmx_host_kick(t);
-	}
 	return 0;
 }
 
@@ -1272,6 +1296,7 @@ static long vcpu_down(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc,
 	if (!t->up)
 		return 0;
 	t->up = false;
+	pvmx_entry_work_set(t, PVMX_WORK_STATE);
 	if (t == v)
 		hc->action = PVMX_OFFLINE;	/* resumes after the call once up */
 	else
@@ -1297,6 +1322,7 @@ long pvmx_do_vcpu_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 			return -XEN_EINVAL;
 		if (!target->up) {
 			target->up = true;
+			pvmx_entry_work_set(target, PVMX_WORK_STATE);
 			pvmx_host_kick(target);
 		}
 		return 0;

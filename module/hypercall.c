@@ -325,6 +325,7 @@ bool pvmx_hcall_lockfree(const struct pvmx_hcall *hc)
 void pvmx_make_request(struct pvmx_vcpu_core *t, u32 req)
 {
 	pvmx_test_and_set_bit32(&t->requests, req);
+	pvmx_entry_work_set(t, PVMX_WORK_REQUEST);
 	/* In the guest it exits, blocked it wakes, down it sees it once up. */
 	pvmx_host_kick(t);
 }

@@ -171,6 +171,7 @@ void pvmx_trace_record(struct pvmx_vcpu_core *v, u32 kind, u32 flags, u32 op, u3
 	if (kind == PVMX_TRACE_KIND_HYPERCALL)
 		v->trace_open = v->trace_nr + 1;
 	v->trace_buf[v->trace_nr++] = r;
+	pvmx_entry_work_set(v, PVMX_WORK_TRACE);	/* flushed before the next entry */
 }
 
 enum pvmx_action pvmx_trace_flush(struct pvmx_vcpu_core *v)

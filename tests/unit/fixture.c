@@ -20,6 +20,7 @@ void fixture_setup(void)
 	unsigned int i;
 
 	memset(&fx, 0, sizeof(fx));
+	pvmx_entry_slow_test_hook = NULL;
 	pvmx_host_tracepoints = 1;	/* count every record in fx.tracepoints */
 	fx.ram = aligned_alloc(4096, (FX_RAM_FRAMES + 1) * 4096ul);
 	memset(fx.ram, 0, (FX_RAM_FRAMES + 1) * 4096ul);

@@ -207,15 +207,52 @@ static void mask_unmask_and_upcall(void)
 	CHECK(strstr(fx.run.crash.reason, "no event callback registered"));
 }
 
+/* Slow paths run (pvmx_entry_slow_test_hook), and what one runs at its end. */
+static int slow_paths;
+static void (*during_slow)(void);
+
+static void count_slow(struct pvmx_vcpu_core *v)
+{
+	void (*f)(void) = during_slow;
+
+	(void)v;
+	slow_paths++;
+	during_slow = NULL;
+	if (f)
+		f();
+}
+
+static void entry_hook_on(void)
+{
+	slow_paths = 0;
+	during_slow = NULL;
+	pvmx_entry_slow_test_hook = count_slow;
+}
+
+static void entry_hook_off(void)
+{
+	pvmx_entry_slow_test_hook = NULL;
+	during_slow = NULL;
+}
+
 /*
- * The entry path's lock-free check (events.c, entry_work_pending()):
- * nothing pending, no VM lock (the host VM lock traps if it were taken
- * while held); each kind of pending work still goes through the locked
- * path and is done.
+ * The entry check (core.h pvmx_prepare_entry(), KVM's vcpu->requests):
+ * nothing pending, one word and the upcall bytes, no slow path and no VM
+ * lock (the host VM lock traps if it were taken while held); each writer
+ * sets its bit, and that bit sends the entry through the slow path, which
+ * does the work and leaves the word clear.
  */
 static void entry_without_work_takes_no_lock(void)
 {
 	u32 port;
+
+	/* A new vCPU looks at everything once, then is idle. */
+	CHECK_EQ(fx.v.entry_work, PVMX_WORK_ALL);
+	CHECK(fx.v.entry_vi == vi());
+	entry_hook_on();
+	CHECK_EQ(pvmx_prepare_entry(&fx.v), PVMX_RESUME);
+	CHECK_EQ(slow_paths, 1);
+	CHECK_EQ(fx.v.entry_work, 0);
 
 	CHECK_EQ(vi()->evtchn_upcall_mask, 1);
 	spin_lock(&fx.vm.lock);
@@ -223,13 +260,21 @@ static void entry_without_work_takes_no_lock(void)
 	vi()->evtchn_upcall_pending = 1;	/* masked: still nothing to do */
 	CHECK_EQ(pvmx_prepare_entry(&fx.v), PVMX_RESUME);
 	spin_unlock(&fx.vm.lock);
+	CHECK_EQ(slow_paths, 1);
 	vi()->evtchn_upcall_pending = 0;
 
-	/* A request another vCPU made. */
+	/* A request another vCPU made: its bit, then the work, then idle. */
 	pvmx_make_request(&fx.v, PVMX_REQ_TRAPS_CHANGED);
 	CHECK(fx.v.requests);
+	CHECK_EQ(fx.v.entry_work, PVMX_WORK_REQUEST);
+	fx.traps_changed = 0;
 	CHECK_EQ(pvmx_prepare_entry(&fx.v), PVMX_RESUME);
+	CHECK_EQ(slow_paths, 2);
+	CHECK_EQ(fx.traps_changed, 1);
 	CHECK_EQ(fx.v.requests, 0);
+	CHECK_EQ(fx.v.entry_work, 0);
+	CHECK_EQ(pvmx_prepare_entry(&fx.v), PVMX_RESUME);
+	CHECK_EQ(slow_paths, 2);
 
 	/* A VIRQ raised from outside. */
 	wr32(ARG, VIRQ_TIMER);
@@ -237,17 +282,133 @@ static void entry_without_work_takes_no_lock(void)
 	CHECK_EQ(evtchn(EVTCHNOP_bind_virq), 0);
 	port = rd32(ARG + 8);
 	pvmx_raise_virq_async(&fx.v, VIRQ_TIMER);
+	CHECK_EQ(fx.v.entry_work, PVMX_WORK_EVENTS);
 	CHECK_EQ(pvmx_prepare_entry(&fx.v), PVMX_RESUME);
 	CHECK(pending(port));
 	CHECK_EQ(fx.v.async_virqs, 0);
+	CHECK_EQ(fx.v.entry_work, 0);
+	CHECK_EQ(slow_paths, 3);
 
-	/* Down, then the VM's end. */
+	/* Down (VCPUOP_down's bit): offline, and it stays so until up. */
 	fx.v.up = false;
+	pvmx_entry_work_set(&fx.v, PVMX_WORK_STATE);
+	CHECK_EQ(pvmx_prepare_entry(&fx.v), PVMX_OFFLINE);
+	CHECK(fx.v.entry_work & PVMX_WORK_STATE);
 	CHECK_EQ(pvmx_prepare_entry(&fx.v), PVMX_OFFLINE);
 	fx.v.up = true;
-	fx.vm.ended = true;
+	CHECK_EQ(pvmx_prepare_entry(&fx.v), PVMX_RESUME);
+	CHECK_EQ(fx.v.entry_work, 0);
+
+	/* The VM's end (pvmx_vm_end): reported on this and every later entry. */
+	CHECK(pvmx_vm_end(&fx.v));
+	CHECK(fx.v.entry_work & PVMX_WORK_ENDED);
 	CHECK_EQ(pvmx_prepare_entry(&fx.v), PVMX_EXIT_TO_USER);
+	CHECK_EQ(pvmx_prepare_entry(&fx.v), PVMX_EXIT_TO_USER);
+	CHECK(fx.v.entry_work & PVMX_WORK_ENDED);
 	fx.vm.ended = false;
+	entry_hook_off();
+}
+
+static u32 race_port;
+
+static void raise_timer_virq(void)
+{
+	pvmx_raise_virq_async(&fx.v, VIRQ_TIMER);
+}
+
+/*
+ * A writer racing the slow path: its state and bit land after the slow
+ * path read every field (the test hook at its end).  The word was taken
+ * before the reads, so the bit is still there and the next entry does the
+ * work; an entry path that cleared the word after looking would lose it
+ * (a guest waiting on that VIRQ would hang).
+ */
+static void entry_work_racing_the_slow_path_is_not_lost(void)
+{
+	wr32(ARG, VIRQ_TIMER);
+	wr32(ARG + 4, 0);
+	CHECK_EQ(evtchn(EVTCHNOP_bind_virq), 0);
+	race_port = rd32(ARG + 8);
+	entry_hook_on();
+	pvmx_prepare_entry(&fx.v);		/* the new vCPU's first look */
+	pvmx_make_request(&fx.v, PVMX_REQ_TRAPS_CHANGED);
+	during_slow = raise_timer_virq;
+	CHECK_EQ(pvmx_prepare_entry(&fx.v), PVMX_RESUME);
+	CHECK_EQ(slow_paths, 2);
+	CHECK(!pending(race_port));		/* came after the slow path looked */
+	CHECK_EQ(fx.v.entry_work, PVMX_WORK_EVENTS);
+	CHECK_EQ(pvmx_prepare_entry(&fx.v), PVMX_RESUME);
+	CHECK_EQ(slow_paths, 3);
+	CHECK(pending(race_port));
+	CHECK_EQ(fx.v.entry_work, 0);
+
+	/*
+	 * Trace records go first; the work that came with them waits for
+	 * the next entry and is not lost either.
+	 */
+	fx.v.trace_flags = PVMX_TRACE_HYPERCALLS;
+	fx.v.trace_ops = ~0ULL;
+	fx_hypercall(__HYPERVISOR_xen_version, 0, 0, 0, 0, 0);
+	CHECK(fx.v.trace_nr);
+	CHECK_EQ(fx.v.entry_work, PVMX_WORK_TRACE);
+	pvmx_make_request(&fx.v, PVMX_REQ_TRAPS_CHANGED);
+	fx.traps_changed = 0;
+	CHECK_EQ(pvmx_prepare_entry(&fx.v), PVMX_EXIT_TO_USER);
+	CHECK_EQ(fx.run.exit_reason, PVMX_EXIT_TRACE);
+	CHECK_EQ(fx.v.trace_nr, 0);
+	CHECK_EQ(fx.traps_changed, 0);
+	CHECK_EQ(fx.v.entry_work, PVMX_WORK_REQUEST);
+	CHECK_EQ(pvmx_prepare_entry(&fx.v), PVMX_RESUME);
+	CHECK_EQ(fx.traps_changed, 1);
+	CHECK_EQ(fx.v.entry_work, 0);
+	fx.v.trace_flags = 0;
+	entry_hook_off();
+}
+
+/*
+ * A port raised by the launcher is VM-wide: every vCPU gets the bit, and
+ * whichever looks first applies it (here vCPU 1 while vCPU 0 is down).
+ */
+static void launcher_port_bit_on_every_vcpu(void)
+{
+	static struct pvmx_vcpu_core v1;
+	static struct pvmx_run run1;
+
+	memset(&v1, 0, sizeof(v1));
+	v1.vm = &fx.vm;
+	v1.id = 1;
+	v1.run = &run1;
+	v1.state = PVMX_VCPU_RUNNABLE;
+	v1.cpu = fx.v.cpu;
+	pvmx_vcpu_events_init(&v1);
+	v1.up = true;
+	fx.vm.vcpus[1] = &v1;
+	CHECK_EQ(pvmx_events_init(&fx.vm, 1, 2), 0);
+	pvmx_prepare_entry(&fx.v);
+	pvmx_prepare_entry(&v1);
+	CHECK_EQ(fx.v.entry_work | v1.entry_work, 0);
+	CHECK_EQ(pvmx_raise_port_async(&fx.vm, 1), 0);
+	CHECK_EQ(fx.v.entry_work, PVMX_WORK_EVENTS);
+	CHECK_EQ(v1.entry_work, PVMX_WORK_EVENTS);
+	CHECK(!pending(1));
+	CHECK_EQ(pvmx_prepare_entry(&v1), PVMX_RESUME);
+	CHECK(pending(1));
+	CHECK_EQ(v1.entry_work, 0);
+	/* vCPU 0's look finds nothing left: a spurious slow path, no harm. */
+	CHECK_EQ(pvmx_prepare_entry(&fx.v), PVMX_RESUME);
+	CHECK_EQ(fx.v.entry_work, 0);
+
+	/* A global VIRQ raised on vCPU 0: vCPU 1 may apply it too. */
+	wr32(ARG, VIRQ_CONSOLE);
+	wr32(ARG + 4, 0);
+	CHECK_EQ(evtchn(EVTCHNOP_bind_virq), 0);
+	race_port = rd32(ARG + 8);
+	pvmx_raise_virq_async(&fx.v, VIRQ_CONSOLE);
+	CHECK_EQ(v1.entry_work, PVMX_WORK_EVENTS);
+	CHECK_EQ(pvmx_prepare_entry(&v1), PVMX_RESUME);
+	CHECK(pending(race_port));
+	CHECK_EQ(fx.v.async_virqs, 0);
+	fx.vm.vcpus[1] = NULL;
 }
 
 static void upcall_frame_and_iret(void)
@@ -563,6 +724,8 @@ const struct unit_test event_tests[] = {
 	UNIT_TEST(upcall_frame_and_iret),
 	UNIT_TEST(self_send_upcalls_without_a_kick),
 	UNIT_TEST(entry_without_work_takes_no_lock),
+	UNIT_TEST(entry_work_racing_the_slow_path_is_not_lost),
+	UNIT_TEST(launcher_port_bit_on_every_vcpu),
 	UNIT_TEST(block_and_poll),
 	UNIT_TEST(send_wakes_poller),
 	UNIT_TEST(timers_follow_xen),
