@@ -278,7 +278,8 @@ static const struct file_operations pvmx_vcpu_fops = {
 int pvmx_create_vcpu(struct pvmx_vm *vm, unsigned long id)
 {
 	struct pvmx_vcpu *vcpu;
-	int ret;
+	struct file *file;
+	int ret, fd;
 
 	if (id >= PVMX_MAX_VCPUS)
 		return -EINVAL;
@@ -311,6 +312,28 @@ int pvmx_create_vcpu(struct pvmx_vm *vm, unsigned long id)
 		goto out;
 	}
 	/*
+	 * Everything that can fail comes before the vCPU is published: the
+	 * other vCPUs, timers and the launcher's raise ioctl find it in
+	 * vm->core.vcpus[] without the VM lock (kicks, entry_work bits), so
+	 * once published it lives as long as the VM.  The file holds a VM
+	 * reference from here on (its release drops it).
+	 */
+	ret = get_unused_fd_flags(O_RDWR | O_CLOEXEC);
+	if (ret < 0) {
+		pvmx_vcpu_free(vcpu);
+		goto out;
+	}
+	fd = ret;
+	kref_get(&vm->kref);
+	file = anon_inode_getfile("pvmx-vcpu", &pvmx_vcpu_fops, vcpu, O_RDWR);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		put_unused_fd(fd);
+		pvmx_vm_put(vm);	/* not the last: the caller's VM fd holds one */
+		pvmx_vcpu_free(vcpu);
+		goto out;
+	}
+	/*
 	 * Published before userspace can reach it (KVM's order in
 	 * kvm_vm_ioctl_create_vcpu()): from the moment the fd is installed
 	 * another thread may run the vCPU, and a vCPU in guest mode must be
@@ -320,18 +343,8 @@ int pvmx_create_vcpu(struct pvmx_vm *vm, unsigned long id)
 	spin_lock(&vm->core.lock);
 	WRITE_ONCE(vm->core.vcpus[id], &vcpu->core);
 	spin_unlock(&vm->core.lock);
-	kref_get(&vm->kref);
-	ret = anon_inode_getfd("pvmx-vcpu", &pvmx_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
-	if (ret < 0) {
-		/* Nobody ran it; others only touch it under the VM lock. */
-		spin_lock(&vm->core.lock);
-		WRITE_ONCE(vm->core.vcpus[id], NULL);
-		spin_unlock(&vm->core.lock);
-		vm->vcpus[id] = NULL;
-		pvmx_vm_put(vm);	/* not the last: the caller's VM fd holds one */
-		pvmx_vcpu_free(vcpu);
-		goto out;
-	}
+	fd_install(fd, file);
+	ret = fd;
 out:
 	mutex_unlock(&vm->lock);
 	return ret;

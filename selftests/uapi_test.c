@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -770,6 +771,31 @@ static void t_create_vcpu(void)
 		EXPECT_EQ(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
 }
 
+/*
+ * No fd left for the vCPU: EMFILE, and nothing of it stays behind (the
+ * module allocates the fd before it publishes the vCPU to the VM's
+ * lock-free readers), so the same id can be created once fds are back.
+ */
+static void t_create_vcpu_out_of_fds(void)
+{
+	struct rlimit old, lim;
+	struct ctx c;
+	int lowest;
+
+	setup(&c, ST_BOOT);
+	lowest = dup(0);
+	ASSERT(lowest >= 0);
+	close(lowest);
+	ASSERT(getrlimit(RLIMIT_NOFILE, &old) == 0);
+	lim = old;
+	lim.rlim_cur = lowest;
+	ASSERT(setrlimit(RLIMIT_NOFILE, &lim) == 0);
+	EXPECT_ERRNO(ioctl(c.vm, PVMX_CREATE_VCPU, 0), EMFILE);
+	ASSERT(setrlimit(RLIMIT_NOFILE, &old) == 0);
+	EXPECT_OK(ioctl(c.vm, PVMX_CREATE_VCPU, 0));
+	EXPECT_ERRNO(ioctl(c.vm, PVMX_CREATE_VCPU, 0), EEXIST);
+}
+
 /* ---- vCPU fd ----------------------------------------------------------- */
 
 static void t_vcpu_unknown_ioctl(void)
@@ -1472,6 +1498,7 @@ static const struct test tests[] = {
 	T(create_vcpu_before_boot_info),
 	T(create_vcpu_bad_id),
 	T(create_vcpu),
+	T(create_vcpu_out_of_fds),
 	T(vcpu_unknown_ioctl),
 	T(vcpu_mmap),
 	T(vcpu_mmap_bad),
