@@ -541,19 +541,27 @@ void pvmx_entry_work_set_all(struct pvmx_vm_core *vm, u32 bits);
 enum pvmx_action pvmx_prepare_entry_slow(struct pvmx_vcpu_core *v);
 
 /*
- * vCPU thread, before entering the guest: apply queued events, time,
- * upcall.  The idle case is one word and the upcall pending/mask bytes,
- * which the guest writes without an exit (Xen's test_guest_events on
- * every return); the run loop clears its kick flag and fences before the
- * call, so a bit set after this look is seen as a kick with interrupts
- * off and the loop looks again.
+ * Nothing for the entry path to do: no entry_work bit, and no upcall
+ * pending and unmasked in the vCPU's vcpu_info, which the guest writes
+ * without an exit (Xen's test_guest_events on every return).
  */
-static inline enum pvmx_action pvmx_prepare_entry(struct pvmx_vcpu_core *v)
+static inline bool pvmx_entry_idle(const struct pvmx_vcpu_core *v)
 {
 	const struct xen_vcpu_info *vi = READ_ONCE(v->entry_vi);
 
-	if (likely(!READ_ONCE(v->entry_work) &&
-		   !(READ_ONCE(vi->evtchn_upcall_pending) && !READ_ONCE(vi->evtchn_upcall_mask))))
+	return !READ_ONCE(v->entry_work) &&
+	       !(READ_ONCE(vi->evtchn_upcall_pending) && !READ_ONCE(vi->evtchn_upcall_mask));
+}
+
+/*
+ * vCPU thread, before entering the guest: apply queued events, time,
+ * upcall.  The run loop clears its kick flag and fences before the call,
+ * so a bit set after this look is seen as a kick with interrupts off and
+ * the loop looks again.
+ */
+static inline enum pvmx_action pvmx_prepare_entry(struct pvmx_vcpu_core *v)
+{
+	if (likely(pvmx_entry_idle(v)))
 		return PVMX_RESUME;
 	return pvmx_prepare_entry_slow(v);
 }

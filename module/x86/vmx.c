@@ -1540,11 +1540,11 @@ static __always_inline void l1d_flush_after_exit(struct pvmx_vcpu *vcpu)
  * EXIT_FASTPATH_REENTER_GUEST in vcpu_enter_guest()).  Called by the run
  * loop right after a CPUID exit with CPUID faulting off (interrupts off,
  * in_guest cleared, the host debug registers back, the exit counted in
- * vcpu->exits); it handles
- * CPUID exits for as long as they come and the conditions below hold, and
- * returns with the run loop's state after an exit it did not handle: the
- * exit reason in vcpu->arch.exit_reason, the rest still in the VMCS.  True
- * when a VM entry failed (in_guest cleared; the run loop reports it).
+ * vcpu->exits); it handles CPUID exits for as long as they come and the
+ * conditions below hold, and returns with the run loop's state after an
+ * exit it did not handle: the exit reason in vcpu->arch.exit_reason, the
+ * rest still in the VMCS.  True when a VM entry failed (in_guest cleared;
+ * the run loop reports it).
  *
  * The run loop's full path between an exit and the next entry looks at
  * more than the exit; each of those looks is either repeated here or
@@ -1552,9 +1552,9 @@ static __always_inline void l1d_flush_after_exit(struct pvmx_vcpu *vcpu)
  * have stayed off since then and a CPUID exit changes nothing but EIP and
  * four GPRs (Documentation/design.rst, "The fast exit"):
  *
- * - pvmx_prepare_entry(): every writer of what it reads sets a kick after
- *   writing (pvmx_host_kick()); no kick, no change, except for the two
- *   vcpu_info words the guest writes without an exit, looked at here;
+ * - pvmx_prepare_entry(): its idle test, pvmx_entry_idle(), repeated
+ *   here (the entry_work word and the vcpu_info upcall bytes the guest
+ *   writes without an exit), with the kick flag;
  * - the host's need_resched, signals and softirqs: looked at here, as the
  *   full path does with interrupts off;
  * - CS/SS, ESP, EFLAGS: CPUID changes none of them, and the VMCS holds the
@@ -1577,14 +1577,13 @@ static noinline bool fast_exits(struct pvmx_vcpu *vcpu)
 {
 	struct pvmx_cpu *cpu = &vcpu->core.cpu;
 	struct pvmx_stats *st = &vcpu->core.stats;
-	struct xen_vcpu_info *vi = pvmx_vcpu_info(&vcpu->core);
 
 	if (trace_pvmx_exit_enabled() || READ_ONCE(pvmx_cycle_stats) ||
 	    (vcpu->arch.vmcs_dr7 & PVMX_DR7_ENABLES))
 		return false;
 	do {
 		if (host_preempt_pending() || READ_ONCE(vcpu->kicked) ||
-		    (READ_ONCE(vi->evtchn_upcall_pending) && !READ_ONCE(vi->evtchn_upcall_mask)))
+		    !pvmx_entry_idle(&vcpu->core))
 			return false;
 		pvmx_fast_cpuid(vcpu);
 		st->exits++;
