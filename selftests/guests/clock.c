@@ -42,22 +42,6 @@ static void on_alt_stack(void)
 	alt_now = now_ns();
 }
 
-/* vCPU 0's record: system_time with the version protocol. */
-static u64 record_system_time(void)
-{
-	volatile struct xen_vcpu_time_info *t = &shared_info->vcpu_info[0].time;
-	u32 ver;
-	u64 sys;
-
-	do {
-		ver = t->version;
-		barrier();
-		sys = t->system_time;
-		barrier();
-	} while ((ver & 1) || ver != t->version);
-	return sys;
-}
-
 static void unknown_stack(void)
 {
 	vcpu_stack(1, ap_stack, sizeof(ap_stack));
@@ -82,7 +66,7 @@ void test_main(void)
 	CHECK(shared_info && map_shared_info() == shared_info,
 	      "now_ns_before_map_maps_shared_info");
 	t1 = now_ns();
-	rec = record_system_time();
+	rec = vcpu_record_ns(0, NULL);
 	if (!CHECK(t0 && t0 <= t1 && t1 - t0 < 5 * SEC && rec <= t1 + MS && t1 - rec < 5 * SEC,
 		   "first_now_ns_is_system_time"))
 		test_diag("  ns: first 0x%x%08x, second 0x%x%08x, record 0x%x%08x",

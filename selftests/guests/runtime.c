@@ -492,6 +492,28 @@ u64 now_ns(void)
 	return vcpu_now_ns(smp_id());
 }
 
+u64 vcpu_record_ns(u32 id, u32 *version)
+{
+	volatile struct xen_vcpu_time_info *t;
+	u64 sys;
+	u32 ver;
+
+	if (id >= XEN_LEGACY_MAX_VCPUS) {
+		printf("FAIL: vcpu_record_ns(%u): no vcpu_info in shared_info\n", id);
+		shutdown(SHUTDOWN_crash);
+	}
+	t = &need_shared_info()->vcpu_info[id].time;
+	do {
+		ver = t->version;
+		barrier();
+		sys = t->system_time;
+		barrier();
+	} while ((ver & 1) || ver != t->version);
+	if (version)
+		*version = ver;
+	return sys;
+}
+
 int wait_port(u32 port, u32 ms)
 {
 	u32 ports[1] = { port };

@@ -299,6 +299,11 @@ u32 smp_id(void);
  */
 u64 now_ns(void);
 u64 vcpu_now_ns(u32 id);
+/*
+ * vCPU id's record itself, not extrapolated: its system_time and, if
+ * version is not NULL, the (even) version it was read at.
+ */
+u64 vcpu_record_ns(u32 id, u32 *version);
 u64 div64(u64 n, u32 d);
 static inline u64 rdtsc(void) { u32 lo, hi; asm volatile("rdtsc" : "=a"(lo), "=d"(hi)); return ((u64)hi << 32) | lo; }
 

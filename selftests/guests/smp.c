@@ -208,25 +208,8 @@ static u64 ap_clock(void)
  * two TSCs and records), both advance by what passed, and vCPU 1's record
  * itself is refreshed as it runs (by most of the 50 ms that passed).
  */
-/* A consistent (version even, unchanged) read of a record's system_time. */
-static u64 record_system_time(volatile struct xen_vcpu_time_info *t, u32 *version)
-{
-	u64 sys;
-	u32 ver;
-
-	do {
-		ver = t->version;
-		barrier();
-		sys = t->system_time;
-		barrier();
-	} while ((ver & 1) || ver != t->version);
-	*version = ver;
-	return sys;
-}
-
 static void per_vcpu_clocks(void)
 {
-	volatile struct xen_vcpu_time_info *t1 = &shared_info->vcpu_info[1].time;
 	const u64 slack = 1000000ULL;
 	u64 a, b, c, b2, sys1, sys2, end;
 	u32 ver1, ver2;
@@ -238,7 +221,7 @@ static void per_vcpu_clocks(void)
 	if (!CHECK(b && a <= b + slack && b <= c + slack, "vCPU 1's now_ns() agrees with vCPU 0's"))
 		test_diag("  ns: vCPU 0 0x%x%08x, vCPU 1 0x%x%08x, vCPU 0 0x%x%08x",
 			  (u32)(a >> 32), (u32)a, (u32)(b >> 32), (u32)b, (u32)(c >> 32), (u32)c);
-	sys1 = record_system_time(t1, &ver1);
+	sys1 = vcpu_record_ns(1, &ver1);
 	end = now_ns() + 50000000ULL;
 	while (now_ns() < end)
 		sched_op(SCHEDOP_yield, NULL);
@@ -248,7 +231,7 @@ static void per_vcpu_clocks(void)
 		   "both clocks advance together"))
 		test_diag("  ns: vCPU 1 0x%x%08x -> 0x%x%08x, vCPU 0 0x%x%08x",
 			  (u32)(b >> 32), (u32)b, (u32)(b2 >> 32), (u32)b2, (u32)(c >> 32), (u32)c);
-	sys2 = record_system_time(t1, &ver2);
+	sys2 = vcpu_record_ns(1, &ver2);
 	/* 40 ms: the record is the host's clock, now_ns() the TSC extrapolated. */
 	if (!CHECK(sys2 >= sys1 + 40000000ULL && ver2 != ver1, "vCPU 1's own time record is refreshed"))
 		test_diag("  system_time %u ms -> %u ms, version %u -> %u",
