@@ -4,16 +4,19 @@
 # run_all.sh: the pvmx in-VM selftest suite (busybox sh compatible).
 #
 # Loads pvmx.ko, checks the device node and `pvmx info`, runs uapi_test (each
-# of its subtests counts as a test here), runs every test guest through the
-# launcher checking exit status and output (CPUID policy, memory the guest
-# does not own, privileged instructions in ring 1), the timeout and signal
-# paths, the vCPU thread moved between host CPUs by affinity changes and by
-# CPU hotplug while a guest runs (2+ CPUs), ring-3 `int $0x80` system calls
-# reflected and through the --fast-int80 gate (same frames, no exit per call;
-# traps/ring3_traps also with --fast-int80), stats_trace.sh (pvmx stats JSON,
-# run --trace, run --stats) as one test, malformed images, module unload
-# refused while a VM is open, unload/load cycles, and finally that the kernel
-# log has no BUG/WARNING/Oops.
+# of its subtests counts as a test here), runs the test guests through the
+# launcher checking exit status and output (CPUID policy, events, memory,
+# devices, ...) or through C host tests on selftests/lib that check between
+# the guest's GUEST_SYNC stages (crash_test: crashes, memory the guest does
+# not own, privileged instructions in ring 1; virq_test: a VIRQ the host
+# raises), the timeout and signal paths, the vCPU thread moved between host
+# CPUs by affinity changes and by CPU hotplug while a guest runs (2+ CPUs),
+# ring-3 `int $0x80` system calls reflected and through the --fast-int80
+# gate (same frames, no exit per call; traps/ring3_traps also with
+# --fast-int80), stats_trace.sh (pvmx stats JSON, run --trace, run --stats)
+# as one test, malformed images, module unload refused while a VM is open,
+# unload/load cycles, and finally that the kernel log has no
+# BUG/WARNING/Oops.
 #
 # KTAP on stdout; exit 0 when nothing failed, 1 otherwise, 4 when the CPU has
 # no VMX (everything skipped).
@@ -146,6 +149,27 @@ expect_ktap_pass() {
 	fi
 }
 
+# c_test PROGRAM NAME: the test NAME of a C host test program on
+# selftests/lib (its own KTAP document): status 0 passes, 4 skips with the
+# reason of its "ok 1 NAME # SKIP ..." line, anything else fails.  Its
+# diagnostics are passed on, indented.
+c_test() {
+	prog=$1; name=$2
+	out=$TMP/$name.out; err=$TMP/$name.err
+	if [ -n "$GUARD" ]; then
+		PVMX_GUESTS=$GUESTS $GUARD $((RUN_TIMEOUT * 3 + 60)) "$HERE/$prog" "$name" >"$out" 2>"$err"
+	else
+		PVMX_GUESTS=$GUESTS "$HERE/$prog" "$name" >"$out" 2>"$err"
+	fi
+	rc=$?
+	grep '^# ' "$out" | grep -v '^# Totals:' | sed -e 's/^# /#   /'
+	case $rc in
+	0) grep -qx "ok 1 $name" "$out" || { diag "$prog: no 'ok 1 $name'"; show; return 1; } ;;
+	4) SKIP_REASON=$(sed -n "s/^ok 1 $name # SKIP //p" "$out"); return 4 ;;
+	*) diag "$prog $name: status $rc"; diag_file "$err"; return 1 ;;
+	esac
+}
+
 run_guest() {	# NAME GUEST.elf [launcher options...]
 	g=$1; img=$2; shift 2
 	run_pvmx "$g" run --timeout "$RUN_TIMEOUT" "$@" "$GUESTS/$img"
@@ -258,32 +282,10 @@ t_guest_shutdown_crash() { guest_shutdown 3 13; }
 t_guest_shutdown_watchdog() { guest_shutdown 4 14; }
 t_guest_shutdown_soft_reset() { guest_shutdown 5 15; }
 
-# The hex digits of the first 0x... after WORD in stdout, without leading zeros.
-hex_after() {
-	sed -n "s/.*$1 0x\\([0-9a-fA-F]*\\).*/\\1/p" "$out" | head -n 1 | sed -e 's/^0*//'
-}
-
-t_guest_crash_ud2() {
-	run_guest crash crash.elf
-	expect_rc 20 && expect_err_re "pvmx: guest crashed: " &&
-		expect_err_re "invalid opcode|#UD|vector 6([^0-9]|$)|vec 6([^0-9]|$)|\\(6\\)" || return 1
-	eip=$(hex_after eip)
-	if [ -z "$eip" ]; then
-		diag "the guest did not print its ud2 eip"
-		show
-		return 1
-	fi
-	expect_err_re "0x0*$eip" || return 1
-	if grep -q FAIL "$out"; then show; return 1; fi
-}
-
-t_guest_crash_pf() {
-	run_guest crash_pf crash_pf.elf
-	expect_rc 20 && expect_err_re "pvmx: guest crashed: " &&
-		expect_err_re "page fault|#PF|vector 14|vec 14|\\(14\\)" &&
-		expect_err_re "0x0*40000000" || return 1
-	if grep -q FAIL "$out"; then show; return 1; fi
-}
+# crash_test (C, selftests/lib): the crash's vector, error code, CS:EIP
+# and address against the addresses the guest gives as GUEST_SYNC stages.
+t_guest_crash_ud2() { c_test crash_test guest_crash_ud2; }
+t_guest_crash_pf() { c_test crash_test guest_crash_pf; }
 
 t_guest_ring3() {
 	run_guest ring3 ring3.elf
@@ -497,69 +499,29 @@ t_guest_ptwr() {
 	expect_rc 0 && expect_ktap_pass
 }
 
-# bad_memory MODE: the guest tries to map memory it does not own (mode= on
-# its command line); exit 20 and a reason matching each ERE given.
-bad_memory() {	# MODE ERE...
-	m=$1; shift
-	run_guest "bad_memory_$m" bad_memory.elf --cmdline "mode=$m"
-	expect_rc 20 && expect_err_re "pvmx: guest crashed: " || return 1
-	for re in "$@"; do
-		expect_err_re "$re" || return 1
-	done
-	if grep -q FAIL "$out"; then show; return 1; fi
-}
-# The hypercalls refuse (-EPERM, the L1 writable -EBUSY); the direct write
-# to the read-only L1 is a #PF at the entry's address.
-bad_memory_refused() {	# MODE
-	bad_memory "$1" || return 1
-	expect_out "update_va_mapping(victim) = -1" &&
-		expect_out "mmu_update(victim's entry) = -1" &&
-		expect_out "L1 writable) = -16" || return 1
-	pte=$(hex_after "read-only PTE at")
-	[ -n "$pte" ] || { diag "the guest did not print the PTE's address"; show; return 1; }
-	expect_err_re "#PF page fault at address 0x0*$pte "
-}
-t_guest_bad_memory_outside() {
-	bad_memory_refused outside
-}
-t_guest_bad_memory_hvwrite() {
-	bad_memory_refused hvwrite
-}
-t_guest_bad_memory_hvread() {
-	bad_memory hvread "#PF page fault at address 0x0*ffe0e018 " || return 1
-	expect_out "descriptor ok" || return 1
-	eip=$(hex_after "at eip")
-	[ -n "$eip" ] || { diag "the guest did not print its store's eip"; show; return 1; }
-	expect_err_re "in ring 1 at e019:0*$eip;"
-}
+# bad_memory.elf mode=MODE (crash_test, C): the guest tries to map memory
+# it does not own; its hypercalls are refused (-EPERM, the L1 writable
+# -EBUSY: the guest's GUEST_ASSERT_EQs), then a write through a read-only
+# mapping -- the victim's entry in its L1 (outside, hvwrite) or the
+# hypervisor area (hvread) -- is a #PF at the address the guest gives as a
+# stage, which crashes it; for hvread at the store's eip.
+t_guest_bad_memory_outside() { c_test crash_test guest_bad_memory_outside; }
+t_guest_bad_memory_hvwrite() { c_test crash_test guest_bad_memory_hvwrite; }
+t_guest_bad_memory_hvread() { c_test crash_test guest_bad_memory_hvread; }
 
-# privileged MODE ERE [trap]: exit 20, reason matching ERE at CS:EIP of the
-# instruction (the guest prints its address, and the next instruction's,
-# first).  With "trap" the EIP may also be the next instruction's: #BP is a
-# trap, and Xen's #BP frame holds the address after int3.  out and cli go
-# through the privileged-instruction emulator and are refused there (virtual
-# IOPL 0), hlt is never emulated: all three stay #GP(0), as on Xen.
-privileged() {
-	run_guest "privileged_$1" privileged.elf --cmdline "mode=$1"
-	expect_rc 20 && expect_err_re "pvmx: guest crashed: unhandled $2 in ring 1 at " || return 1
-	eip=$(hex_after "at eip")
-	next=$(hex_after "next")
-	[ -n "$eip" ] && [ -n "$next" ] ||
-		{ diag "the guest did not print the instruction's eip"; show; return 1; }
-	if [ "$3" = trap ]; then
-		expect_err_re "in ring 1 at e019:0*($eip|$next);" || return 1
-		grep -qiE "in ring 1 at e019:0*$next;" "$err" &&
-			diag "reported eip 0x$next: the instruction after int3 (trap semantics)"
-	else
-		expect_err_re "in ring 1 at e019:0*$eip;" || return 1
-	fi
-	if grep -q FAIL "$out"; then show; return 1; fi
-}
-t_guest_privileged_hlt() { privileged hlt "#GP general protection \\(error code 0x0\\)"; }
-t_guest_privileged_out() { privileged out "#GP general protection \\(error code 0x0\\)"; }
-t_guest_privileged_cli() { privileged cli "#GP general protection \\(error code 0x0\\)"; }
-t_guest_privileged_int80() { privileged int80 "#GP general protection \\(error code 0x402\\)"; }
-t_guest_privileged_int3() { privileged int3 "#BP breakpoint" trap; }
+# privileged.elf mode=MODE (crash_test, C): a ring-1 PV guest may not run
+# the instruction; with no trap table the guest is crashed with the
+# exception and the instruction's address (the guest gives it, and the next
+# instruction's, as GUEST_SYNC stages).  With int3 the EIP may also be the
+# next instruction's: #BP is a trap, and Xen's #BP frame holds the address
+# after int3.  out and cli go through the privileged-instruction emulator
+# and are refused there (virtual IOPL 0), hlt is never emulated: all three
+# stay #GP(0), as on Xen.
+t_guest_privileged_hlt() { c_test crash_test guest_privileged_hlt; }
+t_guest_privileged_out() { c_test crash_test guest_privileged_out; }
+t_guest_privileged_cli() { c_test crash_test guest_privileged_cli; }
+t_guest_privileged_int80() { c_test crash_test guest_privileged_int80; }
+t_guest_privileged_int3() { c_test crash_test guest_privileged_int3; }
 
 # The instructions Xen emulates (in/out/ins/outs, cli/sti, mov cr/dr, clts,
 # wbinvd, rdmsr/wrmsr), vm_assist and physdev_op: privop.elf checks each
@@ -910,7 +872,7 @@ t_guest_failsafe_nofailsafe() {
 	if grep -q FAIL "$out"; then show; return 1; fi
 }
 
-# A bounce frame that cannot be written is fatal (reference 5.1 step 4).
+# A bounce frame that cannot be written is fatal (Xen's compat_create_bounce_frame crashes the domain).
 t_guest_failsafe_badstack() {
 	run_guest failsafe_badstack failsafe.elf --cmdline "mode=badstack"
 	expect_rc 20 && expect_err_re "pvmx: guest crashed: .*cannot write the frame" || return 1
@@ -1216,17 +1178,10 @@ t_guest_netfront_refused() {
 	expect_rc 2 && expect_err_re "an interface name" || return 1
 }
 
-# VIRQ_DEBUG raised from the host (PVMX_RAISE_EVENT) wakes a blocked guest.
-t_guest_wait_virq() {
-	out=$TMP/wait_virq.out; err=$TMP/wait_virq.err
-	if [ -n "$GUARD" ]; then
-		$GUARD $((120 * TIME_SCALE)) "$HERE/raise_virq" "$GUESTS/wait_virq.elf" 300 >"$out" 2>"$err"
-	else
-		"$HERE/raise_virq" "$GUESTS/wait_virq.elf" 300 >"$out" 2>"$err"
-	fi
-	rc=$?
-	expect_rc 0 && expect_ktap_pass && expect_out "wait_virq: upcall arrived"
-}
+# VIRQ_DEBUG raised from the host (PVMX_RAISE_EVENT) wakes a blocked guest;
+# virq_test (C) checks the vCPU's statistics between the guest's stages
+# and raises it again while the guest is stopped with events masked.
+t_guest_wait_virq() { c_test virq_test guest_wait_virq; }
 
 # A guest blocked with nothing bound still ends on --timeout and on SIGINT.
 t_block_timeout() {

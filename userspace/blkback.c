@@ -51,14 +51,14 @@ void pvmx_blkback_disconnect(struct pvmx_blkback *b, struct pvmx_gnttab *gt)
 	b->sring = NULL;
 }
 
-static struct blkif_sring_hdr *hdr(struct pvmx_blkback *b)
+static struct xen_sring_hdr *hdr(struct pvmx_blkback *b)
 {
-	return (struct blkif_sring_hdr *)b->sring;
+	return (struct xen_sring_hdr *)b->sring;
 }
 
 static uint8_t *slot(struct pvmx_blkback *b, uint32_t idx)
 {
-	return b->sring + sizeof(struct blkif_sring_hdr) +
+	return b->sring + sizeof(struct xen_sring_hdr) +
 	       (idx & (BLKIF_RING_SIZE - 1)) * BLKIF_ENTRY_SIZE;
 }
 
@@ -123,7 +123,7 @@ static int parse_indirect(struct pvmx_gnttab *gt, const struct blkif_x86_32_requ
 	const char *why;
 
 	for (p = 0; p < pages; p++) {
-		struct blkif_indirect_segment s[BLKIF_SEGS_PER_INDIRECT_FRAME];
+		struct blkif_request_segment s[BLKIF_SEGS_PER_INDIRECT_FRAME];
 		unsigned int cnt = nseg - n;
 		uint8_t *page;
 
@@ -277,7 +277,7 @@ static void respond(struct pvmx_blkback *b, uint64_t id, uint8_t op, int st)
 
 bool pvmx_blkback_service(struct pvmx_blkback *b, struct pvmx_gnttab *gt)
 {
-	struct blkif_sring_hdr *h;
+	struct xen_sring_hdr *h;
 	struct blkif_x86_32_request req;
 	uint32_t rp, old, served = 0;
 	bool more;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The launcher as a grant user (a back end in "dom0"): it reads the guest's
- * version-1 grant entries (mmapped from the VM fd, uapi.rst) and pins a
+ * version-1 grant entries (struct grant_entry_v1 and GTF_* in
+ * include/pvmx/xen_abi.h, mmapped from the VM fd, uapi.rst) and pins a
  * grant while it uses the page, as Xen's grant code pins one for a map or
  * a copy (xen/common/grant_table.c: _set_status_v1(), then
  * gnttab_clear_flags() on release).  See Documentation/devices.rst.
@@ -16,29 +17,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* xen/include/public/grant_table.h, version 1. */
-#define GTF_invalid		0
-#define GTF_permit_access	1
-#define GTF_accept_transfer	2
-#define GTF_transitive		3
-#define GTF_type_mask		3
-#define GTF_readonly		(1u << 2)
-#define GTF_reading		(1u << 3)
-#define GTF_writing		(1u << 4)
-#define GTF_PWT			(1u << 5)
-#define GTF_PCD			(1u << 6)
-#define GTF_PAT			(1u << 7)
-#define GTF_sub_page		(1u << 8)
+#include <pvmx/xen_abi.h>
 
 /* The domain the launcher's back ends play (dom0 in xl's world). */
 #define PVMX_BACKEND_DOMID	0
-
-struct pvmx_grant_v1 {
-	uint16_t flags;
-	uint16_t domid;
-	uint32_t frame;
-};
-_Static_assert(sizeof(struct pvmx_grant_v1) == 8, "grant_entry_v1");
 
 #define PVMX_GNTTAB_ENTRIES_PER_FRAME	512
 
@@ -50,7 +32,7 @@ struct pvmx_gnt_active {
 };
 
 struct pvmx_gnttab {
-	struct pvmx_grant_v1 *shared;	/* the guest's grant frames */
+	struct grant_entry_v1 *shared;	/* the guest's grant frames */
 	uint32_t nr_entries;
 	uint8_t *ram;			/* guest RAM, indexed by machine frame */
 	uint64_t nr_frames;		/* frames of RAM */

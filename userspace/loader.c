@@ -9,7 +9,8 @@
  *       kernel [+ symbols] | ramdisk | P2M | start_info | xenstore | console |
  *       L3 L2.. L1.. | stack | (4 MiB) | ramdisk if unmapped (MOD_START_PFN)
  *
- * See ../shared/reference/xen-pv32-abi.md sections 8.3, 8.4 and 10.
+ * As Xen's domain builder (tools/libs/guest/xg_dom_core.c, xg_dom_x86.c)
+ * and xen/common/libelf/libelf-dominfo.c; Documentation/launcher.rst.
  *
  * Nothing here trusts the image: every offset and size is checked against the
  * buffer with 64-bit arithmetic before it is used, and every refusal comes

@@ -66,20 +66,20 @@ void pvmx_netback_disconnect(struct pvmx_netback *nb, struct pvmx_gnttab *gt)
 	nb->tx = nb->rx = NULL;
 }
 
-static struct netif_sring_hdr *hdr(uint8_t *ring)
+static struct xen_sring_hdr *hdr(uint8_t *ring)
 {
-	return (struct netif_sring_hdr *)ring;
+	return (struct xen_sring_hdr *)ring;
 }
 
 static uint8_t *tx_slot(struct pvmx_netback *nb, uint32_t idx)
 {
-	return nb->tx + sizeof(struct netif_sring_hdr) +
+	return nb->tx + sizeof(struct xen_sring_hdr) +
 	       (idx & (NETIF_TX_RING_SIZE - 1)) * NETIF_TX_ENTRY_SIZE;
 }
 
 static uint8_t *rx_slot(struct pvmx_netback *nb, uint32_t idx)
 {
-	return nb->rx + sizeof(struct netif_sring_hdr) +
+	return nb->rx + sizeof(struct xen_sring_hdr) +
 	       (idx & (NETIF_RX_RING_SIZE - 1)) * NETIF_RX_ENTRY_SIZE;
 }
 
@@ -293,7 +293,7 @@ static bool tx_frame(struct pvmx_netback *nb, struct pvmx_gnttab *gt, uint32_t r
 bool pvmx_netback_tx(struct pvmx_netback *nb, struct pvmx_gnttab *gt, pvmx_netback_out_fn out,
 		     void *ctx)
 {
-	struct netif_sring_hdr *h;
+	struct xen_sring_hdr *h;
 	uint32_t rp, old, start;
 	bool more;
 
@@ -333,7 +333,7 @@ int pvmx_netback_rx(struct pvmx_netback *nb, struct pvmx_gnttab *gt, const void 
 {
 	struct netif_rx_response rsp;
 	struct netif_rx_request req;
-	struct netif_sring_hdr *h;
+	struct xen_sring_hdr *h;
 	const char *why;
 	uint32_t rp, old;
 	uint8_t *page;

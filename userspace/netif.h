@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The netif rings (xen/include/public/io/netif.h, io/ring.h; the layouts
- * have no 64-bit fields, so x86_32 and x86_64 front ends agree) and the
- * launcher's network back end over them: the copy path of Linux's
- * xen-netback (drivers/net/xen-netback/netback.c, rx.c) and QEMU's
- * hw/net/xen_nic.c.  See Documentation/devices.rst.
+ * The launcher's network back end over the netif rings
+ * (include/pvmx/xen_io.h): the copy path of Linux's xen-netback
+ * (drivers/net/xen-netback/netback.c, rx.c) and QEMU's hw/net/xen_nic.c.
+ * See Documentation/devices.rst.
  */
 #ifndef PVMX_NETIF_H
 #define PVMX_NETIF_H
@@ -13,87 +12,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <pvmx/xen_io.h>
+
 #include "gnttab.h"
 
-#define NETTXF_csum_blank		(1u << 0)
-#define NETTXF_data_validated		(1u << 1)
-#define NETTXF_more_data		(1u << 2)
-#define NETTXF_extra_info		(1u << 3)
-
-#define XEN_NETIF_EXTRA_TYPE_NONE	0
-#define XEN_NETIF_EXTRA_TYPE_GSO	1
-#define XEN_NETIF_EXTRA_TYPE_MCAST_ADD	2
-#define XEN_NETIF_EXTRA_TYPE_MCAST_DEL	3
-#define XEN_NETIF_EXTRA_TYPE_HASH	4
-#define XEN_NETIF_EXTRA_TYPE_MAX	5
-#define XEN_NETIF_EXTRA_FLAG_MORE	(1u << 0)
-
-#define NETRXF_data_validated		(1u << 0)
-#define NETRXF_csum_blank		(1u << 1)
-#define NETRXF_more_data		(1u << 2)
-#define NETRXF_extra_info		(1u << 3)
-
-#define NETIF_RSP_DROPPED		(-2)
-#define NETIF_RSP_ERROR			(-1)
-#define NETIF_RSP_OKAY			0
-#define NETIF_RSP_NULL			1
-
-/* The largest frame a tx request may describe (XEN_NETIF_MAX_TX_SIZE). */
-#define XEN_NETIF_MAX_TX_SIZE		0xFFFF
-/* Slots a front end may use for one frame: XEN_NETIF_NR_SLOTS_MIN, Linux's fatal_skb_slots. */
-#define XEN_NETIF_NR_SLOTS_MIN		18
+/* Slots a front end may use for one frame: Linux's fatal_skb_slots. */
 #define NETBK_FATAL_SLOTS		20
 #define ETH_HLEN			14
-
-struct netif_tx_request {
-	uint32_t gref;
-	uint16_t offset;
-	uint16_t flags;
-	uint16_t id;
-	uint16_t size;
-};
-
-struct netif_extra_info {
-	uint8_t type;
-	uint8_t flags;
-	uint16_t u[3];
-};
-
-struct netif_tx_response {
-	uint16_t id;
-	int16_t status;
-};
-
-struct netif_rx_request {
-	uint16_t id;
-	uint16_t pad;
-	uint32_t gref;
-};
-
-struct netif_rx_response {
-	uint16_t id;
-	uint16_t offset;
-	uint16_t flags;
-	int16_t status;
-};
-
-_Static_assert(sizeof(struct netif_tx_request) == 12, "netif_tx_request");
-_Static_assert(sizeof(struct netif_extra_info) == 8, "netif_extra_info");
-_Static_assert(sizeof(struct netif_tx_response) == 4, "netif_tx_response");
-_Static_assert(sizeof(struct netif_rx_request) == 8, "netif_rx_request");
-_Static_assert(sizeof(struct netif_rx_response) == 8, "netif_rx_response");
-
-/* io/ring.h: the header, then the entries from byte 64. */
-struct netif_sring_hdr {
-	uint32_t req_prod, req_event;
-	uint32_t rsp_prod, rsp_event;
-	uint8_t pad[48];
-};
-#define NETIF_TX_ENTRY_SIZE	12	/* union of tx request and response */
-#define NETIF_RX_ENTRY_SIZE	8	/* union of rx request and response */
-/* __RD32((4096 - 64) / 12) and __RD32((4096 - 64) / 8) */
-#define NETIF_TX_RING_SIZE	256
-#define NETIF_RX_RING_SIZE	256
 
 /*
  * One frame leaving the guest, copied out of its granted pages (valid

@@ -2,10 +2,10 @@
 /*
  * The launcher's xenstore: a small store served to the guest on its
  * xenstore ring (start_info.store_mfn / store_evtchn), speaking the wire
- * protocol of Xen's xen/include/public/io/xs_wire.h with the semantics of
- * tools/xenstored (core.c, watch.c, transaction.c, domain.c) for one
- * unprivileged client, the guest (domain N), while the launcher plays
- * dom0.  See Documentation/guest-abi.rst, "The xenstore".
+ * protocol of Xen's xen/include/public/io/xs_wire.h (include/pvmx/xen_io.h)
+ * with the semantics of tools/xenstored (core.c, watch.c, transaction.c,
+ * domain.c) for one unprivileged client, the guest (domain N), while the
+ * launcher plays dom0.  See Documentation/guest-abi.rst, "The xenstore".
  *
  * Not thread-safe by itself: the launcher serialises every call with one
  * lock (any vCPU may notify the store port).
@@ -17,74 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* xs_wire.h: message types. */
-enum {
-	XS_CONTROL = 0,
-	XS_DIRECTORY = 1,
-	XS_READ = 2,
-	XS_GET_PERMS = 3,
-	XS_WATCH = 4,
-	XS_UNWATCH = 5,
-	XS_TRANSACTION_START = 6,
-	XS_TRANSACTION_END = 7,
-	XS_INTRODUCE = 8,
-	XS_RELEASE = 9,
-	XS_GET_DOMAIN_PATH = 10,
-	XS_WRITE = 11,
-	XS_MKDIR = 12,
-	XS_RM = 13,
-	XS_SET_PERMS = 14,
-	XS_WATCH_EVENT = 15,
-	XS_ERROR = 16,
-	XS_IS_DOMAIN_INTRODUCED = 17,
-	XS_RESUME = 18,
-	XS_SET_TARGET = 19,
-	XS_RESET_WATCHES = 21,
-	XS_DIRECTORY_PART = 22,
-	XS_GET_FEATURE = 23,
-	XS_SET_FEATURE = 24,
-	XS_GET_QUOTA = 25,
-	XS_SET_QUOTA = 26,
-	XS_TYPE_COUNT = 27,
-};
-
-struct xsd_sockmsg {
-	uint32_t type;		/* XS_* */
-	uint32_t req_id;	/* echoed in the reply */
-	uint32_t tx_id;		/* transaction, 0 = none */
-	uint32_t len;		/* payload bytes after the header */
-};
-
-#define XENSTORE_RING_SIZE	1024
-#define XENSTORE_PAYLOAD_MAX	4096
-#define XENSTORE_ABS_PATH_MAX	3072
-#define XENSTORE_REL_PATH_MAX	2048
-
-struct xenstore_domain_interface {
-	char req[XENSTORE_RING_SIZE];	/* guest -> store */
-	char rsp[XENSTORE_RING_SIZE];	/* replies and watch events */
-	uint32_t req_cons, req_prod;
-	uint32_t rsp_cons, rsp_prod;
-	uint32_t server_features;
-	uint32_t connection;
-	uint32_t error;
-	uint32_t evtchn_port;
-};
-
-/* The layouts a guest shares with us (xen/include/public/io/xs_wire.h). */
-_Static_assert(sizeof(struct xsd_sockmsg) == 16, "xsd_sockmsg");
-_Static_assert(__builtin_offsetof(struct xenstore_domain_interface, req_cons) == 2048,
-	       "xenstore ring indices");
-_Static_assert(__builtin_offsetof(struct xenstore_domain_interface, evtchn_port) == 2076,
-	       "xenstore evtchn_port");
-
-#define XENSTORE_SERVER_FEATURE_RECONNECTION	1
-#define XENSTORE_SERVER_FEATURE_ERROR		2
-
-#define XENSTORE_ERROR_NONE	0
-#define XENSTORE_ERROR_COMM	1
-#define XENSTORE_ERROR_RINGIDX	2	/* ring indices more than the ring apart */
-#define XENSTORE_ERROR_PROTO	3	/* payload longer than XENSTORE_PAYLOAD_MAX */
+#include <pvmx/xen_io.h>
 
 /* Node permissions (xenstore_lib.h). */
 #define XS_PERM_NONE	0x00

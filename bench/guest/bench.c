@@ -15,8 +15,9 @@
  * Command line (pvmx run --cmdline): iters=N (default 64) reps=R (11).
  *
  * Only the base of the test-guest runtime (selftests/guests: start-up,
- * hypercall page, printf) is used; everything else here has a bn_ prefix so
- * the guest does not depend on the runtime's trap and event helpers.
+ * hypercall page, printf) and the Xen layouts (<pvmx/xen_abi.h>) are used;
+ * everything else here has a bn_ prefix so the guest does not depend on the
+ * runtime's trap and event helpers.
  */
 #include "runtime.h"
 
@@ -24,8 +25,6 @@
 #define BN_MAX_REPS	31
 #define PTE_KERNEL_RW	0x63u	/* P | RW | A | D */
 #define PTE_USER_RW	0x67u	/* P | RW | US | A | D */
-#define BN_UVMF_INVLPG	2u
-#define BN_DOMID_SELF	0x7FF0u
 
 static u32 iters = 64, reps = 11;
 
@@ -128,20 +127,6 @@ static inline long bn_hypercall(u32 nr, u32 a1, u32 a2, u32 a3, u32 a4)
 	return hypercall(nr, a1, a2, a3, a4, 0);
 }
 
-struct bn_mc_entry {
-	u32 op, result, args[6];
-};
-
-struct bn_trap_info {
-	u8 vector, flags;
-	u16 cs;
-	u32 address;
-};
-
-struct bn_mmu_update {
-	u64 ptr, val;
-};
-
 static long bn_update_va_mapping(u32 va, u64 pte, u32 flags)
 {
 	return bn_hypercall(__HYPERVISOR_update_va_mapping, va, (u32)pte, (u32)(pte >> 32), flags);
@@ -205,11 +190,11 @@ static u64 b_hc_int82(u32 n, u32 arg)
 
 /* ---- multicall ----------------------------------------------------------- */
 
-static struct bn_mc_entry mc_list[BN_MAX_BATCH];
+static struct xen_multicall_entry mc_list[BN_MAX_BATCH];
 
 static void mc_fill(u32 i, u32 op, u32 a0, u32 a1, u32 a2, u32 a3)
 {
-	struct bn_mc_entry *e = &mc_list[i];
+	struct xen_multicall_entry *e = &mc_list[i];
 
 	e->op = op;
 	e->result = 0xAAAAAAAA;
@@ -231,7 +216,7 @@ static u64 b_multicall(u32 n, u32 nr)
 
 static u8 scratch[BN_MAX_BATCH][PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static u64 scratch_pte[BN_MAX_BATCH];
-static struct bn_mmu_update mmu_req[BN_MAX_BATCH];
+static struct mmu_update mmu_req[BN_MAX_BATCH];
 
 static u64 b_pte_uvm(u32 n, u32 nr)
 {
@@ -240,7 +225,7 @@ static u64 b_pte_uvm(u32 n, u32 nr)
 
 	for (i = 0; i < n; i++)
 		for (j = 0; j < nr; j++)
-			bn_update_va_mapping((u32)scratch[j], scratch_pte[j], BN_UVMF_INVLPG);
+			bn_update_va_mapping((u32)scratch[j], scratch_pte[j], UVMF_INVLPG);
 	return bn_tsc() - t0;
 }
 
@@ -250,7 +235,7 @@ static u64 b_mmu_update(u32 n, u32 nr)
 	u32 i;
 
 	for (i = 0; i < n; i++)
-		bn_hypercall(__HYPERVISOR_mmu_update, (u32)mmu_req, nr, 0, BN_DOMID_SELF);
+		bn_hypercall(__HYPERVISOR_mmu_update, (u32)mmu_req, nr, 0, DOMID_SELF);
 	return bn_tsc() - t0;
 }
 
@@ -291,7 +276,7 @@ static void bench_pte(void)
 		nr = sizes[s];
 		for (j = 0; j < nr; j++)
 			mc_fill(j, __HYPERVISOR_update_va_mapping, (u32)scratch[j],
-				(u32)scratch_pte[j], (u32)(scratch_pte[j] >> 32), BN_UVMF_INVLPG);
+				(u32)scratch_pte[j], (u32)(scratch_pte[j] >> 32), UVMF_INVLPG);
 		snprintf(name, sizeof(name), "pte_mc_%u", nr);
 		print_x10(name, measure(b_multicall, nr, batch_loops(nr), nr));
 		for (j = 0; j < nr; j++)
@@ -312,7 +297,7 @@ static void bench_pte(void)
 			return;
 		}
 	}
-	r = bn_hypercall(__HYPERVISOR_mmu_update, (u32)mmu_req, 1, 0, BN_DOMID_SELF);
+	r = bn_hypercall(__HYPERVISOR_mmu_update, (u32)mmu_req, 1, 0, DOMID_SELF);
 	if (r == -XEN_ENOSYS)
 		printf("# pte_mmu_update skipped: mmu_update not implemented (-ENOSYS)\n");
 	else if (r)
@@ -328,7 +313,7 @@ static void bench_pte(void)
 	}
 	/* mmu_update does not flush: drop stale translations of the scratch pages. */
 	for (j = 0; j < BN_MAX_BATCH; j++)
-		bn_update_va_mapping((u32)scratch[j], scratch_pte[j], BN_UVMF_INVLPG);
+		bn_update_va_mapping((u32)scratch[j], scratch_pte[j], UVMF_INVLPG);
 }
 
 /* ---- events ---------------------------------------------------------------- */
@@ -379,12 +364,12 @@ static u64 b_event(u32 n, u32 port)
 
 static void bench_event(void)
 {
-	struct { u32 vcpu, port; } ipi = { 0, 0 };
+	struct evtchn_bind_ipi ipi = { 0, 0 };
 	u32 before;
 	long r;
 
 	r = bn_update_va_mapping((u32)shinfo_page, (u64)start_info->shared_info | PTE_KERNEL_RW,
-				 BN_UVMF_INVLPG);
+				 UVMF_INVLPG);
 	if (r) {
 		printf("# event_roundtrip skipped: mapping shared_info failed (%d)\n", (int)r);
 		return;
@@ -507,12 +492,12 @@ static int map_user(u32 va)
 {
 	u64 pte = ((u64)va_to_mfn((void *)va) << 12) | PTE_USER_RW;
 
-	return bn_update_va_mapping(va, pte, BN_UVMF_INVLPG) == 0;
+	return bn_update_va_mapping(va, pte, UVMF_INVLPG) == 0;
 }
 
 static void bench_traps(void)
 {
-	static struct bn_trap_info table[] = {
+	static struct xen_trap_info table[] = {
 		{ 6, 0, FLAT_RING1_CS, 0 },
 		{ 14, 0, FLAT_RING1_CS, 0 },
 		{ 0x80, 3, FLAT_RING1_CS, 0 },
@@ -530,7 +515,7 @@ static void bench_traps(void)
 		printf("# traps skipped: set_trap_table returned %d\n", (int)r);
 		return;
 	}
-	r = bn_update_va_mapping((u32)pf_page, 0, BN_UVMF_INVLPG);
+	r = bn_update_va_mapping((u32)pf_page, 0, UVMF_INVLPG);
 	if (r) {
 		printf("# traps skipped: unmapping the #PF page returned %d\n", (int)r);
 		return;
@@ -564,7 +549,7 @@ static void bench_traps(void)
 		print_x10("trap_int80_ring3_masked", measure(b_ring3, 1, iters, 1));
 	}
 	bn_update_va_mapping((u32)pf_page, ((u64)va_to_mfn(pf_page) << 12) | PTE_KERNEL_RW,
-			     BN_UVMF_INVLPG);
+			     UVMF_INVLPG);
 }
 
 /* ---- main -------------------------------------------------------------------- */

@@ -47,21 +47,6 @@ void pvmx_arch_flush_guest_tlb(struct pvmx_vcpu_core *v, u32 gva, bool one) { (v
 #ifdef HAVE_pvmx_arch_preempt_pending
 bool pvmx_arch_preempt_pending(struct pvmx_vcpu_core *v) { (void)v; return false; }
 #endif
-#ifdef HAVE_pvmx_arch_selector_usable
-bool pvmx_arch_selector_usable(struct pvmx_vcpu_core *v, u16 sel, enum pvmx_seg_use use)
-{
-	(void)v;
-	switch (use) {
-	case PVMX_SEG_CODE:
-		return sel == FLAT_RING1_CS || sel == FLAT_RING3_CS;
-	case PVMX_SEG_STACK:
-		return sel == FLAT_RING1_SS || sel == FLAT_RING3_SS;
-	case PVMX_SEG_USER_DATA:
-		return !(sel & ~3) || (sel >> 3) == (FLAT_RING3_DS >> 3);
-	}
-	return false;
-}
-#endif
 #ifdef HAVE_pvmx_arch_get_data_segs
 void pvmx_arch_get_data_segs(struct pvmx_vcpu_core *v, u16 segs[4]) { (void)v; memcpy(segs, data_segs, sizeof(data_segs)); }
 #endif

@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
  * The Xen 32-bit PAE PV guest ABI as pvmx implements it: numbers, errno
- * values and the guest-visible layouts shared by the module, the launcher,
- * the test guests and the host unit tests.  Source of truth:
- * ../shared/reference/xen-pv32-abi.md; guest view in Documentation/guest-abi.rst.
+ * values and every guest-visible layout, shared by the module, the launcher,
+ * the test guests and the host unit tests.  Source of truth: Xen's public
+ * headers, xen/include/public/ (xen.h, arch-x86/xen.h, arch-x86/xen-x86_32.h,
+ * event_channel.h, callback.h, vcpu.h, sched.h, memory.h, grant_table.h,
+ * version.h, features.h, elfnote.h, errno.h), in their 32-bit (compat)
+ * layouts; what pvmx does with each is in Documentation/guest-abi.rst.  The
+ * PV device rings and the xenstore ring are in xen_io.h.
  *
- * Only fixed-size types, so the same header serves the 64-bit kernel and
- * launcher and the 32-bit guests.  Layouts are pinned at the end.
+ * Structures carry Xen's names (struct evtchn_status, gnttab_query_size),
+ * some with a xen_ prefix that keeps a generic one apart (struct
+ * xen_trap_info for trap_info_t).  Only fixed-size types, so the same header
+ * serves the 64-bit kernel and launcher and the 32-bit guests.  Layouts are
+ * pinned at the end, with the sizes and offsets of Xen's 32-bit layouts.
  */
 #ifndef _PVMX_XEN_ABI_H
 #define _PVMX_XEN_ABI_H
@@ -117,6 +124,13 @@ struct mmuext_op {
 	__u32 arg2;	/* nr_ents, vcpumask pointer or src_mfn */
 };
 
+/* multicall (xen.h multicall_entry_t): op, result and args are 32-bit words. */
+struct xen_multicall_entry {
+	__u32 op;
+	__u32 result;
+	__u32 args[6];
+};
+
 /* update_va_mapping flags: a flush type, and whom it is for. */
 #define UVMF_NONE		0u
 #define UVMF_TLB_FLUSH		1u
@@ -147,6 +161,16 @@ struct mmuext_op {
 #define FLAT_USER_CS		FLAT_RING3_CS
 #define FLAT_USER_DS		FLAT_RING3_DS
 #define FLAT_USER_SS		FLAT_RING3_SS
+
+/*
+ * The descriptors behind them, as compat Xen's boot GDT holds them
+ * (boot_compat_gdt, xen/arch/x86/desc.c): base 0, limit 4 GiB, 32-bit,
+ * accessed; code readable, data writable.
+ */
+#define XEN_FLAT_RING1_CS_DESC	0x00cfbb000000ffffULL
+#define XEN_FLAT_RING1_DS_DESC	0x00cfb3000000ffffULL
+#define XEN_FLAT_RING3_CS_DESC	0x00cffb000000ffffULL
+#define XEN_FLAT_RING3_DS_DESC	0x00cff3000000ffffULL
 
 /* console_io */
 #define CONSOLEIO_write		0
@@ -288,6 +312,20 @@ struct xen_shared_info {
 #define CALLBACKTYPE_syscall32		7
 #define CALLBACKF_mask_events		1
 
+/* CALLBACKOP_register's argument; set_callbacks takes the same cs:eip pairs. */
+struct xen_callback_register {
+	__u16 type;		/* CALLBACKTYPE_* */
+	__u16 flags;		/* CALLBACKF_* */
+	__u32 cs;		/* xen_callback_t, 32-bit: cs then eip */
+	__u32 eip;
+};
+
+/* CALLBACKOP_unregister's argument. */
+struct xen_callback_unregister {
+	__u16 type;
+	__u16 _unused;
+};
+
 /* vm_assist (xen.h): commands and the types valid for a 32-bit PV guest. */
 #define VMASST_CMD_enable			0
 #define VMASST_CMD_disable			1
@@ -360,6 +398,73 @@ struct xen_shared_info {
 #define DOMID_IO	0x7FF1
 #define DOMID_XEN	0x7FF2
 
+/*
+ * event_channel_op's arguments (event_channel.h).  domid_t is 16 bits and
+ * evtchn_port_t 32; the padding after a lone domid_t is written out (pad).
+ */
+struct evtchn_alloc_unbound {
+	__u16 dom, remote_dom;
+	__u32 port;		/* out */
+};
+
+struct evtchn_bind_interdomain {
+	__u16 remote_dom, pad;
+	__u32 remote_port;
+	__u32 local_port;	/* out */
+};
+
+struct evtchn_bind_virq {
+	__u32 virq, vcpu;
+	__u32 port;		/* out */
+};
+
+struct evtchn_bind_ipi {
+	__u32 vcpu;
+	__u32 port;		/* out */
+};
+
+/* EVTCHNOP_close, EVTCHNOP_send and EVTCHNOP_unmask: one port. */
+struct evtchn_close {
+	__u32 port;
+};
+
+struct evtchn_send {
+	__u32 port;
+};
+
+struct evtchn_unmask {
+	__u32 port;
+};
+
+struct evtchn_status {
+	__u16 dom, pad;
+	__u32 port;
+	__u32 status, vcpu;	/* out: EVTCHNSTAT_*, the vCPU notified */
+	union {
+		__u16 unbound_dom;
+		struct {
+			__u16 dom, pad;
+			__u32 port;
+		} interdomain;
+		__u32 virq;
+	} u;
+};
+
+struct evtchn_bind_vcpu {
+	__u32 port, vcpu;
+};
+
+/* The FIFO ABI's calls, which pvmx checks and then refuses (guest-abi.rst). */
+struct evtchn_init_control {
+	__u64 control_gfn;
+	__u32 offset, vcpu;
+	__u8 link_bits, pad[7];	/* out: link_bits */
+};
+
+struct evtchn_set_priority {
+	__u32 port, priority;
+};
+
 /* vcpu_op (vcpu.h) */
 #define VCPUOP_initialise		0
 #define VCPUOP_up			1
@@ -373,6 +478,13 @@ struct xen_shared_info {
 #define VCPUOP_stop_singleshot_timer	9
 #define VCPUOP_register_vcpu_info	10
 #define VCPUOP_register_vcpu_time_memory_area 13
+
+/* VCPUOP_set_singleshot_timer's argument: 12 bytes, as a 32-bit guest packs it. */
+#define VCPU_SSHOTTMR_future		0x1u
+struct xen_vcpu_set_singleshot_timer {
+	__u64 timeout_abs_ns;	/* system time */
+	__u32 flags;		/* VCPU_SSHOTTMR_* */
+} __attribute__((packed));
 
 /* VCPUOP_register_vcpu_info's argument. */
 struct xen_vcpu_register_vcpu_info {
@@ -399,13 +511,15 @@ struct xen_cpu_user_regs {
 	__u16 ss, _pad1, es, _pad2, ds, _pad3, fs, _pad4, gs, _pad5;
 };
 
-/* trap_info_t, 32-bit (8 bytes). */
+/* trap_info_t, 32-bit (8 bytes); set_trap_table takes a list ending in address 0. */
 struct xen_trap_info {
 	__u8 vector;
-	__u8 flags;		/* bits 0-1 DPL, bit 2 masks events */
+	__u8 flags;		/* bits 0-1 DPL, TI_MASK_EVENTS */
 	__u16 cs;
 	__u32 address;
 };
+
+#define TI_MASK_EVENTS	4	/* entering the handler masks events (Xen's TI_SET_IF) */
 
 /* vcpu_guest_context, 32-bit (2800 bytes): VCPUOP_initialise. */
 struct xen_vcpu_guest_context {
@@ -558,11 +672,28 @@ struct gnttab_get_status_frames {
 	__u32 frame_list;	/* guest pointer to u64 */
 };
 
+/* A version-1 grant entry, 512 to a frame; the front end fills it. */
 struct grant_entry_v1 {
-	__u16 flags;
-	__u16 domid;
+	__u16 flags;		/* GTF_* */
+	__u16 domid;		/* who may use the grant */
 	__u32 frame;
 };
+
+#define GTF_invalid		0
+#define GTF_permit_access	1
+#define GTF_accept_transfer	2
+#define GTF_transitive		3
+#define GTF_type_mask		3
+/* Set by the front end. */
+#define GTF_readonly		0x4u
+/* Set by the back end while it uses the grant. */
+#define GTF_reading		0x8u
+#define GTF_writing		0x10u
+/* Cache attributes of a mapping, and a sub-page grant. */
+#define GTF_PWT			0x20u
+#define GTF_PCD			0x40u
+#define GTF_PAT			0x80u
+#define GTF_sub_page		0x100u
 
 /* ELF notes (elfnote.h). */
 #define XEN_ELFNOTE_INFO		0
@@ -586,7 +717,7 @@ struct grant_entry_v1 {
 #define XEN_ELFNOTE_PHYS32_ENTRY	18
 #define XEN_ELFNOTE_PHYS32_RELOC	19
 
-/* Layout pins: the same numbers the reference gives for a 32-bit guest. */
+/* Layout pins: the sizes and offsets of Xen's layouts for a 32-bit guest. */
 #ifdef __cplusplus
 #define XEN_ABI_ASSERT(c, m) static_assert(c, m)
 #else
@@ -641,5 +772,39 @@ XEN_ABI_ASSERT(__builtin_offsetof(struct xen_vcpu_guest_context, event_callback_
 XEN_ABI_ASSERT(__builtin_offsetof(struct xen_vcpu_guest_context, failsafe_callback_eip) == 2792,
 	       "vgc failsafe cb");
 XEN_ABI_ASSERT(__builtin_offsetof(struct xen_vcpu_guest_context, vm_assist) == 2796, "vm_assist");
+XEN_ABI_ASSERT(sizeof(struct xen_multicall_entry) == 32, "multicall_entry");
+XEN_ABI_ASSERT(__builtin_offsetof(struct xen_multicall_entry, args) == 8, "multicall args");
+XEN_ABI_ASSERT(sizeof(struct xen_callback_register) == 12, "callback_register");
+XEN_ABI_ASSERT(__builtin_offsetof(struct xen_callback_register, cs) == 4, "callback cs");
+XEN_ABI_ASSERT(sizeof(struct xen_callback_unregister) == 4, "callback_unregister");
+XEN_ABI_ASSERT(sizeof(struct evtchn_alloc_unbound) == 8, "alloc_unbound");
+XEN_ABI_ASSERT(__builtin_offsetof(struct evtchn_alloc_unbound, port) == 4, "alloc port");
+XEN_ABI_ASSERT(sizeof(struct evtchn_bind_interdomain) == 12, "bind_interdomain");
+XEN_ABI_ASSERT(__builtin_offsetof(struct evtchn_bind_interdomain, remote_port) == 4,
+	       "bind_interdomain remote_port");
+XEN_ABI_ASSERT(__builtin_offsetof(struct evtchn_bind_interdomain, local_port) == 8,
+	       "bind_interdomain local_port");
+XEN_ABI_ASSERT(sizeof(struct evtchn_bind_virq) == 12, "bind_virq");
+XEN_ABI_ASSERT(__builtin_offsetof(struct evtchn_bind_virq, port) == 8, "bind_virq port");
+XEN_ABI_ASSERT(sizeof(struct evtchn_bind_ipi) == 8, "bind_ipi");
+XEN_ABI_ASSERT(__builtin_offsetof(struct evtchn_bind_ipi, port) == 4, "bind_ipi port");
+XEN_ABI_ASSERT(sizeof(struct evtchn_close) == 4, "evtchn_close");
+XEN_ABI_ASSERT(sizeof(struct evtchn_send) == 4, "evtchn_send");
+XEN_ABI_ASSERT(sizeof(struct evtchn_unmask) == 4, "evtchn_unmask");
+XEN_ABI_ASSERT(sizeof(struct evtchn_status) == 24, "evtchn_status");
+XEN_ABI_ASSERT(__builtin_offsetof(struct evtchn_status, port) == 4, "status port");
+XEN_ABI_ASSERT(__builtin_offsetof(struct evtchn_status, status) == 8, "status status");
+XEN_ABI_ASSERT(__builtin_offsetof(struct evtchn_status, u) == 16, "status u");
+XEN_ABI_ASSERT(__builtin_offsetof(struct evtchn_status, u.interdomain.port) == 20,
+	       "status u.interdomain.port");
+XEN_ABI_ASSERT(sizeof(struct evtchn_bind_vcpu) == 8, "bind_vcpu");
+XEN_ABI_ASSERT(sizeof(struct evtchn_init_control) == 24, "init_control");
+XEN_ABI_ASSERT(__builtin_offsetof(struct evtchn_init_control, vcpu) == 12, "init_control vcpu");
+XEN_ABI_ASSERT(__builtin_offsetof(struct evtchn_init_control, link_bits) == 16, "link_bits");
+XEN_ABI_ASSERT(sizeof(struct evtchn_set_priority) == 8, "set_priority");
+XEN_ABI_ASSERT(sizeof(struct xen_vcpu_set_singleshot_timer) == 12, "set_singleshot_timer");
+XEN_ABI_ASSERT(__builtin_offsetof(struct xen_vcpu_set_singleshot_timer, flags) == 8,
+	       "singleshot flags");
+XEN_ABI_ASSERT(__builtin_offsetof(struct grant_entry_v1, frame) == 4, "grant frame");
 
 #endif /* _PVMX_XEN_ABI_H */

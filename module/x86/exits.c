@@ -15,7 +15,6 @@
 
 #define INT82_ERROR_CODE	((0x82 << 3) | 2)
 #define INT80_ERROR_CODE	((0x80 << 3) | 2)
-#define X86_MAX_INSN_LEN	15
 
 static u32 guest_cpl(const struct pvmx_vcpu *vcpu)
 {
@@ -167,7 +166,7 @@ static enum pvmx_action handle_exception(struct pvmx_vcpu *vcpu)
 				return pvmx_software_interrupt(v, error >> 3, len);
 		}
 		if (!error) {
-			/* sysenter: the guest's SYSENTER_CS is 0 (vmx.c). */
+			/* sysenter: the guest's SYSENTER_CS is 0 (run.c, vmcs_setup()). */
 			if (insn_is_0f(vcpu, 0x34))
 				return pvmx_fast_syscall(v, true, 2);
 			/* in/out, cli/sti, mov cr/dr, rdmsr/wrmsr...: Xen emulates some. */
@@ -233,9 +232,9 @@ static void host_cpuid(u32 leaf, u32 subleaf, struct pvmx_cpuid_leaf *r)
 {
 	cpuid_count(leaf, subleaf, &r->a, &r->b, &r->c, &r->d);
 	/* The leaf first: every CPUID exit comes here, these two leaves rarely. */
-	if (leaf == 0x80000001u && !pvmx_vmx_rdtscp())
+	if (leaf == 0x80000001u && !pvmx_has_vmx_rdtscp())
 		r->d &= ~CPUID_E1D_RDTSCP;
-	else if (leaf == 7 && subleaf == 0 && !pvmx_vmx_rdtscp())
+	else if (leaf == 7 && subleaf == 0 && !pvmx_has_vmx_rdtscp())
 		r->c &= ~CPUID_7C0_RDPID;
 }
 
@@ -371,7 +370,7 @@ static void retired_in_hypervisor(struct pvmx_vcpu *vcpu, u32 exit_eip)
 }
 
 /*
- * A CPUID exit for the run loop's fast path (vmx.c, fast_exits()), with
+ * A CPUID exit for the run loop's fast path (run.c, fast_exits()), with
  * interrupts still off and CPUID faulting off (with it on the result
  * depends on the CPL, which the full path reads).  Only what CPUID needs
  * is read from the VMCS: RIP, the instruction length and, to retire it,

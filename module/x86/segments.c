@@ -14,12 +14,12 @@
 #include <linux/mm.h>
 #include "vmx_ops.h"
 
-/* Descriptors exactly as compat Xen's boot GDT has them (accessed bit set). */
+/* Descriptors exactly as compat Xen's boot GDT has them (xen_abi.h). */
 static const u64 flat_descriptors[][2] = {
-	{ FLAT_RING1_CS, 0x00cfbb000000ffffULL },
-	{ FLAT_RING1_DS, 0x00cfb3000000ffffULL },
-	{ FLAT_RING3_CS, 0x00cffb000000ffffULL },
-	{ FLAT_RING3_DS, 0x00cff3000000ffffULL },
+	{ FLAT_RING1_CS, XEN_FLAT_RING1_CS_DESC },
+	{ FLAT_RING1_DS, XEN_FLAT_RING1_DS_DESC },
+	{ FLAT_RING3_CS, XEN_FLAT_RING3_CS_DESC },
+	{ FLAT_RING3_DS, XEN_FLAT_RING3_DS_DESC },
 };
 
 #define DESC_P		BIT_ULL(47)
@@ -51,12 +51,6 @@ bool pvmx_guest_segment(struct pvmx_vcpu_core *v, u16 selector, struct pvmx_seg 
 	seg->limit = pvmx_desc_limit(desc);
 	seg->ar = descriptor_ar(desc);
 	return true;
-}
-
-/* The checks a segment load makes (SDM: MOV to SS/CS via IRET, data at CPL 3). */
-bool pvmx_arch_selector_usable(struct pvmx_vcpu_core *v, u16 sel, enum pvmx_seg_use use)
-{
-	return pvmx_selector_usable(v, sel, use);
 }
 
 void pvmx_write_guest_segment(int i, const struct pvmx_seg *seg)

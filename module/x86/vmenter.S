@@ -23,12 +23,12 @@
 .text
 
 /*
- * int pvmx_vmx_enter(unsigned long *gprs, unsigned long *host_rsp, bool launched)
+ * int pvmx_vmenter(unsigned long *gprs, unsigned long *host_rsp, bool launched)
  *
  * Returns 0 after a VM exit, 1 if VMLAUNCH/VMRESUME failed (VMfail).
  * *host_rsp caches the HOST_RSP last written, to skip the VMWRITE.
  */
-SYM_FUNC_START(pvmx_vmx_enter)
+SYM_FUNC_START(pvmx_vmenter)
 	push %rbp
 	mov  %rsp, %rbp
 	push %r15
@@ -39,7 +39,7 @@ SYM_FUNC_START(pvmx_vmx_enter)
 	/* @gprs, needed again after the exit. */
 	push %rdi
 
-	/* The exit resumes at pvmx_vmx_exit with this RSP. */
+	/* The exit resumes at pvmx_vmexit with this RSP. */
 	cmp %rsp, (%rsi)
 	je 1f
 	mov %rsp, (%rsi)
@@ -71,7 +71,7 @@ SYM_FUNC_START(pvmx_vmx_enter)
 	verw x86_verw_sel(%rip)
 .Lskip_verw:
 
-	/* Control returns at pvmx_vmx_exit, not here: tell objtool. */
+	/* Control returns at pvmx_vmexit, not here: tell objtool. */
 	UNWIND_HINT_SAVE
 	jc .Lvmresume
 	vmlaunch
@@ -80,7 +80,7 @@ SYM_FUNC_START(pvmx_vmx_enter)
 	vmresume
 	jmp .Lvmfail
 
-SYM_INNER_LABEL(pvmx_vmx_exit, SYM_L_GLOBAL)
+SYM_INNER_LABEL(pvmx_vmexit, SYM_L_GLOBAL)
 	UNWIND_HINT_RESTORE
 	ENDBR
 	push %rax
@@ -150,4 +150,4 @@ SYM_INNER_LABEL(pvmx_vmx_exit, SYM_L_GLOBAL)
 .Lvmfail:
 	mov $1, %ebx
 	jmp .Lout
-SYM_FUNC_END(pvmx_vmx_enter)
+SYM_FUNC_END(pvmx_vmenter)

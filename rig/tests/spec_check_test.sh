@@ -51,7 +51,7 @@ echo "$mode" >"$F/params/vmentry_l1d_flush"
 echo 0 >"$F/params/l1d_flushes"
 echo "pvmx: speculation mitigations at VM entry/exit: l1d_flush=$l1d $FAKE_MIT" >>"$F/kmsg"
 echo "pvmx 1 0 - Live 0x0" >"$F/proc/modules"
-[ "${FAKE_RUN_WARN:-0}" = 0 ] || echo "WARNING: CPU: 0 PID: 1 at module/x86/vmx.c:1 pvmx_arch_init" >>"$F/kmsg"
+[ "${FAKE_RUN_WARN:-0}" = 0 ] || echo "WARNING: CPU: 0 PID: 1 at module/x86/vmx.c:1 pvmx_vmx_init" >>"$F/kmsg"
 EOF
 cat >"$W/bin/rmmod" <<'EOF'
 #!/bin/bash

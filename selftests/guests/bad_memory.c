@@ -21,9 +21,12 @@
  *                 table crashes the guest ("#PF page fault at address
  *                 0xffe0e018").
  *
- * Prints "bad_memory: FAIL: ..." when something that must not happen does.
+ * The host (selftests/crash_test.c, guest_bad_memory_*) gets the address
+ * the #PF must name as stage 1 (and for hvread the store's eip as stage 2);
+ * something that must not happen is a GUEST_ASSERT, printed as
+ * "bad_memory: FAIL: ..." too.
  */
-#include "runtime.h"
+#include "guest_sync.h"
 
 #define PTE_P		0x001ull
 #define PTE_PS		0x080ull
@@ -36,16 +39,25 @@
 #define HV_FRAME_GDT0	2		/* PVMX_HV_FRAME_GDT(0) */
 #define HV_AREA_VA	0xFFE00000u
 #define FLAT_CS_VA	(HV_AREA_VA + 14 * PAGE_SIZE + 3 * 8)	/* entry 7171 */
-#define FLAT_CS_DESC	0x00cfbb000000ffffull
 
 /* Never touched before its PTE is rewritten. */
 static u8 victim[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
-static noreturn void fail(const char *what)
-{
-	printf("bad_memory: FAIL: %s\n", what);
-	shutdown(SHUTDOWN_crash);
-}
+#define fail(what) do {						\
+	printf("bad_memory: FAIL: %s\n", what);			\
+	guest_assert_fail(__FILE__, __LINE__, what, 0, 0, 0);		\
+} while (0)
+
+/* got must be want (a refusal, a value): both reach the host. */
+#define expect_eq(got, want, what) do {					\
+	u64 _eg = (u64)(got), _ew = (u64)(want);			\
+									\
+	if (_eg != _ew) {						\
+		printf("bad_memory: FAIL: %s\n", what);		\
+		guest_assert_fail(__FILE__, __LINE__, #got " == " #want, \
+				  2, _eg, _ew);				\
+	}								\
+} while (0)
 
 /* VA of a machine frame, through the P2M (identity on pvmx, but look it up). */
 /* The L1 page mapping va, found from start_info->pt_base (the L3). */
@@ -85,17 +97,15 @@ static void map_victim(u64 gpa)
 	r = update_va_mapping(va, gpa | PTE_KERNEL_RW, UVMF_INVLPG);
 	printf("bad_memory: mapping guest-physical 0x%x%08x\n", (u32)(gpa >> 32), (u32)gpa);
 	printf("bad_memory: update_va_mapping(victim) = %d\n", (int)r);
-	if (r != -XEN_EPERM)
-		fail("update_va_mapping did not refuse the frame with -EPERM");
+	expect_eq(r, -XEN_EPERM, "update_va_mapping did not refuse the frame with -EPERM");
 	r = mmu_update(&req, 1, NULL, DOMID_SELF);
 	printf("bad_memory: mmu_update(victim's entry) = %d\n", (int)r);
-	if (r != -XEN_EPERM)
-		fail("mmu_update did not refuse the frame with -EPERM");
+	expect_eq(r, -XEN_EPERM, "mmu_update did not refuse the frame with -EPERM");
 	r = update_va_mapping((u32)l1, ((u64)l1_mfn << 12) | PTE_USER_RW, UVMF_INVLPG);
 	printf("bad_memory: update_va_mapping(0x%08x, L1 writable) = %d\n", (u32)l1, (int)r);
-	if (r != -XEN_EBUSY)
-		fail("mapping the L1 writable was not refused with -EBUSY");
+	expect_eq(r, -XEN_EBUSY, "mapping the L1 writable was not refused with -EBUSY");
 	printf("bad_memory: writing the read-only PTE at 0x%08x\n", (u32)pte);
+	GUEST_SYNC(1, (u32)pte);
 	pte[0] = (u32)gpa | (u32)PTE_KERNEL_RW;
 	pte[1] = (u32)(gpa >> 32);
 	fail("wrote a page table through its read-only mapping");
@@ -127,13 +137,16 @@ static void mode_hvread(void)
 
 	printf("bad_memory: GDT entry 7171 at 0x%08x = 0x%08x%08x\n", FLAT_CS_VA,
 	       (u32)(desc >> 32), (u32)desc);
-	if (desc != FLAT_CS_DESC)
-		fail("GDT entry 7171 is not the flat ring-1 CS descriptor 0x00cfbb000000ffff");
+	expect_eq(desc, XEN_FLAT_RING1_CS_DESC,
+		  "GDT entry 7171 is not the flat ring-1 CS descriptor 0x00cfbb000000ffff");
 	printf("bad_memory: descriptor ok\n");
 	printf("bad_memory: writing 0x%08x at eip 0x%08x\n", FLAT_CS_VA, (u32)hv_store_insn);
+	GUEST_SYNC(1, FLAT_CS_VA);
+	GUEST_SYNC(2, (u32)hv_store_insn);
 	hv_store();
 	printf("bad_memory: FAIL: wrote the read-only hypervisor area (now 0x%08x)\n",
 	       *(volatile u32 *)FLAT_CS_VA);
+	fail("wrote the read-only hypervisor area");
 }
 
 void test_main(void)
@@ -149,5 +162,5 @@ void test_main(void)
 		mode_hvread();
 	else
 		fail("no mode=outside|hvwrite|hvread on the command line");
-	shutdown(SHUTDOWN_crash);
+	fail("the mode returned");
 }

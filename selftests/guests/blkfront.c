@@ -23,31 +23,13 @@
  *                 and a read of sector 6 through the last reference of
  *                 frame 63 (the suite checks the file); one past it fails
  *
- * Layouts from xen/include/public/io/blkif.h and ring.h (x86_32 ABI) and
- * grant_table.h, written out here independently of the launcher's.
+ * Layouts (x86_32 blkif ring, xenstore ring, grant entries) from
+ * <pvmx/xen_io.h> and <pvmx/xen_abi.h>, which the launcher's back end uses too.
  */
 #include "runtime.h"
-
-#define XS_READ			2
-#define XS_WRITE		11
-#define XS_WATCH_EVENT		15
-#define XS_ERROR		16
-#define XS_RING_SIZE		1024
+#include <pvmx/xen_io.h>
 
 #define PTE_KERNEL_RW		0x63ull
-#define GTF_permit_access	1u
-#define GTF_readonly		4u
-#define GTF_reading		8u
-#define GTF_writing		16u
-
-#define BLKIF_OP_READ		0
-#define BLKIF_OP_WRITE		1
-#define BLKIF_OP_FLUSH		3
-#define BLKIF_OP_INDIRECT	6
-#define RSP_OKAY		0
-#define RSP_ERROR		(-1)
-#define RING_SIZE		32
-#define VDISK_READONLY		4
 
 #define REF_RING		8
 #define REF_DATA		9
@@ -58,43 +40,14 @@
 #define REFS_PER_FRAME		(PAGE_SIZE / 8)
 #define REF_LAST		(MAX_GRANT_FRAMES * REFS_PER_FRAME - 1)
 
-struct xsd_sockmsg { u32 type, req_id, tx_id, len; };
-struct xs_intf {
-	char req[XS_RING_SIZE], rsp[XS_RING_SIZE];
-	u32 req_cons, req_prod, rsp_cons, rsp_prod;
-};
-struct grant_entry { u16 flags, domid; u32 frame; };
-
-struct seg { u32 gref; u8 first, last; u16 pad; };
-struct blk_req {
-	u8 op, nseg;
-	u16 handle;
-	u32 id_lo, id_hi;		/* u64 id at offset 4 (x86_32: 4-byte aligned) */
-	u32 sector_lo, sector_hi;
-	struct seg seg[11];
-};
-struct blk_rsp {
-	u32 id_lo, id_hi;
-	u8 op, pad;
-	__s16 status_;
-};
-struct sring {
-	u32 req_prod, req_event, rsp_prod, rsp_event;
-	u8 pad[48];
-	u8 ring[RING_SIZE][108];
-};
-_Static_assert(sizeof(struct blk_req) == 108, "blkif x86_32 request");
-_Static_assert(sizeof(struct blk_rsp) == 12, "blkif x86_32 response");
-_Static_assert(__builtin_offsetof(struct sring, ring) == 64, "ring entries at 64");
-
-static struct xs_intf *xs;
+static struct xenstore_domain_interface *xs;
 static u32 xs_port, next_id = 1;
 static char reply[4097];
 static u32 reply_type;
 
 static u8 gnt_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
-static volatile struct grant_entry *gnt = (volatile struct grant_entry *)gnt_page;
-static struct sring ring_page __attribute__((aligned(PAGE_SIZE)));
+static volatile struct grant_entry_v1 *gnt = (volatile struct grant_entry_v1 *)gnt_page;
+static struct blkif_x86_32_sring ring_page __attribute__((aligned(PAGE_SIZE)));
 static u8 data[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static u8 buf[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static u8 ro_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
@@ -102,7 +55,7 @@ static u8 ro_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static u8 last_gnt_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static u32 frame_list[MAX_GRANT_FRAMES + 1];
 static u32 gnt_frame0;		/* grant frame 0, mapped at gnt_page */
-static volatile struct sring *ring = &ring_page;
+static volatile struct blkif_x86_32_sring *ring = &ring_page;
 static u32 port, req_prod, rsp_cons;
 static char be_path[128];
 
@@ -117,13 +70,13 @@ static int put(const void *d, u32 n)
 	while (n) {
 		u32 prod = V(xs->req_prod);
 
-		if (prod - V(xs->req_cons) == XS_RING_SIZE) {
+		if (prod - V(xs->req_cons) == XENSTORE_RING_SIZE) {
 			evtchn_simple(EVTCHNOP_send, xs_port);
 			if (!wait_port(xs_port, 5000))
 				return 0;
 			continue;
 		}
-		xs->req[prod % XS_RING_SIZE] = *p++;
+		xs->req[prod % XENSTORE_RING_SIZE] = *p++;
 		mb();
 		V(xs->req_prod) = prod + 1;
 		n--;
@@ -144,7 +97,7 @@ static int get(void *d, u32 n)
 			continue;
 		}
 		mb();
-		*p++ = xs->rsp[cons % XS_RING_SIZE];
+		*p++ = xs->rsp[cons % XENSTORE_RING_SIZE];
 		mb();
 		V(xs->rsp_cons) = cons + 1;
 		n--;
@@ -253,8 +206,8 @@ static int connect(void)
 	struct evtchn_alloc_unbound a = { DOMID_SELF, 0, 0 };
 
 	memset((void *)ring, 0, PAGE_SIZE);
-	ring->req_event = 1;
-	ring->rsp_event = 1;
+	ring->hdr.req_event = 1;
+	ring->hdr.rsp_event = 1;
 	req_prod = rsp_cons = 0;
 	grant(REF_RING, (const void *)ring, GTF_permit_access);
 	if (evtchn_op(EVTCHNOP_alloc_unbound, &a))
@@ -268,23 +221,23 @@ static int connect(void)
 	       fe_state(3) && wait_be_state(4) && fe_state(4);
 }
 
-static volatile struct blk_req *slot(u32 i)
+static volatile struct blkif_x86_32_request *slot(u32 i)
 {
-	return (volatile struct blk_req *)ring->ring[i % RING_SIZE];
+	return (volatile struct blkif_x86_32_request *)ring->ring[i % BLKIF_RING_SIZE];
 }
 
 static void put_req(u8 op, u32 nseg, u32 sector, u32 gref, u8 first, u8 last)
 {
-	struct blk_req r;
+	struct blkif_x86_32_request r;
 
 	memset(&r, 0, sizeof(r));
-	r.op = op;
-	r.nseg = (u8)nseg;
-	r.id_lo = 0xB10C0000 + req_prod;
-	r.sector_lo = sector;
+	r.operation = op;
+	r.nr_segments = (u8)nseg;
+	r.id = 0xB10C0000 + req_prod;
+	r.sector_number = sector;
 	r.seg[0].gref = gref;
-	r.seg[0].first = first;
-	r.seg[0].last = last;
+	r.seg[0].first_sect = first;
+	r.seg[0].last_sect = last;
 	memcpy((void *)slot(req_prod), &r, sizeof(r));
 	req_prod++;
 }
@@ -292,18 +245,18 @@ static void put_req(u8 op, u32 nseg, u32 sector, u32 gref, u8 first, u8 last)
 /* Publish, notify, wait for the response to the newest request: its status. */
 static int submit(void)
 {
-	volatile struct blk_rsp *rsp;
+	volatile struct blkif_x86_32_response *rsp;
 	u64 end = now_ns() + 5000000000ull;
 	int st = 99;
 
 	mb();
-	ring->req_prod = req_prod;
-	ring->rsp_event = req_prod;
+	ring->hdr.req_prod = req_prod;
+	ring->hdr.rsp_event = req_prod;
 	mb();
 	evtchn_simple(EVTCHNOP_send, port);
-	while (V(ring->rsp_prod) != req_prod) {
+	while (V(ring->hdr.rsp_prod) != req_prod) {
 		if (now_ns() >= end) {
-			test_diag("  no response: rsp_prod %u, req_prod %u", V(ring->rsp_prod),
+			test_diag("  no response: rsp_prod %u, req_prod %u", V(ring->hdr.rsp_prod),
 				  req_prod);
 			return 99;
 		}
@@ -311,10 +264,11 @@ static int submit(void)
 	}
 	mb();
 	for (; rsp_cons != req_prod; rsp_cons++) {
-		rsp = (volatile struct blk_rsp *)ring->ring[rsp_cons % RING_SIZE];
-		if (rsp->id_lo != 0xB10C0000 + rsp_cons)
-			test_diag("  response %u has id 0x%x", rsp_cons, rsp->id_lo);
-		st = rsp->status_;
+		rsp = (volatile struct blkif_x86_32_response *)
+			ring->ring[rsp_cons % BLKIF_RING_SIZE];
+		if (rsp->id != 0xB10C0000 + rsp_cons)
+			test_diag("  response %u has id 0x%x", rsp_cons, (u32)rsp->id);
+		st = rsp->status;
 	}
 	return st;
 }
@@ -334,35 +288,35 @@ static void mode_rw(void)
 	CHECK_EQ(be_read_uint("info"), 0, "info_read_write");
 	/* The host wrote "HOST-SECTOR-1" at sector 1. */
 	memset(buf, 0xEE, PAGE_SIZE);
-	CHECK_EQ(one(BLKIF_OP_READ, 1, REF_BUF, 0, 0), RSP_OKAY, "read_sector_1");
+	CHECK_EQ(one(BLKIF_OP_READ, 1, REF_BUF, 0, 0), BLKIF_RSP_OKAY, "read_sector_1");
 	CHECK(!memcmp(buf, "HOST-SECTOR-1", 13) && buf[512] == 0xEE, "host_data_read");
 	CHECK_EQ(gnt[REF_BUF].flags, GTF_permit_access, "read_grant_flags_cleared");
 
 	for (i = 0; i < PAGE_SIZE; i++)
 		data[i] = (u8)(i * 13 + 5);
 	memcpy(data, "GUEST-WROTE-SECTOR-3", 20);
-	CHECK_EQ(one(BLKIF_OP_WRITE, 3, REF_DATA, 0, 1), RSP_OKAY, "write_sectors_3_4");
+	CHECK_EQ(one(BLKIF_OP_WRITE, 3, REF_DATA, 0, 1), BLKIF_RSP_OKAY, "write_sectors_3_4");
 	CHECK_EQ(gnt[REF_DATA].flags, GTF_permit_access | GTF_readonly,
 		 "write_grant_flags_cleared");
 	memset(buf, 0, PAGE_SIZE);
-	CHECK_EQ(one(BLKIF_OP_READ, 3, REF_BUF, 2, 3), RSP_OKAY, "read_back");
+	CHECK_EQ(one(BLKIF_OP_READ, 3, REF_BUF, 2, 3), BLKIF_RSP_OKAY, "read_back");
 	ok = !memcmp(buf + 1024, data, 1024);
 	CHECK(ok, "read_back_matches");
 	/* Several segments in one request. */
 	put_req(BLKIF_OP_READ, 2, 3, REF_BUF, 0, 0);
-	slot(req_prod - 1)->seg[1] = (struct seg){ REF_BUF, 7, 7, 0 };
+	slot(req_prod - 1)->seg[1] = (struct blkif_request_segment){ REF_BUF, 7, 7, 0 };
 	memset(buf, 0, PAGE_SIZE);
-	CHECK_EQ(submit(), RSP_OKAY, "two_segments");
+	CHECK_EQ(submit(), BLKIF_RSP_OKAY, "two_segments");
 	CHECK(!memcmp(buf, data, 512) && !memcmp(buf + 7 * 512, data + 512, 512),
 	      "two_segments_data");
-	put_req(BLKIF_OP_FLUSH, 0, 0, 0, 0, 0);
-	CHECK_EQ(submit(), RSP_OKAY, "flush");
-	CHECK_EQ(one(BLKIF_OP_READ, be_read_uint("sectors"), REF_BUF, 0, 0), RSP_ERROR,
+	put_req(BLKIF_OP_FLUSH_DISKCACHE, 0, 0, 0, 0, 0);
+	CHECK_EQ(submit(), BLKIF_RSP_OKAY, "flush");
+	CHECK_EQ(one(BLKIF_OP_READ, be_read_uint("sectors"), REF_BUF, 0, 0), BLKIF_RSP_ERROR,
 		 "read_past_end_error");
 	/* A whole ring's worth of requests at once. */
-	for (i = 0; i < RING_SIZE; i++)
+	for (i = 0; i < BLKIF_RING_SIZE; i++)
 		put_req(BLKIF_OP_READ, 1, 1, REF_BUF, 0, 0);
-	CHECK_EQ(submit(), RSP_OKAY, "full_ring");
+	CHECK_EQ(submit(), BLKIF_RSP_OKAY, "full_ring");
 }
 
 static void mode_ro(void)
@@ -371,8 +325,8 @@ static void mode_ro(void)
 	grant(REF_BUF, buf, GTF_permit_access);
 	CHECK_EQ(be_read_uint("info"), VDISK_READONLY, "info_readonly");
 	memcpy(data, "MUST-NOT-APPEAR", 15);
-	CHECK_EQ(one(BLKIF_OP_WRITE, 3, REF_DATA, 0, 0), RSP_ERROR, "write_refused");
-	CHECK_EQ(one(BLKIF_OP_READ, 1, REF_BUF, 0, 0), RSP_OKAY, "read_allowed");
+	CHECK_EQ(one(BLKIF_OP_WRITE, 3, REF_DATA, 0, 0), BLKIF_RSP_ERROR, "write_refused");
+	CHECK_EQ(one(BLKIF_OP_READ, 1, REF_BUF, 0, 0), BLKIF_RSP_OKAY, "read_allowed");
 	CHECK(!memcmp(buf, "HOST-SECTOR-1", 13), "host_data_read");
 }
 
@@ -385,9 +339,9 @@ static void mode_crash(void)
 	grant(REF_DATA, data, GTF_permit_access | GTF_readonly);
 	memset(data, 0, PAGE_SIZE);
 	memcpy(data, "GUEST-FLUSHED-SECTOR-5", 22);
-	CHECK_EQ(one(BLKIF_OP_WRITE, 5, REF_DATA, 0, 0), RSP_OKAY, "write_sector_5");
-	put_req(BLKIF_OP_FLUSH, 0, 0, 0, 0, 0);
-	CHECK_EQ(submit(), RSP_OKAY, "flush_acknowledged");
+	CHECK_EQ(one(BLKIF_OP_WRITE, 5, REF_DATA, 0, 0), BLKIF_RSP_OKAY, "write_sector_5");
+	put_req(BLKIF_OP_FLUSH_DISKCACHE, 0, 0, 0, 0, 0);
+	CHECK_EQ(submit(), BLKIF_RSP_OKAY, "flush_acknowledged");
 	printf("blkfront: flushed, crashing now\n");
 	set_trap_table(NULL);	/* no handler left for the #UD */
 	asm volatile("ud2");
@@ -397,27 +351,27 @@ static void mode_hostile(void)
 {
 	grant(REF_BUF, buf, GTF_permit_access);
 	grant(REF_RO, ro_page, GTF_permit_access | GTF_readonly);
-	CHECK_EQ(one(BLKIF_OP_READ, 0, 99999, 0, 0), RSP_ERROR, "bad_gref");
-	CHECK_EQ(one(BLKIF_OP_READ, 0, 200, 0, 0), RSP_ERROR, "ungranted_ref");
-	CHECK_EQ(one(BLKIF_OP_READ, 0, REF_RO, 0, 0), RSP_ERROR, "read_into_readonly_grant");
-	CHECK_EQ(one(BLKIF_OP_READ, 0, REF_BUF, 0, 9), RSP_ERROR, "segment_past_page");
-	CHECK_EQ(one(BLKIF_OP_READ, 0, REF_BUF, 5, 4), RSP_ERROR, "segment_reversed");
+	CHECK_EQ(one(BLKIF_OP_READ, 0, 99999, 0, 0), BLKIF_RSP_ERROR, "bad_gref");
+	CHECK_EQ(one(BLKIF_OP_READ, 0, 200, 0, 0), BLKIF_RSP_ERROR, "ungranted_ref");
+	CHECK_EQ(one(BLKIF_OP_READ, 0, REF_RO, 0, 0), BLKIF_RSP_ERROR, "read_into_readonly_grant");
+	CHECK_EQ(one(BLKIF_OP_READ, 0, REF_BUF, 0, 9), BLKIF_RSP_ERROR, "segment_past_page");
+	CHECK_EQ(one(BLKIF_OP_READ, 0, REF_BUF, 5, 4), BLKIF_RSP_ERROR, "segment_reversed");
 	put_req(BLKIF_OP_READ, 12, 0, REF_BUF, 0, 0);
-	CHECK_EQ(submit(), RSP_ERROR, "too_many_segments");
+	CHECK_EQ(submit(), BLKIF_RSP_ERROR, "too_many_segments");
 	put_req(BLKIF_OP_READ, 0, 0, REF_BUF, 0, 0);
-	CHECK_EQ(submit(), RSP_ERROR, "no_segments");
+	CHECK_EQ(submit(), BLKIF_RSP_ERROR, "no_segments");
 	/*
 	 * Indirect requests (offered: feature-max-indirect-segments).  put_req's
 	 * nseg byte is the indirect layout's indirect_op and its zero handle the
 	 * segment count: a flush may not go indirect, nor may zero segments.
 	 */
-	put_req(BLKIF_OP_INDIRECT, BLKIF_OP_FLUSH, 0, REF_BUF, 0, 0);
-	CHECK_EQ(submit(), RSP_ERROR, "indirect_flush_refused");
+	put_req(BLKIF_OP_INDIRECT, BLKIF_OP_FLUSH_DISKCACHE, 0, REF_BUF, 0, 0);
+	CHECK_EQ(submit(), BLKIF_RSP_ERROR, "indirect_flush_refused");
 	put_req(BLKIF_OP_INDIRECT, BLKIF_OP_READ, 0, REF_BUF, 0, 0);
-	CHECK_EQ(submit(), RSP_ERROR, "indirect_no_segments");
+	CHECK_EQ(submit(), BLKIF_RSP_ERROR, "indirect_no_segments");
 	CHECK_EQ(gnt[REF_BUF].flags, GTF_permit_access, "flags_clear_after_errors");
 	/* The producer a ring and more ahead: the back end closes the device. */
-	ring->req_prod = req_prod + RING_SIZE + 5;
+	ring->hdr.req_prod = req_prod + BLKIF_RING_SIZE + 5;
 	mb();
 	evtchn_simple(EVTCHNOP_send, port);
 	CHECK(wait_be_state(5), "bogus_req_prod_closes_device");
@@ -428,7 +382,7 @@ static void mode_hostile(void)
 	evtchn_simple(EVTCHNOP_close, port);
 	CHECK(fe_state(1) && wait_be_state(2), "reinitialised");
 	CHECK(connect(), "reconnected");
-	CHECK_EQ(one(BLKIF_OP_READ, 1, REF_BUF, 0, 0), RSP_OKAY, "read_after_reconnect");
+	CHECK_EQ(one(BLKIF_OP_READ, 1, REF_BUF, 0, 0), BLKIF_RSP_OKAY, "read_after_reconnect");
 }
 
 static int setup_table(u32 nr)
@@ -461,7 +415,7 @@ static int query_size(u32 *max)
  */
 static void mode_bigtable(void)
 {
-	volatile struct grant_entry *last = (volatile struct grant_entry *)last_gnt_page;
+	volatile struct grant_entry_v1 *last = (volatile struct grant_entry_v1 *)last_gnt_page;
 	u32 max = 0, i, ok;
 
 	CHECK_EQ(query_size(&max), 1, "query_size_one_frame");
@@ -482,7 +436,7 @@ static void mode_bigtable(void)
 
 	/* The ring's grant (frame 0) survived the growth: requests still work. */
 	grant(REF_BUF, buf, GTF_permit_access);
-	CHECK_EQ(one(BLKIF_OP_READ, 1, REF_BUF, 0, 0), RSP_OKAY, "read_after_growth");
+	CHECK_EQ(one(BLKIF_OP_READ, 1, REF_BUF, 0, 0), BLKIF_RSP_OKAY, "read_after_growth");
 	CHECK(!memcmp(buf, "HOST-SECTOR-1", 13), "host_data_read");
 
 	/* Write sector 6 from the last reference there is, read it back through it. */
@@ -492,7 +446,7 @@ static void mode_bigtable(void)
 	last[REFS_PER_FRAME - 1].domid = 0;
 	mb();
 	last[REFS_PER_FRAME - 1].flags = GTF_permit_access | GTF_readonly;
-	CHECK_EQ(one(BLKIF_OP_WRITE, 6, REF_LAST, 0, 0), RSP_OKAY, "write_through_ref_32767");
+	CHECK_EQ(one(BLKIF_OP_WRITE, 6, REF_LAST, 0, 0), BLKIF_RSP_OKAY, "write_through_ref_32767");
 	CHECK_EQ(last[REFS_PER_FRAME - 1].flags, GTF_permit_access | GTF_readonly,
 		 "ref_32767_released");
 	memset(buf, 0, PAGE_SIZE);
@@ -501,9 +455,9 @@ static void mode_bigtable(void)
 	last[REFS_PER_FRAME - 1].frame = va_to_mfn(buf);
 	mb();
 	last[REFS_PER_FRAME - 1].flags = GTF_permit_access;
-	CHECK_EQ(one(BLKIF_OP_READ, 6, REF_LAST, 0, 0), RSP_OKAY, "read_through_ref_32767");
+	CHECK_EQ(one(BLKIF_OP_READ, 6, REF_LAST, 0, 0), BLKIF_RSP_OKAY, "read_through_ref_32767");
 	CHECK(!memcmp(buf, data, 512), "read_back_matches");
-	CHECK_EQ(one(BLKIF_OP_READ, 6, REF_LAST + 1, 0, 0), RSP_ERROR, "ref_32768_refused");
+	CHECK_EQ(one(BLKIF_OP_READ, 6, REF_LAST + 1, 0, 0), BLKIF_RSP_ERROR, "ref_32768_refused");
 }
 
 void test_main(void)

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * set_callbacks (4), callback_op (30) and fpu_taskswitch (5)
- * (xen-pv32-abi.md 4, 6.3): the event callback registered with an RPL-0
- * selector runs in ring 1 (RPL raised), every callback type's answer on
- * register and unregister, unknown commands, bad pointers; fpu_taskswitch(1)
- * makes the next FPU instruction #NM (once: delivering it clears the
- * virtual TS), fpu_taskswitch(0) does not.
+ * (Documentation/guest-abi.rst "Traps and callbacks"): the event callback
+ * registered with an RPL-0 selector runs in ring 1 (RPL raised), every callback
+ * type's answer on register and unregister, unknown commands, bad pointers;
+ * fpu_taskswitch(1) makes the next FPU instruction #NM (once: delivering it
+ * clears the virtual TS), fpu_taskswitch(0) does not.
  */
 #include "runtime.h"
 
@@ -30,21 +30,23 @@ static void ev_hook(u32 *frame)
 
 static long reg(u16 type, u16 flags, u32 cs, void *eip)
 {
-	struct callback_register r = { type, flags, cs, (u32)eip };
+	struct xen_callback_register r = { type, flags, cs, (u32)eip };
 
 	return callback_op(CALLBACKOP_register, &r);
 }
 
 static long unreg(u16 type)
 {
-	struct { u16 type, pad; } u = { type, 0 };
+	struct xen_callback_unregister u = { type, 0 };
 
 	return callback_op(CALLBACKOP_unregister, &u);
 }
 
 void test_main(void)
 {
-	static struct trap_info nm[] = { { 7, 0, FLAT_RING1_CS, (u32)trap_stub_7 }, { 0, 0, 0, 0 } };
+	static struct xen_trap_info nm[] = {
+		{ 7, 0, FLAT_RING1_CS, (u32)trap_stub_7 }, { 0, 0, 0, 0 }
+	};
 	struct evtchn_bind_ipi ipi = { 0, 0 };
 	const volatile struct trap_record *r;
 	u32 before;

@@ -236,7 +236,7 @@ static int r3_gp(u32 i, const u8 *insn)
 	return 0;
 }
 
-static struct trap_info table[] = {
+static struct xen_trap_info table[] = {
 	{ 6, 0, FLAT_RING1_CS, (u32)trap_stub_6 },
 	{ 13, 0, FLAT_RING1_CS, (u32)trap_stub_13 },
 	{ 0, 0, 0, 0 },

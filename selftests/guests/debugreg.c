@@ -425,7 +425,7 @@ static void cr4_de_io_breakpoints(void)
 
 void test_main(void)
 {
-	static struct trap_info table[] = {
+	static struct xen_trap_info table[] = {
 		{ 1, 3, FLAT_RING1_CS, (u32)db_stub },
 		{ 6, 0, FLAT_RING1_CS, (u32)trap_stub_6 },
 		{ 13, 0, FLAT_RING1_CS, (u32)trap_stub_13 },

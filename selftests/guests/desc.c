@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * desc: the guest's own GDT and LDT (xen-pv32-abi.md 8.2, 8.6).  set_gdt
- * with two of its own frames (mapped read-only first, as Xen requires),
- * then: Xen's fix-ups visible in the frames (DPL 0 raised to 1, a base-0
- * limit into the hole widened, a call gate's DPL moved into its selector's
- * RPL), a data segment with a non-zero base loaded in ring 1, a DPL-3 one
- * loaded in ring 3 (and a DPL-1 one refused there with #GP(sel)), a far
- * return to the raised code segment, update_descriptor changing a live
+ * desc: the guest's own GDT and LDT (Documentation/guest-abi.rst "Descriptor
+ * tables").  set_gdt with two of its own frames (mapped read-only first, as Xen
+ * requires), then: Xen's fix-ups visible in the frames (DPL 0 raised to 1, a
+ * base-0 limit into the hole widened, a call gate's DPL moved into its
+ * selector's RPL), a data segment with a non-zero base loaded in ring 1, a
+ * DPL-3 one loaded in ring 3 (and a DPL-1 one refused there with #GP(sel)), a
+ * far return to the raised code segment, update_descriptor changing a live
  * descriptor, the flat selectors still usable, and the refusals (entries >
  * 7168, a frame outside the guest, a system descriptor, 64-bit code, a
  * misaligned update_descriptor).
@@ -169,7 +169,7 @@ static void hook(u32 vec, u32 *frame)
 
 static void ring3_part(void)
 {
-	static struct trap_info table[] = {
+	static struct xen_trap_info table[] = {
 		{ 6, 0, FLAT_RING1_CS, (u32)trap_stub_6 },
 		{ 13, 0, FLAT_RING1_CS, (u32)trap_stub_13 },
 		{ 0, 0, 0, 0 },

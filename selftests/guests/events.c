@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Event channels (32) and the compat op (16) (xen-pv32-abi.md 5.2, 7.3,
- * 9.4): alloc_unbound/status, bind_interdomain to ourselves, send, close,
- * bind_virq and its errors, bind_ipi, unmask, bind_vcpu, port exhaustion,
- * bad ports/commands/pointers; the initial upcall mask in all 32 vcpu_infos;
- * the upcall frame, masking on entry, unmask-on-iret, and no upcall while
+ * Event channels (32) and the compat op (16) (Documentation/guest-abi.rst
+ * "Event channels", "The event upcall"): alloc_unbound/status, bind_interdomain
+ * to ourselves, send, close, bind_virq and its errors, bind_ipi, unmask,
+ * bind_vcpu, port exhaustion, bad ports/commands/pointers; the initial upcall
+ * mask in all 32 vcpu_infos; the upcall frame, masking on entry,
+ * unmask-on-iret, and no upcall while
  * masked until a cheap hypercall after unmasking.
  */
 #include "runtime.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The failsafe callback (xen-pv32-abi.md 4.1, 5.3, 5.4):
+ * The failsafe callback (Documentation/guest-abi.rst "Bounce frames", "iret"):
  *   (default)         iret hypercall to CS 0x0069 (RPL 1, not loadable): the
  *                     failsafe callback (CALLBACKF_mask_events) runs with the
  *                     frame DS ES FS GS EIP CS EFLAGS, EIP/CS from the iret
@@ -50,7 +50,7 @@ asm(".text\n"
 
 static void mode_default(void)
 {
-	struct callback_register r = { CALLBACKTYPE_failsafe, CALLBACKF_mask_events,
+	struct xen_callback_register r = { CALLBACKTYPE_failsafe, CALLBACKF_mask_events,
 				       FLAT_RING1_CS, (u32)fs_handler };
 	u32 ds;
 	int ok;
@@ -88,8 +88,11 @@ static void mode_nofailsafe(void)
 
 static void mode_badstack(void)
 {
-	static struct trap_info ud[] = { { 6, 0, FLAT_RING1_CS, (u32)trap_stub_6 }, { 0, 0, 0, 0 } };
-	struct callback_register r = { CALLBACKTYPE_failsafe, 0, FLAT_RING1_CS, (u32)fs_handler };
+	static struct xen_trap_info ud[] = {
+		{ 6, 0, FLAT_RING1_CS, (u32)trap_stub_6 }, { 0, 0, 0, 0 }
+	};
+	struct xen_callback_register r = { CALLBACKTYPE_failsafe, 0, FLAT_RING1_CS,
+					   (u32)fs_handler };
 	u32 ro = start_info->pt_base + 0x800;
 
 	set_trap_table(ud);

@@ -107,7 +107,7 @@ asm(".text\n"
 
 static int register_cb(u16 type, u16 flags, void *eip)
 {
-	struct callback_register cb = { type, flags, FLAT_RING1_CS, (u32)eip };
+	struct xen_callback_register cb = { type, flags, FLAT_RING1_CS, (u32)eip };
 
 	return callback_op(CALLBACKOP_register, &cb) == 0;
 }
@@ -191,7 +191,7 @@ static int check_syscall_frame(const volatile struct trap_record *r, u32 vec, in
 
 void test_main(void)
 {
-	static struct trap_info table[] = {
+	static struct xen_trap_info table[] = {
 		{ 6, 0, FLAT_RING1_CS, (u32)trap_stub_6 },
 		{ 13, 0, FLAT_RING1_CS, (u32)trap_stub_13 },
 		{ 0x80, 3, FLAT_RING1_CS, (u32)i80_stub },

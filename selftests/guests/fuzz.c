@@ -50,7 +50,7 @@ static u8 scratch[SCRATCH_BYTES] __attribute__((aligned(4096)));
  */
 #define ML_TOTAL	(ML_ENTRIES + 64)
 static struct {
-	struct multicall_entry ml[ML_TOTAL];
+	struct xen_multicall_entry ml[ML_TOTAL];
 	u8 guard[PAGE_SIZE] __attribute__((aligned(4096)));
 } mlarea __attribute__((aligned(4096)));
 #define ml mlarea.ml
@@ -322,7 +322,7 @@ static u32 mc_entries;
 static void fuzz_multicall(void)
 {
 	u32 nr = 1 + below(ML_ENTRIES / 4), start, i, j, count, mode = below(4);
-	struct multicall_entry *e;
+	struct xen_multicall_entry *e;
 
 	/* A huge count runs to the guard page: keep that stretch short. */
 	start = mode == 0 ? ML_TOTAL - nr - below(8) : below(ML_ENTRIES - nr);
@@ -432,7 +432,7 @@ void fuzz_failsafe_c(void)
 	shutdown(SHUTDOWN_crash);
 }
 
-static struct trap_info own_traps[21];
+static struct xen_trap_info own_traps[21];
 
 /*
  * Entry wrappers: ring-3 code (or a selector load) may leave DS/ES null or
@@ -486,10 +486,10 @@ static void install_own_handlers(void)
 			stub = wrap_14;
 		else if (v == 8 || v == 10 || v == 11 || v == 12 || v == 17)
 			stub = wrap_ec;
-		own_traps[v] = (struct trap_info){ v, v == 3 || v == 4 ? 3 : 0,
+		own_traps[v] = (struct xen_trap_info){ v, v == 3 || v == 4 ? 3 : 0,
 						   FLAT_RING1_CS, (u32)stub };
 	}
-	own_traps[20] = (struct trap_info){ 0, 0, 0, 0 };
+	own_traps[20] = (struct xen_trap_info){ 0, 0, 0, 0 };
 	trap_hook = unexpected_trap;
 	account(set_trap_table(own_traps));
 	account(set_callbacks(FLAT_RING1_CS, wrap_event, FLAT_RING1_CS, fuzz_failsafe));
@@ -510,14 +510,14 @@ static u32 random_cs(void)
  */
 static void fuzz_traps(void)
 {
-	struct trap_info *t = (struct trap_info *)(scratch + below(64) * 64);
-	struct callback_register *cb = (struct callback_register *)scratch_pointer();
+	struct xen_trap_info *t = (struct xen_trap_info *)(scratch + below(64) * 64);
+	struct xen_callback_register *cb = (struct xen_callback_register *)scratch_pointer();
 	u32 i, n = below(16);
 
 	for (i = 0; i < n; i++)
-		t[i] = (struct trap_info){ (u8)rnd(), (u8)rnd(), (u16)random_cs(),
+		t[i] = (struct xen_trap_info){ (u8)rnd(), (u8)rnd(), (u16)random_cs(),
 					   below(2) ? random_arg() : hostile_pointer() };
-	t[n] = (struct trap_info){ 0, 0, 0, 0 };
+	t[n] = (struct xen_trap_info){ 0, 0, 0, 0 };
 	TRACE("T%u traps\n", total);
 	switch (below(3)) {
 	case 0:

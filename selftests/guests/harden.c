@@ -114,7 +114,7 @@ extern u8 user_text_start[], user_text_end[], user_ud2[];
 
 static void set_traps(u16 ud_cs, u32 ud_eip)
 {
-	struct trap_info t[] = {
+	struct xen_trap_info t[] = {
 		{ 6, 0, ud_cs, ud_eip },
 		{ 13, 0, FLAT_RING1_CS, (u32)catch_gp },
 		{ 0, 0, 0, 0 },

@@ -66,7 +66,7 @@
 #define LEN4		3u
 #define LEN8		2u
 #define DR7_GD		0x2000u
-#define HV_START	0xF5800000u
+#define HV_START	XEN_HYPERVISOR_VIRT_START
 #define PTE_KERNEL_RW	0x63u
 
 static long get_debugreg(u32 reg)
@@ -318,7 +318,7 @@ static void hv_write(void)
 }
 
 /* The trap table: the hypervisor reads it on every set_trap_table. */
-static struct trap_info table[] = {
+static struct xen_trap_info table[] = {
 	{ 1, 3, FLAT_RING1_CS, (u32)db_stub },
 	{ 6, 0, FLAT_RING1_CS, (u32)trap_stub_6 },
 	{ 13, 0, FLAT_RING1_CS, (u32)trap_stub_13 },
@@ -406,19 +406,19 @@ static void fastcall(void)
 		{ FLAT_RING1_DS, FLAT_RING1_DS & 0xFFFC, "a data segment" },
 		{ 0x000D, 0x000C, "an LDT selector without an LDT" },
 	};
-	struct trap_info catch[] = {
+	struct xen_trap_info catch[] = {
 		{ 13, 0, FLAT_RING1_CS, (u32)catch_gp },
 		{ 14, 0, FLAT_RING1_CS, (u32)catch_pf },
 		{ 0, 0, 0, 0 },
 	};
-	struct callback_register cb;
+	struct xen_callback_register cb;
 	u32 i, ok, vec;
 
 	CHECK(stack_switch(FLAT_RING1_SS, (u32)kstack + sizeof(kstack)) == 0 &&
 	      set_trap_table(catch) == 0, "fastcall_setup");
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		ok = 1;
-		cb = (struct callback_register){ CALLBACKTYPE_syscall32, 0, bad[i].cs,
+		cb = (struct xen_callback_register){ CALLBACKTYPE_syscall32, 0, bad[i].cs,
 						 (u32)do_syscall_after };
 		ok &= callback_op(CALLBACKOP_register, &cb) == 0;
 		cb.type = CALLBACKTYPE_sysenter;
@@ -442,13 +442,13 @@ static void fastcall(void)
 		CHECK(ok, "fast_syscall_bad_callback_cs_gp");
 	}
 	/* A callback EIP in the hypervisor area (L2 slots 430..508, empty): #PF. */
-	cb = (struct callback_register){ CALLBACKTYPE_syscall32, 0, FLAT_RING1_CS, 0xF5C00000 };
+	cb = (struct xen_callback_register){ CALLBACKTYPE_syscall32, 0, FLAT_RING1_CS, 0xF5C00000 };
 	ok = callback_op(CALLBACKOP_register, &cb) == 0;
 	vec = catch_call(do_syscall);
 	ok &= check_word("callback EIP in the hypervisor area: #PF", vec, 14);
 	ok &= check_word("#PF EIP", caught_eip, 0xF5C00000);
 	CHECK(ok, "fast_syscall_callback_eip_in_hypervisor_area_pf");
-	cb = (struct callback_register){ CALLBACKTYPE_syscall32, 0, 0, 0 };
+	cb = (struct xen_callback_register){ CALLBACKTYPE_syscall32, 0, 0, 0 };
 	callback_op(CALLBACKOP_register, &cb);
 	cb.type = CALLBACKTYPE_sysenter;
 	callback_op(CALLBACKOP_register, &cb);
@@ -465,11 +465,11 @@ static void fastcall(void)
  */
 static noreturn void fastcall_unusable(void)
 {
-	struct trap_info catch[] = {
+	struct xen_trap_info catch[] = {
 		{ 13, 0, FLAT_RING1_DS, (u32)catch_gp },
 		{ 0, 0, 0, 0 },
 	};
-	struct callback_register cb = { CALLBACKTYPE_syscall32, 0, FLAT_RING1_DS,
+	struct xen_callback_register cb = { CALLBACKTYPE_syscall32, 0, FLAT_RING1_DS,
 					(u32)do_syscall_after };
 	u32 vec;
 

@@ -183,7 +183,7 @@ static void vcpu_info(void)
 
 /* Read-only memory the hypervisor must not write through an area. */
 static u8 snap_l3[64], snap_l1[64], snap_m2p[64];
-#define M2P_VA	0xF5800000u
+#define M2P_VA	XEN_MACH2PHYS_VIRT_START
 
 static void snapshot(void)
 {

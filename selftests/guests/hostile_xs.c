@@ -32,37 +32,7 @@
  *                then idling 3 s so the suite can read the launcher's RSS
  */
 #include "runtime.h"
-
-#define XS_CONTROL		0
-#define XS_DIRECTORY		1
-#define XS_READ			2
-#define XS_GET_PERMS		3
-#define XS_WATCH		4
-#define XS_UNWATCH		5
-#define XS_TRANSACTION_START	6
-#define XS_TRANSACTION_END	7
-#define XS_INTRODUCE		8
-#define XS_WRITE		11
-#define XS_RM			13
-#define XS_SET_PERMS		14
-#define XS_WATCH_EVENT		15
-#define XS_ERROR		16
-#define XS_RESET_WATCHES	21
-#define RING_SIZE		1024
-#define ERROR_RINGIDX		2
-#define ERROR_PROTO		3
-
-struct xsd_sockmsg {
-	u32 type, req_id, tx_id, len;
-};
-
-struct xenstore_domain_interface {
-	char req[RING_SIZE];
-	char rsp[RING_SIZE];
-	u32 req_cons, req_prod;
-	u32 rsp_cons, rsp_prod;
-	u32 server_features, connection, error;
-};
+#include <pvmx/xen_io.h>
 
 static struct xenstore_domain_interface *xs;
 static u32 xs_port;
@@ -81,13 +51,13 @@ static int put(const void *data, u32 n)
 	while (n) {
 		u32 prod = V(xs->req_prod), cons = V(xs->req_cons);
 
-		if (prod - cons >= RING_SIZE) {
+		if (prod - cons >= XENSTORE_RING_SIZE) {
 			evtchn_simple(EVTCHNOP_send, xs_port);
 			if (!wait_port(xs_port, 5000))
 				return 0;
 			continue;
 		}
-		xs->req[prod % RING_SIZE] = *p++;
+		xs->req[prod % XENSTORE_RING_SIZE] = *p++;
 		mb();
 		V(xs->req_prod) = prod + 1;
 		n--;
@@ -108,7 +78,7 @@ static int get(void *data, u32 n, u32 ms)
 			continue;
 		}
 		mb();
-		*p++ = xs->rsp[cons % RING_SIZE];
+		*p++ = xs->rsp[cons % XENSTORE_RING_SIZE];
 		mb();
 		V(xs->rsp_cons) = cons + 1;
 		n--;
@@ -341,11 +311,11 @@ static void wrap(void)
 static void broken(const char *mode)
 {
 	struct xsd_sockmsg h = { XS_READ, 1, 0, 4097 };
-	u32 want = ERROR_RINGIDX, i;
+	u32 want = XENSTORE_ERROR_RINGIDX, i;
 
 	test_plan(3);
 	if (!strcmp(mode, "bad_len")) {
-		want = ERROR_PROTO;
+		want = XENSTORE_ERROR_PROTO;
 		put(&h, sizeof(h));
 		evtchn_simple(EVTCHNOP_send, xs_port);
 	} else if (!strcmp(mode, "bad_idx")) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Hypercall entry (xen-pv32-abi.md §1.1, §1.3, §9.2): the hypercall page's
+ * Hypercall entry (Documentation/guest-abi.rst "Calling convention", "The
+ * hypercall page", "sched_op"): the hypercall page's
  * exact bytes, unknown numbers, what `int $0x82` preserves and where it
  * resumes, sched_op yield and unknown commands.
  */

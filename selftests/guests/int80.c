@@ -221,10 +221,10 @@ static void run_phase(const char *name)
 
 void test_main(void)
 {
-	static struct trap_info trap_gate[] = {
+	static struct xen_trap_info trap_gate[] = {
 		{ 0x80, 3, SEL_KCS, (u32)int80_entry }, { 0, 0, 0, 0 },
 	};
-	static struct trap_info intr_gate[] = {
+	static struct xen_trap_info intr_gate[] = {
 		{ 0x80, 3 | TI_MASK_EVENTS, SEL_KCS, (u32)int80_entry }, { 0, 0, 0, 0 },
 	};
 	struct evtchn_bind_ipi ipi = { 0, 0 };

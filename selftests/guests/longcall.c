@@ -20,8 +20,8 @@
 
 static struct mmu_update reqs[NR_MMU];
 static struct mmuext_op ops[NR_MMU];
-static struct multicall_entry calls[NR_MC];
-static struct trap_info traps[NR_TRAPS + 1];
+static struct xen_multicall_entry calls[NR_MC];
+static struct xen_trap_info traps[NR_TRAPS + 1];
 static u8 victim[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
 static void trap_handler(void)

@@ -25,7 +25,7 @@ asm(".text\n"
     "m2p_load: mov m2p_load_addr, %eax\n"
     " m2p_load_insn: mov (%eax), %eax\n m2p_load_after: ret\n");
 
-static struct trap_info pf_table[] = {
+static struct xen_trap_info pf_table[] = {
 	{ 14, 0, FLAT_RING1_CS, (u32)trap_stub_14 },
 	{ 0, 0, 0, 0 },
 };

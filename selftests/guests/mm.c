@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mm: Xen's direct paging as a 32-bit PV guest sees it (xen-pv32-abi.md 8.1,
- * 8.5), each result Xen's exact one: pinning and unpinning tables, the
- * refusals (a writable mapping of a page table, frames outside the guest,
- * Xen's L2 slots, L3 slot 3), NEW_BASEPTR to a second tree, the TLB flush
- * flavours (each one shown to take effect), CLEAR_PAGE/COPY_PAGE,
- * MMU_MACHPHYS_UPDATE, foreign domains, `done`, and finally a ring-3
- * process pair: two page-table trees mapping different pages at the same
- * user address, switched on every `int $0x80` by a multicall of
+ * mm: Xen's direct paging as a 32-bit PV guest sees it (xen/arch/x86/mm.c,
+ * Documentation/guest-abi.rst "Page tables"), each result Xen's exact one:
+ * pinning and unpinning tables, the refusals (a writable mapping of a page
+ * table, frames outside the guest, Xen's L2 slots, L3 slot 3), NEW_BASEPTR to a
+ * second tree, the TLB flush flavours (each one shown to take effect),
+ * CLEAR_PAGE/COPY_PAGE, MMU_MACHPHYS_UPDATE, foreign domains, `done`, and
+ * finally a ring-3 process pair: two page-table trees mapping different pages
+ * at the same user address, switched on every `int $0x80` by a multicall of
  * mmuext_op(NEW_BASEPTR) + update_va_mapping.
  */
 #include "runtime.h"
@@ -305,7 +305,7 @@ static long m2p_entry(u32 mfn)
 static void pages_m2p_domains(void)
 {
 	u8 *a = pool[11], *b = pool[12];
-	static struct trap_info pf[] = {
+	static struct xen_trap_info pf[] = {
 		{ 14, 0, FLAT_RING1_CS, (u32)trap_stub_14 }, { 0, 0, 0, 0 },
 	};
 	struct mmu_update req[2];
@@ -397,7 +397,7 @@ struct process {
 static struct process proc[2];
 static u32 *msg[2];
 static u32 current, switches, wrong_eax, wrong_msg, mc_failures, first_bad[3];
-static struct multicall_entry mc[2];
+static struct xen_multicall_entry mc[2];
 static struct mmuext_op mc_op;
 
 u32 process_switch(u32 *frame, u32 eax, u32 ebx);
@@ -427,9 +427,9 @@ u32 process_switch(u32 *frame, u32 eax, u32 ebx)
 	/* Switch trees, then map the next message page in the new tree. */
 	mc_op = (struct mmuext_op){ MMUEXT_NEW_BASEPTR, va_to_mfn(proc[next].l3), 0 };
 	pte = ((u64)va_to_mfn(msg[next]) << 12) | PTE_USER_RW;
-	mc[0] = (struct multicall_entry){ __HYPERVISOR_mmuext_op, ~0u,
+	mc[0] = (struct xen_multicall_entry){ __HYPERVISOR_mmuext_op, ~0u,
 					   { (u32)&mc_op, 1, 0, DOMID_SELF } };
-	mc[1] = (struct multicall_entry){ __HYPERVISOR_update_va_mapping, ~0u,
+	mc[1] = (struct xen_multicall_entry){ __HYPERVISOR_update_va_mapping, ~0u,
 					   { MSG_VA, (u32)pte, (u32)(pte >> 32), UVMF_INVLPG } };
 	msg[next][0] = 0xC0DE0000 + switches;
 	if (multicall(mc, 2) || mc[0].result || mc[1].result)
@@ -465,7 +465,7 @@ static int setup_process(u32 i)
 
 static void two_processes(void)
 {
-	static struct trap_info table[] = {
+	static struct xen_trap_info table[] = {
 		{ 0x80, 3, FLAT_RING1_CS, (u32)sys_entry }, { 0, 0, 0, 0 },
 	};
 	static u32 msgs[2][PAGE_SIZE / 4] __attribute__((aligned(PAGE_SIZE)));

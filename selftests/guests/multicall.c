@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * multicall (13) (xen-pv32-abi.md 3): per-entry results, the multicall's
- * own 0, only `result` written, -EFAULT for a bad list, nr_calls 0, nested
- * multicall -EINVAL, an iret entry ending the batch, a 6000-entry batch of
- * one-character console writes and xen_version calls (every console entry
- * exits to the launcher: continuations), and a 5000-byte console write
- * inside a multicall (entry continuation).
+ * multicall (13) (Documentation/guest-abi.rst "multicall"): per-entry results,
+ * the multicall's own 0, only `result` written, -EFAULT for a bad list,
+ * nr_calls 0, nested multicall -EINVAL, an iret entry ending the batch, a
+ * 6000-entry batch of one-character console writes and xen_version calls (every
+ * console entry exits to the launcher: continuations), and a 5000-byte console
+ * write inside a multicall (entry continuation).
  *
  * Output the suite checks: "MCPAT:" + 3000 chars + '\n' where char k is
  * 'a' + k % 26; "MCBIG:" + 4993 chars + '\n' where char k is 'A' + k % 26.
@@ -19,11 +19,11 @@
 
 #define NBIG	6000
 #define BIGW	5000
-static struct multicall_entry big[NBIG];
+static struct xen_multicall_entry big[NBIG];
 static char pat[NBIG / 2], bigw[BIGW];
 static long version;
 
-static void fill(struct multicall_entry *e, u32 op, u32 a0, u32 a1, u32 a2, u32 a3, u32 a4)
+static void fill(struct xen_multicall_entry *e, u32 op, u32 a0, u32 a1, u32 a2, u32 a3, u32 a4)
 {
 	e->op = op;
 	e->result = 0xAAAAAAAA;
@@ -52,7 +52,7 @@ asm(".text\n"
 
 static void storm(void)
 {
-	static struct multicall_entry e[2000];
+	static struct xen_multicall_entry e[2000];
 	static char chars[1000];
 	static u8 scratch[2][PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 	static u8 window[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
@@ -109,8 +109,8 @@ static void storm(void)
 
 void test_main(void)
 {
-	static struct multicall_entry m[8];
-	static struct multicall_entry copy[8];
+	static struct xen_multicall_entry m[8];
+	static struct xen_multicall_entry copy[8];
 	u32 i, bad;
 	long r;
 	int ok;

@@ -20,20 +20,13 @@
  *                 frame, an rx producer a ring ahead; then a tx flood
  *                 (seconds=N, default 2) after which a ping still works
  *
- * Layouts from xen/include/public/io/netif.h and ring.h, written out here
- * independently of the launcher's.
+ * Layouts (netif rings, grant entries) from <pvmx/xen_io.h> and
+ * <pvmx/xen_abi.h>, which the launcher's back end uses too.
  */
 #include "runtime.h"
+#include <pvmx/xen_io.h>
 
 #define PTE_KERNEL_RW		0x63ull
-#define GTF_permit_access	1u
-#define GTF_readonly		4u
-
-#define NETTXF_csum_blank	1u
-#define NETTXF_more_data	4u
-#define RSP_OKAY		0
-#define RSP_ERROR		(-1)
-#define RING_SIZE		256
 #define NRX			32	/* rx buffers posted */
 #define NTX			64	/* tx buffer pages, one per slot in flight */
 
@@ -44,24 +37,12 @@
 
 #define VIF			"device/vif/0"
 
-struct grant_entry { u16 flags, domid; u32 frame; };
-struct tx_req { u32 gref; u16 offset, flags, id, size; };
-struct tx_rsp { u16 id; __s16 status; };
-struct rx_req { u16 id, pad; u32 gref; };
-struct rx_rsp { u16 id, offset, flags; __s16 status; };
-struct ring_hdr { u32 req_prod, req_event, rsp_prod, rsp_event; u8 pad[48]; };
-struct tx_sring { struct ring_hdr h; u8 e[RING_SIZE][12]; };
-struct rx_sring { struct ring_hdr h; u8 e[RING_SIZE][8]; };
-_Static_assert(sizeof(struct tx_req) == 12, "netif_tx_request");
-_Static_assert(sizeof(struct rx_rsp) == 8, "netif_rx_response");
-_Static_assert(__builtin_offsetof(struct tx_sring, e) == 64, "ring entries at 64");
-
 static u8 gnt_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
-static volatile struct grant_entry *gnt = (volatile struct grant_entry *)gnt_page;
-static struct tx_sring tx_page __attribute__((aligned(PAGE_SIZE)));
-static struct rx_sring rx_page __attribute__((aligned(PAGE_SIZE)));
-static volatile struct tx_sring *txr = &tx_page;
-static volatile struct rx_sring *rxr = &rx_page;
+static volatile struct grant_entry_v1 *gnt = (volatile struct grant_entry_v1 *)gnt_page;
+static struct netif_tx_sring tx_page __attribute__((aligned(PAGE_SIZE)));
+static struct netif_rx_sring rx_page __attribute__((aligned(PAGE_SIZE)));
+static volatile struct netif_tx_sring *txr = &tx_page;
+static volatile struct netif_rx_sring *rxr = &rx_page;
 static u8 rx_buf[NRX][PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static u8 tx_buf[NTX][PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static u32 port, tx_prod, tx_cons, rx_prod, rx_cons;
@@ -135,7 +116,8 @@ static int read_mac(void)
 
 static void rx_post(u32 id)
 {
-	volatile struct rx_req *r = (volatile struct rx_req *)rxr->e[rx_prod % RING_SIZE];
+	volatile struct netif_rx_request *r =
+		(volatile struct netif_rx_request *)rxr->ring[rx_prod % NETIF_RX_RING_SIZE];
 
 	r->id = (u16)id;
 	r->gref = REF_RX + id;
@@ -143,7 +125,7 @@ static void rx_post(u32 id)
 }
 
 /* RING_PUSH_REQUESTS_AND_CHECK_NOTIFY */
-static void push(volatile struct ring_hdr *h, u32 prod)
+static void push(volatile struct xen_sring_hdr *h, u32 prod)
 {
 	u32 old = V(h->req_prod);
 
@@ -161,8 +143,8 @@ static int connect(void)
 
 	memset((void *)txr, 0, PAGE_SIZE);
 	memset((void *)rxr, 0, PAGE_SIZE);
-	txr->h.req_event = txr->h.rsp_event = 1;
-	rxr->h.req_event = rxr->h.rsp_event = 1;
+	txr->hdr.req_event = txr->hdr.rsp_event = 1;
+	rxr->hdr.req_event = rxr->hdr.rsp_event = 1;
 	tx_prod = tx_cons = rx_prod = rx_cons = 0;
 	grant(REF_TX_RING, (const void *)txr, GTF_permit_access);
 	grant(REF_RX_RING, (const void *)rxr, GTF_permit_access);
@@ -170,7 +152,7 @@ static int connect(void)
 		grant(REF_RX + i, rx_buf[i], GTF_permit_access);
 		rx_post(i);
 	}
-	V(rxr->h.req_prod) = rx_prod;
+	V(rxr->hdr.req_prod) = rx_prod;
 	if (evtchn_op(EVTCHNOP_alloc_unbound, &a))
 		return 0;
 	port = a.port;
@@ -197,18 +179,18 @@ static int reconnect(void)
 /* Collect tx responses; returns how many slots are still in flight. */
 static u32 tx_reap(void)
 {
-	volatile struct tx_rsp *r;
-	u32 prod = V(txr->h.rsp_prod);
+	volatile struct netif_tx_response *r;
+	u32 prod = V(txr->hdr.rsp_prod);
 
 	mb();
 	for (; tx_cons != prod; tx_cons++) {
-		r = (volatile struct tx_rsp *)txr->e[tx_cons % RING_SIZE];
+		r = (volatile struct netif_tx_response *)txr->ring[tx_cons % NETIF_TX_RING_SIZE];
 		if (r->status == 1)
 			tx_nulls++;
-		else if (r->status != RSP_OKAY)
+		else if (r->status != NETIF_RSP_OKAY)
 			tx_errors++;
 	}
-	V(txr->h.rsp_event) = tx_cons + 1;
+	V(txr->hdr.rsp_event) = tx_cons + 1;
 	return tx_prod - tx_cons;
 }
 
@@ -227,12 +209,13 @@ static int tx_room(u32 slots)
 
 static void tx_put(u32 gref, u16 off, u16 flags, u16 size)
 {
-	volatile struct tx_req *r = (volatile struct tx_req *)txr->e[tx_prod % RING_SIZE];
+	volatile struct netif_tx_request *r =
+		(volatile struct netif_tx_request *)txr->ring[tx_prod % NETIF_TX_RING_SIZE];
 
 	r->gref = gref;
 	r->offset = off;
 	r->flags = flags;
-	r->id = (u16)(tx_prod % RING_SIZE);
+	r->id = (u16)(tx_prod % NETIF_TX_RING_SIZE);
 	r->size = size;
 	tx_prod++;
 }
@@ -254,7 +237,7 @@ static int send_frame(const u8 *f, u32 len, u32 nslots)
 		grant(REF_TX + b, tx_buf[b], GTF_permit_access | GTF_readonly);
 		tx_put(REF_TX + b, 0, 0, (u16)(len - first));
 	}
-	push(&txr->h, tx_prod);
+	push(&txr->hdr, tx_prod);
 	return 1;
 }
 
@@ -383,12 +366,12 @@ static void handle(const u8 *f, u32 len)
 /* Take what the back end put on the rx ring, repost the buffers. */
 static void rx_poll(void)
 {
-	volatile struct rx_rsp *r;
-	u32 prod = V(rxr->h.rsp_prod), id;
+	volatile struct netif_rx_response *r;
+	u32 prod = V(rxr->hdr.rsp_prod), id;
 
 	mb();
 	for (; rx_cons != prod; rx_cons++) {
-		r = (volatile struct rx_rsp *)rxr->e[rx_cons % RING_SIZE];
+		r = (volatile struct netif_rx_response *)rxr->ring[rx_cons % NETIF_RX_RING_SIZE];
 		id = r->id;
 		if (id >= NRX) {
 			rx_err++;
@@ -400,8 +383,8 @@ static void rx_poll(void)
 			rx_err++;
 		rx_post(id);
 	}
-	V(rxr->h.rsp_event) = rx_cons + 1;
-	push(&rxr->h, rx_prod);
+	V(rxr->hdr.rsp_event) = rx_cons + 1;
+	push(&rxr->hdr, rx_prod);
 }
 
 /* Serve the rings until cond() or ms pass: 1 if cond() held. */
@@ -515,21 +498,21 @@ static void mode_hostile(void)
 	/* Errors, the device lives. */
 	tx_errors = 0;
 	tx_put(99999, 0, 0, 60);
-	push(&txr->h, tx_prod);
+	push(&txr->hdr, tx_prod);
 	tx_put(REF_TX, 0, NETTXF_more_data, 100);
 	tx_put(REF_TX, 0, 0, 300);		/* longer than the frame */
-	push(&txr->h, tx_prod);
+	push(&txr->hdr, tx_prod);
 	CHECK(drained(), "errors_answered");
 	CHECK_EQ(tx_errors, 3, "bad_gref_and_long_fragment_errors");
 	CHECK(ping_once(100), "device_lives_after_errors");
 
 	/* A slot crossing its page. */
 	tx_put(REF_TX, 4000, 0, 200);
-	push(&txr->h, tx_prod);
+	push(&txr->hdr, tx_prod);
 	CHECK(reconnect(), "page_crossing_closes_reconnects");
 	CHECK(ping_once(101), "ping_after_reconnect_1");
 	/* A tx producer a ring ahead. */
-	V(txr->h.req_prod) = tx_prod + RING_SIZE + 3;
+	V(txr->hdr.req_prod) = tx_prod + NETIF_TX_RING_SIZE + 3;
 	evtchn_simple(EVTCHNOP_send, port);
 	CHECK(reconnect(), "tx_req_prod_closes_reconnects");
 	CHECK(ping_once(102), "ping_after_reconnect_2");
@@ -537,11 +520,11 @@ static void mode_hostile(void)
 	tx_put(REF_TX, 0, NETTXF_more_data, 1000);
 	for (i = 0; i < 24; i++)
 		tx_put(REF_TX, 0, i < 23 ? NETTXF_more_data : 0, 10);
-	push(&txr->h, tx_prod);
+	push(&txr->hdr, tx_prod);
 	CHECK(reconnect(), "too_many_slots_closes_reconnects");
 	CHECK(ping_once(103), "ping_after_reconnect_3");
 	/* An rx producer a ring ahead: the next frame from the tap closes it. */
-	V(rxr->h.req_prod) = rx_prod + RING_SIZE + 3;
+	V(rxr->hdr.req_prod) = rx_prod + NETIF_RX_RING_SIZE + 3;
 	send_frame(f, arp(f, 1, (const u8 *)"\0\0\0\0\0\0", peer_ip), 1);
 	CHECK(reconnect(), "rx_req_prod_closes_reconnects");
 	CHECK(ping_once(104), "ping_after_reconnect_4");

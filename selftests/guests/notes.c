@@ -70,7 +70,7 @@ NOTE_NUM(note_entry, XEN_ELFNOTE_ENTRY, _start);
 
 #else /* NOTES_LEGACY */
 
-/* HYPERCALL_PAGE is a page number relative to VIRT_BASE (xen-pv32-abi.md §10). */
+/* HYPERCALL_PAGE: a page number relative to VIRT_BASE (xen/common/libelf/libelf-dominfo.c). */
 static const char xen_guest[] __attribute__((section("__xen_guest"), used)) =
 	"GUEST_OS=pvmx-test,XEN_VER=xen-3.0,LOADER=generic,PAE=yes,"
 	"VIRT_BASE=" __stringify(GUEST_VIRT_BASE) ",ELF_PADDR_OFFSET="

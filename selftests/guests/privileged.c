@@ -16,8 +16,11 @@
  *                              trap, so the reported EIP may be the next
  *                              instruction's (Xen's #BP frame) - the guest
  *                              prints both ("next 0x%08x")
+ *
+ * Stages 1 and 2 give the host (selftests/crash_test.c,
+ * guest_privileged_*) both addresses.
  */
-#include "runtime.h"
+#include "guest_sync.h"
 
 #define INSN(name, text)				\
 	asm(".text\n"					\
@@ -67,10 +70,12 @@ void test_main(void)
 		printf("privileged: executing %s in ring %u at eip 0x%08x, next 0x%08x\n",
 		       modes[i].insn, read_cs() & 3, (u32)modes[i].eip,
 		       (u32)modes[i].eip + modes[i].len);
+		GUEST_SYNC(1, (u32)modes[i].eip);
+		GUEST_SYNC(2, (u32)modes[i].eip + modes[i].len);
 		modes[i].fn();
 		printf("privileged: FAIL: %s in ring 1 returned\n", modes[i].insn);
-		shutdown(SHUTDOWN_crash);
+		GUEST_ASSERT(!"the instruction returned");
 	}
 	printf("privileged: FAIL: no mode=hlt|out|cli|int80|int3 in \"%s\"\n", cmd);
-	shutdown(SHUTDOWN_crash);
+	GUEST_ASSERT(!"no mode= on the command line");
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * privop: the privileged instructions Xen emulates for a ring-1 PV kernel
- * (xen-pv32-abi.md 6.3, 8.8, 9.7; Documentation/guest-abi.rst "Privileged
- * instructions"), and every refusal with Xen's exact result:
+ * (Documentation/guest-abi.rst "Privileged instructions", "vm_assist",
+ * "physdev_op"), and every refusal with Xen's exact result:
  *
  *   - in/out/ins/outs and cli/sti at virtual IOPL 0: #GP(0) through the
  *     trap table, EIP on the instruction, registers untouched;
@@ -153,7 +153,7 @@ static u64 rdmsr(u32 msr, struct result *r)
 static u8 buf[64];
 static u8 hcall_page[4096] __attribute__((aligned(4096)));
 
-static struct trap_info table[] = {
+static struct xen_trap_info table[] = {
 	{ 6, 0, FLAT_RING1_CS, (u32)trap_stub_6 },
 	{ 13, 0, FLAT_RING1_CS, (u32)trap_stub_13 },
 	{ 14, 0, FLAT_RING1_CS, (u32)trap_stub_14 },

@@ -63,7 +63,7 @@ static u8 window[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static u8 page_a[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static u8 page_b[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
-static struct trap_info pf_table[] = {
+static struct xen_trap_info pf_table[] = {
 	{ 14, 0, FLAT_RING1_CS, (u32)trap_stub_14 }, { 0, 0, 0, 0 },
 };
 

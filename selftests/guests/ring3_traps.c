@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Traps from ring 3 (xen-pv32-abi.md 5.1, 6.3): stack_switch to a ring-1
+ * Traps from ring 3 (Documentation/guest-abi.rst "Exceptions", "Software
+ * interrupts", "Bounce frames"): stack_switch to a ring-1
  * stack, drop to ring 3, then #PF (U bit 1, frame with the ring-3 ESP/SS on
  * the stack_switch stack), int $0x80 with a DPL-3 handler and again with
  * DPL 0 (Xen's fast path ignores the DPL), int $0x82 registered with DPL 3
@@ -51,7 +52,7 @@ asm(".pushsection .user_text, \"ax\"\n"
     "u_ud:	ud2\n"
     ".popsection\n");
 
-static struct trap_info dpl0_80[] = {
+static struct xen_trap_info dpl0_80[] = {
 	{ 0x80, 0, FLAT_RING1_CS, (u32)trap_stub_128 }, { 0, 0, 0, 0 },
 };
 static int n80;
@@ -110,7 +111,7 @@ static int check_back(unsigned i, const char *what)
 
 void test_main(void)
 {
-	static struct trap_info table[] = {
+	static struct xen_trap_info table[] = {
 		{ 6, 0, FLAT_RING1_CS, (u32)trap_stub_6 },
 		{ 13, 0, FLAT_RING1_CS, (u32)trap_stub_13 },
 		{ 14, 0, FLAT_RING1_CS, (u32)trap_stub_14 },

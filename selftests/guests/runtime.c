@@ -3,6 +3,7 @@
  * The pvmx test-guest runtime: start-up, string helpers, printf, KTAP.
  */
 #include "runtime.h"
+#include <pvmx/xen_io.h>
 
 struct xen_start_info *start_info;
 unsigned test_failed;
@@ -680,21 +681,9 @@ asm(".text\n"
     "	pop %edi\n	pop %esi\n	pop %ebx\n	pop %ebp\n"
     "	ret\n");
 
-/* ---- xenbus client (io/xs_wire.h) ---- */
+/* ---- xenbus client (io/xs_wire.h: <pvmx/xen_io.h>) ---- */
 
-#define XB_READ		2
-#define XB_WATCH	4
-#define XB_WRITE	11
-#define XB_WATCH_EVENT	15
-#define XB_RING_SIZE	1024
-
-struct xb_msg { u32 type, req_id, tx_id, len; };
-struct xb_intf {
-	char req[XB_RING_SIZE], rsp[XB_RING_SIZE];
-	u32 req_cons, req_prod, rsp_cons, rsp_prod;
-};
-
-static struct xb_intf *xb;
+static struct xenstore_domain_interface *xb;
 static u32 xb_evtchn, xb_next_id = 1, xb_reply_type;
 static char xb_reply[4097];
 
@@ -719,13 +708,13 @@ static int xb_put(const void *d, u32 n)
 	while (n) {
 		u32 prod = XBV(xb->req_prod);
 
-		if (prod - XBV(xb->req_cons) == XB_RING_SIZE) {
+		if (prod - XBV(xb->req_cons) == XENSTORE_RING_SIZE) {
 			evtchn_simple(EVTCHNOP_send, xb_evtchn);
 			if (!wait_port(xb_evtchn, 5000))
 				return 0;
 			continue;
 		}
-		xb->req[prod % XB_RING_SIZE] = *p++;
+		xb->req[prod % XENSTORE_RING_SIZE] = *p++;
 		mb();
 		XBV(xb->req_prod) = prod + 1;
 		n--;
@@ -746,7 +735,7 @@ static int xb_get(void *d, u32 n)
 			continue;
 		}
 		mb();
-		*p++ = xb->rsp[cons % XB_RING_SIZE];
+		*p++ = xb->rsp[cons % XENSTORE_RING_SIZE];
 		mb();
 		XBV(xb->rsp_cons) = cons + 1;
 		n--;
@@ -757,8 +746,8 @@ static int xb_get(void *d, u32 n)
 static int xb_request(u32 type, const char *a, const char *b)
 {
 	/* A watch's token ends in a NUL as its path does (xs_wire.h); a value does not. */
-	u32 la = (u32)strlen(a) + 1, lb = b ? (u32)strlen(b) + (type == XB_WATCH) : 0;
-	struct xb_msg h = { type, xb_next_id, 0, la + lb };
+	u32 la = (u32)strlen(a) + 1, lb = b ? (u32)strlen(b) + (type == XS_WATCH) : 0;
+	struct xsd_sockmsg h = { type, xb_next_id, 0, la + lb };
 
 	if (!xb_put(&h, sizeof(h)) || !xb_put(a, la) || (lb && !xb_put(b, lb)))
 		return 0;
@@ -767,7 +756,7 @@ static int xb_request(u32 type, const char *a, const char *b)
 		if (!xb_get(&h, sizeof(h)) || h.len > 4096 || !xb_get(xb_reply, h.len))
 			return 0;
 		xb_reply[h.len] = '\0';
-		if (h.type == XB_WATCH_EVENT)
+		if (h.type == XS_WATCH_EVENT)
 			continue;
 		xb_reply_type = h.type;
 		return h.req_id == xb_next_id++;
@@ -776,7 +765,7 @@ static int xb_request(u32 type, const char *a, const char *b)
 
 int xb_read(const char *path, char *out, u32 max)
 {
-	if (!xb_request(XB_READ, path, NULL) || xb_reply_type != XB_READ)
+	if (!xb_request(XS_READ, path, NULL) || xb_reply_type != XS_READ)
 		return 0;
 	snprintf(out, max, "%s", xb_reply);
 	return 1;
@@ -784,12 +773,12 @@ int xb_read(const char *path, char *out, u32 max)
 
 int xb_write(const char *path, const char *val)
 {
-	return xb_request(XB_WRITE, path, val) && xb_reply_type == XB_WRITE;
+	return xb_request(XS_WRITE, path, val) && xb_reply_type == XS_WRITE;
 }
 
 int xb_watch(const char *path, const char *token)
 {
-	return xb_request(XB_WATCH, path, token) && xb_reply_type == XB_WATCH;
+	return xb_request(XS_WATCH, path, token) && xb_reply_type == XS_WATCH;
 }
 
 int xb_write_uint(const char *path, u32 v)

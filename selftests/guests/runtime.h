@@ -166,24 +166,11 @@ extern unsigned test_failed;
 void test_main(void);
 
 
-/* ---- PV ABI helpers (traps, events, time): runtime.c ------------------- */
-
-struct trap_info {
-	u8 vector;
-	u8 flags;	/* bits 0-1 DPL, bit 2 mask events on entry */
-	u16 cs;
-	u32 address;
-};
-#define TI_MASK_EVENTS	4u
-
-struct multicall_entry {
-	u32 op, result, args[6];
-};
-
-struct callback_register {
-	u16 type, flags;
-	u32 cs, eip;
-};
+/*
+ * ---- PV ABI helpers (traps, events, time): runtime.c -------------------
+ * The argument layouts (struct xen_trap_info, xen_multicall_entry,
+ * xen_callback_register, evtchn_*) are in <pvmx/xen_abi.h>.
+ */
 
 static inline long set_trap_table(const void *t)
 {
@@ -222,21 +209,6 @@ static inline long fpu_taskswitch(int set)
 	return hypercall(__HYPERVISOR_fpu_taskswitch, set, 0, 0, 0, 0);
 }
 
-/* Event-channel argument structs (32-bit layouts, reference 9.4). */
-struct evtchn_alloc_unbound { u16 dom, remote_dom; u32 port; };
-struct evtchn_bind_interdomain { u16 remote_dom, pad; u32 remote_port, local_port; };
-struct evtchn_bind_virq { u32 virq, vcpu, port; };
-struct evtchn_bind_ipi { u32 vcpu, port; };
-struct evtchn_bind_vcpu { u32 port, vcpu; };
-struct evtchn_status {
-	u16 dom, pad;
-	u32 port, status, vcpu;
-	union {
-		u16 unbound_dom;
-		struct { u16 dom, pad; u32 port; } interdomain;
-		u32 virq;
-	} u;
-};
 /* Wait up to ms for port to be pending (SCHEDOP_poll), then clear it: 1, or 0 on timeout. */
 int wait_port(u32 port, u32 ms);
 long evtchn_simple(int cmd, u32 port);	/* close, send, unmask */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * SMP (xen-pv32-abi.md 7.4, 9.6): vCPU 0 starts vCPU 1 with
+ * SMP (Documentation/guest-abi.rst "vcpu_op"): vCPU 0 starts vCPU 1 with
  * VCPUOP_initialise (its own stack and entry, our page tables) and
  * VCPUOP_up; vCPU 1 reports through shared memory and an IPI event channel
  * bound to vCPU 0, waits in SCHEDOP_poll for an IPI back, then spins on

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * syscall: ring-3 "system calls" through `int $0x80` (xen-pv32-abi.md 5.1,
- * 6.3), with events unmasked, the way a PV Linux runs user mode.
+ * syscall: ring-3 "system calls" through `int $0x80`
+ * (Documentation/guest-abi.rst "Software interrupts"), with events unmasked,
+ * the way a PV Linux runs user mode.
  *
  * Vector 0x80 has DPL 3 and a flat ring-1 handler that does not mask events
  * (flags bit 2 clear); stack_switch gives the ring-1 stack; the upcall mask
@@ -171,7 +172,7 @@ static int check_frame(const u32 *f)
 
 void test_main(void)
 {
-	static struct trap_info table[] = {
+	static struct xen_trap_info table[] = {
 		{ 0x80, 3, FLAT_RING1_CS, (u32)sys_entry }, { 0, 0, 0, 0 },
 	};
 	u32 n = cmdline_uint(start_info->cmd_line, "n", 1000);

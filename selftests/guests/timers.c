@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Time and timers (xen-pv32-abi.md 7.3, 9.2, 9.5, 9.6): vcpu_time_info and
- * the wall clock, the default 10 ms periodic VIRQ_TIMER and stopping it,
- * set_timer_op + SCHEDOP_block, cancelling, SCHEDOP_poll (timeout, errors,
+ * Time and timers (Documentation/guest-abi.rst "Time", "Timers", "Blocking and
+ * polling", "vcpu_op"): vcpu_time_info and the wall clock, the default 10 ms
+ * periodic VIRQ_TIMER and stopping it, set_timer_op + SCHEDOP_block,
+ * cancelling, SCHEDOP_poll (timeout, errors,
  * already-pending masked port), singleshot timers, is_up, runstate.
  */
 #include "runtime.h"
@@ -33,8 +34,6 @@ static void ev_hook(u32 *frame)
 	}
 }
 
-struct sshot { u64 timeout; u32 flags; } __attribute__((packed));
-
 static long poll(u32 *ports, u32 n, u64 timeout)
 {
 	struct xen_sched_poll p = { (u32)ports, n, timeout };
@@ -57,7 +56,7 @@ void test_main(void)
 {
 	volatile struct xen_vcpu_time_info *t;
 	static struct xen_vcpu_runstate_info rs, area;
-	struct sshot ss;
+	struct xen_vcpu_set_singleshot_timer ss;
 	u64 a, b, el, period;
 	u32 wcv, start, pi, ports[1], bigports[129], i;
 	struct evtchn_bind_ipi ipi = { 0, 0 };
@@ -149,7 +148,7 @@ void test_main(void)
 
 	/* Singleshot */
 	start = tick_count;
-	ss = (struct sshot){ now_ns() + 5 * MS, 0 };
+	ss = (struct xen_vcpu_set_singleshot_timer){ now_ns() + 5 * MS, 0 };
 	CHECK_EQ(vcpu_op(VCPUOP_set_singleshot_timer, 0, &ss), 0, "set_singleshot_timer_vcpu0");
 	el = block_until_tick(start, 2000 * MS);
 	CHECK(tick_count == start + 1, "singleshot_fires");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * set_trap_table (0) and trap delivery from ring 1 (xen-pv32-abi.md 5, 6):
+ * set_trap_table (0) and trap delivery from ring 1 (Documentation/guest-abi.rst
+ * "Traps and callbacks", "Exceptions", "Bounce frames"):
  * merge semantics, NULL clearing, -EFAULT; #DE #UD #GP #PF int3 and
  * int $0x40/$0x41/$0x80 delivered with Xen's exact frame (EIP, CS word with
  * the saved upcall mask in bits 16-23, EFLAGS.IF = !mask, error code),
@@ -30,7 +31,7 @@ asm(".text\n"
 
 #define CS1 FLAT_RING1_CS
 
-static struct trap_info full_table[] = {
+static struct xen_trap_info full_table[] = {
 	{ 0, 0, CS1, (u32)trap_stub_0 },
 	{ 3, 3, CS1, (u32)trap_stub_3 },
 	{ 6, 0, CS1, (u32)trap_stub_6 },
@@ -85,13 +86,13 @@ static int provoke(void (*fn)(void), u32 vec, int has_ec, u32 ec, u32 eip, u32 a
 
 void test_main(void)
 {
-	static struct trap_info one_ud[] = {
+	static struct xen_trap_info one_ud[] = {
 		{ 6, 0, CS1, (u32)trap_stub_alt }, { 0, 0, 0, 0 },
 	};
-	static struct trap_info one_gp[] = {
+	static struct xen_trap_info one_gp[] = {
 		{ 13, 0, CS1, (u32)trap_stub_13 }, { 0, 0, 0, 0 },
 	};
-	static struct trap_info masking[] = {
+	static struct xen_trap_info masking[] = {
 		{ 0x40, 1 | TI_MASK_EVENTS, CS1, (u32)trap_stub_64 },
 		{ 6, TI_MASK_EVENTS, CS1, (u32)trap_stub_6 }, { 0, 0, 0, 0 },
 	};

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * xen_version (hypercall 17): exact values and buffer semantics
- * (xen-pv32-abi.md §9.3; fixed-size buffers are copied whole, zero padded).
+ * (Documentation/guest-abi.rst "xen_version"; fixed-size buffers are copied
+ * whole, zero padded).
  */
 #include "runtime.h"
 

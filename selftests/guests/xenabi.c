@@ -14,17 +14,11 @@
  */
 #include "runtime.h"
 
-struct init_control {
-	u64 control_gfn;
-	u32 offset, vcpu;
-	u8 link_bits, pad[7];
-} __attribute__((packed));
-
 static u8 control_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
 static long init_control(u64 gfn, u32 offset, u32 vcpu)
 {
-	struct init_control ic = { .control_gfn = gfn, .offset = offset, .vcpu = vcpu };
+	struct evtchn_init_control ic = { .control_gfn = gfn, .offset = offset, .vcpu = vcpu };
 
 	return evtchn_op(EVTCHNOP_init_control, &ic);
 }

@@ -11,28 +11,7 @@
  * "IO-ONLY: shown" and "RING-ONLY: shown".
  */
 #include "runtime.h"
-
-/* xen/include/public/io/xs_wire.h */
-#define XS_READ			2
-#define XS_WATCH		4
-#define XS_TRANSACTION_START	6
-#define XS_TRANSACTION_END	7
-#define XS_WRITE		11
-#define XS_WATCH_EVENT		15
-#define XS_ERROR		16
-#define RING_SIZE		1024
-
-struct xsd_sockmsg {
-	u32 type, req_id, tx_id, len;
-};
-
-struct xenstore_domain_interface {
-	char req[RING_SIZE];
-	char rsp[RING_SIZE];
-	u32 req_cons, req_prod;
-	u32 rsp_cons, rsp_prod;
-	u32 server_features, connection, error;
-};
+#include <pvmx/xen_io.h>
 
 static struct xenstore_domain_interface *xs;
 static u32 xs_port;
@@ -51,13 +30,13 @@ static int put(const void *data, u32 n)
 	while (n) {
 		u32 prod = V(xs->req_prod), cons = V(xs->req_cons);
 
-		if (prod - cons == RING_SIZE) {
+		if (prod - cons == XENSTORE_RING_SIZE) {
 			evtchn_simple(EVTCHNOP_send, xs_port);
 			if (!wait_port(xs_port, 5000))
 				return 0;
 			continue;
 		}
-		xs->req[prod % RING_SIZE] = *p++;
+		xs->req[prod % XENSTORE_RING_SIZE] = *p++;
 		mb();	/* the byte before the index that publishes it */
 		V(xs->req_prod) = prod + 1;
 		n--;
@@ -78,7 +57,7 @@ static int get(void *data, u32 n)
 			continue;
 		}
 		mb();	/* the index before the byte it covers */
-		*p++ = xs->rsp[cons % RING_SIZE];
+		*p++ = xs->rsp[cons % XENSTORE_RING_SIZE];
 		mb();	/* the byte read before the slot is given back */
 		V(xs->rsp_cons) = cons + 1;
 		n--;

@@ -46,9 +46,9 @@ static uint64_t disk_hash(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* The whole table (256 KiB), allocated once: all but two frames stay zero. */
-	static struct pvmx_grant_v1 gtab[PVMX_GNTTAB_FRAMES * PG / 8] __attribute__((aligned(PG)));
+	static struct grant_entry_v1 gtab[PVMX_GNTTAB_FRAMES * PG / 8] __attribute__((aligned(PG)));
 	uint8_t *ram = aligned_alloc(PG, NR_RAM * PG);
-	struct blkif_sring_hdr *h = (struct blkif_sring_hdr *)ram;
+	struct xen_sring_hdr *h = (struct xen_sring_hdr *)ram;
 	struct pvmx_blkback b;
 	struct pvmx_gnttab gt;
 	size_t pos = 0, n, i;
@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = size - pos < (NR_RAM - 1) * PG ? size - pos : (NR_RAM - 1) * PG;
 	memcpy(ram + PG, data + pos, n);
 	/* The ring: ref 0, frame 0, writable, as a front end grants it. */
-	gtab[RING_REF] = (struct pvmx_grant_v1){ GTF_permit_access, 0, 0 };
+	gtab[RING_REF] = (struct grant_entry_v1){ GTF_permit_access, 0, 0 };
 	if (pvmx_gnttab_init(&gt, gtab, PVMX_GNTTAB_FRAMES, ram, NR_RAM))
 		abort();
 	memset(&b, 0, sizeof(b));

@@ -171,7 +171,7 @@ static void check_invariants(void)
 	}
 }
 
-/* What the back end does with an action (vmx.c run_stretch / pvmx_arch_run). */
+/* What the back end does with an action (x86/run.c run_stretch / pvmx_vmx_run). */
 static void handle_action(enum pvmx_action act)
 {
 	check_invariants();

@@ -42,10 +42,10 @@ static int out(void *ctx, const uint8_t *frame, size_t len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* The whole table (256 KiB), allocated once: all but two frames stay zero. */
-	static struct pvmx_grant_v1 gtab[PVMX_GNTTAB_FRAMES * PG / 8] __attribute__((aligned(PG)));
+	static struct grant_entry_v1 gtab[PVMX_GNTTAB_FRAMES * PG / 8] __attribute__((aligned(PG)));
 	uint8_t *ram = aligned_alloc(PG, NR_RAM * PG);
-	struct netif_sring_hdr *tx = (struct netif_sring_hdr *)ram;
-	struct netif_sring_hdr *rx = (struct netif_sring_hdr *)(ram + PG);
+	struct xen_sring_hdr *tx = (struct xen_sring_hdr *)ram;
+	struct xen_sring_hdr *rx = (struct xen_sring_hdr *)(ram + PG);
 	struct pvmx_netback *nb = calloc(1, sizeof(*nb));
 	static uint8_t frame[PG + 100];
 	struct pvmx_gnttab gt;
@@ -66,8 +66,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = size - pos < (NR_RAM - 2) * PG ? size - pos : (NR_RAM - 2) * PG;
 	memcpy(ram + 2 * PG, data + pos, n);
 	/* The rings: refs 0 and 1, frames 0 and 1, writable, as a front end grants them. */
-	gtab[TX_REF] = (struct pvmx_grant_v1){ GTF_permit_access, 0, 0 };
-	gtab[RX_REF] = (struct pvmx_grant_v1){ GTF_permit_access, 0, 1 };
+	gtab[TX_REF] = (struct grant_entry_v1){ GTF_permit_access, 0, 0 };
+	gtab[RX_REF] = (struct grant_entry_v1){ GTF_permit_access, 0, 1 };
 	if (pvmx_gnttab_init(&gt, gtab, PVMX_GNTTAB_FRAMES, ram, NR_RAM))
 		abort();
 	nb->sg = true;

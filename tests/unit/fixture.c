@@ -3,6 +3,8 @@
 #include "fixture.h"
 
 struct fixture fx;
+/* The host VM lock's holders are told apart by its address (core_env_host.h). */
+__thread char pvmx_host_thread;
 
 u8 *fx_gpa(u64 gpa)
 {
@@ -69,8 +71,11 @@ void fixture_setup(void)
 	pvmx_vcpu_events_init(&fx.v);
 	for (i = 0; i < 4; i++)
 		fx.data_segs[i] = FLAT_RING1_DS;
+	/* As the back end's PVMX_SET_REGS: under the VM lock (page types). */
+	spin_lock(&fx.vm.lock);
 	if (pvmx_mm_boot_baseptr(&fx.v, FX_L3_GPA))
 		abort();
+	spin_unlock(&fx.vm.lock);
 	pvmx_mm_before_entry(&fx.v);
 	fx.flushes = 0;
 	fx.baseptr_loads = 0;
@@ -81,6 +86,18 @@ void fixture_setup(void)
 void fixture_teardown(void)
 {
 	free(fx.ram);
+}
+
+void fx_add_vcpu(struct pvmx_vcpu_core *v, struct pvmx_run *run, u32 id)
+{
+	memset(v, 0, sizeof(*v));
+	memset(run, 0, sizeof(*run));
+	v->vm = &fx.vm;
+	v->id = id;
+	v->run = run;
+	v->state = PVMX_VCPU_RUNNABLE;
+	pvmx_vcpu_events_init(v);
+	fx.vm.vcpus[id] = v;
 }
 
 enum pvmx_action fx_hypercall(u32 op, u32 a1, u32 a2, u32 a3, u32 a4, u32 a5)
@@ -118,12 +135,6 @@ bool pvmx_arch_preempt_pending(struct pvmx_vcpu_core *v)
 	if (fx.preempt_every && ++fx.preempt_calls % fx.preempt_every == 0)
 		return true;
 	return false;
-}
-
-/* As the x86 back end: the core's lookup of the guest's GDT/LDT and Xen's entries. */
-bool pvmx_arch_selector_usable(struct pvmx_vcpu_core *v, u16 sel, enum pvmx_seg_use use)
-{
-	return pvmx_selector_usable(v, sel, use);
 }
 
 void pvmx_arch_get_data_segs(struct pvmx_vcpu_core *v, u16 segs[4])

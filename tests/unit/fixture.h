@@ -67,6 +67,13 @@ void fixture_teardown(void);
 u8 *fx_gpa(u64 gpa);
 /* Issue a hypercall as `int $0x82` (2 bytes) at EIP 0x1000 with these registers. */
 enum pvmx_action fx_hypercall(u32 op, u32 a1, u32 a2, u32 a3, u32 a4, u32 a5);
+/*
+ * A core call that asserts the VM lock, made by a test outside a hypercall:
+ * under the lock, as its callers in the core and the back end make it.
+ */
+#define fx_locked(call)		pvmx_locked_call(&fx.v, call)
 u32 fx_eax(void);
+/* Add vCPU id of the fixture's VM, runnable, in v (zeroed) with run (zeroed). */
+void fx_add_vcpu(struct pvmx_vcpu_core *v, struct pvmx_run *run, u32 id);
 
 #endif

@@ -269,14 +269,7 @@ static struct pvmx_vcpu_core v1;
 static struct pvmx_run run1;
 static void add_vcpu1(void)
 {
-	memset(&v1, 0, sizeof(v1));
-	memset(&run1, 0, sizeof(run1));
-	v1.vm = &fx.vm;
-	v1.id = 1;
-	v1.run = &run1;
-	v1.state = PVMX_VCPU_RUNNABLE;
-	pvmx_vcpu_events_init(&v1);
-	fx.vm.vcpus[1] = &v1;
+	fx_add_vcpu(&v1, &run1, 1);
 }
 
 /*
@@ -308,7 +301,7 @@ static void refused_desc_frame_is_left_alone(void)
 	fx.v.trap_ctxt[14].address = HANDLER;
 	fx.v.trap_ctxt[14].cs = FLAT_RING1_CS;
 	fx.v.cpu.gpr[PVMX_ESP] = STACK_TOP;
-	CHECK_EQ(pvmx_set_ldt(&fx.v, l1b, 512), 0);
+	CHECK_EQ(fx_locked(pvmx_set_ldt(&fx.v, l1b, 512)), 0);
 	CHECK_EQ(pvmx_read_descriptor(&fx.v, 500 << 3 | 4, &d), -XEN_EINVAL);
 	CHECK_EQ(pvmx_ldt_fault(&fx.v, 500 * 8, 0), PVMX_RESUME);
 	CHECK_EQ(fx.v.cpu.eip, HANDLER);
@@ -325,13 +318,15 @@ static void frame_held_by_another_vcpu_not_rechecked(void)
 	add_vcpu1();
 	setup_gdt_frames();
 	desc_at(GDT0_GPA)[9] = mkgate(0x0008, 0x100, 3, 0);
-	CHECK_EQ(pvmx_set_gdt(&v1, frames, 16), 0);
+	CHECK_EQ(fx_locked(pvmx_set_gdt(&v1, frames, 16)), 0);
 	CHECK_EQ(desc_at(GDT0_GPA)[9], mkgate(0x000B, 0x100, 0, 0));
 	fx_hypercall(__HYPERVISOR_set_gdt, LIST_VA, 16, 0, 0, 0);
 	CHECK_EQ(fx_eax(), 0);
 	CHECK_EQ(desc_at(GDT0_GPA)[9], mkgate(0x000B, 0x100, 0, 0));
 	CHECK_EQ(fx.frame_table[GDT0_GPA >> 12].type_count, 2);
+	spin_lock(&fx.vm.lock);
 	pvmx_desc_release(&v1);
+	spin_unlock(&fx.vm.lock);
 	fx.vm.vcpus[1] = NULL;
 }
 
@@ -428,13 +423,13 @@ static void set_ldt_records_and_maps_on_use(void)
 	desc_at(LDT_VA)[2] = mkdesc(0x1000, 0x67, 0x89, 0);	/* refused when mapped */
 
 	/* Xen's argument checks. */
-	CHECK_EQ(pvmx_set_ldt(&fx.v, LDT_VA + 8, 4), -XEN_EINVAL);
-	CHECK_EQ(pvmx_set_ldt(&fx.v, LDT_VA, 8193), -XEN_EINVAL);
-	CHECK_EQ(pvmx_set_ldt(&fx.v, LDT_VA + 8, 0), 0);		/* no LDT: no address */
+	CHECK_EQ(fx_locked(pvmx_set_ldt(&fx.v, LDT_VA + 8, 4)), -XEN_EINVAL);
+	CHECK_EQ(fx_locked(pvmx_set_ldt(&fx.v, LDT_VA, 8193)), -XEN_EINVAL);
+	CHECK_EQ(fx_locked(pvmx_set_ldt(&fx.v, LDT_VA + 8, 0)), 0);	/* no LDT: no address */
 	CHECK_EQ(fx.v.desc.ldt_base, 0);
 	CHECK_EQ(fx.desc_changed, 0);
 
-	CHECK_EQ(pvmx_set_ldt(&fx.v, LDT_VA, 3), 0);
+	CHECK_EQ(fx_locked(pvmx_set_ldt(&fx.v, LDT_VA, 3)), 0);
 	CHECK_EQ(fx.v.desc.ldt_base, LDT_VA);
 	CHECK_EQ(fx.v.desc.ldt_ents, 3);
 	CHECK_EQ(fx.v.desc.ldt_mapped, 0);	/* pages are mapped on first use */
@@ -460,14 +455,14 @@ static void set_ldt_records_and_maps_on_use(void)
 	/* Past the LDT's entries. */
 	CHECK_EQ(pvmx_read_descriptor(&fx.v, 3 << 3 | 4, &d), -XEN_EINVAL);
 	/* The same LDT again changes nothing; a new one drops the mappings. */
-	CHECK_EQ(pvmx_set_ldt(&fx.v, LDT_VA, 3), 0);
+	CHECK_EQ(fx_locked(pvmx_set_ldt(&fx.v, LDT_VA, 3)), 0);
 	CHECK_EQ(fx.v.desc.ldt_mapped, 1);
-	CHECK_EQ(pvmx_set_ldt(&fx.v, 0, 0), 0);
+	CHECK_EQ(fx_locked(pvmx_set_ldt(&fx.v, 0, 0)), 0);
 	CHECK_EQ(fx.v.desc.ldt_mapped, 0);
 	CHECK_EQ(fx.v.desc.ldt_ents, 0);
 	CHECK_EQ(pvmx_read_descriptor(&fx.v, 0x000C, &d), -XEN_EINVAL);
 	/* A page held as another type (a live L1) is not read as an LDT. */
-	CHECK_EQ(pvmx_set_ldt(&fx.v, FX_L1_GPA, 3), 0);
+	CHECK_EQ(fx_locked(pvmx_set_ldt(&fx.v, FX_L1_GPA, 3)), 0);
 	CHECK_EQ(pvmx_read_descriptor(&fx.v, 0x000C, &d), -XEN_EINVAL);
 }
 
@@ -482,7 +477,7 @@ static void ldt_fault_maps_or_reflects(void)
 	fx.v.cpu.eip = 0x1000;		/* where the hypercall above left it */
 	memset(fx_gpa(LDT_VA), 0, 4096);
 	memset(fx_gpa(FX_L1_GPA + ((LDT_VA + 4096) >> 12) * 8), 0, 8);	/* not present */
-	CHECK_EQ(pvmx_set_ldt(&fx.v, LDT_VA, 600), 0);
+	CHECK_EQ(fx_locked(pvmx_set_ldt(&fx.v, LDT_VA, 600)), 0);
 
 	/* A mappable page: mapped, the access is retried. */
 	CHECK_EQ(pvmx_ldt_fault(&fx.v, 8, 0), PVMX_RESUME);

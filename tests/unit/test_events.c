@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Host unit tests of event channels, upcalls, timers and block/poll, with
- * Xen's exact results (reference section 9).
+ * Xen's exact results (xen/common/event_channel.c, xen/common/sched/core.c).
  */
 #include "harness.h"
 #include "fixture.h"

@@ -120,16 +120,16 @@ static void boot_refuses_bad_tables(void)
 	struct pvmx_vcpu_core v1 = { .vm = &fx.vm };
 
 	/* Not page aligned, beyond RAM. */
-	CHECK_EQ(pvmx_mm_boot_baseptr(&v1, FX_L3_GPA + 32), -XEN_EINVAL);
-	CHECK_EQ(pvmx_mm_boot_baseptr(&v1, (u64)FX_RAM_FRAMES << 12), -XEN_EINVAL);
+	CHECK_EQ(fx_locked(pvmx_mm_boot_baseptr(&v1, FX_L3_GPA + 32)), -XEN_EINVAL);
+	CHECK_EQ(fx_locked(pvmx_mm_boot_baseptr(&v1, (u64)FX_RAM_FRAMES << 12)), -XEN_EINVAL);
 	/* An L3 whose slot 3 is missing. */
 	memset(fx_gpa(0x510000), 0, 4096);
 	wr64(0x510000, pte(0x101, 1));
-	CHECK_EQ(pvmx_mm_boot_baseptr(&v1, 0x510000), -XEN_EINVAL);
+	CHECK_EQ(fx_locked(pvmx_mm_boot_baseptr(&v1, 0x510000)), -XEN_EINVAL);
 	CHECK_EQ(frame(0x510)->type_count, 0);
 	CHECK_EQ(frame(0x101)->type_count, 1);		/* unwound */
 	/* The same L3 again: pinned already, just loaded. */
-	CHECK_EQ(pvmx_mm_boot_baseptr(&v1, FX_L3_GPA), 0);
+	CHECK_EQ(fx_locked(pvmx_mm_boot_baseptr(&v1, FX_L3_GPA)), 0);
 	CHECK_EQ(frame(L3_MFN)->type_count, 3);
 }
 
@@ -337,10 +337,12 @@ static void mmu_update_entries(void)
 	CHECK_EQ(rd64(FX_L3_GPA + 8), pte(0x102, 0x67));
 	CHECK_EQ(fx.v.cpu.pdpte[1], 0x102001);
 	/* A descriptor page takes no plain writes. */
-	CHECK_EQ(pvmx_get_page_type(&fx.vm, 0x700, PVMX_PGT_SEG_DESC), 0);
+	CHECK_EQ(fx_locked(pvmx_get_page_type(&fx.vm, 0x700, PVMX_PGT_SEG_DESC)), 0);
 	CHECK_EQ(mmu(0x700000, 1, DOMID_SELF), XEN_ERR(XEN_EINVAL));
 	CHECK_EQ(uvm(0x7000, pte(0x700, RW_PTE), 0), XEN_ERR(XEN_EBUSY));
+	spin_lock(&fx.vm.lock);
 	pvmx_put_page_type(&fx.vm, 0x700);
+	spin_unlock(&fx.vm.lock);
 	CHECK_EQ(frame(0x700)->type_count, 0);
 }
 
@@ -497,7 +499,7 @@ static void l3_write_reloads_every_vcpu_on_it(void)
 	struct pvmx_vcpu_core v1 = { .vm = &fx.vm, .id = 1 };
 
 	fx.vm.vcpus[1] = &v1;
-	CHECK_EQ(pvmx_mm_boot_baseptr(&v1, FX_L3_GPA), 0);	/* pinned already: loaded */
+	CHECK_EQ(fx_locked(pvmx_mm_boot_baseptr(&v1, FX_L3_GPA)), 0);	/* pinned already: loaded */
 	CHECK_EQ(frame(L3_MFN)->type_count, 3);
 	pvmx_mm_before_entry(&v1);
 	CHECK_EQ(mmu(FX_L3_GPA + 2 * 8, 0, DOMID_SELF), 0);
@@ -510,7 +512,7 @@ static void l3_write_reloads_every_vcpu_on_it(void)
 	memset(fx_gpa(0x610000), 0, 4096);
 	memset(fx_gpa(0x611000), 0, 4096);
 	wr64(0x610000 + 3 * 8, pte(0x611, 1));
-	CHECK_EQ(pvmx_new_baseptr(&v1, 0x610), 0);
+	CHECK_EQ(fx_locked(pvmx_new_baseptr(&v1, 0x610)), 0);
 	CHECK_EQ(frame(L3_MFN)->type_count, 2);
 	v1.mm_requests = 0;
 	CHECK_EQ(mmu(FX_L3_GPA + 2 * 8, pte(0x103, 1), DOMID_SELF), 0);
@@ -737,13 +739,13 @@ static void l1tf_boot_tables_refused(void)
 	wr64(0x502000, pte(0x501, 1));
 	wr64(0x502000 + 3 * 8, pte(0x503, 1));
 	memset(fx_gpa(0x503000), 0, 4096);
-	CHECK_EQ(pvmx_mm_boot_baseptr(&v1, 0x502000), -XEN_EINVAL);
+	CHECK_EQ(fx_locked(pvmx_mm_boot_baseptr(&v1, 0x502000)), -XEN_EINVAL);
 	CHECK_EQ(fx.vm.l1tf_bad_level, 0);
 	CHECK_EQ(frame(SPARE)->type_count, 0);
 	CHECK_EQ(frame(0x502)->type_count, 0);
 	/* Made safe, the same tables boot. */
 	wr64(((u64)SPARE << 12) + 4 * 8, LINUX_SWAP_PTE);
-	CHECK_EQ(pvmx_mm_boot_baseptr(&v1, 0x502000), 0);
+	CHECK_EQ(fx_locked(pvmx_mm_boot_baseptr(&v1, 0x502000)), 0);
 	CHECK_EQ(frame(SPARE)->type, PVMX_PGT_L1);
 	CHECK_EQ(fx_hypercall(__HYPERVISOR_xen_version, 0, 0, 0, 0, 0), PVMX_RESUME);
 }
@@ -1003,7 +1005,7 @@ static void pin_l3_tree_changed_between_steps(void)
 	CHECK_EQ(fx.v.cpu.cr3, (u64)T_L3 << 12);
 	CHECK_EQ(frame(T_L3)->type_count, 1);
 	/* Back (directly: the request list is not mapped in the new tree). */
-	CHECK_EQ(pvmx_new_baseptr(&fx.v, L3_MFN), 0);
+	CHECK_EQ(fx_locked(pvmx_new_baseptr(&fx.v, L3_MFN)), 0);
 	check_tree_released();
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Host unit tests of SMP guests: vcpu_op initialise/up/down/is_up with
- * Xen's checks and errnos (reference 7.4, 9.6), events across vCPUs, the
+ * Xen's checks and errnos (xen/common/domain.c do_vcpu_op), events across vCPUs, the
  * end of the VM from any vCPU, and the VM lock around the entry points.
  * The fixture has vCPU 0; these tests add vCPU 1 (down, uninitialised).
  */
@@ -20,15 +20,8 @@ static struct pvmx_vcpu_core v1;
 static struct pvmx_run run1;
 static void add_vcpu1(void)
 {
-	memset(&v1, 0, sizeof(v1));
-	memset(&run1, 0, sizeof(run1));
+	fx_add_vcpu(&v1, &run1, 1);
 	memset(&fx.context, 0, sizeof(fx.context));
-	v1.vm = &fx.vm;
-	v1.id = 1;
-	v1.run = &run1;
-	v1.state = PVMX_VCPU_RUNNABLE;
-	pvmx_vcpu_events_init(&v1);
-	fx.vm.vcpus[1] = &v1;
 }
 
 static struct xen_vcpu_guest_context *ctx(void)
@@ -423,7 +416,7 @@ static void register_vcpu_info_moves_it(void)
 	CHECK(moved->time.version && !(moved->time.version & 1));
 	CHECK_EQ(REG(1, 0x231, 0), XEN_ERR(XEN_EBUSY));		/* once per vCPU */
 	/* The frame can no longer become a page table. */
-	CHECK(pvmx_get_page_type(&fx.vm, 0x230, PVMX_PGT_L1) != 0);
+	CHECK(fx_locked(pvmx_get_page_type(&fx.vm, 0x230, PVMX_PGT_L1)) != 0);
 
 	/* A running other vCPU cannot be changed under it; itself can. */
 	good_context();

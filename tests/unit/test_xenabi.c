@@ -224,16 +224,10 @@ static void cpuid_xen_leaves(void)
 
 /* ---- FIFO event channels: checked as Xen, refused as without FIFO ---------- */
 
-struct init_control {
-	u64 control_gfn;
-	u32 offset, vcpu;
-	u8 link_bits, pad[7];
-} __attribute__((packed));
-
 static u32 init_control(u64 gfn, u32 offset, u32 vcpu)
 {
-	struct init_control ic = { .control_gfn = gfn, .offset = offset, .vcpu = vcpu,
-				   .link_bits = 0xAA };
+	struct evtchn_init_control ic = { .control_gfn = gfn, .offset = offset, .vcpu = vcpu,
+					  .link_bits = 0xAA };
 
 	memcpy(fx_gpa(ARG), &ic, sizeof(ic));
 	fx_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_init_control, ARG, 0, 0, 0);

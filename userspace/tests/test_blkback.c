@@ -25,7 +25,7 @@
 #define LAST_REF		(PVMX_GNTTAB_FRAMES_TEST * PVMX_GNTTAB_ENTRIES_PER_FRAME - 1)
 
 static uint8_t *ram;
-static struct pvmx_grant_v1 *gtab;
+static struct grant_entry_v1 *gtab;
 static struct pvmx_gnttab gt;
 static char disk_path[64];
 static int disk_fd = -1;
@@ -113,9 +113,9 @@ static void grants_pinned_as_xen_does(void)
 
 /* ---- a front end on the fake memory ---- */
 
-static struct blkif_sring_hdr *sring(void)
+static struct xen_sring_hdr *sring(void)
 {
-	return (struct blkif_sring_hdr *)(ram + RING_PFN * PG);
+	return (struct xen_sring_hdr *)(ram + RING_PFN * PG);
 }
 
 static void ring_init(void)
@@ -362,16 +362,16 @@ static void ind_push(uint8_t op, uint64_t id, uint64_t sector, uint16_t nseg, ui
 	push(&slot);
 }
 
-static struct blkif_indirect_segment *ind_seg(void)
+static struct blkif_request_segment *ind_seg(void)
 {
-	return (struct blkif_indirect_segment *)(ram + IND_PFN * PG);
+	return (struct blkif_request_segment *)(ram + IND_PFN * PG);
 }
 
 /* Segment i on page IND_DATA + page_off + i, ref 100 + page_off + i, sectors 0..7. */
 static void ind_fill(unsigned int page_off)
 {
 	for (unsigned int i = 0; i < IND_NSEG; i++) {
-		ind_seg()[i] = (struct blkif_indirect_segment){ 100 + page_off + i, 0, 7, 0 };
+		ind_seg()[i] = (struct blkif_request_segment){ 100 + page_off + i, 0, 7, 0 };
 		grant(100 + page_off + i, IND_DATA + page_off + i, GTF_permit_access, 0);
 	}
 }
@@ -429,7 +429,7 @@ static void blkback_indirect(void)
 
 	/* Exactly the limit: 256 one-sector segments of one page; 257 is refused. */
 	for (i = 0; i < PVMX_BLKIF_MAX_INDIRECT_SEGMENTS; i++)
-		ind_seg()[i] = (struct blkif_indirect_segment){ 100, (uint8_t)(i % 8),
+		ind_seg()[i] = (struct blkif_request_segment){ 100, (uint8_t)(i % 8),
 								(uint8_t)(i % 8), 0 };
 	ind_push(BLKIF_OP_READ, 3, 0, PVMX_BLKIF_MAX_INDIRECT_SEGMENTS, IND_REF);
 	ind_seg()[PVMX_BLKIF_MAX_INDIRECT_SEGMENTS] = ind_seg()[0];

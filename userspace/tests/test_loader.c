@@ -273,7 +273,7 @@ static void test_xtf_layout(void)
 	CHECK_EQ(in->virt_kend, 0x110000);
 	CHECK_EQ(in->hypercall_page, 0x105000);
 
-	/* Reference §8.3 worked example, exactly. */
+	/* The layout xg_dom_x86.c builds for XTF's image, exactly. */
 	CHECK_EQ(L.nr_pages, 32768);
 	CHECK_EQ(L.kernel.pfn, 0x100);
 	CHECK_EQ(L.kernel.nr, 0x10);
@@ -1728,7 +1728,7 @@ static void test_fuzz(void)
 }
 
 const struct test loader_tests[] = {
-	{ "loader: XTF example layout (reference 8.3)", test_xtf_layout },
+	{ "loader: XTF example layout (xg_dom_x86.c)", test_xtf_layout },
 	{ "loader: small and odd memory sizes", test_xtf_small_memory },
 	{ "loader: mapping grows by 4 MiB", test_mapping_grows },
 	{ "loader: notes from SHT_NOTE sections, 8-byte notes", test_notes_from_sections },

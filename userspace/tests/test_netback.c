@@ -30,7 +30,7 @@
 #define GNTTAB_FRAMES	4
 
 static uint8_t *ram;
-static struct pvmx_grant_v1 *gtab;
+static struct grant_entry_v1 *gtab;
 static struct pvmx_gnttab gt;
 static struct pvmx_netback *nb;
 static uint32_t tx_prod, rx_prod;
@@ -57,14 +57,14 @@ static void grant(uint32_t ref, uint32_t frame, uint16_t flags)
 	gtab[ref].flags = flags;
 }
 
-static struct netif_sring_hdr *txh(void)
+static struct xen_sring_hdr *txh(void)
 {
-	return (struct netif_sring_hdr *)(ram + TX_PFN * PG);
+	return (struct xen_sring_hdr *)(ram + TX_PFN * PG);
 }
 
-static struct netif_sring_hdr *rxh(void)
+static struct xen_sring_hdr *rxh(void)
 {
-	return (struct netif_sring_hdr *)(ram + RX_PFN * PG);
+	return (struct xen_sring_hdr *)(ram + RX_PFN * PG);
 }
 
 static void rings_init(void)

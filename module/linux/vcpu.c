@@ -33,8 +33,8 @@ static void set_regs_window(void)
 
 void pvmx_vcpu_free(struct pvmx_vcpu *vcpu)
 {
-	pvmx_host_vcpu_destroy(vcpu);
-	pvmx_arch_vcpu_destroy(vcpu);
+	pvmx_linux_vcpu_destroy(vcpu);
+	pvmx_vmx_vcpu_destroy(vcpu);
 	if (vcpu->run_page)
 		__free_page(vcpu->run_page);
 	kfree(vcpu);
@@ -61,7 +61,7 @@ static int pvmx_vcpu_set_regs(struct pvmx_vcpu *vcpu, const void __user *argp)
 	spin_lock(&vcpu->vm->core.lock);
 	vcpu->core.regs_busy = true;
 	spin_unlock(&vcpu->vm->core.lock);
-	ret = pvmx_arch_set_regs(vcpu, &regs);
+	ret = pvmx_vmx_set_regs(vcpu, &regs);
 	set_regs_window();
 	spin_lock(&vcpu->vm->core.lock);
 	if (!ret)
@@ -82,7 +82,7 @@ static int pvmx_vcpu_get_regs(struct pvmx_vcpu *vcpu, void __user *argp)
 	mutex_lock(&vcpu->run_lock);
 	/* Not torn by a VCPUOP_initialise of this vCPU (VM lock) meanwhile. */
 	spin_lock(&vcpu->vm->core.lock);
-	pvmx_arch_get_regs(vcpu, &regs);
+	pvmx_vmx_get_regs(vcpu, &regs);
 	spin_unlock(&vcpu->vm->core.lock);
 	mutex_unlock(&vcpu->run_lock);
 	if (copy_to_user(argp, &regs, sizeof(regs)))
@@ -160,7 +160,7 @@ static int pvmx_vcpu_run(struct pvmx_vcpu *vcpu, unsigned long arg)
 		} else if (core->state == PVMX_VCPU_RUNNABLE) {
 			WRITE_ONCE(vcpu->run_task, current);
 			pvmx_runstate_change(core, RUNSTATE_running);
-			ret = pvmx_arch_run(vcpu);
+			ret = pvmx_vmx_run(vcpu);
 			pvmx_runstate_change(core, RUNSTATE_runnable);
 			WRITE_ONCE(vcpu->run_task, NULL);
 			if (core->run->exit_reason == PVMX_EXIT_CRASH)
@@ -298,7 +298,7 @@ int pvmx_create_vcpu(struct pvmx_vm *vm, unsigned long id)
 	vcpu->core.vm = &vm->core;
 	vcpu->core.id = id;
 	mutex_init(&vcpu->run_lock);
-	pvmx_host_vcpu_init(vcpu);
+	pvmx_linux_vcpu_init(vcpu);
 	pvmx_vcpu_events_init(&vcpu->core);
 	vcpu->run_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!vcpu->run_page) {
@@ -306,7 +306,7 @@ int pvmx_create_vcpu(struct pvmx_vm *vm, unsigned long id)
 		goto out;
 	}
 	vcpu->core.run = page_address(vcpu->run_page);
-	ret = pvmx_arch_vcpu_create(vcpu);
+	ret = pvmx_vmx_vcpu_create(vcpu);
 	if (ret) {
 		pvmx_vcpu_free(vcpu);
 		goto out;

@@ -45,10 +45,10 @@ static void pvmx_vm_release(struct kref *kref)
 	for (i = 0; i < PVMX_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
 			pvmx_vcpu_free(vm->vcpus[i]);
-	pvmx_arch_vm_destroy(vm);
+	pvmx_vmx_vm_destroy(vm);
 	pvmx_vm_free_memory(vm);
 	kfree(vm);
-	pvmx_arch_disable();
+	pvmx_vmx_disable();
 }
 
 void pvmx_vm_put(struct pvmx_vm *vm)
@@ -151,7 +151,7 @@ static int pvmx_vm_set_memory(struct pvmx_vm *vm, struct pvmx_memory __user *arg
 		vm->core.shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
 	pvmx_set_wallclock(&vm->core, ktime_get_real_ns() - ktime_get_ns());
 
-	ret = pvmx_arch_map_memory(vm);
+	ret = pvmx_vmx_map_memory(vm);
 	if (ret)
 		goto fail;
 
@@ -452,18 +452,18 @@ int pvmx_create_vm(unsigned long flags)
 
 	if (flags)
 		return -EINVAL;
-	ret = pvmx_arch_enable();
+	ret = pvmx_vmx_enable();
 	if (ret)
 		return ret;
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm) {
-		pvmx_arch_disable();
+		pvmx_vmx_disable();
 		return -ENOMEM;
 	}
 	kref_init(&vm->kref);
 	mutex_init(&vm->lock);
 	spin_lock_init(&vm->core.lock);
-	ret = pvmx_arch_vm_init(vm);
+	ret = pvmx_vmx_vm_init(vm);
 	if (ret) {
 		pvmx_vm_put(vm);
 		return ret;

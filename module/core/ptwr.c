@@ -472,6 +472,7 @@ static bool store(struct pvmx_vcpu_core *v, const struct ptwr_insn *insn, u32 mf
 	return true;
 }
 
+/* The update takes and drops page-type references: VM-wide state. */
 static bool ptwr_fault(struct pvmx_vcpu_core *v, u32 cs_base, u32 addr, u32 error,
 		       enum pvmx_action *action)
 {
@@ -480,6 +481,7 @@ static bool ptwr_fault(struct pvmx_vcpu_core *v, u32 cs_base, u32 addr, u32 erro
 	u64 l1e_gpa, pte;
 	u32 avail;
 
+	lockdep_assert_held(&v->vm->lock);
 	if (!(v->vm->vm_assist & BIT(VMASST_TYPE_writable_pagetables)))
 		return false;
 	/* A kernel-mode store to a present page (Xen: guest_kernel_mode, W|P). */
@@ -504,14 +506,8 @@ static bool ptwr_fault(struct pvmx_vcpu_core *v, u32 cs_base, u32 addr, u32 erro
 		     (addr & PVMX_PAGE_OFFSET_MASK) / 8, (addr & 7) * 8, action);
 }
 
-/* Under the VM lock: the update takes and drops page-type references. */
 bool pvmx_ptwr_fault(struct pvmx_vcpu_core *v, u32 cs_base, u32 addr, u32 error,
 		     enum pvmx_action *action)
 {
-	bool handled;
-
-	spin_lock(&v->vm->lock);
-	handled = ptwr_fault(v, cs_base, addr, error, action);
-	spin_unlock(&v->vm->lock);
-	return handled;
+	return pvmx_locked_call(v, ptwr_fault(v, cs_base, addr, error, action));
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vm_assist (21), physdev_op (33) and physdev_op_compat (19), with the
- * results Xen gives an unprivileged 32-bit PV domain (reference sections
- * 8.8 and 9.7, xen/arch/x86/physdev.c).  A pvmx guest owns no physical
+ * results Xen gives an unprivileged 32-bit PV domain (xen/common/domain.c's
+ * vm_assist(), xen/arch/x86/physdev.c).  A pvmx guest owns no physical
  * device and no physical IRQ (Xen's nr_pirqs is 0 for it): what it can do
  * is set its virtual IOPL and I/O bitmap, which emulate.c consults for
  * in/out and cli/sti, and register the PIRQ EOI page.  Everything that
@@ -23,10 +23,11 @@
 #define IOBMP_BYTES		8192u
 #define IOBMP_MAX_PORTS		65536u
 
-long pvmx_do_vm_assist(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+long do_vm_assist(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
 	u32 cmd = hc->arg[0], type = hc->arg[1];
 
+	lockdep_assert_held(&v->vm->lock);
 	if (type >= 32 || !(BIT(type) & PVMX_VM_ASSIST_MASK))
 		return -XEN_EINVAL;
 	switch (cmd) {
@@ -100,11 +101,12 @@ static long pirq_eoi_gmfn(struct pvmx_vcpu_core *v, u32 gmfn)
 	return 0;
 }
 
-long pvmx_do_physdev_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+long do_physdev_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
 	u32 cmd = hc->arg[0], size = physdev_arg_size(cmd);
 	u32 arg[9];
 
+	lockdep_assert_held(&v->vm->lock);
 	if (!size)
 		return -XEN_ENOSYS;
 	if (pvmx_copy_from_guest(v, arg, hc->arg[1], size))
@@ -142,14 +144,15 @@ long pvmx_do_physdev_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
  * struct (16 bytes for a 32-bit guest), read whole; then Xen's compat.c
  * forwards every cmd to physdev_op with the union as its argument.
  */
-long pvmx_do_physdev_op_compat(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+long do_physdev_op_compat(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
 	struct pvmx_hcall sub = *hc;
 	u32 op[4];
 
+	lockdep_assert_held(&v->vm->lock);
 	if (pvmx_copy_from_guest(v, op, hc->arg[0], sizeof(op)))
 		return -XEN_EFAULT;
 	sub.arg[0] = op[0];
 	sub.arg[1] = hc->arg[0] + 4;
-	return pvmx_do_physdev_op(v, &sub);
+	return do_physdev_op(v, &sub);
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pvmx kernel objects: VMs and vCPUs behind their file descriptors, and the
- * small interface the arch back end (module/x86/) implements for them.
+ * pvmx kernel objects: VMs and vCPUs behind their file descriptors, the
+ * Linux glue's own services (pvmx_linux_*) and the interface the VMX back
+ * end (module/x86/) implements for the glue (pvmx_vmx_*).  The core's two
+ * interfaces, pvmx_arch_* and pvmx_host_*, are in core.h.
  */
 #ifndef _PVMX_H
 #define _PVMX_H
@@ -12,8 +14,8 @@
 #include <linux/mutex.h>
 #include <linux/mm.h>
 #include <linux/version.h>
-#include "core.h"
-#include "x86/vmx.h"
+#include "../core/core.h"
+#include "../x86/vmx.h"
 
 #define PVMX_DEV_NAME	"pvmx"
 
@@ -63,34 +65,37 @@ struct pvmx_vcpu {
 	struct pvmx_vcpu_arch arch;
 };
 
-/* vm.c / vcpu.c */
+/* vm.c / vcpu.c: the glue's own. */
 int pvmx_create_vm(unsigned long flags);
 void pvmx_vm_put(struct pvmx_vm *vm);
 int pvmx_create_vcpu(struct pvmx_vm *vm, unsigned long id);
 void pvmx_vcpu_free(struct pvmx_vcpu *vcpu);
 
-/* host.c */
-void pvmx_host_init_clock(void);
-void pvmx_host_vcpu_init(struct pvmx_vcpu *vcpu);
-void pvmx_host_vcpu_destroy(struct pvmx_vcpu *vcpu);
-int pvmx_host_vcpu_wait(struct pvmx_vcpu *vcpu);
-int pvmx_host_vcpu_wait_up(struct pvmx_vcpu *vcpu);
+/*
+ * host.c: the glue's services to itself and to the back end (the run loop
+ * sleeps in pvmx_linux_vcpu_wait*()); what the core asks of it is pvmx_host_*.
+ */
+void pvmx_linux_init_clock(void);
+void pvmx_linux_vcpu_init(struct pvmx_vcpu *vcpu);
+void pvmx_linux_vcpu_destroy(struct pvmx_vcpu *vcpu);
+int pvmx_linux_vcpu_wait(struct pvmx_vcpu *vcpu);
+int pvmx_linux_vcpu_wait_up(struct pvmx_vcpu *vcpu);
 
-/* Implemented by the arch back end. */
-int pvmx_arch_init(void);
-void pvmx_arch_exit(void);
-int pvmx_arch_enable(void);		/* VMX on for the first VM */
-void pvmx_arch_disable(void);		/* ... off after the last */
-void pvmx_arch_get_info(struct pvmx_vmx_info *info);
-int pvmx_arch_check_cap(unsigned long cap);
-int pvmx_arch_vm_init(struct pvmx_vm *vm);
-void pvmx_arch_vm_destroy(struct pvmx_vm *vm);
-int pvmx_arch_map_memory(struct pvmx_vm *vm);	/* unmaps all on failure */
-void pvmx_arch_unmap_memory(struct pvmx_vm *vm);
-int pvmx_arch_vcpu_create(struct pvmx_vcpu *vcpu);
-void pvmx_arch_vcpu_destroy(struct pvmx_vcpu *vcpu);
-int pvmx_arch_set_regs(struct pvmx_vcpu *vcpu, const struct pvmx_regs *regs);
-void pvmx_arch_get_regs(struct pvmx_vcpu *vcpu, struct pvmx_regs *regs);
-int pvmx_arch_run(struct pvmx_vcpu *vcpu);
+/* Glue -> back end: main.c, vm.c and vcpu.c call them, module/x86/ implements them. */
+int pvmx_vmx_init(void);
+void pvmx_vmx_exit(void);
+int pvmx_vmx_enable(void);		/* VMX on for the first VM */
+void pvmx_vmx_disable(void);		/* ... off after the last */
+void pvmx_vmx_get_info(struct pvmx_vmx_info *info);
+int pvmx_vmx_check_cap(unsigned long cap);
+int pvmx_vmx_vm_init(struct pvmx_vm *vm);
+void pvmx_vmx_vm_destroy(struct pvmx_vm *vm);
+int pvmx_vmx_map_memory(struct pvmx_vm *vm);	/* unmaps all on failure */
+void pvmx_vmx_unmap_memory(struct pvmx_vm *vm);
+int pvmx_vmx_vcpu_create(struct pvmx_vcpu *vcpu);
+void pvmx_vmx_vcpu_destroy(struct pvmx_vcpu *vcpu);
+int pvmx_vmx_set_regs(struct pvmx_vcpu *vcpu, const struct pvmx_regs *regs);
+void pvmx_vmx_get_regs(struct pvmx_vcpu *vcpu, struct pvmx_regs *regs);
+int pvmx_vmx_run(struct pvmx_vcpu *vcpu);
 
 #endif /* _PVMX_H */

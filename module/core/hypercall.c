@@ -36,16 +36,6 @@ enum pvmx_action pvmx_crash(struct pvmx_vcpu_core *v, u32 kind, u32 vector,
 	return PVMX_EXIT_TO_USER;
 }
 
-void pvmx_shutdown(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc, u32 reason)
-{
-	/* Xen keeps the reason as a u8 (domain_shutdown()). */
-	v->run->shutdown.reason = (u8)reason;
-	v->run->shutdown.pad = 0;
-	v->run->exit_reason = PVMX_EXIT_SHUTDOWN;
-	v->state = PVMX_VCPU_SHUTDOWN;
-	hc->action = PVMX_EXIT_TO_USER;
-}
-
 /* ---- console_io (18) ---------------------------------------------------- */
 
 static long do_console_io(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
@@ -74,55 +64,6 @@ static long do_console_io(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 		/* No console input yet: zero bytes, as Xen with an empty ring. */
 		if (count > 0x7FFFFFFF)
 			return -XEN_E2BIG;
-		return 0;
-	default:
-		return -XEN_ENOSYS;
-	}
-}
-
-/* ---- sched_op (29) and sched_op_compat (6) ------------------------------ */
-
-static long sched_yield(struct pvmx_hcall *hc)
-{
-	hc->action = PVMX_YIELD;
-	return 0;
-}
-
-static long do_sched_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
-{
-	u32 reason;
-
-	switch (hc->arg[0]) {
-	case SCHEDOP_yield:
-		return sched_yield(hc);
-	case SCHEDOP_block:
-		return pvmx_sched_block(v, hc);
-	case SCHEDOP_shutdown:
-		if (pvmx_copy_from_guest(v, &reason, hc->arg[1], sizeof(reason)))
-			return -XEN_EFAULT;
-		pvmx_shutdown(v, hc, reason);
-		return 0;
-	case SCHEDOP_poll:
-		return pvmx_sched_poll(v, hc);
-	case SCHEDOP_shutdown_code:
-		/* Recorded by Xen for a later shutdown; pvmx reports reasons as they come. */
-		if (pvmx_copy_from_guest(v, &reason, hc->arg[1], sizeof(reason)))
-			return -XEN_EFAULT;
-		return 0;
-	default:
-		return -XEN_ENOSYS;
-	}
-}
-
-static long do_sched_op_compat(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
-{
-	switch (hc->arg[0]) {
-	case SCHEDOP_yield:
-		return sched_yield(hc);
-	case SCHEDOP_block:
-		return pvmx_sched_block(v, hc);
-	case SCHEDOP_shutdown:
-		pvmx_shutdown(v, hc, hc->arg[1]);
 		return 0;
 	default:
 		return -XEN_ENOSYS;
@@ -251,47 +192,47 @@ struct hypercall_desc {
 #define NOLOCK_SUBOPS(f, m)	{ .fn = (f), .nolock = (m) }
 
 static const struct hypercall_desc hypercall_table[XEN_NR_HYPERCALL_SLOTS] = {
-	[__HYPERVISOR_set_trap_table]		= LOCKED(pvmx_do_set_trap_table),
-	[__HYPERVISOR_set_gdt]			= LOCKED(pvmx_do_set_gdt),
+	[__HYPERVISOR_set_trap_table]		= LOCKED(do_set_trap_table),
+	[__HYPERVISOR_set_gdt]			= LOCKED(do_set_gdt),
 	/* int80_refresh() against update_descriptor's int80_desc_written(). */
-	[__HYPERVISOR_stack_switch]		= LOCKED(pvmx_do_stack_switch),
-	[__HYPERVISOR_set_callbacks]		= NOLOCK(pvmx_do_set_callbacks),
-	[__HYPERVISOR_fpu_taskswitch]		= NOLOCK(pvmx_do_fpu_taskswitch),
-	[__HYPERVISOR_set_debugreg]		= NOLOCK(pvmx_do_set_debugreg),
-	[__HYPERVISOR_get_debugreg]		= NOLOCK(pvmx_do_get_debugreg),
+	[__HYPERVISOR_stack_switch]		= LOCKED(do_stack_switch),
+	[__HYPERVISOR_set_callbacks]		= NOLOCK(do_set_callbacks),
+	[__HYPERVISOR_fpu_taskswitch]		= NOLOCK(do_fpu_taskswitch),
+	[__HYPERVISOR_set_debugreg]		= NOLOCK(do_set_debugreg),
+	[__HYPERVISOR_get_debugreg]		= NOLOCK(do_get_debugreg),
 	[__HYPERVISOR_sched_op_compat]		= NOLOCK_SUBOPS(do_sched_op_compat,
 								BIT(SCHEDOP_yield)),
-	[__HYPERVISOR_update_descriptor]	= LOCKED(pvmx_do_update_descriptor),
+	[__HYPERVISOR_update_descriptor]	= LOCKED(do_update_descriptor),
 	/* Writes each entry's result into the list. */
-	[__HYPERVISOR_multicall]		= LOCKED(pvmx_do_multicall),
-	[__HYPERVISOR_memory_op]		= LOCKED(pvmx_do_memory_op),
+	[__HYPERVISOR_multicall]		= LOCKED(do_multicall),
+	[__HYPERVISOR_memory_op]		= LOCKED(do_memory_op),
 	/* The vCPU's own singleshot hrtimer (its only other user: vcpu_op on itself). */
-	[__HYPERVISOR_set_timer_op]		= NOLOCK(pvmx_do_set_timer_op),
-	[__HYPERVISOR_event_channel_op_compat]	= LOCKED(pvmx_do_event_channel_op_compat),
-	[__HYPERVISOR_grant_table_op]		= LOCKED(pvmx_do_grant_table_op),
+	[__HYPERVISOR_set_timer_op]		= NOLOCK(do_set_timer_op),
+	[__HYPERVISOR_event_channel_op_compat]	= LOCKED(do_event_channel_op_compat),
+	[__HYPERVISOR_grant_table_op]		= LOCKED(do_grant_table_op),
 	/* Reads the frame; a failsafe or VM86 bounce takes the lock (traps.c). */
-	[__HYPERVISOR_iret]			= NOLOCK(pvmx_do_iret),
+	[__HYPERVISOR_iret]			= NOLOCK(do_iret),
 	/* The caller's own singleshot timer (another vCPU's: -EINVAL, nothing touched). */
-	[__HYPERVISOR_vcpu_op]			= NOLOCK_SUBOPS(pvmx_do_vcpu_op,
+	[__HYPERVISOR_vcpu_op]			= NOLOCK_SUBOPS(do_vcpu_op,
 								BIT(VCPUOP_set_singleshot_timer) |
 								BIT(VCPUOP_stop_singleshot_timer)),
 	/* callback_op reads its argument; the callbacks and NMI entry are the vCPU's. */
-	[__HYPERVISOR_callback_op]		= NOLOCK(pvmx_do_callback_op),
-	[__HYPERVISOR_event_channel_op]		= LOCKED(pvmx_do_event_channel_op),
-	[__HYPERVISOR_mmu_update]		= LOCKED(pvmx_do_mmu_update),
-	[__HYPERVISOR_update_va_mapping]	= LOCKED(pvmx_do_update_va_mapping),
+	[__HYPERVISOR_callback_op]		= NOLOCK(do_callback_op),
+	[__HYPERVISOR_event_channel_op]		= LOCKED(do_event_channel_op),
+	[__HYPERVISOR_mmu_update]		= LOCKED(do_mmu_update),
+	[__HYPERVISOR_update_va_mapping]	= LOCKED(do_update_va_mapping),
 	[__HYPERVISOR_update_va_mapping_otherdomain] =
-		LOCKED(pvmx_do_update_va_mapping_otherdomain),
-	[__HYPERVISOR_mmuext_op]		= LOCKED(pvmx_do_mmuext_op),
+		LOCKED(do_update_va_mapping_otherdomain),
+	[__HYPERVISOR_mmuext_op]		= LOCKED(do_mmuext_op),
 	/* The sub-ops that write no guest memory. */
 	[__HYPERVISOR_xen_version]		= NOLOCK_SUBOPS(do_xen_version,
 								BIT(XENVER_version) |
 								BIT(XENVER_pagesize)),
 	/* Reads the guest's buffer into the vCPU's own run page. */
 	[__HYPERVISOR_console_io]		= NOLOCK(do_console_io),
-	[__HYPERVISOR_physdev_op_compat]	= LOCKED(pvmx_do_physdev_op_compat),
-	[__HYPERVISOR_vm_assist]		= LOCKED(pvmx_do_vm_assist),
-	[__HYPERVISOR_physdev_op]		= LOCKED(pvmx_do_physdev_op),
+	[__HYPERVISOR_physdev_op_compat]	= LOCKED(do_physdev_op_compat),
+	[__HYPERVISOR_vm_assist]		= LOCKED(do_vm_assist),
+	[__HYPERVISOR_physdev_op]		= LOCKED(do_physdev_op),
 	/* Reads its argument only. */
 	[__HYPERVISOR_sysctl]			= NOLOCK(do_sysctl),
 	[__HYPERVISOR_sched_op]			= NOLOCK_SUBOPS(do_sched_op,
@@ -336,9 +277,10 @@ static bool check_request(struct pvmx_vcpu_core *v, u32 req)
 	       pvmx_test_and_clear_bit32(&v->requests, req);
 }
 
-/* The vCPU's own thread, VM lock held, before an entry. */
+/* The vCPU's own thread, before an entry. */
 void pvmx_process_requests(struct pvmx_vcpu_core *v)
 {
+	lockdep_assert_held(&v->vm->lock);
 	if (likely(!READ_ONCE(v->requests)))
 		return;
 	if (check_request(v, PVMX_REQ_TRAPS_CHANGED))

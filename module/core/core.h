@@ -43,6 +43,8 @@ enum pvmx_gpr {
 #define PVMX_PTE_D		0x040ULL
 #define PVMX_PTE_PS		0x080ULL
 #define PVMX_PTE_NX		BIT_ULL(63)
+/* Bits 52..62, reserved in PAE: the CPU walks the guest's tables itself. */
+#define PVMX_PTE_RESERVED_HIGH	0x7FF0000000000000ULL
 #define PVMX_PTE_ADDR		0x000FFFFFFFFFF000ULL
 /* Bits of an L1 entry a PV guest may set (no reserved bits 52..62). */
 #define PVMX_L1_ALLOWED		(PVMX_PTE_ADDR | PVMX_PTE_NX | 0xFFFULL)
@@ -106,7 +108,10 @@ struct pvmx_vcpu_core;
  * handler that must wait returns PVMX_BLOCK or PVMX_OFFLINE and the arch
  * waits after the lock is dropped.  Timers and PVMX_RAISE_EVENT never take it:
  * they set atomic bits (async_virqs, raised_ports) and kick the vCPU.
- * PVMX_BIND_EVTCHN takes it briefly, from a launcher thread.
+ * PVMX_BIND_EVTCHN takes it briefly, from a launcher thread.  Every core
+ * function that needs it says so with lockdep_assert_held(&vm->lock) (the
+ * host tests' stand-in traps: core_env_host.h), so the rule is checked, not
+ * only written down.
  */
 struct pvmx_vm_core {
 	spinlock_t lock;	/* the VM lock: see above */
@@ -159,15 +164,32 @@ struct pvmx_vm_core {
 	u32 poll_mask;
 };
 
+/*
+ * v's VM lock held around call, whose value this is: the one way the core
+ * writes lock-then-call, chiefly the locked entry point of an inner
+ * function that needs the lock (and asserts it).  The back end calls such
+ * entry points and never holds the lock itself.
+ */
+#define pvmx_locked_call(v, call)					\
+	({								\
+		struct pvmx_vcpu_core *__lc_v = (v);			\
+		typeof(call) __lc_ret;					\
+									\
+		spin_lock(&__lc_v->vm->lock);				\
+		__lc_ret = (call);					\
+		spin_unlock(&__lc_v->vm->lock);				\
+		__lc_ret;						\
+	})
+
 /* One virtual IDT entry (set_trap_table). */
 struct pvmx_trap_entry {
 	u32 address;
 	u16 cs;
-	u8 flags;		/* bits 0-1 DPL for `int n`; bit 2 masks events */
+	u8 flags;		/* trap_info's: bits 0-1 DPL for `int n`; bit 2 masks events */
 };
 
 #define PVMX_TRAP_DPL_MASK	3
-#define PVMX_TRAP_MASK_EVENTS	4
+#define PVMX_TRAP_MASK_EVENTS	TI_MASK_EVENTS
 
 /* A registered callback: where, and whether entering it masks events. */
 struct pvmx_callback {
@@ -176,7 +198,7 @@ struct pvmx_callback {
 	bool mask_events;
 };
 
-/* Xen's descriptor-table geometry (reference 8.2, 8.5). */
+/* Xen's descriptor-table geometry (xen/include/public/arch-x86/xen.h). */
 #define PVMX_GDT_GUEST_FRAMES	14	/* entries 0..7167: the guest's set_gdt frames */
 #define PVMX_GDT_ENTRIES	(XEN_FIRST_RESERVED_GDT_ENTRY + 512)	/* + Xen's page */
 #define PVMX_LDT_MAX_ENTRIES	8192
@@ -348,7 +370,7 @@ struct pvmx_hcall {
 	enum pvmx_action action;
 };
 
-/* How a selector is about to be used, for pvmx_arch_selector_usable(). */
+/* How a selector is about to be used, for pvmx_selector_usable(). */
 enum pvmx_seg_use {
 	PVMX_SEG_CODE,		/* CS at privilege level = selector RPL */
 	PVMX_SEG_STACK,		/* SS at privilege level = selector RPL */
@@ -405,6 +427,12 @@ void pvmx_guest_cpuid(const struct pvmx_vcpu_core *v, u32 leaf, u32 subleaf,
 		      pvmx_host_cpuid_fn host, struct pvmx_cpuid_leaf *r);
 
 /* ---- hypercall.c ------------------------------------------------------- */
+/*
+ * The handler of hypercall X is do_X(), as in Xen (do_mmu_update() for
+ * mmu_update): declared below with the file that holds it, listed in
+ * hypercall.c's table.  The helpers of one sub-operation are static and
+ * never named do_*.
+ */
 /* Handle the hypercall in the registers; insn_len is the `int $0x82` size. */
 enum pvmx_action pvmx_hypercall(struct pvmx_vcpu_core *v, u32 insn_len);
 long pvmx_dispatch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
@@ -421,8 +449,6 @@ bool pvmx_hcall_lockfree(const struct pvmx_hcall *hc);
  */
 void pvmx_hcall_lock(struct pvmx_vcpu_core *v);
 void pvmx_fill_hypercall_page(u8 *page);
-/* SCHEDOP_shutdown: the VM ends with this reason (reported by this vCPU). */
-void pvmx_shutdown(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc, u32 reason);
 /* Kill the guest with a reason the launcher prints. */
 enum pvmx_action pvmx_crash(struct pvmx_vcpu_core *v, u32 kind, u32 vector,
 			    u32 error_code, u64 address, const char *fmt, ...)
@@ -470,12 +496,12 @@ static inline bool pvmx_preempt_check(struct pvmx_vcpu_core *v)
 }
 
 /* ---- traps.c: trap table, callbacks and bounce frames ------------------- */
-long pvmx_do_set_trap_table(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
-long pvmx_do_stack_switch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
-long pvmx_do_set_callbacks(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
-long pvmx_do_fpu_taskswitch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
-long pvmx_do_callback_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
-long pvmx_do_iret(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long do_set_trap_table(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long do_stack_switch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long do_set_callbacks(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long do_fpu_taskswitch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long do_callback_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long do_iret(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
 /* A CPU exception in the guest; EIP is where the guest resumes after the handler. */
 enum pvmx_action pvmx_deliver_exception(struct pvmx_vcpu_core *v, u32 vector,
 					bool has_error, u32 error);
@@ -506,21 +532,26 @@ enum pvmx_action pvmx_fast_syscall(struct pvmx_vcpu_core *v, bool sysenter, u32 
 enum pvmx_action pvmx_deliver_upcall(struct pvmx_vcpu_core *v);
 struct xen_vcpu_info *pvmx_vcpu_info(struct pvmx_vcpu_core *v);
 
-/* ---- events.c: event channels, upcalls, timers, block/poll, vcpu_op ---- */
-long pvmx_do_event_channel_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
-long pvmx_do_event_channel_op_compat(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
-long pvmx_do_set_timer_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
-long pvmx_do_vcpu_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
-long pvmx_sched_block(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
-long pvmx_sched_poll(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
-/* Boot: the launcher's console/xenstore ports; wall clock. */
+/* The vCPU with this id, or NULL (Xen's domain_vcpu()). */
+static inline struct pvmx_vcpu_core *pvmx_vcpu_of(struct pvmx_vm_core *vm, u32 id)
+{
+	return id < PVMX_MAX_VCPUS ? vm->vcpus[id] : NULL;
+}
+
+/* ---- event_channel.c: event channels, VIRQs, events from outside -------- */
+long do_event_channel_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long do_event_channel_op_compat(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+/* Boot: the launcher's console/xenstore ports. */
 int pvmx_events_init(struct pvmx_vm_core *vm, u32 console_port, u32 store_port);
-void pvmx_vcpu_events_init(struct pvmx_vcpu_core *v);
 /* From any context: queue an event for the vCPU and wake it. */
 void pvmx_raise_virq_async(struct pvmx_vcpu_core *v, u32 virq);
 int pvmx_raise_port_async(struct pvmx_vm_core *vm, u32 port);
+/* The vCPU's own thread, VM lock held: send what the *_async calls queued. */
+void pvmx_apply_async_events(struct pvmx_vcpu_core *v);
 /* PVMX_BIND_EVTCHN: the launcher binds (or unbinds) a port the guest allocated for dom 0. */
 int pvmx_launcher_bind_port(struct pvmx_vm_core *vm, u32 port, bool unbind);
+
+/* ---- entry.c: the work before a guest entry ------------------------------ */
 /* The reasons in vcpu->entry_work (core.h, struct pvmx_vcpu_core). */
 #define PVMX_WORK_TRACE		BIT(0)	/* trace_nr: records to hand over */
 #define PVMX_WORK_ENDED		BIT(1)	/* vm->ended */
@@ -536,8 +567,19 @@ static inline void pvmx_entry_work_set(struct pvmx_vcpu_core *v, u32 bits)
 }
 
 /* The same on every vCPU of the VM (VM-wide state any vCPU may apply). */
-void pvmx_entry_work_set_all(struct pvmx_vm_core *vm, u32 bits);
-/* Everything pvmx_prepare_entry() does when it has work (events.c). */
+static inline void pvmx_entry_work_set_all(struct pvmx_vm_core *vm, u32 bits)
+{
+	struct pvmx_vcpu_core *t;
+	u32 i;
+
+	for (i = 0; i < PVMX_MAX_VCPUS; i++) {
+		t = READ_ONCE(vm->vcpus[i]);
+		if (t)
+			pvmx_entry_work_set(t, bits);
+	}
+}
+
+/* Everything pvmx_prepare_entry() does when it has work (entry.c). */
 enum pvmx_action pvmx_prepare_entry_slow(struct pvmx_vcpu_core *v);
 
 /*
@@ -566,10 +608,26 @@ static inline enum pvmx_action pvmx_prepare_entry(struct pvmx_vcpu_core *v)
 	return pvmx_prepare_entry_slow(v);
 }
 
+/* ---- sched.c: sched_op, set_timer_op, block and poll --------------------- */
+long do_sched_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long do_sched_op_compat(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long do_set_timer_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+/* SCHEDOP_shutdown: the VM ends with this reason (reported by this vCPU). */
+void pvmx_shutdown(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc, u32 reason);
+/*
+ * Timer deadlines and periods this far ahead are a wrapped guest clock:
+ * set_timer_op replaces the deadline, VCPUOP_set_periodic_timer refuses.
+ */
+#define PVMX_TIMER_MAX_DELTA_NS	BIT_ULL(50)
 /* Whether a blocked or polling vCPU has something to do (vCPU thread). */
 bool pvmx_vcpu_should_wake(struct pvmx_vcpu_core *v);
 /* Whether a down vCPU may run again: it is up, or the VM has ended. */
 bool pvmx_vcpu_may_run(struct pvmx_vcpu_core *v);
+
+/* ---- domain.c: vcpu_op, vCPU state, runstate, time, the VM's end -------- */
+long do_vcpu_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+/* A new vCPU's event, timer and run state. */
+void pvmx_vcpu_events_init(struct pvmx_vcpu_core *v);
 /* vcpu_time_info from the host clock; wall clock at system time 0. */
 void pvmx_update_time_info(struct pvmx_vcpu_core *v);
 void pvmx_set_wallclock(struct pvmx_vm_core *vm, u64 real_ns_at_zero);
@@ -673,10 +731,10 @@ long pvmx_new_baseptr(struct pvmx_vcpu_core *v, u32 mfn);
 long pvmx_mm_boot_baseptr(struct pvmx_vcpu_core *v, u64 cr3);
 /* Arch, VMCS current, irqs off, in_guest set: carry out v->mm_requests. */
 void pvmx_mm_before_entry(struct pvmx_vcpu_core *v);
-long pvmx_do_mmu_update(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
-long pvmx_do_mmuext_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
-long pvmx_do_update_va_mapping(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
-long pvmx_do_update_va_mapping_otherdomain(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long do_mmu_update(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long do_mmuext_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long do_update_va_mapping(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long do_update_va_mapping_otherdomain(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
 
 /*
  * XSA-273: if an L1TF-unsafe not-present entry was refused, crash the guest
@@ -688,7 +746,7 @@ enum pvmx_action pvmx_mm_l1tf_crash(struct pvmx_vcpu_core *v);
  * zapped: Xen's high-half fix-up made it not present (no XSA-273 check, as Xen).
  */
 int pvmx_ptwr_update_l1(struct pvmx_vcpu_core *v, u32 mfn, u32 slot, u64 new, u64 *expected,
-			 bool zapped);
+			bool zapped);
 
 /* ---- ptwr.c: VMASST_TYPE_writable_pagetables ---------------------------- */
 /*
@@ -705,8 +763,8 @@ bool pvmx_ptwr_fault(struct pvmx_vcpu_core *v, u32 cs_base, u32 addr, u32 error,
 long pvmx_set_gdt(struct pvmx_vcpu_core *v, const u32 *frames, u32 entries);
 /* The LDT at linear address va (MMUEXT_SET_LDT, VCPUOP_initialise). */
 long pvmx_set_ldt(struct pvmx_vcpu_core *v, u32 va, u32 entries);
-long pvmx_do_set_gdt(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
-long pvmx_do_update_descriptor(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long do_set_gdt(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long do_update_descriptor(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
 /*
  * Xen's check_descriptor for a compat guest: true if *d may go into a GDT or
  * LDT, with *d fixed up as Xen fixes it (DPL >= 1, limits widened over the
@@ -724,7 +782,7 @@ int pvmx_validate_desc_frame(struct pvmx_vm_core *vm, u32 mfn);
  * callable by the vCPU's own thread without the VM lock, or under it.
  */
 int pvmx_read_descriptor(struct pvmx_vcpu_core *v, u16 sel, u64 *desc);
-/* The hardware's checks for loading sel (the x86 pvmx_arch_selector_usable). */
+/* Could the CPU load this selector for that use (descriptor present, right DPL)? */
 bool pvmx_selector_usable(struct pvmx_vcpu_core *v, u16 sel, enum pvmx_seg_use use);
 /* A #PF at this offset into the vCPU's LDT area: map the page, or reflect it. */
 enum pvmx_action pvmx_ldt_fault(struct pvmx_vcpu_core *v, u32 offset, u32 error);
@@ -791,32 +849,35 @@ static inline u32 pvmx_hw_dr7(const struct pvmx_vcpu_core *v)
 		return v->dr[7] | 0x400;	/* bit 10 reads as 1 */
 	return pvmx_hw_dr7_slow(v);
 }
+
 /* VCPUOP_initialise (Xen's arch_set_info_guest()): DR0-3 acceptable? */
 bool pvmx_debug_context_ok(const u32 debugreg[8]);
 /* ... then CR4's guest bits and debugreg[0-3, 6, 7] through set_debugreg. */
 void pvmx_load_debug_context(struct pvmx_vcpu_core *v, u32 cr4, const u32 debugreg[8]);
-long pvmx_do_set_debugreg(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
-long pvmx_do_get_debugreg(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long do_set_debugreg(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long do_get_debugreg(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
 
 /* ---- physdev.c: vm_assist, physdev_op ---------------------------------- */
-long pvmx_do_vm_assist(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
-long pvmx_do_physdev_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
-long pvmx_do_physdev_op_compat(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long do_vm_assist(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long do_physdev_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long do_physdev_op_compat(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
 
 /* ---- memory.c: memory_op and grant_table_op ---------------------------- */
-long pvmx_do_memory_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
-long pvmx_do_grant_table_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long do_memory_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long do_grant_table_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
 
 /* ---- multicall.c -------------------------------------------------------- */
-long pvmx_do_multicall(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
+long do_multicall(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc);
 
-/* ---- provided by the arch back end (or the unit-test harness) ---------- */
+/*
+ * ---- provided by the arch back end (or the unit-test harness) ----------
+ * Core -> back end: module/core calls, module/x86 implements (run.c,
+ * segments.c, exits.c); tests/unit/fixture.c and bench/host stand in.
+ */
 /* Drop cached translations of the guest's linear address (all if !one). */
 void pvmx_arch_flush_guest_tlb(struct pvmx_vcpu_core *v, u32 gva, bool one);
 /* The host wants the CPU back or a signal is pending: time for a continuation. */
 bool pvmx_arch_preempt_pending(struct pvmx_vcpu_core *v);
-/* Could the CPU load this selector for that use (descriptor present, right DPL)? */
-bool pvmx_arch_selector_usable(struct pvmx_vcpu_core *v, u16 sel, enum pvmx_seg_use use);
 /* DS, ES, FS, GS as the guest has them now / load new ones. */
 void pvmx_arch_get_data_segs(struct pvmx_vcpu_core *v, u16 segs[4]);
 void pvmx_arch_set_data_segs(struct pvmx_vcpu_core *v, const u16 segs[4]);
@@ -845,7 +906,11 @@ void pvmx_arch_fill_hv_l2(struct pvmx_vm_core *vm, u64 *l2);
 /* The machine frame (hypervisor GPA frame) holding page `page` of vm->m2p. */
 u32 pvmx_arch_m2p_mfn(struct pvmx_vm_core *vm, u32 page);
 
-/* ---- provided by the host kernel layer (host.c) or the test harness ---- */
+/*
+ * ---- provided by the host kernel layer (host.c) or the test harness ----
+ * Core -> Linux glue: module/core calls, module/linux implements (host.c,
+ * main.c); tests/unit/fixture.c and bench/host stand in.
+ */
 struct pvmx_time_sample {
 	u64 tsc;
 	u64 ns;			/* system time: host monotonic ns */
@@ -887,7 +952,7 @@ static inline u32 pvmx_xchg32(u32 *word, u32 value)
 	return __atomic_exchange_n(word, value, __ATOMIC_SEQ_CST);
 }
 
-/* The vCPU no longer polls: the flag, then its poll_mask bit (events.c). */
+/* The vCPU no longer polls: the flag, then its poll_mask bit (sched.c). */
 static inline void pvmx_poll_done(struct pvmx_vcpu_core *v)
 {
 	WRITE_ONCE(v->wait.polling, false);

@@ -99,13 +99,14 @@ static long memory_op_machphys_mfn_list(struct pvmx_vcpu_core *v, u32 arg)
 	return 0;
 }
 
-long pvmx_do_memory_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+long do_memory_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
 	u32 cmd = hc->arg[0], arg = hc->arg[1];
 	u32 op = cmd & XENMEM_CMD_MASK;
 	bool extent = cmd >> XENMEM_EXTENT_SHIFT;
 	struct xen_memory_map map;
 
+	lockdep_assert_held(&v->vm->lock);
 	switch (op) {
 	case XENMEM_maximum_ram_page:
 		if (extent)
@@ -254,10 +255,11 @@ static long gnttab_get_status_frames(struct pvmx_vcpu_core *v, u32 uop, u32 coun
 	return 0;
 }
 
-long pvmx_do_grant_table_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+long do_grant_table_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
 	u32 cmd = hc->arg[0], uop = hc->arg[1], count = hc->arg[2];
 
+	lockdep_assert_held(&v->vm->lock);
 	/* The compat wrapper checks the whole array of its translated ops first. */
 	switch (cmd) {
 	case GNTTABOP_setup_table:
@@ -269,7 +271,7 @@ long pvmx_do_grant_table_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 			return -XEN_EFAULT;
 		return gnttab_get_status_frames(v, uop, count);
 	}
-	/* do_grant_table_op() */
+	/* Then Xen's do_grant_table_op() itself (xen/common/grant_table.c). */
 	if ((s32)count < 0)
 		return -XEN_EINVAL;
 	if ((cmd & GNTTABOP_CMD_MASK) != GNTTABOP_cache_flush && (cmd & ~GNTTABOP_CMD_MASK))

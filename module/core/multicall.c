@@ -11,12 +11,6 @@
  */
 #include "core.h"
 
-struct xen_multicall_entry {
-	u32 op;
-	u32 result;
-	u32 args[6];
-};
-
 #define MC_ENTRY_BYTES	sizeof(struct xen_multicall_entry)
 
 /*
@@ -74,7 +68,7 @@ static void mc_continue(struct pvmx_hcall *hc, u32 list, u32 left)
 	hc->preempted = true;
 }
 
-long pvmx_do_multicall(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+long do_multicall(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
 	u32 list = hc->arg[0], nr = hc->arg[1], eip = v->cpu.eip, i, left = 0;
 	struct mc_cursor cursor = { .page = ~0u };
@@ -82,6 +76,7 @@ long pvmx_do_multicall(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	struct pvmx_hcall call;
 	long ret;
 
+	lockdep_assert_held(&v->vm->lock);
 	if (v->in_multicall)
 		return -XEN_EINVAL;		/* "Multicall reentry is disallowed" */
 	if (!v->mc_continuing)

@@ -51,9 +51,6 @@ static int read_pte(const struct pvmx_gmem *mem, u64 gpa, u64 *pte)
 	return 0;
 }
 
-/* Entry bits 52..62 are reserved in PAE (NX is bit 63). */
-#define PTE_RESERVED_HIGH	0x7FF0000000000000ULL
-
 /* Walks to the L2 entry for gva.  Returns 0 with *l2e, or -XEN_EFAULT. */
 static int walk_l2(const struct pvmx_vcpu_core *v, u32 gva, u64 *l2e_gpa, u64 *l2e)
 {
@@ -64,7 +61,7 @@ static int walk_l2(const struct pvmx_vcpu_core *v, u32 gva, u64 *l2e_gpa, u64 *l
 	*l2e_gpa = (pdpte & PVMX_PTE_ADDR) + ((gva >> 21) & 511) * 8;
 	if (read_pte(&v->vm->mem, *l2e_gpa, l2e))
 		return -XEN_EFAULT;
-	if (!(*l2e & PVMX_PTE_P) || (*l2e & PTE_RESERVED_HIGH))
+	if (!(*l2e & PVMX_PTE_P) || (*l2e & PVMX_PTE_RESERVED_HIGH))
 		return -XEN_EFAULT;
 	return 0;
 }
@@ -85,7 +82,7 @@ int pvmx_gva_to_gpa(const struct pvmx_vcpu_core *v, u32 gva, bool write, u64 *gp
 	}
 	if (read_pte(&v->vm->mem, (l2e & PVMX_PTE_ADDR) + ((gva >> 12) & 511) * 8, &l1e))
 		return -XEN_EFAULT;
-	if (!(l1e & PVMX_PTE_P) || (l1e & PTE_RESERVED_HIGH))
+	if (!(l1e & PVMX_PTE_P) || (l1e & PVMX_PTE_RESERVED_HIGH))
 		return -XEN_EFAULT;
 	if (write && !(l1e & PVMX_PTE_RW))
 		return -XEN_EFAULT;
@@ -172,7 +169,7 @@ static u8 *xlate_walk(const struct pvmx_vcpu_core *v, u32 gva, bool write,
 	if (!l2p)
 		return NULL;
 	l2e = READ_ONCE(*l2p);
-	if (!(l2e & PVMX_PTE_P) || (l2e & PTE_RESERVED_HIGH))
+	if (!(l2e & PVMX_PTE_P) || (l2e & PVMX_PTE_RESERVED_HIGH))
 		return NULL;
 	rw = l2e & PVMX_PTE_RW;
 	ram = (pdpte & PVMX_PTE_ADDR) >> PVMX_PAGE_SHIFT < mem->nr_ram_frames;
@@ -185,7 +182,7 @@ static u8 *xlate_walk(const struct pvmx_vcpu_core *v, u32 gva, bool write,
 		if (!l1p)
 			return NULL;
 		l1e = READ_ONCE(*l1p);
-		if (!(l1e & PVMX_PTE_P) || (l1e & PTE_RESERVED_HIGH))
+		if (!(l1e & PVMX_PTE_P) || (l1e & PVMX_PTE_RESERVED_HIGH))
 			return NULL;
 		rw = rw && (l1e & PVMX_PTE_RW);
 		gfn = (l1e & PVMX_PTE_ADDR) >> PVMX_PAGE_SHIFT;

@@ -3,7 +3,7 @@
  * pvmx: run 32-bit Xen-style paravirtualized guests on VMX.
  *
  * Module entry points and /dev/pvmx.  The module refuses to load where VMX
- * cannot work (pvmx_arch_init() says why in one line).  VMX is switched on
+ * cannot work (pvmx_vmx_init() says why in one line).  VMX is switched on
  * when the first VM is created and off when the last one goes, so pvmx and
  * KVM (with kvm.enable_virt_at_load=0) can take turns on one machine.
  */
@@ -70,13 +70,13 @@ static long pvmx_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long 
 	case PVMX_GET_API_VERSION:
 		return arg ? -EINVAL : PVMX_API_VERSION;
 	case PVMX_CHECK_CAP:
-		return pvmx_arch_check_cap(arg);
+		return pvmx_vmx_check_cap(arg);
 	case PVMX_CREATE_VM:
 		return pvmx_create_vm(arg);
 	case PVMX_GET_VMX_INFO: {
 		struct pvmx_vmx_info info;
 
-		pvmx_arch_get_info(&info);
+		pvmx_vmx_get_info(&info);
 		if (copy_to_user((void __user *)arg, &info, sizeof(info)))
 			return -EFAULT;
 		return 0;
@@ -124,14 +124,14 @@ static int __init pvmx_init(void)
 		pr_err("pvmx: not supported on PREEMPT_RT kernels (the VM lock would sleep with preemption off)\n");
 		return -EOPNOTSUPP;
 	}
-	ret = pvmx_arch_init();
+	ret = pvmx_vmx_init();
 	if (ret)
 		return ret;
-	pvmx_host_init_clock();
+	pvmx_linux_init_clock();
 	ret = misc_register(&pvmx_dev);
 	if (ret) {
 		pr_err("pvmx: cannot register /dev/%s: %d\n", PVMX_DEV_NAME, ret);
-		pvmx_arch_exit();
+		pvmx_vmx_exit();
 		return ret;
 	}
 	pr_info("pvmx: ready, /dev/%s (API %d)\n", PVMX_DEV_NAME, PVMX_API_VERSION);
@@ -141,7 +141,7 @@ static int __init pvmx_init(void)
 static void __exit pvmx_exit(void)
 {
 	misc_deregister(&pvmx_dev);
-	pvmx_arch_exit();
+	pvmx_vmx_exit();
 }
 
 module_init(pvmx_init);

@@ -37,12 +37,12 @@
 #define GUEST_KERNEL_RPL	1
 #define PF_PRESENT	1u	/* #PF error code: the page was present */
 
-/* Compat Xen's boot GDT entries the guest sees at 7171..7174 (reference 8.2). */
+/* Compat Xen's boot GDT entries the guest sees at 7171..7174 (xen_abi.h). */
 static const u64 xen_reserved_descriptors[][2] = {
-	{ FLAT_RING1_CS >> 3, 0x00cfbb000000ffffULL },
-	{ FLAT_RING1_DS >> 3, 0x00cfb3000000ffffULL },
-	{ FLAT_RING3_CS >> 3, 0x00cffb000000ffffULL },
-	{ FLAT_RING3_DS >> 3, 0x00cff3000000ffffULL },
+	{ FLAT_RING1_CS >> 3, XEN_FLAT_RING1_CS_DESC },
+	{ FLAT_RING1_DS >> 3, XEN_FLAT_RING1_DS_DESC },
+	{ FLAT_RING3_CS >> 3, XEN_FLAT_RING3_CS_DESC },
+	{ FLAT_RING3_DS >> 3, XEN_FLAT_RING3_DS_DESC },
 };
 
 /* Xen's guest_gate_selector_okay() for a compat guest. */
@@ -121,6 +121,7 @@ int pvmx_validate_desc_frame(struct pvmx_vm_core *vm, u32 mfn)
 	u64 *descs = frame_descriptors(vm, mfn), d;
 	u32 i;
 
+	lockdep_assert_held(&vm->lock);
 	if (!descs)
 		return -XEN_EINVAL;
 	/* As Xen's alloc_segdesc_page: fixed in place, up to the first bad one. */
@@ -172,6 +173,7 @@ long pvmx_set_gdt(struct pvmx_vcpu_core *v, const u32 *frames, u32 entries)
 	struct pvmx_desc_tables *t = &v->desc;
 	u32 i, nr = gdt_nr_frames(entries), old_nr = gdt_nr_frames(t->gdt_ents);
 
+	lockdep_assert_held(&v->vm->lock);
 	if (entries > XEN_FIRST_RESERVED_GDT_ENTRY)
 		return -XEN_EINVAL;
 	for (i = 0; i < nr; i++)
@@ -192,10 +194,11 @@ fail:
 }
 
 /* set_gdt(frame_list, entries): compat_set_gdt, frames are 32-bit MFNs. */
-long pvmx_do_set_gdt(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+long do_set_gdt(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
 	u32 frames[PVMX_GDT_GUEST_FRAMES], entries = hc->arg[1];
 
+	lockdep_assert_held(&v->vm->lock);
 	if (entries > XEN_FIRST_RESERVED_GDT_ENTRY)
 		return -XEN_EINVAL;
 	if (pvmx_copy_from_guest(v, frames, hc->arg[0], gdt_nr_frames(entries) * 4))
@@ -208,13 +211,14 @@ long pvmx_do_set_gdt(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
  * descriptor page, or of any page that may be writable (Xen takes a
  * writable type ref for the write, so page tables are refused).
  */
-long pvmx_do_update_descriptor(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+long do_update_descriptor(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
 	u64 pa = hc->arg[0] | ((u64)hc->arg[1] << 32);
 	u64 d = hc->arg[2] | ((u64)hc->arg[3] << 32);
 	u64 *descs;
 	u32 mfn;
 
+	lockdep_assert_held(&v->vm->lock);
 	if ((pa & 7) || !pvmx_check_descriptor(&d))
 		return -XEN_EINVAL;
 	if ((pa >> PVMX_PAGE_SHIFT) >= v->vm->mem.nr_ram_frames)
@@ -238,6 +242,7 @@ long pvmx_set_ldt(struct pvmx_vcpu_core *v, u32 va, u32 entries)
 	struct pvmx_desc_tables *t = &v->desc;
 	u32 base = entries ? va : 0;
 
+	lockdep_assert_held(&v->vm->lock);
 	if ((base & PVMX_PAGE_OFFSET_MASK) || entries > PVMX_LDT_MAX_ENTRIES)
 		return -XEN_EINVAL;
 	if (t->ldt_ents == entries && t->ldt_base == base)
@@ -270,10 +275,12 @@ static int map_ldt_page(struct pvmx_vcpu_core *v, u32 offset)
 	return 0;
 }
 
+/* Mapping an LDT page takes a page-type reference: VM-wide state. */
 static enum pvmx_action ldt_fault(struct pvmx_vcpu_core *v, u32 offset, u32 error)
 {
 	struct pvmx_desc_tables *t = &v->desc;
 
+	lockdep_assert_held(&v->vm->lock);
 	/*
 	 * Past the LDT, or a protection fault on a page already mapped (the
 	 * CPU writing an accessed bit the guest cleared behind the page type's
@@ -288,15 +295,9 @@ static enum pvmx_action ldt_fault(struct pvmx_vcpu_core *v, u32 offset, u32 erro
 	return pvmx_deliver_exception_locked(v, PVMX_TRAP_PF, true, error);
 }
 
-/* Under the VM lock: mapping an LDT page takes a page-type reference. */
 enum pvmx_action pvmx_ldt_fault(struct pvmx_vcpu_core *v, u32 offset, u32 error)
 {
-	enum pvmx_action act;
-
-	spin_lock(&v->vm->lock);
-	act = ldt_fault(v, offset, error);
-	spin_unlock(&v->vm->lock);
-	return act;
+	return pvmx_locked_call(v, ldt_fault(v, offset, error));
 }
 
 void pvmx_desc_release(struct pvmx_vcpu_core *v)
@@ -304,6 +305,7 @@ void pvmx_desc_release(struct pvmx_vcpu_core *v)
 	struct pvmx_desc_tables *t = &v->desc;
 	u32 i;
 
+	lockdep_assert_held(&v->vm->lock);
 	for (i = 0; i < gdt_nr_frames(t->gdt_ents); i++)
 		pvmx_put_page_type(v->vm, t->gdt_frames[i]);
 	destroy_ldt_mappings(v);

@@ -13,13 +13,13 @@
  * never be mapped writable, and a frame mapped writable anywhere can never be
  * typed, so the guest changes its tables only through the hypercalls here.
  *
- * All of this runs with the VM's hypercall lock held (one vCPU in here at a
- * time) and never sleeps.  Other vCPUs may be running guest code meanwhile:
- * when a frame changes type, or an L3 that a vCPU has loaded changes, they
- * get a request (vcpu->mm_requests) that the arch carries out before its next
- * VM entry, and a vCPU in guest mode is kicked out and waited for, so no CPU
- * keeps a stale writable translation of a frame that is about to become a
- * page table.
+ * All of this runs with the VM lock held (one vCPU in here at a time; the
+ * entry points assert it) and never sleeps.  Other vCPUs may be running
+ * guest code meanwhile: when a frame changes type, or an L3 that a vCPU has
+ * loaded changes, they get a request (vcpu->mm_requests) that the arch
+ * carries out before its next VM entry, and a vCPU in guest mode is kicked
+ * out and waited for, so no CPU keeps a stale writable translation of a
+ * frame that is about to become a page table.
  */
 #include "core.h"
 
@@ -30,8 +30,6 @@
 #endif
 
 #define L1_ENTRIES		512u
-/* PAE entry bits 52..62 are reserved: the CPU walks these tables itself. */
-#define PTE_RESERVED_HIGH	0x7FF0000000000000ULL
 #define PTE_PAT			0x080ULL
 #define PTE_GLOBAL		0x100ULL
 /*
@@ -39,15 +37,15 @@
  * L1s; no cache attributes, PSE or global in L2s; compat L3s take only P, RW,
  * US, A, D and the address (0xFFFFF198 in Xen's packed flags).
  */
-#define L1_DISALLOWED		(PTE_RESERVED_HIGH | PVMX_PTE_PWT | PVMX_PTE_PCD | PTE_PAT)
-#define L2_DISALLOWED		(PTE_RESERVED_HIGH | PVMX_PTE_PWT | PVMX_PTE_PCD | \
+#define L1_DISALLOWED		(PVMX_PTE_RESERVED_HIGH | PVMX_PTE_PWT | PVMX_PTE_PCD | PTE_PAT)
+#define L2_DISALLOWED		(PVMX_PTE_RESERVED_HIGH | PVMX_PTE_PWT | PVMX_PTE_PCD | \
 				 PVMX_PTE_PS | PTE_GLOBAL)
 #define L3_DISALLOWED		(0xFFF0000000000000ULL | PVMX_PTE_PWT | PVMX_PTE_PCD | \
 				 PVMX_PTE_PS | PTE_GLOBAL)
 /* compat Xen adds these to present L3 entries (adjust_guest_l3e). */
 #define L3_ADDED		(PVMX_PTE_RW | PVMX_PTE_US | PVMX_PTE_A | PVMX_PTE_D)
 /* Bits whose change needs no new references (Xen's FASTPATH_FLAG_WHITELIST). */
-#define PTE_FASTPATH_BITS	(PVMX_PTE_NX | PTE_RESERVED_HIGH | 0xE00ULL | PTE_GLOBAL | \
+#define PTE_FASTPATH_BITS	(PVMX_PTE_NX | PVMX_PTE_RESERVED_HIGH | 0xE00ULL | PTE_GLOBAL | \
 				 PVMX_PTE_D | PVMX_PTE_A | PVMX_PTE_US)
 #define PDPTE_BITS		(PVMX_PTE_ADDR | PVMX_PTE_P | PVMX_PTE_PWT | PVMX_PTE_PCD)
 #define PAE_XEN_FIRST_SLOT	XEN_L2_FIRST_HYPERVISOR_SLOT
@@ -527,11 +525,13 @@ static void put_type(struct pvmx_vm_core *vm, u32 mfn, enum pvmx_page_type type)
 
 int pvmx_get_page_type(struct pvmx_vm_core *vm, u32 mfn, enum pvmx_page_type type)
 {
+	lockdep_assert_held(&vm->lock);
 	return get_type(vm, mfn, type, false);
 }
 
 void pvmx_put_page_type(struct pvmx_vm_core *vm, u32 mfn)
 {
+	lockdep_assert_held(&vm->lock);
 	if (is_ram(vm, mfn))
 		put_type(vm, mfn, vm->frame_table[mfn].type);
 }
@@ -578,6 +578,7 @@ static long new_baseptr(struct pvmx_vcpu_core *v, u32 mfn, bool preemptible)
 
 long pvmx_new_baseptr(struct pvmx_vcpu_core *v, u32 mfn)
 {
+	lockdep_assert_held(&v->vm->lock);
 	return new_baseptr(v, mfn, false);
 }
 
@@ -589,6 +590,7 @@ long pvmx_mm_boot_baseptr(struct pvmx_vcpu_core *v, u64 cr3)
 	u32 had_bad;
 	int rc;
 
+	lockdep_assert_held(&vm->lock);
 	/* A pv32 CR3 names a page frame. */
 	if ((cr3 & PVMX_PAGE_OFFSET_MASK) || !is_ram(vm, cr3 >> PVMX_PAGE_SHIFT))
 		return -XEN_EINVAL;
@@ -670,6 +672,7 @@ int pvmx_ptwr_update_l1(struct pvmx_vcpu_core *v, u32 mfn, u32 slot, u64 new, u6
 	bool same = false;
 	int rc;
 
+	lockdep_assert_held(&vm->lock);
 	if (!is_ram(vm, mfn) || slot >= L1_ENTRIES)
 		return -XEN_EINVAL;
 	f = &vm->frame_table[mfn];
@@ -884,7 +887,7 @@ static bool mmu_batch_survives(struct pvmx_vcpu_core *v, u64 ptr, const u64 wher
 	return !f->type_count || f->type == PVMX_PGT_L1 || f->type == PVMX_PGT_WRITABLE;
 }
 
-long pvmx_do_mmu_update(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+long do_mmu_update(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
 	u32 ureqs = hc->arg[0], count = hc->arg[1], pdone = hc->arg[2];
 	u32 foreigndom = hc->arg[3], done = 0, i, have = 0, at = 0;
@@ -893,6 +896,7 @@ long pvmx_do_mmu_update(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	int owner, err;
 	long rc = 0;
 
+	lockdep_assert_held(&v->vm->lock);
 	if (count & MMU_UPDATE_PREEMPTED) {
 		count &= ~MMU_UPDATE_PREEMPTED;
 		if (pdone && pvmx_copy_from_guest(v, &done, pdone, sizeof(done)))
@@ -1043,7 +1047,7 @@ static long mmuext_flush(struct pvmx_vcpu_core *v, const struct mmuext_op *op)
 	return 0;
 }
 
-static long do_one_mmuext(struct pvmx_vcpu_core *v, const struct mmuext_op *op)
+static long mmuext_one(struct pvmx_vcpu_core *v, const struct mmuext_op *op)
 {
 	struct pvmx_vm_core *vm = v->vm;
 
@@ -1093,13 +1097,14 @@ static long do_one_mmuext(struct pvmx_vcpu_core *v, const struct mmuext_op *op)
 	}
 }
 
-long pvmx_do_mmuext_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+long do_mmuext_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
 	u32 uops = hc->arg[0], count = hc->arg[1], pdone = hc->arg[2];
 	u32 done = 0, i;
 	int owner;
 	long rc = 0;
 
+	lockdep_assert_held(&v->vm->lock);
 	if (count & MMU_UPDATE_PREEMPTED) {
 		count &= ~MMU_UPDATE_PREEMPTED;
 		if (pdone && pvmx_copy_from_guest(v, &done, pdone, sizeof(done)))
@@ -1122,7 +1127,7 @@ long pvmx_do_mmuext_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 			rc = -XEN_EFAULT;
 			break;
 		}
-		rc = do_one_mmuext(v, &op);
+		rc = mmuext_one(v, &op);
 		if (rc == PGT_RESTART) {
 			/* Xen's -ERESTART: this op again, where its validation stopped. */
 			hc->arg[0] = uops + i * sizeof(op);
@@ -1188,14 +1193,16 @@ static long update_va_mapping(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	return 0;
 }
 
-long pvmx_do_update_va_mapping(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+long do_update_va_mapping(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
+	lockdep_assert_held(&v->vm->lock);
 	return update_va_mapping(v, hc);
 }
 
-long pvmx_do_update_va_mapping_otherdomain(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+long do_update_va_mapping_otherdomain(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
 	int owner = pg_owner(v, hc->arg[4]);
 
+	lockdep_assert_held(&v->vm->lock);
 	return owner ? owner : update_va_mapping(v, hc);
 }

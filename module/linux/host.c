@@ -19,7 +19,7 @@ static u32 tsc_mul;
 static s8 tsc_shift;
 
 /* Scale so that ns = ((tsc << shift) * mul) >> 32 (Xen's set_time_scale()). */
-void pvmx_host_init_clock(void)
+void pvmx_linux_init_clock(void)
 {
 	u64 tps = (u64)tsc_khz * 1000, ns_per_sec = NSEC_PER_SEC;
 	s8 shift = 0;
@@ -145,7 +145,7 @@ void pvmx_host_kick(struct pvmx_vcpu_core *core)
 	rcu_read_unlock();
 }
 
-void pvmx_host_vcpu_init(struct pvmx_vcpu *vcpu)
+void pvmx_linux_vcpu_init(struct pvmx_vcpu *vcpu)
 {
 	init_waitqueue_head(&vcpu->wq);
 	hrtimer_init(&vcpu->singleshot, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
@@ -154,7 +154,7 @@ void pvmx_host_vcpu_init(struct pvmx_vcpu *vcpu)
 	vcpu->periodic.function = periodic_fired;
 }
 
-void pvmx_host_vcpu_destroy(struct pvmx_vcpu *vcpu)
+void pvmx_linux_vcpu_destroy(struct pvmx_vcpu *vcpu)
 {
 	hrtimer_cancel(&vcpu->singleshot);
 	hrtimer_cancel(&vcpu->periodic);
@@ -165,7 +165,7 @@ void pvmx_host_vcpu_destroy(struct pvmx_vcpu *vcpu)
  * the poll deadline passes, or a signal comes (-EINTR: the launcher sees an
  * INTR exit; the hypercall already returned, so waking early is harmless).
  */
-int pvmx_host_vcpu_wait(struct pvmx_vcpu *vcpu)
+int pvmx_linux_vcpu_wait(struct pvmx_vcpu *vcpu)
 {
 	struct pvmx_vcpu_core *core = &vcpu->core;
 	u64 deadline = core->wait.deadline, now;
@@ -196,7 +196,7 @@ int pvmx_host_vcpu_wait(struct pvmx_vcpu *vcpu)
  * A vCPU that is down (never brought up, or VCPUOP_down): PVMX_RUN waits
  * here until VCPUOP_up or the VM's end; a signal returns -EINTR.
  */
-int pvmx_host_vcpu_wait_up(struct pvmx_vcpu *vcpu)
+int pvmx_linux_vcpu_wait_up(struct pvmx_vcpu *vcpu)
 {
 	struct pvmx_vcpu_core *core = &vcpu->core;
 	int ret;

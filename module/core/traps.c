@@ -3,17 +3,12 @@
  * Traps and callbacks: the guest's virtual IDT (set_trap_table), its
  * callbacks (set_callbacks, callback_op), stack_switch, fpu_taskswitch, and
  * the bounce frames through which exceptions, software interrupts and the
- * failsafe callback reach the guest, built exactly as Xen builds them
- * (reference section 5), plus the iret hypercall that unwinds them.
+ * failsafe callback reach the guest, built exactly as compat Xen builds them
+ * (xen/arch/x86/pv/traps.c, compat_create_bounce_frame in
+ * xen/arch/x86/x86_64/compat/entry.S; Documentation/guest-abi.rst, "Traps
+ * and callbacks"), plus the iret hypercall that unwinds them.
  */
 #include "core.h"
-
-struct xen_callback_register {
-	u16 type;
-	u16 flags;
-	u32 cs;
-	u32 eip;
-};
 
 /* shared_info's slot, or where VCPUOP_register_vcpu_info moved it (events.c). */
 struct xen_vcpu_info *pvmx_vcpu_info(struct pvmx_vcpu_core *v)
@@ -31,12 +26,13 @@ static u16 fixup_selector(u32 sel)
 
 /* ---- registration hypercalls -------------------------------------------- */
 
-long pvmx_do_set_trap_table(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+long do_set_trap_table(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
 	u32 table = hc->arg[0];
 	struct xen_trap_info ti;
 	u32 i;
 
+	lockdep_assert_held(&v->vm->lock);
 	if (!table) {
 		memset(v->trap_ctxt, 0, sizeof(v->trap_ctxt));
 		pvmx_arch_traps_changed(v);
@@ -62,15 +58,16 @@ long pvmx_do_set_trap_table(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	}
 }
 
-long pvmx_do_stack_switch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+long do_stack_switch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
+	lockdep_assert_held(&v->vm->lock);
 	v->cpu.kernel_ss = fixup_selector(hc->arg[0]);
 	v->cpu.kernel_sp = hc->arg[1];
 	pvmx_arch_traps_changed(v);
 	return 0;
 }
 
-long pvmx_do_fpu_taskswitch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+long do_fpu_taskswitch(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
 	v->fpu_ts = hc->arg[0] != 0;
 	pvmx_arch_set_fpu_ts(v, v->fpu_ts);
@@ -110,7 +107,7 @@ static long register_callback(struct pvmx_vcpu_core *v, const struct xen_callbac
 	}
 }
 
-long pvmx_do_set_callbacks(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+long do_set_callbacks(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
 	struct xen_callback_register event = {
 		.type = CALLBACKTYPE_event, .cs = hc->arg[0], .eip = hc->arg[1],
@@ -124,7 +121,7 @@ long pvmx_do_set_callbacks(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 	return 0;
 }
 
-long pvmx_do_callback_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+long do_callback_op(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
 	struct xen_callback_register reg;
 	u16 type;
@@ -223,7 +220,7 @@ static u32 frame_iopl(const struct pvmx_vcpu_core *v)
 }
 
 /*
- * pvmx_arch_selector_usable() for CS and SS, without the descriptor lookup
+ * pvmx_selector_usable() for CS and SS, without the descriptor lookup
  * for Xen's flat selectors, which nearly every bounce and iret names: their
  * descriptors are fixed (the reserved GDT page), ring 1 and ring 3 code and
  * data with DPL = RPL, so usable as code and stack.
@@ -234,7 +231,7 @@ static inline bool selector_usable(struct pvmx_vcpu_core *v, u16 sel, enum pvmx_
 		return true;
 	if (use == PVMX_SEG_STACK && (sel == FLAT_RING1_SS || sel == FLAT_RING3_SS))
 		return true;
-	return pvmx_arch_selector_usable(v, sel, use);
+	return pvmx_selector_usable(v, sel, use);
 }
 
 /* Base of a stack segment from the guest's GDT or LDT (0 if it has none). */
@@ -343,6 +340,7 @@ static enum pvmx_action deliver_failsafe(struct pvmx_vcpu_core *v, const char *w
 	};
 	u32 eip = v->cpu.eip;
 
+	lockdep_assert_held(&v->vm->lock);
 	if (!callback_usable(v, b.cs))
 		return pvmx_crash(v, PVMX_CRASH_UNHANDLED_TRAP, ~0u, 0, v->cpu.gpr[PVMX_ESP],
 				  "%s, and no usable failsafe callback (cs %04x)", why, b.cs);
@@ -393,7 +391,6 @@ static enum pvmx_action bounce(struct pvmx_vcpu_core *v, const struct bounce *b)
 	return bounce_from(v, b, v->cpu.eip);
 }
 
-/* The VM lock is held: from a hypercall (iret) or the public entry points. */
 static enum pvmx_action deliver_exception(struct pvmx_vcpu_core *v, u32 vector,
 					  bool has_error, u32 error)
 {
@@ -408,6 +405,7 @@ static enum pvmx_action deliver_exception(struct pvmx_vcpu_core *v, u32 vector,
 		.error = error,
 	};
 
+	lockdep_assert_held(&v->vm->lock);
 	if (vector == PVMX_TRAP_PF)
 		b.address = READ_ONCE(pvmx_vcpu_info(v)->cr2);
 	/* #NM reaches the guest only with its virtual TS set, which it clears. */
@@ -421,18 +419,14 @@ static enum pvmx_action deliver_exception(struct pvmx_vcpu_core *v, u32 vector,
 enum pvmx_action pvmx_deliver_exception_locked(struct pvmx_vcpu_core *v, u32 vector,
 					       bool has_error, u32 error)
 {
+	lockdep_assert_held(&v->vm->lock);
 	return deliver_exception(v, vector, has_error, error);
 }
 
 enum pvmx_action pvmx_deliver_exception(struct pvmx_vcpu_core *v, u32 vector,
 					bool has_error, u32 error)
 {
-	enum pvmx_action act;
-
-	spin_lock(&v->vm->lock);
-	act = deliver_exception(v, vector, has_error, error);
-	spin_unlock(&v->vm->lock);
-	return act;
+	return pvmx_locked_call(v, deliver_exception(v, vector, has_error, error));
 }
 
 /* DR6 bits with positive polarity that a #DB reports (Xen's X86_DR6_KNOWN_MASK, no RTM/BLD). */
@@ -457,18 +451,14 @@ static void merge_dr6(struct pvmx_vcpu_core *v, u32 pending)
 /* Xen's pv_inject_DB(): DR6 first, then the bounce like any exception. */
 enum pvmx_action pvmx_deliver_db_locked(struct pvmx_vcpu_core *v, u32 pending)
 {
+	lockdep_assert_held(&v->vm->lock);
 	merge_dr6(v, pending);
 	return deliver_exception(v, PVMX_TRAP_DB, false, 0);
 }
 
 enum pvmx_action pvmx_deliver_db(struct pvmx_vcpu_core *v, u32 pending)
 {
-	enum pvmx_action act;
-
-	spin_lock(&v->vm->lock);
-	act = pvmx_deliver_db_locked(v, pending);
-	spin_unlock(&v->vm->lock);
-	return act;
+	return pvmx_locked_call(v, pvmx_deliver_db_locked(v, pending));
 }
 
 static enum pvmx_action software_interrupt(struct pvmx_vcpu_core *v, u32 vector, u32 insn_len)
@@ -477,6 +467,7 @@ static enum pvmx_action software_interrupt(struct pvmx_vcpu_core *v, u32 vector,
 	u32 cpl = v->cpu.cs & 3;
 	bool allowed;
 
+	lockdep_assert_held(&v->vm->lock);
 	/* Xen's int $0x80 fast path ignores the DPL when a handler exists. */
 	if (vector == 0x80 && (t->cs & ~3u))
 		allowed = true;
@@ -493,12 +484,7 @@ static enum pvmx_action software_interrupt(struct pvmx_vcpu_core *v, u32 vector,
 
 enum pvmx_action pvmx_software_interrupt(struct pvmx_vcpu_core *v, u32 vector, u32 insn_len)
 {
-	enum pvmx_action act;
-
-	spin_lock(&v->vm->lock);
-	act = software_interrupt(v, vector, insn_len);
-	spin_unlock(&v->vm->lock);
-	return act;
+	return pvmx_locked_call(v, software_interrupt(v, vector, insn_len));
 }
 
 /* ---- int $0x80: Xen's int80 direct trap ------------------------------------ */
@@ -506,14 +492,15 @@ enum pvmx_action pvmx_software_interrupt(struct pvmx_vcpu_core *v, u32 vector, u
 /*
  * A descriptor the hardware gate can use as it stands (segments.c): present,
  * DPL 1, base 0, limit 4 GiB, 32-bit; for CS non-conforming code, for SS
- * writable expand-up data.  Type, S, DPL, P, D/B, G and the limit bits.
+ * writable expand-up data.  Type, S, DPL, P, D/B, G and the limit bits: the
+ * flat ring-1 descriptors', but for the bits that may be either.
  */
 #define INT80_FLAT_MASK		0x00EFFF000000FFFFULL	/* limit, type, S, DPL, P, L, D, G */
-#define INT80_FLAT_CODE		0x00CFB8000000FFFFULL
-#define INT80_FLAT_DATA		0x00CFB2000000FFFFULL
 #define INT80_BASE_MASK		0xFF0000FFFFFF0000ULL
 #define INT80_CODE_ANY		(BIT_ULL(41) | BIT_ULL(40))	/* readable, accessed */
 #define INT80_DATA_ANY		BIT_ULL(40)			/* accessed */
+#define INT80_FLAT_CODE		(XEN_FLAT_RING1_CS_DESC & ~INT80_CODE_ANY)
+#define INT80_FLAT_DATA		(XEN_FLAT_RING1_DS_DESC & ~INT80_DATA_ANY)
 
 static bool int80_flat(u64 d, u64 want, u64 any)
 {
@@ -563,7 +550,7 @@ void pvmx_int80_refresh(struct pvmx_vcpu_core *v)
 	int80_watch(v->vm, t->cs);
 	int80_watch(v->vm, ss);
 	if ((t->cs & 4) || (ss & 4) || !callback_usable(v, t->cs) ||
-	    !pvmx_arch_selector_usable(v, ss, PVMX_SEG_STACK) ||
+	    !pvmx_selector_usable(v, ss, PVMX_SEG_STACK) ||
 	    pvmx_read_descriptor(v, t->cs, &cs_d) || pvmx_read_descriptor(v, ss, &ss_d))
 		return;
 	v->int80.ss_base = pvmx_desc_base(ss_d);
@@ -593,6 +580,7 @@ void pvmx_int80_desc_written(struct pvmx_vcpu_core *v, u32 mfn, u32 slot)
 	struct pvmx_vcpu_core *t;
 	u32 i;
 
+	lockdep_assert_held(&v->vm->lock);
 	if (!v->vm->fast_int80 ||
 	    !pvmx_test_bit32(&v->vm->int80_slots[slot / 32], slot % 32))
 		return;		/* no vCPU's int80 check read such a slot: Linux's TLS updates */
@@ -639,9 +627,8 @@ enum pvmx_action pvmx_int80(struct pvmx_vcpu_core *v, u32 insn_len)
 	frame[3] = cpu->gpr[PVMX_ESP];
 	frame[4] = cpu->ss;
 	esp -= sizeof(frame);
-	spin_lock(&v->vm->lock);
-	fault = pvmx_copy_to_guest(v, v->int80.ss_base + esp, frame, sizeof(frame));
-	spin_unlock(&v->vm->lock);
+	fault = pvmx_locked_call(v, pvmx_copy_to_guest(v, v->int80.ss_base + esp, frame,
+						       sizeof(frame)));
 	if (fault)
 		return pvmx_software_interrupt(v, 0x80, insn_len);
 	cpu->gpr[PVMX_ESP] = esp;
@@ -656,7 +643,6 @@ enum pvmx_action pvmx_int80(struct pvmx_vcpu_core *v, u32 insn_len)
 	return PVMX_RESUME;
 }
 
-/* The VM lock is held (pvmx_prepare_entry). */
 enum pvmx_action pvmx_deliver_upcall(struct pvmx_vcpu_core *v)
 {
 	struct bounce b = {
@@ -666,6 +652,7 @@ enum pvmx_action pvmx_deliver_upcall(struct pvmx_vcpu_core *v)
 		.mask_events = true,
 	};
 
+	lockdep_assert_held(&v->vm->lock);
 	return bounce(v, &b);
 }
 
@@ -709,6 +696,7 @@ static enum pvmx_action fast_syscall(struct pvmx_vcpu_core *v, bool sysenter, u3
 		.mask_events = cb->mask_events,
 	};
 
+	lockdep_assert_held(&v->vm->lock);
 	/*
 	 * syscall is #UD in compatibility mode on Intel CPUs, which is what a
 	 * guest of Xen on Intel always gets; pvmx delivers it only to a guest
@@ -744,12 +732,7 @@ static enum pvmx_action fast_syscall(struct pvmx_vcpu_core *v, bool sysenter, u3
 
 enum pvmx_action pvmx_fast_syscall(struct pvmx_vcpu_core *v, bool sysenter, u32 insn_len)
 {
-	enum pvmx_action act;
-
-	spin_lock(&v->vm->lock);
-	act = fast_syscall(v, sysenter, insn_len);
-	spin_unlock(&v->vm->lock);
-	return act;
+	return pvmx_locked_call(v, fast_syscall(v, sysenter, insn_len));
 }
 
 /* ---- iret (23) ------------------------------------------------------------ */
@@ -771,6 +754,7 @@ static enum pvmx_action iret_to_vm86(struct pvmx_vcpu_core *v, const u32 *f, u32
 	struct pvmx_cpu *cpu = &v->cpu;
 	u32 ksp = v->cpu.kernel_sp - 40, frame[10], eflags = f[3];
 
+	lockdep_assert_held(&v->vm->lock);
 	if (v->vm->vm_assist & BIT(VMASST_TYPE_architectural_iopl))
 		v->iopl = (eflags & PVMX_EFLAGS_IOPL) >> 12;
 	frame[0] = 0;
@@ -799,7 +783,7 @@ static enum pvmx_action iret_to_vm86(struct pvmx_vcpu_core *v, const u32 *f, u32
 	return PVMX_RESUME;
 }
 
-long pvmx_do_iret(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+long do_iret(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
 	struct pvmx_cpu *cpu = &v->cpu;
 	u32 esp = cpu->gpr[PVMX_ESP];
@@ -863,7 +847,7 @@ long pvmx_do_iret(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 		/* Like a hardware iret to an outer ring: drop more privileged data segments. */
 		pvmx_arch_get_data_segs(v, segs);
 		for (i = 0; i < 4; i++)
-			if (!pvmx_arch_selector_usable(v, segs[i], PVMX_SEG_USER_DATA))
+			if (!pvmx_selector_usable(v, segs[i], PVMX_SEG_USER_DATA))
 				segs[i] = 0;
 		pvmx_arch_set_data_segs(v, segs);
 	}

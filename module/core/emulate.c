@@ -215,6 +215,7 @@ static enum pvmx_action retire_bp(struct pvmx_vcpu_core *v, u32 len, u32 bpmatch
 
 enum pvmx_action pvmx_insn_retire(struct pvmx_vcpu_core *v, u32 len)
 {
+	lockdep_assert_held(&v->vm->lock);
 	return retire_bp(v, len, 0);
 }
 
@@ -530,13 +531,13 @@ void pvmx_load_debug_context(struct pvmx_vcpu_core *v, u32 cr4, const u32 debugr
 }
 
 /* set_debugreg (8): Xen's errors, -EPERM for a forbidden value, -ENODEV for #UD. */
-long pvmx_do_set_debugreg(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+long do_set_debugreg(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
 	return pvmx_set_debugreg(v, hc->arg[0], hc->arg[1]);
 }
 
 /* get_debugreg (9): the value itself (DR6/DR7 look negative), or -ENODEV. */
-long pvmx_do_get_debugreg(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
+long do_get_debugreg(struct pvmx_vcpu_core *v, struct pvmx_hcall *hc)
 {
 	u32 val;
 
@@ -751,12 +752,14 @@ u32 pvmx_insn_fetch(struct pvmx_vcpu_core *v, u32 linear, u8 *buf)
 	return first;
 }
 
+/* mov to CR3 and the I/O bitmap touch VM-wide state. */
 static enum pvmx_action emulate_privileged(struct pvmx_vcpu_core *v, u32 cs_base)
 {
 	struct pvmx_insn insn;
 	u8 buf[X86_MAX_INSN_LEN];
 	u32 avail = pvmx_insn_fetch(v, cs_base + v->cpu.eip, buf);
 
+	lockdep_assert_held(&v->vm->lock);
 	if (pvmx_decode_insn(buf, avail, &insn))
 		return reflect_gp(v);
 	/* None of these takes a lock prefix: #UD, as the CPU and Xen's emulator. */
@@ -793,13 +796,7 @@ static enum pvmx_action emulate_privileged(struct pvmx_vcpu_core *v, u32 cs_base
 	}
 }
 
-/* Under the VM lock: mov to CR3 and the I/O bitmap touch VM-wide state. */
 enum pvmx_action pvmx_emulate_privileged(struct pvmx_vcpu_core *v, u32 cs_base)
 {
-	enum pvmx_action act;
-
-	spin_lock(&v->vm->lock);
-	act = emulate_privileged(v, cs_base);
-	spin_unlock(&v->vm->lock);
-	return act;
+	return pvmx_locked_call(v, emulate_privileged(v, cs_base));
 }

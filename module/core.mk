@@ -1,4 +1,0 @@
-# SPDX-License-Identifier: GPL-2.0
-# The arch-neutral core: one list, used by Kbuild, the host unit tests, the
-# fuzzers and the host benchmark.  Names are relative to module/.
-PVMX_CORE_SRCS := hypercall gmem traps multicall events trace mm desc emulate physdev memory ptwr cpuid
